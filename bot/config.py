@@ -1,0 +1,164 @@
+"""One typed settings object, read from `config.toml` plus the environment for secrets.
+
+The app, Alembic's env.py and the scheduler all take this object, so a value is read and validated once.
+A broken file fails at start with the key and the problem, never later in the middle of a dialogue.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """The configuration file cannot be used; the message names the key and the problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSettings(_Section):
+    default_language: Literal["vi", "en"] = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    hotline: str = Field(default="Hội Chữ thập đỏ thị xã Kinh Môn", min_length=1)
+    data_dir: Path = Path("data")
+    conversation_ttl_days: int = Field(default=7, ge=1, le=365)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/donorbot.sqlite3"
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class TelegramSettings(_Section):
+    api_base_url: str = OFFICIAL_TELEGRAM_API
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+    concurrent_updates: int = Field(default=64, ge=1, le=1024)
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+class RegistrationSettings(_Section):
+    min_age: int = Field(default=18, ge=16, le=100)
+    max_age: int = Field(default=60, ge=16, le=100)
+    wards_page_size: int = Field(default=6, ge=2, le=20)
+
+    @model_validator(mode="after")
+    def _range(self) -> RegistrationSettings:
+        if self.min_age > self.max_age:
+            raise ValueError("min_age must not be above max_age")
+        return self
+
+
+class AreaSettings(_Section):
+    name: str = Field(default="Thị xã Kinh Môn", min_length=1)
+    wards: tuple[str, ...] = ("Tam Lưu", "Nhị Chiểu", "Bắc An Phụ", "Nam An Phụ")
+
+    @field_validator("wards")
+    @classmethod
+    def _wards(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = tuple(" ".join(w.split()) for w in value)
+        if not cleaned or any(not w for w in cleaned):
+            raise ValueError("needs at least one non-empty ward name")
+        if len({w.casefold() for w in cleaned}) != len(cleaned):
+            raise ValueError("has the same ward twice")
+        return cleaned
+
+
+class Settings(_Section):
+    """Everything the application reads from config.toml and the environment."""
+
+    bot: BotSettings = BotSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    registration: RegistrationSettings = RegistrationSettings()
+    area: AreaSettings = AreaSettings()
+    telegram_token: str | None = Field(default=None, exclude=True, repr=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.bot.timezone)
+
+
+def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Reads and validates the config file; secrets and overrides come from the environment."""
+    env = dict(os.environ if environ is None else environ)
+    if path is None:
+        path = Path(env.get("DONORBOT_CONFIG", DEFAULT_CONFIG))
+    raw: dict[str, object] = {}
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                raw = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    elif "DONORBOT_CONFIG" in env:
+        raise ConfigError(f"{path}: file not found (named by DONORBOT_CONFIG)")
+    if url := env.get("DONORBOT_DATABASE_URL"):
+        raw.setdefault("database", {})
+        database = raw["database"]
+        if isinstance(database, dict):
+            database["url"] = url
+    raw["telegram_token"] = env.get("TELEGRAM_BOT_TOKEN") or None
+    try:
+        settings = Settings.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top level)'}: {_problem(err)}"
+            for err in exc.errors()
+        )
+        raise ConfigError(f"{path}: {problems}") from None
+    return _resolve_paths(settings, base=path.resolve().parent)
+
+
+def _problem(err: object) -> str:
+    msg = str(err["msg"]) if isinstance(err, dict) else str(err)
+    if isinstance(err, dict) and err.get("type") == "extra_forbidden":
+        return "unknown key (check the spelling)"
+    return msg.removeprefix("Value error, ")
+
+
+def _resolve_paths(settings: Settings, *, base: Path) -> Settings:
+    """Makes the data folder and a relative SQLite path absolute, relative to the config file."""
+    data_dir = settings.bot.data_dir
+    if not data_dir.is_absolute():
+        data_dir = base / data_dir
+    url = settings.database.url
+    prefix = "sqlite+aiosqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        url = prefix + str(base / url.removeprefix(prefix))
+    return settings.model_copy(
+        update={
+            "bot": settings.bot.model_copy(update={"data_dir": data_dir}),
+            "database": settings.database.model_copy(update={"url": url}),
+        }
+    )
