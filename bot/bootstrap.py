@@ -1,0 +1,43 @@
+"""The composition root: builds the application from settings, and lets tests swap the pieces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Catalogs
+from handlers.context import Clock, SystemClock
+from handlers.registry import build_routes
+from handlers.router import Dispatcher
+from models.db import create_engine, session_factory, upgrade_database_async
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    catalogs: Catalogs
+    clock: Clock
+    dispatcher: Dispatcher
+
+    async def prepare(self) -> None:
+        """Upgrades the schema before the first update is handled."""
+        await upgrade_database_async(self.settings.database.url)
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def build_app(settings: Settings, *, clock: Clock | None = None, catalogs: Catalogs | None = None) -> App:
+    # hide_parameters: an SQL error must not print a phone number into the log.
+    engine = create_engine(settings.database.url, hide_parameters=True)
+    sessions = session_factory(engine)
+    catalogs = catalogs or Catalogs()
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(
+        sessions=sessions, settings=settings, catalogs=catalogs, clock=clock, routes=build_routes()
+    )
+    return App(settings, engine, sessions, catalogs, clock, dispatcher)

@@ -1,0 +1,97 @@
+"""`donorbot` command line: run the bot, upgrade the database, check configuration and data files."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.i18n import CatalogError
+
+log = logging.getLogger("donorbot")
+
+
+def setup_logging(level: str = "INFO") -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+async def _run(settings: Settings, *, console: bool) -> None:
+    from bot.bootstrap import build_app
+
+    app = build_app(settings)
+    await app.prepare()
+    try:
+        if settings.telegram_token and not console:
+            from bot.channels.telegram import run_polling
+
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            log.info("polling Telegram at %s", settings.telegram.api_base_url)
+            await run_polling(app, token=settings.telegram_token, stop=stop)
+        else:
+            from bot.channels.console import ConsoleChannel
+
+            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", _db_label(settings))
+            await ConsoleChannel(app).run()
+    finally:
+        await app.close()
+
+
+def _db_label(settings: Settings) -> str:
+    url = settings.database.url
+    return url.split("@")[-1] if "@" in url else url
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="donorbot", description=__doc__)
+    parser.add_argument("--config", type=Path, help="config file (default: config.toml)")
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command")
+    run = sub.add_parser("run", help="run the bot (Telegram with a token, else the console)")
+    run.add_argument("--console", action="store_true", help="use the console even with a token")
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+    sub.add_parser("config", help="check the configuration file").add_argument("action", choices=["check"])
+    args = parser.parse_args(argv)
+    setup_logging(args.log_level)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    command = args.command or "run"
+    try:
+        if command == "run":
+            asyncio.run(_run(settings, console=getattr(args, "console", False)))
+        elif command == "db":
+            from models.db import upgrade_database
+
+            upgrade_database(settings.database.url)
+            print(f"Database schema is up to date ({_db_label(settings)}).")
+        elif command == "config":
+            from bot.i18n import Catalogs
+
+            Catalogs()
+            print(f"Configuration is valid: {args.config or 'config.toml'}")
+    except CatalogError as exc:
+        print(f"Message catalog error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

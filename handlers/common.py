@@ -1,0 +1,48 @@
+"""Commands every journey shares: /help, /huy, language, and the answer to text outside a dialogue."""
+
+from __future__ import annotations
+
+from handlers.context import Context
+from handlers.messages import Choice
+
+
+async def help_(ctx: Context, _args: str = "") -> None:
+    """Lists what the bot can do."""
+    ctx.say("help", hotline=ctx.settings.bot.hotline)
+
+
+async def cancel(ctx: Context, _args: str = "") -> None:
+    """Leaves any dialogue and forgets its unconfirmed answers."""
+    if ctx.state.flow is None:
+        ctx.say("cancel_nothing")
+        return
+    ctx.state.clear()  # the chosen language stays for the next try
+    ctx.say("cancelled")
+
+
+async def language(ctx: Context, _args: str = "") -> None:
+    """Offers the languages."""
+    ctx.say(
+        "ask_language",
+        choices=[[Choice("Tiếng Việt", "setlang:vi"), Choice("English", "setlang:en")]],
+    )
+
+
+async def on_language_button(ctx: Context, lang: str) -> None:
+    if lang not in ctx.catalogs.languages():
+        ctx.say("error_button_expired")
+        return
+    if ctx.donor is not None:
+        ctx.donor.language = lang
+        ctx.donor.updated_at = ctx.now()
+    else:
+        ctx.state.language = lang
+    ctx.say("language_set")
+
+
+async def fallback(ctx: Context) -> None:
+    """Text outside any dialogue: points at registration or at the command list."""
+    if ctx.donor is None:
+        ctx.say("fallback_unregistered")
+    else:
+        ctx.say("fallback_registered", name=ctx.donor.full_name)

@@ -1,0 +1,124 @@
+"""What a handler gets for one turn: the DB session, the person, the dialogue state, texts and a clock."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.i18n import Catalogs, Translator
+from handlers.messages import Attachment, Choice, Incoming, Reply
+from models.tables import ChannelAccount, Donor
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class State:
+    """The dialogue in progress in this chat: which flow, which step, the answers so far."""
+
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    language: str | None = None
+
+    def go(self, flow: str, step: str) -> None:
+        if flow != self.flow:
+            self.data = {}
+        self.flow, self.step = flow, step
+
+    def clear(self) -> None:
+        """Ends the dialogue and forgets its answers (the chosen language stays)."""
+        self.flow, self.step, self.data = None, None, {}
+
+
+@dataclass
+class Context:
+    session: AsyncSession
+    settings: Settings
+    catalogs: Catalogs
+    clock: Clock
+    incoming: Incoming
+    state: State
+    account: ChannelAccount | None = None
+    replies: list[Reply] = field(default_factory=list)
+
+    @property
+    def donor(self) -> Donor | None:
+        return self.account.donor if self.account is not None else None
+
+    @property
+    def lang(self) -> str:
+        if self.state.language:
+            return self.state.language
+        if self.donor is not None:
+            return self.donor.language
+        return self.settings.bot.default_language
+
+    @property
+    def t(self) -> Translator:
+        return self.catalogs.get(self.lang)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        """Today in the configured time zone (what "today" means to the person)."""
+        return self.clock.now().astimezone(self.settings.tz).date()
+
+    def say(
+        self,
+        key: str,
+        /,
+        *,
+        choices: Sequence[Sequence[Choice]] = (),
+        request_contact: str | None = None,
+        remove_keyboard: bool = False,
+        attachment: Attachment | None = None,
+        **params: object,
+    ) -> None:
+        """Queues a reply from a catalog key; sent after the turn's transaction commits."""
+        self.say_text(
+            self.t(key, **params),
+            choices=choices,
+            request_contact=request_contact,
+            remove_keyboard=remove_keyboard,
+            attachment=attachment,
+        )
+
+    def say_text(
+        self,
+        text: str,
+        *,
+        choices: Sequence[Sequence[Choice]] = (),
+        request_contact: str | None = None,
+        remove_keyboard: bool = False,
+        attachment: Attachment | None = None,
+    ) -> None:
+        """Queues an already translated text (composed from catalog entries)."""
+        self.replies.append(
+            Reply(
+                text=text,
+                choices=tuple(tuple(row) for row in choices),
+                request_contact=request_contact,
+                remove_keyboard=remove_keyboard,
+                attachment=attachment,
+            )
+        )
+
+    def choice(self, key: str, value: str, **params: object) -> Choice:
+        """A button whose label comes from the catalog."""
+        return Choice(self.t(key, **params), value)

@@ -1,0 +1,389 @@
+"""The profile fields a donor gives: how each is asked, read and shown.
+
+Registration and profile editing (/hoso) use the same definitions, so a format accepted in one is
+accepted in the other. Values are kept JSON-friendly (ISO dates, blood group codes) because a dialogue's
+answers live in the conversation state until the person confirms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from domain.blood import BloodGroup, parse_blood_group
+from domain.choices import match_option, parse_yes_no
+from domain.dates import age_on, nth_birthday, parse_ago, parse_date
+from domain.measures import parse_weight_kg
+from domain.names import normalise_name
+from domain.phone import display_phone, parse_phone
+from handlers.context import Context
+from handlers.messages import Choice, InputKind
+
+SKIP = "skip"
+MAX_ORGANISATION = 120
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The outcome of reading one answer: a value, an error (catalog key), or a page to show."""
+
+    value: Any = None
+    error: str | None = None
+    params: Mapping[str, object] = field(default_factory=dict)
+    page: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.page is None
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    ask: Callable[[Context, int], None]  # (ctx, page)
+    parse: Callable[[Context], Parsed]
+    show: Callable[[Context, Any], str]
+    skippable: bool = False
+
+    @property
+    def label_key(self) -> str:
+        return f"field_{self.name}"
+
+
+def _text(ctx: Context) -> str | None:
+    inc = ctx.incoming
+    return inc.text.strip() if inc.kind is InputKind.TEXT and inc.text else None
+
+
+def _choice(ctx: Context, name: str) -> str | None:
+    """The payload of a button of field `name`; None when the input is not such a button."""
+    inc = ctx.incoming
+    if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(f"{name}:"):
+        return inc.choice.split(":", 1)[1]
+    return None
+
+
+def _foreign_button(ctx: Context, name: str) -> bool:
+    inc = ctx.incoming
+    return inc.kind is InputKind.CHOICE and _choice(ctx, name) is None
+
+
+def _skip_row(ctx: Context, name: str) -> list[Choice]:
+    return [ctx.choice("button_skip", f"{name}:{SKIP}")]
+
+
+# --- full name ---------------------------------------------------------------------------------------
+
+
+def _ask_full_name(ctx: Context, _page: int) -> None:
+    ctx.say("ask_full_name")
+
+
+def _parse_full_name(ctx: Context) -> Parsed:
+    text = _text(ctx)
+    name = normalise_name(text) if text else None
+    return Parsed(name) if name else Parsed(error="error_full_name")
+
+
+# --- date of birth -----------------------------------------------------------------------------------
+
+
+def _ask_date_of_birth(ctx: Context, _page: int) -> None:
+    ctx.say("ask_date_of_birth")
+
+
+def _parse_date_of_birth(ctx: Context) -> Parsed:
+    text = _text(ctx)
+    today = ctx.today()
+    born = parse_date(text, today=today) if text else None
+    if born is None:
+        return Parsed(error="error_date_format")
+    if born > today:
+        return Parsed(error="error_date_future")
+    if age_on(born, on=today) > 120:
+        return Parsed(error="error_date_format")
+    return Parsed(born.isoformat())
+
+
+def _show_date(ctx: Context, value: Any) -> str:
+    return ctx.t.date(date.fromisoformat(value)) if value else ctx.t("value_none")
+
+
+# --- sex ---------------------------------------------------------------------------------------------
+
+_SEX_WORDS = {
+    "male": ["nam", "nam gioi", "con trai", "trai", "dan ong", "male", "man", "m"],
+    "female": ["nu", "nu gioi", "con gai", "gai", "phu nu", "female", "woman", "f"],
+}
+
+
+def _ask_sex(ctx: Context, _page: int) -> None:
+    ctx.say(
+        "ask_sex",
+        choices=[[ctx.choice("sex_male", "sex:male"), ctx.choice("sex_female", "sex:female")]],
+    )
+
+
+def _parse_sex(ctx: Context) -> Parsed:
+    if (picked := _choice(ctx, "sex")) in _SEX_WORDS:
+        return Parsed(picked)
+    if _foreign_button(ctx, "sex"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    value = match_option(text, _SEX_WORDS) if text else None
+    return Parsed(value) if value else Parsed(error="error_sex")
+
+
+def _show_sex(ctx: Context, value: Any) -> str:
+    return ctx.t(f"sex_{value}")
+
+
+# --- phone -------------------------------------------------------------------------------------------
+
+
+def _ask_phone(ctx: Context, _page: int) -> None:
+    ctx.say("ask_phone", request_contact=ctx.t("button_share_phone"))
+
+
+def _parse_phone(ctx: Context) -> Parsed:
+    inc = ctx.incoming
+    if inc.kind is InputKind.CONTACT:
+        if not inc.contact_is_own:
+            return Parsed(error="error_contact_not_own")
+        phone = parse_phone(inc.contact_phone or "")
+        return Parsed(phone) if phone else Parsed(error="error_phone")
+    if _foreign_button(ctx, "phone"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    phone = parse_phone(text) if text else None
+    return Parsed(phone) if phone else Parsed(error="error_phone")
+
+
+def _show_phone(ctx: Context, value: Any) -> str:
+    return display_phone(value) if value else ctx.t("value_none")
+
+
+# --- blood group -------------------------------------------------------------------------------------
+
+_BLOOD_ROWS = (("A+", "A-"), ("B+", "B-"), ("AB+", "AB-"), ("O+", "O-"))
+
+
+def _ask_blood_group(ctx: Context, _page: int) -> None:
+    rows: list[list[Choice]] = [
+        [Choice(BloodGroup.from_code(code).label, f"blood:{code}") for code in row] for row in _BLOOD_ROWS
+    ]
+    rows.append([ctx.choice("blood_unknown", "blood:unknown")])
+    ctx.say("ask_blood_group", choices=rows)
+
+
+def _parse_blood_group(ctx: Context) -> Parsed:
+    picked = _choice(ctx, "blood")
+    if picked == "unknown":
+        return Parsed(BloodGroup(None, None).code)
+    if picked is not None:
+        try:
+            return Parsed(BloodGroup.from_code(picked).code)
+        except ValueError:
+            return Parsed(error="error_button_expired")
+    if _foreign_button(ctx, "blood"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    group = parse_blood_group(text) if text else None
+    return Parsed(group.code) if group is not None else Parsed(error="error_blood_group")
+
+
+def _show_blood_group(ctx: Context, value: Any) -> str:
+    label = BloodGroup.from_code(value).label if value else ""
+    return label or ctx.t("blood_unknown")
+
+
+# --- weight ------------------------------------------------------------------------------------------
+
+
+def _ask_weight(ctx: Context, _page: int) -> None:
+    ctx.say("ask_weight", choices=[_skip_row(ctx, "weight")])
+
+
+def _parse_weight(ctx: Context) -> Parsed:
+    if _choice(ctx, "weight") == SKIP:
+        return Parsed(None)
+    if _foreign_button(ctx, "weight"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    weight = parse_weight_kg(text) if text else None
+    return Parsed(weight) if weight is not None else Parsed(error="error_weight")
+
+
+def _show_weight(ctx: Context, value: Any) -> str:
+    if value is None:
+        return ctx.t("value_none")
+    return ctx.t("value_weight", kg=f"{value:g}")
+
+
+# --- ward --------------------------------------------------------------------------------------------
+
+
+def _ask_ward(ctx: Context, page: int) -> None:
+    wards = ctx.settings.area.wards
+    size = ctx.settings.registration.wards_page_size
+    pages = max(1, -(-len(wards) // size))
+    page = min(max(page, 0), pages - 1)
+    first = page * size
+    rows: list[list[Choice]] = []
+    shown = list(enumerate(wards))[first : first + size]
+    for i in range(0, len(shown), 2):
+        rows.append([Choice(name, f"ward:{index}") for index, name in shown[i : i + 2]])
+    nav: list[Choice] = []
+    if page > 0:
+        nav.append(ctx.choice("button_previous", f"ward:page{page - 1}"))
+    if page < pages - 1:
+        nav.append(ctx.choice("button_next", f"ward:page{page + 1}"))
+    if nav:
+        rows.append(nav)
+    rows.append([ctx.choice("ward_other", "ward:other")])
+    ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages)
+
+
+def _parse_ward(ctx: Context) -> Parsed:
+    wards = ctx.settings.area.wards
+    picked = _choice(ctx, "ward")
+    if picked == "other":
+        return Parsed(None)
+    if picked is not None and picked.startswith("page") and picked[4:].isdigit():
+        return Parsed(page=int(picked[4:]))
+    if picked is not None and picked.isdigit() and int(picked) < len(wards):
+        return Parsed(wards[int(picked)])
+    if picked is not None or _foreign_button(ctx, "ward"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    key = match_option(text, {name: [name] for name in wards}) if text else None
+    return Parsed(key) if key else Parsed(error="error_ward")
+
+
+def _show_ward(ctx: Context, value: Any) -> str:
+    return str(value) if value else ctx.t("ward_other")
+
+
+# --- organisation ------------------------------------------------------------------------------------
+
+
+def _ask_organisation(ctx: Context, _page: int) -> None:
+    ctx.say("ask_organisation", choices=[_skip_row(ctx, "organisation")])
+
+
+def _parse_organisation(ctx: Context) -> Parsed:
+    if _choice(ctx, "organisation") == SKIP:
+        return Parsed(None)
+    if _foreign_button(ctx, "organisation"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    if not text or len(text) < 2 or len(text) > MAX_ORGANISATION or text.startswith("/"):
+        return Parsed(error="error_organisation", params={"limit": MAX_ORGANISATION})
+    if not any(ch.isalnum() for ch in text):
+        return Parsed(error="error_organisation", params={"limit": MAX_ORGANISATION})
+    return Parsed(" ".join(text.split()))
+
+
+def _show_text(ctx: Context, value: Any) -> str:
+    return str(value) if value else ctx.t("value_none")
+
+
+# --- last donation -----------------------------------------------------------------------------------
+
+
+def _ask_last_donation(ctx: Context, _page: int) -> None:
+    ctx.say("ask_last_donation", choices=[[ctx.choice("button_never_donated", "last_donation:never")]])
+
+
+def _parse_last_donation(ctx: Context) -> Parsed:
+    if _choice(ctx, "last_donation") == "never":
+        return Parsed(None)
+    if _foreign_button(ctx, "last_donation"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    today = ctx.today()
+    if not text:
+        return Parsed(error="error_last_donation")
+    when = parse_date(text, today=today) or parse_ago(text, today=today)
+    if when is None:
+        return Parsed(error="error_last_donation")
+    if when > today:
+        return Parsed(error="error_date_future")
+    born = ctx.state.data.get("date_of_birth") or (
+        ctx.donor.date_of_birth.isoformat() if ctx.donor is not None else None
+    )
+    if born and when <= date.fromisoformat(born):
+        return Parsed(error="error_last_donation_before_birth")
+    return Parsed(when.isoformat())
+
+
+def _show_last_donation(ctx: Context, value: Any) -> str:
+    return ctx.t.date(date.fromisoformat(value)) if value else ctx.t("button_never_donated")
+
+
+# --- reserve donor -----------------------------------------------------------------------------------
+
+
+def _ask_reserve(ctx: Context, _page: int) -> None:
+    ctx.say(
+        "ask_reserve",
+        choices=[[ctx.choice("button_yes", "reserve:yes"), ctx.choice("button_no", "reserve:no")]],
+    )
+
+
+def _parse_reserve(ctx: Context) -> Parsed:
+    picked = _choice(ctx, "reserve")
+    if picked in ("yes", "no"):
+        return Parsed(picked == "yes")
+    if picked is not None or _foreign_button(ctx, "reserve"):
+        return Parsed(error="error_button_expired")
+    text = _text(ctx)
+    answer = parse_yes_no(text) if text else None
+    return Parsed(answer) if answer is not None else Parsed(error="error_yes_no")
+
+
+def _show_yes_no(ctx: Context, value: Any) -> str:
+    return ctx.t("button_yes") if value else ctx.t("button_no")
+
+
+FIELDS: dict[str, Field] = {
+    f.name: f
+    for f in (
+        Field("full_name", _ask_full_name, _parse_full_name, _show_text),
+        Field("date_of_birth", _ask_date_of_birth, _parse_date_of_birth, _show_date),
+        Field("sex", _ask_sex, _parse_sex, _show_sex),
+        Field("phone", _ask_phone, _parse_phone, _show_phone),
+        Field("blood_group", _ask_blood_group, _parse_blood_group, _show_blood_group),
+        Field("weight", _ask_weight, _parse_weight, _show_weight, skippable=True),
+        Field("ward", _ask_ward, _parse_ward, _show_ward),
+        Field("organisation", _ask_organisation, _parse_organisation, _show_text, True),
+        Field("last_donation", _ask_last_donation, _parse_last_donation, _show_last_donation),
+        Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no),
+    )
+}
+
+
+def age_problem(ctx: Context, born_iso: str) -> tuple[str, dict[str, object]] | None:
+    """The catalog key and params explaining why this birth date is outside the donor age range."""
+    born = date.fromisoformat(born_iso)
+    today = ctx.today()
+    rules = ctx.settings.registration
+    age = age_on(born, on=today)
+    if age < rules.min_age:
+        return "refuse_too_young", {
+            "min_age": rules.min_age,
+            "max_age": rules.max_age,
+            "date": ctx.t.date(nth_birthday(born, rules.min_age)),
+        }
+    if age > rules.max_age:
+        return "refuse_too_old", {"min_age": rules.min_age, "max_age": rules.max_age}
+    return None
+
+
+def ask_again(ctx: Context, fld: Field, parsed: Parsed) -> None:
+    """Explains what was wrong (with an example) and asks the same question again."""
+    if parsed.error:
+        ctx.say(parsed.error, **parsed.params)
+    fld.ask(ctx, parsed.page or 0)

@@ -1,0 +1,73 @@
+"""Channel-neutral messages: what a person sent (`Incoming`) and what the bot answers (`Reply`).
+
+Adapters in bot/channels translate platform updates into `Incoming` and render `Reply` the best way the
+platform allows (inline keyboards on Telegram, numbered choices where there are no buttons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class InputKind(StrEnum):
+    TEXT = "text"
+    CHOICE = "choice"  # a button press; `choice` holds the button's value
+    CONTACT = "contact"  # a shared phone contact
+    OTHER = "other"  # sticker, photo, voice ... anything the bot cannot read as text
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person sent in one chat."""
+
+    platform: str
+    chat_id: str
+    user_id: str
+    kind: InputKind
+    text: str | None = None
+    choice: str | None = None
+    contact_phone: str | None = None
+    contact_is_own: bool = False  # the shared contact is the sender's own number
+    language_hint: str | None = None  # the platform's idea of the person's language
+    ref: str | None = None  # platform reference of the message a button belonged to
+
+    @property
+    def command(self) -> tuple[str, str] | None:
+        """`("dangky", "args")` for "/dangky args" or "/dangky@bot args", else None."""
+        if self.kind is not InputKind.TEXT or not self.text or not self.text.startswith("/"):
+            return None
+        head, _, rest = self.text[1:].partition(" ")
+        name = head.split("@", 1)[0].casefold()
+        return (name, rest.strip()) if name else None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button: the label people see and the value the bot gets back when it is pressed."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str
+    is_image: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot."""
+
+    text: str
+    choices: tuple[tuple[Choice, ...], ...] = ()  # rows of buttons
+    request_contact: str | None = None  # label of a "share my phone number" button
+    remove_keyboard: bool = False  # take away a reply keyboard shown earlier
+    attachment: Attachment | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def all_choices(self) -> list[Choice]:
+        return [choice for row in self.choices for choice in row]

@@ -1,0 +1,123 @@
+"""/hoso: the donor's profile with an edit button per field; an edit is saved as soon as it is valid."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from domain.blood import ABO, BloodGroup, Rh
+from handlers.context import Context
+from handlers.fields import FIELDS, age_problem, ask_again
+from handlers.messages import Choice
+from models import donors
+from models.tables import Donation, Donor
+
+NAME = "profile_edit"
+
+
+def field_values(donor: Donor, last_donation: Donation | None) -> dict[str, Any]:
+    """The donor's stored values in the same shape the dialogue fields use."""
+    return {
+        "full_name": donor.full_name,
+        "date_of_birth": donor.date_of_birth.isoformat(),
+        "sex": donor.sex,
+        "phone": donor.phone,
+        "blood_group": BloodGroup(
+            ABO(donor.blood_abo) if donor.blood_abo else None,
+            Rh(donor.blood_rh) if donor.blood_rh else None,
+        ).code,
+        "weight": donor.weight_kg,
+        "ward": donor.ward,
+        "organisation": donor.organisation,
+        "last_donation": last_donation.donated_on.isoformat() if last_donation else None,
+        "reserve": donor.is_reserve,
+    }
+
+
+async def show(ctx: Context, _args: str = "") -> None:
+    """Shows the profile with one edit button per field."""
+    donor = ctx.donor
+    if donor is None:
+        ctx.say("not_registered")
+        return
+    history = await donors.donations_of(ctx.session, donor.id)
+    values = field_values(donor, history[-1] if history else None)
+    lines = "\n".join(f"• {ctx.t(f.label_key)}: {f.show(ctx, values[name])}" for name, f in FIELDS.items())
+    names = list(FIELDS)
+    rows = [
+        [Choice(ctx.t("button_edit_field", field=ctx.t(FIELDS[n].label_key)), f"hoso:{n}") for n in pair]
+        for pair in (names[i : i + 2] for i in range(0, len(names), 2))
+    ]
+    donations = ctx.t.plural("donations_count", len(history))
+    ctx.say("profile", lines=lines, donations=donations, choices=rows)
+
+
+async def on_edit_button(ctx: Context, field_name: str) -> None:
+    """An edit button under the profile: asks that field's question."""
+    if ctx.donor is None or field_name not in FIELDS:
+        ctx.say("error_button_expired")
+        return
+    ctx.state.go(NAME, field_name)
+    FIELDS[field_name].ask(ctx, 0)
+
+
+class ProfileEditFlow:
+    name = NAME
+
+    async def on_input(self, ctx: Context) -> None:
+        """Saves a valid answer to the donor and shows the profile again."""
+        donor = ctx.donor
+        name = ctx.state.step or ""
+        if donor is None or name not in FIELDS:
+            ctx.state.clear()
+            ctx.say("error_button_expired")
+            return
+        fld = FIELDS[name]
+        parsed = fld.parse(ctx)
+        if not parsed.ok:
+            ask_again(ctx, fld, parsed)
+            return
+        if name == "date_of_birth" and (problem := age_problem(ctx, parsed.value)):
+            key, params = problem
+            ctx.say(key, **params)
+            ctx.say("profile_not_changed")
+            ctx.state.clear()
+            return
+        if name == "phone" and parsed.value != donor.phone:
+            owner = await donors.donor_by_phone(ctx.session, parsed.value)
+            if owner is not None:
+                ctx.say("error_phone_taken")
+                fld.ask(ctx, 0)
+                return
+        await apply(ctx, donor, name, parsed.value)
+        ctx.state.clear()
+        ctx.say("profile_saved", field=ctx.t(fld.label_key))
+        await show(ctx)
+
+    async def reprompt(self, ctx: Context) -> None:
+        if ctx.state.step in FIELDS:
+            FIELDS[ctx.state.step].ask(ctx, 0)
+
+
+FLOW = ProfileEditFlow()
+
+
+async def apply(ctx: Context, donor: Donor, name: str, value: Any) -> None:
+    """Writes one field to the donor (a changed last donation replaces the self-reported one)."""
+    if name == "blood_group":
+        group = BloodGroup.from_code(value)
+        donor.blood_abo = group.abo.value if group.abo else None
+        donor.blood_rh = group.rh.value if group.rh else None
+    elif name == "date_of_birth":
+        donor.date_of_birth = date.fromisoformat(value)
+    elif name == "weight":
+        donor.weight_kg = value
+    elif name == "reserve":
+        donor.is_reserve = bool(value)
+    elif name == "last_donation":
+        await donors.set_reported_last_donation(
+            ctx.session, donor, date.fromisoformat(value) if value else None, now=ctx.now()
+        )
+    else:
+        setattr(donor, name, value)
+    donor.updated_at = ctx.now()

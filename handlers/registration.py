@@ -1,0 +1,346 @@
+"""Registration: language → consent → the profile fields → summary → Confirm.
+
+Nothing is written to the donor tables before Confirm; the answers so far live in the conversation
+state, which /huy, Decline or an out-of-range birth date delete. A phone number that is already
+registered links this chat to that donor once the person types the same date of birth again.
+See docs/registration.mmd for the diagram.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from domain.blood import BloodGroup
+from domain.choices import match_option
+from handlers.context import Context
+from handlers.fields import FIELDS, Parsed, age_problem, ask_again
+from handlers.messages import Choice, InputKind
+from models import conversations, donors
+
+NAME = "registration"
+LINK_ATTEMPTS = 3
+
+
+class Step(StrEnum):
+    LANGUAGE = "language"
+    CONSENT = "consent"
+    FULL_NAME = "full_name"
+    DATE_OF_BIRTH = "date_of_birth"
+    SEX = "sex"
+    PHONE = "phone"
+    LINK_CHECK = "link_check"
+    BLOOD_GROUP = "blood_group"
+    WEIGHT = "weight"
+    WARD = "ward"
+    ORGANISATION = "organisation"
+    LAST_DONATION = "last_donation"
+    RESERVE = "reserve"
+    SUMMARY = "summary"
+    EDIT = "edit"
+
+
+# The order of the questions: each step's successor.
+NEXT: dict[Step, Step] = {
+    Step.LANGUAGE: Step.CONSENT,
+    Step.CONSENT: Step.FULL_NAME,
+    Step.FULL_NAME: Step.DATE_OF_BIRTH,
+    Step.DATE_OF_BIRTH: Step.SEX,
+    Step.SEX: Step.PHONE,
+    Step.PHONE: Step.BLOOD_GROUP,
+    Step.BLOOD_GROUP: Step.WEIGHT,
+    Step.WEIGHT: Step.WARD,
+    Step.WARD: Step.ORGANISATION,
+    Step.ORGANISATION: Step.LAST_DONATION,
+    Step.LAST_DONATION: Step.RESERVE,
+    Step.RESERVE: Step.SUMMARY,
+}
+FIELD_STEPS = [step for step in NEXT if step.value in FIELDS]
+
+_LANGUAGE_WORDS = {
+    "vi": ["tieng viet", "viet", "vietnamese", "vi", "vn"],
+    "en": ["english", "tieng anh", "anh", "en"],
+}
+
+
+async def start(ctx: Context, args: str) -> None:
+    """/start and /dangky: welcomes back a registered donor, otherwise asks for the language."""
+    if ctx.donor is not None:
+        ctx.state.clear()
+        ctx.say("welcome_back", name=ctx.donor.full_name)
+        return
+    ctx.state.go(NAME, Step.LANGUAGE)
+    ask(ctx)
+
+
+def ask(ctx: Context, page: int = 0) -> None:
+    """Asks the question of the current step."""
+    step = Step(ctx.state.step)
+    if step is Step.LANGUAGE:
+        ctx.say(
+            "ask_language",
+            choices=[[Choice("Tiếng Việt", "lang:vi"), Choice("English", "lang:en")]],
+        )
+    elif step is Step.CONSENT:
+        ctx.say(
+            "ask_consent",
+            choices=[
+                [
+                    ctx.choice("button_agree", "consent:yes"),
+                    ctx.choice("button_decline", "consent:no"),
+                ]
+            ],
+        )
+    elif step is Step.LINK_CHECK:
+        ctx.say("ask_link_date_of_birth")
+    elif step is Step.SUMMARY:
+        ask_summary(ctx)
+    elif step is Step.EDIT:
+        ask_edit(ctx)
+    else:
+        FIELDS[step.value].ask(ctx, page)
+
+
+class RegistrationFlow:
+    name = NAME
+
+    async def on_input(self, ctx: Context) -> None:
+        step = Step(ctx.state.step)
+        if step is Step.LANGUAGE:
+            on_language(ctx)
+        elif step is Step.CONSENT:
+            on_consent(ctx)
+        elif step is Step.LINK_CHECK:
+            await on_link_check(ctx)
+        elif step is Step.SUMMARY:
+            await on_summary(ctx)
+        elif step is Step.EDIT:
+            on_edit(ctx)
+        else:
+            await on_field(ctx, step)
+
+    async def reprompt(self, ctx: Context) -> None:
+        ask(ctx)
+
+
+FLOW = RegistrationFlow()
+
+
+def advance(ctx: Context, step: Step) -> None:
+    """Moves to the step after `step` — or back to the summary when the person was editing."""
+    if ctx.state.data.get("editing") and step.value in FIELDS:
+        ctx.state.data.pop("editing")
+        ctx.state.step = Step.SUMMARY
+    else:
+        ctx.state.step = NEXT[step]
+    ask(ctx)
+
+
+def on_language(ctx: Context) -> None:
+    """Stores the chosen language, asks for consent."""
+    inc = ctx.incoming
+    lang = None
+    if inc.kind is InputKind.CHOICE and inc.choice in ("lang:vi", "lang:en"):
+        lang = inc.choice[5:]
+    elif inc.kind is InputKind.TEXT and inc.text:
+        lang = match_option(inc.text, _LANGUAGE_WORDS)
+    if lang is None:
+        ctx.say("error_language")
+        ask(ctx)
+        return
+    ctx.state.language = lang
+    advance(ctx, Step.LANGUAGE)
+
+
+def on_consent(ctx: Context) -> None:
+    """Agree → asks for the name; Decline → forgets the chat and stores nothing."""
+    inc = ctx.incoming
+    answer: bool | None = None
+    if inc.kind is InputKind.CHOICE and inc.choice in ("consent:yes", "consent:no"):
+        answer = inc.choice == "consent:yes"
+    if answer is None:
+        ctx.say("error_consent_buttons")
+        ask(ctx)
+        return
+    if not answer:
+        ctx.say("consent_declined")
+        ctx.state.clear()
+        ctx.state.language = None  # nothing at all stays behind
+        return
+    ctx.state.data["consent"] = True
+    advance(ctx, Step.CONSENT)
+
+
+async def on_field(ctx: Context, step: Step) -> None:
+    """Reads one profile answer; on success stores it in the dialogue and asks the next question."""
+    fld = FIELDS[step.value]
+    parsed = fld.parse(ctx)
+    if not parsed.ok:
+        ask_again(ctx, fld, parsed)
+        return
+    if step is Step.DATE_OF_BIRTH and (problem := age_problem(ctx, parsed.value)):
+        key, params = problem
+        ctx.say(key, **params)
+        ctx.state.clear()  # outside the donor age range: keep nothing
+        return
+    if step is Step.PHONE:
+        ctx.state.data[step.value] = parsed.value
+        if ctx.incoming.kind is InputKind.CONTACT:
+            ctx.say("phone_received", remove_keyboard=True)
+        existing = await donors.donor_by_phone(ctx.session, parsed.value)
+        if existing is not None:
+            ctx.state.data.pop("editing", None)
+            ctx.state.data["link_attempts"] = 0
+            ctx.state.step = Step.LINK_CHECK
+            ctx.say("phone_already_registered")
+            ask(ctx)
+            return
+    ctx.state.data[step.value] = parsed.value
+    advance(ctx, step)
+
+
+async def on_link_check(ctx: Context) -> None:
+    """Links this chat to the donor with that phone if the birth date matches; gives up after 3 tries."""
+    fld = FIELDS["date_of_birth"]
+    parsed = fld.parse(ctx)
+    if not parsed.ok:
+        ask_again(ctx, fld, parsed)
+        ctx.state.step = Step.LINK_CHECK
+        return
+    existing = await donors.donor_by_phone(ctx.session, ctx.state.data["phone"])
+    if existing is None:  # erased meanwhile: carry on with a normal registration
+        ctx.state.data["date_of_birth"] = parsed.value
+        ctx.state.step = Step.BLOOD_GROUP
+        ask(ctx)
+        return
+    if existing.date_of_birth == date.fromisoformat(parsed.value):
+        await donors.link(
+            ctx.session,
+            donor=existing,
+            platform=ctx.incoming.platform,
+            user_id=ctx.incoming.user_id,
+            chat_id=ctx.incoming.chat_id,
+            now=ctx.now(),
+        )
+        existing.language = ctx.lang
+        ctx.state.clear()
+        ctx.state.language = None
+        ctx.say("linked", name=existing.full_name)
+        return
+    attempts = int(ctx.state.data.get("link_attempts", 0)) + 1
+    ctx.state.data["link_attempts"] = attempts
+    if attempts >= LINK_ATTEMPTS:
+        ctx.state.clear()
+        ctx.say("link_failed", hotline=ctx.settings.bot.hotline)
+        return
+    ctx.say("link_mismatch", left=LINK_ATTEMPTS - attempts)
+
+
+def summary_lines(ctx: Context) -> str:
+    data = ctx.state.data
+    return "\n".join(
+        f"• {ctx.t(FIELDS[s.value].label_key)}: {FIELDS[s.value].show(ctx, data.get(s.value))}"
+        for s in FIELD_STEPS
+    )
+
+
+def ask_summary(ctx: Context) -> None:
+    ctx.say(
+        "ask_summary",
+        lines=summary_lines(ctx),
+        choices=[
+            [
+                ctx.choice("button_confirm", "summary:confirm"),
+                ctx.choice("button_edit", "summary:edit"),
+            ]
+        ],
+    )
+
+
+async def on_summary(ctx: Context) -> None:
+    """Confirm → writes the donor; Edit → offers the fields to change."""
+    inc = ctx.incoming
+    if inc.kind is InputKind.CHOICE and inc.choice == "summary:edit":
+        ctx.state.step = Step.EDIT
+        ask(ctx)
+        return
+    if not (inc.kind is InputKind.CHOICE and inc.choice == "summary:confirm"):
+        ctx.say("error_summary_buttons")
+        ask(ctx)
+        return
+    await confirm(ctx)
+
+
+async def confirm(ctx: Context) -> None:
+    """Writes the donor, the chat link and a reported last donation in this turn's transaction."""
+    data = ctx.state.data
+    if await donors.donor_by_phone(ctx.session, data["phone"]) is not None:
+        ctx.state.step = Step.LINK_CHECK
+        ctx.state.data["link_attempts"] = 0
+        ctx.say("phone_already_registered")
+        ask(ctx)
+        return
+    blood = BloodGroup.from_code(data["blood_group"])
+    new = donors.NewDonor(
+        full_name=data["full_name"],
+        phone=data["phone"],
+        date_of_birth=date.fromisoformat(data["date_of_birth"]),
+        sex=data["sex"],
+        blood_abo=blood.abo.value if blood.abo else None,
+        blood_rh=blood.rh.value if blood.rh else None,
+        weight_kg=data.get("weight"),
+        ward=data.get("ward"),
+        organisation=data.get("organisation"),
+        is_reserve=bool(data.get("reserve")),
+        language=ctx.lang,
+        last_donation_on=(date.fromisoformat(data["last_donation"]) if data.get("last_donation") else None),
+    )
+    inc = ctx.incoming
+    try:
+        async with ctx.session.begin_nested():
+            await donors.register(
+                ctx.session,
+                new,
+                platform=inc.platform,
+                user_id=inc.user_id,
+                chat_id=inc.chat_id,
+                now=ctx.now(),
+            )
+    except IntegrityError:  # the same phone registered from elsewhere a moment ago
+        ctx.state.step = Step.LINK_CHECK
+        ctx.state.data["link_attempts"] = 0
+        ctx.say("phone_already_registered")
+        ask(ctx)
+        return
+    ctx.state.clear()
+    ctx.state.language = None
+    await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
+    ctx.say("registered", name=new.full_name)
+
+
+def ask_edit(ctx: Context) -> None:
+    rows = [
+        [ctx.choice(FIELDS[s.value].label_key, f"edit:{s.value}") for s in FIELD_STEPS[i : i + 2]]
+        for i in range(0, len(FIELD_STEPS), 2)
+    ]
+    rows.append([ctx.choice("button_back_to_summary", "edit:summary")])
+    ctx.say("ask_edit_field", choices=rows)
+
+
+def on_edit(ctx: Context) -> None:
+    """Goes to the chosen field's question; its answer returns to the summary."""
+    inc = ctx.incoming
+    picked = inc.choice[5:] if inc.kind is InputKind.CHOICE and inc.choice else ""
+    if inc.choice and inc.choice.startswith("edit:") and picked == "summary":
+        ctx.state.step = Step.SUMMARY
+    elif inc.choice and inc.choice.startswith("edit:") and picked in FIELDS:
+        ctx.state.step = picked
+        ctx.state.data["editing"] = True
+    else:
+        ctx.say("error_button_expired")
+    ask(ctx)
+
+
+__all__ = ["FLOW", "NAME", "Parsed", "Step", "start"]

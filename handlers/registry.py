@@ -1,0 +1,37 @@
+"""Every command, dialogue and button prefix of the bot, registered in one place."""
+
+from __future__ import annotations
+
+from handlers import common, privacy, profile, registration
+from handlers.router import Command, Routes
+
+# Commands shown in the platform's menu, in this order (descriptions are catalog keys `cmd_<name>`).
+MENU = ("dangky", "hoso", "mydata", "xoa", "ngonngu", "huy", "help")
+
+
+def build_routes() -> Routes:
+    keep = {"replaces_flow": False}
+    return Routes(
+        commands={
+            "start": Command(registration.start),
+            "dangky": Command(registration.start),
+            "register": Command(registration.start),
+            "huy": Command(common.cancel),
+            "cancel": Command(common.cancel),
+            "help": Command(common.help_, **keep),
+            "trogiup": Command(common.help_, **keep),
+            "hoso": Command(profile.show),
+            "profile": Command(profile.show),
+            "mydata": Command(privacy.my_data, **keep),
+            "xoa": Command(privacy.start_erase),
+            "delete": Command(privacy.start_erase),
+            "ngonngu": Command(common.language, **keep),
+            "language": Command(common.language, **keep),
+        },
+        flows={flow.name: flow for flow in (registration.FLOW, profile.FLOW, privacy.FLOW)},
+        buttons={
+            "hoso": profile.on_edit_button,
+            "setlang": common.on_language_button,
+        },
+        fallback=common.fallback,
+    )

@@ -1,0 +1,169 @@
+"""Routes one incoming message to a command, the dialogue in progress, a button, or the fallback.
+
+Each turn is one unit of work: load the person and the dialogue state, let the handler run, save the new
+state, commit — and only then are the replies sent. If anything fails, the transaction rolls back, the
+dialogue stays where it was, and the person gets an apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.i18n import Catalogs
+from handlers.context import Clock, Context, State
+from handlers.messages import Incoming, InputKind, Reply
+from models import conversations, donors
+
+log = logging.getLogger(__name__)
+
+MAX_TEXT_LENGTH = 500  # longer than any answer a dialogue step expects
+
+Handler = Callable[[Context], Awaitable[None]]
+CommandHandler = Callable[[Context, str], Awaitable[None]]
+ButtonHandler = Callable[[Context, str], Awaitable[None]]
+
+
+class Flow(Protocol):
+    """A multi-step dialogue whose position is kept in `State`."""
+
+    name: str
+
+    async def on_input(self, ctx: Context) -> None:
+        """Handles an answer to the current step."""
+        ...
+
+    async def reprompt(self, ctx: Context) -> None:
+        """Asks the current step's question again."""
+        ...
+
+
+@dataclass(frozen=True)
+class Command:
+    handler: CommandHandler
+    # False for commands that answer and let the dialogue in progress continue (/help, /mydata).
+    replaces_flow: bool = True
+
+
+@dataclass
+class Routes:
+    """Every command, dialogue and button prefix, registered in one place (handlers/registry.py)."""
+
+    commands: dict[str, Command] = field(default_factory=dict)
+    flows: dict[str, Flow] = field(default_factory=dict)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    fallback: Handler | None = None
+
+
+class Dispatcher:
+    """Runs one turn per incoming message; the channel adapters call `handle` and send the replies."""
+
+    def __init__(
+        self,
+        *,
+        sessions: async_sessionmaker[AsyncSession],
+        settings: Settings,
+        catalogs: Catalogs,
+        clock: Clock,
+        routes: Routes,
+    ) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.catalogs = catalogs
+        self.clock = clock
+        self.routes = routes
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        lang: str | None = None
+        try:
+            async with self.sessions() as session, session.begin():
+                ctx = await self._context(session, incoming)
+                lang = ctx.lang
+                await self._route(ctx)
+                await conversations.save(
+                    session,
+                    platform=incoming.platform,
+                    chat_id=incoming.chat_id,
+                    flow=ctx.state.flow,
+                    step=ctx.state.step,
+                    data=ctx.state.data,
+                    language=ctx.state.language,
+                    now=ctx.now(),
+                )
+            return ctx.replies
+        except Exception:
+            # Ids only: texts and SQL parameters may hold phone numbers or health answers.
+            log.exception(
+                "turn failed on %s chat %s (%s)", incoming.platform, incoming.chat_id, incoming.kind
+            )
+            t = self.catalogs.get(lang or incoming.language_hint)
+            return [Reply(t("error_internal", hotline=self.settings.bot.hotline))]
+
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+        account = await donors.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
+        row = await conversations.load(session, platform=incoming.platform, chat_id=incoming.chat_id)
+        state = State()
+        now = self.clock.now()
+        if row is not None:
+            state.language = row.language
+            ttl = timedelta(days=self.settings.bot.conversation_ttl_days)
+            if row.flow and row.updated_at >= now - ttl:
+                state.flow, state.step, state.data = row.flow, row.step, dict(row.data or {})
+        return Context(
+            session=session,
+            settings=self.settings,
+            catalogs=self.catalogs,
+            clock=self.clock,
+            incoming=incoming,
+            state=state,
+            account=account,
+        )
+
+    async def _route(self, ctx: Context) -> None:
+        incoming = ctx.incoming
+        flow = self.routes.flows.get(ctx.state.flow) if ctx.state.flow else None
+        if ctx.state.flow and flow is None:
+            ctx.state.clear()  # a flow that no longer exists after an upgrade
+        if (command := incoming.command) is not None:
+            name, args = command
+            spec = self.routes.commands.get(name)
+            if spec is None:
+                ctx.say("error_unknown_command", command=f"/{name}")
+                if flow is not None:
+                    await flow.reprompt(ctx)
+                return
+            position = (ctx.state.flow, ctx.state.step)
+            await spec.handler(ctx, args)
+            if not spec.replaces_flow and flow is not None and (ctx.state.flow, ctx.state.step) == position:
+                await flow.reprompt(ctx)
+            return
+        if incoming.kind is InputKind.CHOICE and incoming.choice:
+            prefix, _, payload = incoming.choice.partition(":")
+            if (button := self.routes.buttons.get(prefix)) is not None:
+                # Buttons of a message shown outside the dialogue (profile, language) work anytime.
+                position = (ctx.state.flow, ctx.state.step)
+                await button(ctx, payload)
+                if flow is not None and (ctx.state.flow, ctx.state.step) == position:
+                    await flow.reprompt(ctx)
+                return
+        if flow is not None:
+            if incoming.kind is InputKind.OTHER:
+                ctx.say("error_not_text")
+                await flow.reprompt(ctx)
+            elif incoming.text is not None and len(incoming.text) > MAX_TEXT_LENGTH:
+                ctx.say("error_too_long", limit=MAX_TEXT_LENGTH)
+                await flow.reprompt(ctx)
+            else:
+                await flow.on_input(ctx)
+            return
+        if incoming.kind is InputKind.CHOICE:
+            ctx.say("error_button_expired")
+            return
+        if self.routes.fallback is not None:
+            await self.routes.fallback(ctx)

@@ -1,0 +1,202 @@
+"""Queries about donors, their chat accounts and donations. Never commits: the caller's unit of work does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from models.tables import ChannelAccount, Conversation, Donation, Donor, Organiser
+
+
+async def account_for(session: AsyncSession, *, platform: str, user_id: str) -> ChannelAccount | None:
+    return await session.scalar(
+        select(ChannelAccount)
+        .where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+        .options(selectinload(ChannelAccount.donor), selectinload(ChannelAccount.organiser))
+    )
+
+
+async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
+    return await session.scalar(select(Donor).where(Donor.phone == phone))
+
+
+@dataclass(frozen=True)
+class NewDonor:
+    """Everything the registration dialogue collected, validated, ready to be written at Confirm."""
+
+    full_name: str
+    phone: str
+    date_of_birth: date
+    sex: str
+    blood_abo: str | None
+    blood_rh: str | None
+    weight_kg: float | None
+    ward: str | None
+    organisation: str | None
+    is_reserve: bool
+    language: str
+    last_donation_on: date | None
+
+
+async def register(
+    session: AsyncSession,
+    new: NewDonor,
+    *,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    now: datetime,
+) -> Donor:
+    """Creates the donor, links this chat to it and records a self-reported last donation."""
+    donor = Donor(
+        full_name=new.full_name,
+        phone=new.phone,
+        date_of_birth=new.date_of_birth,
+        sex=new.sex,
+        blood_abo=new.blood_abo,
+        blood_rh=new.blood_rh,
+        weight_kg=new.weight_kg,
+        ward=new.ward,
+        organisation=new.organisation,
+        is_reserve=new.is_reserve,
+        language=new.language,
+        consent_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(donor)
+    if new.last_donation_on is not None:
+        donor.donations.append(Donation(donated_on=new.last_donation_on, self_reported=True, created_at=now))
+    await session.flush()
+    await link(session, donor=donor, platform=platform, user_id=user_id, chat_id=chat_id, now=now)
+    return donor
+
+
+async def link(
+    session: AsyncSession,
+    *,
+    donor: Donor,
+    platform: str,
+    user_id: str,
+    chat_id: str,
+    now: datetime,
+) -> ChannelAccount:
+    """Points this platform user at `donor`, reusing an account row that exists (an organiser's)."""
+    account = await session.scalar(
+        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+    )
+    if account is None:
+        account = ChannelAccount(platform=platform, user_id=user_id, chat_id=chat_id, created_at=now)
+        session.add(account)
+    account.donor_id = donor.id
+    account.chat_id = chat_id
+    account.unreachable_at = None
+    await session.flush()
+    return account
+
+
+async def donations_of(session: AsyncSession, donor_id: int) -> list[Donation]:
+    return list(
+        (
+            await session.scalars(
+                select(Donation).where(Donation.donor_id == donor_id).order_by(Donation.donated_on)
+            )
+        ).all()
+    )
+
+
+async def accounts_of(session: AsyncSession, donor_id: int) -> list[ChannelAccount]:
+    return list(
+        (await session.scalars(select(ChannelAccount).where(ChannelAccount.donor_id == donor_id))).all()
+    )
+
+
+async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
+    """Everything stored about one donor, for /mydata (the person's own data, in their own chat)."""
+    donations = await donations_of(session, donor.id)
+    accounts = await accounts_of(session, donor.id)
+    return {
+        "full_name": donor.full_name,
+        "phone": donor.phone,
+        "date_of_birth": donor.date_of_birth.isoformat(),
+        "sex": donor.sex,
+        "blood_group": {"abo": donor.blood_abo, "rh": donor.blood_rh},
+        "weight_kg": donor.weight_kg,
+        "ward": donor.ward,
+        "organisation": donor.organisation,
+        "reserve_donor": donor.is_reserve,
+        "language": donor.language,
+        "consent_at": donor.consent_at.isoformat(),
+        "created_at": donor.created_at.isoformat(),
+        "updated_at": donor.updated_at.isoformat(),
+        "donations": [
+            {
+                "date": d.donated_on.isoformat(),
+                "volume_ml": d.volume_ml,
+                "kind": d.kind,
+                "place": d.place,
+                "self_reported": d.self_reported,
+            }
+            for d in donations
+        ],
+        "chat_accounts": [
+            {"platform": a.platform, "user_id": a.user_id, "linked_at": a.created_at.isoformat()}
+            for a in accounts
+        ],
+    }
+
+
+async def erase(session: AsyncSession, donor: Donor) -> None:
+    """Deletes the donor, their donations, their chat accounts and dialogues.
+
+    An account that also holds an organiser role stays (the role is not the donor's personal data), but
+    it no longer points at the donor.
+    """
+    accounts = await accounts_of(session, donor.id)
+    for account in accounts:
+        await session.execute(
+            delete(Conversation).where(
+                Conversation.platform == account.platform, Conversation.chat_id == account.chat_id
+            )
+        )
+        is_organiser = await session.scalar(
+            select(func.count()).select_from(Organiser).where(Organiser.account_id == account.id)
+        )
+        if is_organiser:
+            account.donor_id = None
+        else:
+            await session.delete(account)
+    await session.execute(delete(Donation).where(Donation.donor_id == donor.id))
+    await session.delete(donor)
+    await session.flush()
+
+
+async def count_rows_for(session: AsyncSession, donor_id: int) -> int:
+    """How many rows still mention a donor (0 after erasure); used by tests and `/xoa` checks."""
+    total = 0
+    for model, column in (
+        (Donor, Donor.id),
+        (Donation, Donation.donor_id),
+        (ChannelAccount, ChannelAccount.donor_id),
+    ):
+        total += int(
+            await session.scalar(select(func.count()).select_from(model).where(column == donor_id)) or 0
+        )
+    return total
+
+
+async def set_reported_last_donation(
+    session: AsyncSession, donor: Donor, when: date | None, *, now: datetime
+) -> None:
+    """Replaces the donor's self-reported last donation (recorded donations are never touched)."""
+    await session.execute(
+        delete(Donation).where(Donation.donor_id == donor.id, Donation.self_reported.is_(True))
+    )
+    if when is not None:
+        session.add(Donation(donor_id=donor.id, donated_on=when, self_reported=True, created_at=now))
+    await session.flush()
