@@ -1,0 +1,79 @@
+"""Phone numbers as donors type them, stored in E.164 so one person is one number."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+
+DEFAULT_REGION = "VN"
+
+# phonenumbers quietly turns letters into keypad digits ("0912a345678" parses), so anything
+# beyond digits and the usual separators is refused before it gets there.
+_SHAPE = re.compile(r"\(?\+?\s*\d[\d\s().\-]*")
+_MIN_DIGITS = 8
+_MAX_DIGITS = 17  # 15 digits of E.164 plus an international prefix such as "00"
+_ACCEPTED_TYPES = frozenset(
+    {
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+        PhoneNumberType.FIXED_LINE,
+    }
+)
+
+
+def parse_phone(text: str) -> str | None:
+    """The E.164 form of a VN (default region) or "+"-prefixed foreign number, else None.
+
+    Only numbers a person can be reached on are kept: toll-free, premium and shared-cost
+    numbers are valid phone numbers but not a donor's own.
+    """
+    candidate = text.strip()
+    if not _SHAPE.fullmatch(candidate):
+        return None
+    digits = sum(ch.isdigit() for ch in candidate)
+    if not _MIN_DIGITS <= digits <= _MAX_DIGITS:
+        return None
+    try:
+        number = phonenumbers.parse(candidate, DEFAULT_REGION)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    if phonenumbers.number_type(number) not in _ACCEPTED_TYPES:
+        return None
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
+def mask_phone(e164: str) -> str:
+    """A form safe for logs and organisers: country code, first 3 and last 3 digits.
+
+    "+84912345678" → "+84912***678". Never raises, so it can sit inside log calls; input that
+    is not a number is masked the same way without splitting off a country code.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+        prefix = f"+{number.country_code}"
+        national = phonenumbers.national_significant_number(number)
+    except NumberParseException:
+        prefix, national = "", "".join(ch for ch in e164 if ch.isdigit())
+    if len(national) <= 6:
+        # Too short to show 6 digits and still hide anything: hide all but the last two.
+        keep = max(len(national) - 4, 0)
+        return prefix + "*" * (len(national) - keep) + national[len(national) - keep :]
+    return prefix + national[:3] + "*" * (len(national) - 6) + national[-3:]
+
+
+def display_phone(e164: str) -> str:
+    """How a stored number is shown: national format for VN, international otherwise.
+
+    Returns the input unchanged if it is not a parseable number, so display never fails.
+    """
+    try:
+        number = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return e164
+    if phonenumbers.region_code_for_number(number) == DEFAULT_REGION:
+        return str(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL))

@@ -1,0 +1,300 @@
+"""Dates as typed in chat, relative "when did you last donate" phrases, and age arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from domain.dates import add_months, add_years, age_on, nth_birthday, parse_ago, parse_date
+
+AUG_3_1995 = date(1995, 8, 3)
+TODAY = date(2025, 5, 31)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3/8/1995",
+        "03/08/1995",
+        "03-08-1995",
+        "3-8-1995",
+        "3.8.1995",
+        "3 8 1995",
+        "3 / 8 / 1995",
+        "1995-08-03",
+        "1995/08/03",
+        "1995.8.3",
+        "3/8/95",
+        "03/08/95",
+        "ngày 3 tháng 8 năm 1995",
+        "Ngày 03 tháng 08 năm 1995",
+        "ngay 3 thang 8 nam 1995",
+        "3 thang 8 nam 1995",
+        "3 tháng 8 năm 1995",
+        "3 thang 8 1995",
+        "3 thg 8 nam 95",
+        "ngày 3/8/1995",
+        " 3/8/1995 ",
+        "3/8/1995.",
+    ],
+)
+def test_accepted_spellings(text: str) -> None:
+    assert parse_date(text) == AUG_3_1995
+    assert parse_date(text, today=TODAY) == AUG_3_1995
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "hello",
+        "31/2/1995",  # no 31 February
+        "29/2/1995",  # 1995 is not a leap year
+        "32/1/1995",
+        "0/1/1995",
+        "1/13/1995",
+        "1/0/1995",
+        "3/8",
+        "3/8/199",
+        "3/8/19955",
+        "1995",
+        "3/8/1995 14:00",
+        "03081995",
+        "8/3/1995/1",
+        "00/00/0000",
+    ],
+)
+def test_rejected(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_leap_day_is_a_real_date() -> None:
+    assert parse_date("29/2/1996") == date(1996, 2, 29)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "expected"),
+    [
+        ("3/8/95", date(2025, 1, 1), date(1995, 8, 3)),
+        ("3/8/25", date(2025, 1, 1), date(2025, 8, 3)),  # same year is not "after" today
+        ("3/8/26", date(2025, 12, 31), date(1926, 8, 3)),
+        ("3/8/00", date(2025, 1, 1), date(2000, 8, 3)),
+        ("3/8/99", date(2099, 1, 1), date(2099, 8, 3)),
+    ],
+)
+def test_two_digit_year_is_latest_not_after_today(text: str, today: date, expected: date) -> None:
+    assert parse_date(text, today=today) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("3/8/49", date(2049, 8, 3)), ("3/8/50", date(1950, 8, 3)), ("3/8/65", date(1965, 8, 3))],
+)
+def test_two_digit_year_without_today_pivots_at_50(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+FORMATS: list[Callable[[date], str]] = [
+    lambda d: f"{d.day}/{d.month}/{d.year:04d}",
+    lambda d: f"{d.day:02d}/{d.month:02d}/{d.year:04d}",
+    lambda d: f"{d.day:02d}-{d.month:02d}-{d.year:04d}",
+    lambda d: f"{d.day}.{d.month}.{d.year:04d}",
+    lambda d: f"{d.day} {d.month} {d.year:04d}",
+    lambda d: d.isoformat(),
+    lambda d: f"{d.year:04d}/{d.month:02d}/{d.day:02d}",
+    lambda d: f"ngày {d.day} tháng {d.month} năm {d.year:04d}",
+    lambda d: f"{d.day} thang {d.month} nam {d.year:04d}",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(d=st.dates(min_value=date(1000, 1, 1)), fmt=st.sampled_from(FORMATS))
+def test_every_format_round_trips(d: date, fmt: Callable[[date], str]) -> None:
+    assert parse_date(fmt(d)) == d
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    today=st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31)),
+    offset=st.integers(min_value=0, max_value=99),
+    day_of_year=st.integers(min_value=0, max_value=364),
+)
+def test_two_digit_years_round_trip_within_a_century(today: date, offset: int, day_of_year: int) -> None:
+    d = date(today.year - offset, 1, 1) + timedelta(days=day_of_year)
+    assert parse_date(f"{d.day}/{d.month}/{d.year % 100:02d}", today=today) == d
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=20))
+def test_never_raises(text: str) -> None:
+    parse_date(text)
+    parse_date(text, today=TODAY)
+
+
+# --- age arithmetic -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("born", "on", "age"),
+    [
+        (date(2000, 5, 10), date(2018, 5, 9), 17),
+        (date(2000, 5, 10), date(2018, 5, 10), 18),
+        (date(2000, 5, 10), date(2018, 12, 31), 18),
+        (date(2000, 5, 10), date(2000, 5, 10), 0),
+        (date(2000, 5, 10), date(2000, 5, 9), -1),
+        # 29 February: one year older on 1 March in non-leap years, on 29 February in leap years.
+        (date(2004, 2, 29), date(2022, 2, 28), 17),
+        (date(2004, 2, 29), date(2022, 3, 1), 18),
+        (date(2004, 2, 29), date(2024, 2, 28), 19),
+        (date(2004, 2, 29), date(2024, 2, 29), 20),
+    ],
+)
+def test_age_on(born: date, on: date, age: int) -> None:
+    assert age_on(born, on=on) == age
+
+
+@pytest.mark.parametrize(
+    ("d", "years", "expected"),
+    [
+        (date(2000, 5, 10), 1, date(2001, 5, 10)),
+        (date(2000, 5, 10), -18, date(1982, 5, 10)),
+        (date(2024, 2, 29), 1, date(2025, 2, 28)),
+        (date(2024, 2, 29), 4, date(2028, 2, 29)),
+        (date(2024, 2, 29), -1, date(2023, 2, 28)),
+    ],
+)
+def test_add_years(d: date, years: int, expected: date) -> None:
+    assert add_years(d, years) == expected
+
+
+def test_add_years_out_of_range_raises() -> None:
+    with pytest.raises(ValueError, match="year"):
+        add_years(date(9999, 1, 1), 1)
+
+
+@pytest.mark.parametrize(
+    ("d", "months", "expected"),
+    [
+        (date(2025, 5, 31), -1, date(2025, 4, 30)),
+        (date(2025, 3, 31), -1, date(2025, 2, 28)),
+        (date(2024, 3, 31), -1, date(2024, 2, 29)),
+        (date(2025, 1, 15), -1, date(2024, 12, 15)),
+        (date(2025, 1, 31), 13, date(2026, 2, 28)),
+        (date(2025, 1, 31), 0, date(2025, 1, 31)),
+    ],
+)
+def test_add_months(d: date, months: int, expected: date) -> None:
+    assert add_months(d, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("born", "n", "expected"),
+    [
+        (date(2000, 5, 10), 18, date(2018, 5, 10)),
+        (date(2004, 2, 29), 18, date(2022, 3, 1)),
+        (date(2004, 2, 29), 20, date(2024, 2, 29)),
+    ],
+)
+def test_nth_birthday(born: date, n: int, expected: date) -> None:
+    assert nth_birthday(born, n) == expected
+
+
+BORN = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+ON = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
+
+
+@settings(max_examples=300, deadline=None)
+@given(born=BORN, a=ON, b=ON)
+def test_age_is_monotone(born: date, a: date, b: date) -> None:
+    early, late = sorted((a, b))
+    assert age_on(born, on=early) <= age_on(born, on=late)
+
+
+@settings(max_examples=300, deadline=None)
+@given(born=BORN, on=ON)
+def test_age_increases_exactly_on_birthdays(born: date, on: date) -> None:
+    age = age_on(born, on=on)
+    step = age - age_on(born, on=on - timedelta(days=1))
+    assert step in (0, 1)
+    assert (step == 1) == (on == nth_birthday(born, age))
+
+
+@settings(max_examples=200, deadline=None)
+@given(born=BORN, n=st.integers(min_value=0, max_value=100))
+def test_nth_birthday_is_when_age_reaches_n(born: date, n: int) -> None:
+    birthday = nth_birthday(born, n)
+    assert age_on(born, on=birthday) == n
+    assert age_on(born, on=birthday - timedelta(days=1)) == n - 1
+
+
+# --- relative phrases ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cách đây 1 tháng", date(2025, 4, 30)),  # 31 May - 1 month, clamped to 30 April
+        ("cach day 1 thang", date(2025, 4, 30)),
+        ("cách đây 3 tháng", date(2025, 2, 28)),
+        ("1 thang truoc", date(2025, 4, 30)),
+        ("1 tháng trước", date(2025, 4, 30)),
+        ("2 tuần trước", date(2025, 5, 17)),
+        ("3 tuan truoc", date(2025, 5, 10)),
+        ("10 ngày trước", date(2025, 5, 21)),
+        ("10 ngay truoc", date(2025, 5, 21)),
+        ("hôm qua", date(2025, 5, 30)),
+        ("hom qua", date(2025, 5, 30)),
+        ("hôm nay", TODAY),
+        ("tuần trước", date(2025, 5, 24)),
+        ("tháng trước", date(2025, 4, 30)),
+        ("năm ngoái", date(2024, 5, 31)),
+        ("nam ngoai", date(2024, 5, 31)),
+        ("1 năm trước", date(2024, 5, 31)),
+        ("năm năm trước", date(2020, 5, 31)),  # five years: number word, then unit
+        ("hai tháng trước", date(2025, 3, 31)),
+        ("được 3 tháng rồi", date(2025, 2, 28)),
+        ("khoảng 2 tháng trước", date(2025, 3, 31)),
+        ("3 tháng", date(2025, 2, 28)),  # the question already asks "how long ago"
+        ("3thg truoc", date(2025, 2, 28)),
+        ("2 months ago", date(2025, 3, 31)),
+        ("3 weeks ago", date(2025, 5, 10)),
+        ("a year ago", date(2024, 5, 31)),
+        ("yesterday", date(2025, 5, 30)),
+        ("last month", date(2025, 4, 30)),
+        ("Last week.", date(2025, 5, 24)),
+    ],
+)
+def test_parse_ago(text: str, expected: date) -> None:
+    assert parse_ago(text, today=TODAY) == expected
+
+
+def test_parse_ago_leap_day_year_back() -> None:
+    assert parse_ago("1 năm trước", today=date(2024, 2, 29)) == date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "blah", "3 tháng nữa", "next month", "tháng", "3", "9999 năm trước", "3/8/1995"],
+)
+def test_parse_ago_rejects(text: str) -> None:
+    assert parse_ago(text, today=TODAY) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=st.dates(min_value=date(1900, 1, 1)), n=st.integers(min_value=0, max_value=500))
+def test_n_days_and_weeks_ago(today: date, n: int) -> None:
+    assert parse_ago(f"{n} ngày trước", today=today) == today - timedelta(days=n)
+    assert parse_ago(f"{n} tuan truoc", today=today) == today - timedelta(weeks=n)
+
+
+@settings(max_examples=200, deadline=None)
+@given(today=st.dates(min_value=date(1900, 1, 1)), n=st.integers(min_value=0, max_value=120))
+def test_n_months_ago_is_never_later_than_the_same_day_number(today: date, n: int) -> None:
+    result = parse_ago(f"cách đây {n} tháng", today=today)
+    assert result is not None
+    assert (today.year * 12 + today.month) - (result.year * 12 + result.month) == n
+    assert result.day <= today.day
