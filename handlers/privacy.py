@@ -57,16 +57,17 @@ class EraseFlow:
         """Erases everything on "yes"; "no" keeps it all."""
         inc = ctx.incoming
         if inc.kind is not InputKind.CHOICE or inc.choice not in ("erase:yes", "erase:no"):
-            ctx.say("error_erase_buttons")
+            expired = inc.kind is InputKind.CHOICE
+            ctx.say("error_button_expired" if expired else "error_erase_buttons")
             ask_erase(ctx)
             return
         ctx.state.clear()
         if inc.choice == "erase:no" or ctx.donor is None:
             ctx.say("erase_cancelled")
             return
+        ctx.say("erased")
         await donors.erase(ctx.session, ctx.donor)
         ctx.state.language = None
-        ctx.say("erased")
 
     async def reprompt(self, ctx: Context) -> None:
         ask_erase(ctx)

@@ -147,7 +147,7 @@ def on_language(ctx: Context) -> None:
     elif inc.kind is InputKind.TEXT and inc.text:
         lang = match_option(inc.text, _LANGUAGE_WORDS)
     if lang is None:
-        ctx.say("error_language")
+        ctx.say("error_button_expired" if inc.kind is InputKind.CHOICE else "error_language")
         ask(ctx)
         return
     ctx.state.language = lang
@@ -161,7 +161,7 @@ def on_consent(ctx: Context) -> None:
     if inc.kind is InputKind.CHOICE and inc.choice in ("consent:yes", "consent:no"):
         answer = inc.choice == "consent:yes"
     if answer is None:
-        ctx.say("error_consent_buttons")
+        ctx.say("error_button_expired" if inc.kind is InputKind.CHOICE else "error_consent_buttons")
         ask(ctx)
         return
     if not answer:
@@ -225,9 +225,9 @@ async def on_link_check(ctx: Context) -> None:
             now=ctx.now(),
         )
         existing.language = ctx.lang
+        ctx.say("linked", name=existing.full_name)
         ctx.state.clear()
         ctx.state.language = None
-        ctx.say("linked", name=existing.full_name)
         return
     attempts = int(ctx.state.data.get("link_attempts", 0)) + 1
     ctx.state.data["link_attempts"] = attempts
@@ -267,7 +267,7 @@ async def on_summary(ctx: Context) -> None:
         ask(ctx)
         return
     if not (inc.kind is InputKind.CHOICE and inc.choice == "summary:confirm"):
-        ctx.say("error_summary_buttons")
+        ctx.say("error_button_expired" if inc.kind is InputKind.CHOICE else "error_summary_buttons")
         ask(ctx)
         return
     await confirm(ctx)
@@ -314,10 +314,10 @@ async def confirm(ctx: Context) -> None:
         ctx.say("phone_already_registered")
         ask(ctx)
         return
-    ctx.state.clear()
-    ctx.state.language = None
-    await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
     ctx.say("registered", name=new.full_name)
+    ctx.state.clear()
+    ctx.state.language = None  # from now on the donor's stored language applies
+    await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
 
 
 def ask_edit(ctx: Context) -> None:

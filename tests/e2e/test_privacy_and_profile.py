@@ -1,0 +1,148 @@
+"""/mydata, /xoa, /hoso and linking a second chat to an existing donor, end to end."""
+
+from __future__ import annotations
+
+import json
+
+from emulators.telegram import SimUser
+from tests.e2e.test_registration import register_until_summary
+from tests.helpers import BotHarness, texts
+
+
+async def registered(bot: BotHarness, user_id: int) -> SimUser:
+    user = bot.user(user_id)
+    await register_until_summary(bot, user)
+    await bot.press(user, "Xác nhận")
+    return user
+
+
+async def test_mydata_sends_the_profile_and_a_json_file(bot: BotHarness) -> None:
+    user = await registered(bot, 3001)
+    messages = await bot.send(user, "/mydata")
+    assert "Nguyễn Thị Lan" in messages[0].text and "0912 345 678" in messages[0].text
+    document = messages[-1]
+    assert document.file is not None and document.file.filename.endswith(".json")
+    exported = json.loads(document.file.content)
+    assert exported["phone"] == "+84912345678"
+    assert exported["date_of_birth"] == "1995-08-03"
+    assert exported["donations"] == [
+        {"date": "2026-06-15", "volume_ml": None, "kind": "whole_blood", "place": None, "self_reported": True}
+    ]
+    assert exported["chat_accounts"][0]["user_id"] == "3001"
+
+
+async def test_mydata_of_a_stranger_says_nothing_is_stored(bot: BotHarness) -> None:
+    reply = await bot.send(bot.user(3002), "/mydata")
+    assert "không lưu dữ liệu cá nhân nào" in reply[0].text
+
+
+async def test_erase_asks_first_then_leaves_no_row_behind(bot: BotHarness) -> None:
+    user = await registered(bot, 3003)
+    other = bot.user(3004)
+    await register_until_summary(bot, other, phone="0912 999 888")  # must survive the erase
+    question = await bot.send(user, "/xoa")
+    assert "không thể hoàn tác" in question[0].text
+    kept = await bot.press(user, "Không xóa")
+    assert "không xóa gì" in kept[0].text
+    assert await bot.count_donors() == 1
+    await bot.send(user, "/delete")
+    done = await bot.press(user, "Xóa tất cả")
+    assert "Đã xóa toàn bộ dữ liệu" in done[0].text
+    assert await bot.personal_rows() == {"donors": 0, "donations": 0, "accounts": 0, "conversations": 1}
+    assert (await bot.conversation(other)) is not None
+    after = await bot.send(user, "/mydata")
+    assert "không lưu dữ liệu cá nhân nào" in after[0].text
+
+
+async def test_profile_edit_saves_one_field(bot: BotHarness) -> None:
+    user = await registered(bot, 3005)
+    profile = await bot.send(user, "/hoso")
+    assert "Hồ sơ của bạn" in profile[0].text and "Số lần hiến đã ghi nhận: 1" in profile[0].text
+    question = await bot.press(user, "Sửa Cân nặng")
+    assert "Cân nặng" in question[0].text
+    bad = await bot.send(user, "năm mươi")
+    assert "ví dụ: 52" in texts(bad)
+    saved = await bot.send(user, "49")
+    assert "Đã lưu «Cân nặng»" in saved[0].text and "49 kg" in saved[-1].text
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None and donor.weight_kg == 49
+    await bot.press(user, "Sửa Lần hiến gần nhất")
+    await bot.press(user, "Chưa từng hiến")
+    assert await bot.count_donations() == 0
+
+
+async def test_profile_phone_cannot_take_someone_elses_number(bot: BotHarness) -> None:
+    first = await registered(bot, 3006)
+    second = bot.user(3007)
+    await bot.send(second, "/dangky")
+    await bot.press(second, "Tiếng Việt")
+    await bot.press(second, "Đồng ý")
+    await bot.send(second, "Phan Văn Đức")
+    await bot.send(second, "9/9/1999")
+    await bot.press(second, "Nam")
+    await bot.send(second, "0977 111 222")
+    for label in ("A+",):
+        await bot.press(second, label)
+    await bot.send(second, "65")
+    await bot.press(second, "Tam Lưu")
+    await bot.press(second, "Bỏ qua")
+    await bot.press(second, "Chưa từng hiến")
+    await bot.press(second, "Không")
+    await bot.press(second, "Xác nhận")
+    await bot.send(second, "/hoso")
+    await bot.press(second, "Sửa Điện thoại")
+    reply = await bot.send(second, "0912345678")
+    assert "đã thuộc một hồ sơ khác" in texts(reply)
+    donor = await bot.donor_by_phone("+84977111222")
+    assert donor is not None and donor.full_name == "Phan Văn Đức"
+    assert first.id != second.id
+
+
+async def test_an_existing_phone_links_the_chat_after_the_birth_date_matches(bot: BotHarness) -> None:
+    await registered(bot, 3008)
+    newcomer = bot.user(3009, name="Lan (máy mới)")
+    await bot.send(newcomer, "/start")
+    await bot.press(newcomer, "Tiếng Việt")
+    await bot.press(newcomer, "Đồng ý")
+    await bot.send(newcomer, "Nguyễn Thị Lan")
+    await bot.send(newcomer, "3/8/1995")
+    await bot.press(newcomer, "Nữ")
+    asked = await bot.contact(newcomer, "+84 912 345 678")
+    assert "đã được đăng ký" in texts(asked) and "nhập lại ngày sinh" in texts(asked)
+    wrong = await bot.send(newcomer, "4/8/1995")
+    assert "không khớp" in texts(wrong) and "2 lần" in texts(wrong)
+    linked = await bot.send(newcomer, "03/08/1995")
+    assert "Đã nối cuộc trò chuyện này với hồ sơ của Nguyễn Thị Lan" in linked[0].text
+    assert await bot.count_donors() == 1
+    assert (await bot.personal_rows())["accounts"] == 2
+    profile = await bot.send(newcomer, "/hoso")
+    assert "0912 345 678" in profile[0].text
+
+
+async def test_linking_gives_up_after_three_wrong_birth_dates(bot: BotHarness) -> None:
+    await registered(bot, 3010)
+    stranger = bot.user(3011)
+    await bot.send(stranger, "/start")
+    await bot.press(stranger, "Tiếng Việt")
+    await bot.press(stranger, "Đồng ý")
+    await bot.send(stranger, "Kẻ Gian")
+    await bot.send(stranger, "1/1/1990")
+    await bot.press(stranger, "Nam")
+    await bot.send(stranger, "0912345678")
+    for _ in range(2):
+        await bot.send(stranger, "2/2/1992")
+    final = await bot.send(stranger, "3/3/1993")
+    assert "không nối được hồ sơ" in texts(final)
+    assert (await bot.personal_rows())["accounts"] == 1
+    mine = await bot.send(stranger, "/mydata")
+    assert "không lưu dữ liệu cá nhân nào" in mine[0].text
+
+
+async def test_language_can_be_switched_later(bot: BotHarness) -> None:
+    user = await registered(bot, 3012)
+    await bot.send(user, "/ngonngu")
+    switched = await bot.press(user, "English")
+    assert switched[0].text == "Switched to English."
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None and donor.language == "en"
+    assert "Your profile" in (await bot.send(user, "/hoso"))[0].text

@@ -1,0 +1,142 @@
+"""Registration end to end: the real PTB stack polling the local Bot API emulator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from emulators.telegram import SimUser
+from models.tables import Donation
+from tests.helpers import BotHarness, texts
+
+
+async def register_until_summary(
+    bot: BotHarness, user: SimUser, *, lang: str = "vi", phone: str = "0912 345 678"
+) -> None:
+    await bot.send(user, "/start")
+    await bot.press(user, "Tiếng Việt" if lang == "vi" else "English")
+    await bot.press(user, "Đồng ý" if lang == "vi" else "I agree")
+    await bot.send(user, "nguyễn thị lan")
+    await bot.send(user, "3/8/1995")
+    await bot.press(user, "Nữ" if lang == "vi" else "Female")
+    await bot.send(user, phone)
+    await bot.press(user, "O+")
+    await bot.send(user, "52,5 kg")
+    await bot.press(user, "Nhị Chiểu")
+    await bot.send(user, "Trường THPT Kinh Môn")
+    await bot.send(user, "15/6/2026")
+    await bot.press(user, "Có" if lang == "vi" else "Yes")
+
+
+async def test_full_registration_in_vietnamese(bot: BotHarness) -> None:
+    lan = bot.user(1001)
+    first = await bot.send(lan, "/start")
+    assert "chọn ngôn ngữ" in first[0].text
+    consent = await bot.press(lan, "Tiếng Việt")
+    assert "Luật Bảo vệ dữ liệu cá nhân" in consent[0].text
+    assert "/xoa" in consent[0].text
+    assert (await bot.press(lan, "Đồng ý"))[0].text.startswith("Họ và tên")
+    assert "Ngày sinh" in texts(await bot.send(lan, "nguyễn thị lan"))
+    assert "Giới tính" in texts(await bot.send(lan, "3/8/1995"))
+    phone_q = await bot.press(lan, "Nữ")
+    assert phone_q[0].reply_keyboard[0][0].get("request_contact") is True
+    received = await bot.contact(lan, "+84912345678")
+    assert received[0].removes_keyboard
+    assert "Nhóm máu" in texts(received)
+    assert "Cân nặng" in texts(await bot.press(lan, "O+"))
+    assert "phường/xã" in texts(await bot.send(lan, "52,5 kg"))
+    await bot.press(lan, "Nhị Chiểu")
+    await bot.send(lan, "Trường THPT Kinh Môn")
+    await bot.send(lan, "15/6/2026")
+    summary = await bot.press(lan, "Có")
+    text = summary[0].text
+    for expected in ("Nguyễn Thị Lan", "03/08/1995", "Nữ", "0912 345 678", "O+", "52.5 kg"):
+        assert expected in text
+    assert "Nhị Chiểu" in text and "15/06/2026" in text
+    assert await bot.count(Donation) == 0
+    assert await bot.donor_by_phone("+84912345678") is None, "nothing is written before Confirm"
+
+    done = await bot.press(lan, "Xác nhận")
+    assert "đã đăng ký hiến máu tình nguyện thành công" in done[0].text
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None
+    assert (donor.full_name, donor.date_of_birth, donor.sex) == ("Nguyễn Thị Lan", date(1995, 8, 3), "female")
+    assert (donor.blood_abo, donor.blood_rh, donor.weight_kg) == ("O", "+", 52.5)
+    assert (donor.ward, donor.organisation, donor.is_reserve, donor.language) == (
+        "Nhị Chiểu",
+        "Trường THPT Kinh Môn",
+        True,
+        "vi",
+    )
+    assert donor.consent_at == bot.clock.now()
+    rows = await bot.personal_rows()
+    assert rows == {"donors": 1, "donations": 1, "accounts": 1, "conversations": 0}
+
+
+async def test_full_registration_in_english(bot: BotHarness) -> None:
+    tom = bot.user(1002, language_code="en")
+    await register_until_summary(bot, tom, lang="en")
+    summary = bot.emu.last_message(tom.chat_id)
+    assert "Please check your details" in summary.text
+    assert "Female" in summary.text and "Blood group: O+" in summary.text
+    done = await bot.press(tom, "Confirm")
+    assert "You are now registered" in done[0].text
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None and donor.language == "en"
+    help_ = await bot.send(tom, "/help")
+    assert "/mydata" in help_[0].text and "see and download" in help_[0].text
+
+
+async def test_menu_commands_are_set_in_both_languages(bot: BotHarness) -> None:
+    vi = [c["command"] for c in bot.emu.commands()]
+    en = bot.emu.commands("en")
+    assert vi[:2] == ["dangky", "hoso"] and "xoa" in vi
+    assert any(c["description"] == "Register as a blood donor" for c in en)
+
+
+async def test_edit_from_summary_returns_to_summary(bot: BotHarness) -> None:
+    lan = bot.user(1003)
+    await register_until_summary(bot, lan)
+    await bot.press(lan, "Sửa")
+    question = await bot.press(lan, "Cân nặng")
+    assert "Cân nặng" in question[0].text
+    summary = await bot.send(lan, "60")
+    assert "60 kg" in summary[-1].text and "Xác nhận" in str(summary[-1].reply_markup)
+    await bot.press(lan, "Xác nhận")
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None and donor.weight_kg == 60
+
+
+async def test_ward_buttons_are_paginated(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from tests.helpers import running_bot
+
+    wards = [f"Phường {n}" for n in range(1, 10)]
+    async with running_bot(
+        Path(str(tmp_path)), area={"wards": tuple(wards)}, registration={"wards_page_size": 4}
+    ) as bot:
+        user = bot.user(1004)
+        await register_until_weight(bot, user)
+        page1 = bot.emu.last_keyboard_message(user.chat_id)
+        assert "Phường 1" in page1.button_labels() and "Phường 5" not in page1.button_labels()
+        page2 = await bot.press(user, "Trang sau")
+        assert "(trang 2/3)" in page2[0].text
+        assert "Phường 5" in page2[0].button_labels() and "Phường 1" not in page2[0].button_labels()
+        organisation_q = await bot.press(user, "Phường 6")
+        assert "công tác ở đâu" in organisation_q[0].text
+        state = await bot.conversation(user)
+        assert state is not None and state.data["ward"] == "Phường 6"
+        back = await bot.send(user, "/huy")
+        assert "Đã dừng" in back[0].text
+
+
+async def register_until_weight(bot: BotHarness, user: SimUser) -> None:
+    await bot.send(user, "/dangky")
+    await bot.press(user, "Tiếng Việt")
+    await bot.press(user, "Đồng ý")
+    await bot.send(user, "Trần Văn Bình")
+    await bot.send(user, "1990-01-20")
+    await bot.press(user, "Nam")
+    await bot.send(user, "0987 654 321")
+    await bot.send(user, "nhom O")
+    await bot.send(user, "70")

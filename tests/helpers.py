@@ -1,0 +1,186 @@
+"""Test factories: a clock that can travel, settings on a temp database, and a bot harness that runs
+the real python-telegram-bot application against the local Bot API emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.bootstrap import App, build_app
+from bot.channels.telegram import run_polling
+from bot.config import Settings, load_settings
+from emulators.telegram import SentMessage, SimUser, TelegramEmulator
+from handlers.messages import Incoming, Reply
+from models.tables import Base, ChannelAccount, Conversation, Donation, Donor
+
+
+class FixedClock:
+    """A clock tests set and move; starts at 2026-11-23 09:00 in Vietnam (02:00 UTC)."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.current = now or datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+    def today(self) -> date:
+        return (self.current + timedelta(hours=7)).date()
+
+
+def make_settings(tmp_path: Path, *, database_url: str | None = None, **sections: Any) -> Settings:
+    """Settings from the shipped config.toml, on a temp SQLite file unless a URL is given."""
+    settings = load_settings(environ={})
+    url = database_url or f"sqlite+aiosqlite:///{tmp_path / 'donorbot.sqlite3'}"
+    update: dict[str, Any] = {
+        "database": settings.database.model_copy(update={"url": url}),
+        "bot": settings.bot.model_copy(update={"data_dir": tmp_path}),
+    }
+    for name, values in sections.items():
+        update[name] = getattr(settings, name).model_copy(update=values)
+    return settings.model_copy(update=update)
+
+
+class BotHarness:
+    """A running bot plus the emulator; `send`/`press` return the messages one turn produced."""
+
+    def __init__(self, emulator: TelegramEmulator, settings: Settings, clock: FixedClock) -> None:
+        self.emu = emulator
+        self.clock = clock
+        self.settings = settings.model_copy(
+            update={
+                "telegram": settings.telegram.model_copy(
+                    update={"api_base_url": emulator.url, "poll_timeout": 1}
+                )
+            }
+        )
+        self.app: App | None = None
+        self._stop: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.turns: dict[str, int] = defaultdict(int)
+        self.expected: dict[str, int] = defaultdict(int)
+
+    async def start(self) -> None:
+        app = build_app(self.settings, clock=self.clock)
+        await app.prepare()
+        handle = app.dispatcher.handle
+
+        async def counted(incoming: Incoming) -> list[Reply]:
+            replies = await handle(incoming)
+            self.expected[incoming.chat_id] += len(replies)
+            self.turns[incoming.chat_id] += 1
+            return replies
+
+        app.dispatcher.handle = counted  # type: ignore[method-assign]
+        self.app = app
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(run_polling(app, token=self.emu.token, stop=self._stop))
+        await self.emu.wait_until(
+            lambda: any(c.method == "getUpdates" for c in self.emu.calls), what="polling to start"
+        )
+
+    async def stop(self) -> None:
+        if self._stop is not None and self._task is not None:
+            self._stop.set()
+            await asyncio.wait_for(self._task, timeout=15)
+        if self.app is not None:
+            await self.app.close()
+        self.app = self._stop = self._task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def user(self, user_id: int, *, language_code: str = "vi", name: str = "Lan") -> SimUser:
+        return self.emu.user(user_id, name, language_code=language_code)
+
+    async def _turn(self, user: SimUser, action: Any) -> list[SentMessage]:
+        chat = str(user.chat_id)
+        before = len(self.emu.messages(user.chat_id))
+        target = self.turns[chat] + 1
+        await action
+        deadline = time.monotonic() + 10
+        while self.turns[chat] < target:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot did not handle the update in chat {chat}")
+            await asyncio.sleep(0.005)
+        messages = await self.emu.wait_for_messages(user.chat_id, self.expected[chat])
+        return messages[before:]
+
+    async def send(self, user: SimUser, text: str) -> list[SentMessage]:
+        return await self._turn(user, self.emu.send_text(user, text))
+
+    async def press(self, user: SimUser, label: str) -> list[SentMessage]:
+        """Taps the button whose label contains `label` on the latest message that has buttons."""
+        message = self.emu.last_keyboard_message(user.chat_id)
+        data = message.button(label)
+        return await self._turn(user, self.emu.press(user, message, data))
+
+    async def contact(self, user: SimUser, phone: str, *, own: bool = True) -> list[SentMessage]:
+        owner: Any = "sender" if own else None
+        return await self._turn(user, self.emu.share_contact(user, phone, user_id=owner))
+
+    async def sticker(self, user: SimUser) -> list[SentMessage]:
+        return await self._turn(user, self.emu.send_sticker(user))
+
+    async def photo(self, user: SimUser) -> list[SentMessage]:
+        return await self._turn(user, self.emu.send_photo(user))
+
+    # --- database views ------------------------------------------------------------------------
+
+    async def scalar(self, statement: Any) -> Any:
+        assert self.app is not None
+        async with self.app.sessions() as session:
+            return await session.scalar(statement)
+
+    async def donor_by_phone(self, phone: str) -> Donor | None:
+        return await self.scalar(select(Donor).where(Donor.phone == phone))  # type: ignore[no-any-return]
+
+    async def count(self, model: type[Base]) -> int:
+        return int(await self.scalar(select(func.count()).select_from(model)) or 0)
+
+    async def count_donors(self) -> int:
+        return await self.count(Donor)
+
+    async def count_donations(self) -> int:
+        return await self.count(Donation)
+
+    async def conversation(self, user: SimUser) -> Conversation | None:
+        return await self.scalar(  # type: ignore[no-any-return]
+            select(Conversation).where(
+                Conversation.platform == "telegram", Conversation.chat_id == str(user.chat_id)
+            )
+        )
+
+    async def personal_rows(self) -> dict[str, int]:
+        return {
+            "donors": await self.count(Donor),
+            "donations": await self.count(Donation),
+            "accounts": await self.count(ChannelAccount),
+            "conversations": await self.count(Conversation),
+        }
+
+
+def texts(messages: list[SentMessage]) -> str:
+    """All texts (and captions) of some messages, joined, for `in` assertions."""
+    return "\n---\n".join(m.text or "" for m in messages)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(tmp_path: Path, clock: FixedClock | None = None, **sections: Any) -> Any:
+    async with TelegramEmulator() as emu:
+        harness = BotHarness(emu, make_settings(tmp_path, **sections), clock or FixedClock())
+        await harness.start()
+        try:
+            yield harness
+        finally:
+            await harness.stop()
