@@ -7,12 +7,13 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 # đ/Đ are letters of their own, not "d" plus a combining mark, so NFD leaves them alone.
-_EXTRA = str.maketrans({"đ": "d", "Đ": "d"})
+_EXTRA = str.maketrans("đĐ", "dd")
+_D_WITH_STROKE = str.maketrans("đĐ", "dD")
 
 
 def strip_diacritics(text: str) -> str:
     """Removes tone and vowel marks and maps đ to d, keeping letter case."""
-    decomposed = unicodedata.normalize("NFD", text.translate(str.maketrans({"đ": "d", "Đ": "D"})))
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_WITH_STROKE))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

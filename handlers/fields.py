@@ -385,5 +385,5 @@ def age_problem(ctx: Context, born_iso: str) -> tuple[str, dict[str, object]] | 
 def ask_again(ctx: Context, fld: Field, parsed: Parsed) -> None:
     """Explains what was wrong (with an example) and asks the same question again."""
     if parsed.error:
-        ctx.say(parsed.error, **parsed.params)
+        ctx.say_text(ctx.t(parsed.error, **parsed.params))
     fld.ask(ctx, parsed.page or 0)

@@ -79,7 +79,7 @@ class ProfileEditFlow:
             return
         if name == "date_of_birth" and (problem := age_problem(ctx, parsed.value)):
             key, params = problem
-            ctx.say(key, **params)
+            ctx.say_text(ctx.t(key, **params))
             ctx.say("profile_not_changed")
             ctx.state.clear()
             return

@@ -77,7 +77,7 @@ async def start(ctx: Context, args: str) -> None:
 
 def ask(ctx: Context, page: int = 0) -> None:
     """Asks the question of the current step."""
-    step = Step(ctx.state.step)
+    step = Step(ctx.state.step or Step.LANGUAGE)
     if step is Step.LANGUAGE:
         ctx.say(
             "ask_language",
@@ -107,7 +107,7 @@ class RegistrationFlow:
     name = NAME
 
     async def on_input(self, ctx: Context) -> None:
-        step = Step(ctx.state.step)
+        step = Step(ctx.state.step or Step.LANGUAGE)
         if step is Step.LANGUAGE:
             on_language(ctx)
         elif step is Step.CONSENT:
@@ -182,7 +182,7 @@ async def on_field(ctx: Context, step: Step) -> None:
         return
     if step is Step.DATE_OF_BIRTH and (problem := age_problem(ctx, parsed.value)):
         key, params = problem
-        ctx.say(key, **params)
+        ctx.say_text(ctx.t(key, **params))
         ctx.state.clear()  # outside the donor age range: keep nothing
         return
     if step is Step.PHONE:

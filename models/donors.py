@@ -14,15 +14,17 @@ from models.tables import ChannelAccount, Conversation, Donation, Donor, Organis
 
 
 async def account_for(session: AsyncSession, *, platform: str, user_id: str) -> ChannelAccount | None:
-    return await session.scalar(
+    account: ChannelAccount | None = await session.scalar(
         select(ChannelAccount)
         .where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
         .options(selectinload(ChannelAccount.donor), selectinload(ChannelAccount.organiser))
     )
+    return account
 
 
 async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
-    return await session.scalar(select(Donor).where(Donor.phone == phone))
+    donor: Donor | None = await session.scalar(select(Donor).where(Donor.phone == phone))
+    return donor
 
 
 @dataclass(frozen=True)

@@ -176,9 +176,16 @@ def texts(messages: list[SentMessage]) -> str:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(tmp_path: Path, clock: FixedClock | None = None, **sections: Any) -> Any:
+async def running_bot(
+    tmp_path: Path,
+    clock: FixedClock | None = None,
+    *,
+    database_url: str | None = None,
+    **sections: Any,
+) -> Any:
     async with TelegramEmulator() as emu:
-        harness = BotHarness(emu, make_settings(tmp_path, **sections), clock or FixedClock())
+        settings = make_settings(tmp_path, database_url=database_url, **sections)
+        harness = BotHarness(emu, settings, clock or FixedClock())
         await harness.start()
         try:
             yield harness

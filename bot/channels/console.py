@@ -32,7 +32,7 @@ class ConsoleChannel:
         self.stdout = stdout or sys.stdout
         self.user = user or _os_user()
         self.choices: list[Choice] = []
-        self.lang = app.settings.bot.default_language
+        self.lang: str = app.settings.bot.default_language
 
     def write(self, text: str) -> None:
         self.stdout.write(text + "\n")
@@ -40,10 +40,10 @@ class ConsoleChannel:
 
     def to_incoming(self, line: str) -> Incoming:
         text = line.strip()
-        base = {"platform": PLATFORM, "chat_id": self.user, "user_id": self.user}
         if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
-            return Incoming(kind=InputKind.CHOICE, choice=self.choices[int(text) - 1].value, **base)
-        return Incoming(kind=InputKind.TEXT, text=text, **base)
+            choice = self.choices[int(text) - 1].value
+            return Incoming(PLATFORM, self.user, self.user, InputKind.CHOICE, choice=choice)
+        return Incoming(PLATFORM, self.user, self.user, InputKind.TEXT, text=text)
 
     def render(self, reply: Reply) -> None:
         t = self.app.catalogs.get(self.lang)

@@ -133,7 +133,7 @@ async def send_reply(bot: Any, chat_id: int, reply: Reply) -> None:
             for part in split_text(reply.text):
                 await bot.send_message(chat_id, part)
         send = bot.send_photo if att.is_image else bot.send_document
-        kwargs = {"photo" if att.is_image else "document": att.content}
+        kwargs: dict[str, Any] = {"photo" if att.is_image else "document": att.content}
         if not att.is_image:
             kwargs["filename"] = att.filename
         await send(chat_id, caption=caption, reply_markup=markup, **kwargs)

@@ -100,9 +100,7 @@ async def test_a_stale_button_is_explained(bot: BotHarness) -> None:
     await bot.press(user, "Tiếng Việt")
     # the pressed keyboard was removed, as a real client would show it
     assert bot.emu.messages(user.chat_id)[0].inline_keyboard == []
-    reply = await bot._turn(
-        user, bot.emu.press(user, language_message, "lang:en", strict=False)
-    )
+    reply = await bot._turn(user, bot.emu.press(user, language_message, "lang:en", strict=False))
     assert "không còn dùng được" in texts(reply) and "Đồng ý" in str(reply[-1].reply_markup)
     assert await step(bot, user) == "consent"
 
