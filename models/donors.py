@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models.tables import ChannelAccount, Conversation, Donation, Donor, Organiser
+from models.tables import ChannelAccount, Conversation, Donation, Donor, Organiser, Signup
 
 
 async def account_for(session: AsyncSession, *, platform: str, user_id: str) -> ChannelAccount | None:
@@ -174,6 +174,7 @@ async def erase(session: AsyncSession, donor: Donor) -> None:
         else:
             await session.delete(account)
     await session.execute(delete(Donation).where(Donation.donor_id == donor.id))
+    await session.execute(delete(Signup).where(Signup.donor_id == donor.id))
     await session.delete(donor)
     await session.flush()
 
@@ -185,6 +186,7 @@ async def count_rows_for(session: AsyncSession, donor_id: int) -> int:
         (Donor, Donor.id),
         (Donation, Donation.donor_id),
         (ChannelAccount, ChannelAccount.donor_id),
+        (Signup, Signup.donor_id),
     ):
         total += int(
             await session.scalar(select(func.count()).select_from(model).where(column == donor_id)) or 0

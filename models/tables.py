@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import (
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Time,
     TypeDecorator,
     UniqueConstraint,
 )
@@ -79,6 +80,9 @@ class Donor(Base):
     is_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(5), default="vi")
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # "Can donate again from": kept only after a separate, explicit opt-in at the self-check.
+    eligible_from: Mapped[date | None] = mapped_column(Date)
+    eligible_from_opt_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -129,6 +133,7 @@ class Donation(Base):
     kind: Mapped[str] = mapped_column(String(24), default="whole_blood")
     place: Mapped[str | None] = mapped_column(String(160))
     self_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("drive_sessions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     donor: Mapped[Donor] = relationship(back_populates="donations")
@@ -140,6 +145,96 @@ class Donation(Base):
             name="kind",
         ),
         Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
+    )
+
+
+class Campaign(Base):
+    """A blood drive campaign ("Kinh Môn ngàn trái tim vàng" 2020): targets and several sessions."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # stable id for idempotent imports
+    name: Mapped[str] = mapped_column(String(160))
+    organising_unit: Mapped[str | None] = mapped_column(String(160))
+    year: Mapped[int] = mapped_column(Integer)
+    target_units: Mapped[int | None] = mapped_column(Integer)
+    target_repeat_share: Mapped[float | None] = mapped_column(Float)  # 0..1
+    target_350_share: Mapped[float | None] = mapped_column(Float)  # 0..1
+    target_reserve_donors: Mapped[int | None] = mapped_column(Integer)
+    slogan: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(String(2000))
+    poster_path: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    sessions: Mapped[list[DriveSession]] = relationship(
+        back_populates="campaign", order_by="DriveSession.day"
+    )
+
+
+class DriveSession(Base):
+    """One blood day of a campaign: a date, a place, opening hours, capacity and time slots."""
+
+    __tablename__ = "drive_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))  # unique within the campaign, for imports
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    day: Mapped[date] = mapped_column(Date)
+    start_time: Mapped[time] = mapped_column(Time)
+    end_time: Mapped[time] = mapped_column(Time)
+    place_name: Mapped[str] = mapped_column(String(160))
+    address: Mapped[str | None] = mapped_column(String(300))
+    ward: Mapped[str | None] = mapped_column(String(80))
+    map_url: Mapped[str | None] = mapped_column(String(500))
+    capacity: Mapped[int] = mapped_column(Integer)
+    slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
+    audience: Mapped[str] = mapped_column(String(40), default="open")  # or a sector: "education"
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="sessions")
+    signups: Mapped[list[Signup]] = relationship(back_populates="session")
+
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "key", name="uq_drive_sessions_campaign_key"),
+        CheckConstraint("capacity > 0", name="capacity"),
+        CheckConstraint("slot_minutes > 0", name="slot_minutes"),
+        CheckConstraint("end_time > start_time", name="hours"),
+        CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
+        Index("ix_drive_sessions_day", "day"),
+    )
+
+
+class Signup(Base):
+    """A donor's place in a session's time slot, with the check-in code and the result."""
+
+    __tablename__ = "signups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("drive_sessions.id", ondelete="CASCADE"))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    slot_start: Mapped[time] = mapped_column(Time)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="active")
+    checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    result_volume_ml: Mapped[int | None] = mapped_column(Integer)
+    deferral_reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    session: Mapped[DriveSession] = relationship(back_populates="signups")
+
+    __table_args__ = (
+        UniqueConstraint("session_id", "donor_id", name="uq_signups_session_donor"),
+        CheckConstraint(
+            "status IN ('active', 'cancelled', 'checked_in', 'donated', 'deferred')", name="status"
+        ),
+        Index("ix_signups_session_slot", "session_id", "slot_start", "status"),
+        Index("ix_signups_donor_id", "donor_id"),
     )
 
 
@@ -193,10 +288,13 @@ class AuditEntry(Base):
 __all__ = [
     "AuditEntry",
     "Base",
+    "Campaign",
     "ChannelAccount",
     "Conversation",
     "Donation",
     "Donor",
+    "DriveSession",
     "Organiser",
+    "Signup",
     "utcnow",
 ]
