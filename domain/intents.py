@@ -1,0 +1,192 @@
+"""Requests to act, told apart from questions: "tôi muốn đăng ký" is a wish, answered by starting
+the registration; "đăng ký hiến máu như thế nào" is a question, answered by the FAQ.
+
+The rule, applied to every intent: a message is a request when it consists of the request's
+key phrase plus only "harmless" words (pronouns, particles, politeness, the domain words,
+small time/place modifiers for drives). Anything else — above all a question word ("như thế
+nào", "làm sao", "how", "ở đâu" for registration, "thủ tục") — leaves it to the FAQ. The
+schedule of drives is the exception: "hiến máu ở đâu", "khi nào có đợt hiến máu", "where can I
+donate" ask for the schedule, which the ``drives`` handler shows, so place and time words are
+part of that request. A greeting or thanks followed by a real question ("chào bạn, hiến máu có
+đau không") is the question.
+
+Matching works on :func:`domain.faq.canonical_tokens`, so diacritics, chat shorthand and
+"đăng kí"/"đăng ký" spellings do not matter.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+
+from domain.faq import DOMAIN_WORDS, canonical_tokens
+
+
+class Intent(StrEnum):
+    REGISTER = "register"
+    DRIVES = "drives"
+    MY_DATA = "my_data"
+    DELETE_DATA = "delete_data"
+    SELF_CHECK = "self_check"
+    HELP = "help"
+    GREETING = "greeting"
+    THANKS = "thanks"
+
+
+# Words that may surround a request without changing it.
+_HARMLESS = frozenset(
+    """
+    toi minh em anh chi ban to tui tao ta chung ad admin bot i me my you we us
+    a oi nhe nha nhi ne vay day di voi luon nao ha nhen hen
+    xin vui long lam on giup dum ho please now ngay bay gio thi la
+    ok vang da u uhm yes
+    cho the co
+    """.split()
+) | DOMAIN_WORDS
+
+_QUESTION = re.compile(
+    r"\b(nhu the nao|the nao|lam sao|lam the nao|ra sao|cach|thu tuc|o dau|o cho nao|"
+    r"can gi|can nhung gi|bao lau|co phuc tap|how|where|what|which|why|when|"
+    r"co duoc khong|duoc khong|phai lam gi)\b"
+)
+
+
+def _residual(text: str, phrases: list[str], extra: frozenset[str] = frozenset()) -> list[str]:
+    """Words of ``text`` left after removing the key phrases and the harmless words."""
+    for phrase in phrases:
+        text = re.sub(rf"\b{phrase}\b", " ", text)
+    return [w for w in text.split() if w not in _HARMLESS and w not in extra]
+
+
+_REGISTER = [
+    r"dang ky( lam)?( nguoi)?( hien( mau)?)?( tinh nguyen)?",
+    r"sign (me )?up",
+    r"register( me)?",
+    r"(muon|mong muon|xin) (duoc )?(di )?(tham gia )?hien( mau)?",
+    r"(muon|xin) tham gia( hien mau)?",
+    r"tham gia hien mau",
+    r"(want|would like|wd like|d like|like) to (donate|give blood|register|sign up)( blood)?",
+    r"i am in",
+]
+_REGISTER_EXTRA = frozenset("dot nay tuan thang sap toi lan nua muon want am".split())
+
+_DRIVES = [
+    r"\blich\b",
+    r"\bdot\b",
+    r"ngay hoi",
+    r"\bo dau\b",
+    r"\btai dau\b",
+    r"cho nao",
+    r"diem hien mau nao",
+    r"dia diem",
+    r"gan (day|nha|nhat|toi|minh|em)",
+    r"khi nao",
+    r"bao gio",
+    r"sap toi",
+    r"\bwhere\b",
+    r"\bnearest\b",
+    r"\bnear me\b",
+    r"blood drive",
+    r"\bdrives\b",
+    r"\bschedule\b",
+    r"next (blood )?drive",
+    r"when is the next",
+]
+# Questions about a fixed site, registration or results are FAQ topics, not the schedule.
+_DRIVES_NOT = re.compile(
+    r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
+    r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
+    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang)\b"
+)
+
+_MY_DATA = re.compile(
+    r"\b(xem|kiem tra|coi|show|view|see|check)\b.*\b(thong tin|du lieu|ho so|data|info|"
+    r"information|profile)\b|^\W*(my data|mydata|ho so cua (toi|minh|em))\W*$"
+)
+_MY_DATA_EXTRA = frozenset(
+    "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
+    "profile cua ca nhan personal tat ca all minh hien tai ve".split()
+)
+_DELETE = re.compile(
+    r"\b(xoa|delete|remove|erase|forget|huy)\b.*\b(du lieu|thong tin|tai khoan|ho so|data|"
+    r"account|me|profile|information|info|so dien thoai)\b"
+)
+_DELETE_EXTRA = frozenset(
+    "xoa delete remove erase forget huy du lieu thong tin tai khoan ho so data account "
+    "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky "
+    "khoi personal mine di bo".split()
+)
+_SELF_CHECK = [
+    r"kiem tra( xem)?",
+    r"du dieu kien",
+    r"(am i|is it ok for me|check if i|can i|could i|may i)( still)?( be)?( eligible)?",
+    r"\beligible\b",
+    r"duoc( khong| chua| nua khong)",
+    r"co the",
+]
+_SELF_CHECK_EXTRA = frozenset("khong chua duoc nua con xem if to check can could".split())
+_HELP = re.compile(
+    r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
+    r"what can you do|how do(es)? (this|the) bot work|how to use( this| the)?( bot)?)\W*$"
+    r"|\b(ban|bot|chatbot|app|ung dung)( nay)?( co the)? lam (duoc )?(gi|nhung gi)\b"
+    r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
+    r"|\bsu dung (bot|chatbot|ung dung)\b"
+)
+_HELP_EXTRA = frozenset(
+    "help tro giup giup do huong dan su dung menu command start what can do how work use "
+    "the this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung".split()
+)
+_GREETING = [
+    r"xin chao",
+    r"chao( buoi)?( sang| trua| chieu| toi)?",
+    r"hello",
+    r"helo",
+    r"hallo",
+    r"\bhi\b",
+    r"\bhey\b",
+    r"\balo\b",
+    r"\balo+\b",
+    r"good (morning|afternoon|evening)",
+    r"\byo\b",
+]
+_THANKS = [
+    r"cam on",
+    r"thanks?( you| u)?",
+    r"thank you",
+    r"many thanks",
+]
+_THANKS_EXTRA = frozenset("nhieu lam rat so much a lot very ok great good tot qua hay".split())
+
+
+def detect_intent(text: str) -> Intent | None:
+    """The request in a free-text message, or ``None`` when it is a question or off-topic."""
+    tokens = canonical_tokens(text.replace("cám ơn", "cảm ơn"))
+    if not tokens:
+        return None
+    s = " ".join(tokens)
+    asks = bool(_QUESTION.search(s))
+
+    if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
+        return Intent.DELETE_DATA
+    if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
+        return Intent.MY_DATA
+    if any(re.search(rf"\b{p}\b", s) for p in _REGISTER):
+        if not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):
+            return Intent.REGISTER
+    names_domain = any(t in DOMAIN_WORDS or t in {"drive", "drives"} for t in tokens)
+    if names_domain and not _DRIVES_NOT.search(s) and any(re.search(p, s) for p in _DRIVES):
+        return Intent.DRIVES
+    if _HELP.search(s) and not _residual(s, [], _HELP_EXTRA):
+        return Intent.HELP
+    if any(re.search(rf"\b{p}\b", s) for p in _SELF_CHECK) and not _residual(
+        s, _SELF_CHECK, _SELF_CHECK_EXTRA
+    ):
+        if names_domain or "kiem tra" in s or "dieu kien" in s or "eligible" in s:
+            return Intent.SELF_CHECK
+    if any(re.search(rf"\b{p}\b", s) for p in _THANKS) and not _residual(
+        s, _THANKS, _THANKS_EXTRA
+    ):
+        return Intent.THANKS
+    if any(re.search(rf"\b{p}\b", s) for p in _GREETING) and not _residual(s, _GREETING):
+        return Intent.GREETING
+    return None
