@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Catalogs
 from handlers.context import Clock, SystemClock
+from handlers.knowledge import Knowledge, load_knowledge
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
@@ -21,6 +22,7 @@ class App:
     sessions: async_sessionmaker[AsyncSession]
     catalogs: Catalogs
     clock: Clock
+    knowledge: Knowledge
     dispatcher: Dispatcher
 
     async def prepare(self) -> None:
@@ -31,13 +33,26 @@ class App:
         await self.engine.dispose()
 
 
-def build_app(settings: Settings, *, clock: Clock | None = None, catalogs: Catalogs | None = None) -> App:
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    catalogs: Catalogs | None = None,
+    knowledge: Knowledge | None = None,
+) -> App:
+    """Wires the application; tests pass their own clock (and may share loaded knowledge)."""
+    knowledge = knowledge or load_knowledge(settings.knowledge)
     # hide_parameters: an SQL error must not print a phone number into the log.
     engine = create_engine(settings.database.url, hide_parameters=True)
     sessions = session_factory(engine)
     catalogs = catalogs or Catalogs()
     clock = clock or SystemClock()
     dispatcher = Dispatcher(
-        sessions=sessions, settings=settings, catalogs=catalogs, clock=clock, routes=build_routes()
+        sessions=sessions,
+        settings=settings,
+        catalogs=catalogs,
+        clock=clock,
+        routes=build_routes(),
+        knowledge=knowledge,
     )
-    return App(settings, engine, sessions, catalogs, clock, dispatcher)
+    return App(settings, engine, sessions, catalogs, clock, knowledge, dispatcher)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
+from handlers.knowledge import KnowledgeError
 
 log = logging.getLogger("donorbot")
 
@@ -82,11 +83,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Database schema is up to date ({_db_label(settings)}).")
         elif command == "config":
             from bot.i18n import Catalogs
+            from handlers.knowledge import load_knowledge
 
             Catalogs()
+            load_knowledge(settings.knowledge)
             print(f"Configuration is valid: {args.config or 'config.toml'}")
     except CatalogError as exc:
         print(f"Message catalog error: {exc}", file=sys.stderr)
+        return 2
+    except KnowledgeError as exc:
+        print(f"Data file error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.toml"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
 
 
@@ -94,6 +95,14 @@ class AreaSettings(_Section):
         return cleaned
 
 
+class KnowledgeSettings(_Section):
+    """Data files an organiser may correct without touching code (relative to the config file)."""
+
+    rules: Path = Path("data/eligibility.toml")
+    faq_vi: Path = Path("data/faq.vi.toml")
+    faq_en: Path = Path("data/faq.en.toml")
+
+
 class Settings(_Section):
     """Everything the application reads from config.toml and the environment."""
 
@@ -102,6 +111,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     registration: RegistrationSettings = RegistrationSettings()
     area: AreaSettings = AreaSettings()
+    knowledge: KnowledgeSettings = KnowledgeSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
 
     @property
@@ -156,9 +166,16 @@ def _resolve_paths(settings: Settings, *, base: Path) -> Settings:
     prefix = "sqlite+aiosqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         url = prefix + str(base / url.removeprefix(prefix))
+    # Paths written in the file are relative to it; the defaults are the files shipped with the code.
+    given = settings.knowledge.model_fields_set
+    knowledge = {
+        name: path if path.is_absolute() else (base if name in given else PROJECT_ROOT) / path
+        for name, path in settings.knowledge.model_dump().items()
+    }
     return settings.model_copy(
         update={
             "bot": settings.bot.model_copy(update={"data_dir": data_dir}),
             "database": settings.database.model_copy(update={"url": url}),
+            "knowledge": settings.knowledge.model_copy(update=knowledge),
         }
     )

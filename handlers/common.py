@@ -38,11 +38,3 @@ async def on_language_button(ctx: Context, lang: str) -> None:
     else:
         ctx.state.language = lang
     ctx.say("language_set")
-
-
-async def fallback(ctx: Context) -> None:
-    """Text outside any dialogue: points at registration or at the command list."""
-    if ctx.donor is None:
-        ctx.say("fallback_unregistered")
-    else:
-        ctx.say("fallback_registered", name=ctx.donor.full_name)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from handlers.knowledge import Knowledge
 from handlers.messages import Attachment, Choice, Incoming, Reply
 from models.tables import ChannelAccount, Donor
 
@@ -53,6 +54,7 @@ class Context:
     clock: Clock
     incoming: Incoming
     state: State
+    knowledge: Knowledge
     account: ChannelAccount | None = None
     replies: list[Reply] = field(default_factory=list)
 
@@ -70,7 +72,10 @@ class Context:
 
     @property
     def t(self) -> Translator:
-        return self.catalogs.get(self.lang)
+        return self.catalogs.get(self.reply_lang or self.lang)
+
+    # Set when a free-text question was understood in the other language than the chat's.
+    reply_lang: str | None = None
 
     def now(self) -> datetime:
         return self.clock.now()

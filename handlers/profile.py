@@ -49,6 +49,9 @@ async def show(ctx: Context, _args: str = "") -> None:
         for pair in (names[i : i + 2] for i in range(0, len(names), 2))
     ]
     donations = ctx.t.plural("donations_count", len(history))
+    if donor.eligible_from is not None:
+        lines += "\n• " + ctx.t("profile_eligible_from", date=ctx.t.date(donor.eligible_from))
+        rows.append([ctx.choice("button_forget_date", "eligfrom:forget")])
     ctx.say("profile", lines=lines, donations=donations, choices=rows)
 
 

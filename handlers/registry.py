@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from handlers import common, privacy, profile, registration
+from handlers import common, privacy, profile, questions, registration, selfcheck
 from handlers.router import Command, Routes
 
 # Commands shown in the platform's menu, in this order (descriptions are catalog keys `cmd_<name>`).
-MENU = ("dangky", "hoso", "mydata", "xoa", "ngonngu", "huy", "help")
+MENU = ("dangky", "kiemtra", "hoso", "mydata", "xoa", "ngonngu", "huy", "help")
 
 
 def build_routes() -> Routes:
@@ -25,13 +25,17 @@ def build_routes() -> Routes:
             "mydata": Command(privacy.my_data, **keep),
             "xoa": Command(privacy.start_erase),
             "delete": Command(privacy.start_erase),
+            "kiemtra": Command(selfcheck.start),
+            "check": Command(selfcheck.start),
             "ngonngu": Command(common.language, **keep),
             "language": Command(common.language, **keep),
         },
-        flows={flow.name: flow for flow in (registration.FLOW, profile.FLOW, privacy.FLOW)},
+        flows={flow.name: flow for flow in (registration.FLOW, profile.FLOW, privacy.FLOW, selfcheck.FLOW)},
         buttons={
             "hoso": profile.on_edit_button,
             "setlang": common.on_language_button,
+            "faq": questions.on_faq_button,
+            "eligfrom": selfcheck.on_forget_date,
         },
-        fallback=common.fallback,
+        fallback=questions.answer,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.i18n import Catalogs
 from handlers.context import Clock, Context, State
+from handlers.knowledge import Knowledge
 from handlers.messages import Incoming, InputKind, Reply
 from models import conversations, donors
 
@@ -72,7 +73,9 @@ class Dispatcher:
         catalogs: Catalogs,
         clock: Clock,
         routes: Routes,
+        knowledge: Knowledge,
     ) -> None:
+        self.knowledge = knowledge
         self.sessions = sessions
         self.settings = settings
         self.catalogs = catalogs
@@ -122,6 +125,7 @@ class Dispatcher:
             clock=self.clock,
             incoming=incoming,
             state=state,
+            knowledge=self.knowledge,
             account=account,
         )
 

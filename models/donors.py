@@ -134,6 +134,7 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
         "reserve_donor": donor.is_reserve,
         "language": donor.language,
         "consent_at": donor.consent_at.isoformat(),
+        "eligible_from": donor.eligible_from.isoformat() if donor.eligible_from else None,
         "created_at": donor.created_at.isoformat(),
         "updated_at": donor.updated_at.isoformat(),
         "donations": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +18,7 @@ from bot.bootstrap import App, build_app
 from bot.channels.telegram import run_polling
 from bot.config import Settings, load_settings
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
+from handlers.knowledge import Knowledge, load_knowledge
 from handlers.messages import Incoming, Reply
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor
 
@@ -50,6 +52,12 @@ def make_settings(tmp_path: Path, *, database_url: str | None = None, **sections
     return settings.model_copy(update=update)
 
 
+@functools.cache
+def shared_knowledge() -> Knowledge:
+    """The shipped rules and FAQ, loaded once per test run (they are immutable)."""
+    return load_knowledge(load_settings(environ={}).knowledge)
+
+
 class BotHarness:
     """A running bot plus the emulator; `send`/`press` return the messages one turn produced."""
 
@@ -70,7 +78,7 @@ class BotHarness:
         self.expected: dict[str, int] = defaultdict(int)
 
     async def start(self) -> None:
-        app = build_app(self.settings, clock=self.clock)
+        app = build_app(self.settings, clock=self.clock, knowledge=shared_knowledge())
         await app.prepare()
         handle = app.dispatcher.handle
 

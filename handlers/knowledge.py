@@ -1,0 +1,48 @@
+"""The data the answers come from: eligibility rules and the FAQ, loaded once at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.config import KnowledgeSettings
+from domain.eligibility import Person, Rules, RulesError, load_rules
+from domain.facts import extract_facts
+from domain.faq import FaqEntry, FaqError, FaqIndex, check_faq_files, load_faq
+
+
+class KnowledgeError(Exception):
+    """A rules or FAQ file is broken; the message names the file, the line or key, the problem."""
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    rules: Rules
+    faq: dict[str, FaqIndex]  # language -> index
+    entries: dict[str, dict[str, FaqEntry]]  # language -> id -> entry
+
+    def facts(self, text: str, today: date) -> Person | None:
+        return extract_facts(text, today=today, rules=self.rules)
+
+    def entry(self, lang: str, entry_id: str) -> FaqEntry | None:
+        return self.entries.get(lang, {}).get(entry_id)
+
+
+def load_knowledge(settings: KnowledgeSettings) -> Knowledge:
+    try:
+        rules = load_rules(settings.rules)
+    except RulesError as exc:
+        raise KnowledgeError(f"{settings.rules}: {exc}") from exc
+    files = {"vi": settings.faq_vi, "en": settings.faq_en}
+    problems = check_faq_files(list(files.values()))
+    if problems:
+        raise KnowledgeError("; ".join(problems))
+    try:
+        loaded = {lang: load_faq(path) for lang, path in files.items()}
+    except FaqError as exc:
+        raise KnowledgeError(str(exc)) from exc
+    return Knowledge(
+        rules=rules,
+        faq={lang: FaqIndex.build(entries) for lang, entries in loaded.items()},
+        entries={lang: {e.id: e for e in entries} for lang, entries in loaded.items()},
+    )

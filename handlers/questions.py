@@ -1,0 +1,85 @@
+"""Text outside a dialogue is a question: a request to act, personal facts, an FAQ, or "not sure".
+
+A confidently wrong answer is worse than "I don't know": below the matcher's confidence the bot says
+so, offers the three closest questions as buttons, and gives the hotline.
+"""
+
+from __future__ import annotations
+
+from domain.eligibility import Person
+from domain.intents import Intent
+from domain.questions import Kind, Understanding, understand
+from handlers import common, privacy, registration, selfcheck, verdicts
+from handlers.context import Context
+from handlers.messages import Choice, InputKind
+
+
+async def answer(ctx: Context) -> None:
+    """Answers one free-text message."""
+    text = ctx.incoming.text if ctx.incoming.kind is InputKind.TEXT else None
+    if not text or not text.strip():
+        ctx.say("error_not_text_question")
+        return
+    understood = _understand(ctx, text.strip())
+    if understood.kind is Kind.INTENT and understood.intent is not None:
+        await act(ctx, understood.intent)
+    elif understood.kind is Kind.VERDICT and isinstance(understood.facts, Person):
+        person = await verdicts.person_from_profile(ctx, understood.facts)
+        assessment = verdicts.assess_today(ctx, person)
+        ctx.say_text(verdicts.render(ctx, assessment))
+        ctx.say(verdicts.next_step_key(ctx, assessment), hotline=ctx.settings.bot.hotline)
+    elif understood.kind is Kind.FAQ and understood.entry is not None:
+        ctx.say_text(understood.entry.answer)
+    else:
+        rows = [[Choice(_title(e.questions[0]), f"faq:{e.id}")] for e in understood.suggestions]
+        ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
+
+
+def _understand(ctx: Context, text: str) -> Understanding:
+    """Understands in the chat's language, or in the other one when only that one is sure."""
+    knowledge = ctx.knowledge
+    first = ctx.lang
+    result = understand(text, index=knowledge.faq[first], today=ctx.today(), facts_extractor=knowledge.facts)
+    if result.kind is not Kind.UNSURE:
+        return result
+    for other in knowledge.faq:
+        if other == first:
+            continue
+        again = understand(text, index=knowledge.faq[other], today=ctx.today())
+        if again.kind is Kind.FAQ:
+            ctx.reply_lang = other
+            return again
+    return result
+
+
+def _title(question: str) -> str:
+    return question if len(question) <= 60 else question[:57] + "…"
+
+
+async def act(ctx: Context, intent: Intent) -> None:
+    """Starts the journey a request asks for."""
+    if intent is Intent.REGISTER:
+        await registration.start(ctx, "")
+    elif intent is Intent.MY_DATA:
+        await privacy.my_data(ctx)
+    elif intent is Intent.DELETE_DATA:
+        await privacy.start_erase(ctx)
+    elif intent is Intent.SELF_CHECK:
+        await selfcheck.start(ctx, "")
+    elif intent is Intent.HELP:
+        await common.help_(ctx)
+    elif intent is Intent.GREETING:
+        ctx.say("answer_greeting")
+    elif intent is Intent.THANKS:
+        ctx.say("answer_thanks")
+    elif intent is Intent.DRIVES:
+        ctx.say("answer_drives")
+
+
+async def on_faq_button(ctx: Context, entry_id: str) -> None:
+    """A suggested question was tapped: its answer, in the chat's language."""
+    entry = ctx.knowledge.entry(ctx.lang, entry_id)
+    if entry is None:
+        ctx.say("error_button_expired")
+        return
+    ctx.say_text(entry.answer)
