@@ -55,6 +55,41 @@ def _db_label(settings: Settings) -> str:
     return url.split("@")[-1] if "@" in url else url
 
 
+def check_data_files(files: list[Path]) -> int:
+    """`donorbot faq check FILE...`: every problem with its file and line (or key), exit 2 if any.
+
+    A FAQ file is checked together with its other-language sibling (faq.vi.toml ↔ faq.en.toml) so a
+    missing translation shows up; a file with an `[age]` table is read as the eligibility rules.
+    """
+    from domain.eligibility import RulesError, load_rules
+    from domain.faq import check_faq_files
+
+    problems: list[str] = []
+    faq_files: list[Path] = []
+    for path in files:
+        if not path.exists():
+            problems.append(f"{path}: file not found")
+        elif "[age]" in path.read_text(encoding="utf-8"):
+            try:
+                load_rules(path)
+            except RulesError as exc:
+                problems.append(f"{path}: {exc}")
+        else:
+            faq_files.append(path)
+            for a, b in ((".vi.", ".en."), (".en.", ".vi.")):
+                sibling = path.with_name(path.name.replace(a, b))
+                if a in path.name and sibling.exists() and sibling not in files:
+                    faq_files.append(sibling)
+    if faq_files:
+        problems.extend(check_faq_files(faq_files))
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    if problems:
+        return 2
+    print(f"OK: {', '.join(str(f) for f in files)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="donorbot", description=__doc__)
     parser.add_argument("--config", type=Path, help="config file (default: config.toml)")
@@ -65,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("config", help="check the configuration file").add_argument("action", choices=["check"])
+    faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
+    faq.add_argument("action", choices=["check"])
+    faq.add_argument("files", nargs="+", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "faq":
+        return check_data_files(args.files)
     setup_logging(args.log_level)
     try:
         settings = load_settings(args.config)

@@ -1,0 +1,52 @@
+"""`donorbot faq check` and the start-up refusal of broken rules or FAQ files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import PROJECT_ROOT, load_settings
+from handlers.knowledge import KnowledgeError, load_knowledge
+
+DATA = PROJECT_ROOT / "data"
+
+
+def test_shipped_files_pass_the_check(capsys: pytest.CaptureFixture[str]) -> None:
+    files = [DATA / "faq.vi.toml", DATA / "faq.en.toml", DATA / "eligibility.toml"]
+    assert main(["faq", "check", *map(str, files)]) == 0
+    assert capsys.readouterr().out.startswith("OK:")
+
+
+def test_a_broken_faq_is_reported_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shutil.copy(DATA / "faq.en.toml", tmp_path / "faq.en.toml")
+    text = (DATA / "faq.vi.toml").read_text(encoding="utf-8")
+    first_id = text.index('id = "')
+    broken = text[:first_id] + 'id = "khong_co_ban_dich"\nidx = 1\n' + text[text.index("\n", first_id) + 1 :]
+    (tmp_path / "faq.vi.toml").write_text(broken, encoding="utf-8")
+    assert main(["faq", "check", str(tmp_path / "faq.vi.toml")]) == 2
+    err = capsys.readouterr().err
+    idx_line = text[:first_id].count("\n") + 2  # the line after the replaced id
+    assert f"faq.vi.toml:{idx_line}: unknown key 'idx'" in err
+    replaced = text[first_id : text.index("\n", first_id)].split('"')[1]
+    assert f"id '{replaced}'" in err and "is missing here" in err, "the English id lost its translation"
+
+
+def test_a_broken_rules_file_names_the_key(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = (DATA / "eligibility.toml").read_text(encoding="utf-8")
+    broken = tmp_path / "eligibility.toml"
+    broken.write_text(text.replace("weeks = 12", "weeks = -12", 1), encoding="utf-8")
+    assert main(["faq", "check", str(broken)]) == 2
+    assert "intervals.whole_blood.weeks" in capsys.readouterr().err
+
+
+def test_the_bot_refuses_to_start_with_a_broken_rules_file(tmp_path: Path) -> None:
+    text = (DATA / "eligibility.toml").read_text(encoding="utf-8")
+    (tmp_path / "rules.toml").write_text(text.replace("[age]", "[agee]", 1), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[knowledge]\nrules = "rules.toml"\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"rules\.toml"):
+        load_knowledge(load_settings(config, environ={}).knowledge)
+    assert main(["--config", str(config), "config", "check"]) == 2
