@@ -57,8 +57,8 @@ def is_right(label: str, u: Understanding) -> bool:
 
 def real_extractor() -> Callable[[str, date], object | None] | None:
     try:
-        from domain.eligibility import load_rules  # noqa: PLC0415
-        from domain.facts import extract_facts  # type: ignore[import-not-found]  # noqa: PLC0415
+        from domain.eligibility import load_rules
+        from domain.facts import extract_facts  # type: ignore[import-not-found]
     except ImportError:
         return None
     rules = load_rules(ROOT / "data" / "eligibility.toml")
@@ -81,7 +81,9 @@ def build(method: Method, threshold: float | None = None, margin: float | None =
     }
 
 
-def run(method: Method, *, verbose: bool, threshold: float | None = None, margin: float | None = None) -> dict:
+def run(
+    method: Method, *, verbose: bool, threshold: float | None = None, margin: float | None = None
+) -> dict:
     idx = build(method, threshold, margin)
     rows = read_eval()
     extractor = real_extractor()
@@ -100,8 +102,10 @@ def run(method: Method, *, verbose: bool, threshold: float | None = None, margin
             start = time.perf_counter()
             u = understand(text, index=index, today=TODAY)
             times.append((time.perf_counter() - start) * 1000)
-            if extractor is not None and kind == "faq" and extractor(text, TODAY) is not None:
-                stolen.append(text)
+            if extractor is not None and kind in {"faq", "none"}:
+                with_facts = understand(text, index=index, today=TODAY, facts_extractor=extractor)
+                if with_facts.kind is Kind.VERDICT:
+                    stolen.append(f"{label} | {text}")
         ok = is_right(label, u)
         per_kind[kind].append(ok)
         if not ok:
@@ -123,7 +127,7 @@ def run(method: Method, *, verbose: bool, threshold: float | None = None, margin
         for label, got, text in sorted(misses):
             print(f"    {label} → {got} | {text}")
         if stolen:
-            print(f"  faq rows the facts extractor would route to a verdict ({len(stolen)}):")
+            print(f"  rows the real facts extractor routes to a verdict instead ({len(stolen)}):")
             for text in stolen:
                 print(f"    {text}")
         print(f"  answer time p50={p50:.2f} ms p95={p95:.2f} ms")
@@ -142,7 +146,9 @@ def run(method: Method, *, verbose: bool, threshold: float | None = None, margin
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "all"])
+    parser.add_argument(
+        "--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "all"]
+    )
     parser.add_argument("--sweep", action="store_true", help="try thresholds and margins")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
@@ -158,8 +164,9 @@ def main() -> None:
                     )
         return
     methods: list[Method] = (
-        ["bm25", "fuzzy", "combined"] if args.method == "all" else
-        [default if args.method == "default" else args.method]  # type: ignore[list-item]
+        ["bm25", "fuzzy", "combined"]
+        if args.method == "all"
+        else [default if args.method == "default" else args.method]  # type: ignore[list-item]
     )
     result = {}
     for method in methods:

@@ -37,6 +37,7 @@ content features of the message are found in the entry): "bạn bao nhiêu tuổ
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import tomllib
@@ -163,8 +164,11 @@ def _parse(path: Path) -> tuple[list[tuple[FaqEntry, int]], list[str]]:
         if not isinstance(source, str):
             problems.append(f"{at('source')}: {label}: source must be text")
         if len(problems) == bad:
-            assert isinstance(eid, str) and isinstance(questions, list)
-            assert isinstance(answer, str) and isinstance(topic, str) and isinstance(source, str)
+            assert isinstance(eid, str)
+            assert isinstance(questions, list)
+            assert isinstance(answer, str)
+            assert isinstance(topic, str)
+            assert isinstance(source, str)
             entry = FaqEntry(
                 id=eid,
                 topic=topic.strip(),
@@ -315,7 +319,6 @@ _SHORTHAND: dict[str, str] = {
     "vaxin": "vac xin",
     "map": "beo",
     "hemoglobin": "huyet sac to",
-    "nhiu": "nhieu",
     "plz": "please",
     "pls": "please",
     "u": "you",
@@ -346,6 +349,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
         (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
+        (r"khang sinh|antibiotics?", "khangsinh"),
+        (r"vi sao|tai sao|why", "taisao"),
         # English: one word per concept
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
@@ -354,8 +359,11 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"vaccinations?|vaccinated|vaccines?|jabs?|shots?|booster", "vaccine"),
         (r"tattoos?|tattooed|tattooing", "tattoo"),
         (r"medications?|medicines?|pills|tablets|drugs", "medicine"),
-        (r"work out|workout|exercising|exercise|gym|sports?|training|football|soccer|running|"
-         r"jogging|swimming|cycling|weightlifting", "exercise"),
+        (
+            r"work out|workout|exercising|exercise|gym|sports?|training|football|soccer|running|"
+            r"jogging|swimming|cycling|weightlifting",
+            "exercise",
+        ),
         (r"paid|pay|money|compensation|compensated|allowance|reward", "pay"),
         (r"pass out|passing out|faint|fainting|lightheaded|light headed", "faint"),
         (r"smokers?|smoking|smoke|cigarettes?|vaping|vapers?", "smoke"),
@@ -364,6 +372,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"anaemic|anemic|anaemia|anemia|low iron", "low hemoglobin"),
         (r"alcohol|beer|drinking|drunk|hangover", "alcohol"),
         (r"a cold|colds|common cold|influenza|the flu|flu", "flu"),
+        (r"takes|taken|took|taking", "take"),
+        (r"reused?|reusing|shared?|sharing", "reuse"),
     ]
 ]
 
@@ -391,30 +401,29 @@ _QUANTITY = {
 }
 _NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
 
+
 # Words that never carry the topic of a question.
-STOPWORDS = frozenset(
-    """
-    toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi
-    a ha ho oi nhe nha nhi ne day vay the thi ma la va voi cua cho cai
-    co khong duoc chua roi nhung cac mot nay do kia gi nao sao ai_do
-    hoi xin vui long lam_on giup dum please vang da u uhm hmm haha hihi hehe lol
-    thi_sao nhu nao
-    i me my you your we our it its is are am was were be been being do does did doing
-    can could should would will shall may might must to of for in on at by with the a
-    and or if that this these those there what how which whom whose whats
-    have has had get got just really very much please hi ok
-    """.split()
+def word_set(text: str) -> frozenset[str]:
+    """The space-separated words of ``text``, for word lists kept readable in the source."""
+    return frozenset(text.split())
+
+
+STOPWORDS = word_set(
+    "toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi a ha oi nhe nha "
+    "nhi ne day vay the thi ma la va voi cua cho cai dang di co khong duoc chua roi nhung cac "
+    "mot nay do kia gi nao sao ai_do hoi xin vui long lam_on giup dum please vang da u uhm "
+    "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
+    "be been being do does did doing can could should would will shall might must to of for "
+    "in on at by with the a and or if that this these those there what how which whom whose "
+    "whats have has had having get got just really very much please hi ok"
 )
 # Words of the domain: present in nearly every question, never unigram features.
-DOMAIN_WORDS = frozenset(
-    """
-    hien mau donate donat donation donor blood give giv gave given
-    """.split()
-)
+DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
 
 _ANCHORS = re.compile(
     r"\b(kim|needle|huyet|hong cau|tieu cau|rh|plaster|bandage|ml|dang ky|register|sign up|"
-    r"du lieu|data|privacy|thong tin ca nhan|personal|cccd|id|xet nghiem|test|chung nhan|certificate|"
+    r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
+    r"xet nghiem|chung nhan|certificate|"
     r"platelet|plasma|apheresi|transfusion|truyen)\b"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
@@ -474,7 +483,7 @@ def features(text: str) -> list[str]:
     """Unigram and bigram features of a message (domain words only inside bigrams)."""
     words = _content(canonical_tokens(text))
     feats = [w for w in words if w not in DOMAIN_WORDS and not w.isdigit()]
-    for a, b in zip(words, words[1:], strict=False):
+    for a, b in itertools.pairwise(words):
         if not (a in DOMAIN_WORDS and b in DOMAIN_WORDS):
             feats.append(f"{a}_{b}")
     # Words typed with their marks also match exactly: "đau" (pain) is not "đâu" (where).
@@ -512,15 +521,14 @@ class _Doc:
 
 BM25_K1 = 0.3
 BM25_B = 0.75
-QUESTION_WEIGHT = 0.0
 FALSE_FRIEND = 0.3
 UNKNOWN_WEIGHT = 0.75
 QUESTION_WORD_WEIGHT = 1.0
 GATE_IDF = 1.0
 # Words that ask rather than tell what about: never enough to match a message on their own.
-QUESTION_WORDS = frozenset(
-    "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what"
-    " nen can lam bi hom nay mai qua sang toi".split()
+QUESTION_WORDS = word_set(
+    "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
+    "can lam bi hom nay mai qua sang toi taisao"
 )
 BONUS = {"_": 1.0, "~": 0.5}
 
@@ -540,7 +548,7 @@ class FaqIndex:
 
     method: Method = "bm25"
     threshold: float = 0.4
-    margin: float = 0.02
+    margin: float = 0.03
 
     def __init__(
         self,
@@ -554,6 +562,7 @@ class FaqIndex:
     ) -> None:
         self._entries = {e.id: e for e in entries}
         self._order = [e.id for e in entries]
+        self._position = {eid: i for i, eid in enumerate(self._order)}
         self._docs = docs
         self._phrasings = phrasings  # (entry id, content words of one question)
         if method is not None:
@@ -628,7 +637,7 @@ class FaqIndex:
         for t in query:
             if t in self._idf:
                 ideal += _weight(t) * self._idf[t]
-            elif t[0] != "~" and "_" not in t:
+            elif t[0] != "~" and "_" not in t and t not in QUESTION_WORDS:
                 ideal += UNKNOWN_WEIGHT * self._max_idf  # a word no question has
         if ideal <= 0:
             return {}
@@ -644,17 +653,10 @@ class FaqIndex:
                     if t in marked and marked[t] not in d.tf:
                         w *= FALSE_FRIEND  # typed "tính", the entry has "tình"
                     s += w * self._idf[t] * f / (f + norm)
-            whole = min(1.0, s * (1 + norm) / ideal) if s > 0 else 0.0
-            best = 0.0
-            if QUESTION_WEIGHT and whole > 0:
-                for q in d.questions:
-                    common = sum(_weight(t) * self._idf[t] for t in query & q)
-                    if common:
-                        own = sum(_weight(t) * self._idf[t] for t in q)
-                        best = max(best, common / math.sqrt(ideal * own))
-            score = (1 - QUESTION_WEIGHT) * whole + QUESTION_WEIGHT * best
-            if score > 0:
-                scores[d.entry_id] = score
+            if s > 0:
+                # 1.0 when every word of the message is in the entry once (at average length);
+                # words found in several of its questions push it above 1.
+                scores[d.entry_id] = s * (1 + norm) / ideal
         return scores
 
     def _fuzzy(self, text: str) -> dict[str, float]:
@@ -678,22 +680,28 @@ class FaqIndex:
 
     # -- public
 
+    def _ranked(self, text: str) -> list[tuple[str, float]]:
+        scores = self._scores(text)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], self._position[kv[0]]))
+
     def match(self, text: str, *, limit: int = 3) -> list[Match]:
         """The ``limit`` closest entries, best first, scores in 0..1."""
-        scores = self._scores(text)
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self._order.index(kv[0])))
-        return [Match(eid, round(s, 4)) for eid, s in ranked[:limit] if s > 0]
+        ranked = self._ranked(text)[:limit]
+        return [Match(eid, round(min(1.0, s), 4)) for eid, s in ranked if s > 0]
 
     def confident(self, text: str) -> FaqEntry | None:
-        """The entry that answers the message, or ``None`` when not sure enough."""
-        top = self.match(text, limit=2)
-        if not top or top[0].score < self.threshold:
+        """The entry that answers the message, or ``None`` when not sure enough: the best
+        score must reach :attr:`threshold` and beat the runner-up by :attr:`margin` (compared
+        before scores are capped at 1), and a message that does not name blood donation must
+        share at least two topics with the entry."""
+        top = self._ranked(text)[:2]
+        if not top or top[0][1] < self.threshold:
             return None
-        if len(top) > 1 and top[0].score - top[1].score < self.margin:
+        if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
             return None
-        if not mentions_domain(text) and self._shared(text, top[0].entry_id) < 2:
+        if not mentions_domain(text) and self._shared(text, top[0][0]) < 2:
             return None
-        return self._entries[top[0].entry_id]
+        return self._entries[top[0][0]]
 
     def _shared(self, text: str, entry_id: str) -> int:
         """How many topics (runs of neighbouring topic words: "số điện thoại" is one) of the

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from domain.faq import DOMAIN_WORDS, canonical_tokens
+from domain.faq import DOMAIN_WORDS, canonical_tokens, word_set
 
 
 class Intent(StrEnum):
@@ -34,19 +34,18 @@ class Intent(StrEnum):
 
 
 # Words that may surround a request without changing it.
-_HARMLESS = frozenset(
-    """
-    toi minh em anh chi ban to tui tao ta chung ad admin bot i me my you we us
-    a oi nhe nha nhi ne vay day di voi luon nao ha nhen hen
-    xin vui long lam on giup dum ho please now ngay bay gio thi la
-    ok vang da u uhm yes
-    cho the co
-    """.split()
-) | DOMAIN_WORDS
+_HARMLESS = (
+    word_set(
+        "toi minh em anh chi ban to tui tao ta chung ad admin bot i me my you we us a oi nhe nha "
+        "nhi ne vay day di voi luon nao ha nhen hen xin vui long lam on giup dum ho please now "
+        "ngay bay gio thi la ok vang da u uhm yes cho the co"
+    )
+    | DOMAIN_WORDS
+)
 
 _QUESTION = re.compile(
     r"\b(nhu the nao|the nao|lam sao|lam the nao|ra sao|cach|thu tuc|o dau|o cho nao|"
-    r"can gi|can nhung gi|bao lau|co phuc tap|how|where|what|which|why|when|"
+    r"can gi|can nhung gi|bao lau|co phuc tap|how|where|what|which|why|taisao|when|"
     r"co duoc khong|duoc khong|phai lam gi)\b"
 )
 
@@ -68,7 +67,7 @@ _REGISTER = [
     r"(want|would like|wd like|d like|like) to (donate|give blood|register|sign up)( blood)?",
     r"i am in",
 ]
-_REGISTER_EXTRA = frozenset("dot nay tuan thang sap toi lan nua muon want am".split())
+_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am")
 
 _DRIVES = [
     r"\blich\b",
@@ -103,18 +102,18 @@ _MY_DATA = re.compile(
     r"\b(xem|kiem tra|coi|show|view|see|check)\b.*\b(thong tin|du lieu|ho so|data|info|"
     r"information|profile)\b|^\W*(my data|mydata|ho so cua (toi|minh|em))\W*$"
 )
-_MY_DATA_EXTRA = frozenset(
+_MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
-    "profile cua ca nhan personal tat ca all minh hien tai ve".split()
+    "profile cua ca nhan personal tat ca all minh hien tai ve"
 )
 _DELETE = re.compile(
     r"\b(xoa|delete|remove|erase|forget|huy)\b.*\b(du lieu|thong tin|tai khoan|ho so|data|"
     r"account|me|profile|information|info|so dien thoai)\b"
 )
-_DELETE_EXTRA = frozenset(
+_DELETE_EXTRA = word_set(
     "xoa delete remove erase forget huy du lieu thong tin tai khoan ho so data account "
-    "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky "
-    "khoi personal mine di bo".split()
+    "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky khoi "
+    "personal mine di bo"
 )
 _SELF_CHECK = [
     r"kiem tra( xem)?",
@@ -124,7 +123,7 @@ _SELF_CHECK = [
     r"duoc( khong| chua| nua khong)",
     r"co the",
 ]
-_SELF_CHECK_EXTRA = frozenset("khong chua duoc nua con xem if to check can could".split())
+_SELF_CHECK_EXTRA = word_set("khong chua duoc nua con xem if to check can could")
 _HELP = re.compile(
     r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
     r"what can you do|how do(es)? (this|the) bot work|how to use( this| the)?( bot)?)\W*$"
@@ -132,9 +131,9 @@ _HELP = re.compile(
     r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
     r"|\bsu dung (bot|chatbot|ung dung)\b"
 )
-_HELP_EXTRA = frozenset(
-    "help tro giup giup do huong dan su dung menu command start what can do how work use "
-    "the this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung".split()
+_HELP_EXTRA = word_set(
+    "help tro giup giup do huong dan su dung menu command start what can do how work use the "
+    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung"
 )
 _GREETING = [
     r"xin chao",
@@ -155,7 +154,7 @@ _THANKS = [
     r"thank you",
     r"many thanks",
 ]
-_THANKS_EXTRA = frozenset("nhieu lam rat so much a lot very ok great good tot qua hay".split())
+_THANKS_EXTRA = word_set("nhieu lam rat so much a lot very ok great good tot qua hay")
 
 
 def detect_intent(text: str) -> Intent | None:
@@ -170,22 +169,19 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.DELETE_DATA
     if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
         return Intent.MY_DATA
-    if any(re.search(rf"\b{p}\b", s) for p in _REGISTER):
-        if not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):
-            return Intent.REGISTER
+    registers = any(re.search(rf"\b{p}\b", s) for p in _REGISTER)
+    if registers and not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):
+        return Intent.REGISTER
     names_domain = any(t in DOMAIN_WORDS or t in {"drive", "drives"} for t in tokens)
     if names_domain and not _DRIVES_NOT.search(s) and any(re.search(p, s) for p in _DRIVES):
         return Intent.DRIVES
     if _HELP.search(s) and not _residual(s, [], _HELP_EXTRA):
         return Intent.HELP
-    if any(re.search(rf"\b{p}\b", s) for p in _SELF_CHECK) and not _residual(
-        s, _SELF_CHECK, _SELF_CHECK_EXTRA
-    ):
-        if names_domain or "kiem tra" in s or "dieu kien" in s or "eligible" in s:
-            return Intent.SELF_CHECK
-    if any(re.search(rf"\b{p}\b", s) for p in _THANKS) and not _residual(
-        s, _THANKS, _THANKS_EXTRA
-    ):
+    checks = any(re.search(rf"\b{p}\b", s) for p in _SELF_CHECK)
+    about_me = names_domain or "kiem tra" in s or "dieu kien" in s or "eligible" in s
+    if checks and about_me and not _residual(s, _SELF_CHECK, _SELF_CHECK_EXTRA):
+        return Intent.SELF_CHECK
+    if any(re.search(rf"\b{p}\b", s) for p in _THANKS) and not _residual(s, _THANKS, _THANKS_EXTRA):
         return Intent.THANKS
     if any(re.search(rf"\b{p}\b", s) for p in _GREETING) and not _residual(s, _GREETING):
         return Intent.GREETING

@@ -8,18 +8,25 @@ Order of the checks (the first that applies wins):
 3. a confident FAQ answer (:meth:`domain.faq.FaqIndex.confident`);
 4. otherwise "not sure", with the three closest FAQ entries as suggestions.
 
+One refinement of 2: the extractor also finds a condition in a general question ("có hình xăm
+có hiến được không", "uống thuốc kháng sinh có hiến được không", "tại sao lại thiếu máu").
+When the message gives nothing specific about the person — no number, no date or time
+("tuần trước", "hôm qua", "mới xăm", "2 months ago") — and the FAQ answers it confidently, the
+FAQ answer wins: it explains the rule, and ends by saying the doctor at the drive decides.
+
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
 application) so that this module does not depend on it.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from domain.faq import FaqEntry, FaqIndex
+from domain.faq import FaqEntry, FaqIndex, canonical_tokens
 from domain.intents import Intent, detect_intent
 
 FactsExtractor = Callable[[str, date], object | None]
@@ -43,6 +50,19 @@ class Understanding:
 
 SUGGESTIONS = 3
 
+# A number, a date or a time in the past: what makes a question about oneself.
+_SPECIFIC = re.compile(
+    r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
+    r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
+    r"nho|xo|bam|phau|om|mac|di)|yesterday|last (week|month|year|night|time)|ago|recently|"
+    r"just (got|had|gave|donated|finished))\b"
+)
+
+
+def is_specific(text: str) -> bool:
+    """Whether the message tells something specific about the person (a number or a time)."""
+    return bool(_SPECIFIC.search(" ".join(canonical_tokens(text))))
+
 
 def understand(
     text: str,
@@ -55,11 +75,11 @@ def understand(
     intent = detect_intent(text)
     if intent is not None:
         return Understanding(Kind.INTENT, intent=intent)
+    entry = index.confident(text)
     if facts_extractor is not None:
         facts = facts_extractor(text, today)
-        if facts is not None:
+        if facts is not None and (entry is None or is_specific(text)):
             return Understanding(Kind.VERDICT, facts=facts)
-    entry = index.confident(text)
     if entry is not None:
         return Understanding(Kind.FAQ, entry=entry)
     closest = tuple(index.entry(m.entry_id) for m in index.match(text, limit=SUGGESTIONS))

@@ -1,0 +1,128 @@
+"""Accuracy on the evaluation set tests/data/faq_eval.tsv (written before the matcher was tuned).
+
+Run with ``pytest -s`` to see the misses; ``bench/faq.py`` prints the same figures and timings.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from domain.faq import FaqIndex, load_faq
+from domain.intents import Intent
+from domain.questions import Kind, Understanding, understand
+
+ROOT = Path(__file__).resolve().parents[3]
+EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
+TODAY = date(2025, 6, 1)
+SMALL_TALK = {Intent.GREETING, Intent.THANKS}
+
+Row = tuple[str, str, str]
+
+
+def read_eval() -> list[Row]:
+    rows: list[Row] = []
+    for line in EVAL.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, label, lang = line.split("\t")
+        rows.append((text, label, lang))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def indexes() -> dict[str, FaqIndex]:
+    vi = load_faq(ROOT / "data" / "faq.vi.toml")
+    en = load_faq(ROOT / "data" / "faq.en.toml")
+    return {"vi": FaqIndex.build(vi, also=en), "en": FaqIndex.build(en, also=vi)}
+
+
+def got(u: Understanding) -> str:
+    if u.kind is Kind.FAQ and u.entry is not None:
+        return f"faq:{u.entry.id}"
+    if u.kind is Kind.INTENT and u.intent is not None:
+        return f"intent:{u.intent}"
+    return "verdict" if u.kind is Kind.VERDICT else "none"
+
+
+def report(title: str, misses: list[tuple[str, str, str]]) -> None:
+    sys.stdout.write(f"\n{title}: {len(misses)} misses\n")
+    for label, answer, text in sorted(misses):
+        sys.stdout.write(f"  {label} -> {answer} | {text}\n")
+
+
+def test_eval_set_shape() -> None:
+    rows = read_eval()
+    labels = [label for _, label, _ in rows]
+    assert len(rows) >= 220
+    assert labels.count("none") >= 45
+    assert all(lang in {"vi", "en"} for _, _, lang in rows)
+    assert all(label in {"none", "verdict"} or label.startswith(("faq:", "intent:")) for label in labels)
+    assert len({text for text, _, _ in rows}) == len(rows)
+
+
+def test_labels_name_real_entries_and_intents(indexes: dict[str, FaqIndex]) -> None:
+    ids = {e.id for e in indexes["vi"].entries}
+    for _, label, _ in read_eval():
+        kind, _, name = label.partition(":")
+        if kind == "faq":
+            assert name in ids, label
+        elif kind == "intent":
+            assert name in {i.value for i in Intent}, label
+
+
+def test_faq_and_intent_accuracy(indexes: dict[str, FaqIndex]) -> None:
+    rows = [r for r in read_eval() if r[1].startswith(("faq:", "intent:"))]
+    misses = []
+    for text, label, lang in rows:
+        answer = got(understand(text, index=indexes[lang], today=TODAY))
+        if answer != label:
+            misses.append((label, answer, text))
+    accuracy = 1 - len(misses) / len(rows)
+    report(f"faq/intent rows, accuracy {accuracy:.3f}", misses)
+    assert accuracy >= 0.90
+
+
+def test_off_topic_gets_not_sure(indexes: dict[str, FaqIndex]) -> None:
+    rows = [r for r in read_eval() if r[1] == "none"]
+    misses = []
+    for text, label, lang in rows:
+        u = understand(text, index=indexes[lang], today=TODAY)
+        if not (u.kind is Kind.UNSURE or (u.kind is Kind.INTENT and u.intent in SMALL_TALK)):
+            misses.append((label, got(u), text))
+    rate = 1 - len(misses) / len(rows)
+    report(f"none rows, not-sure rate {rate:.3f}", misses)
+    assert rate >= 0.95
+
+
+def real_extractor() -> Callable[[str, date], object | None] | None:
+    try:
+        from domain.eligibility import load_rules
+        from domain.facts import extract_facts
+    except ImportError:
+        return None
+    rules = load_rules(ROOT / "data" / "eligibility.toml")
+
+    def extract(text: str, today: date) -> object | None:
+        result: object | None = extract_facts(text, today=today, rules=rules)
+        return result
+
+    return extract
+
+
+def test_personal_facts_get_a_verdict(indexes: dict[str, FaqIndex]) -> None:
+    extractor = real_extractor()
+    if extractor is None:
+        pytest.skip("domain.facts (the real facts extractor) is not available")
+    rows = [r for r in read_eval() if r[1] == "verdict"]
+    misses = []
+    for text, label, lang in rows:
+        u = understand(text, index=indexes[lang], today=TODAY, facts_extractor=extractor)
+        if u.kind is not Kind.VERDICT:
+            misses.append((label, got(u), text))
+    report("verdict rows (real extractor)", misses)
+    assert len(misses) <= len(rows) // 10
