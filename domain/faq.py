@@ -73,7 +73,6 @@ _KEYS = {"id", "topic", "questions", "answer", "source"}
 Method = Literal["bm25", "fuzzy", "combined"]
 
 
-
 class FaqError(ValueError):
     """A FAQ file that cannot be used; ``problems`` are "file:line: message" strings."""
 
