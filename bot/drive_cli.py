@@ -1,0 +1,358 @@
+"""`donorbot drive list|show|add|edit|cancel|import`: organisers manage blood drives from a shell.
+
+Each command is one transaction and every change goes to the audit log as `cli:<os user>`. Mistakes
+(an unknown id, a date that does not exist, end before start) print one line naming the problem and exit
+with code 2, like argparse does, so scripts can tell them from success.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from models import drives
+from models.audit import actor_for
+from models.db import create_engine, session_factory, upgrade_database_async
+from models.tables import Signup
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+
+class UsageError(Exception):
+    """A command-line value is wrong; the message names the option and the problem."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Adds `drive` and its sub-commands; values are parsed in `run` so mistakes get a clear message."""
+    drive = subparsers.add_parser("drive", help="blood drives: import a plan, list, show, add, edit, cancel")
+    sub = drive.add_subparsers(dest="drive_command", required=True, metavar="COMMAND")
+    imp = sub.add_parser("import", help="create or update a campaign and its sessions from a TOML plan")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    lst = sub.add_parser("list", help="sessions per campaign, upcoming and past, with sign-ups/capacity")
+    lst.add_argument("--campaign", metavar="KEY", help="only this campaign")
+    show = sub.add_parser("show", help="one session with its slots and sign-up counts")
+    show.add_argument("id", metavar="ID")
+    add = sub.add_parser("add", help="add a session to a campaign")
+    add.add_argument("--campaign", required=True, metavar="KEY")
+    add.add_argument("--date", required=True, metavar="YYYY-MM-DD")
+    add.add_argument("--start", required=True, metavar="HH:MM")
+    add.add_argument("--end", required=True, metavar="HH:MM")
+    add.add_argument("--place", required=True)
+    add.add_argument("--address")
+    add.add_argument("--ward")
+    add.add_argument("--capacity", default="250", metavar="N")
+    add.add_argument("--slot-minutes", default="30", metavar="N")
+    add.add_argument("--audience", default="open", help='"open" (default) or a sector such as "education"')
+    add.add_argument("--round", default="1", metavar="N")
+    add.add_argument("--key", help="stable id within the campaign (default: the date)")
+    edit = sub.add_parser("edit", help="change a session's date, hours, place or capacity")
+    edit.add_argument("id", metavar="ID")
+    edit.add_argument("--date", metavar="YYYY-MM-DD")
+    edit.add_argument("--start", metavar="HH:MM")
+    edit.add_argument("--end", metavar="HH:MM")
+    edit.add_argument("--place")
+    edit.add_argument("--address")
+    edit.add_argument("--capacity", metavar="N")
+    cancel = sub.add_parser("cancel", help="cancel a session")
+    cancel.add_argument("id", metavar="ID")
+
+
+# --------------------------------------------------------------------------------------------- parsing
+
+
+def _day(option: str, text: str) -> date:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise UsageError(f"{option}: {text!r} is not a date; use YYYY-MM-DD (or DD/MM/YYYY)")
+
+
+def _hhmm(option: str, text: str) -> time:
+    parsed = drives.parse_hhmm(text)
+    if parsed is None:
+        raise UsageError(f"{option}: {text!r} is not a time; use HH:MM, e.g. 07:30")
+    return parsed
+
+
+def _number(option: str, text: str, *, minimum: int = 1) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise UsageError(f"{option}: {text!r} is not a whole number") from None
+    if value < minimum:
+        raise UsageError(f"{option}: must be at least {minimum}")
+    return value
+
+
+def _session_id(text: str) -> int:
+    try:
+        return int(text.lstrip("#"))
+    except ValueError:
+        raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)") from None
+
+
+def _opt_day(option: str, text: str | None) -> date | None:
+    return None if text is None else _day(option, text)
+
+
+def _opt_hhmm(option: str, text: str | None) -> time | None:
+    return None if text is None else _hhmm(option, text)
+
+
+def cli_actor() -> str:
+    """`cli:<os user>`, the audit log's name for whoever ran the command."""
+    try:
+        user = getpass.getuser()
+    except (OSError, KeyError):
+        user = f"uid{os.getuid()}"
+    return actor_for("cli", user)
+
+
+# --------------------------------------------------------------------------------------------- output
+
+
+def _dmy(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+def _hours(view: drives.SessionView) -> str:
+    return f"{view.start_time:%H:%M}–{view.end_time:%H:%M}"
+
+
+def _line(view: drives.SessionView) -> str:
+    place = view.place_name + (f" ({view.ward})" if view.ward else "")
+    extras = [f"round {view.round}"]
+    if view.audience != "open":
+        extras.append(f"for {view.audience}")
+    if view.status != "scheduled":
+        extras.append(view.status.upper())
+    return (
+        f"    #{view.id:<4} {_dmy(view.day)} {_hours(view)}  {place}  "
+        f"{view.taken}/{view.capacity}  [{', '.join(extras)}]"
+    )
+
+
+def _tell(count: int) -> str:
+    if count == 0:
+        return "No donor had signed up, so nobody needs to be told."
+    donors = "donor" if count == 1 else "donors"
+    return f"{count} signed-up {donors} should be told."
+
+
+async def _list(session: AsyncSession, out: TextIO, *, campaign_key: str | None, today: date) -> None:
+    campaigns = await drives.list_campaigns(session)
+    if campaign_key is not None:
+        campaigns = [c for c in campaigns if c.key == campaign_key]
+        if not campaigns:
+            raise UsageError(f"--campaign: no campaign with key {campaign_key!r}")
+    if not campaigns:
+        out.write("No campaigns yet. Import a plan: donorbot drive import FILE\n")
+        return
+    for campaign in campaigns:
+        out.write(f"{campaign.name} [{campaign.key}], {campaign.year}\n")
+        views = await drives.campaign_sessions(session, campaign.id)
+        for title, part in (
+            ("Upcoming", [v for v in views if v.day >= today]),
+            ("Past", [v for v in views if v.day < today]),
+        ):
+            out.write(f"  {title}:\n")
+            for view in part:
+                out.write(_line(view) + "\n")
+            if not part:
+                out.write("    (none)\n")
+
+
+async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
+    view = await drives.session_view(session, session_id)
+    if view is None:
+        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
+    slots = await drives.free_slots(session, session_id, include_full=True)
+    statuses = dict(
+        (
+            await session.execute(
+                select(Signup.status, func.count(Signup.id))
+                .where(Signup.session_id == session_id)
+                .group_by(Signup.status)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    rows = [
+        ("Campaign", f"{view.campaign_name}, round {view.round}"),
+        ("Key", view.key),
+        ("Date", _dmy(view.day)),
+        ("Hours", f"{_hours(view)}, slots of {view.slot_minutes} min"),
+        ("Place", view.place_name),
+        ("Address", view.address or "—"),
+        ("Ward", view.ward or "—"),
+        ("Map", view.map_url or "—"),
+        ("Audience", view.audience),
+        ("Status", view.status),
+        ("Sign-ups", f"{view.taken}/{view.capacity} ({view.free} free)"),
+        (
+            "By status",
+            ", ".join(f"{status} {statuses.get(status, 0)}" for status in drives.SIGNUP_STATUSES),
+        ),
+    ]
+    out.write(f"Session #{view.id}\n")
+    for label, value in rows:
+        out.write(f"  {label + ':':<11}{value}\n")
+    out.write("  Slots:\n")
+    for slot in slots:
+        out.write(f"    {slot.start:%H:%M}  {slot.taken}/{slot.capacity}\n")
+
+
+async def _import(
+    session: AsyncSession, out: TextIO, err: TextIO, *, path: Path, settings: Settings, now: datetime
+) -> None:
+    try:
+        plan = drives.load_plan(path)
+    except drives.PlanError as exc:
+        raise UsageError(f"{path}: {exc}") from None
+    known = {ward.casefold() for ward in settings.area.wards}
+    for number, entry in enumerate(plan.sessions, start=1):
+        if entry.ward is not None and entry.ward.casefold() not in known:
+            err.write(
+                f"warning: {path}: sessions[{number}].ward: {entry.ward!r} is not in config.toml "
+                "[area] wards, so no donor will see this session first\n"
+            )
+    result = await drives.import_plan(session, plan, actor=cli_actor(), now=now)
+    out.write(
+        f"Imported {plan.key} ({plan.name}): {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged (the campaign and {len(plan.sessions)} sessions).\n"
+    )
+    if result.affected_donor_ids:
+        out.write(f"Dates, hours or places changed: {_tell(len(result.affected_donor_ids))}\n")
+
+
+async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+    day = _day("--date", args.date)
+    plan = drives.SessionPlan(
+        key=args.key or await drives.free_session_key(session, campaign_key=args.campaign, day=day),
+        round=_number("--round", args.round),
+        day=day,
+        start_time=_hhmm("--start", args.start),
+        end_time=_hhmm("--end", args.end),
+        place_name=" ".join(args.place.split()),
+        address=args.address,
+        ward=args.ward,
+        capacity=_number("--capacity", args.capacity),
+        slot_minutes=_number("--slot-minutes", args.slot_minutes),
+        audience=args.audience,
+    )
+    row = await drives.add_session(session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now)
+    out.write(
+        f"Added session #{row.id} [{row.key}] to {args.campaign}: {_dmy(row.day)} "
+        f"{row.start_time:%H:%M}–{row.end_time:%H:%M}, {row.place_name}, capacity {row.capacity}.\n"
+    )
+
+
+async def _edit(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+    session_id = _session_id(args.id)
+    day = _opt_day("--date", args.date)
+    start = _opt_hhmm("--start", args.start)
+    end = _opt_hhmm("--end", args.end)
+    capacity = None if args.capacity is None else _number("--capacity", args.capacity)
+    if all(v is None for v in (day, start, end, args.place, args.address, capacity)):
+        raise UsageError("nothing to change: give --date, --start, --end, --place, --address or --capacity")
+    before = await drives.session_view(session, session_id)
+    if before is None:
+        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
+    actor = cli_actor()
+    notify: set[int] = set()
+    if day is not None or start is not None or end is not None:
+        notify.update(
+            await drives.move_session(
+                session, session_id=session_id, day=day, start_time=start, end_time=end, actor=actor, now=now
+            )
+        )
+    if args.place is not None or args.address is not None or capacity is not None:
+        notify.update(
+            await drives.edit_session(
+                session,
+                session_id=session_id,
+                place_name=args.place,
+                address=args.address,
+                capacity=capacity,
+                actor=actor,
+                now=now,
+            )
+        )
+    after = await drives.session_view(session, session_id)
+    if after == before:
+        out.write(f"Session #{session_id} already has these values; nothing changed.\n")
+        return
+    assert after is not None
+    out.write(
+        f"Updated session #{session_id}: {_dmy(after.day)} {_hours(after)}, {after.place_name}, "
+        f"capacity {after.capacity}.\n"
+    )
+    if notify:
+        out.write(_tell(len(notify)) + "\n")
+
+
+async def _cancel(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+    session_id = _session_id(args.id)
+    view = await drives.session_view(session, session_id)
+    if view is None:
+        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
+    if view.status == drives.CANCELLED:
+        out.write(f"Session #{session_id} was already cancelled.\n")
+        return
+    notify = await drives.cancel_session(session, session_id=session_id, actor=cli_actor(), now=now)
+    out.write(
+        f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_tell(len(notify))}\n"
+    )
+
+
+async def run(
+    args: argparse.Namespace,
+    settings: Settings,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Runs one `drive` sub-command in one transaction; 0 on success, 2 with a message on a mistake."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    now = now or datetime.now(UTC)
+    today = now.astimezone(settings.tz).date()
+    url = settings.database.url
+    await upgrade_database_async(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            command: str = args.drive_command
+            if command == "import":
+                await _import(session, out, err, path=args.file, settings=settings, now=now)
+            elif command == "list":
+                await _list(session, out, campaign_key=args.campaign, today=today)
+            elif command == "show":
+                await _show(session, out, _session_id(args.id))
+            elif command == "add":
+                await _add(session, out, args, now=now)
+            elif command == "edit":
+                await _edit(session, out, args, now=now)
+            elif command == "cancel":
+                await _cancel(session, out, args, now=now)
+            else:  # pragma: no cover - argparse only lets the commands above through
+                raise UsageError(f"unknown command {command!r}")
+    except (UsageError, drives.DriveError) as exc:
+        err.write(f"donorbot drive: {exc}\n")
+        return 2
+    finally:
+        await engine.dispose()
+    return 0

@@ -1,0 +1,68 @@
+"""The organisers' audit log: who changed which drive or sign-up, and when. Never commits.
+
+Entries hold ids and action names so the log can be shown to any organiser and kept for years: phone
+numbers and health data (deferral reasons, weights, blood tests) stay out of it, and `record` refuses a
+value that looks like a phone number.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime, time
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import AuditEntry
+
+_ACTOR_MAX = 80
+_TARGET_MAX = 80
+_FORBIDDEN_KEYS = frozenset(
+    {"phone", "phone_number", "date_of_birth", "weight_kg", "deferral_reason", "health", "full_name"}
+)
+_PHONE_LIKE = re.compile(r"[+\d\s.\-()]+")
+
+
+def actor_for(platform: str, user_id: str) -> str:
+    """The actor string for a chat user ("telegram:123") or a shell user ("cli:lan")."""
+    return f"{platform}:{user_id}"[:_ACTOR_MAX]
+
+
+def _looks_like_phone(value: str) -> bool:
+    return bool(_PHONE_LIKE.fullmatch(value)) and sum(c.isdigit() for c in value) >= 9
+
+
+def _jsonable(key: str, value: object) -> object:
+    if key.lower() in _FORBIDDEN_KEYS:
+        raise ValueError(f"audit details must not hold personal or health data ({key!r})")
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, str) and _looks_like_phone(value):
+        raise ValueError(f"audit detail {key!r} looks like a phone number")
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple):
+        return [_jsonable(key, v) for v in value]
+    raise TypeError(f"audit detail {key!r} has an unsupported type {type(value).__name__}")
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    actor: str,
+    action: str,
+    target: str | None = None,
+    details: Mapping[str, object] | None = None,
+    now: datetime,
+) -> None:
+    """Adds one entry to the caller's unit of work, so it commits (or rolls back) with the change itself."""
+    cleaned = {key: _jsonable(key, value) for key, value in (details or {}).items()}
+    session.add(
+        AuditEntry(
+            at=now,
+            actor=actor[:_ACTOR_MAX],
+            action=action,
+            target=None if target is None else target[:_TARGET_MAX],
+            details=cleaned,
+        )
+    )
