@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,6 +14,7 @@ from handlers.knowledge import Knowledge, load_knowledge
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
+from scheduler.delivery import DeliveryLoop, Sender
 
 
 @dataclass
@@ -28,6 +30,19 @@ class App:
     async def prepare(self) -> None:
         """Upgrades the schema before the first update is handled."""
         await upgrade_database_async(self.settings.database.url)
+
+    def delivery_loop(self, senders: Mapping[str, Sender]) -> DeliveryLoop:
+        """The outbox drain for the channels given (one per process: see docs/ARCHITECTURE.md)."""
+        limits = self.settings.delivery
+        return DeliveryLoop(
+            self.sessions,
+            senders,
+            self.clock,
+            batch_size=limits.batch_size,
+            max_attempts=limits.max_attempts,
+            rate=limits.rate_per_second,
+            per_chat_interval=limits.per_chat_interval_seconds,
+        )
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import drive_cli
+from bot import drive_cli, organiser_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade"])
     sub.add_parser("config", help="check the configuration file").add_argument("action", choices=["check"])
     drive_cli.add_parser(sub)
+    organiser_cli.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Database schema is up to date ({_db_label(settings)}).")
         elif command == "drive":
             return asyncio.run(drive_cli.run(args, settings))
+        elif command == "organiser":
+            return asyncio.run(organiser_cli.run(args, settings))
         elif command == "config":
             from bot.i18n import Catalogs
             from handlers.knowledge import load_knowledge

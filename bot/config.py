@@ -95,6 +95,15 @@ class AreaSettings(_Section):
         return cleaned
 
 
+class DeliverySettings(_Section):
+    """Pacing and retries of pushes (reminders, thank-yous, call-outs) sent from the outbox."""
+
+    rate_per_second: float = Field(default=30.0, gt=0, le=1000)  # Telegram: 30 messages/s per bot
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)  # Telegram: 1 message/s/chat
+    max_attempts: int = Field(default=6, ge=1, le=50)
+    batch_size: int = Field(default=20, ge=1, le=1000)
+
+
 class KnowledgeSettings(_Section):
     """Data files an organiser may correct without touching code (relative to the config file)."""
 
@@ -112,6 +121,7 @@ class Settings(_Section):
     registration: RegistrationSettings = RegistrationSettings()
     area: AreaSettings = AreaSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
+    delivery: DeliverySettings = DeliverySettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
 
     @property

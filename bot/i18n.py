@@ -25,6 +25,7 @@ DEFAULT_LANGUAGE = "vi"
 log = logging.getLogger(__name__)
 
 CatalogValue = str | dict[str, str]
+Day = date  # an alias: inside Translator, `date` names the method
 
 
 class CatalogError(Exception):
@@ -83,6 +84,11 @@ class Translator:
     def date(self, day: date) -> str:
         """A date the way people of this language write it (03/08/1995 in Vietnamese)."""
         pattern = "dd/MM/yyyy" if self.lang == "vi" else "d MMM yyyy"
+        return str(format_date(day, format=pattern, locale=self.lang))
+
+    def day(self, day: Day) -> str:
+        """A date with its weekday: "Thứ Hai, 03/08/2020" / "Mon 3 Aug 2020"."""
+        pattern = "EEEE, dd/MM/yyyy" if self.lang == "vi" else "EEE d MMM yyyy"
         return str(format_date(day, format=pattern, locale=self.lang))
 
     def has(self, key: str) -> bool:

@@ -56,6 +56,8 @@ class Context:
     state: State
     knowledge: Knowledge
     account: ChannelAccount | None = None
+    bot_username: str | None = None  # for deep links (t.me/<bot>?start=...)
+    pushed: bool = False  # the turn queued outbox rows: wake the delivery loop after the commit
     replies: list[Reply] = field(default_factory=list)
 
     @property

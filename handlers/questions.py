@@ -9,7 +9,7 @@ from __future__ import annotations
 from domain.eligibility import Person
 from domain.intents import Intent
 from domain.questions import Kind, Understanding, understand
-from handlers import common, privacy, registration, selfcheck, verdicts
+from handlers import common, drives, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -73,7 +73,7 @@ async def act(ctx: Context, intent: Intent) -> None:
     elif intent is Intent.THANKS:
         ctx.say("answer_thanks")
     elif intent is Intent.DRIVES:
-        ctx.say("answer_drives")
+        await drives.list_sessions(ctx)
 
 
 async def on_faq_button(ctx: Context, entry_id: str) -> None:

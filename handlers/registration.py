@@ -66,12 +66,19 @@ _LANGUAGE_WORDS = {
 
 
 async def start(ctx: Context, args: str) -> None:
-    """/start and /dangky: welcomes back a registered donor, otherwise asks for the language."""
+    """/start and /dangky: welcomes back a registered donor, otherwise asks for the language.
+
+    A deep link's argument is kept: `drive_<id>` shows that session once the person is registered.
+    """
+    then = args if args.startswith("drive_") and args[6:].isdigit() else None
     if ctx.donor is not None:
         ctx.state.clear()
-        ctx.say("welcome_back", name=ctx.donor.full_name)
+        if then is None:
+            ctx.say("welcome_back", name=ctx.donor.full_name)
         return
     ctx.state.go(NAME, Step.LANGUAGE)
+    if then is not None:
+        ctx.state.data["then"] = then
     ask(ctx)
 
 
@@ -315,9 +322,14 @@ async def confirm(ctx: Context) -> None:
         ask(ctx)
         return
     ctx.say("registered", name=new.full_name)
+    then = data.get("then")
     ctx.state.clear()
     ctx.state.language = None  # from now on the donor's stored language applies
     await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
+    if then:
+        from handlers import drives  # drives imports registration: resolved at call time
+
+        await drives.show_session(ctx, then.removeprefix("drive_"))
 
 
 def ask_edit(ctx: Context) -> None:

@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-from handlers import common, privacy, profile, questions, registration, selfcheck
+from handlers import (
+    common,
+    drives,
+    organiser,
+    privacy,
+    profile,
+    questions,
+    registration,
+    selfcheck,
+    start,
+)
 from handlers.router import Command, Routes
 
 # Commands shown in the platform's menu, in this order (descriptions are catalog keys `cmd_<name>`).
-MENU = ("dangky", "kiemtra", "hoso", "mydata", "xoa", "ngonngu", "huy", "help")
+MENU = (
+    "dangky",
+    "lichhien",
+    "lichcuatoi",
+    "kiemtra",
+    "hoso",
+    "mydata",
+    "xoa",
+    "ngonngu",
+    "huy",
+    "help",
+)
 
 
 def build_routes() -> Routes:
     keep = {"replaces_flow": False}
     return Routes(
         commands={
-            "start": Command(registration.start),
+            "start": Command(start.start),
             "dangky": Command(registration.start),
             "register": Command(registration.start),
             "huy": Command(common.cancel),
@@ -25,6 +46,11 @@ def build_routes() -> Routes:
             "mydata": Command(privacy.my_data, **keep),
             "xoa": Command(privacy.start_erase),
             "delete": Command(privacy.start_erase),
+            "lichhien": Command(drives.list_sessions),
+            "drives": Command(drives.list_sessions),
+            "lichcuatoi": Command(drives.my_signups),
+            "mysignups": Command(drives.my_signups),
+            "checkin": Command(organiser.check_in),
             "kiemtra": Command(selfcheck.start),
             "check": Command(selfcheck.start),
             "ngonngu": Command(common.language, **keep),
@@ -36,6 +62,11 @@ def build_routes() -> Routes:
             "setlang": common.on_language_button,
             "faq": questions.on_faq_button,
             "eligfrom": selfcheck.on_forget_date,
+            "drive": drives.show_session,
+            "slot": drives.on_slot,
+            "mysu": drives.on_my_signup,
+            "mvslot": drives.on_move_slot,
+            "res": organiser.on_result,
         },
         fallback=questions.answer,
     )

@@ -76,6 +76,8 @@ class Dispatcher:
         knowledge: Knowledge,
     ) -> None:
         self.knowledge = knowledge
+        self.bot_username: str | None = None  # set by the Telegram adapter once it knows it
+        self.on_pushed: Callable[[], None] | None = None  # wakes the delivery loop
         self.sessions = sessions
         self.settings = settings
         self.catalogs = catalogs
@@ -99,6 +101,8 @@ class Dispatcher:
                     language=ctx.state.language,
                     now=ctx.now(),
                 )
+            if ctx.pushed and self.on_pushed is not None:
+                self.on_pushed()
             return ctx.replies
         except Exception:
             # Ids only: texts and SQL parameters may hold phone numbers or health answers.
@@ -127,6 +131,7 @@ class Dispatcher:
             state=state,
             knowledge=self.knowledge,
             account=account,
+            bot_username=self.bot_username,
         )
 
     async def _route(self, ctx: Context) -> None:

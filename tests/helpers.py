@@ -20,6 +20,7 @@ from bot.config import Settings, load_settings
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
 from handlers.knowledge import Knowledge, load_knowledge
 from handlers.messages import Incoming, Reply
+from models import donors, drives, organisers
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor
 
 
@@ -75,7 +76,7 @@ class BotHarness:
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self.turns: dict[str, int] = defaultdict(int)
-        self.expected: dict[str, int] = defaultdict(int)
+        self.replies_per_turn: dict[str, list[int]] = defaultdict(list)
 
     async def start(self) -> None:
         app = build_app(self.settings, clock=self.clock, knowledge=shared_knowledge())
@@ -84,7 +85,7 @@ class BotHarness:
 
         async def counted(incoming: Incoming) -> list[Reply]:
             replies = await handle(incoming)
-            self.expected[incoming.chat_id] += len(replies)
+            self.replies_per_turn[incoming.chat_id].append(len(replies))
             self.turns[incoming.chat_id] += 1
             return replies
 
@@ -121,8 +122,10 @@ class BotHarness:
             if time.monotonic() > deadline:
                 raise AssertionError(f"the bot did not handle the update in chat {chat}")
             await asyncio.sleep(0.005)
-        messages = await self.emu.wait_for_messages(user.chat_id, self.expected[chat])
-        return messages[before:]
+        # Pushes from the outbox may land in the same chat, so count from this turn's start.
+        expected = before + self.replies_per_turn[chat][target - 1]
+        messages = await self.emu.wait_for_messages(user.chat_id, expected)
+        return messages[before:expected]
 
     async def send(self, user: SimUser, text: str) -> list[SentMessage]:
         return await self._turn(user, self.emu.send_text(user, text))
@@ -143,12 +146,68 @@ class BotHarness:
     async def photo(self, user: SimUser) -> list[SentMessage]:
         return await self._turn(user, self.emu.send_photo(user))
 
+    # --- row factories -------------------------------------------------------------------------
+
+    async def add_donor(
+        self, user: SimUser, *, phone: str, last_donation: date | None = None, **changes: Any
+    ) -> int:
+        """A registered donor linked to this chat, written directly (the dialogue has its own tests)."""
+        values: dict[str, Any] = {
+            "full_name": user.first_name,
+            "phone": phone,
+            "date_of_birth": date(1995, 8, 3),
+            "sex": "female",
+            "blood_abo": "O",
+            "blood_rh": "+",
+            "weight_kg": 55.0,
+            "ward": "Tam Lưu",
+            "organisation": None,
+            "is_reserve": False,
+            "language": "vi",
+            "last_donation_on": last_donation,
+        }
+        values.update(changes)
+        assert self.app is not None
+        async with self.app.sessions() as session, session.begin():
+            donor = await donors.register(
+                session,
+                donors.NewDonor(**values),
+                platform="telegram",
+                user_id=str(user.id),
+                chat_id=str(user.chat_id),
+                now=self.clock.now(),
+            )
+            return donor.id
+
+    async def make_organiser(self, user: SimUser) -> None:
+        assert self.app is not None
+        async with self.app.sessions() as session, session.begin():
+            await organisers.grant(
+                session,
+                platform="telegram",
+                user_id=str(user.id),
+                role="organiser",
+                unit="Hội Chữ thập đỏ",
+                actor="test",
+                now=self.clock.now(),
+            )
+
+    async def import_plan(self, path: Path) -> None:
+        assert self.app is not None
+        async with self.app.sessions() as session, session.begin():
+            await drives.import_plan(session, drives.load_plan(path), actor="test", now=self.clock.now())
+
     # --- database views ------------------------------------------------------------------------
 
     async def scalar(self, statement: Any) -> Any:
         assert self.app is not None
         async with self.app.sessions() as session:
             return await session.scalar(statement)
+
+    async def rows(self, statement: Any) -> list[Any]:
+        assert self.app is not None
+        async with self.app.sessions() as session:
+            return list((await session.scalars(statement)).all())
 
     async def donor_by_phone(self, phone: str) -> Donor | None:
         return await self.scalar(select(Donor).where(Donor.phone == phone))  # type: ignore[no-any-return]

@@ -24,6 +24,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.bootstrap import App
+from bot.channels.telegram_sender import TelegramSender
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
 
@@ -195,7 +196,11 @@ async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
     """Polls Telegram until `stop` is set; used by `donorbot run` and by the end-to-end tests."""
     application = build_application(app, token=token)
     async with application:
+        app.dispatcher.bot_username = application.bot.username
         await set_commands(app, application)
+        delivery = app.delivery_loop({PLATFORM: TelegramSender(application.bot)})
+        app.dispatcher.on_pushed = delivery.wake
+        pushes = asyncio.create_task(delivery.run(stop))
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(
@@ -204,3 +209,4 @@ async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
         await stop.wait()
         await application.updater.stop()
         await application.stop()
+        await pushes

@@ -59,3 +59,21 @@ def test_the_command_fails_at_start_with_the_message(
     path.write_text("[registration]\nmax_age = 'sixty'\n", encoding="utf-8")
     assert main(["--config", str(path), "config", "check"]) == 2
     assert "registration.max_age" in capsys.readouterr().err
+
+
+def test_organiser_role_is_granted_listed_and_removed_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:///bot.sqlite3"\n', encoding="utf-8")
+    base = ["--config", str(config), "organiser"]
+    assert main([*base, "add", "--user-id", "4242", "--unit", "Hội Chữ thập đỏ"]) == 0
+    assert main([*base, "list"]) == 0
+    assert "telegram:4242\torganiser (Hội Chữ thập đỏ)" in capsys.readouterr().out
+    assert main([*base, "remove", "--user-id", "4242"]) == 0
+    assert main([*base, "remove", "--user-id", "4242"]) == 2
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "bot.sqlite3")
+    actions = [row[0] for row in db.execute("SELECT action FROM audit_log ORDER BY id")]
+    assert actions == ["organiser.grant", "organiser.revoke"]

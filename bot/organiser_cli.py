@@ -1,0 +1,69 @@
+"""`donorbot organiser add|list|remove`: who may use the organiser commands in the chat."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.config import Settings
+from models import organisers
+from models.db import create_engine, session_factory, upgrade_database_async
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("organiser", help="grant, list or remove the organiser role")
+    actions = parser.add_subparsers(dest="organiser_action", required=True)
+    add = actions.add_parser("add", help="give a chat user the organiser role")
+    add.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
+    add.add_argument("--user-id", required=True, help="the person's numeric user id on that platform")
+    add.add_argument("--role", default="organiser", choices=["organiser", "admin"])
+    add.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
+    actions.add_parser("list", help="list organisers")
+    remove = actions.add_parser("remove", help="take the role away")
+    remove.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
+    remove.add_argument("--user-id", required=True)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in a bare container
+        return "cli:unknown"
+
+
+async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    await upgrade_database_async(settings.database.url)
+    engine = create_engine(settings.database.url, hide_parameters=True)
+    now = datetime.now(UTC)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if args.organiser_action == "add":
+                await organisers.grant(
+                    session,
+                    platform=args.platform,
+                    user_id=args.user_id,
+                    role=args.role,
+                    unit=args.unit,
+                    actor=_actor(),
+                    now=now,
+                )
+                out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
+            elif args.organiser_action == "remove":
+                done = await organisers.revoke(
+                    session, platform=args.platform, user_id=args.user_id, actor=_actor(), now=now
+                )
+                if not done:
+                    sys.stderr.write(f"{args.platform}:{args.user_id} is not an organiser.\n")
+                    return 2
+                out.write(f"{args.platform}:{args.user_id} is no longer an organiser.\n")
+            else:
+                for account, organiser in await organisers.listing(session):
+                    unit = f" ({organiser.unit})" if organiser.unit else ""
+                    out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}\n")
+    finally:
+        await engine.dispose()
+    return 0

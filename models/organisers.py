@@ -1,0 +1,77 @@
+"""Who holds the organiser role; granted and removed from the command line, always audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import audit
+from models.tables import ChannelAccount, Organiser
+
+
+async def grant(
+    session: AsyncSession,
+    *,
+    platform: str,
+    user_id: str,
+    role: str,
+    unit: str | None,
+    actor: str,
+    now: datetime,
+) -> Organiser:
+    """Gives a chat account the role (creating the account row if the person never wrote yet)."""
+    account = await session.scalar(
+        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+    )
+    if account is None:
+        # In private chats the chat id is the user id on Telegram and Zalo.
+        account = ChannelAccount(platform=platform, user_id=user_id, chat_id=user_id, created_at=now)
+        session.add(account)
+        await session.flush()
+    organiser = await session.scalar(select(Organiser).where(Organiser.account_id == account.id))
+    if organiser is None:
+        organiser = Organiser(account_id=account.id, role=role, unit=unit, created_at=now)
+        session.add(organiser)
+    else:
+        organiser.role, organiser.unit = role, unit
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="organiser.grant",
+        target=f"{platform}:{user_id}",
+        details={"role": role, "unit": unit},
+        now=now,
+    )
+    return organiser
+
+
+async def revoke(session: AsyncSession, *, platform: str, user_id: str, actor: str, now: datetime) -> bool:
+    account = await session.scalar(
+        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+    )
+    organiser = (
+        await session.scalar(select(Organiser).where(Organiser.account_id == account.id))
+        if account is not None
+        else None
+    )
+    if organiser is None:
+        return False
+    await session.delete(organiser)
+    if account is not None and account.donor_id is None:
+        await session.delete(account)  # nothing else hangs on this account
+    await audit.record(
+        session, actor=actor, action="organiser.revoke", target=f"{platform}:{user_id}", now=now
+    )
+    return True
+
+
+async def listing(session: AsyncSession) -> list[tuple[ChannelAccount, Organiser]]:
+    rows = await session.execute(
+        select(ChannelAccount, Organiser)
+        .join(Organiser, Organiser.account_id == ChannelAccount.id)
+        .order_by(ChannelAccount.platform, ChannelAccount.user_id)
+    )
+    return [(a, o) for a, o in rows.tuples()]
