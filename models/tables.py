@@ -285,6 +285,39 @@ class AuditEntry(Base):
     __table_args__ = (Index("ix_audit_log_at", "at"),)
 
 
+class Outbox(Base):
+    """A push waiting to be sent, being sent, or done: one row per message and chat account.
+
+    `key` is the idempotency key (`reminder:{session}:{donor}:{offset}:{account}`), so planning the same
+    push twice creates nothing new. The text lives in `payload` and never in `last_error` or the logs.
+    """
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(24))
+    priority: Mapped[int] = mapped_column(Integer)  # lower is sooner: call-outs 0 ... announcements 5
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"text": str, "choices": [[{label, value}]]}
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    batch: Mapped[str | None] = mapped_column(String(64))  # "announcement:42", for progress counts
+
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
+        CheckConstraint("attempts >= 0", name="attempts"),
+        Index("ix_outbox_claim", "status", "priority", "due_at"),
+        Index("ix_outbox_account_id", "account_id"),
+        Index("ix_outbox_batch", "batch"),
+    )
+
+
 __all__ = [
     "AuditEntry",
     "Base",
@@ -295,6 +328,7 @@ __all__ = [
     "Donor",
     "DriveSession",
     "Organiser",
+    "Outbox",
     "Signup",
     "utcnow",
 ]

@@ -1,0 +1,74 @@
+"""Delivers outbox pushes on Telegram: a `scheduler.delivery.Sender` around a PTB `telegram.Bot`.
+
+Telegram's errors become the delivery loop's outcomes: 429 `RetryAfter` → `RetryLater`, 403 `Forbidden`
+(blocked) → `Unreachable`, 400 `BadRequest` (chat not found, ...) → `Permanent`, timeouts, network errors
+and 5xx → `Transient`. No PTB rate limiter: the loop paces sends itself (global and per chat).
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from models.outbox import Choices
+from scheduler.delivery import Permanent, RetryLater, Transient, Unreachable
+
+MAX_MESSAGE = 4096
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """`RetryAfter.retry_after` is an int, or a timedelta with PTB_TIMEDELTA=true (PTB >= 22.2)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: object = error.retry_after
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        return float(value)
+    return 1.0
+
+
+def keyboard(choices: Choices) -> InlineKeyboardMarkup | None:
+    rows = [[InlineKeyboardButton(label, callback_data=value) for label, value in row] for row in choices]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+class TelegramSender:
+    """Sends one push as one text message with inline buttons; the caller owns the bot's lifecycle."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, *, chat_id: str, text: str, choices: Choices) -> None:
+        if not text.strip():
+            raise Permanent("empty text")
+        if len(text) > MAX_MESSAGE:
+            # Split parts could not be retried without repeating the ones already delivered.
+            raise Permanent(f"text longer than {MAX_MESSAGE} characters")
+        target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        try:
+            await self.bot.send_message(target, text, reply_markup=keyboard(choices))
+        except RetryAfter as error:
+            raise RetryLater(retry_after_seconds(error)) from error
+        except Forbidden as error:
+            raise Unreachable(error.message) from error
+        except (BadRequest, ChatMigrated) as error:  # BadRequest before NetworkError: it is a subclass
+            raise Permanent(error.message) from error
+        except (TimedOut, NetworkError, InvalidToken) as error:
+            raise Transient(f"{type(error).__name__}: {error.message}") from error
+        except TelegramError as error:
+            raise Transient(f"{type(error).__name__}: {error.message}") from error

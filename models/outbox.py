@@ -1,0 +1,278 @@
+"""The outbox: pushes (reminders, call-outs, announcements, thank-yous) written by jobs, sent by the
+delivery loop (`scheduler.delivery`). Never commits: the caller's unit of work does.
+
+A row's life: `pending` → (claimed) `sending` → `sent` | `failed` | back to `pending` (retry later);
+`pending` → `cancelled` (by key prefix, or when the account becomes unreachable). The unique `key` makes
+planning idempotent: enqueueing the same key twice inserts nothing the second time, on both backends and
+under concurrency (INSERT ... ON CONFLICT DO NOTHING).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Final, cast
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import ChannelAccount, Outbox
+
+PRIORITY: Final[dict[str, int]] = {
+    "callout": 0,
+    "notice": 1,
+    "thanks": 1,
+    "followup": 1,
+    "reminder": 2,
+    "nudge": 3,
+    "announcement": 5,
+}
+"""Default priority per kind; lower is sent sooner, so an announcement never delays a call-out."""
+
+KINDS: Final = frozenset(PRIORITY)
+STATUSES: Final = ("pending", "sending", "sent", "failed", "cancelled")
+KEY_MAX: Final = 160
+ERROR_MAX: Final = 300
+
+Choices = Sequence[Sequence[tuple[str, str]]]
+"""Button rows of (label, value) pairs."""
+
+
+def payload_of(text: str, choices: Choices = ()) -> dict[str, Any]:
+    return {
+        "text": text,
+        "choices": [[{"label": label, "value": value} for label, value in row] for row in choices],
+    }
+
+
+def choices_of(payload: dict[str, Any]) -> list[list[tuple[str, str]]]:
+    """The (label, value) rows stored in a payload."""
+    return [[(str(b["label"]), str(b["value"])) for b in row] for row in payload.get("choices") or []]
+
+
+def _dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def _rowcount(result: Any) -> int:
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _error(text: str) -> str:
+    return text[:ERROR_MAX]
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    key: str,
+    account_id: int,
+    kind: str,
+    text: str,
+    choices: Choices = (),
+    due_at: datetime,
+    priority: int | None = None,
+    batch: str | None = None,
+) -> bool:
+    """Plans one push to one chat account; False (and nothing changes) if `key` was planned before."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown outbox kind {kind!r}")
+    if not key or len(key) > KEY_MAX:
+        raise ValueError(f"outbox key must be 1..{KEY_MAX} characters")
+    if due_at.tzinfo is None:
+        raise ValueError("due_at must be an aware datetime")
+    values: dict[str, Any] = {
+        "key": key,
+        "account_id": account_id,
+        "kind": kind,
+        "priority": PRIORITY[kind] if priority is None else priority,
+        "payload": payload_of(text, choices),
+        "due_at": due_at,
+        "status": "pending",
+        "attempts": 0,
+        "batch": batch,
+    }
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.key])
+    result = await session.execute(statement)
+    return _rowcount(result) == 1
+
+
+async def enqueue_for_donor(
+    session: AsyncSession,
+    *,
+    donor_id: int,
+    key: str,
+    kind: str,
+    text: str,
+    choices: Choices = (),
+    due_at: datetime,
+    priority: int | None = None,
+    batch: str | None = None,
+) -> int:
+    """One row per reachable chat account of the donor (key `{key}:{account_id}`); returns how many new."""
+    account_ids = (
+        await session.scalars(
+            select(ChannelAccount.id)
+            .where(ChannelAccount.donor_id == donor_id, ChannelAccount.unreachable_at.is_(None))
+            .order_by(ChannelAccount.id)
+        )
+    ).all()
+    created = 0
+    for account_id in account_ids:
+        created += await enqueue(
+            session,
+            key=f"{key}:{account_id}",
+            account_id=account_id,
+            kind=kind,
+            text=text,
+            choices=choices,
+            due_at=due_at,
+            priority=priority,
+            batch=batch,
+        )
+    return created
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    platforms: Collection[str] | None = None,
+) -> list[Outbox]:
+    """Takes up to `limit` due rows, most urgent first, and leases them to the caller until `now + lease`.
+
+    Due means `pending` with `due_at <= now`, or `sending` with an expired lease (the process that
+    claimed it crashed). On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent claimers
+    (several instances) get disjoint rows; on SQLite the transaction's BEGIN IMMEDIATE serialises them.
+    `platforms` restricts the claim to accounts this process can send to.
+    """
+    statement = (
+        select(Outbox)
+        .where(
+            or_(
+                and_(Outbox.status == "pending", Outbox.due_at <= now),
+                and_(Outbox.status == "sending", Outbox.lease_until <= now),
+            )
+        )
+        .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
+        .limit(limit)
+    )
+    if platforms is not None:
+        statement = statement.where(
+            Outbox.account_id.in_(
+                select(ChannelAccount.id).where(ChannelAccount.platform.in_(list(platforms)))
+            )
+        )
+    if _dialect(session) == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(statement)).all())
+    for row in rows:
+        row.status = "sending"
+        row.lease_until = now + lease
+        row.attempts += 1
+    await session.flush()
+    return rows
+
+
+async def mark_sent(session: AsyncSession, outbox_id: int, *, now: datetime) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id)
+        .values(status="sent", sent_at=now, lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_retry(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    due_at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    """Back to `pending` until `due_at`. `count_attempt=False` (a 429, or a chat that must wait) gives
+    back the attempt the claim counted, so flood control never uses up the row's attempts."""
+    values: dict[str, Any] = {
+        "status": "pending",
+        "due_at": due_at,
+        "lease_until": None,
+        "last_error": _error(error),
+    }
+    if not count_attempt:
+        values["attempts"] = Outbox.attempts - 1  # a `sending` row was counted at its claim
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == "sending")  # never revive a cancelled row
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def release(session: AsyncSession, outbox_id: int, *, due_at: datetime) -> None:
+    """Gives a claimed row back untried (its chat must wait): pending at `due_at`, attempt not counted."""
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == "sending")
+        .values(status="pending", due_at=due_at, lease_until=None, attempts=Outbox.attempts - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_failed(session: AsyncSession, outbox_id: int, *, error: str) -> None:
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id)
+        .values(status="failed", lease_until=None, last_error=_error(error))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_unreachable(session: AsyncSession, account_id: int, *, now: datetime) -> int:
+    """The person blocked the bot: the account gets no more pushes. Returns how many rows were cancelled.
+
+    Rows of the account that are still waiting (or claimed but not yet sent) are cancelled; the flag is
+    cleared when the person links the chat again (`models.donors.link`).
+    """
+    await session.execute(
+        update(ChannelAccount)
+        .where(ChannelAccount.id == account_id, ChannelAccount.unreachable_at.is_(None))
+        .values(unreachable_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.account_id == account_id, Outbox.status.in_(("pending", "sending")))
+        .values(status="cancelled", lease_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def cancel(session: AsyncSession, *, key_prefix: str) -> int:
+    """Cancels the pending rows whose key starts with `key_prefix` (e.g. `reminder:17:`); returns how many."""
+    if not key_prefix:
+        raise ValueError("an empty prefix would cancel everything")
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def progress(session: AsyncSession, batch: str) -> dict[str, int]:
+    """How many rows of a batch are in each status (every status present, zeros included)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    rows = await session.execute(
+        select(Outbox.status, func.count()).where(Outbox.batch == batch).group_by(Outbox.status)
+    )
+    for status, count in rows.tuples():
+        counts[status] = int(count)
+    return counts

@@ -1,0 +1,335 @@
+"""The delivery loop: drains the outbox within the platforms' rate limits and records every outcome.
+
+One batch at a time: claim the most urgent due rows (call-outs before reminders before announcements),
+send them concurrently across chats, and commit each row's outcome in its own short transaction right
+after its send, so a crash loses at most the messages in flight (their lease expires and they are claimed
+again: delivery is at least once, and exactly once unless a process dies between a send and its commit).
+
+Pacing is ours, not PTB's AIORateLimiter (which ignores the 1 msg/s per private chat, pauses every chat on
+one 429 and does not retry): a global limiter (aiolimiter, evenly spaced, no burst) for the bot-wide rate
+and a per-chat "next allowed" time. A chat that would have to wait longer than one interval gives its rows
+back (pending, due when the chat is free) instead of holding up the batch.
+
+Outcomes:
+- success → `sent`;
+- `RetryLater` (429) → pending again at now + retry_after; not counted as an attempt, other chats go on;
+- `Transient` (5xx, timeout, network) → pending again after exponential backoff with full jitter, until
+  `max_attempts`, then `failed` with the error kept;
+- `Unreachable` (403, the person blocked the bot) → `failed`, the account is marked unreachable and its
+  other waiting rows are cancelled;
+- `Permanent` (400: chat not found, ...) → `failed`, no retry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import outbox
+from models.outbox import Choices
+from models.tables import ChannelAccount
+
+_LOG = logging.getLogger(__name__)
+
+
+class DeliveryError(Exception):
+    """A send did not happen; the subclass says what to do about it."""
+
+
+class RetryLater(DeliveryError):
+    """The platform asked us to slow down (HTTP 429) for `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"flood control: retry after {retry_after:g}s")
+        self.retry_after = max(0.0, float(retry_after))
+
+
+class Transient(DeliveryError):
+    """5xx, timeout, network trouble: worth trying again later."""
+
+
+class Unreachable(DeliveryError):
+    """The person blocked the bot (HTTP 403): no more pushes to this account."""
+
+
+class Permanent(DeliveryError):
+    """The request itself is wrong (HTTP 400, e.g. chat not found): retrying cannot help."""
+
+
+class Sender(Protocol):
+    """One platform's way of delivering a push; raises `DeliveryError` subclasses."""
+
+    async def send(self, *, chat_id: str, text: str, choices: Choices) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """An aware UTC datetime."""
+        ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed row, detached from its session: what to send where."""
+
+    id: int
+    account_id: int
+    platform: str
+    chat_id: str
+    kind: str
+    text: str
+    choices: list[list[tuple[str, str]]]
+    attempts: int
+
+    @property
+    def chat(self) -> tuple[str, str]:
+        return (self.platform, self.chat_id)
+
+
+class DeliveryLoop:
+    """Drains the outbox. `run_once` handles one batch; `run` loops until `stop` is set.
+
+    Only one `run_once` may run at a time per loop object (the per-chat pacing lives here); several
+    processes may each run a loop against one PostgreSQL database (claims use SKIP LOCKED).
+    """
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        *,
+        batch_size: int = 20,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 6,
+        base_backoff: float = 2.0,
+        max_backoff: float = 600.0,
+        rate: float = 30.0,
+        per_chat_interval: float = 1.0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if batch_size < 1 or max_attempts < 1 or rate <= 0 or per_chat_interval < 0:
+            raise ValueError("batch_size, max_attempts and rate must be positive")
+        self.sessions = sessions
+        self.senders = dict(senders)
+        self.clock = clock
+        self.batch_size = batch_size
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.base_backoff = base_backoff
+        self.max_backoff = max_backoff
+        self.rate = rate
+        self.per_chat_interval = per_chat_interval
+        self.stats: Counter[str] = Counter()
+        self._rng = rng or random.Random()
+        # Capacity 1: evenly spaced sends, no burst (a burst of `rate` would break a sliding 1 s window).
+        self._limiter = AsyncLimiter(1, 1.0 / rate)
+        self._next_at: dict[tuple[str, str], float] = {}  # chat → monotonic time it may get the next one
+        self._wake = asyncio.Event()
+
+    # --- driving -------------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (a handler just enqueued something urgent)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event, idle_sleep: float = 0.5) -> None:
+        """Sends batch after batch; when nothing is due, sleeps `idle_sleep` or until `wake()`/`stop`."""
+        relay = asyncio.create_task(self._relay(stop))
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    handled = await self.run_once()
+                except Exception:
+                    _LOG.exception("outbox: delivery batch failed")
+                    handled = 0
+                if handled == 0 and not stop.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), idle_sleep)
+        finally:
+            relay.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await relay
+
+    async def _relay(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
+
+    async def run_once(self) -> int:
+        """Claims one batch and sends it (concurrently across chats); returns how many rows were claimed."""
+        jobs = await self._claim()
+        if not jobs:
+            return 0
+        mono = time.monotonic()
+        self._next_at = {chat: at for chat, at in self._next_at.items() if at > mono}
+        by_chat: dict[tuple[str, str], list[Job]] = {}
+        for job in jobs:
+            by_chat.setdefault(job.chat, []).append(job)
+        results = await asyncio.gather(
+            *(self._deliver_chat(chat, chat_jobs) for chat, chat_jobs in by_chat.items()),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, Exception):
+                # Typically the database went away while recording: the rows stay `sending` and are
+                # claimed again when their lease expires.
+                _LOG.error("outbox: recording an outcome failed: %s", type(result).__name__)
+        return len(jobs)
+
+    async def _claim(self) -> list[Job]:
+        async with self.sessions() as session, session.begin():
+            rows = await outbox.claim(
+                session,
+                now=self.clock.now(),
+                limit=self.batch_size,
+                lease=self.lease,
+                platforms=list(self.senders),
+            )
+            if not rows:
+                return []
+            accounts = {
+                account_id: (platform, chat_id)
+                for account_id, platform, chat_id in (
+                    await session.execute(
+                        select(ChannelAccount.id, ChannelAccount.platform, ChannelAccount.chat_id).where(
+                            ChannelAccount.id.in_({row.account_id for row in rows})
+                        )
+                    )
+                ).tuples()
+            }
+            return [
+                Job(
+                    id=row.id,
+                    account_id=row.account_id,
+                    platform=accounts[row.account_id][0],
+                    chat_id=accounts[row.account_id][1],
+                    kind=row.kind,
+                    text=str(row.payload.get("text", "")),
+                    choices=outbox.choices_of(row.payload),
+                    attempts=row.attempts,
+                )
+                for row in rows
+            ]
+
+    # --- one chat --------------------------------------------------------------------------------
+
+    async def _deliver_chat(self, chat: tuple[str, str], jobs: list[Job]) -> None:
+        """Sends one chat's rows in order, at most one per `per_chat_interval`."""
+        for index, job in enumerate(jobs):
+            wait = self._next_at.get(chat, 0.0) - time.monotonic()
+            if wait > self.per_chat_interval:
+                # Waiting here would hold up the whole batch (and the call-outs in the next one).
+                await self._release(jobs[index:], wait)
+                return
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if not await self._deliver(chat, job):
+                return  # unreachable: the account's other rows were cancelled
+
+    async def _deliver(self, chat: tuple[str, str], job: Job) -> bool:
+        """Sends one row and records the outcome; False when the chat must get nothing more."""
+        await self._limiter.acquire()
+        try:
+            await self.senders[job.platform].send(chat_id=job.chat_id, text=job.text, choices=job.choices)
+        except RetryLater as error:
+            self._pace(chat, error.retry_after)
+            await self._retry_later(job, error)
+        except Unreachable as error:
+            self._pace(chat, self.per_chat_interval)
+            await self._unreachable(job, error)
+            return False
+        except Permanent as error:
+            self._pace(chat, self.per_chat_interval)
+            await self._failed(job, f"permanent: {error}", "failed")
+        except Transient as error:
+            self._pace(chat, self.per_chat_interval)
+            await self._transient(job, f"transient: {error}")
+        except Exception as error:  # a bug or an unmapped error: bounded by max_attempts like a 5xx
+            self._pace(chat, self.per_chat_interval)
+            _LOG.exception("outbox %s: unexpected error from the %s sender", job.id, job.platform)
+            await self._transient(job, f"unexpected: {type(error).__name__}")
+        else:
+            self._pace(chat, self.per_chat_interval)
+            await self._sent(job)
+        return True
+
+    def _pace(self, chat: tuple[str, str], seconds: float) -> None:
+        """Counted from the end of the call, so the next one arrives at least `seconds` later."""
+        at = time.monotonic() + seconds
+        self._next_at[chat] = max(self._next_at.get(chat, 0.0), at)
+
+    def backoff(self, attempts: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2^(attempts-1))]."""
+        ceiling = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
+        return self._rng.uniform(0, ceiling)
+
+    # --- outcomes, each in its own transaction ----------------------------------------------------
+
+    async def _sent(self, job: Job) -> None:
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_sent(session, job.id, now=self.clock.now())
+        self.stats["sent"] += 1
+        _LOG.debug("outbox %s: sent (%s, attempt %s)", job.id, job.kind, job.attempts)
+
+    async def _retry_later(self, job: Job, error: RetryLater) -> None:
+        due = self.clock.now() + timedelta(seconds=error.retry_after)
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_retry(session, job.id, due_at=due, error=str(error), count_attempt=False)
+        self.stats["rate_limited"] += 1
+        _LOG.info("outbox %s: 429, retry after %ss", job.id, error.retry_after)
+
+    async def _transient(self, job: Job, message: str) -> None:
+        if job.attempts >= self.max_attempts:
+            await self._failed(job, message, "gave_up")
+            return
+        due = self.clock.now() + timedelta(seconds=self.backoff(job.attempts))
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_retry(session, job.id, due_at=due, error=message)
+        self.stats["retried"] += 1
+        _LOG.info("outbox %s: attempt %s failed (%s), retrying", job.id, job.attempts, message)
+
+    async def _failed(self, job: Job, message: str, stat: str) -> None:
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_failed(session, job.id, error=message)
+        self.stats[stat] += 1
+        _LOG.warning("outbox %s: failed after %s attempt(s): %s", job.id, job.attempts, message)
+
+    async def _unreachable(self, job: Job, error: Unreachable) -> None:
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_failed(session, job.id, error=f"unreachable: {error}")
+            cancelled = await outbox.mark_unreachable(session, job.account_id, now=self.clock.now())
+        self.stats["unreachable"] += 1
+        _LOG.info("outbox %s: account %s unreachable, %s row(s) cancelled", job.id, job.account_id, cancelled)
+
+    async def _release(self, jobs: list[Job], wait: float) -> None:
+        due = self.clock.now() + timedelta(seconds=wait)
+        async with self.sessions() as session, session.begin():
+            for job in jobs:
+                await outbox.release(session, job.id, due_at=due)
+        self.stats["released"] += len(jobs)
+
+
+__all__ = [
+    "Clock",
+    "DeliveryError",
+    "DeliveryLoop",
+    "Job",
+    "Permanent",
+    "RetryLater",
+    "Sender",
+    "Transient",
+    "Unreachable",
+]

@@ -1,0 +1,314 @@
+"""The outbox queries, the same cases on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import donors, outbox
+from models.db import create_engine, session_factory, upgrade_database_async
+from models.tables import ChannelAccount, Donor, Outbox
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=60)
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    await upgrade_database_async(database_url)
+    engine = create_engine(database_url)
+    yield session_factory(engine)
+    await engine.dispose()
+
+
+async def add_donor(
+    sessions: Sessions, phone: str = "+84912345678", accounts: int = 1
+) -> tuple[int, list[int]]:
+    """A donor with `accounts` Telegram accounts; returns (donor id, account ids)."""
+    async with sessions() as session, session.begin():
+        donor = Donor(
+            full_name="Nguyễn Thị Lan",
+            phone=phone,
+            date_of_birth=date(1995, 8, 3),
+            sex="female",
+            consent_at=NOW,
+        )
+        session.add(donor)
+        await session.flush()
+        ids = []
+        for n in range(accounts):
+            user = f"{phone[-6:]}{n}"
+            account = ChannelAccount(platform="telegram", user_id=user, chat_id=user, donor_id=donor.id)
+            session.add(account)
+            await session.flush()
+            ids.append(account.id)
+        return donor.id, ids
+
+
+async def put(
+    sessions: Sessions,
+    account_id: int,
+    key: str,
+    *,
+    kind: str = "reminder",
+    due_at: datetime = NOW,
+    batch: str | None = None,
+) -> bool:
+    async with sessions() as session, session.begin():
+        return await outbox.enqueue(
+            session,
+            key=key,
+            account_id=account_id,
+            kind=kind,
+            text=f"text of {key}",
+            choices=[[("Có", "yes"), ("Không", "no")]],
+            due_at=due_at,
+            batch=batch,
+        )
+
+
+async def rows(sessions: Sessions) -> list[Outbox]:
+    async with sessions() as session:
+        return list((await session.scalars(select(Outbox).order_by(Outbox.id))).all())
+
+
+async def claim(sessions: Sessions, *, now: datetime = NOW, limit: int = 100) -> list[Outbox]:
+    async with sessions() as session, session.begin():
+        return await outbox.claim(session, now=now, limit=limit, lease=LEASE)
+
+
+async def test_enqueue_twice_creates_one_row(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    assert await put(sessions, account, "thanks:7:1", kind="thanks") is True
+    assert await put(sessions, account, "thanks:7:1", kind="callout", due_at=NOW + timedelta(days=1)) is False
+
+    (row,) = await rows(sessions)
+    assert (row.kind, row.priority, row.status, row.attempts, row.due_at) == ("thanks", 1, "pending", 0, NOW)
+    assert row.payload == {
+        "text": "text of thanks:7:1",
+        "choices": [[{"label": "Có", "value": "yes"}, {"label": "Không", "value": "no"}]],
+    }
+    assert outbox.choices_of(row.payload) == [[("Có", "yes"), ("Không", "no")]]
+
+
+async def test_concurrent_enqueues_of_one_key_insert_once(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    results = await asyncio.gather(*(put(sessions, account, "reminder:3:1:24h") for _ in range(8)))
+    assert sorted(results) == [False] * 7 + [True]
+    assert len(await rows(sessions)) == 1
+
+
+async def test_enqueue_rejects_unknown_kinds_and_long_keys(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    with pytest.raises(ValueError, match="kind"):
+        await put(sessions, account, "x:1", kind="spam")
+    with pytest.raises(ValueError, match="key"):
+        await put(sessions, account, "k" * 161)
+
+
+async def test_enqueue_for_donor_skips_unreachable_accounts(sessions: Sessions) -> None:
+    donor_id, (reachable, blocked) = await add_donor(sessions, accounts=2)
+    async with sessions() as session, session.begin():
+        await outbox.mark_unreachable(session, blocked, now=NOW)
+    for expected in (1, 0):  # planning twice creates nothing new
+        async with sessions() as session, session.begin():
+            created = await outbox.enqueue_for_donor(
+                session,
+                donor_id=donor_id,
+                key="nudge:5",
+                kind="nudge",
+                text="Bạn đã có thể hiến lại",
+                due_at=NOW,
+            )
+        assert created == expected
+    (row,) = await rows(sessions)
+    assert (row.key, row.account_id, row.priority) == (f"nudge:5:{reachable}", reachable, 3)
+
+
+async def test_claim_takes_due_rows_most_urgent_first(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    for key, kind, due in [
+        ("a:1", "announcement", NOW - timedelta(hours=2)),
+        ("r:1", "reminder", NOW),
+        ("c:1", "callout", NOW - timedelta(minutes=1)),
+        ("t:1", "thanks", NOW - timedelta(minutes=5)),
+        ("c:2", "callout", NOW - timedelta(minutes=3)),
+        ("later:1", "callout", NOW + timedelta(seconds=1)),
+    ]:
+        await put(sessions, account, key, kind=kind, due_at=due)
+
+    claimed = await claim(sessions)
+    assert [r.key for r in claimed] == ["c:2", "c:1", "t:1", "r:1", "a:1"]
+    assert {(r.status, r.attempts, r.lease_until) for r in claimed} == {("sending", 1, NOW + LEASE)}
+    assert [r.key for r in await claim(sessions, now=NOW + timedelta(seconds=1))] == ["later:1"]
+
+
+async def test_claim_respects_limit_and_platforms(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    for n in range(5):
+        await put(sessions, account, f"r:{n}")
+    async with sessions() as session, session.begin():
+        assert await outbox.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["zalo"]) == []
+    assert [r.key for r in await claim(sessions, limit=2)] == ["r:0", "r:1"]
+    assert [r.key for r in await claim(sessions, limit=10)] == ["r:2", "r:3", "r:4"]
+
+
+async def test_claimed_rows_come_back_only_after_the_lease_expires(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    await put(sessions, account, "r:1")
+    assert len(await claim(sessions)) == 1
+    assert await claim(sessions, now=NOW + timedelta(seconds=59)) == []
+    # The claimer crashed: once the lease is over, someone else takes the row again.
+    (again,) = await claim(sessions, now=NOW + timedelta(seconds=60))
+    assert (again.key, again.attempts, again.lease_until) == ("r:1", 2, NOW + timedelta(seconds=60) + LEASE)
+    async with sessions() as session, session.begin():
+        await outbox.mark_sent(session, again.id, now=NOW + timedelta(seconds=61))
+    assert await claim(sessions, now=NOW + timedelta(days=1)) == []
+    (row,) = await rows(sessions)
+    assert (row.status, row.sent_at, row.lease_until) == ("sent", NOW + timedelta(seconds=61), None)
+
+
+async def test_concurrent_claimers_never_share_a_row(sessions: Sessions) -> None:
+    _, accounts = await add_donor(sessions, accounts=4)
+    for n in range(40):
+        await put(sessions, accounts[n % 4], f"a:{n}", kind="announcement")
+    batches = await asyncio.gather(*(claim(sessions, limit=7) for _ in range(6)))
+    ids = [r.id for batch in batches for r in batch]
+    assert len(ids) == len(set(ids)) == 40
+    assert {r.attempts for r in await rows(sessions)} == {1}
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_skip_locked_while_another_claim_is_open(sessions: Sessions) -> None:
+    """PostgreSQL: a claimer whose transaction is still open does not block or share with a second one."""
+    _, (account,) = await add_donor(sessions)
+    for n in range(6):
+        await put(sessions, account, f"c:{n}", kind="callout")
+    async with sessions() as first, first.begin():
+        held = await outbox.claim(first, now=NOW, limit=4, lease=LEASE)
+        other = await asyncio.wait_for(claim(sessions), timeout=5)
+        assert [r.key for r in held] == ["c:0", "c:1", "c:2", "c:3"]
+        assert [r.key for r in other] == ["c:4", "c:5"]
+
+
+async def test_retry_failed_and_release(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    for key in ("r:1", "r:2", "r:3"):
+        await put(sessions, account, key)
+    one, two, three = await claim(sessions)
+    later = NOW + timedelta(seconds=30)
+    async with sessions() as session, session.begin():
+        await outbox.mark_retry(session, one.id, due_at=later, error="transient: Internal Server Error")
+        await outbox.mark_retry(session, two.id, due_at=later, error="flood " * 100, count_attempt=False)
+        await outbox.release(session, three.id, due_at=later)
+    by_key = {r.key: r for r in await rows(sessions)}
+    assert (by_key["r:1"].status, by_key["r:1"].attempts, by_key["r:1"].due_at) == ("pending", 1, later)
+    assert by_key["r:1"].last_error == "transient: Internal Server Error"
+    assert (by_key["r:2"].attempts, len(by_key["r:2"].last_error or "")) == (0, 300)
+    assert (by_key["r:3"].status, by_key["r:3"].attempts, by_key["r:3"].last_error) == ("pending", 0, None)
+    assert await claim(sessions, now=later - timedelta(seconds=1)) == []
+    again = await claim(sessions, now=later)
+    async with sessions() as session, session.begin():
+        await outbox.mark_failed(session, again[0].id, error="permanent: Bad Request: chat not found")
+    failed = (await rows(sessions))[0]
+    assert (failed.status, failed.attempts, failed.lease_until) == ("failed", 2, None)
+
+
+async def test_cancel_by_key_prefix(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    for key in ("reminder:12:1:24h", "reminder:12:2:24h", "reminder:123:1:24h", "reminder:1_:1", "thanks:12"):
+        await put(sessions, account, key)
+    sent_key = "reminder:12:9:2h"
+    await put(sessions, account, sent_key, due_at=NOW - timedelta(days=1))
+    (sent,) = await claim(sessions, now=NOW - timedelta(hours=1))
+    async with sessions() as session, session.begin():
+        await outbox.mark_sent(session, sent.id, now=NOW)
+        assert await outbox.cancel(session, key_prefix="reminder:12:") == 2
+        assert await outbox.cancel(session, key_prefix="reminder:1_") == 1  # "_" is no wildcard
+        assert await outbox.cancel(session, key_prefix="reminder:1%") == 0
+        with pytest.raises(ValueError, match="empty"):
+            await outbox.cancel(session, key_prefix="")
+    statuses = {r.key: r.status for r in await rows(sessions)}
+    assert statuses == {
+        "reminder:12:1:24h": "cancelled",
+        "reminder:12:2:24h": "cancelled",
+        "reminder:123:1:24h": "pending",
+        "reminder:1_:1": "cancelled",
+        "thanks:12": "pending",
+        sent_key: "sent",
+    }
+
+
+async def test_progress_counts_by_status(sessions: Sessions) -> None:
+    _, accounts = await add_donor(sessions, accounts=5)
+    for n, account in enumerate(accounts):
+        await put(sessions, account, f"announcement:42:{n}", kind="announcement", batch="announcement:42")
+    await put(sessions, accounts[0], "announcement:43:0", kind="announcement", batch="announcement:43")
+    claimed = await claim(sessions, limit=3)
+    async with sessions() as session, session.begin():
+        assert await outbox.progress(session, "announcement:42") == {
+            "pending": 2,
+            "sending": 3,
+            "sent": 0,
+            "failed": 0,
+            "cancelled": 0,
+        }
+        await outbox.mark_sent(session, claimed[0].id, now=NOW)
+        await outbox.mark_failed(session, claimed[1].id, error="permanent: chat not found")
+        await outbox.cancel(session, key_prefix="announcement:42:4")
+    async with sessions() as session:
+        assert await outbox.progress(session, "announcement:42") == {
+            "pending": 1,
+            "sending": 1,
+            "sent": 1,
+            "failed": 1,
+            "cancelled": 1,
+        }
+        assert sum((await outbox.progress(session, "nothing")).values()) == 0
+
+
+async def test_unreachable_account_gets_no_more_pushes(sessions: Sessions) -> None:
+    _, (blocked, other) = await add_donor(sessions, accounts=2)
+    await put(sessions, blocked, "r:1")
+    await put(sessions, blocked, "r:2")
+    await put(sessions, other, "r:3")
+    (first, *_) = await claim(sessions, limit=1)
+    async with sessions() as session, session.begin():
+        await outbox.mark_failed(
+            session, first.id, error="unreachable: Forbidden: bot was blocked by the user"
+        )
+        assert await outbox.mark_unreachable(session, blocked, now=NOW) == 1
+        # A retry recorded later for a cancelled row does not bring it back.
+        await outbox.mark_retry(session, first.id, due_at=NOW, error="late")
+    async with sessions() as session:
+        account = await session.get(ChannelAccount, blocked)
+        assert account is not None and account.unreachable_at == NOW
+    assert {r.key: r.status for r in await rows(sessions)} == {
+        "r:1": "failed",
+        "r:2": "cancelled",
+        "r:3": "pending",
+    }
+
+
+async def test_erasing_a_donor_removes_their_pushes(sessions: Sessions) -> None:
+    donor_id, (account,) = await add_donor(sessions)
+    _, (someone_else,) = await add_donor(sessions, phone="+84987654321")
+    await put(sessions, account, "thanks:1:1", kind="thanks")
+    await put(sessions, account, "reminder:1:1:24h")
+    await put(sessions, someone_else, "reminder:1:2:24h")
+    async with sessions() as session, session.begin():
+        donor = await session.get(Donor, donor_id)
+        assert donor is not None
+        await donors.erase(session, donor)
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Outbox)) == 1
+        assert await session.scalar(select(Outbox.key)) == "reminder:1:2:24h"
