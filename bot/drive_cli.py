@@ -19,6 +19,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
+from bot.i18n import Catalogs
+from handlers import notices
 from models import drives
 from models.audit import actor_for
 from models.db import create_engine, session_factory, upgrade_database_async
@@ -300,6 +302,9 @@ async def _edit(session: AsyncSession, out: TextIO, args: argparse.Namespace, *,
         f"capacity {after.capacity}.\n"
     )
     if notify:
+        await notices.session_changed(
+            session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, now=now
+        )
         out.write(_tell(len(notify)) + "\n")
 
 
@@ -312,6 +317,9 @@ async def _cancel(session: AsyncSession, out: TextIO, args: argparse.Namespace, 
         out.write(f"Session #{session_id} was already cancelled.\n")
         return
     notify = await drives.cancel_session(session, session_id=session_id, actor=cli_actor(), now=now)
+    await notices.session_changed(
+        session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, now=now
+    )
     out.write(
         f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_tell(len(notify))}\n"
     )

@@ -7,8 +7,10 @@ from handlers.messages import Choice
 
 
 async def help_(ctx: Context, _args: str = "") -> None:
-    """Lists what the bot can do."""
+    """Lists what the bot can do (and, for organisers, their commands)."""
     ctx.say("help", hotline=ctx.settings.bot.hotline)
+    if ctx.account is not None and ctx.account.organiser is not None:
+        ctx.say("help_organiser")
 
 
 async def cancel(ctx: Context, _args: str = "") -> None:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import time
 
 from domain.eligibility import Verdict, assess
-from handlers import registration, tickets, verdicts
+from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
+from handlers.organiser import is_organiser
 from models import drives
 from models.drives import SessionView, TakeRefusal
 from models.tables import Signup
@@ -87,8 +88,9 @@ async def show_session(ctx: Context, payload: str) -> None:
     )
     if view.map_url:
         details += "\n" + ctx.t("drive_map", url=view.map_url)
+    staff = [organiser_drives.organiser_row(ctx, view.id)] if await is_organiser(ctx) else []
     if not slots:
-        ctx.say_text(details)
+        ctx.say_text(details, choices=staff)
         ctx.say("drive_full")
         return
     buttons = [
@@ -96,7 +98,7 @@ async def show_session(ctx: Context, payload: str) -> None:
         for s in slots
     ]
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-    ctx.say_text(details + "\n\n" + ctx.t("drive_pick_slot"), choices=rows)
+    ctx.say_text(details + "\n\n" + ctx.t("drive_pick_slot"), choices=rows + staff)
 
 
 async def on_slot(ctx: Context, payload: str) -> None:

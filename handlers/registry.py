@@ -6,6 +6,7 @@ from handlers import (
     common,
     drives,
     organiser,
+    organiser_drives,
     privacy,
     profile,
     questions,
@@ -13,7 +14,7 @@ from handlers import (
     selfcheck,
     start,
 )
-from handlers.router import Command, Routes
+from handlers.router import Command, Flow, Routes
 
 # Commands shown in the platform's menu, in this order (descriptions are catalog keys `cmd_<name>`).
 MENU = (
@@ -27,6 +28,17 @@ MENU = (
     "ngonngu",
     "huy",
     "help",
+)
+
+
+# Every multi-step dialogue (a test checks that none defined in handlers/ is missing here).
+FLOWS: tuple[Flow, ...] = (
+    registration.FLOW,
+    profile.FLOW,
+    privacy.FLOW,
+    selfcheck.FLOW,
+    organiser_drives.CREATE_FLOW,
+    organiser_drives.MOVE_FLOW,
 )
 
 
@@ -51,12 +63,13 @@ def build_routes() -> Routes:
             "lichcuatoi": Command(drives.my_signups),
             "mysignups": Command(drives.my_signups),
             "checkin": Command(organiser.check_in),
+            "taodot": Command(organiser_drives.start_create),
             "kiemtra": Command(selfcheck.start),
             "check": Command(selfcheck.start),
             "ngonngu": Command(common.language, **keep),
             "language": Command(common.language, **keep),
         },
-        flows={flow.name: flow for flow in (registration.FLOW, profile.FLOW, privacy.FLOW, selfcheck.FLOW)},
+        flows={flow.name: flow for flow in FLOWS},
         buttons={
             "hoso": profile.on_edit_button,
             "setlang": common.on_language_button,
@@ -67,6 +80,7 @@ def build_routes() -> Routes:
             "mysu": drives.on_my_signup,
             "mvslot": drives.on_move_slot,
             "res": organiser.on_result,
+            "orgdrive": organiser_drives.on_button,
         },
         fallback=questions.answer,
     )

@@ -1,0 +1,64 @@
+"""Telling signed-up donors that their session was cancelled or changed — through the outbox.
+
+Used by the organiser chat tools and by `donorbot drive edit|cancel`, so every path tells donors the
+same way. The idempotency key carries the new state of the session, so repeating the same change
+sends nothing twice while a later, different change is announced again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Catalogs
+from models import drives, outbox
+from models.tables import Donor
+
+
+async def session_changed(
+    session: AsyncSession,
+    *,
+    catalogs: Catalogs,
+    session_id: int,
+    donor_ids: Iterable[int],
+    now: datetime,
+) -> int:
+    """Queues one notice per donor (per chat account); returns how many rows were new."""
+    view = await drives.session_view(session, session_id)
+    if view is None:
+        return 0
+    cancelled = view.status != "scheduled"
+    state = f"{view.day}|{view.start_time}|{view.end_time}|{view.place_name}|{view.address}"
+    version = "cancel" if cancelled else hashlib.sha256(state.encode()).hexdigest()[:12]
+    queued = 0
+    for donor_id in sorted(set(donor_ids)):
+        donor = await session.get(Donor, donor_id)
+        if donor is None:
+            continue
+        t = catalogs.get(donor.language)
+        if cancelled:
+            text = t("drive_notice_cancelled", day=t.day(view.day), place=view.place_name)
+        else:
+            signup = await drives.active_signup(session, session_id=session_id, donor_id=donor_id)
+            slot = signup.slot_start if signup is not None else view.start_time
+            text = t(
+                "drive_notice_changed",
+                day=t.day(view.day),
+                start=view.start_time.strftime("%H:%M"),
+                end=view.end_time.strftime("%H:%M"),
+                place=view.place_name,
+                address=view.address or "—",
+                slot=slot.strftime("%H:%M"),
+            )
+        queued += await outbox.enqueue_for_donor(
+            session,
+            donor_id=donor_id,
+            key=f"notice:{session_id}:{version}:{donor_id}",
+            kind="notice",
+            text=text,
+            due_at=now,
+        )
+    return queued
