@@ -114,6 +114,8 @@ class Dispatcher:
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         account = await donors.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
+        if account is not None and account.unreachable_at is not None:
+            account.unreachable_at = None  # they wrote to us: they unblocked the bot
         row = await conversations.load(session, platform=incoming.platform, chat_id=incoming.chat_id)
         state = State()
         now = self.clock.now()

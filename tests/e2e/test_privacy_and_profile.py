@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
 
 from emulators.telegram import SimUser
+from models.tables import ChannelAccount
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import BotHarness, texts
 
@@ -146,3 +150,13 @@ async def test_language_can_be_switched_later(bot: BotHarness) -> None:
     donor = await bot.donor_by_phone("+84912345678")
     assert donor is not None and donor.language == "en"
     assert "Your profile" in (await bot.send(user, "/hoso"))[0].text
+
+
+async def test_writing_again_after_blocking_makes_the_person_reachable(bot: BotHarness) -> None:
+    user = await registered(bot, 3013)
+    assert bot.app is not None
+    async with bot.app.sessions() as session, session.begin():
+        await session.execute(update(ChannelAccount).values(unreachable_at=datetime.now(UTC)))
+    await bot.send(user, "/hoso")
+    account = await bot.scalar(select(ChannelAccount))
+    assert account is not None and account.unreachable_at is None
