@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
 from handlers.knowledge import Knowledge
-from handlers.messages import Attachment, Choice, Incoming, Reply
+from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
 from models.tables import ChannelAccount, Donor
 
 
@@ -95,6 +95,7 @@ class Context:
         request_contact: str | None = None,
         remove_keyboard: bool = False,
         attachment: Attachment | None = None,
+        edit: bool = False,
         **params: object,
     ) -> None:
         """Queues a reply from a catalog key; sent after the turn's transaction commits."""
@@ -104,6 +105,7 @@ class Context:
             request_contact=request_contact,
             remove_keyboard=remove_keyboard,
             attachment=attachment,
+            edit=edit,
         )
 
     def say_text(
@@ -114,6 +116,7 @@ class Context:
         request_contact: str | None = None,
         remove_keyboard: bool = False,
         attachment: Attachment | None = None,
+        edit: bool = False,
     ) -> None:
         """Queues an already translated text (composed from catalog entries)."""
         self.replies.append(
@@ -123,6 +126,7 @@ class Context:
                 request_contact=request_contact,
                 remove_keyboard=remove_keyboard,
                 attachment=attachment,
+                edit=edit and self.incoming.kind is InputKind.CHOICE,
             )
         )
 

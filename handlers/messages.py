@@ -67,6 +67,9 @@ class Reply:
     request_contact: str | None = None  # label of a "share my phone number" button
     remove_keyboard: bool = False  # take away a reply keyboard shown earlier
     attachment: Attachment | None = None
+    # Replace the message whose button was pressed (a live tally, a multi-select) instead of
+    # sending a new one; channels that cannot edit send it as a new message.
+    edit: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     def all_choices(self) -> list[Choice]:

@@ -161,9 +161,15 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         incoming = to_incoming(update)
         if incoming is None:
             return
-        if (query := update.callback_query) is not None:
-            await _settle_button(query)
+        query = update.callback_query
+        if query is not None:
+            await _answer(query)
         replies = await app.dispatcher.handle(incoming)
+        if query is not None:
+            if replies and replies[0].edit and query.message is not None:
+                await _edit_pressed(query, replies.pop(0))
+            else:
+                await _remove_buttons(query)
         for reply in replies:
             await send_reply(context.bot, int(incoming.chat_id), reply)
 
@@ -171,14 +177,29 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
     return application
 
 
-async def _settle_button(query: Any) -> None:
-    """Stops the button's spinner and removes the pressed keyboard so it cannot be pressed twice."""
+async def _answer(query: Any) -> None:
+    """Stops the button's spinner at once, before the turn runs."""
     try:
         await query.answer()
+    except BadRequest as exc:  # too old to answer: nothing to fix
+        log.info("could not answer a button press: %s", exc.message)
+
+
+async def _remove_buttons(query: Any) -> None:
+    """Removes the pressed keyboard so the same question cannot be answered twice."""
+    try:
         if query.message is not None and getattr(query.message, "reply_markup", None):
             await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # the message is too old or already edited: nothing to fix
-        log.info("could not settle a button press: %s", exc.message)
+    except BadRequest as exc:  # the message is too old or already edited
+        log.info("could not remove the buttons of a pressed message: %s", exc.message)
+
+
+async def _edit_pressed(query: Any, reply: Reply) -> None:
+    """Shows `reply` in place of the pressed message (a refreshed tally, a toggled choice)."""
+    try:
+        await query.edit_message_text(reply.text, reply_markup=reply_markup(reply))
+    except BadRequest as exc:  # "message is not modified" when nothing changed: fine
+        log.info("could not edit the pressed message: %s", exc.message)
 
 
 async def set_commands(app: App, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
