@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -104,6 +105,62 @@ class DeliverySettings(_Section):
     batch_size: int = Field(default=20, ge=1, le=1000)
 
 
+def _hhmm(value: object) -> object:
+    """A time of day written "19:00" (or a TOML time like 19:00:00 without seconds)."""
+    if isinstance(value, time):
+        return value
+    if isinstance(value, str):
+        hour, sep, minute = value.strip().partition(":")
+        digits = sep and hour.isdigit() and len(minute) == 2 and minute.isdigit()
+        if digits and int(hour) <= 23 and int(minute) <= 59:
+            return time(int(hour), int(minute))
+    raise ValueError('must be a time of day "HH:MM", like "19:00"')
+
+
+class ReminderOffset(_Section):
+    """One reminder before a session: `days_before` the session's day, at local time `at`."""
+
+    days_before: int = Field(ge=0, le=30)
+    at: time
+
+    _at = field_validator("at", mode="before")(_hhmm)
+
+
+class ReminderSettings(_Section):
+    """Scheduled pushes: reminders before sessions, ward invitations, "eligible again" nudges, follow-ups.
+
+    Times are local (`[bot] timezone`). Nothing but call-outs is sent in quiet hours: a push due then waits
+    for their end (see scheduler/planner.py for the one exception, a reminder on the session's morning).
+    """
+
+    offsets: tuple[ReminderOffset, ...] = (
+        ReminderOffset(days_before=3, at=time(19, 0)),
+        ReminderOffset(days_before=1, at=time(19, 0)),
+        ReminderOffset(days_before=0, at=time(6, 30)),
+    )
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+    callouts_ignore_quiet_hours: bool = True
+    followup_days_after: int = Field(default=1, ge=1, le=7)
+    followup_at: time = time(10, 0)
+    ward_reminder_days_before: int = Field(default=5, ge=1, le=30)
+    ward_reminder_at: time = time(19, 0)
+    nudge_at: time = time(9, 0)
+    plan_every_minutes: int = Field(default=10, ge=1, le=24 * 60)
+
+    _times = field_validator(
+        "quiet_start", "quiet_end", "followup_at", "ward_reminder_at", "nudge_at", mode="before"
+    )(_hhmm)
+
+    @field_validator("offsets")
+    @classmethod
+    def _distinct(cls, value: tuple[ReminderOffset, ...]) -> tuple[ReminderOffset, ...]:
+        moments = [(o.days_before, o.at) for o in value]
+        if len(set(moments)) != len(moments):
+            raise ValueError("has the same reminder time twice")
+        return value
+
+
 class KnowledgeSettings(_Section):
     """Data files an organiser may correct without touching code (relative to the config file)."""
 
@@ -122,6 +179,7 @@ class Settings(_Section):
     area: AreaSettings = AreaSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
     delivery: DeliverySettings = DeliverySettings()
+    reminders: ReminderSettings = ReminderSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
 
     @property

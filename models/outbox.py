@@ -2,9 +2,10 @@
 delivery loop (`scheduler.delivery`). Never commits: the caller's unit of work does.
 
 A row's life: `pending` → (claimed) `sending` → `sent` | `failed` | back to `pending` (retry later);
-`pending` → `cancelled` (by key prefix, or when the account becomes unreachable). The unique `key` makes
-planning idempotent: enqueueing the same key twice inserts nothing the second time, on both backends and
-under concurrency (INSERT ... ON CONFLICT DO NOTHING).
+`pending` → `cancelled` (by key prefix, when the account becomes unreachable, or when a claim finds it
+past its `expires_at`: last_error "expired"). The unique `key` makes planning idempotent: enqueueing the
+same key twice inserts nothing the second time, on both backends and under concurrency
+(INSERT ... ON CONFLICT DO NOTHING).
 """
 
 from __future__ import annotations
@@ -75,14 +76,18 @@ async def enqueue(
     due_at: datetime,
     priority: int | None = None,
     batch: str | None = None,
+    expires_at: datetime | None = None,
 ) -> bool:
-    """Plans one push to one chat account; False (and nothing changes) if `key` was planned before."""
+    """Plans one push to one chat account; False (and nothing changes) if `key` was planned before.
+
+    A push still waiting at `expires_at` is never sent: the next claim cancels it ("expired").
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
     if not key or len(key) > KEY_MAX:
         raise ValueError(f"outbox key must be 1..{KEY_MAX} characters")
-    if due_at.tzinfo is None:
-        raise ValueError("due_at must be an aware datetime")
+    if due_at.tzinfo is None or (expires_at is not None and expires_at.tzinfo is None):
+        raise ValueError("due_at and expires_at must be aware datetimes")
     values: dict[str, Any] = {
         "key": key,
         "account_id": account_id,
@@ -93,6 +98,7 @@ async def enqueue(
         "status": "pending",
         "attempts": 0,
         "batch": batch,
+        "expires_at": expires_at,
     }
     insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.key])
@@ -111,6 +117,7 @@ async def enqueue_for_donor(
     due_at: datetime,
     priority: int | None = None,
     batch: str | None = None,
+    expires_at: datetime | None = None,
 ) -> int:
     """One row per reachable chat account of the donor (key `{key}:{account_id}`); returns how many new."""
     account_ids = (
@@ -132,6 +139,7 @@ async def enqueue_for_donor(
             due_at=due_at,
             priority=priority,
             batch=batch,
+            expires_at=expires_at,
         )
     return created
 
@@ -149,15 +157,18 @@ async def claim(
     Due means `pending` with `due_at <= now`, or `sending` with an expired lease (the process that
     claimed it crashed). On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent claimers
     (several instances) get disjoint rows; on SQLite the transaction's BEGIN IMMEDIATE serialises them.
-    `platforms` restricts the claim to accounts this process can send to.
+    `platforms` restricts the claim to accounts this process can send to. Rows past their `expires_at`
+    are never claimed: `expire` cancels them first.
     """
+    await expire(session, now=now)
     statement = (
         select(Outbox)
         .where(
             or_(
                 and_(Outbox.status == "pending", Outbox.due_at <= now),
                 and_(Outbox.status == "sending", Outbox.lease_until <= now),
-            )
+            ),
+            or_(Outbox.expires_at.is_(None), Outbox.expires_at > now),
         )
         .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
         .limit(limit)
@@ -177,6 +188,34 @@ async def claim(
         row.attempts += 1
     await session.flush()
     return rows
+
+
+async def expire(session: AsyncSession, *, now: datetime) -> int:
+    """Cancels the rows still waiting at their `expires_at` (last_error "expired"); returns how many.
+
+    Waiting means `pending`, or `sending` with an expired lease (its claimer died before sending, or
+    after sending but before recording it: either way it is too late now). Rows another claimer holds
+    are skipped (SKIP LOCKED on PostgreSQL), so expiry never waits for a batch in flight.
+    """
+    statement = select(Outbox.id).where(
+        Outbox.expires_at <= now,
+        or_(
+            Outbox.status == "pending",
+            and_(Outbox.status == "sending", Outbox.lease_until <= now),
+        ),
+    )
+    if _dialect(session) == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    ids = list((await session.scalars(statement)).all())
+    if not ids:
+        return 0
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_(ids))
+        .values(status="cancelled", lease_until=None, last_error="expired")
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
 
 
 async def mark_sent(session: AsyncSession, outbox_id: int, *, now: datetime) -> None:
@@ -261,6 +300,28 @@ async def cancel(session: AsyncSession, *, key_prefix: str) -> int:
     result = await session.execute(
         update(Outbox)
         .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def cancel_for_account(session: AsyncSession, account_id: int, *, key_prefixes: Collection[str]) -> int:
+    """Cancels the account's pending rows whose key starts with one of `key_prefixes` ("reminder:", ...).
+
+    For the pushes whose keys put the donor id last (`ward:{campaign}:{round}:{donor}:{account}`), where a
+    prefix alone cannot pick one person's rows. Returns how many were cancelled.
+    """
+    prefixes = [p for p in key_prefixes if p]
+    if not prefixes:
+        raise ValueError("give at least one non-empty key prefix")
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.account_id == account_id,
+            Outbox.status == "pending",
+            or_(*(Outbox.key.startswith(p, autoescape=True) for p in prefixes)),
+        )
         .values(status="cancelled")
         .execution_options(synchronize_session=False)
     )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Time,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -83,6 +84,8 @@ class Donor(Base):
     # "Can donate again from": kept only after a separate, explicit opt-in at the self-check.
     eligible_from: Mapped[date | None] = mapped_column(Date)
     eligible_from_opt_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Reminders, ward invitations and "eligible again" nudges (/nhacnho turns them off).
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -223,6 +226,9 @@ class Signup(Base):
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result_volume_ml: Mapped[int | None] = mapped_column(Integer)
     deferral_reason: Mapped[str | None] = mapped_column(String(200))
+    # The donor's answer to the follow-up the day after a donation: fine, dizzy, bruise, other.
+    feeling: Mapped[str | None] = mapped_column(String(12))
+    feeling_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -233,6 +239,7 @@ class Signup(Base):
         CheckConstraint(
             "status IN ('active', 'cancelled', 'checked_in', 'donated', 'deferred')", name="status"
         ),
+        CheckConstraint("feeling IS NULL OR feeling IN ('fine', 'dizzy', 'bruise', 'other')", name="feeling"),
         Index("ix_signups_session_slot", "session_id", "slot_start", "status"),
         Index("ix_signups_donor_id", "donor_id"),
     )
@@ -306,6 +313,8 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(String(300))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Not sent after this (a reminder is useless once its session starts): cancelled as "expired".
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     batch: Mapped[str | None] = mapped_column(String(64))  # "announcement:42", for progress counts
 

@@ -27,6 +27,7 @@ from bot.bootstrap import App
 from bot.channels.telegram_sender import TelegramSender
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
+from scheduler.jobs import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -222,12 +223,15 @@ async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
         delivery = app.delivery_loop({PLATFORM: TelegramSender(application.bot)})
         app.dispatcher.on_pushed = delivery.wake
         pushes = asyncio.create_task(delivery.run(stop))
+        scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them
+        scheduler.start()
         await application.start()
         assert application.updater is not None
         await application.updater.start_polling(
             poll_interval=0, timeout=app.settings.telegram.poll_timeout, drop_pending_updates=False
         )
         await stop.wait()
+        scheduler.shutdown(wait=False)  # a planning run cut short is rolled back and simply runs again
         await application.updater.stop()
         await application.stop()
         await pushes

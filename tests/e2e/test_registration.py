@@ -89,7 +89,7 @@ async def test_full_registration_in_english(bot: BotHarness) -> None:
 async def test_menu_commands_are_set_in_both_languages(bot: BotHarness) -> None:
     vi = [c["command"] for c in bot.emu.commands()]
     en = bot.emu.commands("en")
-    assert vi[:5] == ["dangky", "lichhien", "lichcuatoi", "kiemtra", "hoso"] and "xoa" in vi
+    assert vi[:6] == ["dangky", "lichhien", "lichcuatoi", "nhacnho", "kiemtra", "hoso"] and "xoa" in vi
     assert any(c["description"] == "Register as a blood donor" for c in en)
 
 

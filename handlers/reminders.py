@@ -1,0 +1,107 @@
+"""/nhacnho: reminders on or off; and the donor's answer to "how do you feel?" the day after a donation.
+
+Turning reminders off also cancels the ones already queued (session reminders, ward invitations, "give
+again" nudges). An answer other than "fine" is passed on to every organiser at once, with the donor's
+name and phone so they can call; "fine" bothers nobody.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from domain.phone import display_phone
+from handlers.context import Context
+from models import donors, drives, organisers, outbox
+from models.tables import Donor, Signup
+
+REMINDER_PREFIXES: Final = ("reminder:", "ward:", "nudge:")
+"""Outbox keys of the pushes /nhacnho switches off (see scheduler/planner.py)."""
+
+FEELINGS: Final = ("fine", "dizzy", "bruise", "other")
+"""Answers to the follow-up, in button order (values `feel:{signup_id}:{answer}`, queued by the planner)."""
+
+
+def _status(ctx: Context, enabled: bool) -> None:
+    if enabled:
+        ctx.say("reminders_status_on", choices=[[ctx.choice("reminders_button_off", "remind:off")]])
+    else:
+        ctx.say("reminders_status_off", choices=[[ctx.choice("reminders_button_on", "remind:on")]])
+
+
+async def show(ctx: Context, _args: str = "") -> None:
+    """/nhacnho (/reminders): whether reminders are on, with a button to switch."""
+    if ctx.donor is None:
+        ctx.say("reminders_register_first")
+        return
+    _status(ctx, ctx.donor.reminders_enabled)
+
+
+async def on_toggle(ctx: Context, payload: str) -> None:
+    """`remind:on` / `remind:off`."""
+    donor = ctx.donor
+    if donor is None:
+        ctx.say("reminders_register_first")
+        return
+    if payload not in ("on", "off"):
+        ctx.say("error_button_expired")
+        return
+    enabled = payload == "on"
+    if donor.reminders_enabled != enabled:
+        donor.reminders_enabled = enabled
+        donor.updated_at = ctx.now()
+    if not enabled:
+        for account in await donors.accounts_of(ctx.session, donor.id):
+            await outbox.cancel_for_account(ctx.session, account.id, key_prefixes=REMINDER_PREFIXES)
+    ctx.say("reminders_turned_on" if enabled else "reminders_turned_off")
+
+
+async def on_feeling(ctx: Context, payload: str) -> None:
+    """`feel:{signup_id}:{answer}`: stores the answer on the donor's own sign-up and thanks them."""
+    signup_part, _, answer = payload.partition(":")
+    donor = ctx.donor
+    signup = await ctx.session.get(Signup, int(signup_part)) if signup_part.isdigit() else None
+    if (
+        donor is None
+        or answer not in FEELINGS
+        or signup is None
+        or signup.donor_id != donor.id
+        or signup.status != "donated"
+    ):
+        ctx.say("error_button_expired")
+        return
+    now = ctx.now()
+    signup.feeling, signup.feeling_at, signup.updated_at = answer, now, now
+    ctx.say(f"feel_reply_{answer}", hotline=ctx.settings.bot.hotline)
+    if answer != "fine" and await _tell_organisers(ctx, donor, signup, answer):
+        ctx.say("feel_told_organisers")
+
+
+async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: str) -> bool:
+    """A notice to every organiser's chat (in their language); False when there is nobody to tell."""
+    view = await drives.session_view(ctx.session, signup.session_id)
+    told = False
+    for account, _role in await organisers.listing(ctx.session):
+        if account.unreachable_at is not None:
+            continue
+        linked = await ctx.session.get(Donor, account.donor_id) if account.donor_id is not None else None
+        t = ctx.catalogs.get(linked.language if linked is not None else ctx.settings.bot.default_language)
+        text = t(
+            "feel_organiser_notice",
+            answer=t(f"feel_answer_{answer}"),
+            name=donor.full_name,
+            phone=display_phone(donor.phone),
+            day=t.date(view.day) if view is not None else "—",
+            place=view.place_name if view is not None else "—",
+        )
+        await outbox.enqueue(
+            ctx.session,
+            key=f"feel:{signup.id}:{account.id}",
+            account_id=account.id,
+            kind="notice",
+            text=text,
+            due_at=ctx.now(),
+        )
+        told = True
+    if told:
+        ctx.pushed = True
+    return told

@@ -1,0 +1,113 @@
+"""Periodic jobs on APScheduler 3's AsyncIOScheduler: plan pushes into the outbox, forget old dialogues.
+
+The jobs only plan; the delivery loop (scheduler/delivery.py) sends. Planning is idempotent (outbox keys)
+and restart-safe, so the jobs live in the default in-memory job store: APScheduler 3 job stores must not
+be shared by several processes, and nothing is lost when a process stops, because the next run (here or
+on another instance) plans the same rows again and the keys drop the duplicates. Job arguments are the
+app reference only: no personal data in the scheduler.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, timedelta
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from models import conversations
+from scheduler.planner import PLANNERS
+
+if TYPE_CHECKING:
+    from bot.bootstrap import App
+
+_LOG = logging.getLogger(__name__)
+
+PLAN_JOB = "plan"
+EXPIRE_JOB = "expire_conversations"
+
+
+async def run_planners_once(app: App) -> int:
+    """Runs every planner, each in its own transaction, and wakes the delivery loop if anything is new.
+
+    One planner failing (a bug, the database gone) does not stop the others; the first error is raised
+    after all have run, so the scheduler logs it and a test sees it. Returns how many rows were new.
+    """
+    created = 0
+    failure: Exception | None = None
+    for name, planner in PLANNERS:
+        try:
+            async with app.sessions() as session, session.begin():
+                new = await planner(
+                    session,
+                    catalogs=app.catalogs,
+                    settings=app.settings,
+                    rules=app.knowledge.rules,
+                    now=app.clock.now(),
+                )
+        except Exception as error:
+            _LOG.exception("planning %s failed", name)
+            failure = failure or error
+            continue
+        if new:
+            _LOG.info("planned %s new %s push(es)", new, name)
+        created += new
+    if created and app.dispatcher.on_pushed is not None:
+        app.dispatcher.on_pushed()
+    if failure is not None:
+        raise failure
+    return created
+
+
+async def expire_conversations(app: App) -> int:
+    """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_days` (their answers are
+    personal data); returns how many."""
+    before = app.clock.now() - timedelta(days=app.settings.bot.conversation_ttl_days)
+    async with app.sessions() as session, session.begin():
+        deleted = await conversations.expire(session, before=before)
+    if deleted:
+        _LOG.info("forgot %s unfinished dialogue(s)", deleted)
+    return deleted
+
+
+def build_scheduler(app: App) -> AsyncIOScheduler:
+    """The scheduler with its two jobs, not started (`start()` needs the running event loop).
+
+    Both jobs: `coalesce=True`, because runs missed while the loop was busy or the machine slept are worth
+    one catch-up run, not a burst (every run plans from the current state, so one run catches up on
+    everything); `max_instances=1`, because a slow run (a big ward invitation) must not overlap the next
+    one (they would only race for the same keys); `misfire_grace_time` of one interval, because a run
+    later than that is as good as the next regular one. The first planning run comes one interval after
+    the start: rows planned before a restart are still in the outbox, and the planners catch up on
+    anything whose time passed meanwhile (see scheduler/planner.py).
+    """
+    every = timedelta(minutes=app.settings.reminders.plan_every_minutes)
+    hourly = timedelta(hours=1)
+    scheduler = AsyncIOScheduler(timezone=UTC)  # default executor (asyncio) and in-memory job store
+    scheduler.add_job(
+        run_planners_once,
+        IntervalTrigger(seconds=int(every.total_seconds()), timezone=UTC),
+        args=[app],
+        id=PLAN_JOB,
+        name="plan reminders, invitations, nudges and follow-ups",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(every.total_seconds()),
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        expire_conversations,
+        IntervalTrigger(seconds=int(hourly.total_seconds()), timezone=UTC),
+        args=[app],
+        id=EXPIRE_JOB,
+        name="forget unfinished dialogues",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(hourly.total_seconds()),
+        replace_existing=True,
+    )
+    return scheduler
+
+
+__all__ = ["EXPIRE_JOB", "PLAN_JOB", "build_scheduler", "expire_conversations", "run_planners_once"]

@@ -1,0 +1,528 @@
+"""Planning scheduled pushes into the outbox: reminders, ward invitations, "eligible again" nudges and the
+follow-up after a donation. Nothing here sends; the delivery loop does (scheduler/delivery.py).
+
+Every planner takes `(session, *, catalogs, settings, rules, now)`, never commits (the caller's transaction
+does), renders each text in the donor's language, and returns how many outbox rows were new. Keys make
+planning idempotent: running a planner twice, or on two instances at once, queues nothing twice.
+
+Just in time. A push is queued when it is due within the look-ahead (two planning intervals), not weeks
+ahead. So a sign-up cancelled, a slot changed or a session moved before the reminder's time is simply seen
+as it is then, and no queued text goes stale. The cost: a reminder already sent is not sent again for
+the same offset after a session moves (the move notice told the donor).
+
+Time rules (all local times in `[bot] timezone`, stored and compared in UTC):
+
+* Quiet hours (`[reminders] quiet_start`–`quiet_end`): a push due in them waits for their end
+  (`domain.quiet`). The one exception: a session reminder configured on the session's own day that waiting
+  would push to or past the start is sent at its own time (06:30 for a 07:00 session: the donor is getting
+  up for it; after the start it would be useless). Any other reminder that quiet hours would push to the
+  start is not planned (22:00 the evening before a 07:00 session).
+* Downtime: a push whose time passed while the bot was down is due now (then shifted out of quiet hours)
+  if it is still useful: a session reminder before its session starts, a ward invitation before its
+  session starts, a nudge up to `NUDGE_CATCH_UP_DAYS` after the day, a follow-up within a day.
+* Of the session reminders, each expires when the next one is due (the last one when the session
+  starts); a reminder that would not come before the next one is not planned, nor one that comes late or
+  was moved by the quiet hours to less than `MOVED_GAP` before the next: after downtime the donor gets the
+  latest still-useful reminder once, never a pile of stale ones. A reminder whose time had passed when the
+  donor signed up is not theirs: booking the evening before brings no catch-up, only the morning one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Final, Protocol
+
+from sqlalchemy import Exists, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.i18n import Catalogs, Translator
+from domain.eligibility import DonationKind, Person, Rules, Sex, Verdict, assess, next_eligible_date
+from domain.quiet import shift_out_of_quiet
+from handlers.reminders import FEELINGS
+from models import outbox
+from models.tables import ChannelAccount, Donation, Donor, DriveSession, Outbox, Signup
+
+__all__ = [
+    "NUDGE_CATCH_UP_DAYS",
+    "PLANNERS",
+    "PlannedReminder",
+    "Planner",
+    "lookahead",
+    "plan_eligible_again_nudges",
+    "plan_followups",
+    "plan_session_reminders",
+    "plan_ward_reminders",
+    "reminder_schedule",
+]
+
+MOVED_GAP: Final = timedelta(hours=3)
+"""A session reminder that comes late (downtime) or later than configured (quiet hours) is dropped when the
+next reminder follows within this time: two reminders in quick succession would be one too many."""
+
+NUDGE_CATCH_UP_DAYS: Final = 7
+"""A nudge missed (bot down, or the feature just switched on) is still sent this many days later, no more:
+switching the bot on must not message everyone who could have given blood any time in the past years."""
+
+FOLLOWUP_VALID: Final = timedelta(days=1)
+"""A follow-up not sent within a day of its time is dropped: "how do you feel?" days later is odd."""
+
+SCHEDULED = "scheduled"
+
+
+# --------------------------------------------------------------------------------------------- time
+
+
+def local_at(day: date, at: time, settings: Settings) -> datetime:
+    """`day` at wall-clock `at` in the configured zone, as an aware datetime (compare it in UTC)."""
+    return datetime.combine(day, at, tzinfo=settings.tz)
+
+
+def local_date(when: datetime, settings: Settings) -> date:
+    return when.astimezone(settings.tz).date()
+
+
+def lookahead(settings: Settings) -> timedelta:
+    """How far ahead a planning run queues pushes: two planning intervals, so a run that is a little late
+    still queues a push before its time and the delivery loop sends it on the minute."""
+    return timedelta(minutes=2 * settings.reminders.plan_every_minutes)
+
+
+def quiet_shift(when: datetime, settings: Settings) -> datetime:
+    r = settings.reminders
+    return shift_out_of_quiet(when, start=r.quiet_start, end=r.quiet_end, tz=settings.tz)
+
+
+def _catch_up(due: datetime, now: datetime, settings: Settings) -> datetime:
+    """A due time already past is due now; either way, out of quiet hours."""
+    return quiet_shift(max(due, now), settings)
+
+
+@dataclass(frozen=True)
+class PlannedReminder:
+    """One reminder of a session: which offset (its index in `[reminders] offsets`), when, until when."""
+
+    offset_index: int
+    due_at: datetime
+    expires_at: datetime
+
+
+def reminder_schedule(
+    *, day: date, start_time: time, settings: Settings, now: datetime, since: datetime | None = None
+) -> list[PlannedReminder]:
+    """The session reminders still to send for a session on `day` starting at `start_time` (local), as of
+    `now`, in time order. Pure; see the module doc for the rules.
+
+    `since` is when the donor signed up: a reminder whose time had already passed then is not for them
+    (the sign-up confirmation said it all), so someone booking the evening before gets no catch-up.
+    """
+    start = local_at(day, start_time, settings)
+    candidates: list[tuple[datetime, int, datetime]] = []  # (configured time, offset index, due)
+    for index, offset in enumerate(settings.reminders.offsets):
+        configured = local_at(day - timedelta(days=offset.days_before), offset.at, settings)
+        if since is not None and configured <= since:
+            continue
+        wanted = max(configured, now)
+        if wanted >= start:
+            continue
+        shifted = quiet_shift(wanted, settings)
+        if shifted < start:
+            due = shifted
+        elif local_date(configured, settings) == day:
+            due = wanted  # the session's morning: sent at its own time despite quiet hours
+        else:
+            continue
+        candidates.append((configured, index, due))
+    candidates.sort()
+    kept: list[tuple[int, datetime]] = []
+    for position, (configured, index, due) in enumerate(candidates):
+        later = [d for _, _, d in candidates[position + 1 :]]
+        if later and due >= min(later):
+            continue  # a later reminder comes as soon or sooner and says the same, closer to the day
+        if later and due != configured and min(later) - due < MOVED_GAP:
+            continue  # late or pushed by the quiet hours to just before the next one: one is enough
+        kept.append((index, due))
+    planned = []
+    for position, (index, due) in enumerate(kept):
+        expires = kept[position + 1][1] if position + 1 < len(kept) else start
+        planned.append(PlannedReminder(index, due.astimezone(now.tzinfo), expires.astimezone(now.tzinfo)))
+    return planned
+
+
+def _when(t: Translator, day: date, due: datetime, settings: Settings) -> str:
+    days = (day - local_date(due, settings)).days
+    if days <= 0:
+        return t("reminder_when_today")
+    if days == 1:
+        return t("reminder_when_tomorrow")
+    return t("reminder_when_days", count=days)
+
+
+# --------------------------------------------------------------------------------------------- people
+
+
+async def _last_donations(session: AsyncSession, donor_ids: Iterable[int]) -> dict[int, Donation]:
+    """Each donor's latest donation (the recorded one wins over a self-report of the same day)."""
+    ids = sorted(set(donor_ids))
+    latest: dict[int, Donation] = {}
+    for start in range(0, len(ids), 500):
+        rows = (
+            await session.scalars(
+                select(Donation)
+                .where(Donation.donor_id.in_(ids[start : start + 500]))
+                .order_by(Donation.donor_id, Donation.donated_on, Donation.self_reported.desc(), Donation.id)
+            )
+        ).all()
+        for row in rows:
+            latest[row.donor_id] = row  # ordered: the last one per donor stays
+    return latest
+
+
+def _kind_of(donation: Donation) -> DonationKind:
+    """A self-reported donation's kind is not known: the rules count it as whole blood."""
+    return DonationKind.WHOLE_BLOOD if donation.self_reported else DonationKind(donation.kind)
+
+
+def _person(donor: Donor, last: Donation | None) -> Person:
+    """What the profile knows, for `domain.eligibility.assess`."""
+    return Person(
+        date_of_birth=donor.date_of_birth,
+        sex=Sex(donor.sex),
+        weight_kg=donor.weight_kg,
+        last_donation_on=last.donated_on if last else None,
+        last_donation_kind=(None if last.self_reported else DonationKind(last.kind)) if last else None,
+    )
+
+
+def _may_donate(donor: Donor, last: Donation | None, *, on: date, rules: Rules) -> bool:
+    """Eligible (or only for the site to judge) on `on`, as far as the profile and the opt-in date say."""
+    if donor.eligible_from is not None and donor.eligible_from > on:
+        return False
+    verdict = assess(_person(donor, last), on=on, rules=rules).verdict
+    return verdict in (Verdict.ELIGIBLE, Verdict.AT_SITE)
+
+
+def _reachable() -> Exists:
+    """Donors with at least one chat account that has not blocked the bot."""
+    return (
+        select(ChannelAccount.id)
+        .where(ChannelAccount.donor_id == Donor.id, ChannelAccount.unreachable_at.is_(None))
+        .exists()
+    )
+
+
+# --------------------------------------------------------------------------------------------- planners
+
+
+async def plan_session_reminders(
+    session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+) -> int:
+    """Reminders to donors with an active sign-up for an upcoming session (key
+    `reminder:{session_id}:{donor_id}:{offset_index}`), due within the look-ahead. Also cancels the waiting
+    reminders of cancelled sessions and of sign-ups no longer active."""
+    del rules
+    today = local_date(now, settings)
+    horizon = now + lookahead(settings)
+    furthest = max((o.days_before for o in settings.reminders.offsets), default=0) + 1
+    sessions = (
+        await session.scalars(
+            select(DriveSession).where(
+                DriveSession.day >= today, DriveSession.day <= today + timedelta(furthest)
+            )
+        )
+    ).all()
+    created = 0
+    for drive in sessions:
+        if drive.status != SCHEDULED:
+            await outbox.cancel(session, key_prefix=f"reminder:{drive.id}:")
+            continue
+        rows = (
+            await session.execute(
+                select(Signup, Donor)
+                .join(Donor, Donor.id == Signup.donor_id)
+                .where(Signup.session_id == drive.id)
+                .order_by(Signup.id)
+            )
+        ).tuples()
+        for signup, donor in rows:
+            if signup.status != "active" or not donor.reminders_enabled:
+                await outbox.cancel(session, key_prefix=f"reminder:{drive.id}:{donor.id}:")
+                continue
+            schedule = reminder_schedule(
+                day=drive.day,
+                start_time=drive.start_time,
+                settings=settings,
+                now=now,
+                since=signup.created_at,
+            )
+            t = catalogs.get(donor.language)
+            for planned in (p for p in schedule if p.due_at <= horizon):
+                text = t(
+                    "reminder_session",
+                    when=_when(t, drive.day, planned.due_at, settings),
+                    day=t.day(drive.day),
+                    slot=signup.slot_start.strftime("%H:%M"),
+                    place=drive.place_name,
+                    address=drive.address or "—",
+                    code=signup.code,
+                )
+                created += await outbox.enqueue_for_donor(
+                    session,
+                    donor_id=donor.id,
+                    key=f"reminder:{drive.id}:{donor.id}:{planned.offset_index}",
+                    kind="reminder",
+                    text=text,
+                    due_at=planned.due_at,
+                    expires_at=planned.expires_at,
+                )
+    return created
+
+
+async def plan_ward_reminders(
+    session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+) -> int:
+    """Invites the donors of a session's ward who have not signed up for its round (key
+    `ward:{campaign_id}:{round}:{donor_id}`): `ward_reminder_days_before` days before the session, once per
+    campaign round (for the round's first session in their ward still to come), only donors the rules
+    would let donate that day, with reminders on and a reachable chat. Sessions for a sector only
+    (audience other than "open") are not announced to a whole ward."""
+    r = settings.reminders
+    today = local_date(now, settings)
+    horizon = now + lookahead(settings)
+    sessions = (
+        await session.scalars(
+            select(DriveSession)
+            .where(
+                DriveSession.status == SCHEDULED,
+                DriveSession.audience == "open",
+                DriveSession.ward.is_not(None),
+                DriveSession.day >= today,
+                DriveSession.day <= today + timedelta(days=r.ward_reminder_days_before + 1),
+            )
+            .order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
+        )
+    ).all()
+    firsts: dict[tuple[int, int, str], tuple[DriveSession, datetime, datetime]] = {}
+    for drive in sessions:
+        start = local_at(drive.day, drive.start_time, settings)
+        if start <= now or drive.ward is None:
+            continue
+        configured = local_at(
+            drive.day - timedelta(days=r.ward_reminder_days_before), r.ward_reminder_at, settings
+        )
+        due = _catch_up(configured, now, settings)
+        group = (drive.campaign_id, drive.round, drive.ward)
+        if group not in firsts and due < start:
+            firsts[group] = (drive, due, start)
+    created = 0
+    for (campaign_id, round_, ward), (drive, due, start) in sorted(firsts.items(), key=lambda i: i[1][1]):
+        if due > horizon:
+            continue
+        signed_up = (
+            select(Signup.id)
+            .join(DriveSession, DriveSession.id == Signup.session_id)
+            .where(
+                Signup.donor_id == Donor.id,
+                Signup.status != "cancelled",
+                DriveSession.campaign_id == campaign_id,
+                DriveSession.round == round_,
+            )
+            .exists()
+        )
+        batch = f"ward:{campaign_id}:{round_}"
+        invited = (
+            select(Outbox.id)
+            .join(ChannelAccount, ChannelAccount.id == Outbox.account_id)
+            .where(Outbox.batch == batch, ChannelAccount.donor_id == Donor.id)
+            .exists()
+        )
+        donors = (
+            await session.scalars(
+                select(Donor)
+                .where(
+                    Donor.ward == ward, Donor.reminders_enabled.is_(True), _reachable(), ~signed_up, ~invited
+                )
+                .order_by(Donor.id)
+            )
+        ).all()
+        last = await _last_donations(session, (d.id for d in donors))
+        for donor in donors:
+            if not _may_donate(donor, last.get(donor.id), on=drive.day, rules=rules):
+                continue
+            t = catalogs.get(donor.language)
+            text = t(
+                "reminder_ward_invite",
+                ward=ward,
+                day=t.day(drive.day),
+                start=drive.start_time.strftime("%H:%M"),
+                end=drive.end_time.strftime("%H:%M"),
+                place=drive.place_name,
+                address=drive.address or "—",
+            )
+            created += await outbox.enqueue_for_donor(
+                session,
+                donor_id=donor.id,
+                key=f"ward:{campaign_id}:{round_}:{donor.id}",
+                kind="announcement",
+                text=text,
+                due_at=due,
+                expires_at=start,
+                batch=batch,
+            )
+    return created
+
+
+def eligible_again_on(donor: Donor, last: Donation | None, rules: Rules) -> date | None:
+    """The day the donor may give again: after the last donation's interval, or the opted-in "eligible
+    from" date, whichever is later; None when neither is known."""
+    dates: list[date] = []
+    if last is not None:
+        dates.append(
+            next_eligible_date(
+                last_on=last.donated_on,
+                last_kind=_kind_of(last),
+                next_kind=DonationKind.WHOLE_BLOOD,
+                rules=rules,
+            )
+        )
+    if donor.eligible_from is not None:
+        dates.append(donor.eligible_from)
+    return max(dates) if dates else None
+
+
+async def plan_eligible_again_nudges(
+    session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+) -> int:
+    """ "You can give again" on the day a donor becomes eligible again, at `nudge_at` (key
+    `nudge:{donor_id}:{date}`: one per eligible date). Not to donors already signed up for a session to
+    come, nor to those the rules would refuse that day (the age limit, say)."""
+    r = settings.reminders
+    today = local_date(now, settings)
+    horizon = now + lookahead(settings)
+    earliest = today - timedelta(days=NUDGE_CATCH_UP_DAYS)
+    latest = today + timedelta(days=1)
+    weeks = [interval.weeks for interval in rules.intervals.values()]
+    last_on = (
+        select(Donation.donor_id, func.max(Donation.donated_on).label("last_on"))
+        .group_by(Donation.donor_id)
+        .subquery()
+    )
+    coming = (
+        select(Signup.id)
+        .join(DriveSession, DriveSession.id == Signup.session_id)
+        .where(
+            Signup.donor_id == Donor.id,
+            Signup.status == "active",
+            DriveSession.status == SCHEDULED,
+            DriveSession.day >= today,
+        )
+        .exists()
+    )
+    donors = (
+        await session.scalars(
+            select(Donor)
+            .outerjoin(last_on, last_on.c.donor_id == Donor.id)
+            .where(
+                Donor.reminders_enabled.is_(True),
+                _reachable(),
+                ~coming,
+                or_(
+                    Donor.eligible_from.between(earliest, latest),
+                    and_(
+                        last_on.c.last_on >= earliest - timedelta(weeks=max(weeks)),
+                        last_on.c.last_on <= latest - timedelta(weeks=min(weeks)),
+                    ),
+                ),
+            )
+            .order_by(Donor.id)
+        )
+    ).all()
+    last = await _last_donations(session, (d.id for d in donors))
+    created = 0
+    for donor in donors:
+        on = eligible_again_on(donor, last.get(donor.id), rules)
+        if on is None or not earliest <= on <= latest:
+            continue
+        due = _catch_up(local_at(on, r.nudge_at, settings), now, settings)
+        if due > horizon or not _may_donate(donor, last.get(donor.id), on=on, rules=rules):
+            continue
+        t = catalogs.get(donor.language)
+        created += await outbox.enqueue_for_donor(
+            session,
+            donor_id=donor.id,
+            key=f"nudge:{donor.id}:{on.isoformat()}",
+            kind="nudge",
+            text=t("reminder_eligible_again", name=donor.full_name, date=t.date(on)),
+            due_at=due,
+            expires_at=local_at(on + timedelta(days=NUDGE_CATCH_UP_DAYS + 1), time(0, 0), settings),
+        )
+    return created
+
+
+def followup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]:
+    buttons = [(t(f"feel_button_{answer}"), f"feel:{signup_id}:{answer}") for answer in FEELINGS]
+    return [buttons[:2], buttons[2:]]
+
+
+async def plan_followups(
+    session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+) -> int:
+    """ "How do you feel?" `followup_days_after` days after a recorded donation, at `followup_at`, with the
+    buttons fine / dizzy / bruise / other (key `followup:{signup_id}`). It is part of the care after a
+    donation, like the thank-you, so it does not depend on the reminders switch."""
+    del rules
+    r = settings.reminders
+    today = local_date(now, settings)
+    horizon = now + lookahead(settings)
+    first_day = today - timedelta(days=r.followup_days_after + 1)
+    last_day = today - timedelta(days=r.followup_days_after - 1)
+    rows = (
+        await session.execute(
+            select(Signup, DriveSession, Donor)
+            .join(DriveSession, DriveSession.id == Signup.session_id)
+            .join(Donor, Donor.id == Signup.donor_id)
+            .where(
+                Signup.status == "donated",
+                Signup.feeling.is_(None),
+                DriveSession.day >= first_day,
+                DriveSession.day <= last_day,
+            )
+            .order_by(Signup.id)
+        )
+    ).tuples()
+    created = 0
+    for signup, drive, donor in rows:
+        configured = local_at(drive.day + timedelta(days=r.followup_days_after), r.followup_at, settings)
+        expires = configured + FOLLOWUP_VALID
+        due = _catch_up(configured, now, settings)
+        if due > horizon or due >= expires:
+            continue
+        t = catalogs.get(donor.language)
+        created += await outbox.enqueue_for_donor(
+            session,
+            donor_id=donor.id,
+            key=f"followup:{signup.id}",
+            kind="followup",
+            text=t("followup_ask", name=donor.full_name, date=t.date(drive.day), place=drive.place_name),
+            choices=followup_choices(t, signup.id),
+            due_at=due,
+            expires_at=expires,
+        )
+    return created
+
+
+class Planner(Protocol):
+    async def __call__(
+        self, session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+    ) -> int: ...
+
+
+PLANNERS: Final[Sequence[tuple[str, Planner]]] = (
+    ("session_reminders", plan_session_reminders),
+    ("ward_reminders", plan_ward_reminders),
+    ("eligible_again_nudges", plan_eligible_again_nudges),
+    ("followups", plan_followups),
+)
+"""Every planner by name, in the order a planning run calls them."""
