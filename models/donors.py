@@ -10,7 +10,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models.tables import ChannelAccount, Conversation, Donation, Donor, Organiser, Signup
+from models.tables import (
+    ChannelAccount,
+    Conversation,
+    Donation,
+    Donor,
+    DriveSession,
+    Organiser,
+    Signup,
+)
 
 
 async def account_for(session: AsyncSession, *, platform: str, user_id: str) -> ChannelAccount | None:
@@ -151,7 +159,30 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
             {"platform": a.platform, "user_id": a.user_id, "linked_at": a.created_at.isoformat()}
             for a in accounts
         ],
+        "reminders_enabled": donor.reminders_enabled,
+        "away_until": donor.away_until.isoformat() if donor.away_until else None,
+        "signups": [
+            {
+                "session_day": day.isoformat(),
+                "place": place,
+                "slot": signup.slot_start.strftime("%H:%M"),
+                "status": signup.status,
+                "code": signup.code,
+                "feeling": signup.feeling,
+            }
+            for signup, day, place in await _signups_of(session, donor.id)
+        ],
     }
+
+
+async def _signups_of(session: AsyncSession, donor_id: int) -> list[tuple[Signup, date, str]]:
+    rows = await session.execute(
+        select(Signup, DriveSession.day, DriveSession.place_name)
+        .join(DriveSession, DriveSession.id == Signup.session_id)
+        .where(Signup.donor_id == donor_id)
+        .order_by(DriveSession.day)
+    )
+    return [(s, d, p) for s, d, p in rows.tuples()]
 
 
 async def erase(session: AsyncSession, donor: Donor) -> None:

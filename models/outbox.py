@@ -337,3 +337,21 @@ async def progress(session: AsyncSession, batch: str) -> dict[str, int]:
     for status, count in rows.tuples():
         counts[status] = int(count)
     return counts
+
+
+async def forget_texts(session: AsyncSession, *, before: datetime) -> int:
+    """Blanks the texts of finished pushes created before `before`.
+
+    A sent notice may hold a donor's name and phone (organiser notices, call-out tallies); once delivered
+    it is not needed, and keeping it would outlive the donor's /xoa. Keys and outcomes stay for audit.
+    """
+    result = await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.status.in_(("sent", "failed", "cancelled")),
+            Outbox.created_at < before,
+        )
+        .values(payload={"text": ""})
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)

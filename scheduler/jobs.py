@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from models import conversations
+from models import conversations, outbox
 from scheduler.planner import PLANNERS
 
 if TYPE_CHECKING:
@@ -62,12 +62,13 @@ async def run_planners_once(app: App) -> int:
 
 async def expire_conversations(app: App) -> int:
     """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_days` (their answers are
-    personal data); returns how many."""
+    personal data) and blanks the texts of pushes finished that long ago; returns the dialogues."""
     before = app.clock.now() - timedelta(days=app.settings.bot.conversation_ttl_days)
     async with app.sessions() as session, session.begin():
         deleted = await conversations.expire(session, before=before)
-    if deleted:
-        _LOG.info("forgot %s unfinished dialogue(s)", deleted)
+        blanked = await outbox.forget_texts(session, before=before)
+    if deleted or blanked:
+        _LOG.info("forgot %s unfinished dialogue(s) and %s delivered push text(s)", deleted, blanked)
     return deleted
 
 

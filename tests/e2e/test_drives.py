@@ -197,3 +197,16 @@ async def test_check_in_and_result_update_the_history_and_thank_the_donor(
     assert len(thanks) == 1 and "lần hiến thứ 1" in thanks[0] and "26/10/2020" in thanks[0]
     profile = await drive_bot.send(donor_user, "/hoso")
     assert "Số lần hiến đã ghi nhận: 1" in profile[0].text
+
+
+async def test_mydata_exports_sign_ups(drive_bot: BotHarness) -> None:
+    import json
+
+    user = drive_bot.user(7020)
+    await drive_bot.add_donor(user, phone="+84912000020")
+    await drive_bot.send(user, "/lichhien")
+    await drive_bot.press(user, "03/08/2020")
+    await drive_bot.press(user, "08:30")
+    exported = json.loads((await drive_bot.send(user, "/mydata"))[-1].file.content)  # type: ignore[union-attr]
+    assert exported["signups"][0]["session_day"] == "2020-08-03"
+    assert exported["signups"][0]["slot"] == "08:30" and exported["reminders_enabled"] is True

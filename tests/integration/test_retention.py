@@ -1,0 +1,43 @@
+"""Delivered push texts (which may hold a donor's name and phone) are blanked after the TTL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from models import outbox
+from models.db import create_engine, session_factory, upgrade_database_async
+from models.tables import ChannelAccount, Outbox
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+async def test_finished_push_texts_are_forgotten_pending_ones_kept(database_url: str) -> None:
+    await upgrade_database_async(database_url)
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        account = ChannelAccount(platform="telegram", user_id="9", chat_id="9", created_at=NOW)
+        session.add(account)
+        await session.flush()
+        for key in ("old-sent", "old-pending"):
+            await outbox.enqueue(
+                session,
+                key=key,
+                account_id=account.id,
+                kind="notice",
+                text="Nguyễn Thị Lan, 0912 345 678, chóng mặt",
+                due_at=NOW - timedelta(days=8),
+            )
+        rows = {r.key: r for r in (await session.scalars(select(Outbox))).all()}
+        for row in rows.values():
+            row.created_at = NOW - timedelta(days=8)
+        await outbox.mark_sent(session, rows["old-sent"].id, now=NOW - timedelta(days=8))
+    async with sessions() as session, session.begin():
+        assert await outbox.forget_texts(session, before=NOW - timedelta(days=7)) == 1
+    async with sessions() as session:
+        rows = {r.key: r for r in (await session.scalars(select(Outbox))).all()}
+        assert rows["old-sent"].payload == {"text": ""}
+        assert "0912" in rows["old-pending"].payload["text"], "not yet delivered: kept"
+    await engine.dispose()
