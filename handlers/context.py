@@ -130,6 +130,18 @@ class Context:
             )
         )
 
+    def typed(self) -> str | None:
+        """The stripped text the person typed this turn (None for buttons, contacts, stickers)."""
+        inc = self.incoming
+        return inc.text.strip() if inc.kind is InputKind.TEXT and inc.text else None
+
+    def picked(self, prefix: str) -> str | None:
+        """The payload of a pressed button whose value is `prefix:payload`, else None."""
+        inc = self.incoming
+        if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(prefix + ":"):
+            return inc.choice[len(prefix) + 1 :]
+        return None
+
     def choice(self, key: str, value: str, **params: object) -> Choice:
         """A button whose label comes from the catalog."""
         return Choice(self.t(key, **params), value)

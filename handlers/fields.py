@@ -52,22 +52,9 @@ class Field:
         return f"field_{self.name}"
 
 
-def _text(ctx: Context) -> str | None:
-    inc = ctx.incoming
-    return inc.text.strip() if inc.kind is InputKind.TEXT and inc.text else None
-
-
-def _choice(ctx: Context, name: str) -> str | None:
-    """The payload of a button of field `name`; None when the input is not such a button."""
-    inc = ctx.incoming
-    if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(f"{name}:"):
-        return inc.choice.split(":", 1)[1]
-    return None
-
-
 def _foreign_button(ctx: Context, name: str) -> bool:
     inc = ctx.incoming
-    return inc.kind is InputKind.CHOICE and _choice(ctx, name) is None
+    return inc.kind is InputKind.CHOICE and ctx.picked(name) is None
 
 
 def _skip_row(ctx: Context, name: str) -> list[Choice]:
@@ -82,7 +69,7 @@ def _ask_full_name(ctx: Context, _page: int) -> None:
 
 
 def _parse_full_name(ctx: Context) -> Parsed:
-    text = _text(ctx)
+    text = ctx.typed()
     name = normalise_name(text) if text else None
     return Parsed(name) if name else Parsed(error="error_full_name")
 
@@ -95,7 +82,7 @@ def _ask_date_of_birth(ctx: Context, _page: int) -> None:
 
 
 def _parse_date_of_birth(ctx: Context) -> Parsed:
-    text = _text(ctx)
+    text = ctx.typed()
     today = ctx.today()
     born = parse_date(text, today=today) if text else None
     if born is None:
@@ -127,11 +114,11 @@ def _ask_sex(ctx: Context, _page: int) -> None:
 
 
 def _parse_sex(ctx: Context) -> Parsed:
-    if (picked := _choice(ctx, "sex")) in _SEX_WORDS:
+    if (picked := ctx.picked("sex")) in _SEX_WORDS:
         return Parsed(picked)
     if _foreign_button(ctx, "sex"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     value = match_option(text, _SEX_WORDS) if text else None
     return Parsed(value) if value else Parsed(error="error_sex")
 
@@ -156,7 +143,7 @@ def _parse_phone(ctx: Context) -> Parsed:
         return Parsed(phone) if phone else Parsed(error="error_phone")
     if _foreign_button(ctx, "phone"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     phone = parse_phone(text) if text else None
     return Parsed(phone) if phone else Parsed(error="error_phone")
 
@@ -179,7 +166,7 @@ def _ask_blood_group(ctx: Context, _page: int) -> None:
 
 
 def _parse_blood_group(ctx: Context) -> Parsed:
-    picked = _choice(ctx, "blood")
+    picked = ctx.picked("blood")
     if picked == "unknown":
         return Parsed(BloodGroup(None, None).code)
     if picked is not None:
@@ -189,7 +176,7 @@ def _parse_blood_group(ctx: Context) -> Parsed:
             return Parsed(error="error_button_expired")
     if _foreign_button(ctx, "blood"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     group = parse_blood_group(text) if text else None
     return Parsed(group.code) if group is not None else Parsed(error="error_blood_group")
 
@@ -207,11 +194,11 @@ def _ask_weight(ctx: Context, _page: int) -> None:
 
 
 def _parse_weight(ctx: Context) -> Parsed:
-    if _choice(ctx, "weight") == SKIP:
+    if ctx.picked("weight") == SKIP:
         return Parsed(None)
     if _foreign_button(ctx, "weight"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     weight = parse_weight_kg(text) if text else None
     return Parsed(weight) if weight is not None else Parsed(error="error_weight")
 
@@ -248,7 +235,7 @@ def _ask_ward(ctx: Context, page: int) -> None:
 
 def _parse_ward(ctx: Context) -> Parsed:
     wards = ctx.settings.area.wards
-    picked = _choice(ctx, "ward")
+    picked = ctx.picked("ward")
     if picked == "other":
         return Parsed(None)
     if picked is not None and picked.startswith("page") and picked[4:].isdigit():
@@ -257,7 +244,7 @@ def _parse_ward(ctx: Context) -> Parsed:
         return Parsed(wards[int(picked)])
     if picked is not None or _foreign_button(ctx, "ward"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     key = match_option(text, {name: [name] for name in wards}) if text else None
     return Parsed(key) if key else Parsed(error="error_ward")
 
@@ -274,11 +261,11 @@ def _ask_organisation(ctx: Context, _page: int) -> None:
 
 
 def _parse_organisation(ctx: Context) -> Parsed:
-    if _choice(ctx, "organisation") == SKIP:
+    if ctx.picked("organisation") == SKIP:
         return Parsed(None)
     if _foreign_button(ctx, "organisation"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     if not text or len(text) < 2 or len(text) > MAX_ORGANISATION or text.startswith("/"):
         return Parsed(error="error_organisation", params={"limit": MAX_ORGANISATION})
     if not any(ch.isalnum() for ch in text):
@@ -298,11 +285,11 @@ def _ask_last_donation(ctx: Context, _page: int) -> None:
 
 
 def _parse_last_donation(ctx: Context) -> Parsed:
-    if _choice(ctx, "last_donation") == "never":
+    if ctx.picked("last_donation") == "never":
         return Parsed(None)
     if _foreign_button(ctx, "last_donation"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     today = ctx.today()
     if not text:
         return Parsed(error="error_last_donation")
@@ -334,12 +321,12 @@ def _ask_reserve(ctx: Context, _page: int) -> None:
 
 
 def _parse_reserve(ctx: Context) -> Parsed:
-    picked = _choice(ctx, "reserve")
+    picked = ctx.picked("reserve")
     if picked in ("yes", "no"):
         return Parsed(picked == "yes")
     if picked is not None or _foreign_button(ctx, "reserve"):
         return Parsed(error="error_button_expired")
-    text = _text(ctx)
+    text = ctx.typed()
     answer = parse_yes_no(text) if text else None
     return Parsed(answer) if answer is not None else Parsed(error="error_yes_no")
 

@@ -14,7 +14,7 @@ from domain.choices import match_option
 from domain.dates import parse_date
 from handlers import notices
 from handlers.context import Context
-from handlers.messages import Choice, InputKind
+from handlers.messages import Choice
 from handlers.organiser import actor, is_organiser
 from models import drives
 
@@ -104,15 +104,6 @@ async def ask(ctx: Context) -> None:
         )
 
 
-def _text(ctx: Context) -> str | None:
-    return ctx.incoming.text.strip() if ctx.incoming.kind is InputKind.TEXT and ctx.incoming.text else None
-
-
-def _choice(ctx: Context, prefix: str) -> str | None:
-    choice = ctx.incoming.choice if ctx.incoming.kind is InputKind.CHOICE else None
-    return choice[len(prefix) + 1 :] if choice and choice.startswith(prefix + ":") else None
-
-
 class CreateFlow:
     name = CREATE
 
@@ -141,9 +132,9 @@ CREATE_FLOW = CreateFlow()
 
 async def read(ctx: Context, step: Step) -> str | None:
     """None when the answer was stored, a catalog key for a problem, "" when the dialogue ended."""
-    data, text = ctx.state.data, _text(ctx)
+    data, text = ctx.state.data, ctx.typed()
     if step is Step.CAMPAIGN:
-        key = _choice(ctx, "cmp")
+        key = ctx.picked("cmp")
         campaign = await drives.campaign_by_key(ctx.session, key) if key else None
         if campaign is None:
             return "error_use_buttons_current"
@@ -165,7 +156,7 @@ async def read(ctx: Context, step: Step) -> str | None:
             return "create_error_place"
         data["place"] = " ".join(text.split())
     elif step is Step.WARD:
-        picked = _choice(ctx, "cward")
+        picked = ctx.picked("cward")
         wards = ctx.settings.area.wards
         if picked == "none":
             data["ward"] = None
@@ -180,7 +171,7 @@ async def read(ctx: Context, step: Step) -> str | None:
             return "create_error_capacity"
         data["capacity"] = int(text)
     else:
-        answer = _choice(ctx, "cnew")
+        answer = ctx.picked("cnew")
         if answer not in ("yes", "no"):
             return "error_use_buttons_current"
         if answer == "no":
@@ -271,7 +262,7 @@ class MoveFlow:
             ctx.state.clear()
             ctx.say("organiser_only")
             return
-        text, data = _text(ctx) or "", ctx.state.data
+        text, data = ctx.typed() or "", ctx.state.data
         if ctx.state.step == "date":
             day = None if text == "-" else parse_date(text, today=ctx.today())
             if text != "-" and (day is None or day < ctx.today()):

@@ -170,14 +170,6 @@ def ask(ctx: Context) -> None:
         ctx.say(f"check_ask_{step.value}", choices=rows)
 
 
-def _picked(ctx: Context, group: str) -> str | None:
-    inc = ctx.incoming
-    prefix = f"chk:{group}:"
-    if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(prefix):
-        return inc.choice[len(prefix) :]
-    return None
-
-
 class SelfCheckFlow:
     name = NAME
 
@@ -204,13 +196,13 @@ FLOW = SelfCheckFlow()
 def handle_step(ctx: Context, step: Step) -> bool:
     """Stores one answer and moves on; False when the input does not answer this step."""
     data = ctx.state.data
-    if step is Step.AGE and (v := _picked(ctx, "age")) in AGE_BUTTONS:
+    if step is Step.AGE and (v := ctx.picked("chk:age")) in AGE_BUTTONS:
         data["age"] = AGE_BUTTONS[v]
-    elif step is Step.SEX and (v := _picked(ctx, "sex")) in ("male", "female"):
+    elif step is Step.SEX and (v := ctx.picked("chk:sex")) in ("male", "female"):
         data["sex"] = v
-    elif step is Step.WEIGHT and (v := _picked(ctx, "weight")) in WEIGHT_BUTTONS:
+    elif step is Step.WEIGHT and (v := ctx.picked("chk:weight")) in WEIGHT_BUTTONS:
         data["weight"] = WEIGHT_BUTTONS[v]
-    elif step is Step.LAST and (v := _picked(ctx, "last")) in ("never", "long", "recent"):
+    elif step is Step.LAST and (v := ctx.picked("chk:last")) in ("never", "long", "recent"):
         data["last"] = v
         if v == "recent":
             ctx.state.step = Step.LAST_DATE
@@ -225,17 +217,17 @@ def handle_step(ctx: Context, step: Step) -> bool:
         data["last_on"] = when.isoformat()
         step = Step.LAST
     elif step is Step.WHEN:
-        when = ctx.today() if _picked(ctx, "when") == "now" else _typed_date(ctx)
+        when = ctx.today() if ctx.picked("chk:when") == "now" else _typed_date(ctx)
         if when is None:
             ctx.say("error_last_donation")
             ask(ctx)
             return True
         data.setdefault("events", {})[data.pop("pending")] = when.isoformat()
         step = Step(data.pop("group"))
-    elif step is Step.OPT_IN and (v := _picked(ctx, "optin")) in ("yes", "no"):
+    elif step is Step.OPT_IN and (v := ctx.picked("chk:optin")) in ("yes", "no"):
         opt_in(ctx, v == "yes")
         return True
-    elif step in GROUPS and (v := _picked(ctx, "cond")) is not None:
+    elif step in GROUPS and (v := ctx.picked("chk:cond")) is not None:
         if v != "none" and v not in GROUPS[step]:
             return False
         if v in ctx.knowledge.rules.permanent:
