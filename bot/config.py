@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.compatibility import RED_CELL_DONORS, check_table
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
@@ -161,6 +163,32 @@ class ReminderSettings(_Section):
         return value
 
 
+class CalloutSettings(_Section):
+    """Emergency call-outs to reserve donors (/khancap): waves, how often one person may be called, and
+    which blood groups are asked for (domain/compatibility.py)."""
+
+    # Each wave messages wave_factor × units needed donors; the next wave follows after the interval
+    # until enough donors accepted or the deadline passed.
+    wave_factor: int = Field(default=3, ge=1, le=50)
+    wave_interval_minutes: int = Field(default=20, ge=1, le=24 * 60)
+    # Nobody is called more often than this in any 30 days.
+    max_calls_per_30_days: int = Field(default=3, ge=1, le=100)
+    # Off: a call-out asks for the group needed only (same ABO and Rh). On: red cells (whole blood) are
+    # asked of every group the `compatibility` table lists; platelets only through "platelets:<group>" keys.
+    widen_red_cells: bool = False
+    compatibility: dict[str, tuple[str, ...]] = Field(
+        default_factory=lambda: {k: tuple(v) for k, v in RED_CELL_DONORS.items()}
+    )
+
+    @field_validator("compatibility")
+    @classmethod
+    def _compatible(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        problems = check_table(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+
 class KnowledgeSettings(_Section):
     """Data files an organiser may correct without touching code (relative to the config file)."""
 
@@ -180,6 +208,7 @@ class Settings(_Section):
     knowledge: KnowledgeSettings = KnowledgeSettings()
     delivery: DeliverySettings = DeliverySettings()
     reminders: ReminderSettings = ReminderSettings()
+    callouts: CalloutSettings = CalloutSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
 
     @property

@@ -84,6 +84,12 @@ class Donor(Base):
     # "Can donate again from": kept only after a separate, explicit opt-in at the self-check.
     eligible_from: Mapped[date | None] = mapped_column(Date)
     eligible_from_opt_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Call-outs: /vangmat pauses them until this day (inclusive).
+    away_until: Mapped[date | None] = mapped_column(Date)
+    # The latest donation, copied from `donations` by models.callouts.refresh_last_donation (after every
+    # donation write) so that matching a call-out never scans the donations table.
+    last_donation_on: Mapped[date | None] = mapped_column(Date)
+    last_donation_kind: Mapped[str | None] = mapped_column(String(24))
     # Reminders, ward invitations and "eligible again" nudges (/nhacnho turns them off).
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -99,6 +105,8 @@ class Donor(Base):
         CheckConstraint("blood_abo IS NULL OR blood_abo IN ('A', 'B', 'AB', 'O')", name="abo"),
         CheckConstraint("blood_rh IS NULL OR blood_rh IN ('+', '-')", name="rh"),
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
+        # Call-out matching walks one (group, ward) at a time in last-donation order: see models/callouts.py.
+        Index("ix_donors_callout", "is_reserve", "blood_abo", "blood_rh", "ward", "last_donation_on", "id"),
     )
 
 
@@ -327,9 +335,69 @@ class Outbox(Base):
     )
 
 
+class Callout(Base):
+    """An emergency call-out: blood groups and units needed at a place before a deadline, sent in waves."""
+
+    __tablename__ = "callouts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_by_account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channel_accounts.id", ondelete="SET NULL")
+    )
+    groups: Mapped[list[str]] = mapped_column(JSON)  # group codes needed: ["O+"]
+    component: Mapped[str] = mapped_column(String(16))
+    units_needed: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str] = mapped_column(String(160))
+    address: Mapped[str | None] = mapped_column(String(300))
+    contact: Mapped[str | None] = mapped_column(String(300))  # shown to donors who accept
+    deadline: Mapped[datetime] = mapped_column(UtcDateTime)
+    wards: Mapped[list[str] | None] = mapped_column(JSON)  # None: all wards
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    waves_sent: Mapped[int] = mapped_column(Integer, default=0)
+    next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    tally_chat_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("component IN ('whole_blood', 'platelets')", name="component"),
+        CheckConstraint("units_needed > 0", name="units_needed"),
+        CheckConstraint("status IN ('open', 'filled', 'closed', 'expired')", name="status"),
+        CheckConstraint("waves_sent >= 0", name="waves_sent"),
+        Index("ix_callouts_status_next_wave_at", "status", "next_wave_at"),
+    )
+
+
+class CalloutRecipient(Base):
+    """One donor messaged by a call-out (through one chat account), and their answer."""
+
+    __tablename__ = "callout_recipients"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    callout_id: Mapped[int] = mapped_column(ForeignKey("callouts.id", ondelete="CASCADE"))
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    wave: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="messaged")
+    messaged_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("callout_id", "donor_id", name="uq_callout_recipients_callout_donor"),
+        CheckConstraint("status IN ('messaged', 'accepted', 'declined', 'cancelled')", name="status"),
+        CheckConstraint("wave > 0", name="wave"),
+        # How many call-outs reached a donor in the last 30 days (the fatigue limit).
+        Index("ix_callout_recipients_donor_messaged", "donor_id", "messaged_at"),
+        Index("ix_callout_recipients_account_id", "account_id"),
+    )
+
+
 __all__ = [
     "AuditEntry",
     "Base",
+    "Callout",
+    "CalloutRecipient",
     "Campaign",
     "ChannelAccount",
     "Conversation",
