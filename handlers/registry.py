@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from handlers import (
+    announce,
+    callouts,
     common,
     drives,
     organiser,
@@ -41,6 +43,8 @@ FLOWS: tuple[Flow, ...] = (
     selfcheck.FLOW,
     organiser_drives.CREATE_FLOW,
     organiser_drives.MOVE_FLOW,
+    announce.FLOW,
+    callouts.FLOW,
 )
 
 
@@ -68,6 +72,15 @@ def build_routes() -> Routes:
             "reminders": Command(reminders.show),
             "checkin": Command(organiser.check_in),
             "taodot": Command(organiser_drives.start_create),
+            "khancap": Command(callouts.start),
+            "callout": Command(callouts.start),
+            "vangmat": Command(callouts.away),
+            "away": Command(callouts.away),
+            "hiemmau": Command(callouts.rare),
+            "thongbao": Command(announce.start),
+            "announce": Command(announce.start),
+            "tiendo": Command(announce.show_progress),
+            "progress": Command(announce.show_progress),
             "kiemtra": Command(selfcheck.start),
             "check": Command(selfcheck.start),
             "ngonngu": Command(common.language, **keep),
@@ -87,6 +100,9 @@ def build_routes() -> Routes:
             "remind": reminders.on_toggle,
             "feel": reminders.on_feeling,
             "orgdrive": organiser_drives.on_button,
+            "co": callouts.on_answer,
+            "cov": callouts.on_tally_button,
+            "annprog": announce.on_progress_button,
         },
         fallback=questions.answer,
     )

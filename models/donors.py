@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from models import callouts
 from models.tables import (
     ChannelAccount,
     Conversation,
@@ -83,6 +84,7 @@ async def register(
     if new.last_donation_on is not None:
         donor.donations.append(Donation(donated_on=new.last_donation_on, self_reported=True, created_at=now))
     await session.flush()
+    await callouts.refresh_last_donation(session, donor.id)
     await link(session, donor=donor, platform=platform, user_id=user_id, chat_id=chat_id, now=now)
     return donor
 
@@ -236,3 +238,4 @@ async def set_reported_last_donation(
     if when is not None:
         session.add(Donation(donor_id=donor.id, donated_on=when, self_reported=True, created_at=now))
     await session.flush()
+    await callouts.refresh_last_donation(session, donor.id)

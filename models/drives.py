@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from domain.slots import moved_slot, new_code, normalise_code, slot_capacity, slot_index, slot_starts
 from domain.text import nfc
-from models import audit
+from models import audit, callouts
 from models.tables import Campaign, ChannelAccount, Donation, DriveSession, Organiser, Signup
 
 CANCELLED = "cancelled"
@@ -911,6 +911,7 @@ async def record_result(
     if changed:
         signup.updated_at = now
         await session.flush()
+        await callouts.refresh_last_donation(session, signup.donor_id)  # call-out matching reads it
         await audit.record(
             session,
             actor=actor,

@@ -26,6 +26,7 @@ _LOG = logging.getLogger(__name__)
 
 PLAN_JOB = "plan"
 EXPIRE_JOB = "expire_conversations"
+CALLOUT_JOB = "callout_waves"
 
 
 async def run_planners_once(app: App) -> int:
@@ -72,6 +73,23 @@ async def expire_conversations(app: App) -> int:
     return deleted
 
 
+async def advance_callouts(app: App) -> int:
+    """Sends the next wave of every unfilled call-out whose interval has passed; expires old ones."""
+    from handlers import callouts  # scheduler is an edge that calls handlers; imported late (cycle)
+
+    async with app.sessions() as session, session.begin():
+        sent = await callouts.advance(
+            session,
+            catalogs=app.catalogs,
+            settings=app.settings,
+            rules=app.knowledge.rules,
+            now=app.clock.now(),
+        )
+    if sent and app.dispatcher.on_pushed is not None:
+        app.dispatcher.on_pushed()
+    return sent
+
+
 def build_scheduler(app: App) -> AsyncIOScheduler:
     """The scheduler with its two jobs, not started (`start()` needs the running event loop).
 
@@ -108,7 +126,28 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
         misfire_grace_time=int(hourly.total_seconds()),
         replace_existing=True,
     )
+    # Call-out waves are minutes apart and urgent: checked every minute; the same reasoning for
+    # coalesce / max_instances / misfire_grace_time as above (a wave is sent once: recipients are rows).
+    scheduler.add_job(
+        advance_callouts,
+        IntervalTrigger(seconds=60, timezone=UTC),
+        args=[app],
+        id=CALLOUT_JOB,
+        name="next call-out waves",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=60,
+        replace_existing=True,
+    )
     return scheduler
 
 
-__all__ = ["EXPIRE_JOB", "PLAN_JOB", "build_scheduler", "expire_conversations", "run_planners_once"]
+__all__ = [
+    "CALLOUT_JOB",
+    "EXPIRE_JOB",
+    "PLAN_JOB",
+    "advance_callouts",
+    "build_scheduler",
+    "expire_conversations",
+    "run_planners_once",
+]

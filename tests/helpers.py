@@ -85,7 +85,9 @@ class BotHarness:
 
         async def counted(incoming: Incoming) -> list[Reply]:
             replies = await handle(incoming)
-            self.replies_per_turn[incoming.chat_id].append(len(replies))
+            # a reply that edits the pressed message adds no message to the chat
+            edited = 1 if replies and replies[0].edit else 0
+            self.replies_per_turn[incoming.chat_id].append(len(replies) - edited)
             self.turns[incoming.chat_id] += 1
             return replies
 
@@ -134,7 +136,11 @@ class BotHarness:
         """Taps the button whose label contains `label` on the latest message that has buttons."""
         message = self.emu.last_keyboard_message(user.chat_id)
         data = message.button(label)
-        return await self._turn(user, self.emu.press(user, message, data))
+        versions = len(message.history)
+        new = await self._turn(user, self.emu.press(user, message, data))
+        if not new:  # the answer replaced the pressed message: wait for the edit to land
+            await self.emu.wait_until(lambda: len(message.history) > versions, what="the edit")
+        return new
 
     async def contact(self, user: SimUser, phone: str, *, own: bool = True) -> list[SentMessage]:
         owner: Any = "sender" if own else None
