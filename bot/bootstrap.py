@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -39,6 +40,7 @@ class App:
             senders,
             self.clock,
             batch_size=limits.batch_size,
+            lease=timedelta(seconds=limits.lease_seconds),
             max_attempts=limits.max_attempts,
             rate=limits.rate_per_second,
             per_chat_interval=limits.per_chat_interval_seconds,

@@ -105,6 +105,8 @@ class DeliverySettings(_Section):
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)  # Telegram: 1 message/s/chat
     max_attempts: int = Field(default=6, ge=1, le=50)
     batch_size: int = Field(default=20, ge=1, le=1000)
+    # A row claimed by a process that died is claimed again after this many seconds.
+    lease_seconds: float = Field(default=60.0, gt=0, le=3600)
 
 
 def _hhmm(value: object) -> object:

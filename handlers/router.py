@@ -164,11 +164,12 @@ class Dispatcher:
                     await flow.reprompt(ctx)
                 return
         if flow is not None:
+            limit = int(getattr(flow, "max_text_length", MAX_TEXT_LENGTH))  # /thongbao takes 1,500
             if incoming.kind is InputKind.OTHER:
                 ctx.say("error_not_text")
                 await flow.reprompt(ctx)
-            elif incoming.text is not None and len(incoming.text) > MAX_TEXT_LENGTH:
-                ctx.say("error_too_long", limit=MAX_TEXT_LENGTH)
+            elif incoming.text is not None and len(incoming.text) > limit:
+                ctx.say("error_too_long", limit=limit)
                 await flow.reprompt(ctx)
             else:
                 await flow.on_input(ctx)

@@ -1,0 +1,268 @@
+"""Announcements: one organiser text pushed to many donors through the outbox. Never commits.
+
+There is no table of its own. An announcement is
+- an audit-log entry `announcement.create` whose id is the announcement's id and whose details hold the
+  batch name, the audience and the counts (never the recipients, never the text), and
+- one outbox row per reachable chat account of every matching donor: kind `announcement` (the lowest
+  priority, so call-outs and reminders overtake it), key `announcement:{id}:{account_id}` and
+  `batch = "announcement:{id}"`, which `outbox.progress` counts.
+
+The rows are written by one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`, so 10,000 recipients cost one
+statement, not 10,000 round trips.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final, cast
+
+from sqlalchemy import String, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from models import audit, outbox
+from models.tables import AuditEntry, ChannelAccount, Donor, Outbox
+
+ACTION: Final = "announcement.create"
+KIND: Final = "announcement"
+MAX_TEXT: Final = 1500
+"""Well under Telegram's 4,096 and Zalo's 2,000 characters, so one announcement is one message."""
+_ID = re.compile(r"^\s*(?:announcement:|#)?\s*(\d{1,12})\s*$")
+
+
+class AnnouncementError(ValueError):
+    """The text or the audience cannot be announced; the message says why."""
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who gets it: every registered donor, or only these wards, and/or only reserve donors."""
+
+    wards: tuple[str, ...] = ()
+    reserve_only: bool = False
+
+    @property
+    def name(self) -> str:
+        """`all`, `wards`, `reserve` or `reserve_wards` (for the audit log and the texts)."""
+        if self.wards:
+            return "reserve_wards" if self.reserve_only else "wards"
+        return "reserve" if self.reserve_only else "all"
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.wards:
+            found.append(Donor.ward.in_(self.wards))
+        if self.reserve_only:
+            found.append(Donor.is_reserve.is_(True))
+        return found
+
+    def details(self) -> dict[str, object]:
+        return {"audience": self.name, "wards": list(self.wards), "reserve_only": self.reserve_only}
+
+    @classmethod
+    def from_details(cls, details: dict[str, Any]) -> Audience:
+        return cls(
+            wards=tuple(str(w) for w in details.get("wards") or ()),
+            reserve_only=bool(details.get("reserve_only")),
+        )
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How many donors match and how many of their chat accounts can be written to."""
+
+    donors: int
+    accounts: int
+
+
+@dataclass(frozen=True)
+class Announcement:
+    id: int
+    at: datetime
+    actor: str
+    audience: Audience
+    donors: int
+    queued: int
+
+    @property
+    def batch(self) -> str:
+        return batch_of(self.id)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Outbox counts of one announcement; `waiting` is pending + sending."""
+
+    sent: int
+    failed: int
+    waiting: int
+    cancelled: int
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.failed + self.waiting + self.cancelled
+
+    @property
+    def share_sent(self) -> float:
+        return self.sent / self.total if self.total else 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.waiting == 0
+
+
+def batch_of(announcement_id: int) -> str:
+    return f"announcement:{announcement_id}"
+
+
+def parse_id(text: str) -> int | None:
+    """ "42", "#42" or "announcement:42" → 42."""
+    match = _ID.match(text)
+    return int(match.group(1)) if match else None
+
+
+def clean_text(text: str) -> str:
+    """The organiser's words as they will be sent (outer blank space trimmed); refuses empty or long."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise AnnouncementError("the text is empty")
+    if len(cleaned) > MAX_TEXT:
+        raise AnnouncementError(f"the text has {len(cleaned)} characters; at most {MAX_TEXT} fit")
+    return cleaned
+
+
+def _reachable(audience: Audience) -> list[ColumnElement[bool]]:
+    return [ChannelAccount.unreachable_at.is_(None), *audience.conditions()]
+
+
+async def reach(session: AsyncSession, audience: Audience) -> Reach:
+    """Donors of the audience with at least one reachable chat account, and those accounts."""
+    row = (
+        await session.execute(
+            select(func.count(func.distinct(Donor.id)), func.count(ChannelAccount.id))
+            .select_from(ChannelAccount)
+            .join(Donor, Donor.id == ChannelAccount.donor_id)
+            .where(*_reachable(audience))
+        )
+    ).one()
+    return Reach(donors=int(row[0]), accounts=int(row[1]))
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    text: str,
+    audience: Audience,
+    actor: str,
+    now: datetime,
+    due_at: datetime | None = None,
+) -> Announcement:
+    """Writes the audit entry and one outbox row per reachable account of every matching donor."""
+    text = clean_text(text)
+    counted = await reach(session, audience)
+    await audit.record(session, actor=actor, action=ACTION, details=audience.details(), now=now)
+    entry = next(e for e in session.new if isinstance(e, AuditEntry) and e.action == ACTION and e.id is None)
+    await session.flush()
+    batch = batch_of(entry.id)
+    queued = await _enqueue_all(
+        session, batch=batch, audience=audience, text=text, due_at=due_at or now, now=now
+    )
+    # Reassigned (not mutated) so the JSON column is written again. Counts and ids only.
+    entry.details = {**entry.details, "batch": batch, "donors": counted.donors, "queued": queued}
+    await session.flush()
+    return Announcement(entry.id, now, actor, audience, counted.donors, queued)
+
+
+async def _enqueue_all(
+    session: AsyncSession, *, batch: str, audience: Audience, text: str, due_at: datetime, now: datetime
+) -> int:
+    """One `INSERT ... SELECT`: a row per reachable account, key `{batch}:{account_id}`."""
+    table = Outbox.__table__.c
+    rows = (
+        select(
+            (literal(f"{batch}:", String) + ChannelAccount.id.cast(String)).label("key"),
+            ChannelAccount.id.label("account_id"),
+            literal(KIND, String).label("kind"),
+            literal(outbox.PRIORITY[KIND]).label("priority"),
+            literal(outbox.payload_of(text), table.payload.type).label("payload"),
+            literal(due_at, table.due_at.type).label("due_at"),
+            literal("pending", String).label("status"),
+            literal(0).label("attempts"),
+            literal(batch, String).label("batch"),
+            literal(now, table.created_at.type).label("created_at"),
+        )
+        .select_from(ChannelAccount)
+        .join(Donor, Donor.id == ChannelAccount.donor_id)
+        .where(*_reachable(audience))  # a WHERE keeps SQLite's parser apart from ON CONFLICT
+        .order_by(ChannelAccount.id)
+    )
+    columns = [c.name for c in rows.selected_columns]
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(Outbox)
+        .from_select(columns, rows, include_defaults=False)
+        .on_conflict_do_nothing(index_elements=[Outbox.key])
+    )
+    result = await session.execute(statement)
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _announcement(entry: AuditEntry) -> Announcement:
+    details = dict(entry.details or {})
+    return Announcement(
+        id=entry.id,
+        at=entry.at,
+        actor=entry.actor,
+        audience=Audience.from_details(details),
+        donors=int(details.get("donors") or 0),
+        queued=int(details.get("queued") or 0),
+    )
+
+
+async def find(session: AsyncSession, announcement_id: int) -> Announcement | None:
+    entry = await session.get(AuditEntry, announcement_id)
+    if entry is None or entry.action != ACTION:
+        return None
+    return _announcement(entry)
+
+
+async def latest(session: AsyncSession, *, actor: str | None = None) -> Announcement | None:
+    """The newest announcement (of this actor, if given)."""
+    statement = select(AuditEntry).where(AuditEntry.action == ACTION)
+    if actor is not None:
+        statement = statement.where(AuditEntry.actor == actor)
+    entry = await session.scalar(statement.order_by(AuditEntry.id.desc()).limit(1))
+    return None if entry is None else _announcement(entry)
+
+
+async def progress(session: AsyncSession, announcement_id: int) -> Progress:
+    counts = await outbox.progress(session, batch_of(announcement_id))
+    return Progress(
+        sent=counts["sent"],
+        failed=counts["failed"],
+        waiting=counts["pending"] + counts["sending"],
+        cancelled=counts["cancelled"],
+    )
+
+
+__all__ = [
+    "ACTION",
+    "MAX_TEXT",
+    "Announcement",
+    "AnnouncementError",
+    "Audience",
+    "Progress",
+    "Reach",
+    "batch_of",
+    "clean_text",
+    "create",
+    "find",
+    "latest",
+    "parse_id",
+    "progress",
+    "reach",
+]
