@@ -1,0 +1,195 @@
+"""Crash safety: the bot is SIGKILLed in the middle of a 2,000-recipient announcement and started again.
+
+The bot runs as a real subprocess (`python -m bot.cli --config ... run`) against the Bot API emulator in
+this process. After the kill, rows the dead process had claimed are still `sending`; the new process takes
+them again once their lease (2 s here) expires. Every recipient must get the announcement, and the only
+possible duplicates are sends whose outcome the dead process had not committed yet:
+
+- `in_flight` = outbox rows in status `sending` right after the kill (claimed, outcome not recorded:
+  some were sent, some not yet); the bound the test asserts: duplicates <= in_flight;
+- `unrecorded` = successful sendMessage calls the emulator answered for this announcement minus rows
+  recorded as `sent`: exactly the sends that will be repeated, so duplicates == unrecorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from emulators.telegram import TelegramEmulator
+from models import announcements
+from models.db import create_engine, session_factory, upgrade_database_async
+from models.tables import ChannelAccount, Donor, Outbox
+
+pytestmark = pytest.mark.timeout(120)
+
+ROOT = Path(__file__).resolve().parents[2]
+RECIPIENTS = 2000
+KILL_AFTER = 500
+FIRST_USER = 810_000_000
+TEXT = "Chủ nhật này có ngày hội hiến máu tại Nhà văn hóa Tam Lưu, 7h–11h. Mời bạn đến!"
+
+
+async def seed(url: str, now: datetime) -> int:
+    """2,000 donors with one Telegram account each and an announcement to all; returns its id."""
+    await upgrade_database_async(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            await session.execute(
+                insert(Donor),
+                [
+                    {
+                        "full_name": f"Người hiến {n}",
+                        "phone": f"+849{n:08d}",
+                        "date_of_birth": date(1990, 1, 1),
+                        "sex": "female",
+                        "ward": "Tam Lưu",
+                        "is_reserve": False,
+                        "language": "vi",
+                        "consent_at": now,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for n in range(RECIPIENTS)
+                ],
+            )
+            donor_ids = (await session.scalars(select(Donor.id).order_by(Donor.id))).all()
+            await session.execute(
+                insert(ChannelAccount),
+                [
+                    {
+                        "platform": "telegram",
+                        "user_id": str(FIRST_USER + n),
+                        "chat_id": str(FIRST_USER + n),
+                        "donor_id": donor_id,
+                        "created_at": now,
+                    }
+                    for n, donor_id in enumerate(donor_ids)
+                ],
+            )
+            created = await announcements.create(
+                session, text=TEXT, audience=announcements.Audience(), actor="test", now=now
+            )
+        assert created.queued == RECIPIENTS
+        return created.id
+    finally:
+        await engine.dispose()
+
+
+async def statuses(url: str, batch: str) -> Counter[str]:
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as session:
+            rows = await session.execute(
+                select(Outbox.status, func.count()).where(Outbox.batch == batch).group_by(Outbox.status)
+            )
+            return Counter({status: int(count) for status, count in rows.tuples()})
+    finally:
+        await engine.dispose()
+
+
+async def start_bot(config: Path, env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
+    with log.open("ab") as sink:
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--config",
+            str(config),
+            "run",
+            cwd=ROOT,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=sink,
+            stderr=sink,
+        )
+
+
+async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restart(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'kill.sqlite3'}"
+    announcement_id = await seed(url, datetime.now(UTC))
+    batch = announcements.batch_of(announcement_id)
+    log = tmp_path / "bot.log"
+    async with TelegramEmulator() as emu:
+        chats = {FIRST_USER + n for n in range(RECIPIENTS)}
+        for chat in chats:
+            emu.user(chat, "Người hiến", started=True)
+
+        def delivered() -> Counter[int]:
+            return Counter(
+                int(c.params["chat_id"])
+                for c in emu.calls_to("sendMessage")
+                if c.status == 200 and c.done_at is not None and int(c.params.get("chat_id", 0)) in chats
+            )
+
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[bot]\ndata_dir = "{tmp_path}"\n'
+            f'[database]\nurl = "{url}"\n'
+            f'[telegram]\napi_base_url = "{emu.url}"\npoll_timeout = 1\n'
+            "[delivery]\nrate_per_second = 300\nlease_seconds = 2\n",
+            encoding="utf-8",
+        )
+        env = {k: v for k, v in os.environ.items() if k not in ("DONORBOT_CONFIG", "DONORBOT_DATABASE_URL")}
+        env["TELEGRAM_BOT_TOKEN"] = emu.token
+        bots: list[asyncio.subprocess.Process] = []
+        try:
+            bots.append(await start_bot(config, env, log))
+            await emu.wait_until(
+                lambda: sum(delivered().values()) >= KILL_AFTER, timeout=40, what=f"{KILL_AFTER} sends"
+            )
+            bots[0].send_signal(signal.SIGKILL)
+            await bots[0].wait()
+            in_flight = (await statuses(url, batch))["sending"]  # right after the kill
+            # Requests the dead process had fully sent are still answered by the emulator.
+            await emu.wait_until(
+                lambda: all(c.done_at is not None for c in emu.calls_to("sendMessage")),
+                timeout=5,
+                what="requests under way at the kill to be answered",
+            )
+            at_kill = delivered()
+            recorded = (await statuses(url, batch))["sent"]
+            unrecorded = sum(at_kill.values()) - recorded
+
+            bots.append(await start_bot(config, env, log))
+            await emu.wait_until(lambda: len(delivered()) == RECIPIENTS, timeout=40, what="every recipient")
+            for _ in range(200):  # the last outcomes are being committed
+                if (await statuses(url, batch))["sent"] == RECIPIENTS:
+                    break
+                await asyncio.sleep(0.1)
+            bots[1].send_signal(signal.SIGTERM)  # a clean stop this time
+            await asyncio.wait_for(bots[1].wait(), timeout=20)
+        except BaseException:
+            sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:])
+            raise
+        finally:
+            for process in bots:
+                if process.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        process.kill()
+                    await process.wait()
+
+        final = delivered()
+        duplicates = sum(count - 1 for count in final.values())
+        sys.stdout.write(
+            f"\nkill test: {sum(at_kill.values())} delivered before SIGKILL, {in_flight} rows in flight "
+            f"(sending) at the kill, {unrecorded} sends not yet recorded, duplicates={duplicates}, "
+            f"restart returned {bots[1].returncode}\n"
+        )
+        assert set(final) == chats, "every recipient got the announcement"
+        assert duplicates <= in_flight
+        assert duplicates == unrecorded
+        assert max(final.values()) <= 2
+        assert {m.text for chat in chats for m in emu.messages(chat)} == {TEXT}
+        assert await statuses(url, batch) == Counter(sent=RECIPIENTS)
+        assert bots[1].returncode == 0
