@@ -244,11 +244,88 @@ async def query_plan(url: str, crit: callouts.Criteria) -> list[str]:
     return lines
 
 
-async def time_to_first_message(url: str, crit: callouts.Criteria) -> float:
-    """TODO (issue 7, the chat flow's owner): seconds from the organiser's Confirm button in /khancap to
-    the first call-out message handed to the Bot API emulator. Needs handlers/callouts.py and the
-    emulator harness (tests/helpers.BotHarness); until then only the matching figures are printed."""
-    raise NotImplementedError("needs the /khancap chat flow")
+async def time_to_first_message(url: str, *, runs: int, announcement: int) -> tuple[list[float], int]:
+    """Seconds from the organiser's Confirm in /khancap to the first call-out message at the emulator.
+
+    The real application (python-telegram-bot polling the local Bot API emulator, the delivery loop at
+    Telegram's caps: 30 msg/s per bot, 1 msg/s per chat, enforced by the emulator too) runs on the
+    generated database. With `announcement` > 0, an announcement to that many donors is draining first,
+    so the figure shows whether an emergency waits behind it. Returns the times and the 429s received.
+    """
+    from alembic import command
+    from sqlalchemy import select
+    from sqlalchemy import text as sql
+
+    from emulators.telegram import RateLimiter, TelegramEmulator
+    from models import announcements
+    from models.db import alembic_config
+    from models.tables import ChannelAccount
+    from tests.e2e.test_callouts import start_callout
+    from tests.helpers import BotHarness, FixedClock, make_settings
+
+    if "alembic_version" not in {
+        r[0]
+        for r in sqlite3.connect(url.split("///", 1)[1]).execute(
+            "SELECT name FROM sqlite_master WHERE type='table'"
+        )
+    }:
+        await asyncio.to_thread(command.stamp, alembic_config(url), "head")  # tables made by create_all
+    times: list[float] = []
+    async with TelegramEmulator() as emu:
+        limiter = RateLimiter(per_bot=30, per_chat=1)
+        emu.add_hook(limiter)
+        with tempfile.TemporaryDirectory() as tmp:
+            settings = make_settings(Path(tmp), database_url=url)
+            harness = BotHarness(emu, settings, FixedClock(datetime.now(UTC)))
+            await harness.start()
+            assert harness.app is not None
+            async with harness.app.sessions() as session:
+                user_ids = (await session.scalars(select(ChannelAccount.user_id))).all()
+            for user_id in user_ids:  # every generated chat has talked to the bot before
+                emu.user(int(user_id), "Người hiến", started=True)
+            staff = harness.user(999_999_999, name="Cán bộ")
+            await harness.make_organiser(staff)
+            if announcement:
+                async with harness.app.sessions() as session, session.begin():
+                    await announcements.create(
+                        session,
+                        text="Thông báo thử tải",
+                        audience=announcements.Audience(wards=(settings.area.wards[-1],)),
+                        actor="bench",
+                        now=harness.clock.now(),
+                    )
+                # keep only `announcement` rows waiting (the ward above has more donors than that)
+                async with harness.app.sessions() as session, session.begin():
+                    await session.execute(
+                        sql(
+                            "UPDATE outbox SET status='cancelled' WHERE kind='announcement' AND id NOT IN"
+                            " (SELECT id FROM outbox WHERE kind='announcement' ORDER BY id LIMIT :n)"
+                        ),
+                        {"n": announcement},
+                    )
+                if harness.app.dispatcher.on_pushed is not None:
+                    harness.app.dispatcher.on_pushed()
+                await emu.wait_until(lambda: len(emu.calls_to("sendMessage")) > 60, timeout=30)
+            for _ in range(runs):
+                await start_callout(harness, staff)
+                sent_before = len(emu.calls_to("sendMessage"))
+                message = emu.last_keyboard_message(staff.chat_id)
+                data = message.button("Gửi ngay")
+                started = time.perf_counter()
+                await emu.press(staff, message, data)
+                await emu.wait_until(
+                    lambda before=sent_before: any(
+                        "CẦN MÁU KHẨN CẤP" in str(c.params.get("text", ""))
+                        for c in emu.calls_to("sendMessage")[before:]
+                        if c.ok
+                    ),
+                    timeout=30,
+                    what="the first call-out message",
+                )
+                times.append(time.perf_counter() - started)
+                await asyncio.sleep(3)  # the tally reply may still be waiting out the 1 msg/s per chat
+            await harness.stop()
+        return times, limiter.rejected
 
 
 def pct(values: list[float], q: float) -> float:
@@ -263,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--donors", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--keep", type=Path, help="write the database here and keep it (reused if present)")
+    parser.add_argument("--no-chat", action="store_true", help="time the matching query only")
+    parser.add_argument("--announcement", type=int, default=10_000, help="recipients draining during the run")
     args = parser.parse_args(argv)
     wards = load_settings(environ={}).area.wards
     ward = wards[0]
@@ -298,10 +377,28 @@ def main(argv: list[str] | None = None) -> int:
         print("\nEXPLAIN QUERY PLAN (match, limit 6):")
         print("\n".join(plan))
         used = sorted(set(re.findall(r"INDEX (ix_donors_\w+)", "\n".join(plan)))) or ["none"]
+        chat = ""
+        if not args.no_chat:
+            alone, _ = asyncio.run(time_to_first_message(url, runs=args.runs, announcement=0))
+            print(
+                f"\nConfirm → first call-out message at the emulator: p50 {statistics.median(alone):.2f} s,"
+                f" p95 {pct(alone, 0.95):.2f} s over {len(alone)} runs"
+            )
+            busy, r429 = asyncio.run(
+                time_to_first_message(url, runs=args.runs, announcement=args.announcement)
+            )
+            print(
+                f"  while a {args.announcement:,}-recipient announcement drains at 30 msg/s:"
+                f" p50 {statistics.median(busy):.2f} s, p95 {pct(busy, 0.95):.2f} s; 429s {r429}"
+            )
+            chat = (
+                f" first_msg_p50_s={statistics.median(alone):.2f} first_msg_p95_s={pct(alone, 0.95):.2f}"
+                f" busy_first_msg_p95_s={pct(busy, 0.95):.2f}"
+            )
         print(
             f"\ncallout donors={args.donors} match_p50_ms={p50:.1f} match_p95_ms={p95:.1f}"
             f" next_wave_p50_ms={statistics.median(second):.1f} widened_p50_ms={statistics.median(wide):.1f}"
-            f" preview_p50_ms={statistics.median(prev):.0f} index={','.join(used)} gen_s={gen_s:.0f}"
+            f" preview_p50_ms={statistics.median(prev):.0f} index={','.join(used)} gen_s={gen_s:.0f}{chat}"
         )
     return 0
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from telegram import (
@@ -20,11 +21,11 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.bootstrap import App
-from bot.channels.telegram_sender import TelegramSender
+from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
 from scheduler.jobs import build_scheduler
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "telegram"
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
+REPLY_RETRIES = 3
+MAX_REPLY_WAIT = 30.0
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -126,6 +129,22 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return parts
 
 
+async def _patiently(call: Callable[[], Awaitable[Any]]) -> Any:
+    """Runs one Bot API call; on a 429 waits `retry_after` and tries again (a reply is never dropped).
+
+    Several replies of one turn can exceed Telegram's one message per second per chat; the per-chat
+    lock keeps their order while we wait.
+    """
+    for attempt in range(REPLY_RETRIES + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            if attempt == REPLY_RETRIES:
+                raise
+            await asyncio.sleep(min(retry_after_seconds(exc), MAX_REPLY_WAIT))
+    return None
+
+
 async def send_reply(bot: Any, chat_id: int, reply: Reply) -> None:
     markup = reply_markup(reply)
     if reply.attachment is not None:
@@ -133,17 +152,17 @@ async def send_reply(bot: Any, chat_id: int, reply: Reply) -> None:
         caption = reply.text if len(reply.text) <= MAX_CAPTION else None
         if caption is None:
             for part in split_text(reply.text):
-                await bot.send_message(chat_id, part)
+                await _patiently(partial(bot.send_message, chat_id, part))
         send = bot.send_photo if att.is_image else bot.send_document
         kwargs: dict[str, Any] = {"photo" if att.is_image else "document": att.content}
         if not att.is_image:
             kwargs["filename"] = att.filename
-        await send(chat_id, caption=caption, reply_markup=markup, **kwargs)
+        await _patiently(partial(send, chat_id, caption=caption, reply_markup=markup, **kwargs))
         return
     parts = split_text(reply.text)
     for part in parts[:-1]:
-        await bot.send_message(chat_id, part)
-    await bot.send_message(chat_id, parts[-1], reply_markup=markup)
+        await _patiently(partial(bot.send_message, chat_id, part))
+    await _patiently(partial(bot.send_message, chat_id, parts[-1], reply_markup=markup))
 
 
 def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any, Any, Any]:

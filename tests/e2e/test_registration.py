@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 from emulators.telegram import SimUser
 from models.tables import Donation
@@ -106,14 +107,12 @@ async def test_edit_from_summary_returns_to_summary(bot: BotHarness) -> None:
     assert donor is not None and donor.weight_kg == 60
 
 
-async def test_ward_buttons_are_paginated(tmp_path: object) -> None:
-    from pathlib import Path
-
+async def test_ward_buttons_are_paginated(tmp_path: Path) -> None:
     from tests.helpers import running_bot
 
     wards = [f"Phường {n}" for n in range(1, 10)]
     async with running_bot(
-        Path(str(tmp_path)), area={"wards": tuple(wards)}, registration={"wards_page_size": 4}
+        tmp_path, area={"wards": tuple(wards)}, registration={"wards_page_size": 4}
     ) as bot:
         user = bot.user(1004)
         await register_until_weight(bot, user)
@@ -140,3 +139,23 @@ async def register_until_weight(bot: BotHarness, user: SimUser) -> None:
     await bot.send(user, "0987 654 321")
     await bot.send(user, "nhom O")
     await bot.send(user, "70")
+
+
+async def test_replies_wait_out_a_429_instead_of_getting_lost(tmp_path: Path) -> None:
+    from emulators.telegram import RateLimiter
+    from tests.helpers import running_bot
+
+    async with running_bot(tmp_path) as bot:
+        limiter = RateLimiter(per_bot=30, per_chat=1)
+        bot.emu.add_hook(limiter)
+        user = bot.user(1005)
+        # the phone step answers with two messages (received + next question) in one turn
+        await bot.send(user, "/dangky")
+        await bot.press(user, "Tiếng Việt")
+        await bot.press(user, "Đồng ý")
+        await bot.send(user, "Lò Văn Hạnh")
+        await bot.send(user, "2/2/1992")
+        await bot.press(user, "Nam")
+        replies = await bot.contact(user, "+84912345000")
+        assert "Đã nhận số điện thoại" in replies[0].text and "Nhóm máu" in replies[1].text
+        assert limiter.rejected >= 1, "the emulator did answer 429 at least once"
