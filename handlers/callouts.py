@@ -10,13 +10,14 @@ place, and only organisers see the accepted donors' names and phones.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.i18n import Catalogs
+from bot.i18n import Catalogs, Translator
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
 from domain.dates import parse_date
@@ -316,8 +317,9 @@ async def launch(ctx: Context) -> None:
         now=ctx.now(),
     )
     ctx.pushed = True
+    callout.tally_message_id = ctx.incoming.ref  # the preview message becomes the live tally
+    await show_tally(ctx, callout.id, edit=True)
     ctx.say("callout_launched", id=callout.id, sent=sent)
-    await show_tally(ctx, callout.id)
 
 
 async def send_wave(
@@ -384,6 +386,7 @@ async def advance(
     sent = 0
     for callout in await callouts.due_waves(session, now=now):
         sent += await send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
+        await push_tally(session, callout, catalogs=catalogs, settings=settings, now=now)
     for callout_id in await callouts.expire(session, now=now):
         await outbox.cancel(session, key_prefix=f"callout:{callout_id}:")
     return sent
@@ -392,36 +395,62 @@ async def advance(
 # --- the organiser's tally ------------------------------------------------------------------------
 
 
-async def show_tally(ctx: Context, callout_id: int, *, edit: bool = False) -> None:
-    callout = await ctx.session.get(Callout, callout_id)
-    if callout is None:
-        ctx.say("error_button_expired")
-        return
-    counts = await callouts.tally(ctx.session, callout_id)
-    ctx.say(
+def tally_view(
+    t: Translator, settings: Settings, callout: Callout, counts: Mapping[str, int]
+) -> tuple[str, list[list[tuple[str, str]]]]:
+    """The organiser's tally: the text and its buttons (refresh, who accepted, extend, close)."""
+    text = t(
         "callout_tally",
         id=callout.id,
-        status=ctx.t(f"callout_status_{callout.status}"),
+        status=t(f"callout_status_{callout.status}"),
         accepted=counts.get("accepted", 0),
         units=callout.units_needed,
         messaged=counts.get("messaged", 0),
         declined=counts.get("declined", 0),
         no_answer=counts.get("no_answer", 0),
         waves=callout.waves_sent,
-        deadline=callout.deadline.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m"),
-        choices=[
-            [
-                ctx.choice("button_refresh", f"cov:refresh:{callout.id}"),
-                ctx.choice("button_accepted_list", f"cov:list:{callout.id}"),
-            ],
-            [
-                ctx.choice("button_extend_2h", f"cov:extend:{callout.id}"),
-                ctx.choice("button_close_callout", f"cov:close:{callout.id}"),
-            ],
-        ]
-        if callout.status == "open"
-        else [[ctx.choice("button_accepted_list", f"cov:list:{callout.id}")]],
-        edit=edit,
+        deadline=callout.deadline.astimezone(settings.tz).strftime("%H:%M %d/%m"),
+    )
+    accepted_list = (t("button_accepted_list"), f"cov:list:{callout.id}")
+    if callout.status != "open":
+        return text, [[accepted_list]]
+    return text, [
+        [(t("button_refresh"), f"cov:refresh:{callout.id}"), accepted_list],
+        [
+            (t("button_extend_2h"), f"cov:extend:{callout.id}"),
+            (t("button_close_callout"), f"cov:close:{callout.id}"),
+        ],
+    ]
+
+
+async def show_tally(ctx: Context, callout_id: int, *, edit: bool = False) -> None:
+    callout = await ctx.session.get(Callout, callout_id)
+    if callout is None:
+        ctx.say("error_button_expired")
+        return
+    counts = await callouts.tally(ctx.session, callout_id)
+    text, rows = tally_view(ctx.t, ctx.settings, callout, counts)
+    ctx.say_text(text, choices=[[Choice(label, value) for label, value in row] for row in rows], edit=edit)
+
+
+async def push_tally(
+    session: AsyncSession, callout: Callout, *, catalogs: Catalogs, settings: Settings, now: datetime
+) -> bool:
+    """Queues an in-place update of the organiser's tally message (one per distinct state)."""
+    if callout.tally_message_id is None or callout.created_by_account_id is None:
+        return False
+    counts = await callouts.tally(session, callout.id)
+    text, rows = tally_view(catalogs.get(settings.bot.default_language), settings, callout, counts)
+    state = "-".join(str(counts.get(k, 0)) for k in ("messaged", "accepted", "declined"))
+    return await outbox.enqueue(
+        session,
+        key=f"tally:{callout.id}:{state}:{callout.status}:{callout.waves_sent}",
+        account_id=callout.created_by_account_id,
+        kind="notice",
+        text=text,
+        choices=rows,
+        due_at=now,
+        edit_message_id=callout.tally_message_id,
     )
 
 
@@ -499,6 +528,11 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
         ctx.say("callout_closed")
     else:
         ctx.say("error_button_expired")
+    if result in ("accepted", "declined") and callout is not None:
+        settings, catalogs = ctx.settings, ctx.catalogs
+        ctx.pushed |= await push_tally(
+            ctx.session, callout, catalogs=catalogs, settings=settings, now=ctx.now()
+        )
 
 
 async def filled(ctx: Context, callout: Callout) -> None:

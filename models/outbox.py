@@ -41,11 +41,14 @@ Choices = Sequence[Sequence[tuple[str, str]]]
 """Button rows of (label, value) pairs."""
 
 
-def payload_of(text: str, choices: Choices = ()) -> dict[str, Any]:
-    return {
+def payload_of(text: str, choices: Choices = (), *, edit_message_id: str | None = None) -> dict[str, Any]:
+    payload: dict[str, Any] = {
         "text": text,
         "choices": [[{"label": label, "value": value} for label, value in row] for row in choices],
     }
+    if edit_message_id is not None:
+        payload["edit"] = edit_message_id  # replace that message (a live tally) instead of a new one
+    return payload
 
 
 def choices_of(payload: dict[str, Any]) -> list[list[tuple[str, str]]]:
@@ -77,6 +80,7 @@ async def enqueue(
     priority: int | None = None,
     batch: str | None = None,
     expires_at: datetime | None = None,
+    edit_message_id: str | None = None,
 ) -> bool:
     """Plans one push to one chat account; False (and nothing changes) if `key` was planned before.
 
@@ -93,7 +97,7 @@ async def enqueue(
         "account_id": account_id,
         "kind": kind,
         "priority": PRIORITY[kind] if priority is None else priority,
-        "payload": payload_of(text, choices),
+        "payload": payload_of(text, choices, edit_message_id=edit_message_id),
         "due_at": due_at,
         "status": "pending",
         "attempts": 0,

@@ -356,6 +356,8 @@ class Callout(Base):
     waves_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     tally_chat_id: Mapped[str | None] = mapped_column(String(64))
+    # the organiser's message that shows the live tally (edited in place as donors answer)
+    tally_message_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -73,7 +73,9 @@ class Permanent(DeliveryError):
 class Sender(Protocol):
     """One platform's way of delivering a push; raises `DeliveryError` subclasses."""
 
-    async def send(self, *, chat_id: str, text: str, choices: Choices) -> None: ...
+    async def send(
+        self, *, chat_id: str, text: str, choices: Choices, edit_message_id: str | None = None
+    ) -> None: ...
 
 
 class Clock(Protocol):
@@ -94,6 +96,7 @@ class Job:
     text: str
     choices: list[list[tuple[str, str]]]
     attempts: int
+    edit_message_id: str | None = None
 
     @property
     def chat(self) -> tuple[str, str]:
@@ -334,6 +337,7 @@ class DeliveryLoop:
                     text=str(row.payload.get("text", "")),
                     choices=outbox.choices_of(row.payload),
                     attempts=row.attempts,
+                    edit_message_id=row.payload.get("edit"),
                 )
                 for row in rows
             ]
@@ -363,7 +367,9 @@ class DeliveryLoop:
         """Sends one row and records the outcome; False when the chat must get nothing more."""
         await self._limiter.acquire()
         try:
-            await self.senders[job.platform].send(chat_id=job.chat_id, text=job.text, choices=job.choices)
+            await self.senders[job.platform].send(
+                chat_id=job.chat_id, text=job.text, choices=job.choices, edit_message_id=job.edit_message_id
+            )
         except RetryLater as error:
             self._pace(chat, error.retry_after)
             await self._retry_later(job, error)

@@ -53,7 +53,9 @@ class TelegramSender:
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
 
-    async def send(self, *, chat_id: str, text: str, choices: Choices) -> None:
+    async def send(
+        self, *, chat_id: str, text: str, choices: Choices, edit_message_id: str | None = None
+    ) -> None:
         if not text.strip():
             raise Permanent("empty text")
         if len(text) > MAX_MESSAGE:
@@ -61,7 +63,10 @@ class TelegramSender:
             raise Permanent(f"text longer than {MAX_MESSAGE} characters")
         target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
         try:
-            await self.bot.send_message(target, text, reply_markup=keyboard(choices))
+            if edit_message_id is not None:
+                await self._edit(target, int(edit_message_id), text, choices)
+            else:
+                await self.bot.send_message(target, text, reply_markup=keyboard(choices))
         except RetryAfter as error:
             raise RetryLater(retry_after_seconds(error)) from error
         except Forbidden as error:
@@ -72,3 +77,13 @@ class TelegramSender:
             raise Transient(f"{type(error).__name__}: {error.message}") from error
         except TelegramError as error:
             raise Transient(f"{type(error).__name__}: {error.message}") from error
+
+    async def _edit(self, target: int | str, message_id: int, text: str, choices: Choices) -> None:
+        """Replaces an earlier message; an edit that changes nothing is a success, not an error."""
+        try:
+            await self.bot.edit_message_text(
+                text, chat_id=target, message_id=message_id, reply_markup=keyboard(choices)
+            )
+        except BadRequest as error:
+            if "not modified" not in error.message.lower():
+                raise

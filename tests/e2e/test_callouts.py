@@ -68,8 +68,11 @@ async def test_an_o_positive_call_out_in_tam_luu(tmp_path: Path) -> None:
         preview = await start_callout(bot, staff)
         assert "Người hiến dự bị phù hợp: 5" in preview[0]  # 4 in Tam Lưu + 1 in Nhị Chiểu
         assert "O+ · Tam Lưu: 4" in preview[0]
+        preview_message = bot.emu.last_keyboard_message(staff.chat_id)
         launched = await bot.press(staff, "Gửi ngay")
-        assert "tới 5 người" in launched[0].text and "Nhận lời: 0/2" in launched[1].text
+        assert "tới 5 người" in launched[0].text
+        tally = preview_message  # the preview became the live tally, edited in place
+        await bot.emu.wait_until(lambda: "Nhận lời: 0/2" in (tally.text or ""), what="the tally")
         # wave 1 = 3 × 2 units = 6 places: the four Tam Lưu donors first, then Nhị Chiểu
         for user in (*tam_luu, elsewhere):
             await bot.emu.wait_until(lambda u=user: len(callout_messages(bot, u)) == 1, what="call-out")
@@ -78,6 +81,7 @@ async def test_an_o_positive_call_out_in_tam_luu(tmp_path: Path) -> None:
 
         first = await bot.press(tam_luu[0], "Tôi đến được")
         assert "Bệnh viện Đa khoa Kinh Môn" in first[0].text and "BS Hùng" in first[0].text
+        await bot.emu.wait_until(lambda: "Nhận lời: 1/2" in (tally.text or ""), what="the tally updates itself")
         vague = await bot.send(tam_luu[1], "để tôi cố gắng xem")
         assert "Cảm ơn bạn rất nhiều" not in texts(vague), "a vague answer is not an acceptance"
         second = await bot.send(tam_luu[1], "có")
