@@ -9,7 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
-from bot import announce_cli, drive_cli, organiser_cli
+from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
@@ -104,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     drive_cli.add_parser(sub)
     organiser_cli.add_parser(sub)
     announce_cli.add_parser(sub)
+    callout_cli.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -129,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(drive_cli.run(args, settings))
         elif command == "organiser":
             return asyncio.run(organiser_cli.run(args, settings))
+        elif command == "callout":
+            return asyncio.run(callout_cli.run(args, settings))
         elif command == "announce":
             return asyncio.run(announce_cli.run(args, settings))
         elif command == "config":

@@ -101,7 +101,8 @@ class AreaSettings(_Section):
 class DeliverySettings(_Section):
     """Pacing and retries of pushes (reminders, thank-yous, call-outs) sent from the outbox."""
 
-    rate_per_second: float = Field(default=30.0, gt=0, le=1000)  # Telegram: 30 messages/s per bot
+    # Telegram allows 30 messages/s per bot; 28 leaves room for replies to people writing meanwhile.
+    rate_per_second: float = Field(default=28.0, gt=0, le=1000)
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)  # Telegram: 1 message/s/chat
     max_attempts: int = Field(default=6, ge=1, le=50)
     batch_size: int = Field(default=20, ge=1, le=1000)

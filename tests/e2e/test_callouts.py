@@ -81,7 +81,9 @@ async def test_an_o_positive_call_out_in_tam_luu(tmp_path: Path) -> None:
 
         first = await bot.press(tam_luu[0], "Tôi đến được")
         assert "Bệnh viện Đa khoa Kinh Môn" in first[0].text and "BS Hùng" in first[0].text
-        await bot.emu.wait_until(lambda: "Nhận lời: 1/2" in (tally.text or ""), what="the tally updates itself")
+        await bot.emu.wait_until(
+            lambda: "Nhận lời: 1/2" in (tally.text or ""), what="the tally updates itself"
+        )
         vague = await bot.send(tam_luu[1], "để tôi cố gắng xem")
         assert "Cảm ơn bạn rất nhiều" not in texts(vague), "a vague answer is not an acceptance"
         second = await bot.send(tam_luu[1], "có")
@@ -132,3 +134,25 @@ async def test_away_pauses_call_outs(tmp_path: Path) -> None:
         await bot.emu.wait_until(lambda: bool(callout_messages(bot, present)), what="call-out")
         assert callout_messages(bot, away) == []
         assert date(2026, 11, 30) > bot.clock.today() and isinstance(bot.clock.now(), datetime)
+
+
+async def test_a_call_out_from_the_command_line(tmp_path: Path) -> None:
+    import asyncio
+    from datetime import UTC
+
+    from bot.cli import main
+
+    async with running_bot(tmp_path, FixedClock(datetime.now(UTC))) as bot:
+        donor = await reserve(bot, 9301, phone="+84912330001")
+        config = tmp_path / "cli.toml"
+        config.write_text(f'[database]\nurl = "{bot.settings.database.url}"\n', encoding="utf-8")
+        base = ["--config", str(config), "callout", "create", "--units", "1", "--place", "BV Kinh Môn"]
+        base += ["--address", "An Lưu", "--contact", "BS Hùng", "--deadline", "23:59"]
+        # the CLI runs its own event loop, as it would in another process
+        assert await asyncio.to_thread(main, [*base, "--groups", "C+"]) == 2
+        assert await asyncio.to_thread(main, [*base, "--groups", "O+"]) == 0
+        bot.clock.current = datetime.now(UTC)  # the CLI stamped its rows with the real time
+        await bot.emu.wait_until(lambda: bool(callout_messages(bot, donor)), what="the call-out")
+        accepted = await bot.press(donor, "Tôi đến được")
+        assert "BV Kinh Môn" in accepted[0].text
+        assert await asyncio.to_thread(main, ["--config", str(config), "callout", "status", "1"]) == 0

@@ -1,0 +1,150 @@
+"""`donorbot callout create|status|close`: emergency call-outs from a terminal.
+
+Uses the same code as /khancap: the matching, the first wave through the outbox, the audit log. The
+running bot sends the messages and the later waves (its scheduler checks every minute).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import UTC, datetime
+from typing import Any, TextIO
+
+from bot.config import Settings
+from bot.i18n import Catalogs
+from domain.blood import parse_blood_group
+from handlers import callouts as flow
+from handlers.knowledge import load_knowledge
+from models import audit, callouts, outbox
+from models.db import create_engine, session_factory, upgrade_database_async
+from models.tables import Callout
+
+
+class UsageError(Exception):
+    """A wrong argument; the message says which and how to fix it."""
+
+
+def add_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("callout", help="emergency call-outs to reserve donors")
+    actions = parser.add_subparsers(dest="callout_action", required=True)
+    create = actions.add_parser("create", help="match reserve donors and message the first wave")
+    create.add_argument("--groups", required=True, help='blood groups needed, e.g. "O+" or "O+,A+"')
+    create.add_argument("--units", type=int, required=True)
+    create.add_argument("--component", choices=flow.COMPONENTS, default="whole_blood")
+    create.add_argument("--place", required=True)
+    create.add_argument("--address", required=True)
+    create.add_argument("--contact", required=True, help="shown only to donors who accept")
+    create.add_argument("--deadline", required=True, help='"18:00", "24/11 18:00" (local time)')
+    create.add_argument("--ward", action="append", default=[], help="ward to call first (repeatable)")
+    create.add_argument("--dry-run", action="store_true", help="only count who would be asked")
+    status = actions.add_parser("status", help="the tally of a call-out")
+    status.add_argument("id", type=int)
+    close = actions.add_parser("close", help="stop a call-out early")
+    close.add_argument("id", type=int)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # no user name in a bare container
+        return "cli:unknown"
+
+
+def _groups(text: str) -> list[str]:
+    codes: list[str] = []
+    for part in text.split(","):
+        group = parse_blood_group(part)
+        if group is None or group.abo is None or group.rh is None:
+            raise UsageError(f"--groups: {part.strip()!r} is not a blood group with Rh, e.g. O+ or AB-")
+        codes.append(group.code)
+    return codes
+
+
+async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
+    try:
+        return await _run(args, settings, out)
+    except UsageError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+
+
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    await upgrade_database_async(settings.database.url)
+    engine = create_engine(settings.database.url, hide_parameters=True)
+    now = datetime.now(UTC)
+    catalogs = Catalogs()
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            if args.callout_action == "create":
+                await _create(session, args, settings, catalogs, out, now)
+            else:
+                callout = await session.get(Callout, args.id)
+                if callout is None:
+                    raise UsageError(f"ID: no call-out with id {args.id}")
+                if args.callout_action == "close" and callout.status == "open":
+                    await callouts.close(session, callout.id, now=now)
+                    await outbox.cancel(session, key_prefix=f"callout:{callout.id}:")
+                    await audit.record(
+                        session,
+                        actor=_actor(),
+                        action="callout.close",
+                        target=f"callout:{callout.id}",
+                        now=now,
+                    )
+                counts = await callouts.tally(session, callout.id)
+                text, _ = flow.tally_view(
+                    catalogs.get(settings.bot.default_language), settings, callout, counts
+                )
+                out.write(text + "\n")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+async def _create(
+    session: Any, args: argparse.Namespace, settings: Settings, catalogs: Catalogs, out: TextIO, now: datetime
+) -> None:
+    groups = _groups(args.groups)
+    if not 1 <= args.units <= flow.MAX_UNITS:
+        raise UsageError(f"--units: must be 1 to {flow.MAX_UNITS}")
+    unknown = [w for w in args.ward if w not in settings.area.wards]
+    if unknown:
+        raise UsageError(f"--ward: {unknown[0]!r} is not in config.toml [area] wards")
+    deadline = flow.parse_deadline(args.deadline, now=now, settings=settings)
+    if deadline is None:
+        raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
+    rules = load_knowledge(settings.knowledge).rules
+    crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=args.ward, now=now)
+    counts = await callouts.preview(session, crit)
+    out.write(f"{sum(counts.values())} reserve donors match:\n")
+    for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
+        out.write(f"  {code}\t{ward or '-'}\t{n}\n")
+    if args.dry_run:
+        return
+    callout = await callouts.create(
+        session,
+        created_by_account_id=None,
+        groups=groups,
+        component=args.component,
+        units_needed=args.units,
+        place=args.place,
+        address=args.address,
+        contact=args.contact,
+        deadline=deadline,
+        wards=args.ward or None,
+        tally_chat_id=None,
+        now=now,
+    )
+    await audit.record(
+        session,
+        actor=_actor(),
+        action="callout.create",
+        target=f"callout:{callout.id}",
+        details={"groups": groups, "units": args.units, "component": args.component},
+        now=now,
+    )
+    sent = await flow.send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
+    out.write(f"Call-out #{callout.id}: wave 1 queued for {sent} donors; the running bot sends it.\n")
