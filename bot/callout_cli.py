@@ -146,5 +146,6 @@ async def _create(
         details={"groups": groups, "units": args.units, "component": args.component},
         now=now,
     )
+    callout.matched = sum(counts.values())
     sent = await flow.send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
     out.write(f"Call-out #{callout.id}: wave 1 queued for {sent} donors; the running bot sends it.\n")

@@ -307,6 +307,7 @@ async def launch(ctx: Context) -> None:
         details={"groups": d["groups"], "units": d["units"], "component": d["component"]},
         now=ctx.now(),
     )
+    callout.matched = sum((await callouts.preview(ctx.session, _criteria_for(ctx))).values())
     ctx.state.clear()
     sent = await send_wave(
         ctx.session,
@@ -402,6 +403,7 @@ def tally_view(
     text = t(
         "callout_tally",
         id=callout.id,
+        matched=callout.matched if callout.matched is not None else "?",
         status=t(f"callout_status_{callout.status}"),
         accepted=counts.get("accepted", 0),
         units=callout.units_needed,

@@ -358,6 +358,7 @@ class Callout(Base):
     tally_chat_id: Mapped[str | None] = mapped_column(String(64))
     # the organiser's message that shows the live tally (edited in place as donors answer)
     tally_message_id: Mapped[str | None] = mapped_column(String(32))
+    matched: Mapped[int | None] = mapped_column(Integer)  # donors matching when it was sent
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     filled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

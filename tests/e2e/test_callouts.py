@@ -73,6 +73,7 @@ async def test_an_o_positive_call_out_in_tam_luu(tmp_path: Path) -> None:
         assert "tới 5 người" in launched[0].text
         tally = preview_message  # the preview became the live tally, edited in place
         await bot.emu.wait_until(lambda: "Nhận lời: 0/2" in (tally.text or ""), what="the tally")
+        assert "Phù hợp: 5 · Đã nhắn: 5 (đợt 1)" in (tally.text or "")
         # wave 1 = 3 × 2 units = 6 places: the four Tam Lưu donors first, then Nhị Chiểu
         for user in (*tam_luu, elsewhere):
             await bot.emu.wait_until(lambda u=user: len(callout_messages(bot, u)) == 1, what="call-out")
