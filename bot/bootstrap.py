@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -50,6 +51,23 @@ class App:
         await self.engine.dispose()
 
 
+# Loggers that would write personal data or the bot token even when the app logs at DEBUG: aiosqlite and
+# SQLAlchemy print statements with their parameters (phone numbers), python-telegram-bot prints request
+# parameters (message texts), httpx/httpcore print request URLs (which contain the token).
+LEAKY_LOGGERS = {
+    "aiosqlite": logging.WARNING,
+    "sqlalchemy.engine": logging.WARNING,
+    "telegram": logging.INFO,
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+}
+
+
+def quiet_leaky_loggers() -> None:
+    for name, level in LEAKY_LOGGERS.items():
+        logging.getLogger(name).setLevel(level)
+
+
 def build_app(
     settings: Settings,
     *,
@@ -58,6 +76,7 @@ def build_app(
     knowledge: Knowledge | None = None,
 ) -> App:
     """Wires the application; tests pass their own clock (and may share loaded knowledge)."""
+    quiet_leaky_loggers()
     knowledge = knowledge or load_knowledge(settings.knowledge)
     # hide_parameters: an SQL error must not print a phone number into the log.
     engine = create_engine(settings.database.url, hide_parameters=True)

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from bot import announce_cli, callout_cli, drive_cli, organiser_cli
+from bot.bootstrap import quiet_leaky_loggers
 from bot.config import ConfigError, Settings, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
@@ -21,9 +22,7 @@ def setup_logging(level: str = "INFO") -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    quiet_leaky_loggers()  # the token (httpx URLs) and personal data (SQL parameters) stay out
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 

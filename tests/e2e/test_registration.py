@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from emulators.telegram import SimUser
 from models.tables import Donation
@@ -159,3 +162,19 @@ async def test_replies_wait_out_a_429_instead_of_getting_lost(tmp_path: Path) ->
         replies = await bot.contact(user, "+84912345000")
         assert "Đã nhận số điện thoại" in replies[0].text and "Nhóm máu" in replies[1].text
         assert limiter.rejected >= 1, "the emulator did answer 429 at least once"
+
+
+async def test_logs_never_hold_the_phone_birth_date_or_token(
+    bot: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    user = bot.user(1006)
+    await register_until_summary(bot, user, phone="0987 111 222")
+    await bot.send(user, "/huy")
+    await register_until_summary(bot, user, phone="0987 111 222")
+    await bot.press(user, "Xác nhận")
+    await bot.send(user, "/mydata")
+    # Without bootstrap.quiet_leaky_loggers() this fails: aiosqlite logs SQL parameters at DEBUG.
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    for secret in ("987111222", "0987 111 222", "03/08/1995", "1995-08-03", bot.emu.token):
+        assert secret not in logged
