@@ -30,11 +30,6 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-def _choice(ctx: Context, prefix: str) -> str | None:
-    choice = ctx.incoming.choice if ctx.incoming.kind is InputKind.CHOICE else None
-    return choice[len(prefix) + 1 :] if choice and choice.startswith(prefix + ":") else None
-
-
 def _audience(ctx: Context) -> Audience:
     data = ctx.state.data
     return Audience(wards=tuple(data.get("wards") or ()), reserve_only=bool(data.get("reserve_only")))
@@ -113,7 +108,7 @@ class AnnounceFlow:
         await ask(ctx)
 
     async def _audience(self, ctx: Context) -> None:
-        picked = _choice(ctx, "annaud")
+        picked = ctx.picked("annaud")
         if picked not in ("all", "ward", "reserve"):
             ctx.say("error_use_buttons_current")
             await ask(ctx)
@@ -124,7 +119,7 @@ class AnnounceFlow:
 
     async def _ward(self, ctx: Context) -> None:
         wards = ctx.settings.area.wards
-        picked = _choice(ctx, "annward")
+        picked = ctx.picked("annward")
         text = ctx.incoming.text.strip() if ctx.incoming.kind is InputKind.TEXT and ctx.incoming.text else ""
         if picked is not None and picked.isdigit() and int(picked) < len(wards):
             ward: str | None = wards[int(picked)]
@@ -159,7 +154,7 @@ class AnnounceFlow:
         await preview(ctx)
 
     async def _confirm(self, ctx: Context) -> None:
-        answer = _choice(ctx, "annok")
+        answer = ctx.picked("annok")
         if answer not in ("yes", "no"):
             ctx.say("error_use_buttons_current")
             await preview(ctx)
