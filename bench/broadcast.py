@@ -35,14 +35,13 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, select  # noqa: E402
 from telegram import Bot  # noqa: E402
 from telegram.request import HTTPXRequest  # noqa: E402
 
@@ -51,8 +50,8 @@ from bot.config import DeliverySettings  # noqa: E402
 from emulators.telegram import RateLimiter, TelegramEmulator, ThreadedTelegramEmulator  # noqa: E402
 from models import announcements  # noqa: E402
 from models.db import create_engine, session_factory, upgrade_database_async  # noqa: E402
-from models.tables import ChannelAccount, Donor  # noqa: E402
 from scheduler.delivery import DeliveryLoop  # noqa: E402
+from tests.helpers import bulk_donors  # noqa: E402
 
 FIRST_USER = 700_000_000
 TEXT = (
@@ -222,38 +221,7 @@ async def seed(url: str, recipients: int) -> int:
     now = datetime.now(UTC)
     try:
         async with sessions() as session, session.begin():
-            await session.execute(
-                insert(Donor),
-                [
-                    {
-                        "full_name": f"Người hiến {n}",
-                        "phone": f"+849{n:08d}",
-                        "date_of_birth": date(1990, 1, 1),
-                        "sex": "female" if n % 2 else "male",
-                        "ward": "Tam Lưu",
-                        "is_reserve": False,
-                        "language": "vi",
-                        "consent_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for n in range(recipients)
-                ],
-            )
-            ids = (await session.scalars(select(Donor.id).order_by(Donor.id))).all()
-            await session.execute(
-                insert(ChannelAccount),
-                [
-                    {
-                        "platform": "telegram",
-                        "user_id": str(FIRST_USER + n),
-                        "chat_id": str(FIRST_USER + n),
-                        "donor_id": donor_id,
-                        "created_at": now,
-                    }
-                    for n, donor_id in enumerate(ids)
-                ],
-            )
+            await bulk_donors(session, recipients, first_user=FIRST_USER, now=now)
         async with sessions() as session, session.begin():
             created = await announcements.create(
                 session, text=TEXT, audience=announcements.Audience(), actor="bench", now=now

@@ -31,6 +31,14 @@ async def account_for(session: AsyncSession, *, platform: str, user_id: str) -> 
     return account
 
 
+async def account_row(session: AsyncSession, *, platform: str, user_id: str) -> ChannelAccount | None:
+    """The account row alone (no donor or role loaded), for writes."""
+    row: ChannelAccount | None = await session.scalar(
+        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+    )
+    return row
+
+
 async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
     donor: Donor | None = await session.scalar(select(Donor).where(Donor.phone == phone))
     return donor
@@ -99,9 +107,7 @@ async def link(
     now: datetime,
 ) -> ChannelAccount:
     """Points this platform user at `donor`, reusing an account row that exists (an organiser's)."""
-    account = await session.scalar(
-        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
-    )
+    account = await account_row(session, platform=platform, user_id=user_id)
     if account is None:
         account = ChannelAccount(platform=platform, user_id=user_id, chat_id=chat_id, created_at=now)
         session.add(account)

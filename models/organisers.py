@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import audit
+from models import audit, donors
 from models.tables import ChannelAccount, Organiser
 
 
@@ -22,9 +22,7 @@ async def grant(
     now: datetime,
 ) -> Organiser:
     """Gives a chat account the role (creating the account row if the person never wrote yet)."""
-    account = await session.scalar(
-        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
-    )
+    account = await donors.account_row(session, platform=platform, user_id=user_id)
     if account is None:
         # In private chats the chat id is the user id on Telegram and Zalo.
         account = ChannelAccount(platform=platform, user_id=user_id, chat_id=user_id, created_at=now)
@@ -49,9 +47,7 @@ async def grant(
 
 
 async def revoke(session: AsyncSession, *, platform: str, user_id: str, actor: str, now: datetime) -> bool:
-    account = await session.scalar(
-        select(ChannelAccount).where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
-    )
+    account = await donors.account_row(session, platform=platform, user_id=user_id)
     organiser = (
         await session.scalar(select(Organiser).where(Organiser.account_id == account.id))
         if account is not None

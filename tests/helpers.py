@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
 from bot.bootstrap import App, build_app
 from bot.channels.telegram import run_polling
@@ -264,3 +264,41 @@ async def running_bot(
             yield harness
         finally:
             await harness.stop()
+
+
+async def bulk_donors(
+    session: Any, count: int, *, first_user: int, now: datetime, ward: str = "Tam Lưu"
+) -> None:
+    """`count` consenting donors, each with a Telegram account `first_user + n` (for load tests)."""
+    await session.execute(
+        insert(Donor),
+        [
+            {
+                "full_name": f"Người hiến {n}",
+                "phone": f"+849{n:08d}",
+                "date_of_birth": date(1990, 1, 1),
+                "sex": "female" if n % 2 else "male",
+                "ward": ward,
+                "is_reserve": False,
+                "language": "vi",
+                "consent_at": now,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for n in range(count)
+        ],
+    )
+    donor_ids = (await session.scalars(select(Donor.id).order_by(Donor.id))).all()
+    await session.execute(
+        insert(ChannelAccount),
+        [
+            {
+                "platform": "telegram",
+                "user_id": str(first_user + n),
+                "chat_id": str(first_user + n),
+                "donor_id": donor_id,
+                "created_at": now,
+            }
+            for n, donor_id in enumerate(donor_ids)
+        ],
+    )

@@ -19,16 +19,17 @@ import os
 import signal
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from emulators.telegram import TelegramEmulator
 from models import announcements
 from models.db import create_engine, session_factory, upgrade_database_async
-from models.tables import ChannelAccount, Donor, Outbox
+from models.tables import Outbox
+from tests.helpers import bulk_donors
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -45,38 +46,7 @@ async def seed(url: str, now: datetime) -> int:
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await session.execute(
-                insert(Donor),
-                [
-                    {
-                        "full_name": f"Người hiến {n}",
-                        "phone": f"+849{n:08d}",
-                        "date_of_birth": date(1990, 1, 1),
-                        "sex": "female",
-                        "ward": "Tam Lưu",
-                        "is_reserve": False,
-                        "language": "vi",
-                        "consent_at": now,
-                        "created_at": now,
-                        "updated_at": now,
-                    }
-                    for n in range(RECIPIENTS)
-                ],
-            )
-            donor_ids = (await session.scalars(select(Donor.id).order_by(Donor.id))).all()
-            await session.execute(
-                insert(ChannelAccount),
-                [
-                    {
-                        "platform": "telegram",
-                        "user_id": str(FIRST_USER + n),
-                        "chat_id": str(FIRST_USER + n),
-                        "donor_id": donor_id,
-                        "created_at": now,
-                    }
-                    for n, donor_id in enumerate(donor_ids)
-                ],
-            )
+            await bulk_donors(session, RECIPIENTS, first_user=FIRST_USER, now=now)
             created = await announcements.create(
                 session, text=TEXT, audience=announcements.Audience(), actor="test", now=now
             )
