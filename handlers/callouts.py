@@ -90,7 +90,7 @@ async def ask(ctx: Context, *, edit: bool = False) -> None:
     elif step is Step.CONTACT:
         ctx.say("callout_ask_contact")
     elif step is Step.DEADLINE:
-        rows = [[Choice(f"+{h} h", f"codl:{h}") for h in (2, 6, 24)]]
+        rows = [[ctx.choice("callout_in_hours", f"codl:{h}", hours=h) for h in (2, 6, 24)]]
         ctx.say("callout_ask_deadline", choices=rows)
     elif step is Step.AREA:
         wards = ctx.settings.area.wards

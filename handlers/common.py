@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from handlers.context import Context
-from handlers.messages import Choice
 
 
 async def help_(ctx: Context, _args: str = "") -> None:
@@ -26,7 +25,7 @@ async def language(ctx: Context, _args: str = "") -> None:
     """Offers the languages."""
     ctx.say(
         "ask_language",
-        choices=[[Choice("Tiếng Việt", "setlang:vi"), Choice("English", "setlang:en")]],
+        choices=[ctx.language_choices("setlang")],
     )
 
 

@@ -142,6 +142,13 @@ class Context:
             return inc.choice[len(prefix) + 1 :]
         return None
 
+    def language_choices(self, prefix: str) -> list[Choice]:
+        """One button per language, each named in its own language (from its own catalog)."""
+        return [
+            Choice(self.catalogs.get(lang)("language_name"), f"{prefix}:{lang}")
+            for lang in self.catalogs.languages()
+        ]
+
     def choice(self, key: str, value: str, **params: object) -> Choice:
         """A button whose label comes from the catalog."""
         return Choice(self.t(key, **params), value)

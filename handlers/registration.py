@@ -17,7 +17,7 @@ from domain.blood import BloodGroup
 from domain.choices import match_option
 from handlers.context import Context
 from handlers.fields import FIELDS, Parsed, age_problem, ask_again
-from handlers.messages import Choice, InputKind
+from handlers.messages import InputKind
 from models import conversations, donors
 
 NAME = "registration"
@@ -88,7 +88,7 @@ def ask(ctx: Context, page: int = 0) -> None:
     if step is Step.LANGUAGE:
         ctx.say(
             "ask_language",
-            choices=[[Choice("Tiếng Việt", "lang:vi"), Choice("English", "lang:en")]],
+            choices=[ctx.language_choices("lang")],
         )
     elif step is Step.CONSENT:
         ctx.say(

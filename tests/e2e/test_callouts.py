@@ -33,7 +33,7 @@ async def start_callout(bot: BotHarness, staff: SimUser, *, units: str = "2") ->
     await bot.send(staff, "Bệnh viện Đa khoa Kinh Môn")
     await bot.send(staff, "Phường An Lưu, Kinh Môn")
     await bot.send(staff, "BS Hùng 0912 000 999")
-    await bot.press(staff, "+6 h")
+    await bot.press(staff, "Trong 6 giờ")
     await bot.press(staff, "Tam Lưu")
     preview = await bot.press(staff, "Xong")
     return [m.text or "" for m in preview]
