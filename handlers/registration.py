@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
-from sqlalchemy.exc import IntegrityError
-
 from domain.blood import BloodGroup
 from domain.choices import match_option
 from handlers.context import Context
@@ -315,7 +313,7 @@ async def confirm(ctx: Context) -> None:
                 chat_id=inc.chat_id,
                 now=ctx.now(),
             )
-    except IntegrityError:  # the same phone registered from elsewhere a moment ago
+    except donors.PhoneTaken:  # the same phone registered from elsewhere a moment ago
         ctx.state.step = Step.LINK_CHECK
         ctx.state.data["link_attempts"] = 0
         ctx.say("phone_already_registered")

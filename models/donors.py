@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -42,6 +43,10 @@ async def account_row(session: AsyncSession, *, platform: str, user_id: str) -> 
 async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
     donor: Donor | None = await session.scalar(select(Donor).where(Donor.phone == phone))
     return donor
+
+
+class PhoneTaken(Exception):
+    """Another donor already has this phone number."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,12 @@ async def register(
     session.add(donor)
     if new.last_donation_on is not None:
         donor.donations.append(Donation(donated_on=new.last_donation_on, self_reported=True, created_at=now))
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "phone" in str(exc.orig):  # uq_donors_phone: registered from another chat a moment ago
+            raise PhoneTaken(new.phone) from exc
+        raise
     await callouts.refresh_last_donation(session, donor.id)
     await link(session, donor=donor, platform=platform, user_id=user_id, chat_id=chat_id, now=now)
     return donor

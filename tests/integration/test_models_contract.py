@@ -88,7 +88,7 @@ async def test_register_export_and_erase(sessions) -> None:  # type: ignore[no-u
 async def test_a_phone_is_unique(sessions) -> None:  # type: ignore[no-untyped-def]
     async with sessions() as session, session.begin():
         await donors.register(session, new_donor(), platform="telegram", user_id="1", chat_id="1", now=NOW)
-    with pytest.raises(IntegrityError):
+    with pytest.raises(donors.PhoneTaken):
         async with sessions() as session, session.begin():
             await donors.register(session, new_donor(), platform="zalo", user_id="9", chat_id="9", now=NOW)
 
