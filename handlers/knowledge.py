@@ -33,6 +33,10 @@ def load_knowledge(settings: KnowledgeSettings) -> Knowledge:
         rules = load_rules(settings.rules)
     except RulesError as exc:
         raise KnowledgeError(f"{settings.rules}: {exc}") from exc
+    from handlers.selfcheck import check_groups  # selfcheck imports this module's type
+
+    if problems := check_groups(rules):
+        raise KnowledgeError(f"{settings.rules}: " + "; ".join(problems))
     files = {"vi": settings.faq_vi, "en": settings.faq_en}
     problems = check_faq_files(list(files.values()))
     if problems:

@@ -50,3 +50,16 @@ def test_the_bot_refuses_to_start_with_a_broken_rules_file(tmp_path: Path) -> No
     with pytest.raises(KnowledgeError, match=r"rules\.toml"):
         load_knowledge(load_settings(config, environ={}).knowledge)
     assert main(["--config", str(config), "config", "check"]) == 2
+
+
+def test_the_bot_refuses_rules_the_self_check_would_ask_about_wrongly(tmp_path: Path) -> None:
+    text = (DATA / "eligibility.toml").read_text(encoding="utf-8")
+    tattoo = text.index("[deferrals.tattoo]")
+    edited = text[:tattoo] + text[tattoo:].replace("months = 6", "months = 12", 1)
+    (tmp_path / "rules.toml").write_text(edited, encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[knowledge]\nrules = "rules.toml"\n', encoding="utf-8")
+    with pytest.raises(
+        KnowledgeError, match=r"deferrals\.tattoo: defers 12 months, but /kiemtra asks .* months_6"
+    ):
+        load_knowledge(load_settings(config, environ={}).knowledge)
