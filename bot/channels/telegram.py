@@ -25,6 +25,7 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.bootstrap import App
+from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
@@ -37,6 +38,8 @@ MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 REPLY_RETRIES = 3
 MAX_REPLY_WAIT = 30.0
+# Calls to the Bot API in flight at once (replies of concurrent chats plus pushes); see AiohttpRequest.
+API_CONNECTIONS = 128
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
@@ -165,6 +168,11 @@ async def send_reply(bot: Any, chat_id: int, reply: Reply) -> None:
     await _patiently(partial(bot.send_message, chat_id, parts[-1], reply_markup=markup))
 
 
+def api_request() -> AiohttpRequest:
+    """The transport of the bot's Bot API calls (replies and pushes); long polling has its own."""
+    return AiohttpRequest(connection_pool_size=API_CONNECTIONS)
+
+
 def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
     """The PTB application wired to the dispatcher; `api_base_url` may point at a local server."""
     base = app.settings.telegram.api_base_url
@@ -174,6 +182,8 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         .base_url(f"{base}/bot")
         .base_file_url(f"{base}/file/bot")
         .concurrent_updates(PerChatUpdateProcessor(app.settings.telegram.concurrent_updates))
+        .request(api_request())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .build()
     )
 
