@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models.tables import ChannelAccount, Outbox
 
@@ -155,6 +156,8 @@ async def claim(
     limit: int,
     lease: timedelta,
     platforms: Collection[str] | None = None,
+    expire_first: bool = True,
+    still_sending: Collection[int] = (),
 ) -> list[Outbox]:
     """Takes up to `limit` due rows, most urgent first, and leases them to the caller until `now + lease`.
 
@@ -162,35 +165,49 @@ async def claim(
     claimed it crashed). On PostgreSQL the rows are locked with SKIP LOCKED, so concurrent claimers
     (several instances) get disjoint rows; on SQLite the transaction's BEGIN IMMEDIATE serialises them.
     `platforms` restricts the claim to accounts this process can send to. Rows past their `expires_at`
-    are never claimed: `expire` cancels them first.
+    are never claimed; `expire_first` also cancels them (a busy caller may do that less often).
+    `still_sending` are rows the caller itself is still sending: never taken back, whatever their lease
+    says (a send that outlives its lease, or a clock that jumps, must not send them twice).
+
+    The two kinds of due row are read by two queries that each walk `ix_outbox_claim` in claim order
+    and stop at `limit`: one query with an OR between them made SQLite sort every waiting row on each
+    claim (about 20 ms per claim with 10,000 rows waiting, a fifth of a 1,000 msg/s broadcast).
     """
-    await expire(session, now=now)
-    statement = (
-        select(Outbox)
-        .where(
-            or_(
-                and_(Outbox.status == "pending", Outbox.due_at <= now),
-                and_(Outbox.status == "sending", Outbox.lease_until <= now),
-            ),
-            or_(Outbox.expires_at.is_(None), Outbox.expires_at > now),
+    if expire_first:
+        await expire(session, now=now)
+    abandoned = and_(Outbox.status == "sending", Outbox.lease_until <= now)
+    if still_sending:
+        abandoned = and_(abandoned, Outbox.id.not_in(list(still_sending)))
+    due = [and_(Outbox.status == "pending", Outbox.due_at <= now), abandoned]
+    rows: list[Outbox] = []
+    for condition in due:
+        statement = (
+            select(Outbox)
+            .where(condition, or_(Outbox.expires_at.is_(None), Outbox.expires_at > now))
+            .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
+            .limit(limit)
         )
-        .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
-        .limit(limit)
-    )
-    if platforms is not None:
-        statement = statement.where(
-            Outbox.account_id.in_(
-                select(ChannelAccount.id).where(ChannelAccount.platform.in_(list(platforms)))
+        if platforms is not None:
+            statement = statement.join(ChannelAccount, ChannelAccount.id == Outbox.account_id).where(
+                ChannelAccount.platform.in_(list(platforms))
             )
-        )
-    if _dialect(session) == "postgresql":
-        statement = statement.with_for_update(skip_locked=True)
-    rows = list((await session.scalars(statement)).all())
-    for row in rows:
-        row.status = "sending"
-        row.lease_until = now + lease
-        row.attempts += 1
-    await session.flush()
+        if _dialect(session) == "postgresql":
+            statement = statement.with_for_update(skip_locked=True, of=Outbox)
+        rows.extend((await session.scalars(statement)).all())
+    rows = sorted(rows, key=lambda row: (row.priority, row.due_at, row.id))[:limit]
+    if not rows:
+        return []
+    lease_until = now + lease
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id.in_([row.id for row in rows]))
+        .values(status="sending", lease_until=lease_until, attempts=Outbox.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    for row in rows:  # what the UPDATE wrote, without a second round of UPDATEs at flush
+        set_committed_value(row, "status", "sending")
+        set_committed_value(row, "lease_until", lease_until)
+        set_committed_value(row, "attempts", row.attempts + 1)
     return rows
 
 

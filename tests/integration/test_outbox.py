@@ -175,6 +175,58 @@ async def test_claimed_rows_come_back_only_after_the_lease_expires(sessions: Ses
     assert (row.status, row.sent_at, row.lease_until) == ("sent", NOW + timedelta(seconds=61), None)
 
 
+async def test_abandoned_and_pending_rows_are_claimed_in_one_order(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    await put(sessions, account, "a:old", kind="announcement", due_at=NOW - timedelta(hours=1))
+    await put(sessions, account, "c:old", kind="callout", due_at=NOW - timedelta(minutes=10))
+    await put(sessions, account, "r:old", kind="reminder", due_at=NOW - timedelta(minutes=10))
+    # A process claimed these three and died; their lease is over by NOW + LEASE.
+    assert len(await claim(sessions, now=NOW - timedelta(minutes=1))) == 3
+    later = NOW + LEASE
+    await put(sessions, account, "c:new", kind="callout", due_at=later - timedelta(minutes=5))
+    await put(sessions, account, "a:new", kind="announcement", due_at=later)
+
+    first = await claim(sessions, now=later, limit=2)
+    rest = await claim(sessions, now=later, limit=10)
+
+    # Call-outs first (an abandoned one is older), then the reminder, then the announcements by due time.
+    assert [r.key for r in first] == ["c:old", "c:new"]
+    assert [r.key for r in rest] == ["r:old", "a:old", "a:new"]
+    assert {r.key: r.attempts for r in first + rest} == {
+        "c:old": 2,
+        "c:new": 1,
+        "r:old": 2,
+        "a:old": 2,
+        "a:new": 1,
+    }
+
+
+async def test_claim_for_one_platform_leaves_the_others(sessions: Sessions) -> None:
+    _, (telegram,) = await add_donor(sessions)
+    async with sessions() as session, session.begin():
+        zalo = ChannelAccount(platform="zalo", user_id="z-1", chat_id="z-1")
+        session.add(zalo)
+        await session.flush()
+        zalo_id = zalo.id
+    await put(sessions, zalo_id, "c:zalo", kind="callout")
+    await put(sessions, telegram, "a:telegram", kind="announcement")
+    async with sessions() as session, session.begin():
+        claimed = await outbox.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["telegram"])
+    assert [r.key for r in claimed] == ["a:telegram"]
+    assert {r.key: r.status for r in await rows(sessions)} == {"c:zalo": "pending", "a:telegram": "sending"}
+
+
+async def test_a_claimer_never_takes_back_rows_it_is_still_sending(sessions: Sessions) -> None:
+    _, (account,) = await add_donor(sessions)
+    await put(sessions, account, "r:1")
+    (mine,) = await claim(sessions)
+    late = NOW + LEASE + timedelta(seconds=1)  # the lease is over, the send is not
+    async with sessions() as session, session.begin():
+        assert await outbox.claim(session, now=late, limit=5, lease=LEASE, still_sending={mine.id}) == []
+    (taken,) = await claim(sessions, now=late)  # another claimer (a restarted process) may take it
+    assert (taken.id, taken.attempts) == (mine.id, 2)
+
+
 async def test_concurrent_claimers_never_share_a_row(sessions: Sessions) -> None:
     _, accounts = await add_donor(sessions, accounts=4)
     for n in range(40):
