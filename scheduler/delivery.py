@@ -34,6 +34,7 @@ from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy import select, update
@@ -159,11 +160,11 @@ class _SentRecorder:
         self._waiting: list[tuple[int, asyncio.Future[None]]] = []
         self._flushing: asyncio.Task[None] | None = None
         self._last = 0.0  # monotonic start of the previous commit
-        self._busy = 0  # chats of the current batch whose deliveries are not finished
+        self._busy = 0  # chats whose deliveries are not finished (batches may overlap)
         self._hurry = asyncio.Event()
 
-    def start_batch(self, chats: int) -> None:
-        self._busy = chats
+    def add_chats(self, chats: int) -> None:
+        self._busy += chats
 
     def chat_done(self) -> None:
         self._busy -= 1
@@ -214,8 +215,16 @@ class _SentRecorder:
 class DeliveryLoop:
     """Drains the outbox. `run_once` handles one batch; `run` loops until `stop` is set.
 
-    Only one `run_once` may run at a time per loop object (the per-chat pacing lives here); several
-    processes may each run a loop against one PostgreSQL database (claims use SKIP LOCKED).
+    Only one `run_once` or `run` at a time per loop object (the pacing lives here); several processes
+    may each run a loop against one PostgreSQL database (claims use SKIP LOCKED).
+
+    Inside `run` batches overlap so the sends never stop between them: the next batch is claimed while
+    the last `claim_ahead` rows of this one (100 ms of sends, at most half a batch) wait for the pacer,
+    and it starts as soon as every row of this one has been through the pacer, while the last sends
+    and their commit are still under way. A chat with rows in both batches waits for its earlier ones,
+    so order and the per-chat interval hold. At 1,000 msg/s the claim and the wait for a batch's last
+    answer and commit otherwise cost a quarter of the time. The price: a call-out enqueued while the
+    last `claim_ahead` rows of a batch are paced waits for one more batch.
     """
 
     def __init__(
@@ -254,6 +263,16 @@ class DeliveryLoop:
         self._next_at: dict[tuple[str, str], float] = {}  # chat → monotonic time it may get the next one
         self._wake = asyncio.Event()
         self._recorder = _SentRecorder(sessions, clock)
+        self.claim_ahead = max(1, min(math.ceil(rate * 0.1), self.claim_size // 2))
+        self._ahead: asyncio.Task[list[Job]] | None = None  # the next batch, claimed ahead (in `run`)
+        self._looping = False
+        self._unpaced = 0  # rows of the newest batch not yet through the global pacer
+        self._all_paced = asyncio.Event()
+        self._chat_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}  # each chat's latest delivery
+        self._expired_at = -math.inf  # monotonic time of the last expiry sweep
+        self._batch_rows = 0
+        self._in_flight: set[int] = set()  # claimed by this loop, outcome not yet recorded
+        self._more_due = False
 
     # --- driving -------------------------------------------------------------------------------
 
@@ -264,49 +283,108 @@ class DeliveryLoop:
     async def run(self, stop: asyncio.Event, idle_sleep: float = 0.5) -> None:
         """Sends batch after batch; when nothing is due, sleeps `idle_sleep` or until `wake()`/`stop`."""
         relay = asyncio.create_task(self._relay(stop))
+        batches: set[asyncio.Task[None]] = set()
+        self._looping = True
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    handled = await self.run_once()
+                    batch = await self._start_batch()
                 except Exception:
-                    _LOG.exception("outbox: delivery batch failed")
-                    handled = 0
-                if handled == 0 and not stop.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), idle_sleep)
+                    _LOG.exception("outbox: claiming a batch failed")
+                    batch = None
+                if batch is None:
+                    if not stop.is_set():
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), idle_sleep)
+                    continue
+                batches.add(batch)
+                batch.add_done_callback(batches.discard)
+                paced = asyncio.create_task(self._all_paced.wait())
+                await asyncio.wait({batch, paced}, return_when=asyncio.FIRST_COMPLETED)
+                paced.cancel()
         finally:
+            self._looping = False
             relay.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await relay
+            await asyncio.gather(*batches, return_exceptions=True)
+            await self._give_back_ahead()
+
+    async def _give_back_ahead(self) -> None:
+        """Rows claimed ahead for a batch that will not run (stopping) go back to `pending` at once."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        try:
+            jobs = await ahead
+        except Exception:  # nothing was claimed
+            return
+        if jobs:
+            await self._release(jobs, 0.0)
+            self._in_flight.difference_update(job.id for job in jobs)
 
     async def _relay(self, stop: asyncio.Event) -> None:
         await stop.wait()
         self._wake.set()
 
     async def run_once(self) -> int:
-        """Claims one batch and sends it (concurrently across chats); returns how many rows were claimed."""
-        jobs = await self._claim()
-        if not jobs:
+        """Claims one batch and sends it concurrently across chats; returns how many rows it had."""
+        batch = await self._start_batch()
+        if batch is None:
             return 0
+        await batch
+        return self._batch_rows
+
+    async def _start_batch(self) -> asyncio.Task[None] | None:
+        """Claims a batch (or takes the one claimed ahead) and starts sending it; None when none is due."""
+        ahead, self._ahead = self._ahead, None
+        jobs = await ahead if ahead is not None else []
+        if not jobs:  # an empty claim ahead may predate a row whose wake() came since: look again
+            jobs = await self._claim()
+        if not jobs:
+            return None
+        self._batch_rows = self._unpaced = len(jobs)
+        self._more_due = len(jobs) == self.claim_size  # a part batch means the outbox ran dry
+        self._all_paced.clear()
         mono = time.monotonic()
         self._next_at = {chat: at for chat, at in self._next_at.items() if at > mono}
         by_chat: dict[tuple[str, str], list[Job]] = {}
         for job in jobs:
             by_chat.setdefault(job.chat, []).append(job)
-        self._recorder.start_batch(len(by_chat))
-        results = await asyncio.gather(
-            *(self._deliver_chat(chat, chat_jobs) for chat, chat_jobs in by_chat.items()),
-            return_exceptions=True,
-        )
-        for result in results:
+        self._recorder.add_chats(len(by_chat))
+        chats = []
+        for chat, chat_jobs in by_chat.items():
+            task = asyncio.create_task(self._deliver_chat(chat, chat_jobs, self._chat_tasks.get(chat)))
+            self._chat_tasks[chat] = task
+            task.add_done_callback(partial(self._chat_finished, chat))
+            chats.append(task)
+        return asyncio.create_task(self._finish_batch(chats))
+
+    def _chat_finished(self, chat: tuple[str, str], task: asyncio.Task[None]) -> None:
+        if self._chat_tasks.get(chat) is task:
+            del self._chat_tasks[chat]
+
+    async def _finish_batch(self, chats: list[asyncio.Task[None]]) -> None:
+        for result in await asyncio.gather(*chats, return_exceptions=True):
             if isinstance(result, Exception):
                 # Typically the database went away while recording: the rows stay `sending` and are
                 # claimed again when their lease expires.
                 _LOG.error("outbox: recording an outcome failed: %s", type(result).__name__)
-        return len(jobs)
+
+    def _paced(self, count: int = 1) -> None:
+        """`count` rows of the newest batch are through the pacer (or will never be)."""
+        self._unpaced -= count
+        if self._looping and self._more_due and self._ahead is None and self._unpaced <= self.claim_ahead:
+            self._ahead = asyncio.create_task(self._claim())
+        if self._unpaced <= 0:
+            self._all_paced.set()
 
     async def _claim(self) -> list[Job]:
+        mono = time.monotonic()
+        sweep = mono - self._expired_at >= 1.0  # expiry needs no more than a sweep a second
+        if sweep:
+            self._expired_at = mono
         async with self.sessions() as session, session.begin():
             rows = await outbox.claim(
                 session,
@@ -314,6 +392,8 @@ class DeliveryLoop:
                 limit=self.claim_size,
                 lease=self.lease,
                 platforms=list(self.senders),
+                expire_first=sweep,
+                still_sending=self._in_flight,
             )
             if not rows:
                 return []
@@ -327,7 +407,7 @@ class DeliveryLoop:
                     )
                 ).tuples()
             }
-            return [
+            jobs = [
                 Job(
                     id=row.id,
                     account_id=row.account_id,
@@ -341,13 +421,20 @@ class DeliveryLoop:
                 )
                 for row in rows
             ]
+        self._in_flight.update(job.id for job in jobs)  # after the commit: they are ours now
+        return jobs
 
     # --- one chat --------------------------------------------------------------------------------
 
-    async def _deliver_chat(self, chat: tuple[str, str], jobs: list[Job]) -> None:
+    async def _deliver_chat(
+        self, chat: tuple[str, str], jobs: list[Job], after: asyncio.Task[None] | None
+    ) -> None:
         try:
+            if after is not None:  # the chat's rows of the previous batch go first
+                await asyncio.wait({after})
             await self._deliver_chat_jobs(chat, jobs)
         finally:
+            self._in_flight.difference_update(job.id for job in jobs)
             self._recorder.chat_done()
 
     async def _deliver_chat_jobs(self, chat: tuple[str, str], jobs: list[Job]) -> None:
@@ -356,16 +443,19 @@ class DeliveryLoop:
             wait = self._next_at.get(chat, 0.0) - time.monotonic()
             if wait > self.per_chat_interval:
                 # Waiting here would hold up the whole batch (and the call-outs in the next one).
+                self._paced(len(jobs) - index)
                 await self._release(jobs[index:], wait)
                 return
             if wait > 0:
                 await asyncio.sleep(wait)
             if not await self._deliver(chat, job):
+                self._paced(len(jobs) - index - 1)
                 return  # unreachable: the account's other rows were cancelled
 
     async def _deliver(self, chat: tuple[str, str], job: Job) -> bool:
         """Sends one row and records the outcome; False when the chat must get nothing more."""
         await self._limiter.acquire()
+        self._paced()
         try:
             await self.senders[job.platform].send(
                 chat_id=job.chat_id, text=job.text, choices=job.choices, edit_message_id=job.edit_message_id

@@ -263,7 +263,77 @@ async def test_a_callout_overtakes_a_running_announcement(world: World) -> None:
     await asyncio.wait_for(task, timeout=5)
 
     position = [int(c.params["chat_id"]) for c in world.sends()].index(users[-1].id)
-    assert position <= 15 + 10  # within the next batch, not after the 59 announcements
+    # Within the next batch (or the one after, if that was claimed ahead while the last
+    # `claim_ahead` rows of the current one were paced), not after the 59 announcements.
+    assert position <= 15 + loop.claim_size + loop.claim_ahead
+
+
+async def test_a_chat_in_two_overlapping_batches_keeps_its_order_and_interval(world: World) -> None:
+    limits = RateLimiter(per_bot=1000, per_chat=1, window=0.3)
+    world.emu.add_hook(limits)
+    lan = world.emu.user(6500, started=True)
+    others = [world.emu.user(6501 + n, started=True) for n in range(19)]
+    lan_account = await world.account(lan.id)
+    # Lan's first row is the last of the first batch (10 rows), her second the first of the next one,
+    # which starts while the first is still being sent.
+    for n, user in enumerate(others[:9]):
+        await world.put(await world.account(user.id), f"a:{n}", kind="announcement")
+    await world.put(lan_account, "a:lan:1", kind="announcement")
+    await world.put(lan_account, "a:lan:2", kind="announcement")
+    for n, user in enumerate(others[9:], start=9):
+        await world.put(await world.account(user.id), f"a:{n}", kind="announcement")
+
+    loop = world.loop(rate=100.0, batch_size=10, per_chat_interval=0.3)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    await world.emu.wait_until(lambda: len(world.sends()) == 21, what="every row to be sent")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+
+    assert loop.claim_size == 10
+    assert limits.rejected == 0
+    assert [m.text for m in world.emu.messages(lan)] == ["msg a:lan:1", "msg a:lan:2"]
+    first, second = world.sends(lan.id)
+    assert second.at - first.at >= 0.3
+    assert {r.status for r in (await world.rows()).values()} == {"sent"}
+
+
+async def test_stopping_gives_back_the_batch_claimed_ahead(world: World) -> None:
+    users = [world.emu.user(6600 + n, started=True) for n in range(40)]
+    for n, user in enumerate(users):
+        await world.put(await world.account(user.id), f"a:{n}", kind="announcement")
+    loop = world.loop(rate=50.0, batch_size=10)
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop))
+    await world.emu.wait_until(lambda: len(world.sends()) >= 8, what="the first batch to be under way")
+    await world.emu.wait_until(lambda: loop._ahead is not None, what="the next batch to be claimed ahead")
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+
+    rows = (await world.rows()).values()
+    sent = {r.key for r in rows if r.status == "sent"}
+    assert {r.status for r in rows} == {"sent", "pending"}  # nothing left leased to a stopped loop
+    assert all(r.attempts == 0 for r in rows if r.status == "pending")
+    assert len(sent) == len(world.sends()) < 40
+
+    await world.drain(world.loop())  # another process takes the rest at once, not after the lease
+    assert len(world.sends()) == 40
+
+
+async def test_a_send_that_outlives_its_lease_is_not_taken_back(world: World) -> None:
+    user = world.emu.user(6700, started=True)
+    await world.put(await world.account(user.id), "callout:1", kind="callout")
+    world.emu.add_hook(FaultInjector(timeout=1.0, timeout_delay=0.8))  # Telegram answers after 0.8 s
+    loop = world.loop(lease=timedelta(seconds=0.2))
+    stop = asyncio.Event()
+    task = asyncio.create_task(loop.run(stop, idle_sleep=0.05))
+    await world.emu.wait_for_messages(user, 1, timeout=3)
+    await asyncio.sleep(1.5)  # a second claim of the row would send it again after the 1 s chat interval
+    stop.set()
+    await asyncio.wait_for(task, timeout=5)
+
+    assert len(world.sends(user.id)) == 1
+    assert (await world.rows())["callout:1"].status == "sent"
 
 
 async def test_rows_of_a_crashed_process_are_sent_after_their_lease(world: World) -> None:

@@ -51,7 +51,8 @@ async def plan_at(bot: BotHarness, when: datetime) -> int:
 async def nothing_more_arrives(bot: BotHarness, user: SimUser, count: int) -> None:
     """Gives the delivery loop a few polls; the chat must still hold `count` messages."""
     await asyncio.sleep(1.2)
-    assert len(bot.emu.messages(user.chat_id)) == count
+    texts = [(m.text or "")[:70] for m in bot.emu.messages(user.chat_id)]
+    assert len(texts) == count, "\n".join(texts)
 
 
 async def signed_up(
