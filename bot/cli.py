@@ -27,10 +27,11 @@ def setup_logging(level: str = "INFO") -> None:
 
 
 async def _run(settings: Settings, *, console: bool) -> None:
-    from bot.bootstrap import build_app
+    from bot.bootstrap import build_app, freeze_startup_objects
 
     app = build_app(settings)
     await app.prepare()
+    freeze_startup_objects()
     try:
         if settings.telegram_token and not console:
             from bot.channels.telegram import run_polling
