@@ -38,6 +38,7 @@ MAX_MESSAGE = 4096
 MAX_CAPTION = 1024
 REPLY_RETRIES = 3
 MAX_REPLY_WAIT = 30.0
+TELEGRAM_FREE_RATE = 30  # messages per second per bot without paid broadcasts
 # Calls to the Bot API in flight at once (replies of concurrent chats plus pushes); see AiohttpRequest.
 API_CONNECTIONS = 128
 
@@ -249,7 +250,16 @@ async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
     async with application:
         app.dispatcher.bot_username = application.bot.username
         await set_commands(app, application)
-        delivery = app.delivery_loop({PLATFORM: TelegramSender(application.bot)})
+        limits = app.settings.delivery
+        if limits.rate_per_second > TELEGRAM_FREE_RATE and not limits.paid_broadcast:
+            log.warning(
+                "delivery.rate_per_second is %g but Telegram allows %d msg/s without paid_broadcast: "
+                "expect 429s",
+                limits.rate_per_second,
+                TELEGRAM_FREE_RATE,
+            )
+        sender = TelegramSender(application.bot, paid_broadcast=limits.paid_broadcast)
+        delivery = app.delivery_loop({PLATFORM: sender})
         app.dispatcher.on_pushed = delivery.wake
         pushes = asyncio.create_task(delivery.run(stop))
         scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them

@@ -48,10 +48,15 @@ def keyboard(choices: Choices) -> InlineKeyboardMarkup | None:
 
 
 class TelegramSender:
-    """Sends one push as one text message with inline buttons; the caller owns the bot's lifecycle."""
+    """Sends one push as one text message with inline buttons; the caller owns the bot's lifecycle.
 
-    def __init__(self, bot: Bot) -> None:
+    `paid_broadcast` sends with `allow_paid_broadcast`: Telegram then allows up to 1,000 messages per
+    second instead of 30, for 0.1 Star per message from the bot's balance (`[delivery] paid_broadcast`).
+    """
+
+    def __init__(self, bot: Bot, *, paid_broadcast: bool = False) -> None:
         self.bot = bot
+        self.paid_broadcast = paid_broadcast
 
     async def send(
         self, *, chat_id: str, text: str, choices: Choices, edit_message_id: str | None = None
@@ -66,7 +71,12 @@ class TelegramSender:
             if edit_message_id is not None:
                 await self._edit(target, int(edit_message_id), text, choices)
             else:
-                await self.bot.send_message(target, text, reply_markup=keyboard(choices))
+                await self.bot.send_message(
+                    target,
+                    text,
+                    reply_markup=keyboard(choices),
+                    allow_paid_broadcast=True if self.paid_broadcast else None,
+                )
         except RetryAfter as error:
             raise RetryLater(retry_after_seconds(error)) from error
         except Forbidden as error:

@@ -44,6 +44,9 @@ def is_sending(call: ApiCall) -> bool:
 class RateLimiter:
     """Telegram's broadcast limits as sliding windows: ~30 msg/s per bot, 1 msg/s per chat.
 
+    Messages sent with ``allow_paid_broadcast`` (Telegram's paid broadcasts, 0.1 Star each) count
+    against ``paid_per_bot`` (1,000 msg/s) instead of ``per_bot``; the per-chat limit still holds.
+
     A call over a limit is answered 429 "Too Many Requests: retry after N" with
     ``parameters.retry_after`` (PTB raises ``RetryAfter``) and does not count. ``clock`` is
     injectable so tests can step time instead of sleeping.
@@ -53,14 +56,16 @@ class RateLimiter:
         self,
         per_bot: int = 30,
         per_chat: int = 1,
+        paid_per_bot: int = 1000,
         window: float = 1.0,
         counts: Callable[[ApiCall], bool] = is_sending,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.per_bot, self.per_chat, self.window = per_bot, per_chat, window
+        self.per_bot, self.per_chat, self.paid_per_bot, self.window = per_bot, per_chat, paid_per_bot, window
         self.counts, self.clock = counts, clock
         self.rejected = 0
         self._bot: deque[float] = deque()
+        self._paid: deque[float] = deque()
         self._chats: dict[object, deque[float]] = {}
 
     async def __call__(self, call: ApiCall) -> None:
@@ -68,10 +73,12 @@ class RateLimiter:
             return
         now = self.clock()
         chat = self._chats.setdefault(call.params.get("chat_id"), deque())
-        for stamps in (self._bot, chat):
+        paid = call.params.get("allow_paid_broadcast") is True
+        bot, bot_limit = (self._paid, self.paid_per_bot) if paid else (self._bot, self.per_bot)
+        for stamps in (bot, chat):
             while stamps and stamps[0] <= now - self.window:
                 stamps.popleft()
-        for stamps, limit in ((chat, self.per_chat), (self._bot, self.per_bot)):
+        for stamps, limit in ((chat, self.per_chat), (bot, bot_limit)):
             if len(stamps) >= limit:
                 self.rejected += 1
                 retry_after = max(1, math.ceil(stamps[0] + self.window - now))
@@ -80,7 +87,7 @@ class RateLimiter:
                     f"Too Many Requests: retry after {retry_after}",
                     {"retry_after": retry_after},
                 )
-        self._bot.append(now)
+        bot.append(now)
         chat.append(now)
 
 

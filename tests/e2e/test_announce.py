@@ -18,7 +18,7 @@ from models import announcements, organisers
 from models.announcements import Audience
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import AuditEntry, ChannelAccount, Donor, Outbox
-from tests.helpers import BotHarness, texts
+from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -209,6 +209,22 @@ async def test_the_command_line_queues_and_reports_progress(
     report = capsys.readouterr().out
     assert f"Announcement #{announcement_id}" in report and "reserve donors in Bắc An Phụ" in report
     assert "sent       1/1 (100.0%)" in report and "done" in report
+
+
+async def test_with_paid_broadcast_on_the_pushes_ask_telegram_for_it(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(), delivery={"paid_broadcast": True}) as bot:
+        lan = await donor(bot, 9401, "+84912300401")
+        await bot.send(lan, "/help")
+        assert bot.app is not None
+        async with bot.app.sessions() as session, session.begin():
+            await announcements.create(
+                session, text="Kho máu cần nhóm O", audience=Audience(), actor="test", now=bot.clock.now()
+            )
+        assert await arrived(bot, lan, "Kho máu") == ["Kho máu cần nhóm O"]
+        (push,) = [c for c in bot.emu.calls_to("sendMessage") if "Kho máu" in str(c.params.get("text"))]
+        assert push.params.get("allow_paid_broadcast") is True
+        replies = [c for c in bot.emu.calls_to("sendMessage") if c is not push]
+        assert replies and all("allow_paid_broadcast" not in c.params for c in replies)  # replies are free
 
 
 # --- the models, on SQLite and PostgreSQL ------------------------------------------------------------

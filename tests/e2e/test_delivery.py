@@ -199,6 +199,23 @@ async def test_per_chat_pacing_avoids_429s(world: World) -> None:
     assert second.at - first.at >= 1.0
 
 
+async def test_paid_broadcast_sends_past_the_free_limit_without_429s(world: World) -> None:
+    limits = RateLimiter(per_bot=30, per_chat=1, paid_per_bot=1000)
+    world.emu.add_hook(limits)
+    users = [world.emu.user(6800 + n, started=True) for n in range(60)]
+    for n, user in enumerate(users):
+        await world.put(await world.account(user.id), f"announcement:1:{n}", kind="announcement")
+    world.sender.paid_broadcast = True  # [delivery] paid_broadcast = true
+
+    await world.drain(world.loop(rate=150.0))
+
+    sends = world.sends()
+    assert limits.rejected == 0
+    assert len(sends) == 60
+    assert all(c.params.get("allow_paid_broadcast") is True for c in sends)
+    assert sends[-1].at - sends[0].at < 1.0  # 60 messages in under a second: above the free 30 msg/s
+
+
 # PTB itself warns when it builds a RetryAfter while PTB_TIMEDELTA is unset.
 QUIET_PTB = pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 

@@ -480,6 +480,27 @@ async def test_rate_limiter_caps_per_chat_and_per_bot(emu: TelegramEmulator, bot
     assert [len(emu.messages(u)) for u in users] == [2, 1, 1, 0]
 
 
+@pytest.mark.filterwarnings("ignore:.*retry_after.*:DeprecationWarning")
+async def test_paid_broadcasts_have_their_own_higher_cap(emu: TelegramEmulator, bot: Bot) -> None:
+    now = [100.0]
+    limiter = emu.add_hook(RateLimiter(per_bot=2, per_chat=1, paid_per_bot=4, clock=lambda: now[0]))
+    users = [emu.user(3100 + i, f"U{i}", started=True) for i in range(7)]
+
+    for user in users[:2]:
+        await bot.send_message(user.id, "free")
+    with pytest.raises(RetryAfter):
+        await bot.send_message(users[2].id, "free")  # 2 msg/s without paying
+    for user in users[2:6]:
+        await bot.send_message(user.id, "paid", allow_paid_broadcast=True)
+    with pytest.raises(RetryAfter):
+        await bot.send_message(users[6].id, "paid", allow_paid_broadcast=True)  # 4 msg/s paid
+    with pytest.raises(RetryAfter):
+        await bot.send_message(users[0].id, "paid", allow_paid_broadcast=True)  # still 1 msg/s per chat
+    assert isinstance(limiter, RateLimiter)
+    assert limiter.rejected == 3
+    assert [m.text for u in users for m in emu.messages(u)] == ["free"] * 2 + ["paid"] * 4
+
+
 async def test_fault_injector_maps_to_ptb_errors(emu: TelegramEmulator, bot: Bot) -> None:
     lan = emu.user(1001, "Lan", started=True)
     for faults, error in (
