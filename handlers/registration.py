@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from domain.blood import BloodGroup
 from domain.choices import match_option
+from handlers import linking
 from handlers.context import Context
 from handlers.fields import FIELDS, Parsed, age_problem, ask_again
 from handlers.messages import InputKind
@@ -221,7 +222,7 @@ async def on_link_check(ctx: Context) -> None:
         ask(ctx)
         return
     if existing.date_of_birth == date.fromisoformat(parsed.value):
-        await donors.link(
+        account = await donors.link(
             ctx.session,
             donor=existing,
             platform=ctx.incoming.platform,
@@ -229,6 +230,7 @@ async def on_link_check(ctx: Context) -> None:
             chat_id=ctx.incoming.chat_id,
             now=ctx.now(),
         )
+        await linking.tell_other_chats(ctx, existing, account)
         existing.language = ctx.lang
         ctx.say("linked", name=existing.full_name)
         ctx.state.clear()

@@ -7,6 +7,7 @@ from handlers import (
     callouts,
     common,
     drives,
+    linking,
     organiser,
     organiser_drives,
     privacy,
@@ -103,6 +104,7 @@ def build_routes() -> Routes:
             "co": callouts.on_answer,
             "cov": callouts.on_tally_button,
             "annprog": announce.on_progress_button,
+            linking.PREFIX: linking.on_unlink,
         },
         fallback=questions.answer,
     )

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import callouts
+from models import callouts, outbox
 from models.tables import (
     ChannelAccount,
     Conversation,
@@ -126,6 +126,21 @@ async def link(
     account.unreachable_at = None
     await session.flush()
     return account
+
+
+async def unlink(session: AsyncSession, *, donor_id: int, account_id: int) -> bool:
+    """Takes one chat account off a donor's profile (the owner said a link was not theirs).
+
+    Its pushes still waiting are cancelled, so nothing more about the donor reaches that chat. Returns
+    False when the account is not linked to this donor (any more).
+    """
+    account = await session.get(ChannelAccount, account_id)
+    if account is None or account.donor_id != donor_id:
+        return False
+    account.donor_id = None
+    await outbox.cancel_waiting_for_account(session, account_id, reason="unlinked")
+    await session.flush()
+    return True
 
 
 async def donations_of(session: AsyncSession, donor_id: int) -> list[Donation]:

@@ -314,6 +314,17 @@ async def mark_unreachable(session: AsyncSession, account_id: int, *, now: datet
     return _rowcount(result)
 
 
+async def cancel_waiting_for_account(session: AsyncSession, account_id: int, *, reason: str) -> int:
+    """Cancels every row of the account still waiting (rows being sent finish); returns how many."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.account_id == account_id, Outbox.status == "pending")
+        .values(status="cancelled", last_error=_error(reason))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
 async def cancel(session: AsyncSession, *, key_prefix: str) -> int:
     """Cancels the pending rows whose key starts with `key_prefix` (e.g. `reminder:17:`); returns how many."""
     if not key_prefix:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from emulators.telegram import SimUser
-from models.tables import ChannelAccount
+from models.tables import AuditEntry, ChannelAccount
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import BotHarness, texts
 
@@ -121,6 +121,45 @@ async def test_an_existing_phone_links_the_chat_after_the_birth_date_matches(bot
     assert (await bot.personal_rows())["accounts"] == 2
     profile = await bot.send(newcomer, "/hoso")
     assert "0912 345 678" in profile[0].text
+
+
+async def link_as_newcomer(bot: BotHarness, user_id: int, phone: str, birth: str) -> SimUser:
+    newcomer = bot.user(user_id, name="Người lạ")
+    await bot.send(newcomer, "/start")
+    await bot.press(newcomer, "Tiếng Việt")
+    await bot.press(newcomer, "Đồng ý")
+    await bot.send(newcomer, "Nguyễn Thị Lan")
+    await bot.send(newcomer, birth)
+    await bot.press(newcomer, "Nữ")
+    await bot.send(newcomer, phone)
+    linked = await bot.send(newcomer, birth)
+    assert "Đã nối cuộc trò chuyện này" in linked[0].text
+    return newcomer
+
+
+async def test_the_owner_hears_of_a_new_link_and_can_take_it_off(bot: BotHarness) -> None:
+    owner = await registered(bot, 3012)  # Nguyễn Thị Lan, 0912 345 678, 03/08/1995
+    before = len(bot.emu.messages(owner.chat_id))
+    stranger = await link_as_newcomer(bot, 3013, "0912345678", "03/08/1995")
+
+    await bot.emu.wait_for_messages(owner, before + 1)
+    notice = bot.emu.last_message(owner.chat_id)
+    assert "vừa được nối thêm với một cuộc trò chuyện khác" in (notice.text or "")
+    assert "Nguyễn Thị Lan" in (notice.text or "")
+    assert "0912" not in (notice.text or "")  # nothing the owner does not know already, no phone
+    assert not [m for m in bot.emu.messages(stranger.chat_id) if "nối thêm" in (m.text or "")]
+
+    done = await bot.press(owner, "Không phải tôi")
+    assert "Đã gỡ cuộc trò chuyện kia khỏi hồ sơ" in texts(done)
+    profile = await bot.send(stranger, "/hoso")
+    assert "0912 345 678" not in texts(profile) and "Nguyễn Thị Lan" not in texts(profile)
+    assert (await bot.personal_rows())["accounts"] == 2  # the stranger's chat stays, with no profile
+    mine = await bot.send(owner, "/hoso")
+    assert "0912 345 678" in texts(mine)
+    rows = await bot.rows(select(AuditEntry).where(AuditEntry.action == "donor.unlink"))
+    assert len(rows) == 1 and "0912" not in str(rows[0].details)
+
+    assert not notice.reply_markup  # the button went with the press: it cannot be pressed twice
 
 
 async def test_linking_gives_up_after_three_wrong_birth_dates(bot: BotHarness) -> None:

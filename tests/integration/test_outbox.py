@@ -227,6 +227,25 @@ async def test_a_claimer_never_takes_back_rows_it_is_still_sending(sessions: Ses
     assert (taken.id, taken.attempts) == (mine.id, 2)
 
 
+async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions: Sessions) -> None:
+    donor_id, (owner, stranger) = await add_donor(sessions, accounts=2)
+    other_id, _ = await add_donor(sessions, phone="+84912000999")
+    await put(sessions, stranger, "reminder:1:stranger")
+    await put(sessions, owner, "reminder:1:owner")
+    async with sessions() as session, session.begin():
+        assert await donors.unlink(session, donor_id=other_id, account_id=stranger) is False  # not theirs
+        assert await donors.unlink(session, donor_id=donor_id, account_id=stranger) is True
+    async with sessions() as session, session.begin():
+        assert await donors.unlink(session, donor_id=donor_id, account_id=stranger) is False  # done already
+        accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
+    assert accounts[owner] == donor_id and accounts[stranger] is None
+    state = {r.key: (r.status, r.last_error) for r in await rows(sessions)}
+    assert state == {
+        "reminder:1:stranger": ("cancelled", "unlinked"),
+        "reminder:1:owner": ("pending", None),
+    }
+
+
 async def test_concurrent_claimers_never_share_a_row(sessions: Sessions) -> None:
     _, accounts = await add_donor(sessions, accounts=4)
     for n in range(40):
