@@ -221,6 +221,13 @@ async def on_link_check(ctx: Context) -> None:
         ctx.state.step = Step.BLOOD_GROUP
         ask(ctx)
         return
+    refused = not await donors.may_link(
+        ctx.session, donor_id=existing.id, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
+    )
+    if refused:  # its owner took this chat off the profile: no second try
+        ctx.state.clear()
+        ctx.say("link_refused", hotline=ctx.settings.bot.hotline)
+        return
     if existing.date_of_birth == date.fromisoformat(parsed.value):
         account = await donors.link(
             ctx.session,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -131,16 +131,24 @@ async def link(
 async def unlink(session: AsyncSession, *, donor_id: int, account_id: int) -> bool:
     """Takes one chat account off a donor's profile (the owner said a link was not theirs).
 
-    Its pushes still waiting are cancelled, so nothing more about the donor reaches that chat. Returns
-    False when the account is not linked to this donor (any more).
+    Its pushes still waiting are cancelled, so nothing more about the donor reaches that chat, and the
+    chat may not link itself to this profile again (`may_link`). Returns False when the account is not
+    linked to this donor (any more).
     """
     account = await session.get(ChannelAccount, account_id)
     if account is None or account.donor_id != donor_id:
         return False
     account.donor_id = None
+    account.unlinked_from = donor_id
     await outbox.cancel_waiting_for_account(session, account_id, reason="unlinked")
     await session.flush()
     return True
+
+
+async def may_link(session: AsyncSession, *, donor_id: int, platform: str, user_id: str) -> bool:
+    """False when the profile's owner took this chat off the profile before."""
+    account = await account_row(session, platform=platform, user_id=user_id)
+    return account is None or account.unlinked_from != donor_id
 
 
 async def donations_of(session: AsyncSession, donor_id: int) -> list[Donation]:
@@ -240,6 +248,9 @@ async def erase(session: AsyncSession, donor: Donor) -> None:
             await session.delete(account)
     await session.execute(delete(Donation).where(Donation.donor_id == donor.id))
     await session.execute(delete(Signup).where(Signup.donor_id == donor.id))
+    await session.execute(  # the id may be reused: chats the owner removed are free again
+        update(ChannelAccount).where(ChannelAccount.unlinked_from == donor.id).values(unlinked_from=None)
+    )
     await session.delete(donor)
     await session.flush()
 
@@ -251,6 +262,7 @@ async def count_rows_for(session: AsyncSession, donor_id: int) -> int:
         (Donor, Donor.id),
         (Donation, Donation.donor_id),
         (ChannelAccount, ChannelAccount.donor_id),
+        (ChannelAccount, ChannelAccount.unlinked_from),
         (Signup, Signup.donor_id),
     ):
         total += int(

@@ -121,6 +121,8 @@ class ChannelAccount(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="SET NULL"))
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The profile whose owner took this chat off it ("not me"): the chat may not link to it again.
+    unlinked_from: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     donor: Mapped[Donor | None] = relationship(back_populates="accounts")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from emulators.telegram import SimUser
+from models import donors
 from models.tables import AuditEntry, ChannelAccount
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import BotHarness, texts
@@ -160,6 +161,28 @@ async def test_the_owner_hears_of_a_new_link_and_can_take_it_off(bot: BotHarness
     assert len(rows) == 1 and "0912" not in str(rows[0].details)
 
     assert not notice.reply_markup  # the button went with the press: it cannot be pressed twice
+
+    # The removed chat cannot link itself again, even with the right birth date; the owner hears nothing more.
+    count = len(bot.emu.messages(owner.chat_id))
+    await bot.send(stranger, "/dangky")
+    await bot.press(stranger, "Tiếng Việt")
+    await bot.press(stranger, "Đồng ý")
+    await bot.send(stranger, "Nguyễn Thị Lan")
+    await bot.send(stranger, "03/08/1995")
+    await bot.press(stranger, "Nữ")
+    await bot.send(stranger, "0912345678")
+    refused = await bot.send(stranger, "03/08/1995")
+    assert "không nối được cuộc trò chuyện này" in texts(refused)
+    assert "0912 345 678" not in texts(await bot.send(stranger, "/hoso"))
+    assert len(bot.emu.messages(owner.chat_id)) == count
+
+    # When the owner erases the profile, nothing points at it any more, the refusal included.
+    found = await bot.donor_by_phone("+84912345678")
+    assert found is not None and bot.app is not None
+    await bot.send(owner, "/xoa")
+    assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(owner, "Xóa tất cả"))
+    async with bot.app.sessions() as session:
+        assert await donors.count_rows_for(session, found.id) == 0
 
 
 async def test_linking_gives_up_after_three_wrong_birth_dates(bot: BotHarness) -> None:

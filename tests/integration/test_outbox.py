@@ -239,6 +239,10 @@ async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions
         assert await donors.unlink(session, donor_id=donor_id, account_id=stranger) is False  # done already
         accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
     assert accounts[owner] == donor_id and accounts[stranger] is None
+    async with sessions() as session:
+        user = (await session.get(ChannelAccount, stranger)).user_id  # type: ignore[union-attr]
+        assert not await donors.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
+        assert await donors.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
     state = {r.key: (r.status, r.last_error) for r in await rows(sessions)}
     assert state == {
         "reminder:1:stranger": ("cancelled", "unlinked"),
