@@ -10,6 +10,7 @@ app reference only: no personal data in the scheduler.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from typing import TYPE_CHECKING
 
@@ -102,43 +103,29 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     anything whose time passed meanwhile (see scheduler/planner.py).
     """
     every = timedelta(minutes=app.settings.reminders.plan_every_minutes)
-    hourly = timedelta(hours=1)
     scheduler = AsyncIOScheduler(timezone=UTC)  # default executor (asyncio) and in-memory job store
-    scheduler.add_job(
-        run_planners_once,
-        IntervalTrigger(seconds=int(every.total_seconds()), timezone=UTC),
-        args=[app],
-        id=PLAN_JOB,
-        name="plan reminders, invitations, nudges and follow-ups",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(every.total_seconds()),
-        replace_existing=True,
-    )
-    scheduler.add_job(
-        expire_conversations,
-        IntervalTrigger(seconds=int(hourly.total_seconds()), timezone=UTC),
-        args=[app],
-        id=EXPIRE_JOB,
-        name="forget unfinished dialogues",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=int(hourly.total_seconds()),
-        replace_existing=True,
-    )
+
+    def every_interval(
+        job: Callable[[App], Awaitable[object]], interval: timedelta, job_id: str, name: str
+    ) -> None:
+        seconds = int(interval.total_seconds())
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=seconds, timezone=UTC),
+            args=[app],
+            id=job_id,
+            name=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=seconds,
+            replace_existing=True,
+        )
+
+    every_interval(run_planners_once, every, PLAN_JOB, "plan reminders, invitations, nudges and follow-ups")
+    every_interval(expire_conversations, timedelta(hours=1), EXPIRE_JOB, "forget unfinished dialogues")
     # Call-out waves are minutes apart and urgent: checked every minute; the same reasoning for
     # coalesce / max_instances / misfire_grace_time as above (a wave is sent once: recipients are rows).
-    scheduler.add_job(
-        advance_callouts,
-        IntervalTrigger(seconds=60, timezone=UTC),
-        args=[app],
-        id=CALLOUT_JOB,
-        name="next call-out waves",
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=60,
-        replace_existing=True,
-    )
+    every_interval(advance_callouts, timedelta(minutes=1), CALLOUT_JOB, "next call-out waves")
     return scheduler
 
 
