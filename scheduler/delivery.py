@@ -270,7 +270,6 @@ class DeliveryLoop:
         self._all_paced = asyncio.Event()
         self._chat_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}  # each chat's latest delivery
         self._expired_at = -math.inf  # monotonic time of the last expiry sweep
-        self._batch_rows = 0
         self._in_flight: set[int] = set()  # claimed by this loop, outcome not yet recorded
         self._more_due = False
 
@@ -289,15 +288,16 @@ class DeliveryLoop:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    batch = await self._start_batch()
+                    started = await self._start_batch()
                 except Exception:
                     _LOG.exception("outbox: claiming a batch failed")
-                    batch = None
-                if batch is None:
+                    started = None
+                if started is None:
                     if not stop.is_set():
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wake.wait(), idle_sleep)
                     continue
+                batch, _ = started
                 batches.add(batch)
                 batch.add_done_callback(batches.discard)
                 paced = asyncio.create_task(self._all_paced.wait())
@@ -330,21 +330,23 @@ class DeliveryLoop:
 
     async def run_once(self) -> int:
         """Claims one batch and sends it concurrently across chats; returns how many rows it had."""
-        batch = await self._start_batch()
-        if batch is None:
+        started = await self._start_batch()
+        if started is None:
             return 0
+        batch, rows = started
         await batch
-        return self._batch_rows
+        return rows
 
-    async def _start_batch(self) -> asyncio.Task[None] | None:
-        """Claims a batch (or takes the one claimed ahead) and starts sending it; None when none is due."""
+    async def _start_batch(self) -> tuple[asyncio.Task[None], int] | None:
+        """Claims a batch (or takes the one claimed ahead) and starts sending it: the task and its row
+        count, or None when nothing is due."""
         ahead, self._ahead = self._ahead, None
         jobs = await ahead if ahead is not None else []
         if not jobs:  # an empty claim ahead may predate a row whose wake() came since: look again
             jobs = await self._claim()
         if not jobs:
             return None
-        self._batch_rows = self._unpaced = len(jobs)
+        self._unpaced = len(jobs)
         self._more_due = len(jobs) == self.claim_size  # a part batch means the outbox ran dry
         self._all_paced.clear()
         mono = time.monotonic()
@@ -359,7 +361,7 @@ class DeliveryLoop:
             self._chat_tasks[chat] = task
             task.add_done_callback(partial(self._chat_finished, chat))
             chats.append(task)
-        return asyncio.create_task(self._finish_batch(chats))
+        return asyncio.create_task(self._finish_batch(chats)), len(jobs)
 
     def _chat_finished(self, chat: tuple[str, str], task: asyncio.Task[None]) -> None:
         if self._chat_tasks.get(chat) is task:

@@ -240,7 +240,9 @@ async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions
         accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
     assert accounts[owner] == donor_id and accounts[stranger] is None
     async with sessions() as session:
-        user = (await session.get(ChannelAccount, stranger)).user_id  # type: ignore[union-attr]
+        account = await session.get(ChannelAccount, stranger)
+        assert account is not None
+        user = account.user_id
         assert not await donors.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
         assert await donors.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
     state = {r.key: (r.status, r.last_error) for r in await rows(sessions)}
