@@ -75,6 +75,13 @@ class RegistrationSettings(_Section):
     min_age: int = Field(default=18, ge=16, le=100)
     max_age: int = Field(default=60, ge=16, le=100)
     wards_page_size: int = Field(default=6, ge=2, le=20)
+    # Linking a chat to a profile by phone and birth date: this many wrong birth dates within
+    # link_lock_hours (for one phone, or from one chat) lock linking for link_lock_hours.
+    link_max_failures: int = Field(default=3, ge=1, le=10)
+    link_lock_hours: int = Field(default=24, ge=1, le=24 * 30)
+    # A chat linked less than this many days ago needs an older chat's approval to erase the profile,
+    # change its phone or see /mydata.
+    new_chat_days: int = Field(default=7, ge=0, le=365)
 
     @model_validator(mode="after")
     def _range(self) -> RegistrationSettings:

@@ -365,6 +365,7 @@ async def send_wave(
             account_id=candidate.account_id,
             kind="callout",
             text=text,
+            about_donor_id=candidate.donor_id,
             choices=[
                 [
                     (t("button_callout_yes"), f"co:{callout.id}:yes"),
@@ -450,6 +451,7 @@ async def push_tally(
         account_id=callout.created_by_account_id,
         kind="notice",
         text=text,
+        about_donor_id=None,  # counts only: the names are shown on request, never queued
         choices=rows,
         due_at=now,
         edit_message_id=callout.tally_message_id,
@@ -549,6 +551,7 @@ async def filled(ctx: Context, callout: Callout) -> None:
             account_id=callout.created_by_account_id,
             kind="notice",
             text=t("callout_filled_notice", id=callout.id, units=callout.units_needed),
+            about_donor_id=None,
             due_at=ctx.now(),
         )
         ctx.pushed = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from handlers import linking
 from handlers.context import Context
 from handlers.messages import Attachment, InputKind
 from handlers.profile import show as show_profile
@@ -17,6 +18,8 @@ async def my_data(ctx: Context, _args: str = "") -> None:
     donor = ctx.donor
     if donor is None:
         ctx.say("mydata_nothing")
+        return
+    if not await linking.guard(ctx, "mydata"):
         return
     exported = await donors.export(ctx.session, donor)
     payload = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
@@ -33,6 +36,8 @@ async def start_erase(ctx: Context, _args: str = "") -> None:
         ctx.state.clear()
         await conversations.forget(ctx.session, platform=ctx.incoming.platform, chat_id=ctx.incoming.chat_id)
         ctx.say("erase_nothing")
+        return
+    if not await linking.guard(ctx, "erase"):
         return
     ctx.state.go(ERASE, "confirm")
     ask_erase(ctx)

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from domain.blood import ABO, BloodGroup, Rh
+from handlers import linking
 from handlers.context import Context
 from handlers.fields import FIELDS, age_problem, ask_again
 from handlers.messages import Choice
@@ -60,6 +61,8 @@ async def on_edit_button(ctx: Context, field_name: str) -> None:
     if ctx.donor is None or field_name not in FIELDS:
         ctx.say("error_button_expired")
         return
+    if field_name == "phone" and not await linking.guard(ctx, "phone"):
+        return
     ctx.state.go(NAME, field_name)
     FIELDS[field_name].ask(ctx, 0)
 
@@ -87,11 +90,9 @@ class ProfileEditFlow:
             ctx.state.clear()
             return
         if name == "phone" and parsed.value != donor.phone:
-            owner = await donors.donor_by_phone(ctx.session, parsed.value)
-            if owner is not None:
-                ctx.say("error_phone_taken")
-                fld.ask(ctx, 0)
+            if not await _phone_free(ctx, parsed.value):
                 return
+            await linking.tell_phone_changed(ctx, donor)
         await apply(ctx, donor, name, parsed.value)
         ctx.state.clear()
         ctx.say("profile_saved", field=ctx.t(fld.label_key))
@@ -103,6 +104,25 @@ class ProfileEditFlow:
 
 
 FLOW = ProfileEditFlow()
+
+
+async def _phone_free(ctx: Context, phone: str) -> bool:
+    """False (and the person told) when another profile has `phone` or this chat asked too often.
+
+    "Taken" tells whether a number is registered, so each such answer counts like a wrong birth date
+    (per chat) and the same lock-out applies: nobody can test numbers one after another.
+    """
+    if (until := await linking.locked_until(ctx, None)) is not None:
+        local = until.astimezone(ctx.settings.tz)
+        ctx.state.clear()
+        ctx.say("phone_change_locked", time=f"{local:%H:%M}", date=ctx.t.date(local.date()))
+        return False
+    if await donors.donor_by_phone(ctx.session, phone) is None:
+        return True
+    await linking.record_failure(ctx, "", about=None)
+    ctx.say("error_phone_taken")
+    FIELDS["phone"].ask(ctx, 0)
+    return False
 
 
 async def apply(ctx: Context, donor: Donor, name: str, value: Any) -> None:

@@ -2,7 +2,8 @@
 
 Nothing is written to the donor tables before Confirm; the answers so far live in the conversation
 state, which /huy, Decline or an out-of-range birth date delete. A phone number that is already
-registered links this chat to that donor once the person types the same date of birth again.
+registered links this chat to that donor when the birth date given earlier matches; otherwise the
+dialogue goes on as for a new number, and only Confirm says the number cannot be used (handlers/linking).
 See docs/registration.mmd for the diagram.
 """
 
@@ -18,9 +19,9 @@ from handlers.context import Context
 from handlers.fields import FIELDS, Parsed, age_problem, ask_again
 from handlers.messages import InputKind
 from models import conversations, donors
+from models.tables import Donor
 
 NAME = "registration"
-LINK_ATTEMPTS = 3
 
 
 class Step(StrEnum):
@@ -30,7 +31,7 @@ class Step(StrEnum):
     DATE_OF_BIRTH = "date_of_birth"
     SEX = "sex"
     PHONE = "phone"
-    LINK_CHECK = "link_check"
+    LINK_CHECK = "link_check"  # no longer asked; dialogues saved there go on at BLOOD_GROUP
     BLOOD_GROUP = "blood_group"
     WEIGHT = "weight"
     WARD = "ward"
@@ -99,8 +100,6 @@ def ask(ctx: Context, page: int = 0) -> None:
                 ]
             ],
         )
-    elif step is Step.LINK_CHECK:
-        ctx.say("ask_link_date_of_birth")
     elif step is Step.SUMMARY:
         ask_summary(ctx)
     elif step is Step.EDIT:
@@ -119,7 +118,7 @@ class RegistrationFlow:
         elif step is Step.CONSENT:
             on_consent(ctx)
         elif step is Step.LINK_CHECK:
-            await on_link_check(ctx)
+            await on_legacy_link_check(ctx)
         elif step is Step.SUMMARY:
             await on_summary(ctx)
         elif step is Step.EDIT:
@@ -196,60 +195,18 @@ async def on_field(ctx: Context, step: Step) -> None:
         if ctx.incoming.kind is InputKind.CONTACT:
             ctx.say("phone_received", remove_keyboard=True)
         existing = await donors.donor_by_phone(ctx.session, parsed.value)
-        if existing is not None:
-            ctx.state.data.pop("editing", None)
-            ctx.state.data["link_attempts"] = 0
-            ctx.state.step = Step.LINK_CHECK
-            ctx.say("phone_already_registered")
-            ask(ctx)
+        birth = ctx.state.data.get("date_of_birth")
+        if existing is not None and birth and await linking.try_link(ctx, existing, birth):
             return
+        # Otherwise the dialogue goes on exactly as for a new number (no "already registered" oracle).
     ctx.state.data[step.value] = parsed.value
     advance(ctx, step)
 
 
-async def on_link_check(ctx: Context) -> None:
-    """Links this chat to the donor with that phone if the birth date matches; gives up after 3 tries."""
-    fld = FIELDS["date_of_birth"]
-    parsed = fld.parse(ctx)
-    if not parsed.ok:
-        ask_again(ctx, fld, parsed)
-        ctx.state.step = Step.LINK_CHECK
-        return
-    existing = await donors.donor_by_phone(ctx.session, ctx.state.data["phone"])
-    if existing is None:  # erased meanwhile: carry on with a normal registration
-        ctx.state.data["date_of_birth"] = parsed.value
-        ctx.state.step = Step.BLOOD_GROUP
-        ask(ctx)
-        return
-    refused = not await donors.may_link(
-        ctx.session, donor_id=existing.id, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
-    )
-    if refused:  # its owner took this chat off the profile: no second try
-        ctx.state.clear()
-        ctx.say("link_refused", hotline=ctx.settings.bot.hotline)
-        return
-    if existing.date_of_birth == date.fromisoformat(parsed.value):
-        account = await donors.link(
-            ctx.session,
-            donor=existing,
-            platform=ctx.incoming.platform,
-            user_id=ctx.incoming.user_id,
-            chat_id=ctx.incoming.chat_id,
-            now=ctx.now(),
-        )
-        await linking.tell_other_chats(ctx, existing, account)
-        existing.language = ctx.lang
-        ctx.say("linked", name=existing.full_name)
-        ctx.state.clear()
-        ctx.state.language = None
-        return
-    attempts = int(ctx.state.data.get("link_attempts", 0)) + 1
-    ctx.state.data["link_attempts"] = attempts
-    if attempts >= LINK_ATTEMPTS:
-        ctx.state.clear()
-        ctx.say("link_failed", hotline=ctx.settings.bot.hotline)
-        return
-    ctx.say("link_mismatch", left=LINK_ATTEMPTS - attempts)
+async def on_legacy_link_check(ctx: Context) -> None:
+    """A dialogue saved at the old separate birth-date check: carry on with the next question."""
+    ctx.state.step = Step.BLOOD_GROUP
+    ask(ctx)
 
 
 def summary_lines(ctx: Context) -> str:
@@ -290,11 +247,8 @@ async def on_summary(ctx: Context) -> None:
 async def confirm(ctx: Context) -> None:
     """Writes the donor, the chat link and a reported last donation in this turn's transaction."""
     data = ctx.state.data
-    if await donors.donor_by_phone(ctx.session, data["phone"]) is not None:
-        ctx.state.step = Step.LINK_CHECK
-        ctx.state.data["link_attempts"] = 0
-        ctx.say("phone_already_registered")
-        ask(ctx)
+    if (existing := await donors.donor_by_phone(ctx.session, data["phone"])) is not None:
+        await phone_in_use(ctx, existing)
         return
     blood = BloodGroup.from_code(data["blood_group"])
     new = donors.NewDonor(
@@ -323,10 +277,8 @@ async def confirm(ctx: Context) -> None:
                 now=ctx.now(),
             )
     except donors.PhoneTaken:  # the same phone registered from elsewhere a moment ago
-        ctx.state.step = Step.LINK_CHECK
-        ctx.state.data["link_attempts"] = 0
-        ctx.say("phone_already_registered")
-        ask(ctx)
+        if (existing := await donors.donor_by_phone(ctx.session, data["phone"])) is not None:
+            await phone_in_use(ctx, existing)
         return
     ctx.say("registered", name=new.full_name)
     then = data.get("then")
@@ -337,6 +289,35 @@ async def confirm(ctx: Context) -> None:
         from handlers import drives  # drives imports registration: resolved at call time
 
         await drives.show_session(ctx, then.removeprefix("drive_"))
+
+
+async def phone_in_use(ctx: Context, existing: Donor) -> None:
+    """Confirm with a phone that has a profile: links when the birth date matches, else says why not.
+
+    Only here, after a whole registration, can the dialogue show that a number is in use (as any sign-up
+    must); wrong birth dates are counted and locked out like the early check at the phone step.
+    """
+    inc = ctx.incoming
+    if not await donors.may_link(
+        ctx.session, donor_id=existing.id, platform=inc.platform, user_id=inc.user_id
+    ):
+        ctx.state.clear()
+        ctx.say("link_refused", hotline=ctx.settings.bot.hotline)
+        return
+    if (until := await linking.locked_until(ctx, existing.phone)) is not None:
+        local = until.astimezone(ctx.settings.tz)
+        ctx.say(
+            "link_locked",
+            time=f"{local:%H:%M}",
+            date=ctx.t.date(local.date()),
+            hotline=ctx.settings.bot.hotline,
+        )
+        ask_summary(ctx)
+        return
+    if await linking.try_link(ctx, existing, ctx.state.data["date_of_birth"]):
+        return
+    ctx.say("phone_in_use", hotline=ctx.settings.bot.hotline)
+    ask_summary(ctx)
 
 
 def ask_edit(ctx: Context) -> None:

@@ -105,6 +105,7 @@ def build_routes() -> Routes:
             "cov": callouts.on_tally_button,
             "annprog": announce.on_progress_button,
             linking.PREFIX: linking.on_unlink,
+            linking.APPROVAL_PREFIX: linking.on_approval,
         },
         fallback=questions.answer,
     )

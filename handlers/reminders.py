@@ -99,6 +99,7 @@ async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: s
             account_id=account.id,
             kind="notice",
             text=text,
+            about_donor_id=donor.id,  # names the donor and their health report: erased with them
             due_at=ctx.now(),
         )
         told = True

@@ -11,14 +11,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import callouts, outbox
+from models import callouts, links, outbox
 from models.tables import (
+    Approval,
     ChannelAccount,
     Conversation,
     Donation,
     Donor,
     DriveSession,
+    LinkNotice,
     Organiser,
+    Outbox,
     Signup,
 )
 
@@ -124,31 +127,63 @@ async def link(
     account.donor_id = donor.id
     account.chat_id = chat_id
     account.unreachable_at = None
+    account.linked_at = now
     await session.flush()
     return account
 
 
-async def unlink(session: AsyncSession, *, donor_id: int, account_id: int) -> bool:
-    """Takes one chat account off a donor's profile (the owner said a link was not theirs).
+async def unlink(session: AsyncSession, *, donor_id: int, account_id: int, by_account_id: int) -> bool:
+    """Takes one chat account off a donor's profile (an older chat of it said the link was not theirs).
 
     Its pushes still waiting are cancelled, so nothing more about the donor reaches that chat, and the
-    chat may not link itself to this profile again (`may_link`). Returns False when the account is not
-    linked to this donor (any more).
+    chat may not link itself to this profile again while `by_account_id` stays on it (`may_link`).
+    Returns False when the account is not linked to this donor (any more).
     """
     account = await session.get(ChannelAccount, account_id)
     if account is None or account.donor_id != donor_id:
         return False
     account.donor_id = None
     account.unlinked_from = donor_id
+    account.unlinked_by = by_account_id
     await outbox.cancel_waiting_for_account(session, account_id, reason="unlinked")
     await session.flush()
     return True
 
 
 async def may_link(session: AsyncSession, *, donor_id: int, platform: str, user_id: str) -> bool:
-    """False when the profile's owner took this chat off the profile before."""
+    """False when a chat of the profile took this chat off it and is still on the profile itself.
+
+    A removal only holds while the chat that made it is trusted: if it was taken off the profile in
+    turn (it was the intruder), the chats it removed may come back.
+    """
     account = await account_row(session, platform=platform, user_id=user_id)
-    return account is None or account.unlinked_from != donor_id
+    if account is None or account.unlinked_from != donor_id:
+        return True
+    if account.unlinked_by is None:
+        return False
+    remover = await session.get(ChannelAccount, account.unlinked_by)
+    return remover is None or remover.donor_id != donor_id
+
+
+def linked_since(account: ChannelAccount) -> datetime:
+    """When the chat joined its profile (accounts linked before this was recorded: their creation)."""
+    return account.linked_at or account.created_at
+
+
+def seniority(account: ChannelAccount) -> tuple[datetime, int]:
+    """Orders a profile's chats by when they joined it (the row id breaks a tie)."""
+    return (linked_since(account), account.id)
+
+
+async def older_accounts(session: AsyncSession, account: ChannelAccount) -> list[ChannelAccount]:
+    """The other chats of the account's donor that were on the profile before it, oldest first."""
+    if account.donor_id is None:
+        return []
+    mine = seniority(account)
+    return sorted(
+        (other for other in await accounts_of(session, account.donor_id) if seniority(other) < mine),
+        key=seniority,
+    )
 
 
 async def donations_of(session: AsyncSession, donor_id: int) -> list[Donation]:
@@ -171,6 +206,8 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
     """Everything stored about one donor, for /mydata (the person's own data, in their own chat)."""
     donations = await donations_of(session, donor.id)
     accounts = await accounts_of(session, donor.id)
+    since = min((linked_since(a) for a in accounts), default=donor.created_at)
+    failures = await links.failures_for_phone(session, donor.phone, since=since)
     return {
         "full_name": donor.full_name,
         "phone": donor.phone,
@@ -197,8 +234,14 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
             for d in donations
         ],
         "chat_accounts": [
-            {"platform": a.platform, "user_id": a.user_id, "linked_at": a.created_at.isoformat()}
+            {"platform": a.platform, "user_id": a.user_id, "linked_at": linked_since(a).isoformat()}
             for a in accounts
+        ],
+        "chats_linked_later": [n.created_at.isoformat() for n in await links.notices_of(session, donor.id)],
+        "wrong_birth_dates_typed_at": [at.isoformat() for at in failures],
+        "approvals": [
+            {"action": a.action, "status": a.status, "asked_at": a.created_at.isoformat()}
+            for a in await links.approvals_of(session, donor.id)
         ],
         "reminders_enabled": donor.reminders_enabled,
         "away_until": donor.away_until.isoformat() if donor.away_until else None,
@@ -227,7 +270,7 @@ async def _signups_of(session: AsyncSession, donor_id: int) -> list[tuple[Signup
 
 
 async def erase(session: AsyncSession, donor: Donor) -> None:
-    """Deletes the donor, their donations, their chat accounts and dialogues.
+    """Deletes the donor, their donations, sign-ups, chat accounts, dialogues and every push about them.
 
     An account that also holds an organiser role stays (the role is not the donor's personal data), but
     it no longer points at the donor.
@@ -248,8 +291,15 @@ async def erase(session: AsyncSession, donor: Donor) -> None:
             await session.delete(account)
     await session.execute(delete(Donation).where(Donation.donor_id == donor.id))
     await session.execute(delete(Signup).where(Signup.donor_id == donor.id))
+    # Pushes to the donor or naming them (an organiser's notice of a health report), whoever they were for.
+    await session.execute(delete(Outbox).where(Outbox.about_donor_id == donor.id))
+    await session.execute(delete(LinkNotice).where(LinkNotice.donor_id == donor.id))
+    await session.execute(delete(Approval).where(Approval.donor_id == donor.id))
+    await links.forget_failures(session, phone=donor.phone)
     await session.execute(  # the id may be reused: chats the owner removed are free again
-        update(ChannelAccount).where(ChannelAccount.unlinked_from == donor.id).values(unlinked_from=None)
+        update(ChannelAccount)
+        .where(ChannelAccount.unlinked_from == donor.id)
+        .values(unlinked_from=None, unlinked_by=None)
     )
     await session.delete(donor)
     await session.flush()
@@ -264,6 +314,9 @@ async def count_rows_for(session: AsyncSession, donor_id: int) -> int:
         (ChannelAccount, ChannelAccount.donor_id),
         (ChannelAccount, ChannelAccount.unlinked_from),
         (Signup, Signup.donor_id),
+        (Outbox, Outbox.about_donor_id),
+        (LinkNotice, LinkNotice.donor_id),
+        (Approval, Approval.donor_id),
     ):
         total += int(
             await session.scalar(select(func.count()).select_from(model).where(column == donor_id)) or 0

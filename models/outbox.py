@@ -76,6 +76,7 @@ async def enqueue(
     account_id: int,
     kind: str,
     text: str,
+    about_donor_id: int | None,
     choices: Choices = (),
     due_at: datetime,
     priority: int | None = None,
@@ -85,6 +86,9 @@ async def enqueue(
 ) -> bool:
     """Plans one push to one chat account; False (and nothing changes) if `key` was planned before.
 
+    `about_donor_id` is the donor the text is about or addressed to (None for texts about no one, such as
+    an announcement or a call-out tally of counts): erasing that donor deletes the row, whoever it was
+    for. It has no default so that every new kind of push has to answer the question.
     A push still waiting at `expires_at` is never sent: the next claim cancels it ("expired").
     """
     if kind not in KINDS:
@@ -104,6 +108,7 @@ async def enqueue(
         "attempts": 0,
         "batch": batch,
         "expires_at": expires_at,
+        "about_donor_id": about_donor_id,
     }
     insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
     statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.key])
@@ -140,6 +145,7 @@ async def enqueue_for_donor(
             account_id=account_id,
             kind=kind,
             text=text,
+            about_donor_id=donor_id,
             choices=choices,
             due_at=due_at,
             priority=priority,

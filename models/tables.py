@@ -121,8 +121,13 @@ class ChannelAccount(Base):
     chat_id: Mapped[str] = mapped_column(String(64))
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="SET NULL"))
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    # The profile whose owner took this chat off it ("not me"): the chat may not link to it again.
+    # The profile whose owner took this chat off it ("not me"): the chat may not link to it again, as
+    # long as the chat that removed it (`unlinked_by`) is still on the profile (see models/donors.may_link).
     unlinked_from: Mapped[int | None] = mapped_column(Integer)
+    unlinked_by: Mapped[int | None] = mapped_column(Integer)
+    # When this chat was linked to its donor: an older chat may take a younger one off the profile, never
+    # the other way round, and a chat linked recently needs an older one's approval for sensitive actions.
+    linked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     donor: Mapped[Donor | None] = relationship(back_populates="accounts")
@@ -327,6 +332,9 @@ class Outbox(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     batch: Mapped[str | None] = mapped_column(String(64))  # "announcement:42", for progress counts
+    # The donor the text is about (a reminder to them, an organiser's notice naming them): erasing the
+    # donor deletes the row, whoever it was addressed to.
+    about_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
 
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
@@ -334,6 +342,7 @@ class Outbox(Base):
         Index("ix_outbox_claim", "status", "priority", "due_at"),
         Index("ix_outbox_account_id", "account_id"),
         Index("ix_outbox_batch", "batch"),
+        Index("ix_outbox_about_donor_id", "about_donor_id"),
     )
 
 
@@ -398,7 +407,65 @@ class CalloutRecipient(Base):
     )
 
 
+class LinkNotice(Base):
+    """A profile got a new chat by phone and birth date; its older chats were told (`recipients`).
+
+    The "Not me" button of the notice names this row, so only a chat that received it can take the new
+    chat off the profile (never the other way round).
+    """
+
+    __tablename__ = "link_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    recipients: Mapped[list[int]] = mapped_column(JSON, default=list)  # channel account ids
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_link_notices_donor_id", "donor_id"),)
+
+
+class LinkFailure(Base):
+    """A wrong birth date typed to link a chat to the profile with this phone (kept for the lock-out)."""
+
+    __tablename__ = "link_failures"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20))  # E.164, the profile's
+    platform: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (
+        Index("ix_link_failures_phone_at", "phone", "at"),
+        Index("ix_link_failures_platform_user_at", "platform", "user_id", "at"),
+    )
+
+
+class Approval(Base):
+    """A chat linked recently asked for a sensitive action; an older chat of the profile decides."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    action: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    decided_by: Mapped[int | None] = mapped_column(Integer)  # channel account id
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        CheckConstraint("action IN ('erase', 'phone', 'mydata')", name="action"),
+        CheckConstraint("status IN ('pending', 'allowed', 'refused')", name="status"),
+        Index("ix_approvals_account_id_action", "account_id", "action"),
+        Index("ix_approvals_donor_id", "donor_id"),
+    )
+
+
 __all__ = [
+    "Approval",
     "AuditEntry",
     "Base",
     "Callout",
@@ -409,6 +476,8 @@ __all__ = [
     "Donation",
     "Donor",
     "DriveSession",
+    "LinkFailure",
+    "LinkNotice",
     "Organiser",
     "Outbox",
     "Signup",

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from models import conversations, outbox
+from models import conversations, links, outbox
 from scheduler.planner import PLANNERS
 
 if TYPE_CHECKING:
@@ -64,11 +64,15 @@ async def run_planners_once(app: App) -> int:
 
 async def expire_conversations(app: App) -> int:
     """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_days` (their answers are
-    personal data) and blanks the texts of pushes finished that long ago; returns the dialogues."""
-    before = app.clock.now() - timedelta(days=app.settings.bot.conversation_ttl_days)
+    personal data), blanks the texts of pushes finished that long ago and forgets wrong birth dates
+    once they can no longer lock anyone out; returns the dialogues."""
+    now = app.clock.now()
+    before = now - timedelta(days=app.settings.bot.conversation_ttl_days)
+    lock = timedelta(hours=app.settings.registration.link_lock_hours)
     async with app.sessions() as session, session.begin():
         deleted = await conversations.expire(session, before=before)
         blanked = await outbox.forget_texts(session, before=before)
+        await links.forget_failures(session, before=now - 2 * lock)
     if deleted or blanked:
         _LOG.info("forgot %s unfinished dialogue(s) and %s delivered push text(s)", deleted, blanked)
     return deleted

@@ -142,6 +142,11 @@ class BotHarness:
             await self.emu.wait_until(lambda: len(message.history) > versions, what="the edit")
         return new
 
+    async def forge(self, user: SimUser, data: str) -> list[SentMessage]:
+        """Sends button data the user's chat was never offered (an attacker's client can do that)."""
+        message = self.emu.messages(user.chat_id)[-1]
+        return await self._turn(user, self.emu.press(user, message, data, strict=False))
+
     async def contact(self, user: SimUser, phone: str, *, own: bool = True) -> list[SentMessage]:
         owner: Any = "sender" if own else None
         return await self._turn(user, self.emu.share_contact(user, phone, user_id=owner))

@@ -72,6 +72,7 @@ class World:
                 account_id=account_id,
                 kind=kind,
                 text=text or f"msg {key}",
+                about_donor_id=None,
                 choices=choices or [],
                 due_at=self.clock.now(),
             )

@@ -68,6 +68,7 @@ async def put(
             account_id=account_id,
             kind=kind,
             text=f"text of {key}",
+            about_donor_id=None,
             choices=[[("Có", "yes"), ("Không", "no")]],
             due_at=due_at,
             batch=batch,
@@ -233,10 +234,16 @@ async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions
     await put(sessions, stranger, "reminder:1:stranger")
     await put(sessions, owner, "reminder:1:owner")
     async with sessions() as session, session.begin():
-        assert await donors.unlink(session, donor_id=other_id, account_id=stranger) is False  # not theirs
-        assert await donors.unlink(session, donor_id=donor_id, account_id=stranger) is True
+        assert (
+            await donors.unlink(session, donor_id=other_id, account_id=stranger, by_account_id=owner) is False
+        )  # not theirs
+        assert (
+            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is True
+        )
     async with sessions() as session, session.begin():
-        assert await donors.unlink(session, donor_id=donor_id, account_id=stranger) is False  # done already
+        assert (
+            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is False
+        )  # done already
         accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
     assert accounts[owner] == donor_id and accounts[stranger] is None
     async with sessions() as session:

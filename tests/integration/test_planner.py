@@ -512,7 +512,13 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
     async with world.sessions() as session, session.begin():
         (account,) = await donors.accounts_of(session, donor)
         await outbox.enqueue(
-            session, key="thanks:1:x", account_id=account.id, kind="thanks", text="cảm ơn", due_at=THREE_DAYS
+            session,
+            key="thanks:1:x",
+            account_id=account.id,
+            kind="thanks",
+            text="cảm ơn",
+            about_donor_id=None,
+            due_at=THREE_DAYS,
         )
         cancelled = await outbox.cancel_for_account(session, account.id, key_prefixes=("reminder:", "ward:"))
     assert cancelled == 1
@@ -532,7 +538,13 @@ async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
     async with world.sessions() as session, session.begin():
         (account,) = await donors.accounts_of(session, donor)
         await outbox.enqueue(
-            session, key="thanks:2:x", account_id=account.id, kind="thanks", text="x", due_at=THREE_DAYS
+            session,
+            key="thanks:2:x",
+            account_id=account.id,
+            kind="thanks",
+            text="x",
+            about_donor_id=None,
+            due_at=THREE_DAYS,
         )
         later = THREE_DAYS + timedelta(days=30)
         assert [r.key for r in await outbox.claim(session, now=later, limit=5, lease=LEASE)] == ["thanks:2:x"]
@@ -543,6 +555,7 @@ async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
                 account_id=account.id,
                 kind="thanks",
                 text="x",
+                about_donor_id=None,
                 due_at=THREE_DAYS,
                 expires_at=datetime(2020, 8, 1),
             )

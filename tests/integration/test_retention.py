@@ -28,6 +28,7 @@ async def test_finished_push_texts_are_forgotten_pending_ones_kept(database_url:
                 account_id=account.id,
                 kind="notice",
                 text="Nguyễn Thị Lan, 0912 345 678, chóng mặt",
+                about_donor_id=None,
                 due_at=NOW - timedelta(days=8),
             )
         rows = {r.key: r for r in (await session.scalars(select(Outbox))).all()}
