@@ -194,6 +194,8 @@ async def _enqueue_all(
             literal(0).label("attempts"),
             literal(batch, String).label("batch"),
             literal(now, table.created_at.type).label("created_at"),
+            # addressed to the donor: erasing them removes the row, even from an organiser's kept account
+            ChannelAccount.donor_id.label("about_donor_id"),
         )
         .select_from(ChannelAccount)
         .join(Donor, Donor.id == ChannelAccount.donor_id)
