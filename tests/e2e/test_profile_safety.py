@@ -9,10 +9,12 @@ are counted across dialogues and lock linking; /xoa leaves nothing that names th
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from emulators.telegram import SentMessage, SimUser
@@ -24,6 +26,13 @@ from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 OWNER_PHONE = "0912345678"  # the profile `registered` makes: Nguyễn Thị Lan, 03/08/1995
 OWNER_BIRTH = "03/08/1995"
+
+
+@pytest.fixture
+async def bot(tmp_path: Path, clock: FixedClock, database_url: str) -> AsyncIterator[BotHarness]:
+    """The bot on each backend: these promises must hold on SQLite and PostgreSQL alike."""
+    async with running_bot(tmp_path, clock, database_url=database_url) as harness:
+        yield harness
 
 
 async def arrives(bot: BotHarness, user: SimUser, words: str, count: int = 1) -> list[SentMessage]:
@@ -227,9 +236,12 @@ async def dump_every_table(bot: BotHarness) -> list[tuple[str, str]]:
     return found
 
 
-async def test_erasure_leaves_nothing_that_names_the_donor_in_any_table(tmp_path: Path) -> None:
+async def test_erasure_leaves_nothing_that_names_the_donor_in_any_table(
+    tmp_path: Path, database_url: str
+) -> None:
     (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
-    async with running_bot(tmp_path, FixedClock(datetime(2020, 7, 20, 2, 0, tzinfo=UTC))) as bot:
+    start = FixedClock(datetime(2020, 7, 20, 2, 0, tzinfo=UTC))
+    async with running_bot(tmp_path, start, database_url=database_url) as bot:
         await bot.import_plan(tmp_path / "plan.toml")
         organiser = bot.user(555001, name="Cán bộ")
         await bot.make_organiser(organiser)
