@@ -26,6 +26,13 @@ class ConfigError(Exception):
     """The configuration file cannot be used; the message names the key and the problem."""
 
 
+class StartupError(Exception):
+    """Settings that load but do not work (Telegram rejects the token, the Bot API cannot be reached).
+
+    The message is one line for the operator that names the setting and the problem, never a secret.
+    """
+
+
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
