@@ -16,6 +16,7 @@ from bot.bootstrap import quiet_leaky_loggers
 from bot.config import ConfigError, Settings, StartupError, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
+from models.db import DatabaseUnavailable, check_database, describe, upgrade_database
 
 log = logging.getLogger("donorbot")
 
@@ -74,15 +75,10 @@ async def _run(settings: Settings, *, console: bool) -> None:
         else:
             from bot.channels.console import ConsoleChannel
 
-            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", _db_label(settings))
+            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", describe(settings.database.url))
             await ConsoleChannel(app).run()
     finally:
         await app.close()
-
-
-def _db_label(settings: Settings) -> str:
-    url = settings.database.url
-    return url.split("@")[-1] if "@" in url else url
 
 
 def check_data_files(files: list[Path]) -> int:
@@ -129,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--console", action="store_true", help="use the console even with a token")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
-    sub.add_parser("config", help="check the configuration file").add_argument("action", choices=["check"])
+    config = sub.add_parser("config", help="check the configuration file and connect to the database")
+    config.add_argument("action", choices=["check"])
     drive_cli.add_parser(sub)
     organiser_cli.add_parser(sub)
     announce_cli.add_parser(sub)
@@ -149,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.log_level, secrets=secrets)
     try:
         return _command(args, settings)
-    except StartupError as exc:  # settings that load but do not work
+    except (StartupError, DatabaseUnavailable) as exc:  # settings that load but do not work
         print(redact(str(exc), secrets), file=sys.stderr)
         return 2
     except CatalogError as exc:
@@ -170,10 +167,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         asyncio.run(_run(settings, console=getattr(args, "console", False)))
     elif command == "db":
-        from models.db import upgrade_database
-
         upgrade_database(settings.database.url)
-        print(f"Database schema is up to date ({_db_label(settings)}).")
+        print(f"Database schema is up to date ({describe(settings.database.url)}).")
     elif command == "drive":
         return asyncio.run(drive_cli.run(args, settings))
     elif command == "organiser":
@@ -188,7 +183,9 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
 
         Catalogs()
         load_knowledge(settings.knowledge)
+        asyncio.run(check_database(settings.database.url))
         print(f"Configuration is valid: {args.config or 'config.toml'}")
+        print(f"Database reachable: {describe(settings.database.url)}")
     return 0
 
 
