@@ -13,6 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -113,6 +114,22 @@ def _setup_problem(exc: BaseException) -> str | None:
     return None
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` says the connection to the server was lost (a restart, a failover, an ended session).
+
+    The transaction was rolled back with it, so work that had not reached its commit can be done again.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:  # SQLAlchemy saw the connection close under the statement
+        return True
+    return any(
+        isinstance(error, ConnectionError)
+        or str(getattr(error, "sqlstate", None) or "").startswith(("08", "57P01", "57P02", "57P03"))
+        for error in _chain(exc)
+    )
+
+
 def _unavailable(exc: BaseException, url: str) -> DatabaseUnavailable | None:
     problem = _setup_problem(exc)
     return None if problem is None else DatabaseUnavailable(f"database.url: {describe(url)}: {problem}")
@@ -139,11 +156,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     committed (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not retry). `BEGIN IMMEDIATE`
     waits for the lock instead, so concurrent chats queue rather than fail. `synchronous=FULL`
     because NORMAL in WAL mode can lose the last committed transactions on power loss.
+
+    On PostgreSQL a connection is pinged when it is taken from the pool, so one the server dropped
+    (a restart, a failover, an idle timeout) is replaced instead of failing the next turn.
     """
     if is_sqlite(url):
         _open_sqlite_file(url)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
     else:
+        kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
