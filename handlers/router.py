@@ -8,6 +8,7 @@ dialogue stays where it was, and the person gets an apology instead of silence.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,7 +22,7 @@ from handlers.context import Clock, Context, State
 from handlers.knowledge import Knowledge
 from handlers.messages import Incoming, InputKind, Reply
 from models import conversations, donors
-from models.db import connection_lost
+from models.db import connection_lost, loggable
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,23 @@ class _Progress:
     committing: bool = False
 
 
+def _log_failed_turn(incoming: Incoming, exc: BaseException) -> None:
+    """Ids, the error's type (with the database's SQLSTATE and constraint) and where it was raised.
+
+    Never an error's text, and no chained errors: texts and SQL parameters may hold phone numbers or
+    health answers, and asyncpg repeats parameter values in its messages.
+    """
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    log.error(
+        "turn failed on %s chat %s (%s): %s\nTraceback (most recent call last; texts left out):\n%s",
+        incoming.platform,
+        incoming.chat_id,
+        incoming.kind,
+        loggable(exc),
+        frames.rstrip("\n"),
+    )
+
+
 class Dispatcher:
     """Runs one turn per incoming message; the channel adapters call `handle` and send the replies."""
 
@@ -97,11 +115,8 @@ class Dispatcher:
         progress = _Progress()
         try:
             ctx = await self._turn_with_retry(incoming, progress)
-        except Exception:
-            # Ids only: texts and SQL parameters may hold phone numbers or health answers.
-            log.exception(
-                "turn failed on %s chat %s (%s)", incoming.platform, incoming.chat_id, incoming.kind
-            )
+        except Exception as exc:
+            _log_failed_turn(incoming, exc)
             t = self.catalogs.get(progress.lang or incoming.language_hint)
             return [Reply(t("error_internal", hotline=self.settings.bot.hotline))]
         if ctx.pushed and self.on_pushed is not None:

@@ -130,6 +130,27 @@ def connection_lost(exc: BaseException) -> bool:
     )
 
 
+def loggable(exc: BaseException) -> str:
+    """What a log may say about an error: its type and, from the database driver, the SQLSTATE, table,
+    column and constraint (PostgreSQL) or SQLite's message, which names columns but never values.
+
+    Never asyncpg's text: it repeats the statement's values despite `hide_parameters`
+    ("Key (phone)=(+84...) already exists", "invalid input syntax for type date: ...").
+    """
+    described = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    for error in _chain(exc):
+        if isinstance(error, sqlite3.Error):
+            return f"{described} ({type(error).__name__}: {error})"
+        sqlstate = getattr(error, "sqlstate", None)
+        if isinstance(sqlstate, str) and type(error).__module__.startswith("asyncpg."):
+            fields = [f"SQLSTATE {sqlstate}"]
+            for name in ("table_name", "column_name", "constraint_name"):
+                if value := getattr(error, name, None):
+                    fields.append(f"{name.removesuffix('_name')} {value}")
+            return f"{described} ({type(error).__name__}: {', '.join(fields)})"
+    return described
+
+
 def _unavailable(exc: BaseException, url: str) -> DatabaseUnavailable | None:
     problem = _setup_problem(exc)
     return None if problem is None else DatabaseUnavailable(f"database.url: {describe(url)}: {problem}")

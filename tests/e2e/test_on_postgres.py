@@ -3,6 +3,10 @@ that lose their connection and the log of a failed turn."""
 
 from __future__ import annotations
 
+import logging
+import traceback
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.context import Context
 from models import donors
+from models.tables import Donor
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import running_bot, texts
 
@@ -100,3 +106,55 @@ async def test_a_confirmation_whose_connection_is_lost_midway_is_run_again_and_s
         assert calls == 2
         assert await bot.count_donors() == 1
         assert await bot.count_donations() == 1
+
+
+# --- no personal data in the log of a failed turn: asyncpg's errors repeat the values -------------------
+
+PHONE = "+84912345678"
+
+
+@pytest.mark.postgres
+@on_postgres
+async def test_the_log_of_a_turn_failing_on_a_duplicate_phone_does_not_show_the_phone(
+    tmp_path: Path, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(tmp_path, database_url=database_url) as bot:
+        assert bot.app is not None
+        await bot.add_donor(bot.user(5201), phone=PHONE)
+        help_command = bot.app.dispatcher.routes.commands["help"]
+
+        async def help_registering_the_phone_again(ctx: Context, args: str) -> None:
+            await help_command.handler(ctx, args)
+            ctx.session.add(
+                Donor(
+                    full_name="Trần Thị Bình",
+                    phone=PHONE,
+                    date_of_birth=date(1990, 1, 1),
+                    sex="female",
+                    ward="Tam Lưu",
+                    is_reserve=False,
+                    language="vi",
+                    consent_at=ctx.now(),
+                    created_at=ctx.now(),
+                    updated_at=ctx.now(),
+                )
+            )
+            await ctx.session.flush()  # unique violation; asyncpg's DETAIL line repeats the phone
+
+        bot.app.dispatcher.routes.commands["help"] = replace(
+            help_command, handler=help_registering_the_phone_again
+        )
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG):
+            shown = await bot.send(bot.user(5202), "/help")
+    assert APOLOGY in texts(shown)
+    failed = [r for r in caplog.records if r.name == "handlers.router" and r.levelno >= logging.ERROR]
+    assert failed, caplog.text
+    tracebacks = "".join(
+        "".join(traceback.format_exception(*r.exc_info)) for r in caplog.records if r.exc_info is not None
+    )
+    for logged in (caplog.text, tracebacks, *(r.getMessage() for r in caplog.records)):
+        assert PHONE not in logged and PHONE[1:] not in logged
+    # what failed, and where, is still there
+    assert "IntegrityError" in caplog.text and "23505" in caplog.text and "uq_donors_phone" in caplog.text
+    assert "help_registering_the_phone_again" in caplog.text
