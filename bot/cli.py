@@ -7,21 +7,51 @@ import asyncio
 import logging
 import signal
 import sys
+import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.bootstrap import quiet_leaky_loggers
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, StartupError, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
+from models.db import DatabaseUnavailable, check_database, describe, upgrade_database
 
 log = logging.getLogger("donorbot")
 
 
-def setup_logging(level: str = "INFO") -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
+class RedactingFormatter(logging.Formatter):
+    """Cuts secrets (the bot token, the database password) out of every record, tracebacks included.
+
+    The code never logs them; this catches a library that puts one into an exception's text.
+    """
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(secret for secret in secrets if secret)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<secret>")
+    return text
+
+
+def secrets_of(settings: Settings) -> tuple[str, ...]:
+    from sqlalchemy.engine import make_url
+
+    password = make_url(settings.database.url).password
+    return tuple(str(s) for s in (settings.telegram_token, password) if s)
+
+
+def setup_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=level, handlers=[handler])
     quiet_leaky_loggers()  # the token (httpx URLs) and personal data (SQL parameters) stay out
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
@@ -45,15 +75,10 @@ async def _run(settings: Settings, *, console: bool) -> None:
         else:
             from bot.channels.console import ConsoleChannel
 
-            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", _db_label(settings))
+            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", describe(settings.database.url))
             await ConsoleChannel(app).run()
     finally:
         await app.close()
-
-
-def _db_label(settings: Settings) -> str:
-    url = settings.database.url
-    return url.split("@")[-1] if "@" in url else url
 
 
 def check_data_files(files: list[Path]) -> int:
@@ -100,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--console", action="store_true", help="use the console even with a token")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
-    sub.add_parser("config", help="check the configuration file").add_argument("action", choices=["check"])
+    config = sub.add_parser("config", help="check the configuration file and connect to the database")
+    config.add_argument("action", choices=["check"])
     drive_cli.add_parser(sub)
     organiser_cli.add_parser(sub)
     announce_cli.add_parser(sub)
@@ -111,36 +137,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "faq":
         return check_data_files(args.files)
-    setup_logging(args.log_level)
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    command = args.command or "run"
+    secrets = secrets_of(settings)
+    setup_logging(args.log_level, secrets=secrets)
     try:
-        if command == "run":
-            asyncio.run(_run(settings, console=getattr(args, "console", False)))
-        elif command == "db":
-            from models.db import upgrade_database
-
-            upgrade_database(settings.database.url)
-            print(f"Database schema is up to date ({_db_label(settings)}).")
-        elif command == "drive":
-            return asyncio.run(drive_cli.run(args, settings))
-        elif command == "organiser":
-            return asyncio.run(organiser_cli.run(args, settings))
-        elif command == "callout":
-            return asyncio.run(callout_cli.run(args, settings))
-        elif command == "announce":
-            return asyncio.run(announce_cli.run(args, settings))
-        elif command == "config":
-            from bot.i18n import Catalogs
-            from handlers.knowledge import load_knowledge
-
-            Catalogs()
-            load_knowledge(settings.knowledge)
-            print(f"Configuration is valid: {args.config or 'config.toml'}")
+        return _command(args, settings)
+    except (StartupError, DatabaseUnavailable) as exc:  # settings that load but do not work
+        print(redact(str(exc), secrets), file=sys.stderr)
+        return 2
     except CatalogError as exc:
         print(f"Message catalog error: {exc}", file=sys.stderr)
         return 2
@@ -149,6 +157,35 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: the traceback as Python would print it, without the secrets
+        print(redact("".join(traceback.format_exception(exc)), secrets), end="", file=sys.stderr)
+        return 1
+
+
+def _command(args: argparse.Namespace, settings: Settings) -> int:
+    command = args.command or "run"
+    if command == "run":
+        asyncio.run(_run(settings, console=getattr(args, "console", False)))
+    elif command == "db":
+        upgrade_database(settings.database.url)
+        print(f"Database schema is up to date ({describe(settings.database.url)}).")
+    elif command == "drive":
+        return asyncio.run(drive_cli.run(args, settings))
+    elif command == "organiser":
+        return asyncio.run(organiser_cli.run(args, settings))
+    elif command == "callout":
+        return asyncio.run(callout_cli.run(args, settings))
+    elif command == "announce":
+        return asyncio.run(announce_cli.run(args, settings))
+    elif command == "config":
+        from bot.i18n import Catalogs
+        from handlers.knowledge import load_knowledge
+
+        Catalogs()
+        load_knowledge(settings.knowledge)
+        asyncio.run(check_database(settings.database.url))
+        print(f"Configuration is valid: {args.config or 'config.toml'}")
+        print(f"Database reachable: {describe(settings.database.url)}")
     return 0
 
 

@@ -14,6 +14,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from domain.compatibility import RED_CELL_DONORS, check_table
 
@@ -24,6 +26,13 @@ OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
 
 class ConfigError(Exception):
     """The configuration file cannot be used; the message names the key and the problem."""
+
+
+class StartupError(Exception):
+    """Settings that load but do not work (Telegram rejects the token, the Bot API cannot be reached).
+
+    The message is one line for the operator that names the setting and the problem, never a secret.
+    """
 
 
 class _Section(BaseModel):
@@ -55,6 +64,20 @@ class DatabaseSettings(_Section):
     def _async_driver(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        # The messages never repeat the URL: it may hold the password.
+        try:
+            parsed = make_url(value)
+        except ArgumentError:
+            raise ValueError("is not a database URL") from None
+        except ValueError:  # the port is not a number
+            raise ValueError("the port must be a number from 1 to 65535") from None
+        if parsed.port is not None and not 1 <= parsed.port <= 65535:
+            raise ValueError("the port must be a number from 1 to 65535")
+        if parsed.get_backend_name() == "sqlite" and (parsed.host or parsed.port):
+            raise ValueError(
+                "a SQLite URL has no host: sqlite+aiosqlite:///relative/path.db "
+                "or sqlite+aiosqlite:////absolute/path.db"
+            )
         return value
 
 
@@ -236,8 +259,13 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     raw: dict[str, object] = {}
     if path.exists():
         try:
-            with path.open("rb") as fh:
-                raw = tomllib.load(fh)
+            data = path.read_bytes()
+            raw = tomllib.loads(data.decode("utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read ({exc.strerror or type(exc).__name__})") from None
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: line {line} is not UTF-8 text (save the file as UTF-8)") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     elif "DONORBOT_CONFIG" in env:

@@ -8,6 +8,7 @@ dialogue stays where it was, and the person gets an apology instead of silence.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,6 +22,7 @@ from handlers.context import Clock, Context, State
 from handlers.knowledge import Knowledge
 from handlers.messages import Incoming, InputKind, Reply
 from models import conversations, donors
+from models.db import connection_lost, loggable
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,31 @@ class Routes:
     fallback: Handler | None = None
 
 
+@dataclass
+class _Progress:
+    """How far a turn got: its language (for the apology) and whether it reached the commit."""
+
+    lang: str | None = None
+    committing: bool = False
+
+
+def _log_failed_turn(incoming: Incoming, exc: BaseException) -> None:
+    """Ids, the error's type (with the database's SQLSTATE and constraint) and where it was raised.
+
+    Never an error's text, and no chained errors: texts and SQL parameters may hold phone numbers or
+    health answers, and asyncpg repeats parameter values in its messages.
+    """
+    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    log.error(
+        "turn failed on %s chat %s (%s): %s\nTraceback (most recent call last; texts left out):\n%s",
+        incoming.platform,
+        incoming.chat_id,
+        incoming.kind,
+        loggable(exc),
+        frames.rstrip("\n"),
+    )
+
+
 class Dispatcher:
     """Runs one turn per incoming message; the channel adapters call `handle` and send the replies."""
 
@@ -85,32 +112,55 @@ class Dispatcher:
         self.routes = routes
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        lang: str | None = None
+        progress = _Progress()
         try:
-            async with self.sessions() as session, session.begin():
-                ctx = await self._context(session, incoming)
-                lang = ctx.lang
-                await self._route(ctx)
-                await conversations.save(
-                    session,
-                    platform=incoming.platform,
-                    chat_id=incoming.chat_id,
-                    flow=ctx.state.flow,
-                    step=ctx.state.step,
-                    data=ctx.state.data,
-                    language=ctx.state.language,
-                    now=ctx.now(),
-                )
-            if ctx.pushed and self.on_pushed is not None:
-                self.on_pushed()
-            return ctx.replies
-        except Exception:
-            # Ids only: texts and SQL parameters may hold phone numbers or health answers.
-            log.exception(
-                "turn failed on %s chat %s (%s)", incoming.platform, incoming.chat_id, incoming.kind
-            )
-            t = self.catalogs.get(lang or incoming.language_hint)
+            ctx = await self._turn_with_retry(incoming, progress)
+        except Exception as exc:
+            _log_failed_turn(incoming, exc)
+            t = self.catalogs.get(progress.lang or incoming.language_hint)
             return [Reply(t("error_internal", hotline=self.settings.bot.hotline))]
+        if ctx.pushed and self.on_pushed is not None:
+            self.on_pushed()
+        return ctx.replies
+
+    async def _turn_with_retry(self, incoming: Incoming, progress: _Progress) -> Context:
+        """Runs the turn; once more if the database connection was lost before the commit.
+
+        The transaction was rolled back with the connection, so nothing of the first run was written
+        and no reply has been sent. A failure during the commit itself is not retried: it may have
+        been written.
+        """
+        try:
+            return await self._turn(incoming, progress)
+        except Exception as exc:
+            if progress.committing or not connection_lost(exc):
+                raise
+        log.warning(
+            "turn on %s chat %s lost its database connection: running it again",
+            incoming.platform,
+            incoming.chat_id,
+        )
+        return await self._turn(incoming, progress)
+
+    async def _turn(self, incoming: Incoming, progress: _Progress) -> Context:
+        """One unit of work: load the person and the dialogue, route, save the state, commit."""
+        async with self.sessions() as session, session.begin():
+            ctx = await self._context(session, incoming)
+            progress.lang = ctx.lang
+            await self._route(ctx)
+            await conversations.save(
+                session,
+                platform=incoming.platform,
+                chat_id=incoming.chat_id,
+                flow=ctx.state.flow,
+                step=ctx.state.step,
+                data=ctx.state.data,
+                language=ctx.state.language,
+                now=ctx.now(),
+            )
+            await session.flush()
+            progress.committing = True  # leaving the block commits
+        return ctx
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         account = await donors.account_for(session, platform=incoming.platform, user_id=incoming.user_id)

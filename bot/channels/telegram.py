@@ -21,12 +21,13 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.bootstrap import App
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
+from bot.config import StartupError
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
 from scheduler.jobs import build_scheduler
@@ -244,9 +245,39 @@ async def set_commands(app: App, application: Application[Any, Any, Any, Any, An
             log.warning("could not set the %s command menu: %s", lang, exc)
 
 
+async def log_in(
+    application: Application[Any, Any, Any, Any, Any, Any], *, api_base_url: str, token: str
+) -> None:
+    """Initialises the application, which asks the Bot API who the bot is (getMe).
+
+    A rejected token, an unreachable server or a server that is not the Bot API becomes a one-line
+    `StartupError`: PTB's own `InvalidToken` prints the whole token ("The token `...` was rejected").
+    """
+    ptb_log = logging.getLogger("telegram")
+    level = ptb_log.level
+    ptb_log.setLevel(logging.CRITICAL)  # PTB logs a bad answer with a traceback; the error below says it
+    try:
+        await application.initialize()
+    except TelegramError as exc:
+        await application.bot.shutdown()  # PTB leaves its HTTP sessions open when getMe fails
+        if isinstance(exc, InvalidToken):  # 401 or 404: Telegram's answers to a wrong token
+            problem = (
+                f"TELEGRAM_BOT_TOKEN: rejected by the Telegram Bot API at {api_base_url} "
+                "(check the token and telegram.api_base_url)"
+            )
+        elif isinstance(exc, NetworkError):  # also TimedOut; AiohttpRequest cut the token out
+            problem = f"telegram.api_base_url: cannot reach the Telegram Bot API at {api_base_url} ({exc})"
+        else:
+            problem = f"telegram.api_base_url: {api_base_url} does not answer as the Telegram Bot API ({exc})"
+        raise StartupError(problem.replace(token, "<token>")) from None
+    finally:
+        ptb_log.setLevel(level)
+
+
 async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
     """Polls Telegram until `stop` is set; used by `donorbot run` and by the end-to-end tests."""
     application = build_application(app, token=token)
+    await log_in(application, api_base_url=app.settings.telegram.api_base_url, token=token)
     async with application:
         app.dispatcher.bot_username = application.bot.username
         await set_commands(app, application)
