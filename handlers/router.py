@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.i18n import Catalogs
 from handlers.context import Clock, Context, State
 from handlers.knowledge import Knowledge
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.messages import Incoming, InputKind, Replies, Reply
 from models import conversations, donors
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class Dispatcher:
         self.clock = clock
         self.routes = routes
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming) -> Replies:
         lang: str | None = None
         try:
             async with self.sessions() as session, session.begin():
@@ -103,14 +103,14 @@ class Dispatcher:
                 )
             if ctx.pushed and self.on_pushed is not None:
                 self.on_pushed()
-            return ctx.replies
+            return Replies(ctx.replies, taken=not ctx.press_refused)
         except Exception:
             # Ids only: texts and SQL parameters may hold phone numbers or health answers.
             log.exception(
                 "turn failed on %s chat %s (%s)", incoming.platform, incoming.chat_id, incoming.kind
             )
             t = self.catalogs.get(lang or incoming.language_hint)
-            return [Reply(t("error_internal", hotline=self.settings.bot.hotline))]
+            return Replies([Reply(t("error_internal", hotline=self.settings.bot.hotline))], taken=False)
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
         account = await donors.account_for(session, platform=incoming.platform, user_id=incoming.user_id)

@@ -199,7 +199,7 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         if query is not None:
             if replies and replies[0].edit and query.message is not None:
                 await _edit_pressed(query, replies.pop(0))
-            else:
+            elif replies.taken:  # a failed or refused press keeps its buttons, to press again
                 await _remove_buttons(query)
         for reply in replies:
             await send_reply(context.bot, int(incoming.chat_id), reply)
