@@ -40,6 +40,19 @@ async def account_row(session: AsyncSession, *, platform: str, user_id: str) -> 
     return row
 
 
+async def ensure_account(
+    session: AsyncSession, *, platform: str, user_id: str, chat_id: str, now: datetime
+) -> int:
+    """The id of this chat's account row; one without a donor is created for someone not registered
+    (as for an organiser), so a reply that could not go out can wait in the outbox for them."""
+    account = await account_row(session, platform=platform, user_id=user_id)
+    if account is None:
+        account = ChannelAccount(platform=platform, user_id=user_id, chat_id=chat_id, created_at=now)
+        session.add(account)
+        await session.flush()
+    return account.id
+
+
 async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
     donor: Donor | None = await session.scalar(select(Donor).where(Donor.phone == phone))
     return donor
