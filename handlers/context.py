@@ -58,6 +58,9 @@ class Context:
     account: ChannelAccount | None = None
     bot_username: str | None = None  # for deep links (t.me/<bot>?start=...)
     pushed: bool = False  # the turn queued outbox rows: wake the delivery loop after the commit
+    # The button press was refused (its slot filled meanwhile): the pressed message keeps its buttons,
+    # so the person can press another one (see `handlers.messages.Replies.taken`).
+    press_refused: bool = False
     replies: list[Reply] = field(default_factory=list)
 
     @property

@@ -136,6 +136,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
     if isinstance(result, Signup):
         confirm(ctx, view, result)
     elif result is TakeRefusal.FULL:
+        ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
         await show_session(ctx, str(view.id))
     elif result is TakeRefusal.ALREADY:
@@ -277,6 +278,7 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
     if isinstance(result, Signup):
         ctx.say("signup_moved", start=_hhmm(result.slot_start))
     elif result is TakeRefusal.FULL:
+        ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
     else:
         ctx.say("error_button_expired")

@@ -6,6 +6,7 @@ platform allows (inline keyboards on Telegram, numbered choices where there are 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -74,3 +75,16 @@ class Reply:
 
     def all_choices(self) -> list[Choice]:
         return [choice for row in self.choices for choice in row]
+
+
+class Replies(list[Reply]):
+    """The replies of one turn, in order, and whether the turn took what the person sent.
+
+    `taken` is False when the turn failed (the only reply is the apology) or a handler refused a button
+    press (`Context.press_refused`): the channel then leaves the pressed message's buttons, so there is
+    something to press again.
+    """
+
+    def __init__(self, replies: Iterable[Reply] = (), *, taken: bool = True) -> None:
+        super().__init__(replies)
+        self.taken = taken

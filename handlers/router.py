@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.i18n import Catalogs
 from handlers.context import Clock, Context, State
 from handlers.knowledge import Knowledge
-from handlers.messages import Incoming, InputKind, Reply
+from handlers.messages import Incoming, InputKind, Replies, Reply
 from models import conversations, donors
 from models.db import connection_lost, loggable
 
@@ -111,17 +111,17 @@ class Dispatcher:
         self.clock = clock
         self.routes = routes
 
-    async def handle(self, incoming: Incoming) -> list[Reply]:
+    async def handle(self, incoming: Incoming) -> Replies:
         progress = _Progress()
         try:
             ctx = await self._turn_with_retry(incoming, progress)
         except Exception as exc:
             _log_failed_turn(incoming, exc)
             t = self.catalogs.get(progress.lang or incoming.language_hint)
-            return [Reply(t("error_internal", hotline=self.settings.bot.hotline))]
+            return Replies([Reply(t("error_internal", hotline=self.settings.bot.hotline))], taken=False)
         if ctx.pushed and self.on_pushed is not None:
             self.on_pushed()
-        return ctx.replies
+        return Replies(ctx.replies, taken=not ctx.press_refused)
 
     async def _turn_with_retry(self, incoming: Incoming, progress: _Progress) -> Context:
         """Runs the turn; once more if the database connection was lost before the commit.

@@ -43,6 +43,51 @@ async def account_row(session: AsyncSession, *, platform: str, user_id: str) -> 
     return row
 
 
+async def ensure_account(
+    session: AsyncSession, *, platform: str, user_id: str, chat_id: str, now: datetime
+) -> int:
+    """The id of this chat's account row; one without a donor is created for someone not registered
+    (as for an organiser), so a reply that could not go out can wait in the outbox for them."""
+    account = await account_row(session, platform=platform, user_id=user_id)
+    if account is None:
+        account = ChannelAccount(platform=platform, user_id=user_id, chat_id=chat_id, created_at=now)
+        session.add(account)
+        await session.flush()
+    return account.id
+
+
+async def donor_id_of(session: AsyncSession, account_id: int) -> int | None:
+    """The donor a chat account is linked to, if any."""
+    donor_id: int | None = await session.scalar(
+        select(ChannelAccount.donor_id).where(ChannelAccount.id == account_id)
+    )
+    return donor_id
+
+
+async def forget_bare_accounts(session: AsyncSession, *, before: datetime) -> int:
+    """Deletes chat accounts made only to queue a reply for someone not registered, once nothing waits.
+
+    Such a row holds a platform id of a person who never consented to be stored; an account that is an
+    organiser's, or that a profile's owner removed (the refusal must hold), stays.
+    """
+    waiting = select(Outbox.id).where(
+        Outbox.account_id == ChannelAccount.id, Outbox.status.in_(("pending", "sending"))
+    )
+    organiser = select(Organiser.id).where(Organiser.account_id == ChannelAccount.id)
+    result = await session.execute(
+        delete(ChannelAccount)
+        .where(
+            ChannelAccount.donor_id.is_(None),
+            ChannelAccount.unlinked_from.is_(None),
+            ChannelAccount.created_at < before,
+            ~waiting.exists(),
+            ~organiser.exists(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def donor_by_phone(session: AsyncSession, phone: str) -> Donor | None:
     donor: Donor | None = await session.scalar(select(Donor).where(Donor.phone == phone))
     return donor

@@ -1,6 +1,10 @@
 """The outbox: pushes (reminders, call-outs, announcements, thank-yous) written by jobs, sent by the
 delivery loop (`scheduler.delivery`). Never commits: the caller's unit of work does.
 
+Besides pushes, the outbox carries replies a turn could not deliver (kind `reply`, see
+`bot.channels.replies`): they may hold a file (a calendar file, a QR code) and a reply keyboard, all
+in the JSON payload.
+
 A row's life: `pending` → (claimed) `sending` → `sent` | `failed` | back to `pending` (retry later);
 `pending` → `cancelled` (by key prefix, when the account becomes unreachable, or when a claim finds it
 past its `expires_at`: last_error "expired"). The unique `key` makes planning idempotent: enqueueing the
@@ -10,7 +14,9 @@ same key twice inserts nothing the second time, on both backends and under concu
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
@@ -23,6 +29,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from models.tables import ChannelAccount, Outbox
 
 PRIORITY: Final[dict[str, int]] = {
+    "reply": 0,  # an answer the person is waiting for, that could not go out in its turn
     "callout": 0,
     "notice": 1,
     "thanks": 1,
@@ -42,14 +49,56 @@ Choices = Sequence[Sequence[tuple[str, str]]]
 """Button rows of (label, value) pairs."""
 
 
-def payload_of(text: str, choices: Choices = (), *, edit_message_id: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class File:
+    """A file sent with the text as its caption (an image is shown as a photo)."""
+
+    filename: str
+    content: bytes
+    mime_type: str
+    is_image: bool = False
+
+
+def payload_of(
+    text: str,
+    choices: Choices = (),
+    *,
+    edit_message_id: str | None = None,
+    file: File | None = None,
+    contact_button: str | None = None,
+    remove_keyboard: bool = False,
+) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "text": text,
         "choices": [[{"label": label, "value": value} for label, value in row] for row in choices],
     }
     if edit_message_id is not None:
         payload["edit"] = edit_message_id  # replace that message (a live tally) instead of a new one
+    if file is not None:  # base64 in the JSON: a reply's .ics or QR code is a few kB
+        payload["file"] = {
+            "name": file.filename,
+            "mime": file.mime_type,
+            "image": file.is_image,
+            "data": base64.b64encode(file.content).decode("ascii"),
+        }
+    if contact_button is not None:
+        payload["contact_button"] = contact_button  # a "share my phone number" reply keyboard
+    if remove_keyboard:
+        payload["remove_keyboard"] = True
     return payload
+
+
+def file_of(payload: dict[str, Any]) -> File | None:
+    """The file stored in a payload, if any."""
+    stored = payload.get("file")
+    if not stored:
+        return None
+    return File(
+        filename=str(stored["name"]),
+        content=base64.b64decode(stored["data"]),
+        mime_type=str(stored["mime"]),
+        is_image=bool(stored.get("image")),
+    )
 
 
 def choices_of(payload: dict[str, Any]) -> list[list[tuple[str, str]]]:
@@ -83,6 +132,9 @@ async def enqueue(
     batch: str | None = None,
     expires_at: datetime | None = None,
     edit_message_id: str | None = None,
+    file: File | None = None,
+    contact_button: str | None = None,
+    remove_keyboard: bool = False,
 ) -> bool:
     """Plans one push to one chat account; False (and nothing changes) if `key` was planned before.
 
@@ -102,7 +154,14 @@ async def enqueue(
         "account_id": account_id,
         "kind": kind,
         "priority": PRIORITY[kind] if priority is None else priority,
-        "payload": payload_of(text, choices, edit_message_id=edit_message_id),
+        "payload": payload_of(
+            text,
+            choices,
+            edit_message_id=edit_message_id,
+            file=file,
+            contact_button=contact_button,
+            remove_keyboard=remove_keyboard,
+        ),
         "due_at": due_at,
         "status": "pending",
         "attempts": 0,
@@ -153,6 +212,19 @@ async def enqueue_for_donor(
             expires_at=expires_at,
         )
     return created
+
+
+async def waiting_until(session: AsyncSession, *, account_id: int, kind: str) -> datetime | None:
+    """The latest `due_at` of the account's rows of `kind` not yet sent (pending, or being sent), or
+    None when none wait. A row due then too is claimed after them (same due time, later id)."""
+    latest: datetime | None = await session.scalar(
+        select(func.max(Outbox.due_at)).where(
+            Outbox.account_id == account_id,
+            Outbox.kind == kind,
+            Outbox.status.in_(("pending", "sending")),
+        )
+    )
+    return latest
 
 
 async def claim(

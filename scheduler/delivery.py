@@ -20,6 +20,9 @@ Outcomes:
 - `Unreachable` (403, the person blocked the bot) → `failed`, the account is marked unreachable and its
   other waiting rows are cancelled;
 - `Permanent` (400: chat not found, ...) → `failed`, no retry.
+
+A turn's replies that could not go out in the turn wait here too (kind `reply`, `bot.channels.replies`);
+they keep their order: when one must be tried again, the chat's rows behind it in the batch wait too.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import outbox
-from models.outbox import Choices
+from models.outbox import Choices, File
 from models.tables import ChannelAccount, Outbox
 
 _LOG = logging.getLogger(__name__)
@@ -75,8 +78,19 @@ class Sender(Protocol):
     """One platform's way of delivering a push; raises `DeliveryError` subclasses."""
 
     async def send(
-        self, *, chat_id: str, text: str, choices: Choices, edit_message_id: str | None = None
-    ) -> None: ...
+        self,
+        *,
+        chat_id: str,
+        text: str,
+        choices: Choices,
+        edit_message_id: str | None = None,
+        file: File | None = None,
+        contact_button: str | None = None,
+        remove_keyboard: bool = False,
+    ) -> None:
+        """Sends `text` (the caption of `file`, if given) with inline `choices`, or else a reply
+        keyboard with a share-my-phone `contact_button`, or `remove_keyboard`; or edits a message."""
+        ...
 
 
 class Clock(Protocol):
@@ -98,6 +112,9 @@ class Job:
     choices: list[list[tuple[str, str]]]
     attempts: int
     edit_message_id: str | None = None
+    file: File | None = None
+    contact_button: str | None = None
+    remove_keyboard: bool = False
 
     @property
     def chat(self) -> tuple[str, str]:
@@ -420,6 +437,9 @@ class DeliveryLoop:
                     choices=outbox.choices_of(row.payload),
                     attempts=row.attempts,
                     edit_message_id=row.payload.get("edit"),
+                    file=outbox.file_of(row.payload),
+                    contact_button=row.payload.get("contact_button"),
+                    remove_keyboard=bool(row.payload.get("remove_keyboard")),
                 )
                 for row in rows
             ]
@@ -450,21 +470,37 @@ class DeliveryLoop:
                 return
             if wait > 0:
                 await asyncio.sleep(wait)
-            if not await self._deliver(chat, job):
+            outcome = await self._deliver(chat, job)
+            if outcome is False:
                 self._paced(len(jobs) - index - 1)
                 return  # unreachable: the account's other rows were cancelled
+            if outcome is not True and index + 1 < len(jobs):
+                # A reply to be tried again: the chat's rows behind it wait as long, so they
+                # cannot overtake it (a turn's .ics before its QR code).
+                self._paced(len(jobs) - index - 1)
+                await self._release(jobs[index + 1 :], outcome)
+                return
 
-    async def _deliver(self, chat: tuple[str, str], job: Job) -> bool:
-        """Sends one row and records the outcome; False when the chat must get nothing more."""
+    async def _deliver(self, chat: tuple[str, str], job: Job) -> bool | float:
+        """Sends one row and records the outcome; False when the chat must get nothing more, and for
+        a reply that will be tried again the seconds until then (its chat's later rows wait too)."""
         await self._limiter.acquire()
         self._paced()
         try:
             await self.senders[job.platform].send(
-                chat_id=job.chat_id, text=job.text, choices=job.choices, edit_message_id=job.edit_message_id
+                chat_id=job.chat_id,
+                text=job.text,
+                choices=job.choices,
+                edit_message_id=job.edit_message_id,
+                file=job.file,
+                contact_button=job.contact_button,
+                remove_keyboard=job.remove_keyboard,
             )
         except RetryLater as error:
             self._pace(chat, error.retry_after)
             await self._retry_later(job, error)
+            if job.kind == "reply":
+                return error.retry_after
         except Unreachable as error:
             self._pace(chat, self.per_chat_interval)
             await self._unreachable(job, error)
@@ -474,11 +510,15 @@ class DeliveryLoop:
             await self._failed(job, f"permanent: {error}", "failed")
         except Transient as error:
             self._pace(chat, self.per_chat_interval)
-            await self._transient(job, f"transient: {error}")
+            retry_in = await self._transient(job, f"transient: {error}")
+            if job.kind == "reply" and retry_in is not None:
+                return retry_in
         except Exception as error:  # a bug or an unmapped error: bounded by max_attempts like a 5xx
             self._pace(chat, self.per_chat_interval)
             _LOG.exception("outbox %s: unexpected error from the %s sender", job.id, job.platform)
-            await self._transient(job, f"unexpected: {type(error).__name__}")
+            retry_in = await self._transient(job, f"unexpected: {type(error).__name__}")
+            if job.kind == "reply" and retry_in is not None:
+                return retry_in
         else:
             self._pace(chat, self.per_chat_interval)
             await self._sent(job)
@@ -508,15 +548,18 @@ class DeliveryLoop:
         self.stats["rate_limited"] += 1
         _LOG.info("outbox %s: 429, retry after %ss", job.id, error.retry_after)
 
-    async def _transient(self, job: Job, message: str) -> None:
+    async def _transient(self, job: Job, message: str) -> float | None:
+        """Back to pending after a backoff (returned, in seconds), or failed after `max_attempts`."""
         if job.attempts >= self.max_attempts:
             await self._failed(job, message, "gave_up")
-            return
-        due = self.clock.now() + timedelta(seconds=self.backoff(job.attempts))
+            return None
+        backoff = self.backoff(job.attempts)
+        due = self.clock.now() + timedelta(seconds=backoff)
         async with self.sessions() as session, session.begin():
             await outbox.mark_retry(session, job.id, due_at=due, error=message)
         self.stats["retried"] += 1
         _LOG.info("outbox %s: attempt %s failed (%s), retrying", job.id, job.attempts, message)
+        return backoff
 
     async def _failed(self, job: Job, message: str, stat: str) -> None:
         async with self.sessions() as session, session.begin():

@@ -19,7 +19,7 @@ from bot.channels.telegram import run_polling
 from bot.config import Settings, load_settings
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
 from handlers.knowledge import Knowledge, load_knowledge
-from handlers.messages import Incoming, Reply
+from handlers.messages import Incoming, Replies
 from models import donors, drives, organisers
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor
 
@@ -83,7 +83,7 @@ class BotHarness:
         await app.prepare()
         handle = app.dispatcher.handle
 
-        async def counted(incoming: Incoming) -> list[Reply]:
+        async def counted(incoming: Incoming) -> Replies:
             replies = await handle(incoming)
             # a reply that edits the pressed message adds no message to the chat
             edited = 1 if replies and replies[0].edit else 0

@@ -1,6 +1,8 @@
 """Console channel: the same dialogues typed in a terminal, so anyone can try the bot without a token.
 
-Buttons become numbered choices; attachments are saved under the data folder.
+Buttons become numbered choices, numbered through each turn; a number picks only among the choices of
+the latest turn (see `ConsoleChannel.show`). Attachments are saved under the data folder. The console
+runs no delivery loop: pushes (reminders, call-outs) are not shown here.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.bootstrap import App
-from handlers.messages import Choice, Incoming, InputKind, Reply
+from handlers.messages import Choice, Incoming, InputKind, Replies, Reply
 from models import conversations, donors
 
 PLATFORM = "console"
@@ -39,13 +41,36 @@ class ConsoleChannel:
         self.stdout.flush()
 
     def to_incoming(self, line: str) -> Incoming:
+        """A number picks one of the choices the latest turn offered; anything else is text."""
         text = line.strip()
-        if text.isdigit() and self.choices and 1 <= int(text) <= len(self.choices):
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
             choice = self.choices[int(text) - 1].value
             return Incoming(PLATFORM, self.user, self.user, InputKind.CHOICE, choice=choice)
         return Incoming(PLATFORM, self.user, self.user, InputKind.TEXT, text=text)
 
-    def render(self, reply: Reply) -> None:
+    def show(self, replies: Replies, *, in_dialogue: bool) -> None:
+        """Prints one turn's replies; their choices become the only ones a typed number can pick.
+
+        Choices are numbered through the turn (a second reply's buttons go on from 3, not from 1
+        again), so every number shown means one button. A turn that offers no choices makes digits
+        plain text, and so does a dialogue whose question (the turn's last reply) has none: "2" then
+        answers "how many units?" even if the turn also showed buttons (/ngonngu in the middle of a
+        question). Those buttons are then listed without numbers. A turn that did not take what was
+        typed (it failed, or refused a press) and offers nothing new leaves the earlier choices.
+        """
+        offered = [choice for reply in replies for choice in reply.all_choices()]
+        numbered = bool(offered) and not (in_dialogue and not replies[-1].all_choices())
+        first = 1
+        for reply in replies:
+            self.render(reply, first=first if numbered else None)
+            first += len(reply.all_choices())
+        if numbered:
+            self.choices = offered
+        elif offered or replies.taken:
+            self.choices = []
+
+    def render(self, reply: Reply, *, first: int | None = 1) -> None:
+        """Prints one reply; its choices numbered from `first`, or listed unnumbered when None."""
         t = self.app.catalogs.get(self.lang)
         self.write("")
         self.write(reply.text)
@@ -56,11 +81,13 @@ class ConsoleChannel:
             path.write_bytes(reply.attachment.content)
             self.write(t("console_file_saved", path=str(path)))
         offered = reply.all_choices()
-        if offered:
-            self.choices = offered
+        if offered and first is not None:
             self.write(t("console_pick"))
-            for number, choice in enumerate(offered, start=1):
+            for number, choice in enumerate(offered, start=first):
                 self.write(f"  {number}) {choice.label}")
+        else:
+            for choice in offered:
+                self.write(f"  – {choice.label}")
         if reply.request_contact:
             self.write(t("console_contact"))
 
@@ -77,23 +104,22 @@ class ConsoleChannel:
                 return
             if not line.strip():
                 continue
-            incoming = self.to_incoming(line)
-            if incoming.kind is InputKind.TEXT:
-                self.choices = []
-            replies = await self.app.dispatcher.handle(incoming)
-            self.lang = await self._language()
-            for reply in replies:
-                self.render(reply)
+            replies = await self.app.dispatcher.handle(self.to_incoming(line))
+            self.lang, in_dialogue = await self._after_turn()
+            if replies:
+                self.show(replies, in_dialogue=in_dialogue)
 
-    async def _language(self) -> str:
+    async def _after_turn(self) -> tuple[str, bool]:
+        """The chat's language now, and whether a dialogue is in progress."""
         async with self.app.sessions() as session:
             account = await donors.account_for(session, platform=PLATFORM, user_id=self.user)
-            if account is not None and account.donor is not None:
-                return account.donor.language
             row = await conversations.load(session, platform=PLATFORM, chat_id=self.user)
-            if row is not None and row.language:
-                return row.language
-        return self.app.settings.bot.default_language
+        in_dialogue = row is not None and row.flow is not None
+        if account is not None and account.donor is not None:
+            return account.donor.language, in_dialogue
+        if row is not None and row.language:
+            return row.language, in_dialogue
+        return self.app.settings.bot.default_language, in_dialogue
 
 
 def _os_user() -> str:

@@ -8,37 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from functools import partial
+from collections.abc import Awaitable
 from typing import Any
 
-from telegram import (
-    BotCommand,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
-    Update,
-)
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
 from bot.bootstrap import App
 from bot.channels.aiohttp_request import AiohttpRequest
-from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
+from bot.channels.replies import Outgoing, ReplyCourier
+from bot.channels.telegram_sender import MAX_CAPTION, MAX_MESSAGE, TelegramSender
 from bot.config import StartupError
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
+from models.outbox import File
 from scheduler.jobs import build_scheduler
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-MAX_MESSAGE = 4096
-MAX_CAPTION = 1024
-REPLY_RETRIES = 3
-MAX_REPLY_WAIT = 30.0
 TELEGRAM_FREE_RATE = 30  # messages per second per bot without paid broadcasts
 # Calls to the Bot API in flight at once (replies of concurrent chats plus pushes); see AiohttpRequest.
 API_CONNECTIONS = 128
@@ -106,22 +95,6 @@ def to_incoming(update: Update) -> Incoming | None:
     return Incoming(kind=InputKind.OTHER, **base)
 
 
-def reply_markup(reply: Reply) -> Any:
-    if reply.choices:
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(c.label, callback_data=c.value) for c in row] for row in reply.choices]
-        )
-    if reply.request_contact:
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(reply.request_contact, request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-    if reply.remove_keyboard:
-        return ReplyKeyboardRemove()
-    return None
-
-
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Cuts a long text at line breaks so each part fits one Telegram message."""
     parts: list[str] = []
@@ -134,40 +107,23 @@ def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     return parts
 
 
-async def _patiently(call: Callable[[], Awaitable[Any]]) -> Any:
-    """Runs one Bot API call; on a 429 waits `retry_after` and tries again (a reply is never dropped).
-
-    Several replies of one turn can exceed Telegram's one message per second per chat; the per-chat
-    lock keeps their order while we wait.
-    """
-    for attempt in range(REPLY_RETRIES + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            if attempt == REPLY_RETRIES:
-                raise
-            await asyncio.sleep(min(retry_after_seconds(exc), MAX_REPLY_WAIT))
-    return None
-
-
-async def send_reply(bot: Any, chat_id: int, reply: Reply) -> None:
-    markup = reply_markup(reply)
-    if reply.attachment is not None:
-        att = reply.attachment
-        caption = reply.text if len(reply.text) <= MAX_CAPTION else None
-        if caption is None:
-            for part in split_text(reply.text):
-                await _patiently(partial(bot.send_message, chat_id, part))
-        send = bot.send_photo if att.is_image else bot.send_document
-        kwargs: dict[str, Any] = {"photo" if att.is_image else "document": att.content}
-        if not att.is_image:
-            kwargs["filename"] = att.filename
-        await _patiently(partial(send, chat_id, caption=caption, reply_markup=markup, **kwargs))
-        return
+def outgoing(reply: Reply, *, edit_message_id: str | None = None) -> list[Outgoing]:
+    """The Telegram messages of one reply: a long text cut into parts (the buttons go with the last),
+    a file with the text as its caption, or after it when the text is too long for a caption."""
+    keys: dict[str, Any] = {
+        "choices": tuple(tuple((c.label, c.value) for c in row) for row in reply.choices),
+        "contact_button": reply.request_contact,
+        "remove_keyboard": reply.remove_keyboard,
+    }
+    if edit_message_id is not None:  # an edit is one message: Telegram refuses a longer text
+        return [Outgoing(reply.text, edit_message_id=edit_message_id, choices=keys["choices"])]
+    if (att := reply.attachment) is not None:
+        file = File(att.filename, att.content, att.mime_type, is_image=att.is_image)
+        if len(reply.text) <= MAX_CAPTION:
+            return [Outgoing(reply.text, file=file, **keys)]
+        return [Outgoing(part) for part in split_text(reply.text)] + [Outgoing("", file=file, **keys)]
     parts = split_text(reply.text)
-    for part in parts[:-1]:
-        await _patiently(partial(bot.send_message, chat_id, part))
-    await _patiently(partial(bot.send_message, chat_id, parts[-1], reply_markup=markup))
+    return [Outgoing(part) for part in parts[:-1]] + [Outgoing(parts[-1], **keys)]
 
 
 def api_request() -> AiohttpRequest:
@@ -189,6 +145,15 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         .build()
     )
 
+    def wake() -> None:  # the delivery loop, once run_polling has started it
+        if app.dispatcher.on_pushed is not None:
+            app.dispatcher.on_pushed()
+
+    # Replies are never sent as paid broadcasts: they answer someone who just wrote.
+    courier = ReplyCourier(
+        TelegramSender(application.bot), app.sessions, app.clock, platform=PLATFORM, wake=wake
+    )
+
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         incoming = to_incoming(update)
         if incoming is None:
@@ -197,41 +162,38 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         if query is not None:
             await _answer(query)
         replies = await app.dispatcher.handle(incoming)
+        messages: list[Outgoing] = []
         if query is not None:
             if replies and replies[0].edit and query.message is not None:
-                await _edit_pressed(query, replies.pop(0))
-            else:
+                messages += outgoing(replies.pop(0), edit_message_id=str(query.message.message_id))
+            elif replies.taken:  # a failed or refused press keeps its buttons, to press again
                 await _remove_buttons(query)
         for reply in replies:
-            await send_reply(context.bot, int(incoming.chat_id), reply)
+            messages += outgoing(reply)
+        await courier.deliver(user_id=incoming.user_id, chat_id=incoming.chat_id, messages=messages)
 
     application.add_handler(TypeHandler(Update, on_update))
     return application
 
 
 async def _answer(query: Any) -> None:
-    """Stops the button's spinner at once, before the turn runs."""
+    """Stops the button's spinner at once, before the turn runs; the turn runs even if this fails."""
     try:
         await query.answer()
-    except BadRequest as exc:  # too old to answer: nothing to fix
+    except TelegramError as exc:  # too old to answer (400), or Telegram in trouble: only a spinner
         log.info("could not answer a button press: %s", exc.message)
 
 
 async def _remove_buttons(query: Any) -> None:
-    """Removes the pressed keyboard so the same question cannot be answered twice."""
+    """Removes the pressed keyboard so the same question cannot be answered twice.
+
+    Not retried: if Telegram fails here the buttons stay, and a second press of one is answered as
+    the dialogue stands (an expired button, a sign-up already made)."""
     try:
         if query.message is not None and getattr(query.message, "reply_markup", None):
             await query.edit_message_reply_markup(reply_markup=None)
-    except BadRequest as exc:  # the message is too old or already edited
+    except TelegramError as exc:  # the message is too old or already edited, or a 5xx
         log.info("could not remove the buttons of a pressed message: %s", exc.message)
-
-
-async def _edit_pressed(query: Any, reply: Reply) -> None:
-    """Shows `reply` in place of the pressed message (a refreshed tally, a toggled choice)."""
-    try:
-        await query.edit_message_text(reply.text, reply_markup=reply_markup(reply))
-    except BadRequest as exc:  # "message is not modified" when nothing changed: fine
-        log.info("could not edit the pressed message: %s", exc.message)
 
 
 async def set_commands(app: App, application: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -19,7 +19,7 @@ Nothing leaves 127.0.0.1. Rate limits and fault injection plug in as hooks
 """
 
 from emulators.telegram.emulator import DEFAULT_TOKEN, TINY_PNG, TelegramEmulator
-from emulators.telegram.faults import SENDING_METHODS, FaultInjector, RateLimiter
+from emulators.telegram.faults import SENDING_METHODS, FailCalls, FaultInjector, RateLimiter
 from emulators.telegram.params import ApiError, UploadedPart
 from emulators.telegram.records import (
     ApiCall,
@@ -40,6 +40,7 @@ __all__ = [
     "ApiError",
     "CallHook",
     "CallbackAnswer",
+    "FailCalls",
     "FaultInjector",
     "MessageVersion",
     "RateLimiter",

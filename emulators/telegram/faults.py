@@ -1,6 +1,7 @@
 """Optional :data:`~emulators.telegram.server.CallHook` s: Telegram's flood limits and faults.
 
-Install with ``emu.add_hook(RateLimiter())`` / ``emu.add_hook(FaultInjector(server_error=0.1))``.
+Install with ``emu.add_hook(RateLimiter())`` / ``emu.add_hook(FaultInjector(server_error=0.1))``,
+or ``emu.add_hook(FailCalls("sendDocument", {1}))`` to fail exactly the first sendDocument.
 Both only look at the :class:`ApiCall` and raise :class:`ApiError` (or sleep), so they work the
 same for tests and benchmarks and never touch emulator state.
 """
@@ -12,8 +13,9 @@ import math
 import random
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import Literal
 
 from emulators.telegram.params import ApiError
 from emulators.telegram.records import ApiCall
@@ -141,3 +143,34 @@ class FaultInjector:
             raise ApiError.forbidden("bot was blocked by the user")
         elif kind == "chat_not_found":
             raise ApiError.bad_request("chat not found")
+
+
+@dataclass
+class FailCalls:
+    """Fails exactly the chosen calls of one method: the ``numbers``-th (1-based, counted from when
+    the hook was added) calls of ``method`` (case-insensitive); every other call goes through.
+
+    ``fault`` is ``"server_error"`` (500) or ``"timeout"``, which stalls the call ``timeout_delay``
+    seconds and then lets it execute, as :class:`FaultInjector` does: the client gave up, the
+    message is delivered late anyway.
+    """
+
+    method: str
+    numbers: Collection[int] = (1,)
+    fault: Literal["server_error", "timeout"] = "server_error"
+    timeout_delay: float = 10.0
+    seen: int = 0
+    """Calls of ``method`` so far."""
+    injected: int = 0
+
+    async def __call__(self, call: ApiCall) -> None:
+        if call.method.lower() != self.method.lower():
+            return
+        self.seen += 1
+        if self.seen not in self.numbers:
+            return
+        self.injected += 1
+        if self.fault == "timeout":
+            await asyncio.sleep(self.timeout_delay)
+        else:
+            raise ApiError(500, "Internal Server Error")

@@ -18,10 +18,10 @@ from telegram import Bot
 from telegram.error import RetryAfter
 
 from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
-from emulators.telegram import ApiCall, ApiError, FaultInjector, RateLimiter, TelegramEmulator
+from emulators.telegram import ApiCall, ApiError, FailCalls, FaultInjector, RateLimiter, TelegramEmulator
 from models import outbox
 from models.db import create_engine, session_factory, upgrade_database_async
-from models.outbox import PRIORITY
+from models.outbox import PRIORITY, File
 from models.tables import ChannelAccount, Outbox
 from scheduler.delivery import DeliveryLoop
 
@@ -182,6 +182,39 @@ async def test_server_errors_are_retried_until_delivered_without_duplicates(worl
     # Every attempt is one call: the successful ones plus the injected 500s.
     assert sum(r.attempts for r in rows) == 30 + faults.injected["server_error"] == len(world.sends())
     assert any((r.last_error or "").startswith("transient: NetworkError") for r in rows)
+
+
+async def test_queued_replies_keep_their_order_and_files_when_one_must_be_retried(world: World) -> None:
+    lan = world.emu.user(4100, "Lan", started=True)
+    account = await world.account(lan.id)
+    ics = File("hien-mau.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar")
+    qr = File("checkin.png", b"\x89PNG fake", "image/png", is_image=True)
+    async with world.sessions() as session, session.begin():
+        for n, (text, file) in enumerate([("Đã giữ chỗ", None), ("Lịch hẹn", ics), ("Mã QR", qr)]):
+            await outbox.enqueue(
+                session,
+                key=f"reply:{account}:t:{n}",
+                account_id=account,
+                kind="reply",
+                text=text,
+                file=file,
+                contact_button="Gửi số điện thoại" if n == 0 else None,
+                due_at=world.clock.now(),
+            )
+    world.emu.add_hook(FailCalls("sendDocument", {1}))  # the .ics fails once; the QR must wait for it
+
+    await world.drain(world.loop(per_chat_interval=0.05))
+
+    messages = world.emu.messages(lan)
+    assert [(m.kind, m.text) for m in messages] == [
+        ("text", "Đã giữ chỗ"),
+        ("document", "Lịch hẹn"),
+        ("photo", "Mã QR"),
+    ]
+    assert messages[0].reply_keyboard == [[{"text": "Gửi số điện thoại", "request_contact": True}]]
+    assert messages[1].file is not None and messages[1].file.filename == "hien-mau.ics"
+    assert messages[1].file.content == ics.content
+    assert [r.attempts for r in sorted((await world.rows()).values(), key=lambda r: r.id)] == [1, 2, 1]
 
 
 async def test_per_chat_pacing_avoids_429s(world: World) -> None:

@@ -35,6 +35,7 @@ from telegram.ext import (
 from emulators.telegram import (
     ApiCall,
     ApiError,
+    FailCalls,
     FaultInjector,
     RateLimiter,
     TelegramEmulator,
@@ -539,6 +540,25 @@ async def test_fault_injector_rate_is_seeded_and_proportional() -> None:
     assert first != await statuses(8)
     assert 0.17 < first.count(500) / len(first) < 0.23
     assert 0.07 < first.count(403) / len(first) < 0.13
+
+
+async def test_fail_calls_fails_exactly_the_chosen_calls_of_one_method(
+    emu: TelegramEmulator, bot: Bot
+) -> None:
+    lan = emu.user(1001, "Lan", started=True)
+    fail = emu.add_hook(FailCalls("sendMessage", {2, 3}))
+    await bot.send_message(lan.id, "một")
+    for _ in range(2):
+        with pytest.raises(NetworkError):
+            await bot.send_message(lan.id, "hai")
+    await bot.send_document(lan.id, b"x", filename="x.txt")  # another method: not counted
+    await bot.send_message(lan.id, "ba")
+    assert isinstance(fail, FailCalls) and (fail.seen, fail.injected) == (4, 2)
+    assert [m.text for m in emu.messages(lan)] == ["một", None, "ba"]
+    emu.hooks[:] = [FailCalls("SENDMESSAGE", fault="timeout", timeout_delay=0.3)]
+    with pytest.raises(TimedOut):
+        await bot.send_message(lan.id, "chậm", read_timeout=0.05)
+    await emu.wait_for_messages(lan, 4, timeout=1)  # delivered late, as on Telegram
 
 
 def test_threaded_emulator_serves_another_loop() -> None:

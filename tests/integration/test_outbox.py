@@ -99,6 +99,41 @@ async def test_enqueue_twice_creates_one_row(sessions: Sessions) -> None:
     assert outbox.choices_of(row.payload) == [[("Có", "yes"), ("Không", "no")]]
 
 
+async def test_a_reply_keeps_its_file_and_keyboard_and_is_seen_waiting(sessions: Sessions) -> None:
+    qr = outbox.File("checkin-AB12CD.png", bytes(range(256)), "image/png", is_image=True)
+    async with sessions() as session, session.begin():
+        account = await donors.ensure_account(
+            session, platform="telegram", user_id="555", chat_id="555", now=NOW
+        )  # someone not registered: a bare account row
+        assert account == await donors.ensure_account(
+            session, platform="telegram", user_id="555", chat_id="555", now=NOW
+        )
+        await outbox.enqueue(
+            session,
+            key=f"reply:{account}:t:0",
+            account_id=account,
+            kind="reply",
+            text="Mã check-in",
+            file=qr,
+            contact_button="Gửi số",
+            remove_keyboard=True,
+            due_at=NOW,
+        )
+        assert await outbox.waiting_until(session, account_id=account, kind="reply") == NOW
+        assert await outbox.waiting_until(session, account_id=account, kind="reminder") is None
+    (row,) = await claim(sessions)
+    assert (row.kind, row.priority) == ("reply", 0)
+    assert outbox.file_of(row.payload) == qr
+    assert (row.payload["contact_button"], row.payload["remove_keyboard"]) == ("Gửi số", True)
+    async with sessions() as session, session.begin():
+        assert await outbox.waiting_until(session, account_id=account, kind="reply") == NOW  # sending
+        await outbox.mark_sent(session, row.id, now=NOW)
+        assert await outbox.waiting_until(session, account_id=account, kind="reply") is None
+        await outbox.forget_texts(session, before=datetime.now(UTC) + timedelta(days=1))
+    (row,) = await rows(sessions)
+    assert outbox.file_of(row.payload) is None  # forgotten with the text once sent
+
+
 async def test_concurrent_enqueues_of_one_key_insert_once(sessions: Sessions) -> None:
     _, (account,) = await add_donor(sessions)
     results = await asyncio.gather(*(put(sessions, account, "reminder:3:1:24h") for _ in range(8)))
