@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from bot.config import Settings
 from bot.i18n import Catalogs
 from domain.blood import parse_blood_group
+from domain.ids import parse_id
 from handlers import callouts as flow
 from handlers.knowledge import load_knowledge
 from models import audit, callouts, outbox
@@ -40,9 +41,9 @@ def add_parser(subparsers: Any) -> None:
     create.add_argument("--ward", action="append", default=[], help="ward to call first (repeatable)")
     create.add_argument("--dry-run", action="store_true", help="only count who would be asked")
     status = actions.add_parser("status", help="the tally of a call-out")
-    status.add_argument("id", type=int)
+    status.add_argument("id", metavar="ID")
     close = actions.add_parser("close", help="stop a call-out early")
-    close.add_argument("id", type=int)
+    close.add_argument("id", metavar="ID")
 
 
 def _actor() -> str:
@@ -81,7 +82,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             if args.callout_action == "create":
                 await _create(session, args, settings, catalogs, out, now)
             else:
-                callout = await session.get(Callout, args.id)
+                callout_id = parse_id(args.id.strip().removeprefix("#"))
+                if callout_id is None:
+                    raise UsageError(f"ID: {args.id!r} is not a call-out id")
+                callout = await session.get(Callout, callout_id)
                 if callout is None:
                     raise UsageError(f"ID: no call-out with id {args.id}")
                 if args.callout_action == "close" and callout.status == "open":

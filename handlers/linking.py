@@ -7,6 +7,7 @@ linked gets a push with one button that takes the new chat off the profile again
 
 from __future__ import annotations
 
+from domain.ids import parse_id
 from handlers.context import Context
 from handlers.organiser import actor
 from models import audit, donors, outbox
@@ -37,11 +38,11 @@ async def tell_other_chats(ctx: Context, donor: Donor, new_account: ChannelAccou
 
 async def on_unlink(ctx: Context, payload: str) -> None:
     """`unlink:{account_id}`: the owner takes that chat off their profile (never their own chat)."""
-    donor = ctx.donor
-    if donor is None or ctx.account is None or not payload.isdigit() or int(payload) == ctx.account.id:
+    donor, account_id = ctx.donor, parse_id(payload)
+    if donor is None or ctx.account is None or account_id is None or account_id == ctx.account.id:
         ctx.say("error_button_expired")
         return
-    if not await donors.unlink(ctx.session, donor_id=donor.id, account_id=int(payload)):
+    if not await donors.unlink(ctx.session, donor_id=donor.id, account_id=account_id):
         ctx.say("unlink_already")
         return
     await audit.record(
@@ -49,7 +50,7 @@ async def on_unlink(ctx: Context, payload: str) -> None:
         actor=actor(ctx),
         action="donor.unlink",
         target=f"donor:{donor.id}",
-        details={"account": int(payload)},
+        details={"account": account_id},
         now=ctx.now(),
     )
     ctx.say("unlink_done", hotline=ctx.settings.bot.hotline)

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from domain.choices import match_option
 from domain.dates import parse_date
+from domain.ids import parse_id, parse_index, parse_int
 from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
@@ -160,16 +161,17 @@ async def read(ctx: Context, step: Step) -> str | None:
         wards = ctx.settings.area.wards
         if picked == "none":
             data["ward"] = None
-        elif picked is not None and picked.isdigit() and int(picked) < len(wards):
-            data["ward"] = wards[int(picked)]
+        elif (index := parse_index(picked, len(wards))) is not None:
+            data["ward"] = wards[index]
         elif text and (match := match_option(text, {w: [w] for w in wards})):
             data["ward"] = match
         else:
             return "error_ward"
     elif step is Step.CAPACITY:
-        if not text or not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+        capacity = parse_int(text, minimum=1, maximum=MAX_CAPACITY)
+        if capacity is None:
             return "create_error_capacity"
-        data["capacity"] = int(text)
+        data["capacity"] = capacity
     else:
         answer = ctx.picked("cnew")
         if answer not in ("yes", "no"):
@@ -224,7 +226,8 @@ async def on_button(ctx: Context, payload: str) -> None:
         ctx.say("organiser_only")
         return
     action, _, sid = payload.partition(":")
-    view = await drives.session_view(ctx.session, int(sid)) if sid.isdigit() else None
+    session_id = parse_id(sid)
+    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return

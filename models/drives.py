@@ -30,6 +30,9 @@ ACTIVE = "active"
 SIGNUP_STATUSES = (ACTIVE, "checked_in", "donated", "deferred", CANCELLED)
 VOLUMES = (250, 350, 450)
 KINDS = ("whole_blood", "apheresis_red_cells", "apheresis_platelets", "apheresis_plasma")
+MAX_ROUND = 20
+MAX_CAPACITY = 100_000  # donors in one session
+MAX_SLOT_MINUTES = 24 * 60
 _SYSTEM_RNG = random.SystemRandom()
 _CODE_ATTEMPTS = 20
 
@@ -253,7 +256,7 @@ def _read_session(raw: object, where: str) -> SessionPlan:
         raise table.fail("audience", 'must be "open" or a sector name in lower case, like "education"')
     plan = SessionPlan(
         key=table.key("key"),
-        round=table.integer("round", minimum=1, maximum=20) or 1,
+        round=table.integer("round", minimum=1, maximum=MAX_ROUND) or 1,
         day=table.day("date"),
         start_time=start,
         end_time=end,
@@ -261,8 +264,8 @@ def _read_session(raw: object, where: str) -> SessionPlan:
         address=table.text("address", max_len=300),
         ward=table.text("ward", max_len=80),
         map_url=table.text("map_url", max_len=500),
-        capacity=table.integer("capacity", minimum=1, maximum=100_000, required=True) or 0,
-        slot_minutes=table.integer("slot_minutes", minimum=5, maximum=24 * 60) or 30,
+        capacity=table.integer("capacity", minimum=1, maximum=MAX_CAPACITY, required=True) or 0,
+        slot_minutes=table.integer("slot_minutes", minimum=5, maximum=MAX_SLOT_MINUTES) or 30,
         audience=audience,
     )
     problem = check_session(plan)

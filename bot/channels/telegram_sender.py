@@ -23,6 +23,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from domain.ids import MAX_BIG_ID, parse_int
 from models.outbox import Choices
 from scheduler.delivery import Permanent, RetryLater, Transient, Unreachable
 
@@ -66,7 +67,8 @@ class TelegramSender:
         if len(text) > MAX_MESSAGE:
             # Split parts could not be retried without repeating the ones already delivered.
             raise Permanent(f"text longer than {MAX_MESSAGE} characters")
-        target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        numeric = parse_int(chat_id, minimum=-MAX_BIG_ID, maximum=MAX_BIG_ID)
+        target: int | str = chat_id if numeric is None else numeric
         try:
             if edit_message_id is not None:
                 await self._edit(target, int(edit_message_id), text, choices)
