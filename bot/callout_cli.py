@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.i18n import Catalogs
+from domain import limits
 from domain.blood import parse_blood_group
 from domain.ids import parse_id
 from handlers import callouts as flow
@@ -51,6 +52,16 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in a bare container
         return "cli:unknown"
+
+
+def _text(option: str, value: str, limit: int) -> str:
+    """One line of text for a column of `limit` characters (the same limit /khancap checks)."""
+    cleaned = " ".join(value.split())
+    if len(cleaned) < flow.MIN_TEXT:
+        raise UsageError(f"{option}: must have at least {flow.MIN_TEXT} characters")
+    if len(cleaned) > limit:
+        raise UsageError(f"{option}: is too long ({len(cleaned)} characters, at most {limit})")
+    return cleaned
 
 
 def _groups(text: str) -> list[str]:
@@ -112,6 +123,9 @@ async def _create(
     session: Any, args: argparse.Namespace, settings: Settings, catalogs: Catalogs, out: TextIO, now: datetime
 ) -> None:
     groups = _groups(args.groups)
+    place = _text("--place", args.place, limits.PLACE)
+    address = _text("--address", args.address, limits.ADDRESS)
+    contact = _text("--contact", args.contact, limits.CONTACT)
     if not 1 <= args.units <= flow.MAX_UNITS:
         raise UsageError(f"--units: must be 1 to {flow.MAX_UNITS}")
     unknown = [w for w in args.ward if w not in settings.area.wards]
@@ -134,9 +148,9 @@ async def _create(
         groups=groups,
         component=args.component,
         units_needed=args.units,
-        place=args.place,
-        address=args.address,
-        contact=args.contact,
+        place=place,
+        address=address,
+        contact=contact,
         deadline=deadline,
         wards=args.ward or None,
         tally_chat_id=None,

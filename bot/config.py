@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,8 @@ class AreaSettings(_Section):
         cleaned = tuple(" ".join(w.split()) for w in value)
         if not cleaned or any(not w for w in cleaned):
             raise ValueError("needs at least one non-empty ward name")
+        if any(len(w) > limits.WARD for w in cleaned):
+            raise ValueError(f"a ward name may have at most {limits.WARD} characters")
         if len({w.casefold() for w in cleaned}) != len(cleaned):
             raise ValueError("has the same ward twice")
         return cleaned

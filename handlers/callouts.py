@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
 from domain.dates import parse_date
@@ -52,6 +53,9 @@ class Step(StrEnum):
 
 
 ORDER = list(Step)
+MIN_TEXT = 3
+# The typed steps and their columns' lengths (callouts.place, .address, .contact).
+TEXT_LIMITS = {Step.PLACE: limits.PLACE, Step.ADDRESS: limits.ADDRESS, Step.CONTACT: limits.CONTACT}
 
 
 def label(code: str) -> str:
@@ -146,7 +150,8 @@ class CreateFlow:
         elif outcome == "done":
             return
         elif outcome:
-            ctx.say(outcome)
+            limit = TEXT_LIMITS.get(step)
+            ctx.say_text(ctx.t(outcome, limit=limit) if limit else ctx.t(outcome))
             await ask(ctx)
         else:
             ctx.state.step = ORDER[ORDER.index(step) + 1]
@@ -183,8 +188,8 @@ async def read(ctx: Context, step: Step) -> str | None:
         if units is None:
             return "callout_error_units"
         data["units"] = units
-    elif step in (Step.PLACE, Step.ADDRESS, Step.CONTACT):
-        if not text or len(text) < 3 or len(text) > 200 or text.startswith("/"):
+    elif step in TEXT_LIMITS:
+        if not text or not MIN_TEXT <= len(text) <= TEXT_LIMITS[step] or text.startswith("/"):
             return f"callout_error_{step.value}"
         data[step.value] = " ".join(text.split())
     elif step is Step.DEADLINE:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import match_option, parse_yes_no
 from domain.dates import age_on, nth_birthday, parse_ago, parse_date
@@ -23,7 +24,7 @@ from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
 SKIP = "skip"
-MAX_ORGANISATION = 120
+MAX_ORGANISATION = limits.ORGANISATION
 
 
 @dataclass(frozen=True)

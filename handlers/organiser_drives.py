@@ -10,6 +10,7 @@ import re
 from datetime import date, time
 from enum import StrEnum
 
+from domain import limits
 from domain.choices import match_option
 from domain.dates import parse_date
 from domain.ids import parse_id, parse_index, parse_int
@@ -119,7 +120,7 @@ class CreateFlow:
         if error == "":
             return  # finished
         if error:
-            ctx.say(error)
+            ctx.say_text(ctx.t(error, limit=limits.PLACE) if step is Step.PLACE else ctx.t(error))
         else:
             ctx.state.step = NEXT[step]
         await ask(ctx)
@@ -153,7 +154,7 @@ async def read(ctx: Context, step: Step) -> str | None:
             return "create_error_hours"
         data["start"], data["end"] = (h.strftime("%H:%M") for h in hours)
     elif step is Step.PLACE:
-        if not text or len(text) < 3 or len(text) > 160 or text.startswith("/"):
+        if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
             return "create_error_place"
         data["place"] = " ".join(text.split())
     elif step is Step.WARD:
