@@ -17,6 +17,7 @@ from bot.i18n import Catalogs
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.ids import parse_id
+from domain.text import clean_input
 from handlers import callouts as flow
 from handlers.knowledge import load_knowledge
 from models import audit, callouts, outbox
@@ -56,7 +57,7 @@ def _actor() -> str:
 
 def _text(option: str, value: str, limit: int) -> str:
     """One line of text for a column of `limit` characters (the same limit /khancap checks)."""
-    cleaned = " ".join(value.split())
+    cleaned = " ".join(clean_input(value).split())
     if len(cleaned) < flow.MIN_TEXT:
         raise UsageError(f"{option}: must have at least {flow.MIN_TEXT} characters")
     if len(cleaned) > limit:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import Catalogs
 from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
+from domain.text import clean_input
 from handlers import notices
 from models import drives
 from models.audit import actor_for
@@ -104,6 +105,11 @@ def _session_id(text: str) -> int:
     if session_id is None:
         raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)")
     return session_id
+
+
+def _text(text: str | None) -> str | None:
+    """One line of text as the chat would read it (no control, bidi or zero-width characters)."""
+    return None if text is None else " ".join(clean_input(text).split())
 
 
 def _opt_day(option: str, text: str | None) -> date | None:
@@ -249,12 +255,12 @@ async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, 
         day=day,
         start_time=_hhmm("--start", args.start),
         end_time=_hhmm("--end", args.end),
-        place_name=" ".join(args.place.split()),
-        address=args.address,
-        ward=args.ward,
+        place_name=_text(args.place) or "",
+        address=_text(args.address) or None,
+        ward=_text(args.ward) or None,
         capacity=_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
         slot_minutes=_number("--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES),
-        audience=args.audience,
+        audience=_text(args.audience) or "",
     )
     row = await drives.add_session(session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now)
     out.write(

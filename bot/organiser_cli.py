@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from domain import limits
+from domain.text import clean_input
 from models import organisers
 from models.db import create_engine, session_factory, upgrade_database_async
 
@@ -35,6 +36,10 @@ def _actor() -> str:
         return "cli:unknown"
 
 
+def _line(text: str) -> str:
+    return " ".join(clean_input(text).split())
+
+
 def _problem(args: argparse.Namespace) -> str | None:
     """What is wrong with --user-id or --unit (each must fit its column), or None."""
     user_id = args.user_id.strip() if getattr(args, "user_id", None) else ""
@@ -43,7 +48,7 @@ def _problem(args: argparse.Namespace) -> str | None:
     if user_id and any(ch.isspace() for ch in user_id):
         return f"--user-id: {user_id!r} must not contain spaces"
     unit = getattr(args, "unit", None)
-    if unit is not None and len(" ".join(unit.split())) > limits.ORGANISER_UNIT:
+    if unit is not None and len(_line(unit)) > limits.ORGANISER_UNIT:
         return f"--unit: is too long (at most {limits.ORGANISER_UNIT} characters)"
     return None
 
@@ -64,7 +69,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                     platform=args.platform,
                     user_id=args.user_id.strip(),
                     role=args.role,
-                    unit=" ".join((args.unit or "").split()) or None,
+                    unit=_line(args.unit or "") or None,
                     actor=_actor(),
                     now=now,
                 )

@@ -6,8 +6,10 @@ platform allows (inline keyboards on Telegram, numbered choices where there are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from domain.text import clean_input
 
 
 class InputKind(StrEnum):
@@ -31,6 +33,19 @@ class Incoming:
     contact_is_own: bool = False  # the shared contact is the sender's own number
     language_hint: str | None = None  # the platform's idea of the person's language
     ref: str | None = None  # platform reference of the message a button belonged to
+
+    def cleaned(self) -> Incoming:
+        """The same message without control, bidi and zero-width characters (`domain.text.clean_input`).
+
+        The dispatcher applies it to everything that arrives, on every channel, before any handler reads
+        a text, a button's value or a shared phone number.
+        """
+        return replace(
+            self,
+            text=None if self.text is None else clean_input(self.text),
+            choice=None if self.choice is None else clean_input(self.choice),
+            contact_phone=None if self.contact_phone is None else clean_input(self.contact_phone),
+        )
 
     @property
     def command(self) -> tuple[str, str] | None:

@@ -85,6 +85,7 @@ class Dispatcher:
         self.routes = routes
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
+        incoming = incoming.cleaned()  # the one place where outside text enters the core
         lang: str | None = None
         try:
             async with self.sessions() as session, session.begin():

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain import ids
+from domain.text import clean_input
 from models import audit, outbox
 from models.tables import AuditEntry, ChannelAccount, Donor, Outbox
 
@@ -127,8 +128,10 @@ def parse_id(text: str) -> int | None:
 
 
 def clean_text(text: str) -> str:
-    """The organiser's words as they will be sent (outer blank space trimmed); refuses empty or long."""
-    cleaned = text.strip()
+    """The organiser's words as they will be sent (outer blank space trimmed, and no control, bidi or
+    zero-width characters: `domain.text.clean_input`, as for anything typed in a chat); refuses empty or
+    long."""
+    cleaned = clean_input(text).strip()
     if not cleaned:
         raise AnnouncementError("the text is empty")
     if len(cleaned) > MAX_TEXT:

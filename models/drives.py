@@ -22,7 +22,7 @@ from sqlalchemy.orm import selectinload
 
 from domain import limits
 from domain.slots import moved_slot, new_code, normalise_code, slot_capacity, slot_index, slot_starts
-from domain.text import nfc
+from domain.text import clean_input
 from models import audit, callouts
 from models.tables import Campaign, ChannelAccount, Donation, DriveSession, Organiser, Signup
 
@@ -146,7 +146,8 @@ class _Table:
             return None
         if not isinstance(value, str):
             raise self.fail(name, "must be text in quotes")
-        cleaned = nfc(value).strip() if multiline else _SPACES.sub(" ", nfc(value)).strip()
+        value = clean_input(value)  # as the chat does: no control, bidi or zero-width characters
+        cleaned = value.strip() if multiline else _SPACES.sub(" ", value).strip()
         if not cleaned:
             if required:
                 raise self.fail(name, "must not be empty")
@@ -1037,12 +1038,12 @@ async def edit_session(
     row = await _session_for_change(session, session_id)
     values: dict[str, object] = {}
     if place_name is not None:
-        cleaned = _SPACES.sub(" ", nfc(place_name)).strip()
+        cleaned = _SPACES.sub(" ", clean_input(place_name)).strip()
         if not cleaned or len(cleaned) > limits.PLACE:
             raise DriveError(f"place: must be 1 to {limits.PLACE} characters")
         values["place_name"] = cleaned
     if address is not None:
-        cleaned = _SPACES.sub(" ", nfc(address)).strip()
+        cleaned = _SPACES.sub(" ", clean_input(address)).strip()
         if len(cleaned) > limits.ADDRESS:
             raise DriveError(f"address: is too long (at most {limits.ADDRESS} characters)")
         values["address"] = cleaned or None

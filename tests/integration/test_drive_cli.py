@@ -262,3 +262,17 @@ def test_a_ward_unknown_to_the_config_is_warned_about(drive: Drive, tmp_path: Pa
     code, _, err = drive("import", str(plan))
     assert code == 0
     assert "sessions[1].ward: 'Tam Luu' is not in config.toml [area] wards" in err
+
+
+def test_bidi_and_zero_width_characters_are_cleaned_as_in_the_chat(drive: Drive) -> None:
+    imported(drive)
+    code, _, err = drive(
+        "add", "--campaign", "kinh-mon-2020", "--date", "2020-08-07", "--start", "7:30", "--end", "10:00",
+        "--place", "\u202eNhà văn hóa\u200b khu 3\u2066", "--address", "Thôn\u200f 1\u202c",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    code, _, err = drive("edit", "1", "--place", "Hội\u2067 trường\ufeff")
+    assert (code, err) == (0, "")
+    assert drive.rows("SELECT place_name FROM drive_sessions WHERE id = 1") == [("Hội trường",)]
+    added = drive.rows("SELECT place_name, address FROM drive_sessions WHERE key = '2020-08-07'")
+    assert added == [("Nhà văn hóa khu 3", "Thôn 1")]
