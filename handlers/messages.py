@@ -57,12 +57,24 @@ class Incoming:
         return (name, rest.strip()) if name else None
 
 
+MAX_CHOICE_BYTES = 64
+"""Telegram carries at most 64 bytes of data on a button (and Zalo not much more). Values are built
+from a prefix, ids and short words from code — never from keys or names people choose — so they stay
+far below; a value over the limit is a bug, and failing here names it instead of Telegram refusing the
+whole message in silence."""
+
+
 @dataclass(frozen=True)
 class Choice:
     """A button: the label people see and the value the bot gets back when it is pressed."""
 
     label: str
     value: str
+
+    def __post_init__(self) -> None:
+        size = len(self.value.encode())
+        if not 1 <= size <= MAX_CHOICE_BYTES:
+            raise ValueError(f"button value of {size} bytes (1 to {MAX_CHOICE_BYTES}): {self.value[:24]!r}…")
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,8 @@ async def ask(ctx: Context) -> None:
     step = Step(ctx.state.step or Step.CAMPAIGN)
     if step is Step.CAMPAIGN:
         campaigns = await drives.list_campaigns(ctx.session)
-        rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.key}")] for c in campaigns]
+        # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
+        rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.id}")] for c in campaigns]
         ctx.say("create_ask_campaign", choices=rows)
     elif step is Step.DATE:
         ctx.say("create_ask_date")
@@ -136,8 +137,8 @@ async def read(ctx: Context, step: Step) -> str | None:
     """None when the answer was stored, a catalog key for a problem, "" when the dialogue ended."""
     data, text = ctx.state.data, ctx.typed()
     if step is Step.CAMPAIGN:
-        key = ctx.picked("cmp")
-        campaign = await drives.campaign_by_key(ctx.session, key) if key else None
+        campaign_id = parse_id(ctx.picked("cmp"))
+        campaign = await drives.campaign_by_id(ctx.session, campaign_id) if campaign_id else None
         if campaign is None:
             return "error_use_buttons_current"
         data["campaign_key"], data["campaign"] = campaign.key, campaign.name
@@ -267,6 +268,12 @@ class MoveFlow:
             ctx.say("organiser_only")
             return
         text, data = ctx.typed() or "", ctx.state.data
+        session_id = int(data["session_id"])
+        view = await drives.session_view(ctx.session, session_id)
+        if view is None or view.status != "scheduled":  # another organiser cancelled it meanwhile
+            ctx.state.clear()
+            ctx.say("drive_move_cancelled" if view is not None else "drive_not_available")
+            return
         if ctx.state.step == "date":
             day = None if text == "-" else parse_date(text, today=ctx.today())
             if text != "-" and (day is None or day < ctx.today()):
@@ -280,16 +287,21 @@ class MoveFlow:
         if text != "-" and hours is None:
             ctx.say("create_error_hours")
             return
-        session_id = int(data["session_id"])
-        donor_ids = await drives.move_session(
-            ctx.session,
-            session_id=session_id,
-            day=date.fromisoformat(data["day"]) if data.get("day") else None,
-            start_time=hours[0] if hours else None,
-            end_time=hours[1] if hours else None,
-            actor=actor(ctx),
-            now=ctx.now(),
-        )
+        try:
+            async with ctx.session.begin_nested():
+                donor_ids = await drives.move_session(
+                    ctx.session,
+                    session_id=session_id,
+                    day=date.fromisoformat(data["day"]) if data.get("day") else None,
+                    start_time=hours[0] if hours else None,
+                    end_time=hours[1] if hours else None,
+                    actor=actor(ctx),
+                    now=ctx.now(),
+                )
+        except drives.DriveError:  # cancelled between the check above and the row lock
+            ctx.state.clear()
+            ctx.say("drive_move_cancelled")
+            return
         await notices.session_changed(
             ctx.session, catalogs=ctx.catalogs, session_id=session_id, donor_ids=donor_ids, now=ctx.now()
         )

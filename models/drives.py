@@ -942,6 +942,10 @@ async def list_campaigns(session: AsyncSession) -> list[Campaign]:
     return list((await session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id))).all())
 
 
+async def campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
 async def campaign_by_key(session: AsyncSession, key: str) -> Campaign | None:
     campaign: Campaign | None = await session.scalar(select(Campaign).where(Campaign.key == key))
     return campaign
