@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
+from domain.ids import parse_int
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
@@ -120,10 +121,11 @@ def _hhmm(value: object) -> object:
     if isinstance(value, time):
         return value
     if isinstance(value, str):
-        hour, sep, minute = value.strip().partition(":")
-        digits = sep and hour.isdigit() and len(minute) == 2 and minute.isdigit()
-        if digits and int(hour) <= 23 and int(minute) <= 59:
-            return time(int(hour), int(minute))
+        hour_part, sep, minute_part = value.strip().partition(":")
+        hour = parse_int(hour_part, minimum=0, maximum=23) if sep else None
+        minute = parse_int(minute_part, minimum=0, maximum=59) if len(minute_part) == 2 else None
+        if hour is not None and minute is not None:
+            return time(hour, minute)
     raise ValueError('must be a time of day "HH:MM", like "19:00"')
 
 
