@@ -14,7 +14,10 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 from bot.i18n import Catalogs
+from domain import limits
 from domain.blood import parse_blood_group
+from domain.ids import parse_id
+from domain.text import clean_input
 from handlers import callouts as flow
 from handlers.knowledge import load_knowledge
 from models import audit, callouts, outbox
@@ -40,9 +43,9 @@ def add_parser(subparsers: Any) -> None:
     create.add_argument("--ward", action="append", default=[], help="ward to call first (repeatable)")
     create.add_argument("--dry-run", action="store_true", help="only count who would be asked")
     status = actions.add_parser("status", help="the tally of a call-out")
-    status.add_argument("id", type=int)
+    status.add_argument("id", metavar="ID")
     close = actions.add_parser("close", help="stop a call-out early")
-    close.add_argument("id", type=int)
+    close.add_argument("id", metavar="ID")
 
 
 def _actor() -> str:
@@ -50,6 +53,16 @@ def _actor() -> str:
         return f"cli:{getpass.getuser()}"
     except Exception:  # no user name in a bare container
         return "cli:unknown"
+
+
+def _text(option: str, value: str, limit: int) -> str:
+    """One line of text for a column of `limit` characters (the same limit /khancap checks)."""
+    cleaned = " ".join(clean_input(value).split())
+    if len(cleaned) < flow.MIN_TEXT:
+        raise UsageError(f"{option}: must have at least {flow.MIN_TEXT} characters")
+    if len(cleaned) > limit:
+        raise UsageError(f"{option}: is too long ({len(cleaned)} characters, at most {limit})")
+    return cleaned
 
 
 def _groups(text: str) -> list[str]:
@@ -81,7 +94,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
             if args.callout_action == "create":
                 await _create(session, args, settings, catalogs, out, now)
             else:
-                callout = await session.get(Callout, args.id)
+                callout_id = parse_id(args.id.strip().removeprefix("#"))
+                if callout_id is None:
+                    raise UsageError(f"ID: {args.id!r} is not a call-out id")
+                callout = await session.get(Callout, callout_id)
                 if callout is None:
                     raise UsageError(f"ID: no call-out with id {args.id}")
                 if args.callout_action == "close" and callout.status == "open":
@@ -108,6 +124,9 @@ async def _create(
     session: Any, args: argparse.Namespace, settings: Settings, catalogs: Catalogs, out: TextIO, now: datetime
 ) -> None:
     groups = _groups(args.groups)
+    place = _text("--place", args.place, limits.PLACE)
+    address = _text("--address", args.address, limits.ADDRESS)
+    contact = _text("--contact", args.contact, limits.CONTACT)
     if not 1 <= args.units <= flow.MAX_UNITS:
         raise UsageError(f"--units: must be 1 to {flow.MAX_UNITS}")
     unknown = [w for w in args.ward if w not in settings.area.wards]
@@ -130,9 +149,9 @@ async def _create(
         groups=groups,
         component=args.component,
         units_needed=args.units,
-        place=args.place,
-        address=args.address,
-        contact=args.contact,
+        place=place,
+        address=address,
+        contact=contact,
         deadline=deadline,
         wards=args.ward or None,
         tally_chat_id=None,

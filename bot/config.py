@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
+from domain.ids import parse_int
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
@@ -123,6 +125,8 @@ class AreaSettings(_Section):
         cleaned = tuple(" ".join(w.split()) for w in value)
         if not cleaned or any(not w for w in cleaned):
             raise ValueError("needs at least one non-empty ward name")
+        if any(len(w) > limits.WARD for w in cleaned):
+            raise ValueError(f"a ward name may have at most {limits.WARD} characters")
         if len({w.casefold() for w in cleaned}) != len(cleaned):
             raise ValueError("has the same ward twice")
         return cleaned
@@ -147,10 +151,11 @@ def _hhmm(value: object) -> object:
     if isinstance(value, time):
         return value
     if isinstance(value, str):
-        hour, sep, minute = value.strip().partition(":")
-        digits = sep and hour.isdigit() and len(minute) == 2 and minute.isdigit()
-        if digits and int(hour) <= 23 and int(minute) <= 59:
-            return time(int(hour), int(minute))
+        hour_part, sep, minute_part = value.strip().partition(":")
+        hour = parse_int(hour_part, minimum=0, maximum=23) if sep else None
+        minute = parse_int(minute_part, minimum=0, maximum=59) if len(minute_part) == 2 else None
+        if hour is not None and minute is not None:
+            return time(hour, minute)
     raise ValueError('must be a time of day "HH:MM", like "19:00"')
 
 

@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Catalogs
+from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
+from domain.text import clean_input
 from handlers import notices
 from models import drives
 from models.audit import actor_for
@@ -87,21 +89,27 @@ def _hhmm(option: str, text: str) -> time:
     return parsed
 
 
-def _number(option: str, text: str, *, minimum: int = 1) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a whole number") from None
+def _number(option: str, text: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int:
+    value = parse_int(text.strip(), minimum=-MAX_BIG_ID, maximum=MAX_BIG_ID)
+    if value is None:
+        raise UsageError(f"{option}: {text!r} is not a whole number")
     if value < minimum:
         raise UsageError(f"{option}: must be at least {minimum}")
+    if value > maximum:
+        raise UsageError(f"{option}: must be at most {maximum}")
     return value
 
 
 def _session_id(text: str) -> int:
-    try:
-        return int(text.lstrip("#"))
-    except ValueError:
-        raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)") from None
+    session_id = parse_id(text.strip().removeprefix("#"))
+    if session_id is None:
+        raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)")
+    return session_id
+
+
+def _text(text: str | None) -> str | None:
+    """One line of text as the chat would read it (no control, bidi or zero-width characters)."""
+    return None if text is None else " ".join(clean_input(text).split())
 
 
 def _opt_day(option: str, text: str | None) -> date | None:
@@ -243,16 +251,16 @@ async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, 
     day = _day("--date", args.date)
     plan = drives.SessionPlan(
         key=args.key or await drives.free_session_key(session, campaign_key=args.campaign, day=day),
-        round=_number("--round", args.round),
+        round=_number("--round", args.round, maximum=drives.MAX_ROUND),
         day=day,
         start_time=_hhmm("--start", args.start),
         end_time=_hhmm("--end", args.end),
-        place_name=" ".join(args.place.split()),
-        address=args.address,
-        ward=args.ward,
-        capacity=_number("--capacity", args.capacity),
-        slot_minutes=_number("--slot-minutes", args.slot_minutes),
-        audience=args.audience,
+        place_name=_text(args.place) or "",
+        address=_text(args.address) or None,
+        ward=_text(args.ward) or None,
+        capacity=_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
+        slot_minutes=_number("--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES),
+        audience=_text(args.audience) or "",
     )
     row = await drives.add_session(session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now)
     out.write(
@@ -266,7 +274,9 @@ async def _edit(session: AsyncSession, out: TextIO, args: argparse.Namespace, *,
     day = _opt_day("--date", args.date)
     start = _opt_hhmm("--start", args.start)
     end = _opt_hhmm("--end", args.end)
-    capacity = None if args.capacity is None else _number("--capacity", args.capacity)
+    capacity = (
+        None if args.capacity is None else _number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY)
+    )
     if all(v is None for v in (day, start, end, args.place, args.address, capacity)):
         raise UsageError("nothing to change: give --date, --start, --end, --place, --address or --capacity")
     before = await drives.session_view(session, session_id)

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import Settings
+from domain import limits
+from domain.text import clean_input
 from models import organisers
 from models.db import create_engine, session_factory, upgrade_database_async
 
@@ -34,8 +36,28 @@ def _actor() -> str:
         return "cli:unknown"
 
 
+def _line(text: str) -> str:
+    return " ".join(clean_input(text).split())
+
+
+def _problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with --user-id or --unit (each must fit its column), or None."""
+    user_id = args.user_id.strip() if getattr(args, "user_id", None) else ""
+    if getattr(args, "user_id", None) is not None and not 1 <= len(user_id) <= limits.USER_ID:
+        return f"--user-id: must have 1 to {limits.USER_ID} characters"
+    if user_id and any(ch.isspace() for ch in user_id):
+        return f"--user-id: {user_id!r} must not contain spaces"
+    unit = getattr(args, "unit", None)
+    if unit is not None and len(_line(unit)) > limits.ORGANISER_UNIT:
+        return f"--unit: is too long (at most {limits.ORGANISER_UNIT} characters)"
+    return None
+
+
 async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     out = out or sys.stdout
+    if (problem := _problem(args)) is not None:
+        sys.stderr.write(f"donorbot organiser: {problem}\n")
+        return 2
     await upgrade_database_async(settings.database.url)
     engine = create_engine(settings.database.url, hide_parameters=True)
     now = datetime.now(UTC)
@@ -45,16 +67,16 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                 await organisers.grant(
                     session,
                     platform=args.platform,
-                    user_id=args.user_id,
+                    user_id=args.user_id.strip(),
                     role=args.role,
-                    unit=args.unit,
+                    unit=_line(args.unit or "") or None,
                     actor=_actor(),
                     now=now,
                 )
                 out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
             elif args.organiser_action == "remove":
                 done = await organisers.revoke(
-                    session, platform=args.platform, user_id=args.user_id, actor=_actor(), now=now
+                    session, platform=args.platform, user_id=args.user_id.strip(), actor=_actor(), now=now
                 )
                 if not done:
                     sys.stderr.write(f"{args.platform}:{args.user_id} is not an organiser.\n")

@@ -67,7 +67,8 @@ from domain.text import fold
 MAX_ANSWER_CHARS = 900
 MIN_QUESTIONS = 4
 MAX_QUESTIONS = 8
-_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+MAX_ID_CHARS = 40  # a suggestion's button carries `faq:<id>`, and Telegram takes at most 64 bytes
+_ID = re.compile(rf"^[a-z][a-z0-9_]{{0,{MAX_ID_CHARS - 1}}}$")
 _KEYS = {"id", "topic", "questions", "answer", "source"}
 
 Method = Literal["bm25", "fuzzy", "combined"]
@@ -147,7 +148,10 @@ def _parse(path: Path) -> tuple[list[tuple[FaqEntry, int]], list[str]]:
         questions, answer, source = item.get("questions"), item.get("answer"), item.get("source", "")
         label = f"entry '{eid}'" if isinstance(eid, str) else f"entry #{index + 1}"
         if "id" in item and (not isinstance(eid, str) or not _ID.match(eid)):
-            problems.append(f"{at('id')}: id must be lower_snake_case text, got {eid!r}")
+            problems.append(
+                f"{at('id')}: id must be lower_snake_case text of at most {MAX_ID_CHARS} characters, "
+                f"got {eid!r}"
+            )
         elif isinstance(eid, str):
             if eid in seen:
                 problems.append(f"{at('id')}: duplicate id '{eid}' (first at line {seen[eid]})")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import unicodedata
 
+from domain import limits
 from domain.text import nfc
 
 MIN_LENGTH = 2
-MAX_LENGTH = 80
+MAX_LENGTH = limits.FULL_NAME
 MIN_LETTERS = 2
 
 # Letters start a new capitalised part after these ("Jean-Pierre", "H'Hen Niê", "J. Nguyễn").

@@ -49,6 +49,10 @@ class Understanding:
 
 
 SUGGESTIONS = 3
+MAX_CHARS = 500
+"""What `understand` reads of a message: a question is a sentence or two, and the matcher's work grows
+with the text (100,000 characters took 17–25 s). The chat answers a longer message with a request to
+ask briefly; any other caller gets the first MAX_CHARS characters understood."""
 
 # A number, a date or a time in the past: what makes a question about oneself.
 _SPECIFIC = re.compile(
@@ -71,7 +75,8 @@ def understand(
     today: date,
     facts_extractor: FactsExtractor | None = None,
 ) -> Understanding:
-    """Decides how to answer one free-text message."""
+    """Decides how to answer one free-text message (its first `MAX_CHARS` characters)."""
+    text = text[:MAX_CHARS]
     intent = detect_intent(text)
     if intent is not None:
         return Understanding(Kind.INTENT, intent=intent)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.choices import match_option
+from domain.ids import parse_index
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 from handlers.organiser import actor, is_organiser
@@ -121,8 +122,8 @@ class AnnounceFlow:
         wards = ctx.settings.area.wards
         picked = ctx.picked("annward")
         text = ctx.incoming.text.strip() if ctx.incoming.kind is InputKind.TEXT and ctx.incoming.text else ""
-        if picked is not None and picked.isdigit() and int(picked) < len(wards):
-            ward: str | None = wards[int(picked)]
+        if (index := parse_index(picked, len(wards))) is not None:
+            ward: str | None = wards[index]
         else:
             ward = match_option(text, {w: [w] for w in wards}) if text else None
         if ward is None:

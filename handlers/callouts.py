@@ -18,10 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
+from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
 from domain.dates import parse_date
 from domain.eligibility import Rules
+from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
 from handlers.context import Context
 from handlers.messages import Choice
@@ -34,6 +36,7 @@ NAME = "callout_create"
 GROUP_CODES = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
 COMPONENTS = ("whole_blood", "platelets")
 MAX_UNITS = 50
+DEADLINE_HOURS = (2, 6, 24)  # the deadline buttons: in 2, 6 or 24 hours
 _TIME = re.compile(r"(\d{1,2})\s*[:hg.]\s*(\d{2})?|(\d{1,2})\s*(?:h|gio|giờ)\b")
 
 
@@ -50,6 +53,9 @@ class Step(StrEnum):
 
 
 ORDER = list(Step)
+MIN_TEXT = 3
+# The typed steps and their columns' lengths (callouts.place, .address, .contact).
+TEXT_LIMITS = {Step.PLACE: limits.PLACE, Step.ADDRESS: limits.ADDRESS, Step.CONTACT: limits.CONTACT}
 
 
 def label(code: str) -> str:
@@ -90,7 +96,7 @@ async def ask(ctx: Context, *, edit: bool = False) -> None:
     elif step is Step.CONTACT:
         ctx.say("callout_ask_contact")
     elif step is Step.DEADLINE:
-        rows = [[ctx.choice("callout_in_hours", f"codl:{h}", hours=h) for h in (2, 6, 24)]]
+        rows = [[ctx.choice("callout_in_hours", f"codl:{h}", hours=h) for h in DEADLINE_HOURS]]
         ctx.say("callout_ask_deadline", choices=rows)
     elif step is Step.AREA:
         wards = ctx.settings.area.wards
@@ -144,7 +150,8 @@ class CreateFlow:
         elif outcome == "done":
             return
         elif outcome:
-            ctx.say(outcome)
+            limit = TEXT_LIMITS.get(step)
+            ctx.say_text(ctx.t(outcome, limit=limit) if limit else ctx.t(outcome))
             await ask(ctx)
         else:
             ctx.state.step = ORDER[ORDER.index(step) + 1]
@@ -177,18 +184,19 @@ async def read(ctx: Context, step: Step) -> str | None:
             return "error_use_buttons_current"
         data["component"] = picked
     elif step is Step.UNITS:
-        if not text or not text.isdigit() or not 1 <= int(text) <= MAX_UNITS:
+        units = parse_int(text, minimum=1, maximum=MAX_UNITS)
+        if units is None:
             return "callout_error_units"
-        data["units"] = int(text)
-    elif step in (Step.PLACE, Step.ADDRESS, Step.CONTACT):
-        if not text or len(text) < 3 or len(text) > 200 or text.startswith("/"):
+        data["units"] = units
+    elif step in TEXT_LIMITS:
+        if not text or not MIN_TEXT <= len(text) <= TEXT_LIMITS[step] or text.startswith("/"):
             return f"callout_error_{step.value}"
         data[step.value] = " ".join(text.split())
     elif step is Step.DEADLINE:
-        hours = ctx.picked("codl")
+        hours = parse_int(ctx.picked("codl"), minimum=1, maximum=max(DEADLINE_HOURS))
         deadline: datetime | None = None
-        if hours is not None and hours.isdigit():
-            deadline = ctx.now() + timedelta(hours=int(hours))
+        if hours in DEADLINE_HOURS:
+            deadline = ctx.now() + timedelta(hours=hours)
         elif text:
             deadline = parse_deadline(text, now=ctx.now(), settings=ctx.settings)
         if deadline is None:
@@ -202,8 +210,8 @@ async def read(ctx: Context, step: Step) -> str | None:
             return None
         if picked == "done":
             return None
-        if picked is not None and picked.isdigit() and int(picked) < len(wards):
-            data["wards"] = [w for w in wards if (w in data["wards"]) != (w == wards[int(picked)])]
+        if (index := parse_index(picked, len(wards))) is not None:
+            data["wards"] = [w for w in wards if (w in data["wards"]) != (w == wards[index])]
             return "stay"
         return "error_use_buttons_current"
     else:
@@ -464,7 +472,8 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
         ctx.say("organiser_only")
         return
     action, _, cid = payload.partition(":")
-    callout = await ctx.session.get(Callout, int(cid)) if cid.isdigit() else None
+    callout_id = parse_id(cid)
+    callout = await ctx.session.get(Callout, callout_id) if callout_id is not None else None
     if callout is None:
         ctx.say("error_button_expired")
         return
@@ -501,10 +510,11 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
 async def on_answer(ctx: Context, payload: str) -> None:
     """Accept / Can't come on a call-out message."""
     cid, _, answer = payload.partition(":")
-    if ctx.donor is None or not cid.isdigit() or answer not in ("yes", "no"):
+    callout_id = parse_id(cid)
+    if ctx.donor is None or callout_id is None or answer not in ("yes", "no"):
         ctx.say("error_button_expired")
         return
-    await respond(ctx, int(cid), accepted=answer == "yes")
+    await respond(ctx, callout_id, accepted=answer == "yes")
 
 
 async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import time
 
 from domain.eligibility import Verdict, assess
+from domain.ids import parse_id, parse_int
 from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
@@ -30,9 +31,9 @@ def _code(at: time) -> str:
 
 
 def _from_code(text: str) -> time | None:
-    if len(text) != 4 or not text.isdigit() or int(text[:2]) > 23 or int(text[2:]) > 59:
-        return None
-    return time(int(text[:2]), int(text[2:]))
+    hour = parse_int(text[:2], minimum=0, maximum=23) if len(text) == 4 else None
+    minute = parse_int(text[2:], minimum=0, maximum=59) if hour is not None else None
+    return time(hour, minute) if hour is not None and minute is not None else None
 
 
 def audience(ctx: Context, name: str) -> str:
@@ -71,7 +72,8 @@ async def list_sessions(ctx: Context, _args: str = "") -> None:
 
 async def show_session(ctx: Context, payload: str) -> None:
     """A session's details and its free time slots as buttons."""
-    view = await drives.session_view(ctx.session, int(payload)) if payload.isdigit() else None
+    session_id = parse_id(payload)
+    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
     if view is None or view.status != "scheduled" or view.day < ctx.today():
         ctx.say("drive_not_available")
         return
@@ -104,18 +106,18 @@ async def show_session(ctx: Context, payload: str) -> None:
 async def on_slot(ctx: Context, payload: str) -> None:
     """A time slot was chosen: checks eligibility for that day, then takes the place."""
     session_part, _, slot_part = payload.partition(":")
-    slot = _from_code(slot_part)
-    if not session_part.isdigit() or slot is None:
+    session_id, slot = parse_id(session_part), _from_code(slot_part)
+    if session_id is None or slot is None:
         ctx.say("error_button_expired")
+        return
+    view = await drives.session_view(ctx.session, session_id)
+    if view is None or view.status != "scheduled" or view.day < ctx.today():
+        ctx.say("drive_not_available")
         return
     donor = ctx.donor
     if donor is None:
         ctx.say("drive_register_first")
-        await registration.start(ctx, f"drive_{session_part}")
-        return
-    view = await drives.session_view(ctx.session, int(session_part))
-    if view is None:
-        ctx.say("drive_not_available")
+        await registration.start(ctx, f"drive_{session_id}")
         return
     person = await verdicts.person_from_profile(ctx)
     assessment = assess(person, on=view.day, rules=ctx.knowledge.rules)
@@ -230,24 +232,22 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
 
 async def on_my_signup(ctx: Context, payload: str) -> None:
     """Change or cancel buttons under /lichcuatoi."""
-    action, _, signup_id = payload.partition(":")
-    donor = ctx.donor
-    if donor is None or not signup_id.isdigit():
+    action, _, signup_part = payload.partition(":")
+    donor, signup_id = ctx.donor, parse_id(signup_part)
+    if donor is None or signup_id is None:
         ctx.say("error_button_expired")
         return
     if action == "cancel":
-        done = await drives.cancel_signup(
-            ctx.session, signup_id=int(signup_id), donor_id=donor.id, now=ctx.now()
-        )
+        done = await drives.cancel_signup(ctx.session, signup_id=signup_id, donor_id=donor.id, now=ctx.now())
         ctx.say("signup_cancelled" if done else "error_button_expired")
         return
     mine = {
         s.id: (s, v) for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
     }
-    if action != "move" or int(signup_id) not in mine:
+    if action != "move" or signup_id not in mine:
         ctx.say("error_button_expired")
         return
-    signup, view = mine[int(signup_id)]
+    signup, view = mine[signup_id]
     slots = [
         s
         for s in await drives.free_slots(ctx.session, view.id)
@@ -261,15 +261,15 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
 
 
 async def on_move_slot(ctx: Context, payload: str) -> None:
-    signup_id, _, slot_part = payload.partition(":")
-    slot = _from_code(slot_part)
+    signup_part, _, slot_part = payload.partition(":")
+    signup_id, slot = parse_id(signup_part), _from_code(slot_part)
     donor = ctx.donor
-    if donor is None or not signup_id.isdigit() or slot is None:
+    if donor is None or signup_id is None or slot is None:
         ctx.say("error_button_expired")
         return
     result = await drives.move_signup(
         ctx.session,
-        signup_id=int(signup_id),
+        signup_id=signup_id,
         donor_id=donor.id,
         slot_start=slot,
         today=ctx.today(),

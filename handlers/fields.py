@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import match_option, parse_yes_no
 from domain.dates import age_on, nth_birthday, parse_ago, parse_date
+from domain.ids import parse_index
 from domain.measures import parse_weight_kg
 from domain.names import normalise_name
 from domain.phone import display_phone, parse_phone
@@ -22,7 +24,7 @@ from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
 SKIP = "skip"
-MAX_ORGANISATION = 120
+MAX_ORGANISATION = limits.ORGANISATION
 
 
 @dataclass(frozen=True)
@@ -238,10 +240,11 @@ def _parse_ward(ctx: Context) -> Parsed:
     picked = ctx.picked("ward")
     if picked == "other":
         return Parsed(None)
-    if picked is not None and picked.startswith("page") and picked[4:].isdigit():
-        return Parsed(page=int(picked[4:]))
-    if picked is not None and picked.isdigit() and int(picked) < len(wards):
-        return Parsed(wards[int(picked)])
+    if picked is not None and picked.startswith("page"):
+        page = parse_index(picked[4:], len(wards))  # never more pages than wards
+        return Parsed(page=page) if page is not None else Parsed(error="error_button_expired")
+    if (index := parse_index(picked, len(wards))) is not None:
+        return Parsed(wards[index])
     if picked is not None or _foreign_button(ctx, "ward"):
         return Parsed(error="error_button_expired")
     text = ctx.typed()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from domain.ids import parse_id
 from handlers.context import Context
 from handlers.organiser import actor
 from models import audit, donors, links, outbox
@@ -22,15 +23,6 @@ from models.tables import ChannelAccount, Donor
 
 PREFIX = "unlink"
 APPROVAL_PREFIX = "appr"
-_ID_MAX = 2**31 - 1
-
-
-def _id(text: str) -> int | None:
-    """A row id from button data: ASCII digits in the column's range, else None."""
-    if not text.isascii() or not text.isdecimal() or len(text) > 10:
-        return None
-    value = int(text)
-    return value if 0 < value <= _ID_MAX else None
 
 
 def _lock(ctx: Context) -> timedelta:
@@ -73,7 +65,7 @@ async def tell_other_chats(ctx: Context, donor: Donor, new_account: ChannelAccou
 async def on_unlink(ctx: Context, payload: str) -> None:
     """`unlink:{notice}`: a chat that got that link notice takes the chat it named off the profile."""
     donor, account = ctx.donor, ctx.account
-    notice_id = _id(payload)
+    notice_id = parse_id(payload)
     notice = await links.notice(ctx.session, notice_id) if notice_id is not None else None
     if (
         donor is None
@@ -247,7 +239,7 @@ async def on_approval(ctx: Context, payload: str) -> None:
     """`appr:{id}:yes|no` from an older chat: allows the new chat's request, or refuses it and removes it."""
     donor, account = ctx.donor, ctx.account
     raw_id, _, answer = payload.partition(":")
-    approval_id = _id(raw_id)
+    approval_id = parse_id(raw_id)
     request = await links.approval(ctx.session, approval_id) if approval_id is not None else None
     requester = await ctx.session.get(ChannelAccount, request.account_id) if request is not None else None
     if (

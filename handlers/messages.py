@@ -7,8 +7,10 @@ platform allows (inline keyboards on Telegram, numbered choices where there are 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from domain.text import clean_input
 
 
 class InputKind(StrEnum):
@@ -33,6 +35,19 @@ class Incoming:
     language_hint: str | None = None  # the platform's idea of the person's language
     ref: str | None = None  # platform reference of the message a button belonged to
 
+    def cleaned(self) -> Incoming:
+        """The same message without control, bidi and zero-width characters (`domain.text.clean_input`).
+
+        The dispatcher applies it to everything that arrives, on every channel, before any handler reads
+        a text, a button's value or a shared phone number.
+        """
+        return replace(
+            self,
+            text=None if self.text is None else clean_input(self.text),
+            choice=None if self.choice is None else clean_input(self.choice),
+            contact_phone=None if self.contact_phone is None else clean_input(self.contact_phone),
+        )
+
     @property
     def command(self) -> tuple[str, str] | None:
         """`("dangky", "args")` for "/dangky args" or "/dangky@bot args", else None."""
@@ -43,12 +58,24 @@ class Incoming:
         return (name, rest.strip()) if name else None
 
 
+MAX_CHOICE_BYTES = 64
+"""Telegram carries at most 64 bytes of data on a button (and Zalo not much more). Values are built
+from a prefix, ids and short words from code — never from keys or names people choose — so they stay
+far below; a value over the limit is a bug, and failing here names it instead of Telegram refusing the
+whole message in silence."""
+
+
 @dataclass(frozen=True)
 class Choice:
     """A button: the label people see and the value the bot gets back when it is pressed."""
 
     label: str
     value: str
+
+    def __post_init__(self) -> None:
+        size = len(self.value.encode())
+        if not 1 <= size <= MAX_CHOICE_BYTES:
+            raise ValueError(f"button value of {size} bytes (1 to {MAX_CHOICE_BYTES}): {self.value[:24]!r}…")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from domain.eligibility import DonationKind, next_eligible_date
+from domain.ids import parse_id, parse_int
 from handlers.context import Context
 from handlers.messages import Choice
 from models import drives, outbox
@@ -62,20 +63,19 @@ async def on_result(ctx: Context, payload: str) -> None:
     if not await is_organiser(ctx):
         ctx.say("organiser_only")
         return
-    signup_id, _, outcome = payload.partition(":")
-    if not signup_id.isdigit():
-        ctx.say("error_button_expired")
-        return
-    donated = outcome.isdigit() and int(outcome) in VOLUMES
+    signup_part, _, outcome = payload.partition(":")
+    signup_id = parse_id(signup_part)
+    volume = parse_int(outcome, minimum=min(VOLUMES), maximum=max(VOLUMES))
+    donated = volume in VOLUMES
     reason = outcome.removeprefix("defer_") if outcome.startswith("defer_") else None
-    if not donated and reason not in DEFERRALS:
+    if signup_id is None or (not donated and reason not in DEFERRALS):
         ctx.say("error_button_expired")
         return
     donation = await drives.record_result(
         ctx.session,
-        signup_id=int(signup_id),
+        signup_id=signup_id,
         donated=donated,
-        volume_ml=int(outcome) if donated else None,
+        volume_ml=volume if donated else None,
         deferral_reason=reason,
         actor=actor(ctx),
         now=ctx.now(),
@@ -85,7 +85,7 @@ async def on_result(ctx: Context, payload: str) -> None:
         return
     ctx.say("result_recorded_donated" if donated else "result_recorded_deferred")
     if donation is not None:
-        await thank(ctx, donation.donor_id, donation.donated_on, signup_id=int(signup_id))
+        await thank(ctx, donation.donor_id, donation.donated_on, signup_id=signup_id)
 
 
 async def thank(ctx: Context, donor_id: int, donated_on: date, *, signup_id: int) -> None:

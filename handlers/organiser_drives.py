@@ -10,8 +10,10 @@ import re
 from datetime import date, time
 from enum import StrEnum
 
+from domain import limits
 from domain.choices import match_option
 from domain.dates import parse_date
+from domain.ids import parse_id, parse_index, parse_int
 from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
@@ -73,7 +75,8 @@ async def ask(ctx: Context) -> None:
     step = Step(ctx.state.step or Step.CAMPAIGN)
     if step is Step.CAMPAIGN:
         campaigns = await drives.list_campaigns(ctx.session)
-        rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.key}")] for c in campaigns]
+        # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
+        rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.id}")] for c in campaigns]
         ctx.say("create_ask_campaign", choices=rows)
     elif step is Step.DATE:
         ctx.say("create_ask_date")
@@ -118,7 +121,7 @@ class CreateFlow:
         if error == "":
             return  # finished
         if error:
-            ctx.say(error)
+            ctx.say_text(ctx.t(error, limit=limits.PLACE) if step is Step.PLACE else ctx.t(error))
         else:
             ctx.state.step = NEXT[step]
         await ask(ctx)
@@ -134,8 +137,8 @@ async def read(ctx: Context, step: Step) -> str | None:
     """None when the answer was stored, a catalog key for a problem, "" when the dialogue ended."""
     data, text = ctx.state.data, ctx.typed()
     if step is Step.CAMPAIGN:
-        key = ctx.picked("cmp")
-        campaign = await drives.campaign_by_key(ctx.session, key) if key else None
+        campaign_id = parse_id(ctx.picked("cmp"))
+        campaign = await drives.campaign_by_id(ctx.session, campaign_id) if campaign_id else None
         if campaign is None:
             return "error_use_buttons_current"
         data["campaign_key"], data["campaign"] = campaign.key, campaign.name
@@ -152,7 +155,7 @@ async def read(ctx: Context, step: Step) -> str | None:
             return "create_error_hours"
         data["start"], data["end"] = (h.strftime("%H:%M") for h in hours)
     elif step is Step.PLACE:
-        if not text or len(text) < 3 or len(text) > 160 or text.startswith("/"):
+        if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
             return "create_error_place"
         data["place"] = " ".join(text.split())
     elif step is Step.WARD:
@@ -160,16 +163,17 @@ async def read(ctx: Context, step: Step) -> str | None:
         wards = ctx.settings.area.wards
         if picked == "none":
             data["ward"] = None
-        elif picked is not None and picked.isdigit() and int(picked) < len(wards):
-            data["ward"] = wards[int(picked)]
+        elif (index := parse_index(picked, len(wards))) is not None:
+            data["ward"] = wards[index]
         elif text and (match := match_option(text, {w: [w] for w in wards})):
             data["ward"] = match
         else:
             return "error_ward"
     elif step is Step.CAPACITY:
-        if not text or not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
+        capacity = parse_int(text, minimum=1, maximum=MAX_CAPACITY)
+        if capacity is None:
             return "create_error_capacity"
-        data["capacity"] = int(text)
+        data["capacity"] = capacity
     else:
         answer = ctx.picked("cnew")
         if answer not in ("yes", "no"):
@@ -224,7 +228,8 @@ async def on_button(ctx: Context, payload: str) -> None:
         ctx.say("organiser_only")
         return
     action, _, sid = payload.partition(":")
-    view = await drives.session_view(ctx.session, int(sid)) if sid.isdigit() else None
+    session_id = parse_id(sid)
+    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return
@@ -263,6 +268,12 @@ class MoveFlow:
             ctx.say("organiser_only")
             return
         text, data = ctx.typed() or "", ctx.state.data
+        session_id = int(data["session_id"])
+        view = await drives.session_view(ctx.session, session_id)
+        if view is None or view.status != "scheduled":  # another organiser cancelled it meanwhile
+            ctx.state.clear()
+            ctx.say("drive_move_cancelled" if view is not None else "drive_not_available")
+            return
         if ctx.state.step == "date":
             day = None if text == "-" else parse_date(text, today=ctx.today())
             if text != "-" and (day is None or day < ctx.today()):
@@ -276,16 +287,21 @@ class MoveFlow:
         if text != "-" and hours is None:
             ctx.say("create_error_hours")
             return
-        session_id = int(data["session_id"])
-        donor_ids = await drives.move_session(
-            ctx.session,
-            session_id=session_id,
-            day=date.fromisoformat(data["day"]) if data.get("day") else None,
-            start_time=hours[0] if hours else None,
-            end_time=hours[1] if hours else None,
-            actor=actor(ctx),
-            now=ctx.now(),
-        )
+        try:
+            async with ctx.session.begin_nested():
+                donor_ids = await drives.move_session(
+                    ctx.session,
+                    session_id=session_id,
+                    day=date.fromisoformat(data["day"]) if data.get("day") else None,
+                    start_time=hours[0] if hours else None,
+                    end_time=hours[1] if hours else None,
+                    actor=actor(ctx),
+                    now=ctx.now(),
+                )
+        except drives.DriveError:  # cancelled between the check above and the row lock
+            ctx.state.clear()
+            ctx.say("drive_move_cancelled")
+            return
         await notices.session_changed(
             ctx.session, catalogs=ctx.catalogs, session_id=session_id, donor_ids=donor_ids, now=ctx.now()
         )

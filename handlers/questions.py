@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from domain.eligibility import Person
 from domain.intents import Intent
-from domain.questions import Kind, Understanding, understand
+from domain.questions import MAX_CHARS, Kind, Understanding, understand
 from handlers import callouts, common, drives, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
@@ -19,6 +19,9 @@ async def answer(ctx: Context) -> None:
     text = ctx.incoming.text if ctx.incoming.kind is InputKind.TEXT else None
     if not text or not text.strip():
         ctx.say("error_not_text_question")
+        return
+    if len(text.strip()) > MAX_CHARS:  # not a question; and reading it all would cost seconds of CPU
+        ctx.say("question_too_long", limit=MAX_CHARS)
         return
     if await callouts.clear_answer(ctx):  # "có" / "không" to a call-out still waiting for an answer
         return

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from domain.blood import BloodGroup
 from domain.choices import match_option
+from domain.ids import parse_id
 from handlers import linking
 from handlers.context import Context
 from handlers.fields import FIELDS, Parsed, age_problem, ask_again
@@ -68,9 +69,10 @@ _LANGUAGE_WORDS = {
 async def start(ctx: Context, args: str) -> None:
     """/start and /dangky: welcomes back a registered donor, otherwise asks for the language.
 
-    A deep link's argument is kept: `drive_<id>` shows that session once the person is registered.
+    A deep link's argument is kept: `drive_<id>` shows that session once the person is registered (a
+    bad id is kept as 0, so the person hears that the session is not available).
     """
-    then = args if args.startswith("drive_") and args[6:].isdigit() else None
+    then = f"drive_{parse_id(args.removeprefix('drive_')) or 0}" if args.startswith("drive_") else None
     if ctx.donor is not None:
         ctx.state.clear()
         if then is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from domain.ids import parse_id
 from domain.phone import display_phone
 from handlers.context import Context
 from models import donors, drives, organisers, outbox
@@ -59,7 +60,8 @@ async def on_feeling(ctx: Context, payload: str) -> None:
     """`feel:{signup_id}:{answer}`: stores the answer on the donor's own sign-up and thanks them."""
     signup_part, _, answer = payload.partition(":")
     donor = ctx.donor
-    signup = await ctx.session.get(Signup, int(signup_part)) if signup_part.isdigit() else None
+    signup_id = parse_id(signup_part)
+    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
     if (
         donor is None
         or answer not in FEELINGS

@@ -112,6 +112,7 @@ class Dispatcher:
         self.routes = routes
 
     async def handle(self, incoming: Incoming) -> Replies:
+        incoming = incoming.cleaned()  # the one place where outside text enters the core
         progress = _Progress()
         try:
             ctx = await self._turn_with_retry(incoming, progress)

@@ -9,8 +9,8 @@ from handlers.context import Context
 async def start(ctx: Context, args: str) -> None:
     if args.startswith("checkin_"):
         await organiser.check_in(ctx, args.removeprefix("checkin_"))
-    elif args.startswith("drive_") and args[6:].isdigit() and ctx.donor is not None:
+    elif args.startswith("drive_") and ctx.donor is not None:
         ctx.state.clear()
-        await drives.show_session(ctx, args[6:])
+        await drives.show_session(ctx, args.removeprefix("drive_"))  # a bad id reads "not available"
     else:
         await registration.start(ctx, args)

@@ -24,6 +24,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
+from domain import ids
+from domain.text import clean_input
 from models import audit, outbox
 from models.tables import AuditEntry, ChannelAccount, Donor, Outbox
 
@@ -31,7 +33,7 @@ ACTION: Final = "announcement.create"
 KIND: Final = "announcement"
 MAX_TEXT: Final = 1500
 """Well under Telegram's 4,096 and Zalo's 2,000 characters, so one announcement is one message."""
-_ID = re.compile(r"^\s*(?:announcement:|#)?\s*(\d{1,12})\s*$")
+_ID = re.compile(r"^\s*(?:announcement:|#)?\s*([0-9]+)\s*$")
 
 
 class AnnouncementError(ValueError):
@@ -122,12 +124,14 @@ def batch_of(announcement_id: int) -> str:
 def parse_id(text: str) -> int | None:
     """ "42", "#42" or "announcement:42" → 42."""
     match = _ID.match(text)
-    return int(match.group(1)) if match else None
+    return ids.parse_id(match.group(1), maximum=ids.MAX_BIG_ID) if match else None
 
 
 def clean_text(text: str) -> str:
-    """The organiser's words as they will be sent (outer blank space trimmed); refuses empty or long."""
-    cleaned = text.strip()
+    """The organiser's words as they will be sent (outer blank space trimmed, and no control, bidi or
+    zero-width characters: `domain.text.clean_input`, as for anything typed in a chat); refuses empty or
+    long."""
+    cleaned = clean_input(text).strip()
     if not cleaned:
         raise AnnouncementError("the text is empty")
     if len(cleaned) > MAX_TEXT:

@@ -13,10 +13,11 @@ from datetime import date, datetime, time
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import limits
 from models.tables import AuditEntry
 
-_ACTOR_MAX = 80
-_TARGET_MAX = 80
+_ACTOR_MAX = limits.ACTOR
+_TARGET_MAX = limits.TARGET
 _FORBIDDEN_KEYS = frozenset(
     {"phone", "phone_number", "date_of_birth", "weight_kg", "deferral_reason", "health", "full_name"}
 )

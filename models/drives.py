@@ -20,8 +20,9 @@ from sqlalchemy import Select, case, delete, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from domain import limits
 from domain.slots import moved_slot, new_code, normalise_code, slot_capacity, slot_index, slot_starts
-from domain.text import nfc
+from domain.text import clean_input
 from models import audit, callouts
 from models.tables import Campaign, ChannelAccount, Donation, DriveSession, Organiser, Signup
 
@@ -30,6 +31,9 @@ ACTIVE = "active"
 SIGNUP_STATUSES = (ACTIVE, "checked_in", "donated", "deferred", CANCELLED)
 VOLUMES = (250, 350, 450)
 KINDS = ("whole_blood", "apheresis_red_cells", "apheresis_platelets", "apheresis_plasma")
+MAX_ROUND = 20
+MAX_CAPACITY = 100_000  # donors in one session
+MAX_SLOT_MINUTES = 24 * 60
 _SYSTEM_RNG = random.SystemRandom()
 _CODE_ATTEMPTS = 20
 
@@ -81,8 +85,8 @@ class CampaignPlan:
     poster_path: str | None = None
 
 
-_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-_AUDIENCE = re.compile(r"[a-z][a-z_]{0,39}")
+_KEY = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.KEY - 1}}}")
+_AUDIENCE = re.compile(rf"[a-z][a-z_]{{0,{limits.AUDIENCE - 1}}}")
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _SPACES = re.compile(r"\s+")
 
@@ -142,7 +146,8 @@ class _Table:
             return None
         if not isinstance(value, str):
             raise self.fail(name, "must be text in quotes")
-        cleaned = nfc(value).strip() if multiline else _SPACES.sub(" ", nfc(value)).strip()
+        value = clean_input(value)  # as the chat does: no control, bidi or zero-width characters
+        cleaned = value.strip() if multiline else _SPACES.sub(" ", value).strip()
         if not cleaned:
             if required:
                 raise self.fail(name, "must not be empty")
@@ -157,7 +162,7 @@ class _Table:
         return value
 
     def key(self, name: str) -> str:
-        value = self.required_text(name, max_len=64)
+        value = self.required_text(name, max_len=limits.KEY)
         if not _KEY.fullmatch(value):
             raise self.fail(name, "must be lower-case letters, digits and dashes, like r1-tam-luu")
         return value
@@ -228,14 +233,14 @@ def check_session(plan: SessionPlan) -> tuple[str, str] | None:
         return "capacity", "must be at least 1"
     if plan.slot_minutes < 1:
         return "slot_minutes", "must be at least 1"
-    if not plan.place_name.strip() or len(plan.place_name) > 160:
-        return "place", "must be 1 to 160 characters"
+    if not plan.place_name.strip() or len(plan.place_name) > limits.PLACE:
+        return "place", f"must be 1 to {limits.PLACE} characters"
     if not _AUDIENCE.fullmatch(plan.audience):
         return "audience", 'must be "open" or a sector name in lower case, like "education"'
     for name, value, limit in (
-        ("address", plan.address, 300),
-        ("ward", plan.ward, 80),
-        ("map_url", plan.map_url, 500),
+        ("address", plan.address, limits.ADDRESS),
+        ("ward", plan.ward, limits.WARD),
+        ("map_url", plan.map_url, limits.URL),
     ):
         if value is not None and len(value) > limit:
             return name, f"is too long (at most {limit} characters)"
@@ -248,21 +253,21 @@ def _read_session(raw: object, where: str) -> SessionPlan:
     end = table.hhmm("end")
     if end <= start:
         raise table.fail("end", f"must be after start ({start:%H:%M})")
-    audience = table.text("audience", max_len=40) or "open"
+    audience = table.text("audience", max_len=limits.AUDIENCE) or "open"
     if not _AUDIENCE.fullmatch(audience):
         raise table.fail("audience", 'must be "open" or a sector name in lower case, like "education"')
     plan = SessionPlan(
         key=table.key("key"),
-        round=table.integer("round", minimum=1, maximum=20) or 1,
+        round=table.integer("round", minimum=1, maximum=MAX_ROUND) or 1,
         day=table.day("date"),
         start_time=start,
         end_time=end,
-        place_name=table.required_text("place", max_len=160),
-        address=table.text("address", max_len=300),
-        ward=table.text("ward", max_len=80),
-        map_url=table.text("map_url", max_len=500),
-        capacity=table.integer("capacity", minimum=1, maximum=100_000, required=True) or 0,
-        slot_minutes=table.integer("slot_minutes", minimum=5, maximum=24 * 60) or 30,
+        place_name=table.required_text("place", max_len=limits.PLACE),
+        address=table.text("address", max_len=limits.ADDRESS),
+        ward=table.text("ward", max_len=limits.WARD),
+        map_url=table.text("map_url", max_len=limits.URL),
+        capacity=table.integer("capacity", minimum=1, maximum=MAX_CAPACITY, required=True) or 0,
+        slot_minutes=table.integer("slot_minutes", minimum=5, maximum=MAX_SLOT_MINUTES) or 30,
         audience=audience,
     )
     problem = check_session(plan)
@@ -304,16 +309,16 @@ def load_plan(path: Path) -> CampaignPlan:
         sessions.append(plan)
     return CampaignPlan(
         key=table.key("key"),
-        name=table.required_text("name", max_len=160),
+        name=table.required_text("name", max_len=limits.CAMPAIGN_NAME),
         year=table.integer("year", minimum=2000, maximum=2100, required=True) or 0,
-        organising_unit=table.text("organising_unit", max_len=160),
-        slogan=table.text("slogan", max_len=200),
-        description=table.text("description", max_len=2000, multiline=True),
+        organising_unit=table.text("organising_unit", max_len=limits.ORGANISING_UNIT),
+        slogan=table.text("slogan", max_len=limits.SLOGAN),
+        description=table.text("description", max_len=limits.DESCRIPTION, multiline=True),
         target_units=table.integer("target_units", minimum=1, maximum=1_000_000),
         target_repeat_share=table.share("target_repeat_share"),
         target_350_share=table.share("target_350_share"),
         target_reserve_donors=table.integer("target_reserve_donors", minimum=0, maximum=1_000_000),
-        poster_path=table.text("poster", max_len=300),
+        poster_path=table.text("poster", max_len=limits.PATH),
         sessions=tuple(sessions),
     )
 
@@ -937,6 +942,10 @@ async def list_campaigns(session: AsyncSession) -> list[Campaign]:
     return list((await session.scalars(select(Campaign).order_by(Campaign.year.desc(), Campaign.id))).all())
 
 
+async def campaign_by_id(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)
+
+
 async def campaign_by_key(session: AsyncSession, key: str) -> Campaign | None:
     campaign: Campaign | None = await session.scalar(select(Campaign).where(Campaign.key == key))
     return campaign
@@ -1033,12 +1042,15 @@ async def edit_session(
     row = await _session_for_change(session, session_id)
     values: dict[str, object] = {}
     if place_name is not None:
-        cleaned = _SPACES.sub(" ", nfc(place_name)).strip()
-        if not cleaned or len(cleaned) > 160:
-            raise DriveError("place: must be 1 to 160 characters")
+        cleaned = _SPACES.sub(" ", clean_input(place_name)).strip()
+        if not cleaned or len(cleaned) > limits.PLACE:
+            raise DriveError(f"place: must be 1 to {limits.PLACE} characters")
         values["place_name"] = cleaned
     if address is not None:
-        values["address"] = _SPACES.sub(" ", nfc(address)).strip()[:300] or None
+        cleaned = _SPACES.sub(" ", clean_input(address)).strip()
+        if len(cleaned) > limits.ADDRESS:
+            raise DriveError(f"address: is too long (at most {limits.ADDRESS} characters)")
+        values["address"] = cleaned or None
     if capacity is not None:
         if capacity < 1:
             raise DriveError("capacity: must be at least 1")

@@ -26,6 +26,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain import limits
 from models.tables import ChannelAccount, Outbox
 
 PRIORITY: Final[dict[str, int]] = {
@@ -43,7 +44,7 @@ PRIORITY: Final[dict[str, int]] = {
 KINDS: Final = frozenset(PRIORITY)
 STATUSES: Final = ("pending", "sending", "sent", "failed", "cancelled")
 KEY_MAX: Final = 160
-ERROR_MAX: Final = 300
+ERROR_MAX: Final = limits.ERROR
 
 Choices = Sequence[Sequence[tuple[str, str]]]
 """Button rows of (label, value) pairs."""

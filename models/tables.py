@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from domain import limits
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes on every backend (SQLite would hand back naive ones)."""
@@ -69,17 +71,17 @@ class Donor(Base):
     __tablename__ = "donors"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    full_name: Mapped[str] = mapped_column(String(80))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)  # E.164
+    full_name: Mapped[str] = mapped_column(String(limits.FULL_NAME))
+    phone: Mapped[str] = mapped_column(String(limits.PHONE), unique=True)  # E.164
     date_of_birth: Mapped[date] = mapped_column(Date)
-    sex: Mapped[str] = mapped_column(String(6))
-    blood_abo: Mapped[str | None] = mapped_column(String(2))
-    blood_rh: Mapped[str | None] = mapped_column(String(1))
+    sex: Mapped[str] = mapped_column(String(limits.SEX))
+    blood_abo: Mapped[str | None] = mapped_column(String(limits.BLOOD_ABO))
+    blood_rh: Mapped[str | None] = mapped_column(String(limits.BLOOD_RH))
     weight_kg: Mapped[float | None] = mapped_column(Float)
-    ward: Mapped[str | None] = mapped_column(String(80))
-    organisation: Mapped[str | None] = mapped_column(String(120))
+    ward: Mapped[str | None] = mapped_column(String(limits.WARD))
+    organisation: Mapped[str | None] = mapped_column(String(limits.ORGANISATION))
     is_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
-    language: Mapped[str] = mapped_column(String(5), default="vi")
+    language: Mapped[str] = mapped_column(String(limits.LANGUAGE), default="vi")
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
     # "Can donate again from": kept only after a separate, explicit opt-in at the self-check.
     eligible_from: Mapped[date | None] = mapped_column(Date)
@@ -89,7 +91,7 @@ class Donor(Base):
     # The latest donation, copied from `donations` by models.callouts.refresh_last_donation (after every
     # donation write) so that matching a call-out never scans the donations table.
     last_donation_on: Mapped[date | None] = mapped_column(Date)
-    last_donation_kind: Mapped[str | None] = mapped_column(String(24))
+    last_donation_kind: Mapped[str | None] = mapped_column(String(limits.DONATION_KIND))
     # Reminders, ward invitations and "eligible again" nudges (/nhacnho turns them off).
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -116,9 +118,9 @@ class ChannelAccount(Base):
     __tablename__ = "channel_accounts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[str] = mapped_column(String(64))
-    chat_id: Mapped[str] = mapped_column(String(64))
+    platform: Mapped[str] = mapped_column(String(limits.PLATFORM))
+    user_id: Mapped[str] = mapped_column(String(limits.USER_ID))
+    chat_id: Mapped[str] = mapped_column(String(limits.CHAT_ID))
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="SET NULL"))
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The profile whose owner took this chat off it ("not me"): the chat may not link to it again, as
@@ -148,8 +150,8 @@ class Donation(Base):
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     donated_on: Mapped[date] = mapped_column(Date)
     volume_ml: Mapped[int | None] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(24), default="whole_blood")
-    place: Mapped[str | None] = mapped_column(String(160))
+    kind: Mapped[str] = mapped_column(String(limits.DONATION_KIND), default="whole_blood")
+    place: Mapped[str | None] = mapped_column(String(limits.PLACE))
     self_reported: Mapped[bool] = mapped_column(Boolean, default=False)
     session_id: Mapped[int | None] = mapped_column(ForeignKey("drive_sessions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -172,17 +174,17 @@ class Campaign(Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(64), unique=True)  # stable id for idempotent imports
-    name: Mapped[str] = mapped_column(String(160))
-    organising_unit: Mapped[str | None] = mapped_column(String(160))
+    key: Mapped[str] = mapped_column(String(limits.KEY), unique=True)  # stable id for idempotent imports
+    name: Mapped[str] = mapped_column(String(limits.CAMPAIGN_NAME))
+    organising_unit: Mapped[str | None] = mapped_column(String(limits.ORGANISING_UNIT))
     year: Mapped[int] = mapped_column(Integer)
     target_units: Mapped[int | None] = mapped_column(Integer)
     target_repeat_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_350_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_reserve_donors: Mapped[int | None] = mapped_column(Integer)
-    slogan: Mapped[str | None] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(String(2000))
-    poster_path: Mapped[str | None] = mapped_column(String(300))
+    slogan: Mapped[str | None] = mapped_column(String(limits.SLOGAN))
+    description: Mapped[str | None] = mapped_column(String(limits.DESCRIPTION))
+    poster_path: Mapped[str | None] = mapped_column(String(limits.PATH))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -198,19 +200,19 @@ class DriveSession(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))  # unique within the campaign, for imports
+    key: Mapped[str] = mapped_column(String(limits.KEY))  # unique within the campaign, for imports
     round: Mapped[int] = mapped_column(Integer, default=1)
     day: Mapped[date] = mapped_column(Date)
     start_time: Mapped[time] = mapped_column(Time)
     end_time: Mapped[time] = mapped_column(Time)
-    place_name: Mapped[str] = mapped_column(String(160))
-    address: Mapped[str | None] = mapped_column(String(300))
-    ward: Mapped[str | None] = mapped_column(String(80))
-    map_url: Mapped[str | None] = mapped_column(String(500))
+    place_name: Mapped[str] = mapped_column(String(limits.PLACE))
+    address: Mapped[str | None] = mapped_column(String(limits.ADDRESS))
+    ward: Mapped[str | None] = mapped_column(String(limits.WARD))
+    map_url: Mapped[str | None] = mapped_column(String(limits.URL))
     capacity: Mapped[int] = mapped_column(Integer)
     slot_minutes: Mapped[int] = mapped_column(Integer, default=30)
-    audience: Mapped[str] = mapped_column(String(40), default="open")  # or a sector: "education"
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    audience: Mapped[str] = mapped_column(String(limits.AUDIENCE), default="open")  # or a sector: "education"
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="scheduled")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -236,13 +238,13 @@ class Signup(Base):
     session_id: Mapped[int] = mapped_column(ForeignKey("drive_sessions.id", ondelete="CASCADE"))
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     slot_start: Mapped[time] = mapped_column(Time)
-    code: Mapped[str] = mapped_column(String(12), unique=True)
-    status: Mapped[str] = mapped_column(String(12), default="active")
+    code: Mapped[str] = mapped_column(String(limits.CHECKIN_CODE), unique=True)
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="active")
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result_volume_ml: Mapped[int | None] = mapped_column(Integer)
-    deferral_reason: Mapped[str | None] = mapped_column(String(200))
+    deferral_reason: Mapped[str | None] = mapped_column(String(limits.DEFERRAL_REASON))
     # The donor's answer to the follow-up the day after a donation: fine, dizzy, bruise, other.
-    feeling: Mapped[str | None] = mapped_column(String(12))
+    feeling: Mapped[str | None] = mapped_column(String(limits.FEELING))
     feeling_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
@@ -265,12 +267,12 @@ class Conversation(Base):
 
     __tablename__ = "conversations"
 
-    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
-    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    flow: Mapped[str | None] = mapped_column(String(32))
-    step: Mapped[str | None] = mapped_column(String(32))
+    platform: Mapped[str] = mapped_column(String(limits.PLATFORM), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(limits.CHAT_ID), primary_key=True)
+    flow: Mapped[str | None] = mapped_column(String(limits.FLOW))
+    step: Mapped[str | None] = mapped_column(String(limits.STEP))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    language: Mapped[str | None] = mapped_column(String(5))
+    language: Mapped[str | None] = mapped_column(String(limits.LANGUAGE))
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -283,8 +285,8 @@ class Organiser(Base):
     account_id: Mapped[int] = mapped_column(
         ForeignKey("channel_accounts.id", ondelete="CASCADE"), unique=True
     )
-    role: Mapped[str] = mapped_column(String(16))
-    unit: Mapped[str | None] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(limits.ROLE))
+    unit: Mapped[str | None] = mapped_column(String(limits.ORGANISER_UNIT))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     account: Mapped[ChannelAccount] = relationship(back_populates="organiser")
@@ -299,9 +301,9 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    actor: Mapped[str] = mapped_column(String(80))  # "telegram:123" or "cli:<os user>"
-    action: Mapped[str] = mapped_column(String(48))
-    target: Mapped[str | None] = mapped_column(String(80))
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))  # "telegram:123" or "cli:<os user>"
+    action: Mapped[str] = mapped_column(String(limits.ACTION))
+    target: Mapped[str | None] = mapped_column(String(limits.TARGET))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_audit_log_at", "at"),)
@@ -317,21 +319,21 @@ class Outbox(Base):
     __tablename__ = "outbox"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    key: Mapped[str] = mapped_column(String(160), unique=True)
+    key: Mapped[str] = mapped_column(String(limits.OUTBOX_KEY), unique=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(24))
+    kind: Mapped[str] = mapped_column(String(limits.OUTBOX_KIND))
     priority: Mapped[int] = mapped_column(Integer)  # lower is sooner: call-outs 0 ... announcements 5
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"text": str, "choices": [[{label, value}]]}
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(300))
+    last_error: Mapped[str | None] = mapped_column(String(limits.ERROR))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # Not sent after this (a reminder is useless once its session starts): cancelled as "expired".
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-    batch: Mapped[str | None] = mapped_column(String(64))  # "announcement:42", for progress counts
+    batch: Mapped[str | None] = mapped_column(String(limits.BATCH))  # "announcement:42", for progress counts
     # The donor the text is about (a reminder to them, an organiser's notice naming them): erasing the
     # donor deletes the row, whoever it was addressed to.
     about_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
@@ -356,19 +358,19 @@ class Callout(Base):
         ForeignKey("channel_accounts.id", ondelete="SET NULL")
     )
     groups: Mapped[list[str]] = mapped_column(JSON)  # group codes needed: ["O+"]
-    component: Mapped[str] = mapped_column(String(16))
+    component: Mapped[str] = mapped_column(String(limits.COMPONENT))
     units_needed: Mapped[int] = mapped_column(Integer)
-    place: Mapped[str] = mapped_column(String(160))
-    address: Mapped[str | None] = mapped_column(String(300))
-    contact: Mapped[str | None] = mapped_column(String(300))  # shown to donors who accept
+    place: Mapped[str] = mapped_column(String(limits.PLACE))
+    address: Mapped[str | None] = mapped_column(String(limits.ADDRESS))
+    contact: Mapped[str | None] = mapped_column(String(limits.CONTACT))  # shown to donors who accept
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
     wards: Mapped[list[str] | None] = mapped_column(JSON)  # None: all wards
-    status: Mapped[str] = mapped_column(String(12), default="open")
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="open")
     waves_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    tally_chat_id: Mapped[str | None] = mapped_column(String(64))
+    tally_chat_id: Mapped[str | None] = mapped_column(String(limits.CHAT_ID))
     # the organiser's message that shows the live tally (edited in place as donors answer)
-    tally_message_id: Mapped[str | None] = mapped_column(String(32))
+    tally_message_id: Mapped[str | None] = mapped_column(String(limits.MESSAGE_ID))
     matched: Mapped[int | None] = mapped_column(Integer)  # donors matching when it was sent
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -393,7 +395,7 @@ class CalloutRecipient(Base):
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
     wave: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12), default="messaged")
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="messaged")
     messaged_at: Mapped[datetime] = mapped_column(UtcDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
@@ -431,9 +433,9 @@ class LinkFailure(Base):
     __tablename__ = "link_failures"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20))  # E.164, the profile's
-    platform: Mapped[str] = mapped_column(String(16))
-    user_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str] = mapped_column(String(limits.PHONE))  # E.164, the profile's ("" for none)
+    platform: Mapped[str] = mapped_column(String(limits.PLATFORM))
+    user_id: Mapped[str] = mapped_column(String(limits.USER_ID))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
@@ -450,8 +452,8 @@ class Approval(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
-    action: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    action: Mapped[str] = mapped_column(String(limits.APPROVAL_ACTION))
+    status: Mapped[str] = mapped_column(String(limits.STATUS), default="pending")
     decided_by: Mapped[int | None] = mapped_column(Integer)  # channel account id
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.bootstrap import App
+from domain.ids import parse_int
 from handlers.messages import Choice, Incoming, InputKind, Replies, Reply
 from models import conversations, donors
 
@@ -43,8 +44,8 @@ class ConsoleChannel:
     def to_incoming(self, line: str) -> Incoming:
         """A number picks one of the choices the latest turn offered; anything else is text."""
         text = line.strip()
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            choice = self.choices[int(text) - 1].value
+        if (number := parse_int(text, minimum=1, maximum=len(self.choices))) is not None:
+            choice = self.choices[number - 1].value
             return Incoming(PLATFORM, self.user, self.user, InputKind.CHOICE, choice=choice)
         return Incoming(PLATFORM, self.user, self.user, InputKind.TEXT, text=text)
 

@@ -31,6 +31,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from domain.ids import MAX_BIG_ID, parse_int
 from models.outbox import Choices, File
 from scheduler.delivery import DeliveryError, Permanent, RetryLater, Transient, Unreachable
 
@@ -111,7 +112,8 @@ class TelegramSender:
         if len(text) > limit:
             # Split parts could not be retried without repeating the ones already delivered.
             raise Permanent(f"text longer than {limit} characters")
-        target: int | str = int(chat_id) if chat_id.lstrip("-").isdigit() else chat_id
+        numeric = parse_int(chat_id, minimum=-MAX_BIG_ID, maximum=MAX_BIG_ID)
+        target: int | str = chat_id if numeric is None else numeric
         keys = markup(choices, contact_button, remove_keyboard)
         paid = True if self.paid_broadcast else None
         try:

@@ -184,3 +184,12 @@ async def test_a_registered_person_is_welcomed_back(bot: BotHarness) -> None:
     await bot.press(user, "Xác nhận")
     reply = await bot.send(user, "/dangky")
     assert "Bạn đã đăng ký rồi" in reply[0].text
+
+
+async def test_a_very_long_message_outside_a_dialogue_gets_a_request_to_ask_briefly(bot: BotHarness) -> None:
+    user = bot.user(2013)
+    reply = texts(await bot.send(user, "hiến máu có hại không? " * 4500))  # 103,500 characters
+    assert "dài quá" in reply and "tối đa 500 ký tự" in reply and "hiến máu có hại không?" in reply, reply
+    assert "gặp sự cố" not in reply
+    answered = texts(await bot.send(user, "hiến máu có hại không?"))
+    assert "dài quá" not in answered and "chưa chắc hiểu" not in answered, answered

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.context import Context
 from models import donors
-from models.tables import Donor
+from models.tables import Callout, Donor
+from tests.e2e.test_callouts import reserve
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import running_bot, texts
 
@@ -158,3 +159,43 @@ async def test_the_log_of_a_turn_failing_on_a_duplicate_phone_does_not_show_the_
     # what failed, and where, is still there
     assert "IntegrityError" in caplog.text and "23505" in caplog.text and "uq_donors_phone" in caplog.text
     assert "help_registering_the_phone_again" in caplog.text
+
+
+async def test_a_call_out_with_the_longest_place_address_and_contact_is_sent(
+    tmp_path: Path, database_url: str
+) -> None:
+    columns = Callout.__table__.c
+    samples = {
+        "place": "Bệnh viện Đa khoa Kinh Môn",
+        "address": "Phường An Lưu,",
+        "contact": "BS Hùng 0912 000 999,",
+    }
+    longest = {  # single-spaced, as the dialogue stores it, and exactly as long as the column
+        name: " ".join([text] * 100)[: columns[name].type.length - 1] + "x" for name, text in samples.items()
+    }
+    assert all(len(v) == columns[k].type.length for k, v in longest.items())
+    async with running_bot(tmp_path, database_url=database_url) as bot:
+        staff = bot.user(5101, name="Cán bộ")
+        await bot.make_organiser(staff)
+        donor = await reserve(bot, 5102, phone="+84912510200")
+        await bot.send(staff, "/khancap")
+        await bot.press(staff, "O+")
+        await bot.press(staff, "Xong")
+        await bot.press(staff, "Máu toàn phần")
+        await bot.send(staff, "1")
+        for name in ("place", "address", "contact"):
+            refused = await bot.send(staff, longest[name] + "x")  # the dialogue takes what the column holds
+            assert f"3–{columns[name].type.length} " in texts(refused), texts(refused)
+            await bot.send(staff, longest[name])
+        await bot.press(staff, "Trong 6 giờ")
+        await bot.press(staff, "Xong")
+        launched = await bot.press(staff, "Gửi ngay")
+        assert "tới 1 người" in texts(launched), texts(launched)
+        callout = await bot.scalar(select(Callout))
+        assert callout is not None and (callout.place, callout.address, callout.contact) == tuple(
+            longest[name] for name in ("place", "address", "contact")
+        )
+        await bot.emu.wait_until(
+            lambda: any(longest["place"] in (m.text or "") for m in bot.emu.messages(donor.chat_id)),
+            what="the call-out with the whole place",
+        )

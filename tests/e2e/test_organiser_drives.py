@@ -112,3 +112,47 @@ async def test_a_cancel_from_the_command_line_reaches_the_donors(tmp_path: Path)
         bot.clock.current = datetime.now(UTC)
         text = await notice_for(bot, donor, "đã bị hủy")
         assert "05/08/2020" in text
+
+
+async def test_moving_a_session_another_organiser_just_cancelled_ends_clearly(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        mover, canceller = bot.user(8040), bot.user(8041)
+        for staff in (mover, canceller):
+            await bot.make_organiser(staff)
+            await bot.send(staff, "/lichhien")
+            await bot.press(staff, "04/08/2020")
+        await bot.press(mover, "Đổi ngày giờ")
+        await bot.send(mover, "10/08/2020")  # the new day; the hours are asked next
+        await bot.press(canceller, "Hủy buổi")
+        await bot.press(canceller, "Hủy buổi này")
+        reply = texts(await bot.send(mover, "13:00-16:30"))
+        assert "vừa bị hủy" in reply and "gặp sự cố" not in reply, reply
+        state = await bot.conversation(mover)
+        assert state is None or state.flow is None, "the move dialogue ended"
+        assert "gặp sự cố" not in texts(await bot.send(mover, "13:00-16:30"))
+        session = await bot.scalar(select(DriveSession).where(DriveSession.key == "r1-nhi-chieu"))
+        assert session is not None and session.status == "cancelled" and str(session.day) == "2020-08-04"
+
+
+async def test_campaign_buttons_fit_telegram_whatever_the_key(tmp_path: Path) -> None:
+    plan = tmp_path / "long-key.toml"
+    key = "chien-dich-hien-mau-tinh-nguyen-thi-xa-kinh-mon-nam-2020-dot-hai"
+    assert len(key) == 64
+    plan.write_text(
+        KINH_MON.read_text(encoding="utf-8").replace('key = "kinh-mon-2020"', f'key = "{key}"'), "utf-8"
+    )
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(plan)
+        staff = bot.user(8050)
+        await bot.make_organiser(staff)
+        asked = await bot.send(staff, "/taodot")
+        assert asked and "Kinh Môn ngàn trái tim vàng" in asked[0].button_labels()[0]
+        await bot.press(staff, "Kinh Môn ngàn trái tim vàng")
+        await bot.send(staff, "15/8/2020")
+        await bot.send(staff, "7h-10h30")
+        await bot.send(staff, "Trường THCS Tam Lưu")
+        await bot.press(staff, "Tam Lưu")
+        await bot.send(staff, "120")
+        done = await bot.press(staff, "Xác nhận")
+        assert "start=drive_" in texts(done)

@@ -14,9 +14,9 @@ from tests.helpers import BotHarness, texts
 
 
 async def register_until_summary(
-    bot: BotHarness, user: SimUser, *, lang: str = "vi", phone: str = "0912 345 678"
+    bot: BotHarness, user: SimUser, *, lang: str = "vi", phone: str = "0912 345 678", start: str = "/start"
 ) -> None:
-    await bot.send(user, "/start")
+    await bot.send(user, start)
     await bot.press(user, "Tiếng Việt" if lang == "vi" else "English")
     await bot.press(user, "Đồng ý" if lang == "vi" else "I agree")
     await bot.send(user, "nguyễn thị lan")

@@ -217,6 +217,11 @@ def test_add_edit_and_cancel_change_rows_and_write_the_audit_log(drive: Drive) -
         ),
         (["show", "999"], "ID: no session with id 999"),
         (["show", "abc"], "ID: 'abc' is not a session id"),
+        (["show", "²"], "ID: '²' is not a session id"),
+        (["show", "99999999999999999999"], "ID: '99999999999999999999' is not a session id"),
+        (["cancel", "3000000000"], "ID: '3000000000' is not a session id"),
+        (["edit", "1", "--capacity", "3000000000"], "--capacity: must be at most 100000"),
+        (["edit", "1", "--capacity", "²"], "--capacity: '²' is not a whole number"),
         (["edit", "999", "--capacity", "10"], "ID: no session with id 999"),
         (["edit", "1"], "nothing to change"),
         (["edit", "1", "--end", "06:00"], "end: 06:00 must be after start 07:00"),
@@ -257,3 +262,17 @@ def test_a_ward_unknown_to_the_config_is_warned_about(drive: Drive, tmp_path: Pa
     code, _, err = drive("import", str(plan))
     assert code == 0
     assert "sessions[1].ward: 'Tam Luu' is not in config.toml [area] wards" in err
+
+
+def test_bidi_and_zero_width_characters_are_cleaned_as_in_the_chat(drive: Drive) -> None:
+    imported(drive)
+    code, _, err = drive(
+        "add", "--campaign", "kinh-mon-2020", "--date", "2020-08-07", "--start", "7:30", "--end", "10:00",
+        "--place", "\u202eNhà văn hóa\u200b khu 3\u2066", "--address", "Thôn\u200f 1\u202c",
+    )  # fmt: skip
+    assert (code, err) == (0, "")
+    code, _, err = drive("edit", "1", "--place", "Hội\u2067 trường\ufeff")
+    assert (code, err) == (0, "")
+    assert drive.rows("SELECT place_name FROM drive_sessions WHERE id = 1") == [("Hội trường",)]
+    added = drive.rows("SELECT place_name, address FROM drive_sessions WHERE key = '2020-08-07'")
+    assert added == [("Nhà văn hóa khu 3", "Thôn 1")]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.text import fold, nfc, strip_diacritics
+from domain.text import clean_input, fold, nfc, strip_diacritics
 
 VIETNAMESE_VOWELS = {
     "a": "aàảãáạăằẳẵắặâầẩẫấậ",
@@ -81,3 +81,36 @@ def test_fold_is_single_spaced_and_lower(text: str) -> None:
 def test_fold_ignores_normalisation_form_and_case(text: str) -> None:
     assert fold(unicodedata.normalize("NFD", text)) == fold(text)
     assert fold(text.upper()) == fold(text.lower())
+
+
+@pytest.mark.parametrize(
+    ("typed", "clean"),
+    [
+        ("Lan\x00", "Lan"),
+        ("\u202eLan\u202c", "Lan"),
+        ("\u2066Lan\u2069 \u200fHoa\u200e", "Lan Hoa"),
+        ("Lan\u200b\u200c\u200d\ufeff\u2060", "Lan"),
+        ("\ufeffLan", "Lan"),
+        ("a\x01\x07\x1b\x7f\x9fb", "ab"),
+        ("dòng 1\r\ndòng 2\rdòng 3\u2028dòng 4\x85dòng 5", "dòng 1\ndòng 2\ndòng 3\ndòng 4\ndòng 5"),
+        ("cột\tcột", "cột\tcột"),
+        ("Nguye\u0302\u0303n", "Nguyễn"),  # NFD from some keyboards: stored as NFC
+        ("lẻ \ud800 loi", "lẻ  loi"),  # a lone surrogate cannot be stored as UTF-8
+        ("👩\u200d⚕️ 👨\u200d👩\u200d👧 👍🏽\u200d👍", "👩\u200d⚕️ 👨\u200d👩\u200d👧 👍🏽\u200d👍"),
+        ("a\u200db 👩\u200d 👩\u200b\u200d⚕ 👩\u200d\u200b⚕", "ab 👩 👩\u200d⚕ 👩⚕"),
+    ],
+)
+def test_clean_input(typed: str, clean: str) -> None:
+    assert clean_input(typed) == clean
+
+
+@given(st.text())
+def test_clean_input_leaves_nothing_a_database_or_a_reader_trips_on(text: str) -> None:
+    cleaned = clean_input(text)
+    assert clean_input(cleaned) == cleaned
+    cleaned.encode("utf-8")
+    for i, ch in enumerate(cleaned):
+        if ch == "\u200d":
+            assert 0 < i < len(cleaned) - 1
+        else:
+            assert ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"), repr(ch)

@@ -1,0 +1,65 @@
+"""Every text limit in one place: the columns that store a text and every path that lets one in.
+
+models/tables.py declares each String column with one of these (`String(limits.PLACE)`), and each input
+path that writes the column checks the same constant: the dialogues (handlers/), the command line
+(bot/*_cli.py), the plan import (models/drives.load_plan) and config.toml (the ward names). PostgreSQL
+refuses a value longer than its varchar(n) — the whole turn then fails — while SQLite keeps it, so a
+limit that differs between a dialogue and its column shows only on PostgreSQL.
+tests/unit/test_limits.py walks every String column of every table and checks both sides.
+
+Changing a value here changes the schema: it needs a migration (models/migrations/versions/).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- what people and organisers type ---------------------------------------------------------------
+
+FULL_NAME: Final = 80
+ORGANISATION: Final = 120  # a donor's school, company or office
+WARD: Final = 80  # ward names come from config.toml [area] wards
+PLACE: Final = 160  # a drive session's place, a call-out's place
+ADDRESS: Final = 300
+CONTACT: Final = 300  # who to call, shown to donors who accept a call-out
+ORGANISER_UNIT: Final = 120  # `donorbot organiser add --unit`
+
+# --- campaign plans (`donorbot drive import`, `drive add`) ------------------------------------------
+
+KEY: Final = 64  # campaign and session keys: lower-case letters, digits and dashes
+CAMPAIGN_NAME: Final = 160
+ORGANISING_UNIT: Final = 160
+SLOGAN: Final = 200
+DESCRIPTION: Final = 2000
+PATH: Final = 300  # a poster file
+URL: Final = 500  # a map link
+AUDIENCE: Final = 40  # "open" or a sector name
+
+# --- set by the bot (values from code, ids, or the platform) ---------------------------------------
+
+PHONE: Final = 20  # E.164: at most 15 digits and "+"
+SEX: Final = 6
+BLOOD_ABO: Final = 2
+BLOOD_RH: Final = 1
+LANGUAGE: Final = 5
+DONATION_KIND: Final = 24
+PLATFORM: Final = 16
+USER_ID: Final = 64  # a platform's user id (`donorbot organiser add --user-id`)
+CHAT_ID: Final = 64
+MESSAGE_ID: Final = 32
+STATUS: Final = 12
+CHECKIN_CODE: Final = 12
+DEFERRAL_REASON: Final = 200
+FEELING: Final = 12
+FLOW: Final = 32
+STEP: Final = 32
+ROLE: Final = 16
+ACTOR: Final = 80  # "telegram:123", "cli:<os user>" (cut to fit)
+ACTION: Final = 48
+TARGET: Final = 80
+OUTBOX_KEY: Final = 160
+OUTBOX_KIND: Final = 24
+ERROR: Final = 300  # the last delivery error (cut to fit)
+BATCH: Final = 64
+APPROVAL_ACTION: Final = 16  # "erase", "phone", "mydata"
+COMPONENT: Final = 16
