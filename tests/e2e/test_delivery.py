@@ -197,6 +197,7 @@ async def test_queued_replies_keep_their_order_and_files_when_one_must_be_retrie
                 account_id=account,
                 kind="reply",
                 text=text,
+                about_donor_id=None,
                 file=file,
                 contact_button="Gửi số điện thoại" if n == 0 else None,
                 due_at=world.clock.now(),

@@ -114,6 +114,7 @@ async def test_a_reply_keeps_its_file_and_keyboard_and_is_seen_waiting(sessions:
             account_id=account,
             kind="reply",
             text="Mã check-in",
+            about_donor_id=None,
             file=qr,
             contact_button="Gửi số",
             remove_keyboard=True,
