@@ -22,6 +22,7 @@ from models import drives
 from models.tables import Base, ChannelAccount, Signup
 from scheduler.jobs import run_planners_once
 from tests.e2e.test_privacy_and_profile import link_as_newcomer, register_to_confirm, registered
+from tests.e2e.test_reminders import PLAN
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 OWNER_PHONE = "0912345678"  # the profile `registered` makes: Nguyễn Thị Lan, 03/08/1995
@@ -206,22 +207,6 @@ async def test_a_phone_change_cannot_test_numbers_one_after_another(bot: BotHarn
 
 
 # --- 5. erasure leaves nothing behind ----------------------------------------------------------
-
-PLAN = """
-[campaign]
-key = "erase-test"
-name = "Ngày hội thử"
-year = 2020
-
-[[sessions]]
-key = "tam-luu"
-date = 2020-08-03
-start = "07:00"
-end = "11:30"
-place = "Nhà văn hóa Tam Lưu"
-ward = "Tam Lưu"
-capacity = 50
-"""
 
 
 async def dump_every_table(bot: BotHarness) -> list[tuple[str, str]]:
