@@ -10,13 +10,21 @@ import sys
 import traceback
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.bootstrap import quiet_leaky_loggers
 from bot.config import ConfigError, Settings, StartupError, load_settings
 from bot.i18n import CatalogError
 from handlers.knowledge import KnowledgeError
-from models.db import DatabaseUnavailable, check_database, describe, upgrade_database
+from models.db import (
+    DatabaseUnavailable,
+    check_database,
+    describe,
+    is_database_error,
+    loggable,
+    upgrade_database,
+)
 
 log = logging.getLogger("donorbot")
 
@@ -33,6 +41,18 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record), self.secrets)
+
+    def formatException(self, ei: Any) -> str:
+        """A database error's traceback without its texts: asyncpg's repeat the statement's values.
+
+        The dispatcher logs a failed turn this way itself; this covers every other logger (the delivery
+        loop, the scheduler's jobs, a library).
+        """
+        error = ei[1]
+        if isinstance(error, BaseException) and is_database_error(error):
+            frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+            return f"Traceback (most recent call last; texts left out):\n{frames}{loggable(error)}"
+        return super().formatException(ei)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -13,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -126,6 +126,14 @@ def connection_lost(exc: BaseException) -> bool:
     return any(
         isinstance(error, ConnectionError)
         or str(getattr(error, "sqlstate", None) or "").startswith(("08", "57P01", "57P02", "57P03"))
+        for error in _chain(exc)
+    )
+
+
+def is_database_error(exc: BaseException) -> bool:
+    """True when the error or one it was raised from comes from SQLAlchemy or a database driver."""
+    return any(
+        isinstance(error, (SQLAlchemyError, sqlite3.Error)) or type(error).__module__.startswith("asyncpg")
         for error in _chain(exc)
     )
 
