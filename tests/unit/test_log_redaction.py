@@ -15,7 +15,8 @@ PHONE = "+84912345678"
 def database_error() -> IntegrityError:
     """What SQLAlchemy raises on PostgreSQL for a duplicate phone: asyncpg's text repeats the value."""
     driver = asyncpg.exceptions.UniqueViolationError(
-        f'duplicate key value violates unique constraint "uq_donors_phone"\nDETAIL: Key (phone)=({PHONE}) already exists.'
+        'duplicate key value violates unique constraint "uq_donors_phone"\n'
+        f"DETAIL: Key (phone)=({PHONE}) already exists."
     )
     try:
         try:
