@@ -17,7 +17,7 @@ from domain.choices import match_option
 from domain.ids import parse_id
 from handlers import linking
 from handlers.context import Context
-from handlers.fields import FIELDS, Parsed, age_problem, ask_again
+from handlers.fields import FIELDS, Parsed, age_problem, ask_again, tell_converted
 from handlers.messages import InputKind
 from models import conversations, donors
 from models.tables import Donor
@@ -196,6 +196,7 @@ async def on_field(ctx: Context, step: Step) -> None:
         ctx.state.data[step.value] = parsed.value
         if ctx.incoming.kind is InputKind.CONTACT:
             ctx.say("phone_received", remove_keyboard=True)
+        tell_converted(ctx, parsed)
         existing = await donors.donor_by_phone(ctx.session, parsed.value)
         birth = ctx.state.data.get("date_of_birth")
         if existing is not None and birth and await linking.try_link(ctx, existing, birth):
