@@ -78,6 +78,8 @@ _NAME_ERRORS = {
 
 
 def _parse_full_name(ctx: Context) -> Parsed:
+    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
+        return Parsed(error="error_button_expired")
     text = ctx.typed()
     name = normalise_name(text) if text else None
     if name:
@@ -104,6 +106,8 @@ def unreadable_date(text: str | None, *, today: date, error: str) -> Parsed:
 
 
 def _parse_date_of_birth(ctx: Context) -> Parsed:
+    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
+        return Parsed(error="error_button_expired")
     text = ctx.typed()
     today = ctx.today()
     born = parse_date(text, today=today) if text else None
@@ -255,7 +259,9 @@ def _ask_ward(ctx: Context, page: int) -> None:
     if nav:
         rows.append(nav)
     rows.append([ctx.choice("ward_other", "ward:other")])
-    ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages)
+    # ‹ / › replace the question with the other page instead of adding a message
+    turning = (ctx.picked("ward") or "").startswith("page")
+    ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages, edit=turning)
 
 
 def _parse_ward(ctx: Context) -> Parsed:

@@ -54,8 +54,11 @@ async def test_self_check_in_english_with_a_permanent_condition(bot: BotHarness)
 
 async def registered(bot: BotHarness, user_id: int) -> SimUser:
     user = bot.user(user_id)
-    await register_until_summary(bot, user)  # last donation 15/06/2026, female, 52.5 kg
+    await register_until_summary(bot, user)  # last donation 15/06/2026, female
     await bot.press(user, "Xác nhận")
+    await bot.send(user, "/hoso")
+    await bot.press(user, "Sửa Cân nặng")
+    await bot.send(user, "52,5 kg")
     return user
 
 
@@ -131,7 +134,7 @@ async def test_free_text_questions_get_faq_answers_without_diacritics(bot: BotHa
 async def test_a_request_to_act_starts_the_journey(bot: BotHarness) -> None:
     user = bot.user(6012)
     reply = await bot.send(user, "tôi muốn đăng ký hiến máu")
-    assert "chọn ngôn ngữ" in reply[0].text
+    assert "Bạn có đồng ý không?" in reply[0].text
     state = await bot.conversation(user)
     assert state is not None and state.flow == "registration"
 
