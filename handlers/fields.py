@@ -235,7 +235,7 @@ def _parse_weight(ctx: Context) -> Parsed:
 def _show_weight(ctx: Context, value: Any) -> str:
     if value is None:
         return ctx.t("value_none")
-    return ctx.t("value_weight", kg=f"{value:g}")
+    return ctx.t("value_weight", kg=ctx.t.number(value))
 
 
 # --- ward --------------------------------------------------------------------------------------------

@@ -183,3 +183,40 @@ async def test_an_impossible_date_is_explained_in_english(bot: BotHarness) -> No
     await bot.send(user, "Tom Nguyen")
     reply = texts(await bot.send(user, "29/02/1995"))
     assert "1995 is not a leap year" in reply and "What is your date of birth" in reply, reply
+
+
+# --- 18. verdicts say only what matters -----------------------------------------------------------
+
+
+async def test_a_not_yet_gives_the_deciding_reason_and_date_and_nothing_else(bot: BotHarness) -> None:
+    user = bot.user(12201)
+    await bot.send(user, "/kiemtra")
+    await bot.press(user, "Từ 18 đến 60")
+    await bot.press(user, "Nữ")
+    await bot.press(user, "Từ 50 kg")
+    await bot.press(user, "Trong 12 tuần qua")
+    await bot.send(user, "1/10/2026")  # the interval ends on 24/12/2026
+    await bot.press(user, "Không có")
+    await bot.press(user, "Không có")
+    await bot.press(user, "Xăm hình")
+    await bot.send(user, "2 tháng trước")  # the tattoo defers until 23/03/2027
+    for _ in range(3):
+        result = await bot.press(user, "Không có")
+    verdict = result[0].text
+    assert verdict.startswith("Bạn chưa hiến máu được lúc này. Bạn có thể hiến từ ngày 23/03/2027.")
+    assert "Sau khi xăm" in verdict and "sớm nhất từ ngày 23/03/2027" in verdict
+    assert "24/12/2026" not in verdict, "an earlier date would contradict the one given"
+    for noise in ("mình", "chưa biết", "tối đa 450 ml", "quyết định cuối cùng"):
+        assert noise not in verdict, noise
+    assert verdict.count("\n\n") == 1, verdict
+
+
+async def test_a_definite_no_is_short_and_numbers_read_the_vietnamese_way(bot: BotHarness) -> None:
+    user = bot.user(12202)
+    verdict = (await bot.send(user, "tôi nặng 40kg có hiến máu được không"))[0].text
+    assert verdict.startswith("Rất tiếc, theo quy định bạn không hiến máu được.")
+    assert "ít nhất 42 kg" in verdict
+    assert "chưa biết" not in verdict and "mình" not in verdict and "quyết định cuối cùng" not in verdict
+    donor = bot.user(12203)
+    await bot.add_donor(donor, phone="+84912122030", weight_kg=52.5)
+    assert "Cân nặng: 52,5 kg" in (await bot.send(donor, "/hoso"))[0].text
