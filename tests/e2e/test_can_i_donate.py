@@ -25,6 +25,7 @@ async def test_self_check_for_a_stranger_in_vietnamese(bot: BotHarness) -> None:
     when = await bot.press(user, "Xăm hình")
     assert "«Xăm hình»" in when[0].text
     await bot.send(user, "2 tháng trước")  # 2026-09-23 → 6 months later
+    await bot.press(user, "Không còn gì khác")  # 6 months: the tattoo only
     await bot.press(user, "Không có")  # 4 weeks
     await bot.press(user, "Không có")  # 7 days
     result = await bot.press(user, "Không có")  # pregnancy / breastfeeding
@@ -73,6 +74,7 @@ async def test_a_donor_answers_fewer_questions_and_may_keep_the_date(bot: BotHar
     flu = await bot.press(user, "Cúm")
     assert "«Cúm»" in flu[0].text
     await bot.press(user, "Vẫn đang")
+    await bot.press(user, "Không còn gì khác")  # 7 days: the flu only
     result = await bot.press(user, "Không có")  # pregnancy: she is a woman
     await_opt_in = result[-1]
     # the flu (today) defers 7 days: 30/11/2026; the donation of 15/06 is long past
@@ -98,6 +100,7 @@ async def test_declining_the_opt_in_keeps_nothing(bot: BotHarness) -> None:
         await bot.press(user, "Không có")
     await bot.press(user, "Cảm lạnh")
     await bot.press(user, "Vẫn đang")
+    await bot.press(user, "Không còn gì khác")
     await bot.press(user, "Không có")
     no = await bot.press(user, "Không, cảm ơn")
     assert "không lưu gì" in no[0].text

@@ -3,12 +3,16 @@ emulator (the clock of these tests: Monday 2026-11-23, 09:00 in Vietnam)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from sqlalchemy import select
+
 from emulators.telegram import SentMessage, SimUser
+from models.tables import Signup
 from scheduler.jobs import expire_conversations
-from tests.helpers import BotHarness, running_bot, texts
+from tests.e2e.test_drives import KINH_MON
+from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 
 async def test_away_takes_a_day_without_year_a_stretch_of_time_and_explains_a_past_day(
@@ -200,7 +204,8 @@ async def test_a_not_yet_gives_the_deciding_reason_and_date_and_nothing_else(bot
     await bot.press(user, "Không có")
     await bot.press(user, "Xăm hình")
     await bot.send(user, "2 tháng trước")  # the tattoo defers until 23/03/2027
-    for _ in range(3):
+    await bot.press(user, "Không còn gì khác")
+    for _ in range(3):  # 4 weeks, 7 days, pregnancy
         result = await bot.press(user, "Không có")
     verdict = result[0].text
     assert verdict.startswith("Bạn chưa hiến máu được lúc này. Bạn có thể hiến từ ngày 23/03/2027.")
@@ -220,3 +225,75 @@ async def test_a_definite_no_is_short_and_numbers_read_the_vietnamese_way(bot: B
     donor = bot.user(12203)
     await bot.add_donor(donor, phone="+84912122030", weight_kg=52.5)
     assert "Cân nặng: 52,5 kg" in (await bot.send(donor, "/hoso"))[0].text
+
+
+# --- 24. the chat keeps the answers, the self-check fits the person, one's own QR ----------------
+
+
+async def test_a_tapped_answer_stays_visible_on_its_question(bot: BotHarness) -> None:
+    user = bot.user(12401)
+    await bot.send(user, "/dangky")
+    await bot.press(user, "Đồng ý")
+    await bot.send(user, "Nguyễn Thị Lan")
+    await bot.send(user, "3/8/1995")
+    sex_q = bot.emu.last_keyboard_message(user.chat_id)
+    await bot.press(user, "Nữ")
+    assert sex_q.inline_keyboard == [], "the buttons go"
+    assert sex_q.text == "Giới tính của bạn?\n\n✓ Nữ", sex_q.text
+    await bot.send(user, "0912 124 010")
+    await bot.press(user, "O+")
+    ward_q = bot.emu.last_keyboard_message(user.chat_id)
+    await bot.press(user, "Tam Lưu")
+    assert (ward_q.text or "").endswith("\n\n✓ Tam Lưu") and ward_q.inline_keyboard == []
+
+
+async def test_the_self_check_offers_a_man_no_childbirth_and_takes_two_items_of_one_window(
+    bot: BotHarness,
+) -> None:
+    user = bot.user(12402)
+    await bot.send(user, "/kiemtra")
+    await bot.press(user, "Từ 18 đến 60")
+    await bot.press(user, "Nam")
+    await bot.press(user, "Từ 50 kg")
+    await bot.press(user, "Chưa từng hiến")
+    months_12 = await bot.press(user, "Không có")  # permanent
+    labels = months_12[0].button_labels()
+    assert "Phẫu thuật" in labels and "Sinh con" not in labels, labels
+    assert not any("thai" in label for label in labels), labels
+    await bot.press(user, "Không có")
+    await bot.press(user, "Xăm hình")
+    more = await bot.send(user, "1 tháng trước")  # 23/10/2026: the tattoo defers until 23/04/2027
+    assert "Ngoài «Xăm hình»" in more[0].text, more[0].text
+    assert "Xăm hình" not in more[0].button_labels() and "Không còn gì khác" in more[0].button_labels()
+    await bot.press(user, "Xỏ khuyên")
+    again = await bot.send(user, "2 tuần trước")  # 09/11/2026: until 09/05/2027, the later wait
+    assert "Ngoài «Xăm hình» và «Xỏ khuyên" in again[0].text, again[0].text
+    after = await bot.press(user, "Không còn gì khác")
+    assert "Trong 4 tuần qua" in after[0].text
+    await bot.press(user, "Không có")
+    result = await bot.press(user, "Không có")  # 7 days; a man is not asked about pregnancy
+    verdict = result[0].text
+    assert "Bạn có thể hiến từ ngày 09/05/2027" in verdict and "xỏ khuyên" in verdict, verdict
+    assert "Xăm" not in verdict, "the tattoo's earlier end would contradict the date"
+
+
+async def test_a_donor_who_scans_their_own_qr_sees_the_booking(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(datetime(2020, 7, 20, 2, 0, tzinfo=UTC))) as bot:
+        await bot.import_plan(KINH_MON)
+        lan = bot.user(12403)
+        await bot.add_donor(lan, phone="+84912124030")
+        await bot.send(lan, "/lichhien")
+        await bot.press(lan, "03/08/2020")
+        await bot.press(lan, "07:30")
+        signup = await bot.scalar(select(Signup))
+        assert signup is not None
+        own = texts(await bot.send(lan, f"/start checkin_{signup.code}"))  # what her QR opens
+        assert "mã QR đăng ký của bạn" in own and "đến lúc 07:30" in own and signup.code in own, own
+        assert "chỉ dành cho cán bộ" not in own
+        assert "Đổi giờ" in str(bot.emu.last_keyboard_message(lan.chat_id).button_labels())
+        stranger = bot.user(12404)
+        await bot.add_donor(stranger, phone="+84912124040")
+        other = texts(await bot.send(stranger, f"/start checkin_{signup.code}"))
+        assert "chỉ dành cho cán bộ tổ chức" in other and "07:30" not in other, "nothing about her booking"
+        checked = await bot.scalar(select(Signup))
+        assert checked is not None and checked.checked_in_at is None, "nobody was checked in"
