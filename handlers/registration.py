@@ -251,15 +251,12 @@ def on_consent(ctx: Context) -> None:
     advance(ctx, Step.CONSENT)
 
 
-def _refuse_age(ctx: Context, born_iso: str) -> bool:
+def _refuse_age(ctx: Context, born_iso: str) -> None:
     """Explains why this birth date is outside the donor age range and forgets every answer."""
-    problem = age_problem(ctx, born_iso)
-    if problem is None:
-        return False
-    key, params = problem
-    ctx.say_text(ctx.t(key, **params))
+    if (problem := age_problem(ctx, born_iso)) is not None:
+        key, params = problem
+        ctx.say_text(ctx.t(key, **params))
     ctx.state.clear()  # outside the donor age range: keep nothing
-    return True
 
 
 async def on_field(ctx: Context, step: Step) -> None:
