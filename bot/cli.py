@@ -162,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
+    for note in settings.deprecations:
+        print(f"Configuration note: {note}", file=sys.stderr)
     secrets = secrets_of(settings)
     setup_logging(args.log_level, secrets=secrets)
     try:

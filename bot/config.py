@@ -46,7 +46,9 @@ class BotSettings(_Section):
     timezone: str = "Asia/Ho_Chi_Minh"
     hotline: str = Field(default="Hội Chữ thập đỏ thị xã Kinh Môn", min_length=1)
     data_dir: Path = Path("data")
-    conversation_ttl_days: int = Field(default=7, ge=1, le=365)
+    # Answers of an unfinished dialogue (a registration's name, birth date, phone) are kept this many
+    # hours, then forgotten: long enough to finish later the same day, no longer.
+    conversation_ttl_hours: int = Field(default=24, ge=1, le=24 * 365)
 
     @field_validator("timezone")
     @classmethod
@@ -250,6 +252,8 @@ class Settings(_Section):
     reminders: ReminderSettings = ReminderSettings()
     callouts: CalloutSettings = CalloutSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
+    # What the file still says the old way (read, but to be changed): printed by the CLI at start.
+    deprecations: tuple[str, ...] = Field(default=(), exclude=True)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -281,6 +285,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         if isinstance(database, dict):
             database["url"] = url
     raw["telegram_token"] = env.get("TELEGRAM_BOT_TOKEN") or None
+    raw["deprecations"] = tuple(f"{path}: {note}" for note in _read_deprecated(raw, path))
     try:
         settings = Settings.model_validate(raw)
     except ValidationError as exc:
@@ -290,6 +295,33 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         )
         raise ConfigError(f"{path}: {problems}") from None
     return _resolve_paths(settings, base=path.resolve().parent)
+
+
+def _read_deprecated(raw: dict[str, object], path: Path) -> list[str]:
+    """Rewrites keys that were renamed into their new form; returns a note for each.
+
+    `bot.conversation_ttl_days` (until 2026-11) became `bot.conversation_ttl_hours`: unfinished
+    dialogues are now kept for hours, not days. The old key still works, counted in whole days.
+    """
+    notes: list[str] = []
+    bot = raw.get("bot")
+    if isinstance(bot, dict) and "conversation_ttl_days" in bot:
+        days = bot.pop("conversation_ttl_days")
+        if "conversation_ttl_hours" in bot:
+            raise ConfigError(
+                f"{path}: bot.conversation_ttl_days: replaced by conversation_ttl_hours; remove it"
+            )
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            raise ConfigError(
+                f"{path}: bot.conversation_ttl_days: must be a whole number of days from 1 to 365 "
+                "(better: conversation_ttl_hours)"
+            )
+        bot["conversation_ttl_hours"] = days * 24
+        notes.append(
+            f"bot.conversation_ttl_days is deprecated: write conversation_ttl_hours = {days * 24} "
+            "(or fewer hours: unfinished answers are personal data)"
+        )
+    return notes
 
 
 def _problem(err: object) -> str:

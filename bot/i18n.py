@@ -17,6 +17,8 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
 
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = ("vi", "en")
@@ -90,6 +92,14 @@ class Translator:
         """A date with its weekday: "Thứ Hai, 03/08/2020" / "Mon 3 Aug 2020"."""
         pattern = "EEEE, dd/MM/yyyy" if self.lang == "vi" else "EEE d MMM yyyy"
         return str(format_date(day, format=pattern, locale=self.lang))
+
+    def number(self, value: float) -> str:
+        """A number the way this language writes it: 52,5 and 1.000 in Vietnamese, 52.5 in English."""
+        return str(format_decimal(value, locale=self.lang))
+
+    def join(self, items: list[str]) -> str:
+        """ "a, b và c" / "a, b, and c"."""
+        return str(format_list(items, locale=self.lang))
 
     def has(self, key: str) -> bool:
         return key in self.catalog

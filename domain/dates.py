@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from domain.text import fold
 
@@ -46,6 +48,22 @@ def _make(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _read_fields(text: str, today: date | None) -> tuple[int, int, int] | None:
+    """(year, month, day) as written in a day-first, ISO or Vietnamese-words spelling, unchecked."""
+    cleaned = _DATE_PREFIX.sub("", fold(text).rstrip("."))
+    for pattern in _DAY_FIRST:
+        match = pattern.fullmatch(cleaned)
+        if match:
+            day, month, year = match.groups()
+            return _expand_year(year, today), int(month), int(day)
+    for pattern in _YEAR_FIRST:
+        match = pattern.fullmatch(cleaned)
+        if match:
+            year, month, day = match.groups()
+            return int(year), int(month), int(day)
+    return None
+
+
 def parse_date(text: str, *, today: date | None = None) -> date | None:
     """The date in a day-first, ISO or Vietnamese-words spelling, or None.
 
@@ -53,18 +71,46 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
     in 2025, "25" is 2025 and "26" is 1926). Plausibility (not in the future, a sane age) is
     the caller's business: this only reads the calendar date.
     """
-    cleaned = _DATE_PREFIX.sub("", fold(text).rstrip("."))
-    for pattern in _DAY_FIRST:
-        match = pattern.fullmatch(cleaned)
-        if match:
-            day, month, year = match.groups()
-            return _make(_expand_year(year, today), int(month), int(day))
-    for pattern in _YEAR_FIRST:
-        match = pattern.fullmatch(cleaned)
-        if match:
-            year, month, day = match.groups()
-            return _make(int(year), int(month), int(day))
-    return None
+    fields = _read_fields(text, today)
+    return _make(*fields) if fields is not None else None
+
+
+class DateProblem(StrEnum):
+    """Why a date written in a readable shape is not on the calendar."""
+
+    NOT_LEAP_YEAR = "not_leap_year"  # 29/02/1995
+    DAY_OUT_OF_MONTH = "day_out_of_month"  # 31/04/1995, 32/01/1995
+    NO_SUCH_MONTH = "no_such_month"  # 15/13/1995, or month first: 12/31/1995
+
+
+@dataclass(frozen=True)
+class ImpossibleDate:
+    """A date the person wrote in a shape `parse_date` reads, but which does not exist."""
+
+    problem: DateProblem
+    day: int
+    month: int
+    year: int
+    days_in_month: int = 0  # for DAY_OUT_OF_MONTH
+
+
+def impossible_date(text: str, *, today: date | None = None) -> ImpossibleDate | None:
+    """What is wrong with a date that looks like one but is not on the calendar, else None.
+
+    None too when the text is a real date or not a date at all: then the shape is what to explain.
+    """
+    fields = _read_fields(text, today)
+    if fields is None or _make(*fields) is not None:
+        return None
+    year, month, day = fields
+    if not 1 <= month <= 12:
+        return ImpossibleDate(DateProblem.NO_SUCH_MONTH, day, month, year)
+    if not 1 <= year <= 9999 or day < 1:
+        return None
+    if (month, day) == (2, 29):
+        return ImpossibleDate(DateProblem.NOT_LEAP_YEAR, day, month, year)
+    days = calendar.monthrange(year, month)[1]
+    return ImpossibleDate(DateProblem.DAY_OUT_OF_MONTH, day, month, year, days)
 
 
 def age_on(born: date, *, on: date) -> int:
@@ -214,3 +260,64 @@ def parse_ago(text: str, *, today: date) -> date | None:
     number, unit_word = match.groups()
     amount = int(number) if number.isdigit() else _NUMBER_WORDS[number]
     return _go_back(today, amount, _UNITS[unit_word])
+
+
+_DAY_MONTH = (
+    re.compile(rf"(\d{{1,2}}){_SEP}(\d{{1,2}})"),
+    re.compile(r"(\d{1,2}) ?(?:thang|thg|th) ?(\d{1,2})"),
+)
+
+
+def parse_day_month(text: str, *, today: date) -> date | None:
+    """A day written without its year ("25/12", "25 tháng 12"): the next such day from `today` on.
+
+    For answers about the future ("until when?"): a day already past this year means next year's.
+    29/02 is the next 29 February. None when the text is not a day and month or no such day exists.
+    """
+    cleaned = _DATE_PREFIX.sub("", fold(text).rstrip("."))
+    for pattern in _DAY_MONTH:
+        match = pattern.fullmatch(cleaned)
+        if match:
+            day, month = int(match.group(1)), int(match.group(2))
+            for year in range(today.year, today.year + 9):
+                found = _make(year, month, day)
+                if found is not None and found >= today:
+                    return found
+            return None
+    return None
+
+
+_AHEAD_FIXED: dict[str, tuple[int, str]] = {
+    "ngay mai": (1, "day"),
+    "mai": (1, "day"),
+    "tomorrow": (1, "day"),
+    "ngay kia": (2, "day"),
+    "tuan sau": (1, "week"),
+    "tuan toi": (1, "week"),
+    "next week": (1, "week"),
+    "thang sau": (1, "month"),
+    "thang toi": (1, "month"),
+    "next month": (1, "month"),
+}
+# "1 tuần", "1 tuan nua", "trong 3 ngày", "khoảng 2 tháng nữa", "for 2 weeks", "in 10 days"
+_AHEAD = re.compile(
+    rf"(?:(?:trong|khoang|tam|chung|sau|for|in|about|around) )*{_NUM} ?{_UNIT}(?: (?:nua|toi|sau))?"
+)
+
+
+def parse_ahead(text: str, *, today: date) -> date | None:
+    """The day a stretch of time from `today` ends: "1 tuần" → a week from today; else None.
+
+    The counterpart of `parse_ago` for answers about the future ("how long will you be away?"):
+    a bare "3 tháng" counts forward here. Months are calendar months clamped at the month's end.
+    """
+    cleaned = " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
+    if cleaned in _AHEAD_FIXED:
+        amount, unit = _AHEAD_FIXED[cleaned]
+        return _go_back(today, -amount, unit)
+    match = _AHEAD.fullmatch(cleaned)
+    if not match:
+        return None
+    number, unit_word = match.groups()
+    amount = int(number) if number.isdigit() else _NUMBER_WORDS[number]
+    return _go_back(today, -amount, _UNITS[unit_word])

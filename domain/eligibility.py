@@ -138,6 +138,9 @@ class Assessment:
     from_date: date | None = None  # NOT_YET: the first day eligible, when known
     max_volume_ml: int | None = None  # volume limit from the weight for the kind asked about
     unknown: tuple[str, ...] = ()  # facts not known, so not checked ("age", "weight", ...)
+    # NOT_ELIGIBLE and NOT_YET: the reasons that decide it (for NOT_YET with a date, those that end
+    # on `from_date`), all a person needs to hear; empty for ELIGIBLE and AT_SITE.
+    deciding: tuple[Reason, ...] = ()
 
 
 # --------------------------------------------------------------------------------------------
@@ -747,7 +750,7 @@ def assess(
     # Permanent conditions first, then the other reasons that make it final.
     blocking = sorted(f.blocking, key=lambda r: r.key not in _permanent_keys(rules))
     if blocking:
-        return Assessment(Verdict.NOT_ELIGIBLE, (*blocking, final), unknown=unknown)
+        return Assessment(Verdict.NOT_ELIGIBLE, (*blocking, final), unknown=unknown, deciding=tuple(blocking))
     if f.waiting:
         # As collected: the 18th birthday, the interval, then the deferrals (latest first).
         dates = [d for _, d in f.waiting]
@@ -762,9 +765,16 @@ def assess(
                 }
                 late = Reason("elig_age_over_max_before_date", late_params)
                 waiting = (r for r, _ in f.waiting)
-                return Assessment(Verdict.NOT_ELIGIBLE, (late, *waiting, final), unknown=unknown)
+                return Assessment(
+                    Verdict.NOT_ELIGIBLE, (late, *waiting, final), unknown=unknown, deciding=(late,)
+                )
         reasons = (*(r for r, _ in f.waiting), *f.site, *f.notes, final)
-        return Assessment(Verdict.NOT_YET, reasons, from_date, limit, unknown)
+        # The waits that end on from_date (or, without one, those with no known end); an earlier end
+        # would only contradict the date given.
+        deciding = tuple(r for r, d in f.waiting if d == from_date)
+        if any(r.key == "elig_interval" for r in deciding):
+            deciding += tuple(n for n in f.notes if n.key == "elig_interval_kind_assumed")
+        return Assessment(Verdict.NOT_YET, reasons, from_date, limit, unknown, deciding)
     if f.site:
         return Assessment(Verdict.AT_SITE, (*f.site, *f.notes, final), None, limit, unknown)
     return Assessment(Verdict.ELIGIBLE, (*f.notes, final), None, limit, unknown)

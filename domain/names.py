@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from enum import StrEnum
 
 from domain import limits
 from domain.text import nfc
@@ -48,6 +49,26 @@ def _allowed(name: str) -> bool:
             return False
         previous = ch
     return True
+
+
+class NameProblem(StrEnum):
+    """Why a text is not taken as a name: each gets its own explanation."""
+
+    TOO_SHORT = "too_short"  # fewer than MIN_LETTERS letters ("A")
+    TOO_LONG = "too_long"  # more than MAX_LENGTH characters
+    NOT_LETTERS = "not_letters"  # digits, emoji, symbols, a command
+
+
+def name_problem(text: str) -> NameProblem | None:
+    """What is wrong with `text` as a name, or None when `normalise_name` takes it."""
+    if normalise_name(text) is not None:
+        return None
+    collapsed = " ".join(nfc(text.translate(_APOSTROPHES)).split())
+    if not _allowed(collapsed):
+        return NameProblem.NOT_LETTERS
+    if len(collapsed) > MAX_LENGTH:
+        return NameProblem.TOO_LONG
+    return NameProblem.TOO_SHORT
 
 
 def normalise_name(text: str) -> str | None:

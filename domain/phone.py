@@ -23,15 +23,55 @@ _ACCEPTED_TYPES = frozenset(
 )
 
 
+# Vietnam's 11-digit mobile numbers became 10-digit ones in 2018 (Thông tư 22/2017/TT-BTTTT): the
+# first four digits changed, the last seven stayed. People still write the old ones from memory.
+OLD_MOBILE_PREFIXES: dict[str, str] = {
+    # Viettel
+    **{f"16{d}": f"3{d}" for d in range(2, 10)},
+    # MobiFone
+    "120": "70",
+    "121": "79",
+    "122": "77",
+    "126": "76",
+    "128": "78",
+    # VinaPhone
+    "123": "83",
+    "124": "84",
+    "125": "85",
+    "127": "81",
+    "129": "82",
+    # Vietnamobile, Gmobile
+    "186": "56",
+    "188": "58",
+    "199": "59",
+}
+_OLD_MOBILE = re.compile(r"(?:(?:\+|00)?840?|0)(1\d\d)(\d{7})")
+
+
+def old_mobile_number(text: str) -> str | None:
+    """Today's national form of an old 11-digit VN mobile number ("01689 123 456" → "0389123456").
+
+    None when `text` is not written like one of the old numbers (separators are ignored).
+    """
+    if not _SHAPE.fullmatch(text.strip()):
+        return None
+    match = _OLD_MOBILE.fullmatch("".join(ch for ch in text if ch.isdigit() or ch == "+"))
+    if match is None or (new := OLD_MOBILE_PREFIXES.get(match.group(1))) is None:
+        return None
+    return f"0{new}{match.group(2)}"
+
+
 def parse_phone(text: str) -> str | None:
     """The E.164 form of a VN (default region) or "+"-prefixed foreign number, else None.
 
     Only numbers a person can be reached on are kept: toll-free, premium and shared-cost
-    numbers are valid phone numbers but not a donor's own.
+    numbers are valid phone numbers but not a donor's own. An old 11-digit mobile number is
+    read as the number it became (`old_mobile_number`).
     """
     candidate = text.strip()
     if not _SHAPE.fullmatch(candidate):
         return None
+    candidate = old_mobile_number(candidate) or candidate
     digits = sum(ch.isdigit() for ch in candidate)
     if not _MIN_DIGITS <= digits <= _MAX_DIGITS:
         return None

@@ -21,11 +21,12 @@ from bot.i18n import Catalogs, Translator
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
-from domain.dates import parse_date
+from domain.dates import parse_ahead, parse_date, parse_day_month
 from domain.eligibility import Rules
 from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
 from handlers.context import Context
+from handlers.fields import unreadable_date
 from handlers.messages import Choice
 from handlers.organiser import actor, is_organiser
 from models import audit, callouts, outbox
@@ -602,9 +603,17 @@ async def away(ctx: Context, args: str) -> None:
         donor.away_until = None
         ctx.say("away_cleared")
         return
-    until = parse_date(text, today=ctx.today())
-    if until is None or until < ctx.today():
-        ctx.say("away_usage")
+    today = ctx.today()
+    # A day about the future: "25/12" is the next 25 December, "1/1/27" is 2027, "1 tuần" from today.
+    until = parse_date(text) or parse_day_month(text, today=today) or parse_ahead(text, today=today)
+    if until is None:
+        bad = unreadable_date(text, today=today, error="away_usage")
+        ctx.say_text(ctx.t(bad.error or "away_usage", **bad.params))
+        if bad.error != "away_usage":
+            ctx.say("away_usage")
+        return
+    if until < today:
+        ctx.say("away_past", date=ctx.t.date(until), today=ctx.t.date(today))
         return
     donor.away_until = until
     ctx.say("away_set", date=ctx.t.date(until))

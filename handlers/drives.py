@@ -209,25 +209,49 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
         ctx.say("my_signups_none")
         return
     for signup, view in mine:
-        text = ctx.t(
-            "my_signup",
-            day=ctx.t.day(view.day),
-            start=_hhmm(signup.slot_start),
-            place=view.place_name,
-            code=signup.code,
-        )
-        if view.status != "scheduled":
-            ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
-            continue
-        ctx.say_text(
-            text,
-            choices=[
-                [
-                    ctx.choice("button_change_slot", f"mysu:move:{signup.id}"),
-                    ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}"),
-                ]
-            ],
-        )
+        _say_signup(ctx, signup, view)
+
+
+def _say_signup(ctx: Context, signup: Signup, view: SessionView) -> None:
+    """One sign-up: the day, time, place and code, with change and cancel buttons while it stands."""
+    text = ctx.t(
+        "my_signup",
+        day=ctx.t.day(view.day),
+        start=_hhmm(signup.slot_start),
+        place=view.place_name,
+        code=signup.code,
+    )
+    if view.status != "scheduled":
+        ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
+        return
+    ctx.say_text(
+        text,
+        choices=[
+            [
+                ctx.choice("button_change_slot", f"mysu:move:{signup.id}"),
+                ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}"),
+            ]
+        ],
+    )
+
+
+async def show_own_signup(ctx: Context, code: str) -> bool:
+    """A donor opened the check-in link of their own sign-up (scanned their own QR): shows that
+    booking instead of "organisers only". False when the code is not one of theirs (nothing said, so
+    nobody learns whether someone else's code exists)."""
+    donor = ctx.donor
+    signup = await drives.signup_by_code(ctx.session, code) if donor is not None else None
+    if donor is None or signup is None or signup.donor_id != donor.id:
+        return False
+    ctx.say("own_qr")
+    mine = {
+        s.id: (s, v) for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
+    }
+    if signup.id in mine:
+        _say_signup(ctx, *mine[signup.id])
+    else:
+        ctx.say("own_qr_not_upcoming")
+    return True
 
 
 async def on_my_signup(ctx: Context, payload: str) -> None:

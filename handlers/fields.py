@@ -15,11 +15,11 @@ from typing import Any
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import match_option, parse_yes_no
-from domain.dates import age_on, nth_birthday, parse_ago, parse_date
+from domain.dates import age_on, impossible_date, nth_birthday, parse_ago, parse_date
 from domain.ids import parse_index
 from domain.measures import parse_weight_kg
-from domain.names import normalise_name
-from domain.phone import display_phone, parse_phone
+from domain.names import NameProblem, name_problem, normalise_name
+from domain.phone import display_phone, old_mobile_number, parse_phone
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -70,10 +70,22 @@ def _ask_full_name(ctx: Context, _page: int) -> None:
     ctx.say("ask_full_name")
 
 
+_NAME_ERRORS = {
+    NameProblem.TOO_SHORT: "error_full_name_short",
+    NameProblem.TOO_LONG: "error_full_name_long",
+    NameProblem.NOT_LETTERS: "error_full_name",
+}
+
+
 def _parse_full_name(ctx: Context) -> Parsed:
+    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
+        return Parsed(error="error_button_expired")
     text = ctx.typed()
     name = normalise_name(text) if text else None
-    return Parsed(name) if name else Parsed(error="error_full_name")
+    if name:
+        return Parsed(name)
+    problem = name_problem(text) if text else NameProblem.NOT_LETTERS
+    return Parsed(error=_NAME_ERRORS[problem or NameProblem.NOT_LETTERS], params={"limit": limits.FULL_NAME})
 
 
 # --- date of birth -----------------------------------------------------------------------------------
@@ -83,12 +95,24 @@ def _ask_date_of_birth(ctx: Context, _page: int) -> None:
     ctx.say("ask_date_of_birth")
 
 
+def unreadable_date(text: str | None, *, today: date, error: str) -> Parsed:
+    """The answer to a date that could not be read: what is wrong with it when it looks like a
+    date (29/02/1995: "1995 is not a leap year"), else `error`, which shows the expected shape."""
+    bad = impossible_date(text, today=today) if text else None
+    if bad is None:
+        return Parsed(error=error)
+    params = {"day": bad.day, "month": bad.month, "year": bad.year, "days": bad.days_in_month}
+    return Parsed(error=f"error_date_{bad.problem.value}", params=params)
+
+
 def _parse_date_of_birth(ctx: Context) -> Parsed:
+    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
+        return Parsed(error="error_button_expired")
     text = ctx.typed()
     today = ctx.today()
     born = parse_date(text, today=today) if text else None
     if born is None:
-        return Parsed(error="error_date_format")
+        return unreadable_date(text, today=today, error="error_date_format")
     if born > today:
         return Parsed(error="error_date_future")
     if age_on(born, on=today) > 120:
@@ -147,7 +171,10 @@ def _parse_phone(ctx: Context) -> Parsed:
         return Parsed(error="error_button_expired")
     text = ctx.typed()
     phone = parse_phone(text) if text else None
-    return Parsed(phone) if phone else Parsed(error="error_phone")
+    if phone is None:
+        return Parsed(error="error_phone")
+    # An old 11-digit mobile number is kept as the number it became; the person is told.
+    return Parsed(phone, params={"old": text} if text and old_mobile_number(text) else {})
 
 
 def _show_phone(ctx: Context, value: Any) -> str:
@@ -208,7 +235,7 @@ def _parse_weight(ctx: Context) -> Parsed:
 def _show_weight(ctx: Context, value: Any) -> str:
     if value is None:
         return ctx.t("value_none")
-    return ctx.t("value_weight", kg=f"{value:g}")
+    return ctx.t("value_weight", kg=ctx.t.number(value))
 
 
 # --- ward --------------------------------------------------------------------------------------------
@@ -232,7 +259,9 @@ def _ask_ward(ctx: Context, page: int) -> None:
     if nav:
         rows.append(nav)
     rows.append([ctx.choice("ward_other", "ward:other")])
-    ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages)
+    # ‹ / › replace the question with the other page instead of adding a message
+    turning = (ctx.picked("ward") or "").startswith("page")
+    ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages, edit=turning)
 
 
 def _parse_ward(ctx: Context) -> Parsed:
@@ -298,7 +327,7 @@ def _parse_last_donation(ctx: Context) -> Parsed:
         return Parsed(error="error_last_donation")
     when = parse_date(text, today=today) or parse_ago(text, today=today)
     if when is None:
-        return Parsed(error="error_last_donation")
+        return unreadable_date(text, today=today, error="error_last_donation")
     if when > today:
         return Parsed(error="error_date_future")
     born = ctx.state.data.get("date_of_birth") or (
@@ -377,3 +406,9 @@ def ask_again(ctx: Context, fld: Field, parsed: Parsed) -> None:
     if parsed.error:
         ctx.say_text(ctx.t(parsed.error, **parsed.params))
     fld.ask(ctx, parsed.page or 0)
+
+
+def tell_converted(ctx: Context, parsed: Parsed) -> None:
+    """Says so when an old 11-digit mobile number was read as today's number."""
+    if parsed.ok and parsed.params.get("old"):
+        ctx.say("phone_converted", old=parsed.params["old"], new=display_phone(parsed.value))

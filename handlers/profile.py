@@ -8,7 +8,7 @@ from typing import Any
 from domain.blood import ABO, BloodGroup, Rh
 from handlers import linking
 from handlers.context import Context
-from handlers.fields import FIELDS, age_problem, ask_again
+from handlers.fields import FIELDS, age_problem, ask_again, tell_converted
 from handlers.messages import Choice
 from models import donors
 from models.tables import Donation, Donor
@@ -95,6 +95,7 @@ class ProfileEditFlow:
             await linking.tell_phone_changed(ctx, donor)
         await apply(ctx, donor, name, parsed.value)
         ctx.state.clear()
+        tell_converted(ctx, parsed)
         ctx.say("profile_saved", field=ctx.t(fld.label_key))
         await show(ctx)
 

@@ -93,6 +93,7 @@ def build_routes() -> Routes:
             "setlang": common.on_language_button,
             "faq": questions.on_faq_button,
             "eligfrom": selfcheck.on_forget_date,
+            "joinres": registration.on_join_reserve,
             "drive": drives.show_session,
             "slot": drives.on_slot,
             "mysu": drives.on_my_signup,

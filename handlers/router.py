@@ -172,7 +172,7 @@ class Dispatcher:
         now = self.clock.now()
         if row is not None:
             state.language = row.language
-            ttl = timedelta(days=self.settings.bot.conversation_ttl_days)
+            ttl = timedelta(hours=self.settings.bot.conversation_ttl_hours)
             if row.flow and row.updated_at >= now - ttl:
                 state.flow, state.step, state.data = row.flow, row.step, dict(row.data or {})
         return Context(

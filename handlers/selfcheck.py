@@ -15,6 +15,7 @@ from domain.dates import parse_ago, parse_date
 from domain.eligibility import ConditionKind, Period, Person, Rules, Sex, Unit, Verdict
 from handlers import verdicts
 from handlers.context import Context
+from handlers.fields import unreadable_date
 from handlers.messages import InputKind
 
 NAME = "selfcheck"
@@ -117,6 +118,9 @@ def check_groups(rules: Rules) -> list[str]:
     return problems
 
 
+# Conditions only a woman can have: never offered to a man (pregnancy itself is its own question).
+FEMALE_ONLY = frozenset({"childbirth", "pregnancy_end", "pregnant", "breastfeeding"})
+
 AGE_BUTTONS = {"under": 17, "adult": 30, "over": 61}
 WEIGHT_BUTTONS = {"lt42": 41.0, "42_44": 43.0, "45_49": 47.0, "ge50": 55.0}
 
@@ -199,11 +203,37 @@ def ask(ctx: Context) -> None:
             ],
         )
     else:
-        ids = GROUPS[step]
-        buttons = [ctx.choice(f"check_cond_{cid}", f"chk:cond:{cid}") for cid in ids]
+        buttons = [ctx.choice(f"check_cond_{cid}", f"chk:cond:{cid}") for cid in offered(ctx, step)]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        if given := [cid for cid in GROUPS[step] if cid in _given(ctx)]:
+            # one more of the same time window (a tattoo and a piercing), or nothing else
+            rows.append([ctx.choice("check_nothing_else", "chk:cond:none")])
+            names = ctx.t.join([f"«{ctx.t(f'check_cond_{cid}')}»" for cid in given])
+            ctx.say("check_ask_more", given=names, choices=rows)
+            return
         rows.append([ctx.choice("check_none_of_these", "chk:cond:none")])
         ctx.say(f"check_ask_{step.value}", choices=rows)
+
+
+def _given(ctx: Context) -> set[str]:
+    data = ctx.state.data
+    return {*data.get("events", {}), *data.get("advice", []), *data.get("permanent", [])}
+
+
+def offered(ctx: Context, step: Step) -> list[str]:
+    """The conditions a screening question offers this person: none a man cannot have, none given."""
+    sex = ctx.donor.sex if ctx.donor is not None else ctx.state.data.get("sex")
+    given = _given(ctx)
+    return [cid for cid in GROUPS[step] if cid not in given and not (sex == "male" and cid in FEMALE_ONLY)]
+
+
+def _same_question_again(ctx: Context, step: Step) -> None:
+    """After one answer of a time window: that question again for the rest, or the next question."""
+    if offered(ctx, step):
+        ctx.state.step = step
+        ask(ctx)
+    else:
+        advance(ctx, step)
 
 
 class SelfCheckFlow:
@@ -247,7 +277,6 @@ def handle_step(ctx: Context, step: Step) -> bool:
     elif step is Step.LAST_DATE:
         when = _typed_date(ctx)
         if when is None:
-            ctx.say("error_last_donation")
             ask(ctx)
             return True
         data["last_on"] = when.isoformat()
@@ -255,16 +284,16 @@ def handle_step(ctx: Context, step: Step) -> bool:
     elif step is Step.WHEN:
         when = ctx.today() if ctx.picked("chk:when") == "now" else _typed_date(ctx)
         if when is None:
-            ctx.say("error_last_donation")
             ask(ctx)
             return True
         data.setdefault("events", {})[data.pop("pending")] = when.isoformat()
-        step = Step(data.pop("group"))
+        _same_question_again(ctx, Step(data.pop("group")))
+        return True
     elif step is Step.OPT_IN and (v := ctx.picked("chk:optin")) in ("yes", "no"):
         opt_in(ctx, v == "yes")
         return True
     elif step in GROUPS and (v := ctx.picked("chk:cond")) is not None:
-        if v != "none" and v not in GROUPS[step]:
+        if v != "none" and v not in offered(ctx, step):
             return False
         if v in ctx.knowledge.rules.permanent:
             data.setdefault("permanent", []).append(v)
@@ -272,7 +301,9 @@ def handle_step(ctx: Context, step: Step) -> bool:
             return True
         if v in ctx.knowledge.rules.advice:
             data.setdefault("advice", []).append(v)
-        elif v != "none":
+            _same_question_again(ctx, step)
+            return True
+        if v != "none":
             data["pending"], data["group"] = v, step.value
             ctx.state.step = Step.WHEN
             ask(ctx)
@@ -284,12 +315,18 @@ def handle_step(ctx: Context, step: Step) -> bool:
 
 
 def _typed_date(ctx: Context) -> date | None:
+    """The day typed (a date or "2 tuần trước"); None after saying what is wrong with the answer."""
     text = ctx.incoming.text if ctx.incoming.kind is InputKind.TEXT else None
-    if not text:
-        return None
     today = ctx.today()
-    when = parse_date(text, today=today) or parse_ago(text, today=today)
-    return when if when is not None and when <= today else None
+    when = (parse_date(text, today=today) or parse_ago(text, today=today)) if text else None
+    if when is None:
+        bad = unreadable_date(text, today=today, error="error_last_donation")
+        ctx.say_text(ctx.t(bad.error or "error_last_donation", **bad.params))
+        return None
+    if when > today:
+        ctx.say("error_date_future")
+        return None
+    return when
 
 
 def person(ctx: Context) -> Person:

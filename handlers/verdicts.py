@@ -10,12 +10,27 @@ from models import donors
 
 
 def _params(ctx: Context, params: object) -> dict[str, object]:
+    """Dates and numbers in the person's language: 15/01/2027, 42,5 kg."""
     values = dict(params) if isinstance(params, dict) else dict(getattr(params, "items", dict)())
-    return {k: ctx.t.date(v) if isinstance(v, date) else v for k, v in values.items()}
+    return {k: _shown(ctx, v) for k, v in values.items()}
+
+
+def _shown(ctx: Context, value: object) -> object:
+    if isinstance(value, date):
+        return ctx.t.date(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ctx.t.number(value)
+    return value
 
 
 def render(ctx: Context, assessment: Assessment) -> str:
-    """The verdict first, then each reason, what was not checked, and the doctor's final word."""
+    """The verdict first, then what it rests on.
+
+    A definite "no" or "not yet" gives only the reasons that decide it and the date (one voice, no
+    earlier date that would contradict it, nothing about what the bot does not know: it would not
+    change the answer). Otherwise: the reasons, one line on what could not be checked, and the
+    doctor's final word.
+    """
     t = ctx.t
     if assessment.verdict is Verdict.NOT_YET and assessment.from_date is not None:
         lines = [t("elig_verdict_not_yet", date=t.date(assessment.from_date))]
@@ -23,6 +38,12 @@ def render(ctx: Context, assessment: Assessment) -> str:
         lines = [t("elig_verdict_not_yet_no_date")]
     else:
         lines = [t(f"elig_verdict_{assessment.verdict.value}")]
+    if assessment.deciding:
+        for reason in assessment.deciding:
+            text = t(reason.key, **_params(ctx, dict(reason.params)))
+            if text not in lines:
+                lines.append(text)
+        return "\n\n".join(lines)
     final = None
     for reason in assessment.reasons:
         text = t(reason.key, **_params(ctx, dict(reason.params)))
@@ -30,7 +51,9 @@ def render(ctx: Context, assessment: Assessment) -> str:
             final = text
         elif text not in lines:
             lines.append(text)
-    lines.extend(t(f"elig_unknown_{name}") for name in assessment.unknown)
+    if assessment.unknown:
+        items = [t(f"elig_unknown_{name}") for name in assessment.unknown]
+        lines.append(t("elig_unknown", items=t.join(items)))
     if final:
         lines.append(final)
     return "\n\n".join(lines)

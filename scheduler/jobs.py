@@ -63,11 +63,11 @@ async def run_planners_once(app: App) -> int:
 
 
 async def expire_conversations(app: App) -> int:
-    """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_days` (their answers are
+    """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_hours` (their answers are
     personal data), blanks the texts of pushes finished that long ago and forgets wrong birth dates
     once they can no longer lock anyone out; returns the dialogues."""
     now = app.clock.now()
-    before = now - timedelta(days=app.settings.bot.conversation_ttl_days)
+    before = now - timedelta(hours=app.settings.bot.conversation_ttl_hours)
     lock = timedelta(hours=app.settings.registration.link_lock_hours)
     async with app.sessions() as session, session.begin():
         deleted = await conversations.expire(session, before=before)

@@ -185,15 +185,32 @@ async def _answer(query: Any) -> None:
 
 
 async def _remove_buttons(query: Any) -> None:
-    """Removes the pressed keyboard so the same question cannot be answered twice.
+    """Removes the pressed keyboard so the same question cannot be answered twice, and leaves the
+    answer on the question ("✓ Tam Lưu"), so the chat still shows what was chosen.
 
     Not retried: if Telegram fails here the buttons stay, and a second press of one is answered as
     the dialogue stands (an expired button, a sign-up already made)."""
+    message = query.message
     try:
-        if query.message is not None and getattr(query.message, "reply_markup", None):
+        if message is None or not getattr(message, "reply_markup", None):
+            return
+        label = _pressed_label(message.reply_markup, query.data)
+        text = getattr(message, "text", None)
+        if label and text and len(text) + len(label) + 3 <= MAX_MESSAGE:
+            await query.edit_message_text(f"{text}\n\n✓ {label}", reply_markup=None)
+        else:  # a file's caption, or no room: only the buttons go
             await query.edit_message_reply_markup(reply_markup=None)
     except TelegramError as exc:  # the message is too old or already edited, or a 5xx
         log.info("could not remove the buttons of a pressed message: %s", exc.message)
+
+
+def _pressed_label(markup: Any, data: str | None) -> str | None:
+    """The label of the button whose data was pressed, if it is on the message."""
+    for row in getattr(markup, "inline_keyboard", ()):
+        for button in row:
+            if data is not None and getattr(button, "callback_data", None) == data:
+                return str(button.text)
+    return None
 
 
 async def set_commands(app: App, application: Application[Any, Any, Any, Any, Any, Any]) -> None:

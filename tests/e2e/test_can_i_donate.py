@@ -25,13 +25,14 @@ async def test_self_check_for_a_stranger_in_vietnamese(bot: BotHarness) -> None:
     when = await bot.press(user, "Xăm hình")
     assert "«Xăm hình»" in when[0].text
     await bot.send(user, "2 tháng trước")  # 2026-09-23 → 6 months later
+    await bot.press(user, "Không còn gì khác")  # 6 months: the tattoo only
     await bot.press(user, "Không có")  # 4 weeks
     await bot.press(user, "Không có")  # 7 days
     result = await bot.press(user, "Không có")  # pregnancy / breastfeeding
     verdict = texts(result)
     # the interval ends 2026-12-24; the tattoo deferral later, on 2027-03-23
     assert "Bạn có thể hiến từ ngày 23/03/2027" in verdict
-    assert "Bác sĩ tại điểm hiến máu" in verdict and "/dangky" in verdict
+    assert "Sau khi xăm" in verdict and "/dangky" in verdict
     state = await bot.conversation(user)
     assert state is None or state.flow is None, "screening answers are dropped"
     assert await bot.count_donors() == 0
@@ -54,8 +55,11 @@ async def test_self_check_in_english_with_a_permanent_condition(bot: BotHarness)
 
 async def registered(bot: BotHarness, user_id: int) -> SimUser:
     user = bot.user(user_id)
-    await register_until_summary(bot, user)  # last donation 15/06/2026, female, 52.5 kg
+    await register_until_summary(bot, user)  # last donation 15/06/2026, female
     await bot.press(user, "Xác nhận")
+    await bot.send(user, "/hoso")
+    await bot.press(user, "Sửa Cân nặng")
+    await bot.send(user, "52,5 kg")
     return user
 
 
@@ -70,6 +74,7 @@ async def test_a_donor_answers_fewer_questions_and_may_keep_the_date(bot: BotHar
     flu = await bot.press(user, "Cúm")
     assert "«Cúm»" in flu[0].text
     await bot.press(user, "Vẫn đang")
+    await bot.press(user, "Không còn gì khác")  # 7 days: the flu only
     result = await bot.press(user, "Không có")  # pregnancy: she is a woman
     await_opt_in = result[-1]
     # the flu (today) defers 7 days: 30/11/2026; the donation of 15/06 is long past
@@ -95,6 +100,7 @@ async def test_declining_the_opt_in_keeps_nothing(bot: BotHarness) -> None:
         await bot.press(user, "Không có")
     await bot.press(user, "Cảm lạnh")
     await bot.press(user, "Vẫn đang")
+    await bot.press(user, "Không còn gì khác")
     await bot.press(user, "Không có")
     no = await bot.press(user, "Không, cảm ơn")
     assert "không lưu gì" in no[0].text
@@ -112,7 +118,7 @@ async def test_typed_answer_to_a_button_question_keeps_the_step(bot: BotHarness)
 async def test_free_text_with_personal_facts_gets_a_verdict(bot: BotHarness) -> None:
     user = bot.user(6010)
     young = texts(await bot.send(user, "tôi 17 tuổi có hiến máu được không"))
-    assert "18" in young and "Bác sĩ tại điểm hiến máu" in young
+    assert "sinh nhật 18 tuổi" in young and "chưa biết" not in young
     light = texts(await bot.send(user, "nang 40kg hien dc ko"))
     assert "không hiến máu được" in light and "42" in light
     recent = texts(await bot.send(user, "lần trước hiến cách đây 1 tháng thì giờ hiến được chưa"))
@@ -131,7 +137,7 @@ async def test_free_text_questions_get_faq_answers_without_diacritics(bot: BotHa
 async def test_a_request_to_act_starts_the_journey(bot: BotHarness) -> None:
     user = bot.user(6012)
     reply = await bot.send(user, "tôi muốn đăng ký hiến máu")
-    assert "chọn ngôn ngữ" in reply[0].text
+    assert "Bạn có đồng ý không?" in reply[0].text
     state = await bot.conversation(user)
     assert state is not None and state.flow == "registration"
 

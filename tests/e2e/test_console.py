@@ -24,19 +24,17 @@ from tests.helpers import FixedClock, make_settings
 
 SCRIPT = [
     "/start",
-    "1",  # Tiếng Việt
+    "1",  # Tiếng Việt (the console gives no language hint)
     "1",  # Đồng ý
     "nguyễn văn an",
     "3/8/1995",
     "nam",
     "+84 912 345 678",
     "nhom O",
-    "55",
     "nam an phu",
-    "1",  # Bỏ qua
-    "2 thang truoc",
-    "co",
+    "2 thang truoc",  # "have you donated before?" answered with the date
     "1",  # Xác nhận
+    "1",  # Có: joins the reserve
 ]
 
 

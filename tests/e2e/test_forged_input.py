@@ -100,6 +100,8 @@ async def _forged_presses(tmp_path: Path, database_url: str) -> None:
         assert await forge_everything(bot, stranger, ids) == []
         assert await step(bot, stranger) == before == ("registration", "summary")
         await bot.press(stranger, "Xác nhận")
+        await bot.press(stranger, "Có")  # joins the reserve, and is asked the weight
+        await bot.send(stranger, "55")
         assert await bot.donor_by_phone("+84912610100") is not None
 
         # an organiser in the middle of /khancap, with a reserve donor to call

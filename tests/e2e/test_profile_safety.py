@@ -147,7 +147,6 @@ async def test_a_chat_linked_long_enough_ago_needs_no_approval(bot: BotHarness) 
 
 async def phone_step_reply(bot: BotHarness, user: SimUser, phone: str, birth: str) -> str:
     await bot.send(user, "/dangky")
-    await bot.press(user, "Tiếng Việt")
     await bot.press(user, "Đồng ý")
     await bot.send(user, "Trần Văn Khách")
     await bot.send(user, birth)
@@ -233,19 +232,21 @@ async def test_erasure_leaves_nothing_that_names_the_donor_in_any_table(
         await bot.send(organiser, "/help")
         donor = bot.user(987654321, name="Mười")
         await bot.send(donor, "/dangky")
-        await bot.press(donor, "Tiếng Việt")
         await bot.press(donor, "Đồng ý")
         for answer in ("Trịnh Thị Mười", "09/07/1991"):
             await bot.send(donor, answer)
         await bot.press(donor, "Nữ")
         await bot.send(donor, "0912 777 888")
         await bot.press(donor, "B+")
-        await bot.send(donor, "51")
         await bot.press(donor, "Tam Lưu")
-        await bot.send(donor, "Công ty May Mười Phương")
         await bot.press(donor, "Chưa từng hiến")
-        await bot.press(donor, "Có")
         await bot.press(donor, "Xác nhận")
+        await bot.press(donor, "Có")  # joins the reserve
+        await bot.send(donor, "/hoso")
+        await bot.press(donor, "Sửa Cân nặng")
+        await bot.send(donor, "51")
+        await bot.press(donor, "Sửa Đơn vị")
+        await bot.send(donor, "Công ty May Mười Phương")
         # A second chat with a wrong birth date first (counted, told), then the right one.
         second = bot.user(987654322, name="Mười 2")
         await register_to_confirm(bot, second, phone="0912777888", birth="1/1/1990")

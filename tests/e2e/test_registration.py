@@ -16,64 +16,63 @@ from tests.helpers import BotHarness, texts
 async def register_until_summary(
     bot: BotHarness, user: SimUser, *, lang: str = "vi", phone: str = "0912 345 678", start: str = "/start"
 ) -> None:
+    """Nine turns: the consent comes in the platform's language (the user's `language_code`)."""
     await bot.send(user, start)
-    await bot.press(user, "Tiếng Việt" if lang == "vi" else "English")
     await bot.press(user, "Đồng ý" if lang == "vi" else "I agree")
     await bot.send(user, "nguyễn thị lan")
     await bot.send(user, "3/8/1995")
     await bot.press(user, "Nữ" if lang == "vi" else "Female")
     await bot.send(user, phone)
     await bot.press(user, "O+")
-    await bot.send(user, "52,5 kg")
     await bot.press(user, "Nhị Chiểu")
-    await bot.send(user, "Trường THPT Kinh Môn")
-    await bot.send(user, "15/6/2026")
-    await bot.press(user, "Có" if lang == "vi" else "Yes")
+    await bot.send(user, "15/6/2026")  # "have you donated before?" answered with the date
 
 
 async def test_full_registration_in_vietnamese(bot: BotHarness) -> None:
     lan = bot.user(1001)
-    first = await bot.send(lan, "/start")
-    assert "chọn ngôn ngữ" in first[0].text
-    consent = await bot.press(lan, "Tiếng Việt")
-    assert "Luật Bảo vệ dữ liệu cá nhân" in consent[0].text
-    assert "/xoa" in consent[0].text
+    consent = await bot.send(lan, "/start")
+    assert "Luật Bảo vệ dữ liệu cá nhân" in consent[0].text, "a vi client is not asked for its language"
+    assert "/xoa" in consent[0].text and "tối đa 24 giờ" in consent[0].text
+    assert consent[0].button_labels() == ["Đồng ý", "Không đồng ý", "English"]
     assert (await bot.press(lan, "Đồng ý"))[0].text.startswith("Họ và tên")
     assert "Ngày sinh" in texts(await bot.send(lan, "nguyễn thị lan"))
     assert "Giới tính" in texts(await bot.send(lan, "3/8/1995"))
     phone_q = await bot.press(lan, "Nữ")
+    assert "Gửi số điện thoại của tôi" in phone_q[0].text
     assert phone_q[0].reply_keyboard[0][0].get("request_contact") is True
     received = await bot.contact(lan, "+84912345678")
     assert received[0].removes_keyboard
     assert "Nhóm máu" in texts(received)
-    assert "Cân nặng" in texts(await bot.press(lan, "O+"))
-    assert "phường/xã" in texts(await bot.send(lan, "52,5 kg"))
-    await bot.press(lan, "Nhị Chiểu")
-    await bot.send(lan, "Trường THPT Kinh Môn")
-    await bot.send(lan, "15/6/2026")
-    summary = await bot.press(lan, "Có")
+    assert "phường/xã" in texts(await bot.press(lan, "O+"))
+    asked = await bot.press(lan, "Nhị Chiểu")
+    assert "đã từng hiến máu chưa" in asked[0].text
+    assert asked[0].button_labels() == ["Chưa từng hiến", "Đã từng hiến"]
+    when = await bot.press(lan, "Đã từng hiến")
+    assert "Lần gần nhất" in when[0].text and when[0].button_labels() == []
+    summary = await bot.send(lan, "15/6/2026")
     text = summary[0].text
-    for expected in ("Nguyễn Thị Lan", "03/08/1995", "Nữ", "0912 345 678", "O+", "52.5 kg"):
+    for expected in ("Nguyễn Thị Lan", "03/08/1995", "Nữ", "0912 345 678", "O+", "Nhị Chiểu", "15/06/2026"):
         assert expected in text
-    assert "Nhị Chiểu" in text and "15/06/2026" in text
+    assert "tối đa 24 giờ" in text
     assert await bot.count(Donation) == 0
     assert await bot.donor_by_phone("+84912345678") is None, "nothing is written before Confirm"
 
     done = await bot.press(lan, "Xác nhận")
     assert "đã đăng ký hiến máu tình nguyện thành công" in done[0].text
+    assert "dự bị" in done[1].text and done[1].button_labels() == ["Có", "Không"]
     donor = await bot.donor_by_phone("+84912345678")
     assert donor is not None
     assert (donor.full_name, donor.date_of_birth, donor.sex) == ("Nguyễn Thị Lan", date(1995, 8, 3), "female")
-    assert (donor.blood_abo, donor.blood_rh, donor.weight_kg) == ("O", "+", 52.5)
-    assert (donor.ward, donor.organisation, donor.is_reserve, donor.language) == (
-        "Nhị Chiểu",
-        "Trường THPT Kinh Môn",
-        True,
-        "vi",
-    )
+    assert (donor.blood_abo, donor.blood_rh, donor.weight_kg) == ("O", "+", None)
+    assert (donor.ward, donor.organisation, donor.is_reserve) == ("Nhị Chiểu", None, False)
+    assert donor.language == "vi"
     assert donor.consent_at == bot.clock.now()
     rows = await bot.personal_rows()
     assert rows == {"donors": 1, "donations": 1, "accounts": 1, "conversations": 0}
+    joined = await bot.press(lan, "Có")
+    assert "Cảm ơn bạn đã tham gia lực lượng hiến máu dự bị" in joined[0].text
+    donor = await bot.donor_by_phone("+84912345678")
+    assert donor is not None and donor.is_reserve
 
 
 async def test_full_registration_in_english(bot: BotHarness) -> None:
@@ -101,13 +100,14 @@ async def test_edit_from_summary_returns_to_summary(bot: BotHarness) -> None:
     lan = bot.user(1003)
     await register_until_summary(bot, lan)
     await bot.press(lan, "Sửa")
-    question = await bot.press(lan, "Cân nặng")
-    assert "Cân nặng" in question[0].text
-    summary = await bot.send(lan, "60")
-    assert "60 kg" in summary[-1].text and "Xác nhận" in str(summary[-1].reply_markup)
+    question = await bot.press(lan, "Lần hiến gần nhất")
+    assert "Lần gần nhất" in question[0].text and "Chưa từng hiến" in question[0].button_labels()
+    summary = await bot.press(lan, "Chưa từng hiến")
+    assert "Lần hiến gần nhất: Chưa từng hiến" in summary[-1].text
+    assert "Xác nhận" in str(summary[-1].reply_markup)
     await bot.press(lan, "Xác nhận")
     donor = await bot.donor_by_phone("+84912345678")
-    assert donor is not None and donor.weight_kg == 60
+    assert donor is not None and donor.last_donation_on is None
 
 
 async def test_ward_buttons_are_paginated(tmp_path: Path) -> None:
@@ -118,30 +118,29 @@ async def test_ward_buttons_are_paginated(tmp_path: Path) -> None:
         tmp_path, area={"wards": tuple(wards)}, registration={"wards_page_size": 4}
     ) as bot:
         user = bot.user(1004)
-        await register_until_weight(bot, user)
+        await register_until_ward(bot, user)
         page1 = bot.emu.last_keyboard_message(user.chat_id)
         assert "Phường 1" in page1.button_labels() and "Phường 5" not in page1.button_labels()
-        page2 = await bot.press(user, "Trang sau")
-        assert "(trang 2/3)" in page2[0].text
-        assert "Phường 5" in page2[0].button_labels() and "Phường 1" not in page2[0].button_labels()
-        organisation_q = await bot.press(user, "Phường 6")
-        assert "công tác ở đâu" in organisation_q[0].text
+        assert await bot.press(user, "Trang sau") == [], "the page replaces the question"
+        page2 = bot.emu.last_keyboard_message(user.chat_id)
+        assert page2.message_id == page1.message_id and "(trang 2/3)" in page2.text
+        assert "Phường 5" in page2.button_labels() and "Phường 1" not in page2.button_labels()
+        history_q = await bot.press(user, "Phường 6")
+        assert "đã từng hiến máu chưa" in history_q[0].text
         state = await bot.conversation(user)
         assert state is not None and state.data["ward"] == "Phường 6"
         back = await bot.send(user, "/huy")
         assert "Đã dừng" in back[0].text
 
 
-async def register_until_weight(bot: BotHarness, user: SimUser) -> None:
+async def register_until_ward(bot: BotHarness, user: SimUser) -> None:
     await bot.send(user, "/dangky")
-    await bot.press(user, "Tiếng Việt")
     await bot.press(user, "Đồng ý")
     await bot.send(user, "Trần Văn Bình")
     await bot.send(user, "1990-01-20")
     await bot.press(user, "Nam")
     await bot.send(user, "0987 654 321")
     await bot.send(user, "nhom O")
-    await bot.send(user, "70")
 
 
 async def test_replies_wait_out_a_429_instead_of_getting_lost(tmp_path: Path) -> None:
@@ -154,7 +153,6 @@ async def test_replies_wait_out_a_429_instead_of_getting_lost(tmp_path: Path) ->
         user = bot.user(1005)
         # the phone step answers with two messages (received + next question) in one turn
         await bot.send(user, "/dangky")
-        await bot.press(user, "Tiếng Việt")
         await bot.press(user, "Đồng ý")
         await bot.send(user, "Lò Văn Hạnh")
         await bot.send(user, "2/2/1992")

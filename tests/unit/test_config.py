@@ -77,3 +77,26 @@ def test_organiser_role_is_granted_listed_and_removed_from_the_cli(
     db = sqlite3.connect(tmp_path / "bot.sqlite3")
     actions = [row[0] for row in db.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions == ["organiser.grant", "organiser.revoke"]
+
+
+def test_the_old_dialogue_ttl_in_days_is_still_read_with_a_note(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("[bot]\nconversation_ttl_days = 2\n", encoding="utf-8")
+    settings = load_settings(path, environ={})
+    assert settings.bot.conversation_ttl_hours == 48
+    assert any("conversation_ttl_hours = 48" in note for note in settings.deprecations)
+    assert main(["--config", str(path), "config", "check"]) == 0
+    assert "bot.conversation_ttl_days is deprecated" in capsys.readouterr().err
+    path.write_text("[bot]\nconversation_ttl_days = 2\nconversation_ttl_hours = 6\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="replaced by conversation_ttl_hours"):
+        load_settings(path, environ={})
+    path.write_text("[bot]\nconversation_ttl_days = 'a week'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="whole number of days"):
+        load_settings(path, environ={})
+
+
+def test_unfinished_dialogues_are_kept_for_hours_by_default() -> None:
+    assert load_settings(environ={}).bot.conversation_ttl_hours == 24
+    assert load_settings(environ={}).deprecations == ()

@@ -9,7 +9,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.dates import add_months, add_years, age_on, nth_birthday, parse_ago, parse_date
+from domain.dates import (
+    DateProblem,
+    ImpossibleDate,
+    add_months,
+    add_years,
+    age_on,
+    impossible_date,
+    nth_birthday,
+    parse_ago,
+    parse_ahead,
+    parse_date,
+    parse_day_month,
+)
 
 AUG_3_1995 = date(1995, 8, 3)
 TODAY = date(2025, 5, 31)
@@ -298,3 +310,68 @@ def test_n_months_ago_is_never_later_than_the_same_day_number(today: date, n: in
     assert result is not None
     assert (today.year * 12 + today.month) - (result.year * 12 + result.month) == n
     assert result.day <= today.day
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("29/02/1995", ImpossibleDate(DateProblem.NOT_LEAP_YEAR, 29, 2, 1995)),
+        ("1995-02-29", ImpossibleDate(DateProblem.NOT_LEAP_YEAR, 29, 2, 1995)),
+        ("31/4/1995", ImpossibleDate(DateProblem.DAY_OUT_OF_MONTH, 31, 4, 1995, 30)),
+        ("30/2/2000", ImpossibleDate(DateProblem.DAY_OUT_OF_MONTH, 30, 2, 2000, 29)),
+        ("12/31/1995", ImpossibleDate(DateProblem.NO_SUCH_MONTH, 12, 31, 1995)),
+        ("15/13/1995", ImpossibleDate(DateProblem.NO_SUCH_MONTH, 15, 13, 1995)),
+    ],
+)
+def test_impossible_dates_say_what_is_wrong(text: str, expected: ImpossibleDate) -> None:
+    assert parse_date(text, today=TODAY) is None
+    assert impossible_date(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["29/2/1996", "3/8/1995", "hello", "0/5/1995", ""])
+def test_real_dates_and_non_dates_are_not_impossible(text: str) -> None:
+    assert impossible_date(text, today=TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25/12", date(2025, 12, 25)),
+        ("25-12", date(2025, 12, 25)),
+        ("ngày 25/12", date(2025, 12, 25)),
+        ("25 tháng 12", date(2025, 12, 25)),
+        ("31/5", TODAY),  # today counts
+        ("1/1", date(2026, 1, 1)),  # already past this year: next year's
+        ("29/2", date(2028, 2, 29)),
+    ],
+)
+def test_a_day_without_its_year_is_the_next_such_day(text: str, expected: date) -> None:
+    assert parse_day_month(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["31/4", "13/13", "25/12/2025", "hôm nay"])
+def test_not_a_day_and_month(text: str) -> None:
+    assert parse_day_month(text, today=TODAY) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 tuần", date(2025, 6, 7)),
+        ("1 tuan", date(2025, 6, 7)),
+        ("một tuần nữa", date(2025, 6, 7)),
+        ("trong 3 ngày", date(2025, 6, 3)),
+        ("2 tháng", date(2025, 7, 31)),
+        ("1 tháng", date(2025, 6, 30)),  # clamped at the month's end
+        ("ngày mai", date(2025, 6, 1)),
+        ("tuần sau", date(2025, 6, 7)),
+        ("in 2 weeks", date(2025, 6, 14)),
+    ],
+)
+def test_a_stretch_of_time_counts_forward(text: str, expected: date) -> None:
+    assert parse_ahead(text, today=TODAY) == expected
+
+
+@pytest.mark.parametrize("text", ["", "lâu lắm", "2 tuần trước", "25/12"])
+def test_not_a_stretch_of_time(text: str) -> None:
+    assert parse_ahead(text, today=TODAY) is None

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.names import normalise_name
+from domain.names import NameProblem, name_problem, normalise_name
 
 
 @pytest.mark.parametrize(
@@ -116,3 +116,20 @@ def test_idempotent_on_name_like_text(text: str) -> None:
 def test_digits_and_symbols_are_refused(text: str, bad: str) -> None:
     assert normalise_name(text + bad) is None
     assert normalise_name(bad + text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("A", NameProblem.TOO_SHORT),
+        ("L.", NameProblem.TOO_SHORT),
+        ("Lan123", NameProblem.NOT_LETTERS),
+        ("🎂", NameProblem.NOT_LETTERS),
+        ("/start", NameProblem.NOT_LETTERS),
+        ("An " * 100, NameProblem.TOO_LONG),
+        ("Lan", None),
+        ("Nguyễn Thị Lan", None),
+    ],
+)
+def test_name_problem_names_what_is_wrong(text: str, problem: NameProblem | None) -> None:
+    assert name_problem(text) == problem

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.phone import display_phone, mask_phone, parse_phone
+from domain.phone import OLD_MOBILE_PREFIXES, display_phone, mask_phone, old_mobile_number, parse_phone
 
 # Current VN mobile prefixes whose every 7-digit suffix phonenumbers accepts (checked against
 # phonenumbers 9.x metadata). 089x and 099x are only partly allocated, so they are left out.
@@ -169,3 +169,32 @@ def test_display_phone(e164: str, shown: str) -> None:
 def test_display_round_trips_through_parse() -> None:
     for e164 in ["+84912345678", "+842438261234", "+447911123456"]:
         assert parse_phone(display_phone(e164)) == e164
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("01689 123 456", "+84389123456"),  # Viettel 0168 → 038
+        ("0168.912.3456", "+84389123456"),
+        ("+84 1689 123 456", "+84389123456"),
+        ("+84 (0) 1689 123 456", "+84389123456"),
+        ("0084 1689 123456", "+84389123456"),
+        ("01201234567", "+84701234567"),  # MobiFone 0120 → 070
+        ("0123 456 7890", "+84834567890"),  # VinaPhone 0123 → 083
+        ("0186 123 4567", "+84561234567"),  # Vietnamobile 0186 → 056
+        ("0199 123 4567", "+84591234567"),  # Gmobile 0199 → 059
+    ],
+)
+def test_old_eleven_digit_mobiles_become_todays_numbers(text: str, expected: str) -> None:
+    assert parse_phone(text) == expected
+    assert old_mobile_number(text) == "0" + expected[3:]
+
+
+@pytest.mark.parametrize("text", ["0912 345 678", "01100000000", "0168912345", "1689123456", "016891234567"])
+def test_other_numbers_are_not_taken_for_old_mobiles(text: str) -> None:
+    assert old_mobile_number(text) is None
+
+
+def test_every_old_prefix_lands_on_a_valid_mobile() -> None:
+    for old, new in OLD_MOBILE_PREFIXES.items():
+        assert parse_phone(f"0{old}1234567") == f"+84{new}1234567", old

@@ -544,3 +544,27 @@ def test_a_wait_ending_after_the_61st_birthday_is_not_eligible(rules: Rules) -> 
     }
     sooner = adult(date_of_birth=date(1964, 9, 1), last_donation_on=date(2025, 6, 1))
     assert assess(sooner, on=ON, rules=rules).from_date == date(2025, 8, 24)
+
+
+# ------------------------------------------------------------------------------- what decides
+
+
+def test_a_not_yet_is_decided_by_the_wait_that_ends_last() -> None:
+    a = assess(
+        adult(last_donation_on=ON - timedelta(weeks=4), events={"tattoo": ON - timedelta(days=60)}),
+        on=ON,
+        rules=RULES,
+    )
+    assert a.verdict is Verdict.NOT_YET and a.from_date == add_months(ON - timedelta(days=60), 6)
+    assert [r.key for r in a.deciding] == ["elig_deferral_tattoo"]
+
+
+def test_the_interval_deciding_brings_its_assumption_along() -> None:
+    a = assess(adult(last_donation_on=ON - timedelta(weeks=4)), on=ON, rules=RULES)
+    assert [r.key for r in a.deciding] == ["elig_interval", "elig_interval_kind_assumed"]
+
+
+def test_a_no_is_decided_by_what_blocks_and_a_yes_by_nothing() -> None:
+    no = assess(adult(permanent=frozenset({"hepatitis_b"})), on=ON, rules=RULES)
+    assert [r.key for r in no.deciding] == ["elig_permanent_hepatitis_b"]
+    assert assess(adult(), on=ON, rules=RULES).deciding == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 import tomllib
 import unicodedata
@@ -169,6 +170,11 @@ def test_vietnamese_catalog_is_nfc_and_speaks_to_ban() -> None:
         assert "  " not in text, key
         assert len(text) < 240, key
     assert sum("bạn" in t.lower() for t in texts.values()) > len(texts) // 2
+    # One voice: the bot says "bot", never "mình" (and in English "the bot", never "I" or "me").
+    for key, text in texts.items():
+        assert not re.search(r"\bmình\b", text.lower()), key
+    for key, text in catalog("en").items():
+        assert not re.search(r"\b(I|me|my)\b", text), key
 
 
 # ------------------------------------------------------------------------------ broken files
