@@ -166,9 +166,6 @@ async def offer_later(ctx: Context, from_date: object) -> None:
 
 def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
-    tz = ctx.settings.tz
-    start = tickets.local(view.day, signup.slot_start, tz)
-    end = tickets.local(view.day, view.end_time, tz)
     ctx.say(
         "drive_signed_up",
         day=ctx.t.day(view.day),
@@ -179,15 +176,7 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     )
     ctx.say(
         "drive_ics_caption",
-        attachment=tickets.ics(
-            uid=f"signup-{signup.id}-{signup.code}@donorbot",
-            summary=ctx.t("drive_ics_summary", campaign=view.campaign_name),
-            location=", ".join(p for p in (view.place_name, view.address) if p),
-            description=ctx.t("drive_ics_description", code=signup.code),
-            start=start,
-            end=end,
-            stamp=ctx.now(),
-        ),
+        attachment=tickets.signup_ics(ctx.t, view, signup, tz=ctx.settings.tz, now=ctx.now()),
     )
     ctx.say(
         "drive_qr_caption",
@@ -198,8 +187,12 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     )
 
 
+FINISHED = ("checked_in", "donated", "deferred")
+"""Sign-up statuses after the donor came: shown in /lichcuatoi with what happened, never changed there."""
+
+
 async def my_signups(ctx: Context, _args: str = "") -> None:
-    """/lichcuatoi: my upcoming sign-ups, each with change and cancel buttons."""
+    """/lichcuatoi: my sign-ups from today on; change and cancel buttons while they can still change."""
     donor = ctx.donor
     if donor is None:
         ctx.say("not_registered")
@@ -216,38 +209,67 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
             place=view.place_name,
             code=signup.code,
         )
+        if signup.status in FINISHED:
+            ctx.say_text(text + "\n" + ctx.t(f"my_signup_status_{signup.status}"))
+            continue
         if view.status != "scheduled":
             ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
             continue
-        ctx.say_text(
-            text,
-            choices=[
-                [
-                    ctx.choice("button_change_slot", f"mysu:move:{signup.id}"),
-                    ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}"),
-                ]
-            ],
-        )
+        ctx.say_text(text, choices=[change_buttons(ctx, signup.id)])
+
+
+def change_buttons(ctx: Context, signup_id: int) -> list[Choice]:
+    """Change time / Cancel for one sign-up (under /lichcuatoi and on reminders)."""
+    return [
+        ctx.choice("button_change_slot", f"mysu:move:{signup_id}"),
+        ctx.choice("button_cancel_signup", f"mysu:cancel:{signup_id}"),
+    ]
+
+
+async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, SessionView] | None:
+    """The donor's own sign-up and its session if it can still change; otherwise says why and gives None.
+
+    Buttons for a sign-up live on /lichcuatoi and on reminders, and may be pressed days later: by then
+    the donor may have donated, the session may have been cancelled or be over.
+    """
+    donor = ctx.donor
+    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
+    if donor is None or signup is None or signup.donor_id != donor.id:
+        ctx.say("error_button_expired")
+        return None
+    view = await drives.session_view(ctx.session, signup.session_id)
+    if view is None:
+        ctx.say("error_button_expired")
+        return None
+    if signup.status == "cancelled":
+        ctx.say("signup_already_cancelled")
+    elif signup.status in FINISHED:
+        ctx.say("signup_finished", status=ctx.t(f"signup_state_{signup.status}"))
+    elif view.status != "scheduled":
+        ctx.say("signup_session_cancelled", day=ctx.t.date(view.day), place=view.place_name)
+    elif view.day < ctx.today():
+        ctx.say("signup_session_past", day=ctx.t.date(view.day))
+    else:
+        return signup, view
+    return None
 
 
 async def on_my_signup(ctx: Context, payload: str) -> None:
-    """Change or cancel buttons under /lichcuatoi."""
+    """Change or cancel buttons under /lichcuatoi and on reminders."""
     action, _, signup_part = payload.partition(":")
-    donor, signup_id = ctx.donor, parse_id(signup_part)
-    if donor is None or signup_id is None:
+    if action not in ("move", "cancel"):
         ctx.say("error_button_expired")
         return
+    found = await _changeable(ctx, parse_id(signup_part))
+    if found is None:
+        return
+    signup, view = found
     if action == "cancel":
-        done = await drives.cancel_signup(ctx.session, signup_id=signup_id, donor_id=donor.id, now=ctx.now())
+        done = await drives.cancel_signup(
+            ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
+        )
         ctx.say("signup_cancelled" if done else "error_button_expired")
         return
-    mine = {
-        s.id: (s, v) for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
-    }
-    if action != "move" or signup_id not in mine:
-        ctx.say("error_button_expired")
-        return
-    signup, view = mine[signup_id]
     slots = [
         s
         for s in await drives.free_slots(ctx.session, view.id)
@@ -261,22 +283,28 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
 
 
 async def on_move_slot(ctx: Context, payload: str) -> None:
+    """A new time was chosen: moves the sign-up and sends the calendar file again, for the new time."""
     signup_part, _, slot_part = payload.partition(":")
     signup_id, slot = parse_id(signup_part), _from_code(slot_part)
-    donor = ctx.donor
-    if donor is None or signup_id is None or slot is None:
+    if slot is None:
         ctx.say("error_button_expired")
         return
+    found = await _changeable(ctx, signup_id)
+    if found is None:
+        return
+    signup, view = found
     result = await drives.move_signup(
         ctx.session,
-        signup_id=signup_id,
-        donor_id=donor.id,
+        signup_id=signup.id,
+        donor_id=signup.donor_id,
         slot_start=slot,
         today=ctx.today(),
         now=ctx.now(),
     )
     if isinstance(result, Signup):
         ctx.say("signup_moved", start=_hhmm(result.slot_start))
+        ics = tickets.signup_ics(ctx.t, view, result, tz=ctx.settings.tz, now=ctx.now())
+        ctx.say("drive_ics_caption_updated", attachment=ics)
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")

@@ -188,6 +188,7 @@ async def enqueue_for_donor(
     priority: int | None = None,
     batch: str | None = None,
     expires_at: datetime | None = None,
+    file: File | None = None,
 ) -> int:
     """One row per reachable chat account of the donor (key `{key}:{account_id}`); returns how many new."""
     account_ids = (
@@ -211,6 +212,7 @@ async def enqueue_for_donor(
             priority=priority,
             batch=batch,
             expires_at=expires_at,
+            file=file,
         )
     return created
 
