@@ -15,7 +15,7 @@ from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
 from handlers.organiser import is_organiser
-from models import drives
+from models import drives, outbox
 from models.drives import SessionView, TakeRefusal
 from models.tables import Signup
 
@@ -70,13 +70,29 @@ async def list_sessions(ctx: Context, _args: str = "") -> None:
     ctx.say("drives_list", lines=lines, choices=rows)
 
 
+def bookable(ctx: Context, view: SessionView | None) -> bool:
+    """Whether the session takes sign-ups; otherwise says why (cancelled, over, unknown).
+
+    Its buttons are on lists, on posters' deep links and on invitations pressed days later.
+    """
+    if view is None:
+        ctx.say("drive_not_available")
+    elif view.status != "scheduled":
+        ctx.say("drive_cancelled", day=ctx.t.date(view.day), place=view.place_name)
+    elif view.day < ctx.today():
+        ctx.say("drive_past", day=ctx.t.date(view.day), place=view.place_name)
+    else:
+        return True
+    return False
+
+
 async def show_session(ctx: Context, payload: str) -> None:
     """A session's details and its free time slots as buttons."""
     session_id = parse_id(payload)
     view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
-    if view is None or view.status != "scheduled" or view.day < ctx.today():
-        ctx.say("drive_not_available")
+    if not bookable(ctx, view):
         return
+    assert view is not None
     slots = [s for s in await drives.free_slots(ctx.session, view.id) if s.free > 0]
     details = ctx.t(
         "drive_details",
@@ -111,9 +127,9 @@ async def on_slot(ctx: Context, payload: str) -> None:
         ctx.say("error_button_expired")
         return
     view = await drives.session_view(ctx.session, session_id)
-    if view is None or view.status != "scheduled" or view.day < ctx.today():
-        ctx.say("drive_not_available")
+    if not bookable(ctx, view):
         return
+    assert view is not None
     donor = ctx.donor
     if donor is None:
         ctx.say("drive_register_first")
@@ -136,6 +152,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
         now=ctx.now(),
     )
     if isinstance(result, Signup):
+        await forget_invitations(ctx, view, donor.id)
         confirm(ctx, view, result)
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
@@ -162,6 +179,18 @@ async def offer_later(ctx: Context, from_date: object) -> None:
         for v in later
     ]
     ctx.say("drive_later_sessions", choices=rows)
+
+
+async def forget_invitations(ctx: Context, view: SessionView, donor_id: int) -> None:
+    """The donor booked: an invitation to this round or an "eligible again" nudge still waiting is moot."""
+    await outbox.forget_waiting(ctx.session, key_prefix=f"ward:{view.campaign_id}:{view.round}:{donor_id}:")
+    await outbox.forget_waiting(ctx.session, key_prefix=f"nudge:{donor_id}:")
+
+
+async def forget_reminders(ctx: Context, signup: Signup) -> None:
+    """Reminders of this sign-up still waiting say the old time (or that it is on): the planner queues
+    them again from the sign-up as it is now, if it is still on."""
+    await outbox.forget_waiting(ctx.session, key_prefix=f"reminder:{signup.session_id}:{signup.donor_id}:")
 
 
 def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
@@ -268,6 +297,8 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
         done = await drives.cancel_signup(
             ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
         )
+        if done:
+            await forget_reminders(ctx, signup)
         ctx.say("signup_cancelled" if done else "error_button_expired")
         return
     slots = [
@@ -302,6 +333,7 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
         now=ctx.now(),
     )
     if isinstance(result, Signup):
+        await forget_reminders(ctx, result)
         ctx.say("signup_moved", start=_hhmm(result.slot_start))
         ics = tickets.signup_ics(ctx.t, view, result, tz=ctx.settings.tz, now=ctx.now())
         ctx.say("drive_ics_caption_updated", attachment=ics)

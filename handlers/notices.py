@@ -36,6 +36,13 @@ async def session_changed(
     if view is None:
         return 0
     cancelled = view.status != "scheduled"
+    # What is still queued about the session describes it as it was: forgotten, and planned again from
+    # the session as it is now if it still applies (none for a cancelled one).
+    await outbox.forget_waiting(session, key_prefix=f"reminder:{session_id}:")
+    if view.ward is not None:
+        await outbox.forget_waiting_in_batch(
+            session, batch=f"ward:{view.campaign_id}:{view.round}", ward=view.ward
+        )
     state = f"{view.day}|{view.start_time}|{view.end_time}|{view.place_name}|{view.address}"
     version = "cancel" if cancelled else hashlib.sha256(state.encode()).hexdigest()[:12]
     queued = 0

@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import limits
-from models.tables import ChannelAccount, Outbox
+from models.tables import ChannelAccount, Donor, Outbox
 
 PRIORITY: Final[dict[str, int]] = {
     "reply": 0,  # an answer the person is waiting for, that could not go out in its turn
@@ -414,6 +414,37 @@ async def cancel(session: AsyncSession, *, key_prefix: str) -> int:
         update(Outbox)
         .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
         .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def forget_waiting(session: AsyncSession, *, key_prefix: str) -> int:
+    """Deletes the rows still waiting (`pending`) whose key starts with `key_prefix`; returns how many.
+
+    For pushes that no longer say what is true (a reminder with the old time, an invitation to a day
+    that was cancelled): unlike `cancel`, the key is free again, so the planner queues the push anew from
+    what is true at its next run, or not at all when it no longer applies. Rows being sent finish.
+    """
+    if not key_prefix:
+        raise ValueError("an empty prefix would forget everything")
+    result = await session.execute(
+        delete(Outbox)
+        .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def forget_waiting_in_batch(session: AsyncSession, *, batch: str, ward: str) -> int:
+    """Deletes the waiting rows of `batch` to donors of `ward` (a ward invitation's batch is its campaign
+    round: `ward:{campaign}:{round}`, one invitation per donor for the round's next day in their ward)."""
+    donors_of_ward = (
+        select(ChannelAccount.id).join(Donor, Donor.id == ChannelAccount.donor_id).where(Donor.ward == ward)
+    )
+    result = await session.execute(
+        delete(Outbox)
+        .where(Outbox.status == "pending", Outbox.batch == batch, Outbox.account_id.in_(donors_of_ward))
         .execution_options(synchronize_session=False)
     )
     return _rowcount(result)
