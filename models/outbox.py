@@ -472,6 +472,14 @@ async def cancel_for_account(session: AsyncSession, account_id: int, *, key_pref
     return _rowcount(result)
 
 
+async def statuses(session: AsyncSession, *, key_prefix: str) -> dict[str, str]:
+    """The status of every row whose key starts with `key_prefix`, by key (did a push go out?)."""
+    rows = await session.execute(
+        select(Outbox.key, Outbox.status).where(Outbox.key.startswith(key_prefix, autoescape=True))
+    )
+    return dict(rows.tuples().all())
+
+
 async def progress(session: AsyncSession, batch: str) -> dict[str, int]:
     """How many rows of a batch are in each status (every status present, zeros included)."""
     counts = dict.fromkeys(STATUSES, 0)
