@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +20,7 @@ from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
 from scheduler.delivery import DeliveryLoop, Sender
+from scheduler.jobs import build_scheduler
 
 
 @dataclass
@@ -105,3 +108,60 @@ def build_app(
         knowledge=knowledge,
     )
     return App(settings, engine, sessions, catalogs, clock, knowledge, dispatcher)
+
+
+class Channel(Protocol):
+    """One platform's adapter, as the composition root drives it (bot/channels/telegram, console).
+
+    An adapter turns its platform's input into turns of the dispatcher and renders their replies; it
+    never starts the machinery every channel shares (the delivery loop, the scheduler): `serve` does.
+    """
+
+    platform: str
+
+    async def open(self) -> Sender:
+        """Connects (logs in) and returns the sender the delivery loop uses for this platform's pushes."""
+        ...
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Handles input until `stop` is set, or until the channel ends (the console's end of input)."""
+        ...
+
+    async def close(self) -> None:
+        """Releases what `open` took; called once, after the delivery loop has stopped."""
+        ...
+
+
+async def serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) -> None:
+    """Runs the channels with one delivery loop and one scheduler until `stop` is set or a channel ends.
+
+    Used by `donorbot run` and by the end-to-end tests. The delivery loop sends each platform's pushes
+    through its channel's sender, so every channel gets its reminders, call-outs and notices; the
+    scheduler plans them. Pushes start before the channels take input, and stop after them.
+    """
+    opened: list[Channel] = []
+    try:
+        senders: dict[str, Sender] = {}
+        for channel in channels:
+            senders[channel.platform] = await channel.open()
+            opened.append(channel)
+        delivery = app.delivery_loop(senders)
+        app.dispatcher.on_pushed = delivery.wake
+        pushes = asyncio.create_task(delivery.run(stop))
+        scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them
+        scheduler.start()
+        try:
+            runs = [asyncio.create_task(channel.run(stop)) for channel in channels]
+            await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
+            stop.set()  # one channel ended (the console's input did, or one failed): the others stop too
+            for outcome in await asyncio.gather(*runs, return_exceptions=True):
+                if isinstance(outcome, BaseException):
+                    raise outcome
+        finally:
+            stop.set()
+            scheduler.shutdown(wait=False)  # a planning run cut short is rolled back and simply runs again
+            await pushes
+            app.dispatcher.on_pushed = None
+    finally:
+        for channel in reversed(opened):
+            await channel.close()

@@ -20,7 +20,7 @@ from domain.ids import parse_id
 from domain.text import clean_input
 from handlers import callouts as flow
 from handlers.knowledge import load_knowledge
-from models import audit, callouts, outbox
+from models import audit, callouts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout
 
@@ -100,9 +100,11 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                 callout = await session.get(Callout, callout_id)
                 if callout is None:
                     raise UsageError(f"ID: no call-out with id {args.id}")
-                if args.callout_action == "close" and callout.status == "open":
-                    await callouts.close(session, callout.id, now=now)
-                    await outbox.cancel(session, key_prefix=f"callout:{callout.id}:")
+                if args.callout_action == "close" and callout.status in ("open", "filled"):
+                    told = await flow.close_callout(
+                        session, callout, catalogs=catalogs, settings=settings, now=now
+                    )
+                    await flow.push_tally(session, callout, catalogs=catalogs, settings=settings, now=now)
                     await audit.record(
                         session,
                         actor=_actor(),
@@ -110,6 +112,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                         target=f"callout:{callout.id}",
                         now=now,
                     )
+                    out.write(f"Closed; {told or 0} donor(s) who accepted or were asked will be told.\n")
                 counts = await callouts.tally(session, callout.id)
                 text, _ = flow.tally_view(
                     catalogs.get(settings.bot.default_language), settings, callout, counts
@@ -143,6 +146,8 @@ async def _create(
         out.write(f"  {code}\t{ward or '-'}\t{n}\n")
     if args.dry_run:
         return
+    if not counts:
+        raise UsageError("nobody matches: nothing was sent (/khancap in the chat offers compatible groups)")
     callout = await callouts.create(
         session,
         created_by_account_id=None,

@@ -16,6 +16,8 @@ from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.bootstrap import quiet_leaky_loggers
 from bot.config import ConfigError, Settings, StartupError, load_settings
 from bot.i18n import CatalogError
+from domain import limits
+from domain.text import clean_input
 from handlers.knowledge import KnowledgeError
 from models.db import (
     DatabaseUnavailable,
@@ -76,29 +78,43 @@ def setup_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-async def _run(settings: Settings, *, console: bool) -> None:
-    from bot.bootstrap import build_app, freeze_startup_objects
+async def _run(settings: Settings, *, console: bool, user: str | None = None) -> None:
+    """`donorbot run`: the composition root wires the app and serves one channel with the delivery loop
+    and the scheduler (`bot.bootstrap.serve`), whichever channel it is."""
+    from bot.bootstrap import Channel, build_app, freeze_startup_objects, serve
 
     app = build_app(settings)
     await app.prepare()
     freeze_startup_objects()
+    stop = asyncio.Event()
+    channel: Channel
     try:
         if settings.telegram_token and not console:
-            from bot.channels.telegram import run_polling
+            from bot.channels.telegram import TelegramChannel
 
-            stop = asyncio.Event()
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
             log.info("polling Telegram at %s", settings.telegram.api_base_url)
-            await run_polling(app, token=settings.telegram_token, stop=stop)
+            channel = TelegramChannel(app, token=settings.telegram_token)
         else:
             from bot.channels.console import ConsoleChannel
 
             log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", describe(settings.database.url))
-            await ConsoleChannel(app).run()
+            channel = ConsoleChannel(app, user=user)
+        await serve(app, [channel], stop=stop)
     finally:
         await app.close()
+
+
+def console_user(value: str | None) -> str | None:
+    """`run --user NAME`: the console's user, to try the bot as someone else (a second donor)."""
+    if value is None:
+        return None
+    name = clean_input(value).strip()
+    if not name or len(name) > limits.USER_ID or any(ch.isspace() for ch in name):
+        raise StartupError(f"--user: {value!r} must be one word of 1 to {limits.USER_ID} characters")
+    return name
 
 
 def check_data_files(files: list[Path]) -> int:
@@ -143,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the bot (Telegram with a token, else the console)")
     run.add_argument("--console", action="store_true", help="use the console even with a token")
+    run.add_argument("--user", help="the console's user (default: your login), to be someone else")
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
     config = sub.add_parser("config", help="check the configuration file and connect to the database")
@@ -187,7 +204,8 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args: argparse.Namespace, settings: Settings) -> int:
     command = args.command or "run"
     if command == "run":
-        asyncio.run(_run(settings, console=getattr(args, "console", False)))
+        user = console_user(getattr(args, "user", None))
+        asyncio.run(_run(settings, console=getattr(args, "console", False) or user is not None, user=user))
     elif command == "db":
         upgrade_database(settings.database.url)
         print(f"Database schema is up to date ({describe(settings.database.url)}).")

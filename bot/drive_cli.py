@@ -14,6 +14,7 @@ import sys
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -269,7 +270,9 @@ async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, 
     )
 
 
-async def _edit(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+async def _edit(
+    session: AsyncSession, out: TextIO, args: argparse.Namespace, *, tz: ZoneInfo, now: datetime
+) -> None:
     session_id = _session_id(args.id)
     day = _opt_day("--date", args.date)
     start = _opt_hhmm("--start", args.start)
@@ -313,12 +316,14 @@ async def _edit(session: AsyncSession, out: TextIO, args: argparse.Namespace, *,
     )
     if notify:
         await notices.session_changed(
-            session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, now=now
+            session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
         )
         out.write(_tell(len(notify)) + "\n")
 
 
-async def _cancel(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+async def _cancel(
+    session: AsyncSession, out: TextIO, args: argparse.Namespace, *, tz: ZoneInfo, now: datetime
+) -> None:
     session_id = _session_id(args.id)
     view = await drives.session_view(session, session_id)
     if view is None:
@@ -328,7 +333,7 @@ async def _cancel(session: AsyncSession, out: TextIO, args: argparse.Namespace, 
         return
     notify = await drives.cancel_session(session, session_id=session_id, actor=cli_actor(), now=now)
     await notices.session_changed(
-        session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, now=now
+        session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
     )
     out.write(
         f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_tell(len(notify))}\n"
@@ -363,9 +368,9 @@ async def run(
             elif command == "add":
                 await _add(session, out, args, now=now)
             elif command == "edit":
-                await _edit(session, out, args, now=now)
+                await _edit(session, out, args, tz=settings.tz, now=now)
             elif command == "cancel":
-                await _cancel(session, out, args, now=now)
+                await _cancel(session, out, args, tz=settings.tz, now=now)
             else:  # pragma: no cover - argparse only lets the commands above through
                 raise UsageError(f"unknown command {command!r}")
     except (UsageError, drives.DriveError) as exc:

@@ -29,6 +29,7 @@ __all__ = [
     "donors_for",
     "is_rh_negative",
     "red_cells_compatible",
+    "widest_table",
 ]
 
 WHOLE_BLOOD: Final = "whole_blood"
@@ -94,6 +95,17 @@ def donors_for(
         if code not in found:
             found.append(code)
     return tuple(found)
+
+
+def widest_table(table: Mapping[str, Sequence[str]] | None) -> dict[str, tuple[str, ...]]:
+    """The table a call-out uses when its organiser widens it (a preview with too few donors): the
+    standard red-cell table for whole blood, and for platelets only the configured ``"platelets:…"``
+    entries (ABO-mismatched platelets are a blood centre's decision, never ours)."""
+    widest: dict[str, tuple[str, ...]] = dict(RED_CELL_DONORS)
+    for key, codes in (table or {}).items():
+        if key.startswith(PLATELETS_PREFIX):
+            widest[key] = tuple(codes)
+    return widest
 
 
 def check_table(table: Mapping[str, Sequence[str]]) -> list[str]:

@@ -1,16 +1,20 @@
 """Emergency call-outs: /khancap for organisers, Accept / Can't-come for reserve donors, waves.
 
 The organiser describes the need; the preview counts matching reserve donors by blood group and ward;
-confirming messages the first wave through the outbox (call-outs go first and ignore quiet hours).
-Further waves follow every `wave_interval_minutes` until enough donors accept or the deadline passes.
-Only a button or a clear "yes" accepts: "I'll try" does not. The organiser's tally is refreshed in
-place, and only organisers see the accepted donors' names and phones.
+confirming messages the first wave through the outbox (call-outs go first and ignore quiet hours). A
+preview that matches nobody cannot be sent; when compatible groups (domain.compatibility) would find
+more donors, it offers to ask them too. Further waves follow every `wave_interval_minutes` until enough
+donors accept or the deadline passes. Only a button or a clear "yes" accepts: "I'll try" does not; a
+donor who accepted can withdraw (the call-out reopens if that un-fills it). The organiser's tally is
+refreshed in place, keeps its buttons, and comes back with /dskhancap; only organisers see the accepted
+donors' names and phones. Closing a call-out early tells everyone it still counted on: the donors who
+accepted, and those asked who have not answered (messages not sent yet are simply dropped).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -21,6 +25,7 @@ from bot.i18n import Catalogs, Translator
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
+from domain.compatibility import donors_for, widest_table
 from domain.dates import parse_ahead, parse_date, parse_day_month
 from domain.eligibility import Rules
 from domain.ids import parse_id, parse_index, parse_int
@@ -38,6 +43,7 @@ GROUP_CODES = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
 COMPONENTS = ("whole_blood", "platelets")
 MAX_UNITS = 50
 DEADLINE_HOURS = (2, 6, 24)  # the deadline buttons: in 2, 6 or 24 hours
+RECENT = timedelta(hours=24)  # /dskhancap also shows call-outs that ended this recently
 _TIME = re.compile(r"(\d{1,2})\s*[:hg.]\s*(\d{2})?|(\d{1,2})\s*(?:h|gio|giờ)\b")
 
 
@@ -107,7 +113,7 @@ async def ask(ctx: Context, *, edit: bool = False) -> None:
         rows.append([ctx.choice("callout_all_wards", "coa:all"), ctx.choice("button_done", "coa:done")])
         ctx.say("callout_ask_area", choices=rows, edit=edit)
     else:
-        await preview(ctx)
+        await preview(ctx, edit=edit)
 
 
 def parse_deadline(text: str, *, now: datetime, settings: Settings) -> datetime | None:
@@ -221,9 +227,16 @@ async def read(ctx: Context, step: Step) -> str | None:
             ctx.state.clear()
             ctx.say("cancelled")
             return "done"
+        if answer == "widen":
+            extra = wider_groups(ctx.settings, data["groups"], data["component"], _criteria_for(ctx).groups)
+            if not extra:
+                return "error_use_buttons_current"
+            data["donor_groups"] = [*_criteria_for(ctx).groups, *extra]
+            return "stay"
         if answer != "yes":
             return "error_use_buttons_current"
-        await launch(ctx)
+        if not await launch(ctx):
+            return "callout_nobody_to_send"
         return "done"
     return None
 
@@ -237,9 +250,16 @@ def criteria(
     wards: list[str],
     now: datetime,
     exclude: int | None = None,
+    donor_groups: Sequence[str] | None = None,
 ) -> callouts.Criteria:
-    """What a donor must meet for this call-out (the rules file's age, weight and intervals)."""
+    """What a donor must meet for this call-out (the rules file's age, weight and intervals).
+
+    `donor_groups` are the groups asked when the organiser widened the call-out; otherwise the groups
+    needed, widened by config.toml's table when `widen_red_cells` is on.
+    """
     table = settings.callouts.compatibility if settings.callouts.widen_red_cells else None
+    if donor_groups is not None:
+        groups, table = list(donor_groups), None
     return callouts.criteria_for(
         rules,
         needed=groups,
@@ -263,12 +283,32 @@ def _criteria_for(ctx: Context) -> callouts.Criteria:
         component=d["component"],
         wards=d["wards"],
         now=ctx.now(),
+        donor_groups=d.get("donor_groups"),
     )
 
 
-async def preview(ctx: Context) -> None:
-    """How many reserve donors match, by blood group and ward, before anything is sent."""
-    counts = await callouts.preview(ctx.session, _criteria_for(ctx))
+def wider_groups(
+    settings: Settings, groups: Sequence[str], component: str, asked: Sequence[str]
+) -> list[str]:
+    """Compatible donor groups not asked yet (`domain.compatibility.widest_table`), in its order."""
+    table = widest_table(settings.callouts.compatibility)
+    extra: list[str] = []
+    for code in groups:
+        for group in donors_for(code, component=component, table=table):
+            if group not in asked and group not in extra:
+                extra.append(group)
+    return extra
+
+
+async def preview(ctx: Context, *, edit: bool = False) -> None:
+    """How many reserve donors match, by blood group and ward, before anything is sent.
+
+    Send is offered only when someone matches; widening to compatible groups whenever there are
+    some the call-out does not ask yet (the organiser decides; whole blood only, unless config.toml
+    names compatible groups for platelets).
+    """
+    found = _criteria_for(ctx)
+    counts = await callouts.preview(ctx.session, found)
     d = ctx.state.data
     lines = "\n".join(
         f"• {label(code)} · {ward or ctx.t('ward_other')}: {n}"
@@ -276,7 +316,7 @@ async def preview(ctx: Context) -> None:
     )
     total = sum(counts.values())
     deadline = datetime.fromisoformat(d["deadline"]).astimezone(ctx.settings.tz)
-    ctx.say(
+    text = ctx.t(
         "callout_preview",
         groups=", ".join(label(g) for g in d["groups"]),
         component=ctx.t(f"callout_component_{d['component']}"),
@@ -286,14 +326,31 @@ async def preview(ctx: Context) -> None:
         area=", ".join(d["wards"]) or ctx.t("callout_all_wards"),
         total=total,
         lines=lines or ctx.t("callout_no_match"),
-        wave=min(total, d["units"] * ctx.settings.callouts.wave_factor),
-        choices=[[ctx.choice("button_send_callout", "cogo:yes"), ctx.choice("button_cancel", "cogo:no")]],
     )
+    parts = [text]
+    if d.get("donor_groups"):
+        added = [g for g in d["donor_groups"] if g not in d["groups"]]
+        parts[0] += "\n" + ctx.t("callout_preview_widened", groups=", ".join(label(g) for g in added))
+    wave = min(total, d["units"] * ctx.settings.callouts.wave_factor)
+    parts.append(ctx.t("callout_preview_send", wave=wave) if total else ctx.t("callout_preview_nobody"))
+    extra = wider_groups(ctx.settings, d["groups"], d["component"], found.groups)
+    rows: list[list[Choice]] = []
+    if extra:
+        groups = ", ".join(label(g) for g in extra)
+        parts.append(ctx.t("callout_preview_widen", groups=groups))
+        rows.append([ctx.choice("button_callout_widen", "cogo:widen", groups=groups)])
+    send = [ctx.choice("button_send_callout", "cogo:yes")] if total else []
+    rows.append([*send, ctx.choice("button_cancel", "cogo:no")])
+    ctx.say_text("\n\n".join(parts), choices=rows, edit=edit)
 
 
-async def launch(ctx: Context) -> None:
-    """Creates the call-out, messages the first wave and shows the live tally."""
+async def launch(ctx: Context) -> bool:
+    """Creates the call-out, messages the first wave and shows the live tally; False (nothing created)
+    when nobody matches (a preview pressed late, or forged)."""
     d = ctx.state.data
+    matched = sum((await callouts.preview(ctx.session, _criteria_for(ctx))).values())
+    if matched == 0:
+        return False
     callout = await callouts.create(
         ctx.session,
         created_by_account_id=ctx.account.id if ctx.account else None,
@@ -307,6 +364,7 @@ async def launch(ctx: Context) -> None:
         wards=d["wards"] or None,
         tally_chat_id=ctx.incoming.chat_id,
         now=ctx.now(),
+        donor_groups=d.get("donor_groups"),
     )
     await audit.record(
         ctx.session,
@@ -316,7 +374,7 @@ async def launch(ctx: Context) -> None:
         details={"groups": d["groups"], "units": d["units"], "component": d["component"]},
         now=ctx.now(),
     )
-    callout.matched = sum((await callouts.preview(ctx.session, _criteria_for(ctx))).values())
+    callout.matched = matched
     ctx.state.clear()
     sent = await send_wave(
         ctx.session,
@@ -330,6 +388,7 @@ async def launch(ctx: Context) -> None:
     callout.tally_message_id = ctx.incoming.ref  # the preview message becomes the live tally
     await show_tally(ctx, callout.id, edit=True)
     ctx.say("callout_launched", id=callout.id, sent=sent)
+    return True
 
 
 async def send_wave(
@@ -352,6 +411,7 @@ async def send_wave(
             wards=list(callout.wards or []),
             now=now,
             exclude=callout.id,
+            donor_groups=callout.donor_groups,
         ),
         limit=callout.units_needed * settings.callouts.wave_factor,
     )
@@ -424,7 +484,7 @@ def tally_view(
         deadline=callout.deadline.astimezone(settings.tz).strftime("%H:%M %d/%m"),
     )
     accepted_list = (t("button_accepted_list"), f"cov:list:{callout.id}")
-    if callout.status != "open":
+    if callout.status not in ("open", "filled"):  # a filled one can still be extended or closed
         return text, [[accepted_list]]
     return text, [
         [(t("button_refresh"), f"cov:refresh:{callout.id}"), accepted_list],
@@ -468,7 +528,11 @@ async def push_tally(
 
 
 async def on_tally_button(ctx: Context, payload: str) -> None:
-    """Refresh, accepted list, extend or close — organisers only, checked on every press."""
+    """Refresh, accepted list, extend or close — organisers only, checked on every press.
+
+    The tally pressed by the organiser who created the call-out becomes the live one (the one its
+    updates edit), so a tally brought back with /dskhancap takes over from one far up the chat.
+    """
     if not await is_organiser(ctx):
         ctx.say("organiser_only")
         return
@@ -478,12 +542,15 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
     if callout is None:
         ctx.say("error_button_expired")
         return
+    if ctx.account is not None and ctx.account.id == callout.created_by_account_id and ctx.incoming.ref:
+        callout.tally_message_id = ctx.incoming.ref
     if action == "list":
+        await show_tally(ctx, callout.id, edit=True)  # the tally stays as it was, buttons and all
         people = await callouts.accepted_donors(ctx.session, callout.id)
         lines = "\n".join(f"• {p.full_name} · {display_phone(p.phone)}" for p in people)
         ctx.say("callout_accepted_list", lines=lines or ctx.t("callout_nobody_yet"))
         return
-    if action == "extend" and callout.status == "open":
+    if action == "extend" and callout.status in ("open", "filled"):
         await callouts.extend(ctx.session, callout.id, deadline=callout.deadline + timedelta(hours=2))
         await audit.record(
             ctx.session,
@@ -492,9 +559,9 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
             target=f"callout:{callout.id}",
             now=ctx.now(),
         )
-    elif action == "close" and callout.status == "open":
-        await callouts.close(ctx.session, callout.id, now=ctx.now())
-        await outbox.cancel(ctx.session, key_prefix=f"callout:{callout.id}:")
+    elif action == "close" and callout.status in ("open", "filled"):
+        await close_callout(ctx.session, callout, catalogs=ctx.catalogs, settings=ctx.settings, now=ctx.now())
+        ctx.pushed = True
         await audit.record(
             ctx.session,
             actor=actor(ctx),
@@ -505,14 +572,65 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
     await show_tally(ctx, callout.id, edit=True)
 
 
+async def close_callout(
+    session: AsyncSession, callout: Callout, *, catalogs: Catalogs, settings: Settings, now: datetime
+) -> int | None:
+    """Ends an open or filled call-out early and tells the donors it still counted on; None if it was
+    not running, else how many were told. For the chat and `donorbot callout close` alike.
+
+    Told: who accepted (they may be on their way), and who was asked and has not answered yet, if their
+    message went out. Messages not sent yet are cancelled, and their donors hear nothing at all.
+    """
+    counting = await callouts.still_counting_on(session, callout.id)
+    delivered = await outbox.statuses(session, key_prefix=f"callout:{callout.id}:")
+    if not await callouts.close(session, callout.id, now=now):
+        return None
+    await outbox.cancel(session, key_prefix=f"callout:{callout.id}:")
+    told = 0
+    for asked in counting:
+        reached = delivered.get(f"callout:{callout.id}:{asked.donor_id}") in ("sent", "sending")
+        if asked.status == "messaged" and not reached:
+            continue
+        t = catalogs.get(asked.language)
+        told += await outbox.enqueue(
+            session,
+            key=f"callout-closed:{callout.id}:{asked.donor_id}",
+            account_id=asked.account_id,
+            kind="callout",  # someone on the way to the hospital must hear it first
+            text=t(
+                "callout_closed_accepted" if asked.status == "accepted" else "callout_closed_asked",
+                groups=", ".join(label(g) for g in callout.groups),
+                place=callout.place,
+            ),
+            about_donor_id=asked.donor_id,
+            due_at=now,
+        )
+    return told
+
+
+async def show_running(ctx: Context, _args: str = "") -> None:
+    """/dskhancap: the tally of every call-out still running (or ended in the last day), with its buttons."""
+    if not await is_organiser(ctx):
+        ctx.say("organiser_only")
+        return
+    found = await callouts.running(ctx.session, since=ctx.now() - RECENT)
+    if not found:
+        ctx.say("callout_none_running")
+        return
+    for callout in found:
+        counts = await callouts.tally(ctx.session, callout.id)
+        text, rows = tally_view(ctx.t, ctx.settings, callout, counts)
+        ctx.say_text(text, choices=[[Choice(label, value) for label, value in row] for row in rows])
+
+
 # --- the donor's answer ----------------------------------------------------------------------------
 
 
 async def on_answer(ctx: Context, payload: str) -> None:
-    """Accept / Can't come on a call-out message."""
+    """Accept / Can't come on a call-out message; "Can't come after all" on the acceptance."""
     cid, _, answer = payload.partition(":")
     callout_id = parse_id(cid)
-    if ctx.donor is None or callout_id is None or answer not in ("yes", "no"):
+    if ctx.donor is None or callout_id is None or answer not in ("yes", "no", "withdraw"):
         ctx.say("error_button_expired")
         return
     await respond(ctx, callout_id, accepted=answer == "yes")
@@ -521,6 +639,9 @@ async def on_answer(ctx: Context, payload: str) -> None:
 async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
     donor = ctx.donor
     assert donor is not None
+    before = await callouts.recipient_status(ctx.session, callout_id=callout_id, donor_id=donor.id)
+    prior = await ctx.session.get(Callout, callout_id)
+    was_filled = prior is not None and prior.status == "filled"
     result = await callouts.answer(
         ctx.session, callout_id=callout_id, donor_id=donor.id, accepted=accepted, now=ctx.now()
     )
@@ -532,9 +653,14 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
             address=callout.address,
             contact=callout.contact,
             deadline=callout.deadline.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m"),
+            choices=[[ctx.choice("button_callout_withdraw", f"co:{callout.id}:withdraw")]],
         )
-        if callout.status == "filled":
-            await filled(ctx, callout)
+        if callout.status == "filled" and before != "accepted":
+            await filled(ctx, callout, donor.id)
+    elif result == "declined" and before == "accepted" and callout is not None:
+        ctx.say("callout_withdrawn")
+        if was_filled and callout.status == "open":
+            await reopened(ctx, callout, donor.id)
     elif result == "declined":
         ctx.say("callout_declined")
     elif result == "filled":
@@ -550,15 +676,33 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
         )
 
 
-async def filled(ctx: Context, callout: Callout) -> None:
-    """Enough donors accepted: stop the messages still waiting and tell the organiser."""
+async def reopened(ctx: Context, callout: Callout, donor_id: int) -> None:
+    """An accepted donor withdrew from a filled call-out: it calls again; the organiser hears why."""
+    if callout.created_by_account_id is None:
+        return
+    t = ctx.catalogs.get(ctx.settings.bot.default_language)
+    await outbox.enqueue(
+        ctx.session,
+        key=f"callout-reopened:{callout.id}:{donor_id}:{int(ctx.now().timestamp())}",
+        account_id=callout.created_by_account_id,
+        kind="notice",
+        text=t("callout_reopened_notice", id=callout.id),
+        about_donor_id=None,  # counts only, no name
+        due_at=ctx.now(),
+    )
+    ctx.pushed = True
+
+
+async def filled(ctx: Context, callout: Callout, donor_id: int) -> None:
+    """Enough donors accepted: stop the messages still waiting and tell the organiser (again, if it
+    fills a second time after a withdrawal: the key names the donor whose answer filled it)."""
     await outbox.cancel(ctx.session, key_prefix=f"callout:{callout.id}:")
     if callout.created_by_account_id is not None:
         organiser_lang = ctx.settings.bot.default_language
         t = ctx.catalogs.get(organiser_lang)
         await outbox.enqueue(
             ctx.session,
-            key=f"callout-filled:{callout.id}",
+            key=f"callout-filled:{callout.id}:{donor_id}:{int(ctx.now().timestamp())}",
             account_id=callout.created_by_account_id,
             kind="notice",
             text=t("callout_filled_notice", id=callout.id, units=callout.units_needed),

@@ -15,7 +15,7 @@ from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
 from handlers.organiser import is_organiser
-from models import drives
+from models import drives, outbox
 from models.drives import SessionView, TakeRefusal
 from models.tables import Signup
 
@@ -70,13 +70,29 @@ async def list_sessions(ctx: Context, _args: str = "") -> None:
     ctx.say("drives_list", lines=lines, choices=rows)
 
 
+def bookable(ctx: Context, view: SessionView | None) -> bool:
+    """Whether the session takes sign-ups; otherwise says why (cancelled, over, unknown).
+
+    Its buttons are on lists, on posters' deep links and on invitations pressed days later.
+    """
+    if view is None:
+        ctx.say("drive_not_available")
+    elif view.status != "scheduled":
+        ctx.say("drive_cancelled", day=ctx.t.date(view.day), place=view.place_name)
+    elif view.day < ctx.today():
+        ctx.say("drive_past", day=ctx.t.date(view.day), place=view.place_name)
+    else:
+        return True
+    return False
+
+
 async def show_session(ctx: Context, payload: str) -> None:
     """A session's details and its free time slots as buttons."""
     session_id = parse_id(payload)
     view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
-    if view is None or view.status != "scheduled" or view.day < ctx.today():
-        ctx.say("drive_not_available")
+    if not bookable(ctx, view):
         return
+    assert view is not None
     slots = [s for s in await drives.free_slots(ctx.session, view.id) if s.free > 0]
     details = ctx.t(
         "drive_details",
@@ -111,9 +127,9 @@ async def on_slot(ctx: Context, payload: str) -> None:
         ctx.say("error_button_expired")
         return
     view = await drives.session_view(ctx.session, session_id)
-    if view is None or view.status != "scheduled" or view.day < ctx.today():
-        ctx.say("drive_not_available")
+    if not bookable(ctx, view):
         return
+    assert view is not None
     donor = ctx.donor
     if donor is None:
         ctx.say("drive_register_first")
@@ -136,6 +152,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
         now=ctx.now(),
     )
     if isinstance(result, Signup):
+        await forget_invitations(ctx, view, donor.id)
         confirm(ctx, view, result)
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
@@ -164,11 +181,20 @@ async def offer_later(ctx: Context, from_date: object) -> None:
     ctx.say("drive_later_sessions", choices=rows)
 
 
+async def forget_invitations(ctx: Context, view: SessionView, donor_id: int) -> None:
+    """The donor booked: an invitation to this round or an "eligible again" nudge still waiting is moot."""
+    await outbox.forget_waiting(ctx.session, key_prefix=f"ward:{view.campaign_id}:{view.round}:{donor_id}:")
+    await outbox.forget_waiting(ctx.session, key_prefix=f"nudge:{donor_id}:")
+
+
+async def forget_reminders(ctx: Context, signup: Signup) -> None:
+    """Reminders of this sign-up still waiting say the old time (or that it is on): the planner queues
+    them again from the sign-up as it is now, if it is still on."""
+    await outbox.forget_waiting(ctx.session, key_prefix=f"reminder:{signup.session_id}:{signup.donor_id}:")
+
+
 def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
-    tz = ctx.settings.tz
-    start = tickets.local(view.day, signup.slot_start, tz)
-    end = tickets.local(view.day, view.end_time, tz)
     ctx.say(
         "drive_signed_up",
         day=ctx.t.day(view.day),
@@ -179,15 +205,7 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     )
     ctx.say(
         "drive_ics_caption",
-        attachment=tickets.ics(
-            uid=f"signup-{signup.id}-{signup.code}@donorbot",
-            summary=ctx.t("drive_ics_summary", campaign=view.campaign_name),
-            location=", ".join(p for p in (view.place_name, view.address) if p),
-            description=ctx.t("drive_ics_description", code=signup.code),
-            start=start,
-            end=end,
-            stamp=ctx.now(),
-        ),
+        attachment=tickets.signup_ics(ctx.t, view, signup, tz=ctx.settings.tz, now=ctx.now()),
     )
     ctx.say(
         "drive_qr_caption",
@@ -198,8 +216,12 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     )
 
 
+FINISHED = ("checked_in", "donated", "deferred")
+"""Sign-up statuses after the donor came: shown in /lichcuatoi with what happened, never changed there."""
+
+
 async def my_signups(ctx: Context, _args: str = "") -> None:
-    """/lichcuatoi: my upcoming sign-ups, each with change and cancel buttons."""
+    """/lichcuatoi: my sign-ups from today on; change and cancel buttons while they can still change."""
     donor = ctx.donor
     if donor is None:
         ctx.say("not_registered")
@@ -213,7 +235,8 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
 
 
 def _say_signup(ctx: Context, signup: Signup, view: SessionView) -> None:
-    """One sign-up: the day, time, place and code, with change and cancel buttons while it stands."""
+    """One sign-up: the day, time, place and code; what happened once the donor came; change and cancel
+    buttons while it can still change."""
     text = ctx.t(
         "my_signup",
         day=ctx.t.day(view.day),
@@ -221,18 +244,13 @@ def _say_signup(ctx: Context, signup: Signup, view: SessionView) -> None:
         place=view.place_name,
         code=signup.code,
     )
+    if signup.status in FINISHED:
+        ctx.say_text(text + "\n" + ctx.t(f"my_signup_status_{signup.status}"))
+        return
     if view.status != "scheduled":
         ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
         return
-    ctx.say_text(
-        text,
-        choices=[
-            [
-                ctx.choice("button_change_slot", f"mysu:move:{signup.id}"),
-                ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}"),
-            ]
-        ],
-    )
+    ctx.say_text(text, choices=[change_buttons(ctx, signup.id)])
 
 
 async def show_own_signup(ctx: Context, code: str) -> bool:
@@ -254,24 +272,60 @@ async def show_own_signup(ctx: Context, code: str) -> bool:
     return True
 
 
+def change_buttons(ctx: Context, signup_id: int) -> list[Choice]:
+    """Change time / Cancel for one sign-up (under /lichcuatoi and on reminders)."""
+    return [
+        ctx.choice("button_change_slot", f"mysu:move:{signup_id}"),
+        ctx.choice("button_cancel_signup", f"mysu:cancel:{signup_id}"),
+    ]
+
+
+async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, SessionView] | None:
+    """The donor's own sign-up and its session if it can still change; otherwise says why and gives None.
+
+    Buttons for a sign-up live on /lichcuatoi and on reminders, and may be pressed days later: by then
+    the donor may have donated, the session may have been cancelled or be over.
+    """
+    donor = ctx.donor
+    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
+    if donor is None or signup is None or signup.donor_id != donor.id:
+        ctx.say("error_button_expired")
+        return None
+    view = await drives.session_view(ctx.session, signup.session_id)
+    if view is None:
+        ctx.say("error_button_expired")
+        return None
+    if signup.status == "cancelled":
+        ctx.say("signup_already_cancelled")
+    elif signup.status in FINISHED:
+        ctx.say("signup_finished", status=ctx.t(f"signup_state_{signup.status}"))
+    elif view.status != "scheduled":
+        ctx.say("signup_session_cancelled", day=ctx.t.date(view.day), place=view.place_name)
+    elif view.day < ctx.today():
+        ctx.say("signup_session_past", day=ctx.t.date(view.day))
+    else:
+        return signup, view
+    return None
+
+
 async def on_my_signup(ctx: Context, payload: str) -> None:
-    """Change or cancel buttons under /lichcuatoi."""
+    """Change or cancel buttons under /lichcuatoi and on reminders."""
     action, _, signup_part = payload.partition(":")
-    donor, signup_id = ctx.donor, parse_id(signup_part)
-    if donor is None or signup_id is None:
+    if action not in ("move", "cancel"):
         ctx.say("error_button_expired")
         return
+    found = await _changeable(ctx, parse_id(signup_part))
+    if found is None:
+        return
+    signup, view = found
     if action == "cancel":
-        done = await drives.cancel_signup(ctx.session, signup_id=signup_id, donor_id=donor.id, now=ctx.now())
+        done = await drives.cancel_signup(
+            ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
+        )
+        if done:
+            await forget_reminders(ctx, signup)
         ctx.say("signup_cancelled" if done else "error_button_expired")
         return
-    mine = {
-        s.id: (s, v) for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
-    }
-    if action != "move" or signup_id not in mine:
-        ctx.say("error_button_expired")
-        return
-    signup, view = mine[signup_id]
     slots = [
         s
         for s in await drives.free_slots(ctx.session, view.id)
@@ -285,22 +339,29 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
 
 
 async def on_move_slot(ctx: Context, payload: str) -> None:
+    """A new time was chosen: moves the sign-up and sends the calendar file again, for the new time."""
     signup_part, _, slot_part = payload.partition(":")
     signup_id, slot = parse_id(signup_part), _from_code(slot_part)
-    donor = ctx.donor
-    if donor is None or signup_id is None or slot is None:
+    if slot is None:
         ctx.say("error_button_expired")
         return
+    found = await _changeable(ctx, signup_id)
+    if found is None:
+        return
+    signup, view = found
     result = await drives.move_signup(
         ctx.session,
-        signup_id=signup_id,
-        donor_id=donor.id,
+        signup_id=signup.id,
+        donor_id=signup.donor_id,
         slot_start=slot,
         today=ctx.today(),
         now=ctx.now(),
     )
     if isinstance(result, Signup):
+        await forget_reminders(ctx, result)
         ctx.say("signup_moved", start=_hhmm(result.slot_start))
+        ics = tickets.signup_ics(ctx.t, view, result, tz=ctx.settings.tz, now=ctx.now())
+        ctx.say("drive_ics_caption_updated", attachment=ics)
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")

@@ -2,7 +2,8 @@
 
 Used by the organiser chat tools and by `donorbot drive edit|cancel`, so every path tells donors the
 same way. The idempotency key carries the new state of the session, so repeating the same change
-sends nothing twice while a later, different change is announced again.
+sends nothing twice while a later, different change is announced again. A change notice carries the
+calendar file again, for the new day, hours or place (the same event, a later revision).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Catalogs
+from handlers import tickets
 from models import drives, outbox
+from models.outbox import File
 from models.tables import Donor
 
 
@@ -24,6 +28,7 @@ async def session_changed(
     catalogs: Catalogs,
     session_id: int,
     donor_ids: Iterable[int],
+    tz: ZoneInfo,
     now: datetime,
 ) -> int:
     """Queues one notice per donor (per chat account); returns how many rows were new."""
@@ -31,6 +36,13 @@ async def session_changed(
     if view is None:
         return 0
     cancelled = view.status != "scheduled"
+    # What is still queued about the session describes it as it was: forgotten, and planned again from
+    # the session as it is now if it still applies (none for a cancelled one).
+    await outbox.forget_waiting(session, key_prefix=f"reminder:{session_id}:")
+    if view.ward is not None:
+        await outbox.forget_waiting_in_batch(
+            session, batch=f"ward:{view.campaign_id}:{view.round}", ward=view.ward
+        )
     state = f"{view.day}|{view.start_time}|{view.end_time}|{view.place_name}|{view.address}"
     version = "cancel" if cancelled else hashlib.sha256(state.encode()).hexdigest()[:12]
     queued = 0
@@ -39,10 +51,14 @@ async def session_changed(
         if donor is None:
             continue
         t = catalogs.get(donor.language)
+        file: File | None = None
         if cancelled:
             text = t("drive_notice_cancelled", day=t.day(view.day), place=view.place_name)
         else:
             signup = await drives.active_signup(session, session_id=session_id, donor_id=donor_id)
+            if signup is not None:
+                ics = tickets.signup_ics(t, view, signup, tz=tz, now=now)
+                file = File(ics.filename, ics.content, ics.mime_type)
             slot = signup.slot_start if signup is not None else view.start_time
             text = t(
                 "drive_notice_changed",
@@ -60,5 +76,6 @@ async def session_changed(
             kind="notice",
             text=text,
             due_at=now,
+            file=file,
         )
     return queued

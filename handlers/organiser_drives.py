@@ -246,7 +246,12 @@ async def on_button(ctx: Context, payload: str) -> None:
             ctx.session, session_id=view.id, actor=actor(ctx), now=ctx.now()
         )
         await notices.session_changed(
-            ctx.session, catalogs=ctx.catalogs, session_id=view.id, donor_ids=donor_ids, now=ctx.now()
+            ctx.session,
+            catalogs=ctx.catalogs,
+            session_id=view.id,
+            donor_ids=donor_ids,
+            tz=ctx.settings.tz,
+            now=ctx.now(),
         )
         ctx.pushed = True
         ctx.say("drive_cancelled_told", count=len(set(donor_ids)))
@@ -303,7 +308,12 @@ class MoveFlow:
             ctx.say("drive_move_cancelled")
             return
         await notices.session_changed(
-            ctx.session, catalogs=ctx.catalogs, session_id=session_id, donor_ids=donor_ids, now=ctx.now()
+            ctx.session,
+            catalogs=ctx.catalogs,
+            session_id=session_id,
+            donor_ids=donor_ids,
+            tz=ctx.settings.tz,
+            now=ctx.now(),
         )
         ctx.pushed = True
         ctx.state.clear()

@@ -75,6 +75,8 @@ def build_routes() -> Routes:
             "taodot": Command(organiser_drives.start_create),
             "khancap": Command(callouts.start),
             "callout": Command(callouts.start),
+            "dskhancap": Command(callouts.show_running),
+            "callouts": Command(callouts.show_running),
             "vangmat": Command(callouts.away),
             "away": Command(callouts.away),
             "hiemmau": Command(callouts.rare),

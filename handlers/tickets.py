@@ -7,14 +7,63 @@ checkin_<CODE>`), so an organiser scans it with the phone camera; without a bot 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.image.pure
 from icalendar import Calendar, Event
 
+from bot.i18n import Translator
+from domain.text import fold
 from handlers.messages import Attachment
+from models.drives import SessionView
+from models.tables import Signup
+
+_NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
+PLACE_IN_NAME = 40  # characters of the place's name in a calendar file's name
+
+
+def ics_filename(day: date, place: str) -> str:
+    """ "hien-mau-2020-08-03-nha-van-hoa-tam-luu.ics": the day and the place, in ASCII so every phone and
+    mail program keeps the name (diacritics folded, đ → d, anything else a dash)."""
+    slug = _NOT_ASCII_WORD.sub("-", fold(place))[:PLACE_IN_NAME].strip("-")
+    return f"hien-mau-{day.isoformat()}" + (f"-{slug}" if slug else "") + ".ics"
+
+
+def slot_end(view: SessionView, start: time) -> time:
+    """When the slot starting at `start` ends: one slot later, but never after the session closes."""
+    end = datetime.combine(view.day, start) + timedelta(minutes=view.slot_minutes)
+    closes = datetime.combine(view.day, view.end_time)
+    return min(end, closes).time() if end.date() == view.day else view.end_time
+
+
+def revision(signup: Signup, now: datetime) -> int:
+    """The calendar event's SEQUENCE: seconds since the sign-up was made, so the file sent with the
+    confirmation is 0 and every later one (a change of time, a moved session) replaces it in the calendar."""
+    return max(0, int((now - signup.created_at).total_seconds()))
+
+
+def signup_ics(
+    t: Translator, view: SessionView, signup: Signup, *, tz: ZoneInfo, now: datetime
+) -> Attachment:
+    """The calendar file of a sign-up: the donor's slot (not the whole session) at the session's place.
+
+    The event's UID stays the same for the sign-up (until it is cancelled and taken again, with a new
+    code), so a file sent after a change updates the event instead of adding a second one.
+    """
+    return ics(
+        uid=f"signup-{signup.id}-{signup.code}@donorbot",
+        summary=t("drive_ics_summary", campaign=view.campaign_name),
+        location=", ".join(p for p in (view.place_name, view.address) if p),
+        description=t("drive_ics_description", code=signup.code),
+        start=local(view.day, signup.slot_start, tz),
+        end=local(view.day, slot_end(view, signup.slot_start), tz),
+        stamp=now,
+        sequence=revision(signup, now),
+        filename=ics_filename(view.day, view.place_name),
+    )
 
 
 def ics(
@@ -26,6 +75,8 @@ def ics(
     start: datetime,
     end: datetime,
     stamp: datetime,
+    sequence: int = 0,
+    filename: str = "hien-mau.ics",
 ) -> Attachment:
     """A one-event calendar; times in UTC so every calendar app shows the right local hour."""
     calendar = Calendar()
@@ -37,11 +88,12 @@ def ics(
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("dtstart", start.astimezone(UTC))
     event.add("dtend", end.astimezone(UTC))
+    event.add("sequence", sequence)
     event.add("summary", summary)
     event.add("location", location)
     event.add("description", description)
     calendar.add_component(event)
-    return Attachment("hien-mau.ics", calendar.to_ical(), "text/calendar")
+    return Attachment(filename, calendar.to_ical(), "text/calendar")
 
 
 def local(day: object, at: object, tz: ZoneInfo) -> datetime:

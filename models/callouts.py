@@ -573,12 +573,19 @@ async def create(
     wards: Sequence[str] | None,
     now: datetime,
     tally_chat_id: str | None = None,
+    donor_groups: Sequence[str] | None = None,
 ) -> Callout:
-    """A new open call-out (no wave sent yet). Bad values are the caller's bug: ValueError."""
+    """A new open call-out (no wave sent yet). Bad values are the caller's bug: ValueError.
+
+    `donor_groups`: the groups to ask when the organiser widened it to compatible groups (None: the
+    configured matching for `groups`)."""
     codes = list(dict.fromkeys(groups))
     if not codes:
         raise ValueError("a call-out needs at least one blood group")
     for code in codes:
+        _split_group(code)
+    asked = list(dict.fromkeys(donor_groups)) if donor_groups is not None else None
+    for code in asked or ():
         _split_group(code)
     if component not in COMPONENTS:
         raise ValueError(f"unknown component {component!r}")
@@ -589,6 +596,7 @@ async def create(
     callout = Callout(
         created_by_account_id=created_by_account_id,
         groups=codes,
+        donor_groups=asked,
         component=component,
         units_needed=units_needed,
         place=place,
@@ -825,3 +833,54 @@ async def expire(session: AsyncSession, *, now: datetime) -> list[int]:
     for callout in expired:
         await _finish(session, callout, "expired", now)
     return [c.id for c in expired]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """A donor a call-out reached: whom to tell when it ends, and in which language."""
+
+    donor_id: int
+    account_id: int
+    status: str  # "accepted" or "messaged" (no answer yet)
+    language: str
+
+
+async def still_counting_on(session: AsyncSession, callout_id: int) -> list[Asked]:
+    """Donors who accepted or have not answered: those to tell when the call-out is closed early."""
+    rows = await session.execute(
+        select(
+            CalloutRecipient.donor_id, CalloutRecipient.account_id, CalloutRecipient.status, Donor.language
+        )
+        .join(Donor, Donor.id == CalloutRecipient.donor_id)
+        .where(
+            CalloutRecipient.callout_id == callout_id, CalloutRecipient.status.in_(("accepted", "messaged"))
+        )
+        .order_by(CalloutRecipient.id)
+    )
+    return [
+        Asked(donor_id, account_id, status, language)
+        for donor_id, account_id, status, language in rows.tuples()
+    ]
+
+
+async def recipient_status(session: AsyncSession, *, callout_id: int, donor_id: int) -> str | None:
+    """The donor's answer so far ("messaged", "accepted", ...), None when this call-out did not ask them."""
+    status: str | None = await session.scalar(
+        select(CalloutRecipient.status).where(
+            CalloutRecipient.callout_id == callout_id, CalloutRecipient.donor_id == donor_id
+        )
+    )
+    return status
+
+
+async def running(session: AsyncSession, *, since: datetime) -> list[Callout]:
+    """Call-outs still open or filled, and those that ended after `since`: the oldest first."""
+    return list(
+        (
+            await session.scalars(
+                select(Callout)
+                .where(or_(Callout.status.in_(("open", "filled")), Callout.closed_at >= since))
+                .order_by(Callout.id)
+            )
+        ).all()
+    )

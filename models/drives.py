@@ -481,6 +481,7 @@ class SessionView:
     status: str = "scheduled"
     slot_minutes: int = 30
     key: str = ""
+    campaign_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -533,6 +534,7 @@ def _view(row: DriveSession, campaign_name: str, taken: int) -> SessionView:
         status=row.status,
         slot_minutes=row.slot_minutes,
         key=row.key,
+        campaign_id=row.campaign_id,
     )
 
 

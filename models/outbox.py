@@ -20,14 +20,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import limits
-from models.tables import ChannelAccount, Outbox
+from models.tables import ChannelAccount, Donor, Outbox
 
 PRIORITY: Final[dict[str, int]] = {
     "reply": 0,  # an answer the person is waiting for, that could not go out in its turn
@@ -188,6 +188,7 @@ async def enqueue_for_donor(
     priority: int | None = None,
     batch: str | None = None,
     expires_at: datetime | None = None,
+    file: File | None = None,
 ) -> int:
     """One row per reachable chat account of the donor (key `{key}:{account_id}`); returns how many new."""
     account_ids = (
@@ -211,6 +212,7 @@ async def enqueue_for_donor(
             priority=priority,
             batch=batch,
             expires_at=expires_at,
+            file=file,
         )
     return created
 
@@ -417,6 +419,37 @@ async def cancel(session: AsyncSession, *, key_prefix: str) -> int:
     return _rowcount(result)
 
 
+async def forget_waiting(session: AsyncSession, *, key_prefix: str) -> int:
+    """Deletes the rows still waiting (`pending`) whose key starts with `key_prefix`; returns how many.
+
+    For pushes that no longer say what is true (a reminder with the old time, an invitation to a day
+    that was cancelled): unlike `cancel`, the key is free again, so the planner queues the push anew from
+    what is true at its next run, or not at all when it no longer applies. Rows being sent finish.
+    """
+    if not key_prefix:
+        raise ValueError("an empty prefix would forget everything")
+    result = await session.execute(
+        delete(Outbox)
+        .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
+async def forget_waiting_in_batch(session: AsyncSession, *, batch: str, ward: str) -> int:
+    """Deletes the waiting rows of `batch` to donors of `ward` (a ward invitation's batch is its campaign
+    round: `ward:{campaign}:{round}`, one invitation per donor for the round's next day in their ward)."""
+    donors_of_ward = (
+        select(ChannelAccount.id).join(Donor, Donor.id == ChannelAccount.donor_id).where(Donor.ward == ward)
+    )
+    result = await session.execute(
+        delete(Outbox)
+        .where(Outbox.status == "pending", Outbox.batch == batch, Outbox.account_id.in_(donors_of_ward))
+        .execution_options(synchronize_session=False)
+    )
+    return _rowcount(result)
+
+
 async def cancel_for_account(session: AsyncSession, account_id: int, *, key_prefixes: Collection[str]) -> int:
     """Cancels the account's pending rows whose key starts with one of `key_prefixes` ("reminder:", ...).
 
@@ -437,6 +470,14 @@ async def cancel_for_account(session: AsyncSession, account_id: int, *, key_pref
         .execution_options(synchronize_session=False)
     )
     return _rowcount(result)
+
+
+async def statuses(session: AsyncSession, *, key_prefix: str) -> dict[str, str]:
+    """The status of every row whose key starts with `key_prefix`, by key (did a push go out?)."""
+    rows = await session.execute(
+        select(Outbox.key, Outbox.status).where(Outbox.key.startswith(key_prefix, autoescape=True))
+    )
+    return dict(rows.tuples().all())
 
 
 async def progress(session: AsyncSession, batch: str) -> dict[str, int]:

@@ -358,6 +358,9 @@ class Callout(Base):
         ForeignKey("channel_accounts.id", ondelete="SET NULL")
     )
     groups: Mapped[list[str]] = mapped_column(JSON)  # group codes needed: ["O+"]
+    # The donor groups asked when the organiser widened it to compatible groups (["O+", "O-"]);
+    # None: as config.toml says (the group needed, or [callouts.compatibility] with widen_red_cells).
+    donor_groups: Mapped[list[str] | None] = mapped_column(JSON)
     component: Mapped[str] = mapped_column(String(limits.COMPONENT))
     units_needed: Mapped[int] = mapped_column(Integer)
     place: Mapped[str] = mapped_column(String(limits.PLACE))

@@ -7,8 +7,14 @@ planning idempotent: running a planner twice, or on two instances at once, queue
 
 Just in time. A push is queued when it is due within the look-ahead (two planning intervals), not weeks
 ahead. So a sign-up cancelled, a slot changed or a session moved before the reminder's time is simply seen
-as it is then, and no queued text goes stale. The cost: a reminder already sent is not sent again for
-the same offset after a session moves (the move notice told the donor).
+as it is then. What is already queued when such a change happens is forgotten by the change itself
+(`models.outbox.forget_waiting`: a new time, a cancelled sign-up, a cancelled or moved session, a donor who
+books after an invitation), and planned again here if it still applies, so no queued text goes stale.
+The cost: a reminder already sent is not sent again for the same offset after a session moves (the move
+notice told the donor).
+
+Reminders carry Change time / Cancel buttons and ward invitations a Book button (the session's slots):
+the buttons of `handlers.drives`, which check the sign-up and the session when pressed, days later too.
 
 Time rules (all local times in `[bot] timezone`, stored and compared in UTC):
 
@@ -274,6 +280,7 @@ async def plan_session_reminders(
                     key=f"reminder:{drive.id}:{donor.id}:{planned.offset_index}",
                     kind="reminder",
                     text=text,
+                    choices=signup_choices(t, signup.id),
                     due_at=planned.due_at,
                     expires_at=planned.expires_at,
                 )
@@ -367,6 +374,7 @@ async def plan_ward_reminders(
                 key=f"ward:{campaign_id}:{round_}:{donor.id}",
                 kind="announcement",
                 text=text,
+                choices=[[(t("button_book_slot"), f"drive:{drive.id}")]],
                 due_at=due,
                 expires_at=start,
                 batch=batch,
@@ -459,6 +467,17 @@ async def plan_eligible_again_nudges(
             expires_at=local_at(on + timedelta(days=NUDGE_CATCH_UP_DAYS + 1), time(0, 0), settings),
         )
     return created
+
+
+def signup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]:
+    """A reminder's buttons: the same Change time / Cancel as under /lichcuatoi (`handlers.drives`), which
+    check the sign-up and its session when pressed, however much later."""
+    return [
+        [
+            (t("button_change_slot"), f"mysu:move:{signup_id}"),
+            (t("button_cancel_signup"), f"mysu:cancel:{signup_id}"),
+        ]
+    ]
 
 
 def followup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from bot.bootstrap import App, build_app
-from bot.channels.telegram import run_polling
+from bot.bootstrap import App, build_app, serve
+from bot.channels.telegram import TelegramChannel
 from bot.config import Settings, load_settings
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
 from handlers.knowledge import Knowledge, load_knowledge
@@ -94,7 +94,8 @@ class BotHarness:
         app.dispatcher.handle = counted  # type: ignore[method-assign]
         self.app = app
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(run_polling(app, token=self.emu.token, stop=self._stop))
+        channel = TelegramChannel(app, token=self.emu.token)
+        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop))
         await self.emu.wait_until(
             lambda: any(c.method == "getUpdates" for c in self.emu.calls), what="polling to start"
         )

@@ -23,7 +23,6 @@ from bot.config import StartupError
 from handlers.messages import Incoming, InputKind, Reply
 from handlers.registry import MENU
 from models.outbox import File
-from scheduler.jobs import build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +144,7 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         .build()
     )
 
-    def wake() -> None:  # the delivery loop, once run_polling has started it
+    def wake() -> None:  # the delivery loop, once the composition root has started it
         if app.dispatcher.on_pushed is not None:
             app.dispatcher.on_pushed()
 
@@ -253,11 +252,21 @@ async def log_in(
         ptb_log.setLevel(level)
 
 
-async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
-    """Polls Telegram until `stop` is set; used by `donorbot run` and by the end-to-end tests."""
-    application = build_application(app, token=token)
-    await log_in(application, api_base_url=app.settings.telegram.api_base_url, token=token)
-    async with application:
+class TelegramChannel:
+    """Telegram through long polling, as a `bot.bootstrap.Channel`: `open` logs in and gives the sender of
+    pushes, `run` polls until `stop` is set; the composition root (`bot.bootstrap.serve`) runs the
+    delivery loop and the scheduler next to it."""
+
+    platform = PLATFORM
+
+    def __init__(self, app: App, *, token: str) -> None:
+        self.app = app
+        self.token = token
+        self.application = build_application(app, token=token)
+
+    async def open(self) -> TelegramSender:
+        app, application = self.app, self.application
+        await log_in(application, api_base_url=app.settings.telegram.api_base_url, token=self.token)
         app.dispatcher.bot_username = application.bot.username
         await set_commands(app, application)
         limits = app.settings.delivery
@@ -268,19 +277,22 @@ async def run_polling(app: App, *, token: str, stop: asyncio.Event) -> None:
                 limits.rate_per_second,
                 TELEGRAM_FREE_RATE,
             )
-        sender = TelegramSender(application.bot, paid_broadcast=limits.paid_broadcast)
-        delivery = app.delivery_loop({PLATFORM: sender})
-        app.dispatcher.on_pushed = delivery.wake
-        pushes = asyncio.create_task(delivery.run(stop))
-        scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them
-        scheduler.start()
+        return TelegramSender(application.bot, paid_broadcast=limits.paid_broadcast)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Polls Telegram until `stop` is set."""
+        application = self.application
         await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=app.settings.telegram.poll_timeout, drop_pending_updates=False
-        )
-        await stop.wait()
-        scheduler.shutdown(wait=False)  # a planning run cut short is rolled back and simply runs again
-        await application.updater.stop()
-        await application.stop()
-        await pushes
+        try:
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0, timeout=self.app.settings.telegram.poll_timeout, drop_pending_updates=False
+            )
+            await stop.wait()
+            await application.updater.stop()
+        finally:
+            if application.running:
+                await application.stop()
+
+    async def close(self) -> None:
+        await self.application.shutdown()

@@ -3,11 +3,14 @@ picks only among the choices of the latest turn."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
+import re
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -15,10 +18,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.bootstrap import App, build_app
+from bot.bootstrap import App, build_app, serve
 from bot.channels.console import ConsoleChannel
 from bot.config import PROJECT_ROOT
 from models import conversations, donors, drives, organisers
+from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup
 from tests.helpers import FixedClock, make_settings
 
@@ -44,8 +48,8 @@ async def test_scripted_console_registration(tmp_path: Path) -> None:
     await app.prepare()
     out = io.StringIO()
     lines = iter([line + "\n" for line in SCRIPT])
-    channel = ConsoleChannel(app, stdout=out, user="tester")
-    await channel.run(read_line=lambda: next(lines, ""))
+    channel = ConsoleChannel(app, stdout=out, user="tester", read_line=lambda: next(lines, ""))
+    await serve(app, [channel], stop=asyncio.Event())
     await app.close()
     shown = out.getvalue()
     assert "1) Tiếng Việt" in shown and "Nguyễn Văn An" in shown
@@ -64,7 +68,8 @@ async def _console(app: App, lines: list[str]) -> str:
     """Types `lines` into a console channel of user "tester"; returns everything it printed."""
     out = io.StringIO()
     typed = iter([line + "\n" for line in lines])
-    await ConsoleChannel(app, stdout=out, user="tester").run(read_line=lambda: next(typed, ""))
+    channel = ConsoleChannel(app, stdout=out, user="tester", read_line=lambda: next(typed, ""))
+    await serve(app, [channel], stop=asyncio.Event())
     return out.getvalue()
 
 
@@ -180,3 +185,154 @@ def test_donorbot_command_without_token_runs_the_console(tmp_path: Path) -> None
     assert "kênh thử trên máy" in result.stdout and "/dangky" in result.stdout
     assert (tmp_path / "bot.sqlite3").exists()
     assert "http" not in result.stderr.lower() or "api.telegram.org" not in result.stderr
+
+
+WAIT_SECONDS = 20  # for something the console prints: far more than it takes
+
+
+class Terminal:
+    """`donorbot run` in a subprocess, typed into line by line; waits for what it prints (no sleeps)."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.output = ""
+        self._changed = asyncio.Event()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None
+        while chunk := await self.process.stdout.read(4096):
+            self.output += chunk.decode()
+            self._changed.set()
+
+    async def type(self, line: str) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((line + "\n").encode())
+        await self.process.stdin.drain()
+
+    async def wait_for(self, pattern: str, *, after: int = 0) -> re.Match[str]:
+        """The first match of `pattern` printed after position `after` (waiting until it is)."""
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while (found := re.compile(pattern).search(self.output, after)) is None:
+                    if self._reader.done():
+                        break
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            found = None
+        if found is None:
+            raise AssertionError(f"the console did not print {pattern!r}; it printed:\n{self.output[after:]}")
+        return found
+
+    async def pick(self, label: str, *, after: int = 0) -> int:
+        """Types the number shown for the choice `label`; returns where its line ends."""
+        found = await self.wait_for(rf"  (\d+)\) [^\n]*{re.escape(label)}", after=after)
+        await self.type(found.group(1))
+        return found.end()
+
+    async def close(self) -> str:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        await asyncio.wait_for(self.process.wait(), 30)
+        await self._reader
+        return self.output
+
+
+async def _seed_console_people(url: str) -> None:
+    """The console's user "tester" is an organiser and a reserve donor; "lan" a reserve donor too."""
+    await upgrade_database_async(url)
+    engine = create_engine(url)
+    now = datetime.now(UTC)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            for user, phone in (("tester", "+84912345678"), ("lan", "+84912345679")):
+                new = replace(_new_donor(), full_name=f"Người {user}", phone=phone, is_reserve=True)
+                await donors.register(session, new, platform="console", user_id=user, chat_id=user, now=now)
+            await organisers.grant(
+                session,
+                platform="console",
+                user_id="tester",
+                role="organiser",
+                unit="Hội Chữ thập đỏ",
+                actor="test",
+                now=now,
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _terminal(tmp_path: Path, *args: str, user: str = "tester") -> Terminal:
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        config.write_text(
+            f'[bot]\ndata_dir = "{tmp_path}"\n[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/bot.sqlite3"\n',
+            encoding="utf-8",
+        )
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update({"LOGNAME": user, "USER": user})  # the console's user is the login name
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--config",
+        str(config),
+        "run",
+        *args,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    return Terminal(process)
+
+
+@pytest.mark.timeout(120)
+async def test_the_console_delivers_pushes_to_its_user_and_lists_the_others(tmp_path: Path) -> None:
+    """Issue 12, item 9: a call-out typed in the console reaches the console's user there (and can be
+    answered there), and the push to another donor is shown as sent to them."""
+    await _seed_console_people(f"sqlite+aiosqlite:///{tmp_path}/bot.sqlite3")
+    console = await _terminal(tmp_path)
+    try:
+        await console.wait_for("kênh thử trên máy")
+        await console.type("/khancap")
+        at = await console.pick("O+")
+        at = await console.pick("Xong", after=at)
+        at = await console.pick("Máu toàn phần", after=at)
+        for answer in ("2", "Bệnh viện Đa khoa Kinh Môn", "Phường An Lưu, Kinh Môn", "BS Hùng 0912 000 999"):
+            await console.type(answer)
+        at = await console.pick("Trong 6 giờ", after=at)
+        at = await console.pick("Tất cả các phường", after=at)
+        at = await console.pick("Gửi ngay", after=at)
+        sent = await console.wait_for(r"Đã gửi lời kêu gọi #1 tới 2 người", after=at)
+        # The push to the console's own user arrives in the terminal, with its buttons to answer.
+        mine = await console.wait_for(r"🔔 Tin nhắn mới từ bot:\n\n🚨 CẦN MÁU KHẨN CẤP", after=sent.end())
+        # The one to the other donor is listed as sent to them, with its text.
+        await console.wait_for(r"\(đã gửi tới lan\)\n🚨 CẦN MÁU KHẨN CẤP", after=sent.end())
+        await console.pick("Tôi đến được", after=mine.end())
+        await console.wait_for("Xin mời bạn đến", after=mine.end())
+    finally:
+        shown = await console.close()
+    assert "BS Hùng 0912 000 999" in shown  # the contact, shown to the donor who accepted
+    # The other donor, in a console of their own (`--user`), answers with a clear yes.
+    lan = await _terminal(tmp_path, "--user", "lan")
+    try:
+        await lan.wait_for("kênh thử trên máy")
+        await lan.type("có")
+        await lan.wait_for("Xin mời bạn đến")
+    finally:
+        await lan.close()
+
+
+def test_a_console_user_name_must_be_one_word(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text('[database]\nurl = "sqlite+aiosqlite:///bot.sqlite3"\n', encoding="utf-8")
+    refused = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--config", str(config), "run", "--user", "a b"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2 and "--user: 'a b' must be one word" in refused.stderr

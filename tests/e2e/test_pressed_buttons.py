@@ -102,6 +102,7 @@ async def test_a_refused_press_keeps_the_buttons_for_another_choice(tmp_path: Pa
         (refused,) = await bot.press(lan, "07:30")
         assert "vừa kín chỗ" in (refused.text or "")
         assert new_slots.button_labels() == ["07:30", "08:00"]  # still there: pick another
-        (moved,) = await bot.press(lan, "08:00")
+        moved, calendar = await bot.press(lan, "08:00")  # the new time comes with its calendar file
         assert "Đã đổi sang khung giờ 08:00" in (moved.text or "")
+        assert calendar.file is not None and calendar.file.filename.endswith(".ics")
         assert new_slots.button_labels() == []

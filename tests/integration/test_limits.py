@@ -165,7 +165,9 @@ def callout_create(option: str) -> Accepts:
         args = {"--place": "Bệnh viện", "--address": "Phường An Lưu", "--contact": "BS Hùng"}
         args[option] = "a" * n
         flat = [item for pair in args.items() for item in pair]
-        return cli()("callout", "create", "--groups", "O+", "--units", "1", "--deadline", "23:59", *flat) == 0
+        # --dry-run: the checks are the same, and an empty database has nobody to send it to (refused)
+        create = ("callout", "create", "--dry-run", "--groups", "O+", "--units", "1", "--deadline", "23:59")
+        return cli()(*create, *flat) == 0
 
     return accepts
 
