@@ -37,6 +37,7 @@ class Step(StrEnum):
     WEIGHT = "weight"
     WARD = "ward"
     ORGANISATION = "organisation"
+    ORGANISATION_TYPE = "organisation_type"
     LAST_DONATION = "last_donation"
     RESERVE = "reserve"
     SUMMARY = "summary"
@@ -54,7 +55,8 @@ NEXT: dict[Step, Step] = {
     Step.BLOOD_GROUP: Step.WEIGHT,
     Step.WEIGHT: Step.WARD,
     Step.WARD: Step.ORGANISATION,
-    Step.ORGANISATION: Step.LAST_DONATION,
+    Step.ORGANISATION: Step.ORGANISATION_TYPE,
+    Step.ORGANISATION_TYPE: Step.LAST_DONATION,
     Step.LAST_DONATION: Step.RESERVE,
     Step.RESERVE: Step.SUMMARY,
 }
@@ -263,6 +265,7 @@ async def confirm(ctx: Context) -> None:
         weight_kg=data.get("weight"),
         ward=data.get("ward"),
         organisation=data.get("organisation"),
+        organisation_type=data.get("organisation_type"),
         is_reserve=bool(data.get("reserve")),
         language=ctx.lang,
         last_donation_on=(date.fromisoformat(data["last_donation"]) if data.get("last_donation") else None),

@@ -33,6 +33,7 @@ async def test_each_step_rejects_bad_input_with_an_example_and_stays(bot: BotHar
         ("nặng lắm", "ví dụ: 52", "48"),
         ("Hà Nội xa lắm", "Nơi khác", "tam luu"),
         ("/", "ví dụ: Trường THPT Kinh Môn", "Công ty May Kinh Môn"),
+        ("123", "trường học, công ty, cơ quan", "công ty"),
         ("hôm kia năm nọ", "3 tháng trước", "3 tháng trước"),
         ("có lẽ", "«Có» hoặc «Không»", "không"),
     ]
@@ -169,6 +170,7 @@ async def test_restart_mid_dialogue_continues_at_the_same_step(bot: BotHarness) 
     await bot.press(user, "Bỏ qua")
     await bot.press(user, "Tam Lưu")
     await bot.press(user, "Bỏ qua")
+    await bot.press(user, "Không thuộc loại nào")
     await bot.press(user, "Chưa từng hiến")
     summary = await bot.press(user, "Không")
     assert "Vũ Thị Hoa" in summary[0].text and "12/12/1992" in summary[0].text

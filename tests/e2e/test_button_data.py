@@ -156,6 +156,7 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await tap(bot, lan, "ward:page1")
         await tap(bot, lan, "ward:11")
         await tap(bot, lan, "organisation:skip")
+        await tap(bot, lan, "orgtype:none")
         await tap(bot, lan, "last_donation:never")
         await tap(bot, lan, "reserve:yes")
         await tap(bot, lan, "summary:edit")

@@ -24,6 +24,7 @@ async def test_twenty_people_register_at_the_same_time(bot: BotHarness) -> None:
         await bot.send(user, "60")
         await bot.press(user, "Tam Lưu")
         await bot.press(user, "Bỏ qua")
+        await bot.press(user, "Không thuộc loại nào")
         await bot.press(user, "Chưa từng hiến")
         await bot.press(user, "Không")
         await bot.press(user, "Xác nhận")

@@ -34,6 +34,7 @@ SCRIPT = [
     "55",
     "nam an phu",
     "1",  # Bỏ qua
+    "4",  # Không thuộc loại nào
     "2 thang truoc",
     "co",
     "1",  # Xác nhận

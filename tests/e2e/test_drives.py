@@ -145,6 +145,7 @@ async def test_someone_not_registered_registers_first_then_returns(drive_bot: Bo
     await drive_bot.send(user, "50")
     await drive_bot.press(user, "Bắc An Phụ")
     await drive_bot.press(user, "Bỏ qua")
+    await drive_bot.press(user, "Không thuộc loại nào")
     await drive_bot.press(user, "Chưa từng hiến")
     await drive_bot.press(user, "Không")
     back = await drive_bot.press(user, "Xác nhận")

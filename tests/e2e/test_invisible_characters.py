@@ -40,6 +40,7 @@ async def test_a_name_and_organisation_with_nul_and_invisible_characters_registe
         await bot.send(user, "52")
         await bot.press(user, "Nhị Chiểu")
         await bot.send(user, f"Trường{CONTROLS} THPT\u200b Kinh Môn\u202e")
+        await bot.press(user, "Trường học")
         await bot.send(user, "15/6/2026")
         summary = await bot.press(user, "Có")
         assert "Nguyễn Thị Lan" in summary[0].text and "Trường THPT Kinh Môn" in summary[0].text

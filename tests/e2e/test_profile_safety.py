@@ -258,6 +258,7 @@ async def test_erasure_leaves_nothing_that_names_the_donor_in_any_table(
         await bot.send(donor, "51")
         await bot.press(donor, "Tam Lưu")
         await bot.send(donor, "Công ty May Mười Phương")
+        await bot.press(donor, "Công ty")
         await bot.press(donor, "Chưa từng hiến")
         await bot.press(donor, "Có")
         await bot.press(donor, "Xác nhận")

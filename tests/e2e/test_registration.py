@@ -27,6 +27,7 @@ async def register_until_summary(
     await bot.send(user, "52,5 kg")
     await bot.press(user, "Nhị Chiểu")
     await bot.send(user, "Trường THPT Kinh Môn")
+    await bot.press(user, "Trường học" if lang == "vi" else "School")
     await bot.send(user, "15/6/2026")
     await bot.press(user, "Có" if lang == "vi" else "Yes")
 
@@ -50,6 +51,7 @@ async def test_full_registration_in_vietnamese(bot: BotHarness) -> None:
     assert "phường/xã" in texts(await bot.send(lan, "52,5 kg"))
     await bot.press(lan, "Nhị Chiểu")
     await bot.send(lan, "Trường THPT Kinh Môn")
+    await bot.press(lan, "Trường học")
     await bot.send(lan, "15/6/2026")
     summary = await bot.press(lan, "Có")
     text = summary[0].text

@@ -243,6 +243,7 @@ INTERNAL: dict[str, str] = {
     "donors.blood_rh": "CHECK values",
     "donors.language": "catalog language codes",
     "donors.last_donation_kind": "donation kinds (models.drives.KINDS)",
+    "donors.organisation_type": "CHECK values (domain.organisations.OrganisationType)",
     "channel_accounts.platform": "adapter names (telegram, console)",
     "channel_accounts.chat_id": "the platform's chat id",
     "donations.kind": "CHECK values",
