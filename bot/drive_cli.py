@@ -11,7 +11,7 @@ import argparse
 import getpass
 import os
 import sys
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.i18n import Catalogs
 from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
+from domain.organisations import SECTORS
+from domain.slots import has_ended
 from domain.text import clean_input
 from handlers import notices
 from models import drives
@@ -56,7 +58,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     add.add_argument("--ward")
     add.add_argument("--capacity", default="250", metavar="N")
     add.add_argument("--slot-minutes", default="30", metavar="N")
-    add.add_argument("--audience", default="open", help='"open" (default) or a sector such as "education"')
+    add.add_argument(
+        "--audience",
+        default="open",
+        help='"open" (default) or a sector: ' + ", ".join(SECTORS) + " (offered only to its donors)",
+    )
     add.add_argument("--round", default="1", metavar="N")
     add.add_argument("--key", help="stable id within the campaign (default: the date)")
     edit = sub.add_parser("edit", help="change a session's date, hours, place or capacity")
@@ -161,7 +167,9 @@ def _tell(count: int) -> str:
     return f"{count} signed-up {donors} should be told."
 
 
-async def _list(session: AsyncSession, out: TextIO, *, campaign_key: str | None, today: date) -> None:
+async def _list(
+    session: AsyncSession, out: TextIO, *, campaign_key: str | None, now: datetime, tz: tzinfo
+) -> None:
     campaigns = await drives.list_campaigns(session)
     if campaign_key is not None:
         campaigns = [c for c in campaigns if c.key == campaign_key]
@@ -173,9 +181,10 @@ async def _list(session: AsyncSession, out: TextIO, *, campaign_key: str | None,
     for campaign in campaigns:
         out.write(f"{campaign.name} [{campaign.key}], {campaign.year}\n")
         views = await drives.campaign_sessions(session, campaign.id)
+        over = {v.id for v in views if has_ended(v.day, v.end_time, now=now, tz=tz)}  # in local time
         for title, part in (
-            ("Upcoming", [v for v in views if v.day >= today]),
-            ("Past", [v for v in views if v.day < today]),
+            ("Upcoming", [v for v in views if v.id not in over]),
+            ("Past", [v for v in views if v.id in over]),
         ):
             out.write(f"  {title}:\n")
             for view in part:
@@ -352,7 +361,6 @@ async def run(
     out = out or sys.stdout
     err = err or sys.stderr
     now = now or datetime.now(UTC)
-    today = now.astimezone(settings.tz).date()
     url = settings.database.url
     await upgrade_database_async(url)
     engine = create_engine(url)
@@ -362,7 +370,7 @@ async def run(
             if command == "import":
                 await _import(session, out, err, path=args.file, settings=settings, now=now)
             elif command == "list":
-                await _list(session, out, campaign_key=args.campaign, today=today)
+                await _list(session, out, campaign_key=args.campaign, now=now, tz=settings.tz)
             elif command == "show":
                 await _show(session, out, _session_id(args.id))
             elif command == "add":

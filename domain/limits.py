@@ -33,12 +33,13 @@ SLOGAN: Final = 200
 DESCRIPTION: Final = 2000
 PATH: Final = 300  # a poster file
 URL: Final = 500  # a map link
-AUDIENCE: Final = 40  # "open" or a sector name
+AUDIENCE: Final = 40  # "open" or a sector name (domain.organisations.SECTORS)
 
 # --- set by the bot (values from code, ids, or the platform) ---------------------------------------
 
 PHONE: Final = 20  # E.164: at most 15 digits and "+"
 SEX: Final = 6
+ORGANISATION_TYPE: Final = 12  # domain.organisations.OrganisationType values
 BLOOD_ABO: Final = 2
 BLOOD_RH: Final = 1
 LANGUAGE: Final = 5

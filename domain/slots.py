@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import random
 import re
-from datetime import time
+from datetime import date, datetime, time, tzinfo
 
 # 8 digits + 23 letters: no 0, 1, O, I or L, which look alike on a phone screen or on paper.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -33,6 +33,22 @@ def slot_starts(*, start: time, end: time, slot_minutes: int) -> list[time]:
     if last <= first:
         raise ValueError("end must be after start")
     return [time(m // 60, m % 60) for m in range(first, last, slot_minutes)]
+
+
+def slot_end(start: time, *, slot_minutes: int, session_end: time) -> time:
+    """When the slot starting at `start` ends: `slot_minutes` later, the last one with the session."""
+    minutes = min(_minutes(start) + slot_minutes, _minutes(session_end))
+    return time(minutes // 60, minutes % 60)
+
+
+def has_ended(day: date, end: time, *, now: datetime, tz: tzinfo) -> bool:
+    """Whether something on `day` until the wall-clock time `end` in the zone `tz` is over at `now`.
+
+    Sessions and slots are planned in local time, so "today" alone is not enough: at 10:00 a session of
+    07:00–09:00 has ended, and so has a 07:00 slot of one running until 11:00. A slot may be taken until it
+    ends (someone nearby can still come), a session until its last slot ends.
+    """
+    return datetime.combine(day, end, tzinfo=tz) <= now
 
 
 def slot_capacity(*, capacity: int, slots: int) -> list[int]:

@@ -27,14 +27,15 @@ from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
 from domain.compatibility import donors_for, widest_table
 from domain.dates import parse_ahead, parse_date, parse_day_month
-from domain.eligibility import Rules
+from domain.decision import Source, decide, may_call
+from domain.eligibility import DonationKind, Rules
 from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
 from handlers.context import Context
 from handlers.fields import unreadable_date
 from handlers.messages import Choice
 from handlers.organiser import actor, is_organiser
-from models import audit, callouts, outbox
+from models import audit, callouts, donor_facts, outbox
 from models.tables import Callout
 from scheduler.planner import quiet_shift
 
@@ -42,6 +43,8 @@ NAME = "callout_create"
 GROUP_CODES = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
 COMPONENTS = ("whole_blood", "platelets")
 MAX_UNITS = 50
+KINDS = {"whole_blood": DonationKind.WHOLE_BLOOD, "platelets": DonationKind.PLATELETS}
+MATCH_ROUNDS = 4  # matching again for the candidates decide() turned down (the SQL agrees as a rule)
 DEADLINE_HOURS = (2, 6, 24)  # the deadline buttons: in 2, 6 or 24 hours
 RECENT = timedelta(hours=24)  # /dskhancap also shows call-outs that ended this recently
 _TIME = re.compile(r"(\d{1,2})\s*[:hg.]\s*(\d{2})?|(\d{1,2})\s*(?:h|gio|giờ)\b")
@@ -251,11 +254,13 @@ def criteria(
     now: datetime,
     exclude: int | None = None,
     donor_groups: Sequence[str] | None = None,
+    wave: int = 0,
 ) -> callouts.Criteria:
     """What a donor must meet for this call-out (the rules file's age, weight and intervals).
 
     `donor_groups` are the groups asked when the organiser widened the call-out; otherwise the groups
-    needed, widened by config.toml's table when `widen_red_cells` is on.
+    needed, widened by config.toml's table when `widen_red_cells` is on. The first wave leaves out
+    donors booked for a session today.
     """
     table = settings.callouts.compatibility if settings.callouts.widen_red_cells else None
     if donor_groups is not None:
@@ -271,6 +276,8 @@ def criteria(
         max_calls_30d=settings.callouts.max_calls_per_30_days,
         now=now,
         exclude_callout_id=exclude,
+        tz=settings.tz,
+        skip_booked=wave == 1,
     )
 
 
@@ -401,7 +408,8 @@ async def send_wave(
     now: datetime,
 ) -> int:
     """Messages the next wave of matching donors who were not asked yet; schedules the one after."""
-    found = await callouts.match(
+    wave = callout.waves_sent + 1
+    found = await candidates(
         session,
         criteria(
             settings,
@@ -412,10 +420,12 @@ async def send_wave(
             now=now,
             exclude=callout.id,
             donor_groups=callout.donor_groups,
+            wave=wave,
         ),
+        rules=rules,
+        wave=wave,
         limit=callout.units_needed * settings.callouts.wave_factor,
     )
-    wave = callout.waves_sent + 1
     await callouts.add_recipients(session, callout.id, found, wave=wave, now=now)
     due = now if settings.reminders.callouts_ignore_quiet_hours else quiet_shift(now, settings)
     for candidate in found:
@@ -448,6 +458,36 @@ async def send_wave(
     interval = timedelta(minutes=settings.callouts.wave_interval_minutes)
     callout.next_wave_at = now + interval if found and now + interval < callout.deadline else None
     return len(found)
+
+
+async def candidates(
+    session: AsyncSession, crit: callouts.Criteria, *, rules: Rules, wave: int, limit: int
+) -> list[callouts.Candidate]:
+    """The donors to message in `wave`: matched in SQL, each then decided on their facts
+    (`domain.decision.may_call`), the way every other eligibility decision is made."""
+    found: list[callouts.Candidate] = []
+    turned_down: set[int] = set()
+    kind = KINDS.get(crit.component, DonationKind.WHOLE_BLOOD)
+    for _ in range(MATCH_ROUNDS):
+        batch = await callouts.match(
+            session,
+            crit,
+            limit=limit - len(found),
+            offset_donor_ids=turned_down | {c.donor_id for c in found},
+        )
+        if not batch:
+            break
+        facts = await donor_facts.facts_by_id(session, [c.donor_id for c in batch], now=crit.now, tz=crit.tz)
+        for candidate in batch:
+            known = facts.get(candidate.donor_id)
+            decision = decide(known, on=crit.day, rules=rules, kind=kind) if known else None
+            if decision is not None and may_call(decision, today=crit.day, wave=wave):
+                found.append(candidate)
+            else:
+                turned_down.add(candidate.donor_id)
+        if len(found) >= limit:
+            break
+    return found
 
 
 async def advance(
@@ -655,6 +695,7 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
             deadline=callout.deadline.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m"),
             choices=[[ctx.choice("button_callout_withdraw", f"co:{callout.id}:withdraw")]],
         )
+        await warn_bookings(ctx, callout)
         if callout.status == "filled" and before != "accepted":
             await filled(ctx, callout, donor.id)
     elif result == "declined" and before == "accepted" and callout is not None:
@@ -674,6 +715,17 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
         ctx.pushed |= await push_tally(
             ctx.session, callout, catalogs=catalogs, settings=settings, now=ctx.now()
         )
+
+
+async def warn_bookings(ctx: Context, callout: Callout) -> None:
+    """A donor who accepts while booked for a session the donation would make impossible hears so."""
+    donor = ctx.donor
+    assert donor is not None
+    facts = await donor_facts.facts_of(ctx.session, donor, now=ctx.now(), tz=ctx.settings.tz)
+    kind = KINDS.get(callout.component, DonationKind.WHOLE_BLOOD)
+    decision = decide(facts, on=ctx.today(), rules=ctx.knowledge.rules, kind=kind)
+    for booking in (p for p in decision.clashes if p.source is Source.BOOKING):
+        ctx.say("callout_booking_warning", date=ctx.t.date(booking.day), place=booking.place)
 
 
 async def reopened(ctx: Context, callout: Callout, donor_id: int) -> None:

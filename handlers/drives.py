@@ -1,16 +1,24 @@
 """Blood drives for citizens: /lichhien, a session's free time slots, sign-up, /lichcuatoi.
 
-A sign-up is checked against the eligibility rules for the session's date; the confirmation carries a
-calendar file and a check-in QR code. Someone not registered yet is taken through registration first
-and then back to the session they chose. Deep link: t.me/<bot>?start=drive_<id>.
+Eligibility comes first: /lichhien marks each session a registered donor cannot book with why (the
+rules on that day, the kept "again from" date, another booking or an accepted call-out inside the
+interval), a session's page says so instead of offering its slots, and a slot pressed anyway is refused
+the same way — all through `domain.decision.decide`. A session for a sector (`audience`) is listed and
+bookable only for donors of that organisation type. Sessions and slots that have ended, in the configured
+time zone, are neither listed nor bookable. The confirmation carries a calendar file and a check-in QR
+code. Someone not registered yet is taken through registration first and then back to the session they
+chose. Deep link: t.me/<bot>?start=drive_<id>.
 """
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
-from domain.eligibility import Verdict, assess
+from domain.decision import Decision, DonorFacts, Source, decide
+from domain.eligibility import Verdict
 from domain.ids import parse_id, parse_int
+from domain.organisations import admits, audiences_for
+from domain.slots import has_ended
 from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
@@ -20,6 +28,8 @@ from models.drives import SessionView, TakeRefusal
 from models.tables import Signup
 
 LIST_LIMIT = 8
+LATER_LIMIT = 5
+BLOCKED = "⛔ "
 
 
 def _hhmm(at: time) -> str:
@@ -55,19 +65,90 @@ def describe(ctx: Context, view: SessionView) -> str:
     )
 
 
+def _organisation_type(ctx: Context) -> str | None:
+    return ctx.donor.organisation_type if ctx.donor is not None else None
+
+
+def _ended(ctx: Context, view: SessionView) -> bool:
+    return has_ended(view.day, view.end_time, now=ctx.now(), tz=ctx.settings.tz)
+
+
+def _decision(ctx: Context, facts: DonorFacts, view: SessionView) -> Decision:
+    """The donor on the session's day; their own booking of this session is not a clash with itself."""
+    return decide(facts, on=view.day, rules=ctx.knowledge.rules, session_id=view.id)
+
+
+def _booked_here(facts: DonorFacts | None, view: SessionView) -> bool:
+    return facts is not None and any(
+        p.source is Source.BOOKING and p.session_id == view.id for p in facts.planned
+    )
+
+
+def _mark(ctx: Context, facts: DonorFacts | None, view: SessionView) -> tuple[str, bool] | None:
+    """Why the person cannot book this session (the text, True) or that they already did (False)."""
+    if _booked_here(facts, view):
+        return ctx.t("drive_mark_booked_here"), False
+    if facts is not None and not admits(view.audience, _organisation_type(ctx)):
+        return ctx.t("drive_mark_sector", audience=audience(ctx, view.audience)), True
+    if facts is None:
+        return None
+    decision = _decision(ctx, facts, view)
+    if decision.may_book:
+        return None
+    return why_not(ctx, decision), True
+
+
+def why_not(ctx: Context, decision: Decision) -> str:
+    """The one-line reason a donor cannot book on `decision.on`: the rules first, then the plans."""
+    assessment = decision.assessment
+    if assessment.verdict is Verdict.NOT_ELIGIBLE:
+        return ctx.t("drive_mark_not_eligible")
+    if not decision.eligible:
+        if assessment.from_date is not None:
+            return ctx.t("drive_mark_from", date=ctx.t.date(assessment.from_date))
+        return ctx.t("drive_mark_not_yet")
+    first = decision.clashes[0]
+    key = "drive_mark_booked" if first.source is Source.BOOKING else "drive_mark_callout"
+    return ctx.t(key, date=ctx.t.date(first.day))
+
+
+async def _audiences(ctx: Context) -> tuple[str, ...] | None:
+    """The audiences listed: organisers see every session (they manage them), others open ones and their
+    own sector's."""
+    if await is_organiser(ctx):
+        return None
+    return audiences_for(_organisation_type(ctx))
+
+
 async def list_sessions(ctx: Context, _args: str = "") -> None:
-    """/lichhien: upcoming sessions, the person's own ward first."""
+    """/lichhien: sessions still to come, the person's own ward first, each marked when they cannot book."""
     ward = ctx.donor.ward if ctx.donor is not None else None
-    views = await drives.upcoming_sessions(ctx.session, today=ctx.today(), ward=ward, limit=LIST_LIMIT)
+    views = await drives.upcoming_sessions(
+        ctx.session,
+        now=ctx.now(),
+        tz=ctx.settings.tz,
+        ward=ward,
+        audiences=await _audiences(ctx),
+        limit=LIST_LIMIT,
+    )
     if not views:
         ctx.say("drives_none", hotline=ctx.settings.bot.hotline)
         return
-    rows = [
-        [Choice(ctx.t("drive_button", day=ctx.t.date(v.day), place=v.place_name), f"drive:{v.id}")]
-        for v in views
-    ]
-    lines = "\n\n".join(describe(ctx, v) for v in views)
-    ctx.say("drives_list", lines=lines, choices=rows)
+    facts = await verdicts.facts(ctx)
+    rows: list[list[Choice]] = []
+    lines: list[str] = []
+    blocked_any = False
+    for view in views:
+        mark = _mark(ctx, facts, view)
+        blocked = mark is not None and mark[1]
+        blocked_any |= blocked
+        label = ctx.t("drive_button", day=ctx.t.date(view.day), place=view.place_name)
+        rows.append([Choice((BLOCKED if blocked else "") + label, f"drive:{view.id}")])
+        lines.append(describe(ctx, view) + (f"\n{mark[0]}" if mark else ""))
+    text = ctx.t("drives_list", lines="\n\n".join(lines))
+    if blocked_any:
+        text += "\n\n" + ctx.t("drives_marked_note")
+    ctx.say_text(text, choices=rows)
 
 
 def bookable(ctx: Context, view: SessionView | None) -> bool:
@@ -79,21 +160,14 @@ def bookable(ctx: Context, view: SessionView | None) -> bool:
         ctx.say("drive_not_available")
     elif view.status != "scheduled":
         ctx.say("drive_cancelled", day=ctx.t.date(view.day), place=view.place_name)
-    elif view.day < ctx.today():
+    elif _ended(ctx, view):
         ctx.say("drive_past", day=ctx.t.date(view.day), place=view.place_name)
     else:
         return True
     return False
 
 
-async def show_session(ctx: Context, payload: str) -> None:
-    """A session's details and its free time slots as buttons."""
-    session_id = parse_id(payload)
-    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
-    if not bookable(ctx, view):
-        return
-    assert view is not None
-    slots = [s for s in await drives.free_slots(ctx.session, view.id) if s.free > 0]
+def _details(ctx: Context, view: SessionView) -> str:
     details = ctx.t(
         "drive_details",
         campaign=view.campaign_name,
@@ -104,9 +178,52 @@ async def show_session(ctx: Context, payload: str) -> None:
         address=view.address or "—",
         free=view.free,
     )
+    if view.audience != "open":
+        details += "\n" + ctx.t("drive_for_sector", audience=audience(ctx, view.audience))
     if view.map_url:
         details += "\n" + ctx.t("drive_map", url=view.map_url)
+    return details
+
+
+async def refuse(ctx: Context, facts: DonorFacts, decision: Decision) -> None:
+    """Why the donor cannot book that day, and the sessions they can book later, if any."""
+    if decision.eligible:  # only their other plans stand in the way
+        ctx.say("drive_planned_that_day", day=ctx.t.date(decision.on))
+        ctx.say_text(verdicts.render_reasons(ctx, decision.clash_reasons))
+        if any(p.source is Source.BOOKING for p in decision.clashes):
+            ctx.say("booking_change_hint")
+    else:
+        ctx.say("drive_not_eligible_that_day", day=ctx.t.date(decision.on))
+        ctx.say_text(verdicts.render_decision(ctx, decision))
+    if decision.earliest is not None:
+        await offer_later(ctx, facts, decision.earliest)
+
+
+async def show_session(ctx: Context, payload: str) -> None:
+    """A session's details and, when the person may book it, its time slots still open as buttons."""
+    session_id = parse_id(payload)
+    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
+    if not bookable(ctx, view):
+        return
+    assert view is not None
+    details = _details(ctx, view)
     staff = [organiser_drives.organiser_row(ctx, view.id)] if await is_organiser(ctx) else []
+    facts = await verdicts.facts(ctx)
+    if facts is not None:
+        if _booked_here(facts, view):
+            ctx.say_text(details, choices=staff)
+            ctx.say("drive_already_signed_up")
+            return
+        if not admits(view.audience, _organisation_type(ctx)):
+            ctx.say_text(details, choices=staff)
+            ctx.say("drive_not_for_you", audience=audience(ctx, view.audience))
+            return
+        decision = _decision(ctx, facts, view)
+        if not decision.may_book:
+            ctx.say_text(details, choices=staff)
+            await refuse(ctx, facts, decision)
+            return
+    slots = await drives.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
     if not slots:
         ctx.say_text(details, choices=staff)
         ctx.say("drive_full")
@@ -120,7 +237,7 @@ async def show_session(ctx: Context, payload: str) -> None:
 
 
 async def on_slot(ctx: Context, payload: str) -> None:
-    """A time slot was chosen: checks eligibility for that day, then takes the place."""
+    """A time slot was chosen: checks the donor may book that day, then takes the place."""
     session_part, _, slot_part = payload.partition(":")
     session_id, slot = parse_id(session_part), _from_code(slot_part)
     if session_id is None or slot is None:
@@ -135,21 +252,23 @@ async def on_slot(ctx: Context, payload: str) -> None:
         ctx.say("drive_register_first")
         await registration.start(ctx, f"drive_{session_id}")
         return
-    person = await verdicts.person_from_profile(ctx)
-    assessment = assess(person, on=view.day, rules=ctx.knowledge.rules)
-    if assessment.verdict in (Verdict.NOT_YET, Verdict.NOT_ELIGIBLE):
-        ctx.say("drive_not_eligible_that_day", day=ctx.t.date(view.day))
-        ctx.say_text(verdicts.render(ctx, assessment))
-        if assessment.from_date is not None:
-            await offer_later(ctx, assessment.from_date)
+    if not admits(view.audience, donor.organisation_type):
+        ctx.say("drive_not_for_you", audience=audience(ctx, view.audience))
         return
+    facts = await verdicts.facts(ctx)
+    assert facts is not None
+    if not _booked_here(facts, view):  # else take_slot says it is booked already
+        decision = _decision(ctx, facts, view)
+        if not decision.may_book:
+            await refuse(ctx, facts, decision)
+            return
     result = await drives.take_slot(
         ctx.session,
         session_id=view.id,
         donor_id=donor.id,
         slot_start=slot,
-        today=ctx.today(),
         now=ctx.now(),
+        tz=ctx.settings.tz,
     )
     if isinstance(result, Signup):
         await forget_invitations(ctx, view, donor.id)
@@ -158,20 +277,33 @@ async def on_slot(ctx: Context, payload: str) -> None:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
         await show_session(ctx, str(view.id))
+    elif result is TakeRefusal.PAST:
+        ctx.press_refused = True
+        ctx.say("slot_over")
+        await show_session(ctx, str(view.id))
     elif result is TakeRefusal.ALREADY:
         ctx.say("drive_already_signed_up")
     elif result is TakeRefusal.SESSION_FULL:
         ctx.say("drive_full")
+    elif result is TakeRefusal.NOT_FOR_YOU:
+        ctx.say("drive_not_for_you", audience=audience(ctx, view.audience))
     else:
         ctx.say("drive_not_available")
 
 
-async def offer_later(ctx: Context, from_date: object) -> None:
-    """Sessions on or after the day the person can donate again."""
+async def offer_later(ctx: Context, facts: DonorFacts, from_date: date) -> None:
+    """Sessions on or after `from_date` with a free place that the donor may book."""
     views = await drives.upcoming_sessions(
-        ctx.session, today=ctx.today(), ward=ctx.donor.ward if ctx.donor else None, limit=50
+        ctx.session,
+        now=ctx.now(),
+        tz=ctx.settings.tz,
+        ward=ctx.donor.ward if ctx.donor else None,
+        audiences=audiences_for(_organisation_type(ctx)),
+        limit=50,
     )
-    later = [v for v in views if v.day >= from_date and v.free > 0][:5]  # type: ignore[operator]
+    later = [v for v in views if v.day >= from_date and v.free > 0 and _decision(ctx, facts, v).may_book][
+        :LATER_LIMIT
+    ]
     if not later:
         return
     rows = [
@@ -221,12 +353,12 @@ FINISHED = ("checked_in", "donated", "deferred")
 
 
 async def my_signups(ctx: Context, _args: str = "") -> None:
-    """/lichcuatoi: my sign-ups from today on; change and cancel buttons while they can still change."""
+    """/lichcuatoi: my sign-ups for sessions not over yet, each with change and cancel buttons."""
     donor = ctx.donor
     if donor is None:
         ctx.say("not_registered")
         return
-    mine = await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
+    mine = await drives.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
     if not mine:
         ctx.say("my_signups_none")
         return
@@ -263,7 +395,8 @@ async def show_own_signup(ctx: Context, code: str) -> bool:
         return False
     ctx.say("own_qr")
     mine = {
-        s.id: (s, v) for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, today=ctx.today())
+        s.id: (s, v)
+        for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
     }
     if signup.id in mine:
         _say_signup(ctx, *mine[signup.id])
@@ -328,8 +461,8 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
         return
     slots = [
         s
-        for s in await drives.free_slots(ctx.session, view.id)
-        if s.free > 0 and s.start != signup.slot_start
+        for s in await drives.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
+        if s.start != signup.slot_start
     ]
     if not slots:
         ctx.say("drive_full")
@@ -354,8 +487,8 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
         signup_id=signup.id,
         donor_id=signup.donor_id,
         slot_start=slot,
-        today=ctx.today(),
         now=ctx.now(),
+        tz=ctx.settings.tz,
     )
     if isinstance(result, Signup):
         await forget_reminders(ctx, result)
@@ -365,5 +498,8 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
+    elif result is TakeRefusal.PAST:
+        ctx.press_refused = True
+        ctx.say("slot_over")
     else:
         ctx.say("error_button_expired")

@@ -19,6 +19,7 @@ from domain.dates import age_on, impossible_date, nth_birthday, parse_ago, parse
 from domain.ids import parse_index
 from domain.measures import parse_weight_kg
 from domain.names import NameProblem, name_problem, normalise_name
+from domain.organisations import OrganisationType
 from domain.phone import display_phone, old_mobile_number, parse_phone
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
@@ -309,6 +310,38 @@ def _show_text(ctx: Context, value: Any) -> str:
     return str(value) if value else ctx.t("value_none")
 
 
+# --- organisation type (sessions for a sector are offered to its donors only) ------------------------
+
+_ORGANISATION_TYPE_WORDS = {
+    OrganisationType.SCHOOL.value: ["truong", "truong hoc", "hoc sinh", "sinh vien", "giao vien", "school"],
+    OrganisationType.COMPANY.value: ["cong ty", "doanh nghiep", "nha may", "hop tac xa", "company"],
+    OrganisationType.AGENCY.value: ["co quan", "co quan nha nuoc", "uy ban", "agency", "government"],
+    OrganisationType.NONE.value: ["khong", "khong co", "khong thuoc", "none", "no"],
+}
+
+
+def _ask_organisation_type(ctx: Context, _page: int) -> None:
+    rows = [
+        [ctx.choice(f"organisation_type_{kind.value}", f"orgtype:{kind.value}")] for kind in OrganisationType
+    ]
+    ctx.say("ask_organisation_type", choices=rows)
+
+
+def _parse_organisation_type(ctx: Context) -> Parsed:
+    picked = ctx.picked("orgtype")
+    if picked in _ORGANISATION_TYPE_WORDS:
+        return Parsed(picked)
+    if picked is not None or _foreign_button(ctx, "orgtype"):
+        return Parsed(error="error_button_expired")
+    text = ctx.typed()
+    value = match_option(text, _ORGANISATION_TYPE_WORDS) if text else None
+    return Parsed(value) if value else Parsed(error="error_organisation_type")
+
+
+def _show_organisation_type(ctx: Context, value: Any) -> str:
+    return ctx.t(f"organisation_type_{value}") if value else ctx.t("value_none")
+
+
 # --- last donation -----------------------------------------------------------------------------------
 
 
@@ -378,6 +411,7 @@ FIELDS: dict[str, Field] = {
         Field("weight", _ask_weight, _parse_weight, _show_weight, skippable=True),
         Field("ward", _ask_ward, _parse_ward, _show_ward),
         Field("organisation", _ask_organisation, _parse_organisation, _show_text, True),
+        Field("organisation_type", _ask_organisation_type, _parse_organisation_type, _show_organisation_type),
         Field("last_donation", _ask_last_donation, _parse_last_donation, _show_last_donation),
         Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no),
     )

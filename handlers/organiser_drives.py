@@ -14,6 +14,7 @@ from domain import limits
 from domain.choices import match_option
 from domain.dates import parse_date
 from domain.ids import parse_id, parse_index, parse_int
+from domain.slots import has_ended
 from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
@@ -153,6 +154,9 @@ async def read(ctx: Context, step: Step) -> str | None:
         hours = parse_hours(text) if text else None
         if hours is None:
             return "create_error_hours"
+        day = date.fromisoformat(data["day"]) if data.get("day") else ctx.today()
+        if has_ended(day, hours[1], now=ctx.now(), tz=ctx.settings.tz):
+            return "create_error_hours_past"  # today, and the closing time has passed
         data["start"], data["end"] = (h.strftime("%H:%M") for h in hours)
     elif step is Step.PLACE:
         if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
@@ -291,6 +295,10 @@ class MoveFlow:
         hours = None if text == "-" else parse_hours(text)
         if text != "-" and hours is None:
             ctx.say("create_error_hours")
+            return
+        new_day = date.fromisoformat(data["day"]) if data.get("day") else view.day
+        if has_ended(new_day, hours[1] if hours else view.end_time, now=ctx.now(), tz=ctx.settings.tz):
+            ctx.say("create_error_hours_past")
             return
         try:
             async with ctx.session.begin_nested():

@@ -30,6 +30,7 @@ def field_values(donor: Donor, last_donation: Donation | None) -> dict[str, Any]
         "weight": donor.weight_kg,
         "ward": donor.ward,
         "organisation": donor.organisation,
+        "organisation_type": donor.organisation_type,
         "last_donation": last_donation.donated_on.isoformat() if last_donation else None,
         "reserve": donor.is_reserve,
     }

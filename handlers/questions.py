@@ -29,10 +29,9 @@ async def answer(ctx: Context) -> None:
     if understood.kind is Kind.INTENT and understood.intent is not None:
         await act(ctx, understood.intent)
     elif understood.kind is Kind.VERDICT and isinstance(understood.facts, Person):
-        person = await verdicts.person_from_profile(ctx, understood.facts)
-        assessment = verdicts.assess_today(ctx, person)
-        ctx.say_text(verdicts.render(ctx, assessment))
-        ctx.say(verdicts.next_step_key(ctx, assessment), hotline=ctx.settings.bot.hotline)
+        decision = await verdicts.decide_today(ctx, understood.facts)
+        ctx.say_text(verdicts.render_decision(ctx, decision))
+        ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)
     else:

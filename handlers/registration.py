@@ -51,6 +51,7 @@ class Step(StrEnum):
     # version saved at one of them take that answer and go on with the new order.
     WEIGHT = "weight"
     ORGANISATION = "organisation"
+    ORGANISATION_TYPE = "organisation_type"
     RESERVE = "reserve"
 
 
@@ -70,6 +71,7 @@ NEXT: dict[Step, Step] = {
 LEGACY_NEXT: dict[Step, Step] = {
     Step.WEIGHT: Step.WARD,
     Step.ORGANISATION: Step.DONATED_BEFORE,
+    Step.ORGANISATION_TYPE: Step.DONATED_BEFORE,
     Step.RESERVE: Step.SUMMARY,
 }
 FIELD_STEPS = [step for step in NEXT if step.value in FIELDS]
@@ -387,6 +389,7 @@ async def confirm(ctx: Context) -> None:
         weight_kg=data.get("weight"),
         ward=data.get("ward"),
         organisation=data.get("organisation"),
+        organisation_type=data.get("organisation_type"),
         is_reserve=bool(data.get("reserve")),
         language=ctx.lang,
         last_donation_on=(date.fromisoformat(data["last_donation"]) if data.get("last_donation") else None),

@@ -347,13 +347,18 @@ def person(ctx: Context) -> Person:
 
 async def verdict(ctx: Context) -> None:
     """Gives the verdict, forgets the answers, and offers to keep the date (donors only)."""
-    answers = person(ctx)
-    full = await verdicts.person_from_profile(ctx, answers)
-    assessment = verdicts.assess_today(ctx, full)
-    ctx.say_text(verdicts.render(ctx, assessment))
+    decision = await verdicts.decide_today(ctx, person(ctx))
+    assessment = decision.assessment
+    ctx.say_text(verdicts.render_decision(ctx, decision))
     ctx.say(verdicts.next_step_key(ctx, assessment), hotline=ctx.settings.bot.hotline)
     ctx.state.clear()  # screening answers are not kept
-    if ctx.donor is not None and assessment.verdict is Verdict.NOT_YET and assessment.from_date is not None:
+    donor = ctx.donor
+    if (
+        donor is not None
+        and assessment.verdict is Verdict.NOT_YET
+        and assessment.from_date is not None
+        and assessment.from_date != donor.eligible_from  # already kept: nothing new to ask
+    ):
         ctx.state.go(NAME, Step.OPT_IN)
         ctx.state.data["from"] = assessment.from_date.isoformat()
         ask(ctx)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
-from domain.eligibility import Assessment, DonationKind, Person, Sex, Verdict, assess
+from domain.decision import Decision, DonorFacts, decide
+from domain.eligibility import Assessment, Person, Reason, Verdict
 from handlers.context import Context
-from models import donors
+from models import donor_facts
 
 
 def _params(ctx: Context, params: object) -> dict[str, object]:
@@ -23,8 +25,10 @@ def _shown(ctx: Context, value: object) -> object:
     return value
 
 
-def render(ctx: Context, assessment: Assessment) -> str:
-    """The verdict first, then what it rests on.
+def render(
+    ctx: Context, assessment: Assessment, *, extra: Sequence[Reason] = (), headline: str | None = None
+) -> str:
+    """The verdict (or `headline`) first, then what it rests on, and the `extra` reasons.
 
     A definite "no" or "not yet" gives only the reasons that decide it and the date (one voice, no
     earlier date that would contradict it, nothing about what the bot does not know: it would not
@@ -32,20 +36,24 @@ def render(ctx: Context, assessment: Assessment) -> str:
     doctor's final word.
     """
     t = ctx.t
-    if assessment.verdict is Verdict.NOT_YET and assessment.from_date is not None:
+    if headline is not None:
+        lines = [t(headline)]
+    elif assessment.verdict is Verdict.NOT_YET and assessment.from_date is not None:
         lines = [t("elig_verdict_not_yet", date=t.date(assessment.from_date))]
     elif assessment.verdict is Verdict.NOT_YET:
         lines = [t("elig_verdict_not_yet_no_date")]
     else:
         lines = [t(f"elig_verdict_{assessment.verdict.value}")]
     if assessment.deciding:
-        for reason in assessment.deciding:
+        for reason in (*assessment.deciding, *extra):
             text = t(reason.key, **_params(ctx, dict(reason.params)))
             if text not in lines:
                 lines.append(text)
         return "\n\n".join(lines)
     final = None
-    for reason in assessment.reasons:
+    # Under a headline the extra reasons are what it announces: they come first.
+    ordered = (*extra, *assessment.reasons) if headline is not None else (*assessment.reasons, *extra)
+    for reason in ordered:
         text = t(reason.key, **_params(ctx, dict(reason.params)))
         if reason.key == "elig_final_decision_at_site":
             final = text
@@ -68,27 +76,26 @@ def next_step_key(ctx: Context, assessment: Assessment) -> str:
     return "answer_next_drives"
 
 
-async def person_from_profile(ctx: Context, facts: Person | None = None) -> Person:
-    """What the text said, completed with what the donor's profile knows."""
-    facts = facts or Person()
+async def facts(ctx: Context) -> DonorFacts | None:
+    """What the profile, the kept date and the planned donations say (None: not registered)."""
     donor = ctx.donor
     if donor is None:
-        return facts
-    history = await donors.donations_of(ctx.session, donor.id)
-    last = history[-1] if history else None
-    return Person(
-        date_of_birth=facts.date_of_birth or (donor.date_of_birth if facts.age_years is None else None),
-        age_years=facts.age_years,
-        sex=facts.sex or Sex(donor.sex),
-        weight_kg=facts.weight_kg if facts.weight_kg is not None else donor.weight_kg,
-        last_donation_on=facts.last_donation_on or (last.donated_on if last else None),
-        last_donation_kind=facts.last_donation_kind
-        or (DonationKind(last.kind) if last and not last.self_reported else None),
-        events=facts.events,
-        permanent=facts.permanent,
-        advice=facts.advice,
-    )
+        return None
+    return await donor_facts.facts_of(ctx.session, donor, now=ctx.now(), tz=ctx.settings.tz)
 
 
-def assess_today(ctx: Context, person: Person) -> Assessment:
-    return assess(person, on=ctx.today(), rules=ctx.knowledge.rules)
+async def decide_today(ctx: Context, answers: Person | None = None) -> Decision:
+    """Whether the person may give today: what they just said, completed with what the profile knows."""
+    return decide(await facts(ctx), on=ctx.today(), rules=ctx.knowledge.rules, answers=answers)
+
+
+def render_reasons(ctx: Context, reasons: Sequence[Reason]) -> str:
+    """Reasons alone, one paragraph each (a sign-up refused only because of another plan)."""
+    return "\n\n".join(ctx.t(r.key, **_params(ctx, dict(r.params))) for r in reasons)
+
+
+def render_decision(ctx: Context, decision: Decision) -> str:
+    """The verdict with its reasons, then the planned donations giving that day would collide with
+    (the rules allowing it, the verdict then says that the plans stand in the way)."""
+    headline = "decision_verdict_planned" if decision.eligible and decision.clashes else None
+    return render(ctx, decision.assessment, extra=decision.clash_reasons, headline=headline)

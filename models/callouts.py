@@ -6,8 +6,14 @@ Matching (:func:`match`) is one SQL statement, whatever the number of donors:
   group the call-out asks for (already widened by ``domain.compatibility``), is not away
   (``away_until`` is before the day), is of age on the day, weighs at least the minimum for their sex,
   gave their last donation long enough before the day (12 weeks; 2 after plasma/platelets apheresis),
-  has no opted-in "eligible again from" date after the day, was not messaged by this call-out yet, and was
-  messaged by fewer than ``max_calls_30d`` call-outs in the 30 days before now.
+  has no opted-in "eligible again from" date after the day, has not accepted another call-out inside the
+  interval (an emergency donation the bot does not see recorded), was not messaged by this call-out yet,
+  and was messaged by fewer than ``max_calls_30d`` call-outs in the 30 days before now.
+* The first wave (``skip_booked``) also leaves out donors booked for a session today: their session
+  counts on them. A booking on a later day does not (the call-out is for today: the donor hears of the
+  clash when they accept); later waves may ask the booked too.
+* These terms narrow the candidates in SQL; ``domain.decision`` decides (handlers/callouts.py checks each
+  candidate with ``may_call`` on the facts of ``models.donor_facts``, the same as every other decision).
 * Donors whose weight is unknown (they skipped the question) are NOT matched: a donor sent to a hospital
   in a hurry and turned away at the scale is worse than one not asked; /hoso lets them add it. A donor
   whose group is not fully known never matches either.
@@ -40,7 +46,7 @@ import functools
 import itertools
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
@@ -50,6 +56,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Time,
     and_,
     bindparam,
     case,
@@ -71,7 +78,16 @@ from sqlalchemy.types import TypeEngine
 
 from domain.compatibility import COMPONENTS, GROUPS, PLATELETS, donors_for
 from domain.eligibility import DonationKind, Rules, nth_birthday
-from models.tables import Callout, CalloutRecipient, ChannelAccount, Donation, Donor, UtcDateTime
+from models.tables import (
+    Callout,
+    CalloutRecipient,
+    ChannelAccount,
+    Donation,
+    Donor,
+    DriveSession,
+    Signup,
+    UtcDateTime,
+)
 
 STATUSES: Final = ("open", "filled", "closed", "expired")
 RECIPIENT_STATUSES: Final = ("messaged", "accepted", "declined", "cancelled")
@@ -100,6 +116,8 @@ class Criteria:
     max_calls_30d: int
     now: datetime
     exclude_callout_id: int | None = None
+    tz: tzinfo = UTC  # the configured zone: `day` and session hours are local
+    skip_booked: bool = False  # the first wave: not the donors booked for a session today
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,8 @@ def criteria_for(
     max_calls_30d: int,
     now: datetime,
     exclude_callout_id: int | None = None,
+    tz: tzinfo = UTC,
+    skip_booked: bool = False,
 ) -> Criteria:
     """Criteria from the rules file (age, weight, intervals) and a call-out's groups, widened by `table`.
 
@@ -161,6 +181,8 @@ def criteria_for(
         max_calls_30d=max_calls_30d,
         now=now,
         exclude_callout_id=exclude_callout_id,
+        tz=tz,
+        skip_booked=skip_booked,
     )
 
 
@@ -208,7 +230,9 @@ def ward_ranking(criteria: Criteria) -> list[str]:
     return first + [w for w in order if w not in first]
 
 
-def _eligible_terms(p: Mapping[str, Any], *, exclude: bool) -> list[ColumnElement[bool]]:
+def _eligible_terms(
+    p: Mapping[str, Any], *, exclude: bool, skip_booked: bool = False
+) -> list[ColumnElement[bool]]:
     """Every condition but the blood group, the ward and the account, on the bind parameters `p`."""
     recent = aliased(CalloutRecipient)
     calls_30d = (
@@ -237,6 +261,36 @@ def _eligible_terms(p: Mapping[str, Any], *, exclude: bool) -> list[ColumnElemen
         or_(Donor.eligible_from.is_(None), Donor.eligible_from <= p["day"]),
         calls_30d < p["max_calls"],
     ]
+    accepted, accepted_callout = aliased(CalloutRecipient), aliased(Callout)
+    terms.append(  # an emergency accepted inside the interval of its component
+        ~exists()
+        .where(
+            accepted.donor_id == Donor.id,
+            accepted.status == "accepted",
+            accepted_callout.id == accepted.callout_id,
+            or_(
+                and_(accepted_callout.component == PLATELETS, accepted.answered_at >= p["short_since"]),
+                and_(accepted_callout.component != PLATELETS, accepted.answered_at >= p["whole_since"]),
+            ),
+        )
+        .correlate(Donor)
+    )
+    if skip_booked:
+        booked, drive = aliased(Signup), aliased(DriveSession)
+        terms.append(  # booked for a session today that is still to come (or checked in, result pending)
+            ~exists()
+            .where(
+                booked.donor_id == Donor.id,
+                drive.id == booked.session_id,
+                drive.status == "scheduled",
+                drive.day == p["day"],
+                or_(
+                    booked.status == "checked_in",
+                    and_(booked.status == "active", drive.end_time > p["local_time"]),
+                ),
+            )
+            .correlate(Donor)
+        )
     if exclude:
         asked = aliased(CalloutRecipient)
         terms.append(
@@ -258,6 +312,9 @@ _PARAMS: Final[dict[str, TypeEngine[Any]]] = {
     "short_before": Date(),
     "max_calls": Integer(),
     "exclude_callout_id": Integer(),
+    "whole_since": UtcDateTime(),
+    "short_since": UtcDateTime(),
+    "local_time": Time(),
 }
 
 
@@ -265,6 +322,10 @@ def _values(criteria: Criteria) -> dict[str, Any]:
     if criteria.component not in COMPONENTS:
         raise ValueError(f"unknown component {criteria.component!r}")
     born_from, born_to = birth_date_range(criteria.day, criteria.min_age, criteria.max_age)
+
+    def since(days: int) -> datetime:  # the start (local midnight) of the first day inside the interval
+        return datetime.combine(criteria.day - timedelta(days=days - 1), time(0), tzinfo=criteria.tz)
+
     return {
         "since": criteria.now - FATIGUE_WINDOW,
         "day": criteria.day,
@@ -276,6 +337,9 @@ def _values(criteria: Criteria) -> dict[str, Any]:
         "short_before": criteria.day - timedelta(days=criteria.interval_days_apheresis),
         "max_calls": criteria.max_calls_30d,
         "exclude_callout_id": criteria.exclude_callout_id,
+        "whole_since": since(criteria.interval_days_whole),
+        "short_since": since(criteria.interval_days_apheresis),
+        "local_time": criteria.now.astimezone(criteria.tz).time(),
     }
 
 
@@ -289,6 +353,7 @@ class _Shape:
     tail_ranked: int  # further ranked wards, in the tail branch
     exclude: bool
     limited: bool
+    skip_booked: bool = False
 
 
 def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Shape, dict[str, Any]]:
@@ -304,6 +369,7 @@ def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Sha
         tail_ranked=len(ranked) - head,
         exclude=criteria.exclude_callout_id is not None,
         limited=limit is not None,
+        skip_booked=criteria.skip_booked,
     )
     values = _values(criteria)
     for i, (abo, rh) in enumerate(groups):
@@ -325,7 +391,7 @@ def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Sha
 def _statement(shape: _Shape) -> Select[Any]:
     """The matching statement for one shape; see the module docstring."""
     p: dict[str, BindParameter[Any]] = {name: bindparam(name, type_=t) for name, t in _PARAMS.items()}
-    eligible = _eligible_terms(p, exclude=shape.exclude)
+    eligible = _eligible_terms(p, exclude=shape.exclude, skip_booked=shape.skip_booked)
     lim = bindparam("lim", type_=Integer()) if shape.limited else None
     account = aliased(ChannelAccount)
     reachable_account = (
@@ -496,7 +562,9 @@ async def preview(session: AsyncSession, criteria: Criteria) -> dict[tuple[str, 
             Donor.is_reserve == true(),
             or_(*(and_(Donor.blood_abo == abo, Donor.blood_rh == rh) for abo, rh in pairs)),
             reachable,
-            *_eligible_terms(p, exclude=criteria.exclude_callout_id is not None),
+            *_eligible_terms(
+                p, exclude=criteria.exclude_callout_id is not None, skip_booked=criteria.skip_booked
+            ),
         )
         .group_by(Donor.blood_abo, Donor.blood_rh, Donor.ward)
     )

@@ -113,6 +113,7 @@ class NewDonor:
     is_reserve: bool
     language: str
     last_donation_on: date | None
+    organisation_type: str | None = None  # domain.organisations.OrganisationType values
 
 
 async def register(
@@ -135,6 +136,7 @@ async def register(
         weight_kg=new.weight_kg,
         ward=new.ward,
         organisation=new.organisation,
+        organisation_type=new.organisation_type,
         is_reserve=new.is_reserve,
         language=new.language,
         consent_at=now,
@@ -262,6 +264,7 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
         "weight_kg": donor.weight_kg,
         "ward": donor.ward,
         "organisation": donor.organisation,
+        "organisation_type": donor.organisation_type,
         "reserve_donor": donor.is_reserve,
         "language": donor.language,
         "consent_at": donor.consent_at.isoformat(),

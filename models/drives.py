@@ -10,21 +10,31 @@ from __future__ import annotations
 import random
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import Select, case, delete, exists, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from domain import limits
-from domain.slots import moved_slot, new_code, normalise_code, slot_capacity, slot_index, slot_starts
+from domain.organisations import SECTORS, admits, is_audience
+from domain.slots import (
+    has_ended,
+    moved_slot,
+    new_code,
+    normalise_code,
+    slot_capacity,
+    slot_end,
+    slot_index,
+    slot_starts,
+)
 from domain.text import clean_input
 from models import audit, callouts
-from models.tables import Campaign, ChannelAccount, Donation, DriveSession, Organiser, Signup
+from models.tables import Campaign, ChannelAccount, Donation, Donor, DriveSession, Organiser, Signup
 
 CANCELLED = "cancelled"
 ACTIVE = "active"
@@ -86,7 +96,7 @@ class CampaignPlan:
 
 
 _KEY = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.KEY - 1}}}")
-_AUDIENCE = re.compile(rf"[a-z][a-z_]{{0,{limits.AUDIENCE - 1}}}")
+_AUDIENCE_PROBLEM = 'must be "open" or a sector: ' + ", ".join(f'"{name}"' for name in SECTORS)
 _HHMM = re.compile(r"(\d{1,2}):(\d{2})")
 _SPACES = re.compile(r"\s+")
 
@@ -235,8 +245,8 @@ def check_session(plan: SessionPlan) -> tuple[str, str] | None:
         return "slot_minutes", "must be at least 1"
     if not plan.place_name.strip() or len(plan.place_name) > limits.PLACE:
         return "place", f"must be 1 to {limits.PLACE} characters"
-    if not _AUDIENCE.fullmatch(plan.audience):
-        return "audience", 'must be "open" or a sector name in lower case, like "education"'
+    if not is_audience(plan.audience):
+        return "audience", _AUDIENCE_PROBLEM
     for name, value, limit in (
         ("address", plan.address, limits.ADDRESS),
         ("ward", plan.ward, limits.WARD),
@@ -254,8 +264,8 @@ def _read_session(raw: object, where: str) -> SessionPlan:
     if end <= start:
         raise table.fail("end", f"must be after start ({start:%H:%M})")
     audience = table.text("audience", max_len=limits.AUDIENCE) or "open"
-    if not _AUDIENCE.fullmatch(audience):
-        raise table.fail("audience", 'must be "open" or a sector name in lower case, like "education"')
+    if not is_audience(audience):
+        raise table.fail("audience", _AUDIENCE_PROBLEM)
     plan = SessionPlan(
         key=table.key("key"),
         round=table.integer("round", minimum=1, maximum=MAX_ROUND) or 1,
@@ -538,22 +548,35 @@ def _view(row: DriveSession, campaign_name: str, taken: int) -> SessionView:
     )
 
 
+def _not_ended(now: datetime, tz: tzinfo) -> ColumnElement[bool]:
+    """Sessions that have not ended at `now`: a later day, or today with the closing hour still to come
+    (dates and hours are wall-clock times in the configured zone `tz`)."""
+    local = now.astimezone(tz)
+    return or_(
+        DriveSession.day > local.date(),
+        and_(DriveSession.day == local.date(), DriveSession.end_time > local.time().replace(tzinfo=None)),
+    )
+
+
 async def upcoming_sessions(
     session: AsyncSession,
     *,
-    today: date,
+    now: datetime,
+    tz: tzinfo,
     ward: str | None,
-    audience: str | None = None,
+    audiences: Collection[str] | None = None,
     limit: int = 10,
 ) -> list[SessionView]:
-    """Scheduled sessions on or after `today`: the donor's own ward first (nearest), then by date and hour.
+    """Scheduled sessions that have not ended at `now` (local time in `tz`): the donor's own ward first
+    (nearest), then by date and hour.
 
-    `audience` None lists every session (organisers); otherwise open sessions plus those for that sector
-    ("education"), so a sector-only blood day is not offered to everyone.
+    `audiences` None lists every session (organisers); otherwise only those for these audiences ("open"
+    and the donor's sectors, `domain.organisations.audiences_for`), so a sector-only blood day is not
+    offered to everyone.
     """
-    query = _views().where(DriveSession.status == "scheduled", DriveSession.day >= today)
-    if audience is not None:
-        query = query.where(DriveSession.audience.in_(("open", audience)))
+    query = _views().where(DriveSession.status == "scheduled", _not_ended(now, tz))
+    if audiences is not None:
+        query = query.where(DriveSession.audience.in_(sorted(set(audiences))))
     if ward is not None:
         query = query.order_by(case((DriveSession.ward == ward, 0), else_=1))
     query = query.order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
@@ -598,16 +621,32 @@ async def _slot_counts(
     return starts, capacities, taken
 
 
-async def free_slots(session: AsyncSession, session_id: int, *, include_full: bool = False) -> list[SlotView]:
+def _slot_over(row: DriveSession, start: time, *, now: datetime, tz: tzinfo) -> bool:
+    end = slot_end(start, slot_minutes=row.slot_minutes, session_end=row.end_time)
+    return has_ended(row.day, end, now=now, tz=tz)
+
+
+async def free_slots(
+    session: AsyncSession,
+    session_id: int,
+    *,
+    include_full: bool = False,
+    open_at: tuple[datetime, tzinfo] | None = None,
+) -> list[SlotView]:
     """The slots a donor can still pick, in time order; `include_full` adds the full ones (organiser view).
 
-    Empty for an unknown session; the status and date are not checked here (`take_slot` does).
+    `open_at` (now, the configured zone) leaves out the slots that have ended by then: at 10:00 of a
+    07:00–11:00 session the 07:00 slot is not offered. Empty for an unknown session; the status is not
+    checked here (`take_slot` does).
     """
     row = await session.get(DriveSession, session_id)
     if row is None:
         return []
     starts, capacities, taken = await _slot_counts(session, row)
     slots = [SlotView(start, cap, n) for start, cap, n in zip(starts, capacities, taken, strict=True)]
+    if open_at is not None:
+        now, tz = open_at
+        slots = [slot for slot in slots if not _slot_over(row, slot.start, now=now, tz=tz)]
     return slots if include_full else [slot for slot in slots if slot.free > 0]
 
 
@@ -621,8 +660,9 @@ class TakeRefusal(StrEnum):
     SESSION_FULL = "session_full"  # no place left in the whole session
     NOT_FOUND = "not_found"  # no such session, slot or sign-up
     CANCELLED = "cancelled"  # the session was cancelled
-    PAST = "past"  # the session day is over (or the donor already checked in)
+    PAST = "past"  # the session or the slot is over (or the donor already checked in)
     ALREADY = "already"  # the donor already has a sign-up for this session
+    NOT_FOR_YOU = "not_for_you"  # a session for a sector the donor does not belong to
 
 
 async def _lock_session(session: AsyncSession, session_id: int) -> DriveSession | None:
@@ -685,23 +725,27 @@ async def take_slot(
     session_id: int,
     donor_id: int,
     slot_start: time,
-    today: date,
     now: datetime,
+    tz: tzinfo,
     rng: random.Random | None = None,
 ) -> Signup | TakeRefusal:
     """Signs the donor up for a slot, or says why not; never overbooks the slot or the session.
 
-    `today` is the local date in Vietnam (the caller's clock), so a session is bookable all of its day.
-    A cancelled sign-up of the same donor is re-activated (one row per donor and session) with the new
-    slot and a fresh code, so an old code cannot be used.
+    A slot can be taken until it ends, in local time (`tz`, the configured zone): at 10:00 the 07:00 slot
+    of a running session is PAST. A session for a sector is NOT_FOR_YOU unless the donor's organisation
+    type belongs to it. A cancelled sign-up of the same donor is re-activated (one row per donor and
+    session) with the new slot and a fresh code, so an old code cannot be used.
     """
     row = await _lock_session(session, session_id)
     if row is None:
         return TakeRefusal.NOT_FOUND
     if row.status == CANCELLED:
         return TakeRefusal.CANCELLED
-    if row.day < today:
+    if has_ended(row.day, row.end_time, now=now, tz=tz):
         return TakeRefusal.PAST
+    organisation_type = await session.scalar(select(Donor.organisation_type).where(Donor.id == donor_id))
+    if not admits(row.audience, organisation_type):
+        return TakeRefusal.NOT_FOR_YOU
     existing: Signup | None = await session.scalar(
         select(Signup).where(Signup.session_id == session_id, Signup.donor_id == donor_id)
     )
@@ -710,6 +754,8 @@ async def take_slot(
     starts, capacities, taken = await _slot_counts(session, row)
     if slot_start not in starts:
         return TakeRefusal.NOT_FOUND
+    if _slot_over(row, slot_start, now=now, tz=tz):
+        return TakeRefusal.PAST
     if sum(taken) >= row.capacity:
         return TakeRefusal.SESSION_FULL
     index = starts.index(slot_start)
@@ -740,10 +786,11 @@ async def take_slot(
 
 
 async def my_signups(
-    session: AsyncSession, *, donor_id: int, today: date
+    session: AsyncSession, *, donor_id: int, now: datetime, tz: tzinfo
 ) -> list[tuple[Signup, SessionView]]:
-    """The donor's sign-ups from `today` on, soonest first; a cancelled session is included (its view says
-    so) because the donor should hear it was cancelled rather than see the sign-up vanish."""
+    """The donor's sign-ups for sessions that have not ended at `now` (local time in `tz`), soonest first;
+    a cancelled session is included (its view says so) because the donor should hear it was cancelled
+    rather than see the sign-up vanish."""
     taken = _taken_counts().subquery()
     rows = (
         await session.execute(
@@ -751,7 +798,7 @@ async def my_signups(
             .join(DriveSession, DriveSession.id == Signup.session_id)
             .join(Campaign, Campaign.id == DriveSession.campaign_id)
             .outerjoin(taken, taken.c.session_id == DriveSession.id)
-            .where(Signup.donor_id == donor_id, Signup.status != CANCELLED, DriveSession.day >= today)
+            .where(Signup.donor_id == donor_id, Signup.status != CANCELLED, _not_ended(now, tz))
             .order_by(DriveSession.day, Signup.slot_start, Signup.id)
         )
     ).all()
@@ -778,13 +825,14 @@ async def move_signup(
     signup_id: int,
     donor_id: int,
     slot_start: time,
-    today: date,
     now: datetime,
+    tz: tzinfo,
 ) -> Signup | TakeRefusal:
     """Moves the donor's active sign-up to another slot of the same session, keeping its code.
 
     Locks the session like `take_slot`, so a move cannot overbook the slot it goes to. A sign-up already
-    checked in (or with a result) is PAST; a cancelled or someone else's sign-up is NOT_FOUND.
+    checked in (or with a result), or a slot already over (local time in `tz`), is PAST; a cancelled or
+    someone else's sign-up is NOT_FOUND.
     """
     signup: Signup | None = await session.scalar(
         select(Signup).where(Signup.id == signup_id, Signup.donor_id == donor_id)
@@ -798,13 +846,15 @@ async def move_signup(
         return TakeRefusal.NOT_FOUND
     if row.status == CANCELLED:
         return TakeRefusal.CANCELLED
-    if row.day < today:
+    if has_ended(row.day, row.end_time, now=now, tz=tz):
         return TakeRefusal.PAST
     starts, capacities, taken = await _slot_counts(session, row, without=signup.id)
     if slot_start not in starts:
         return TakeRefusal.NOT_FOUND
     if slot_start == signup.slot_start:
         return signup
+    if _slot_over(row, slot_start, now=now, tz=tz):
+        return TakeRefusal.PAST
     index = starts.index(slot_start)
     if taken[index] >= capacities[index]:
         return TakeRefusal.FULL

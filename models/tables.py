@@ -80,6 +80,9 @@ class Donor(Base):
     weight_kg: Mapped[float | None] = mapped_column(Float)
     ward: Mapped[str | None] = mapped_column(String(limits.WARD))
     organisation: Mapped[str | None] = mapped_column(String(limits.ORGANISATION))
+    # school / company / agency / none (domain.organisations); None: not asked yet (registered before it
+    # was asked). Sector-only sessions are offered only to donors of their type.
+    organisation_type: Mapped[str | None] = mapped_column(String(limits.ORGANISATION_TYPE))
     is_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(limits.LANGUAGE), default="vi")
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -106,6 +109,10 @@ class Donor(Base):
         CheckConstraint("sex IN ('male', 'female')", name="sex"),
         CheckConstraint("blood_abo IS NULL OR blood_abo IN ('A', 'B', 'AB', 'O')", name="abo"),
         CheckConstraint("blood_rh IS NULL OR blood_rh IN ('+', '-')", name="rh"),
+        CheckConstraint(
+            "organisation_type IS NULL OR organisation_type IN ('school', 'company', 'agency', 'none')",
+            name="organisation_type",
+        ),
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
         # Call-out matching walks one (group, ward) at a time in last-donation order: see models/callouts.py.
         Index("ix_donors_callout", "is_reserve", "blood_abo", "blood_rh", "ward", "last_donation_on", "id"),

@@ -35,7 +35,7 @@ Time rules (all local times in `[bot] timezone`, stored and compared in UTC):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final, Protocol
@@ -45,10 +45,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.i18n import Catalogs, Translator
-from domain.eligibility import DonationKind, Person, Rules, Sex, Verdict, assess, next_eligible_date
+from domain.decision import decide, eligible_again_on
+from domain.eligibility import Rules
 from domain.quiet import shift_out_of_quiet
 from handlers.reminders import FEELINGS
-from models import outbox
+from models import donor_facts, outbox
 from models.tables import ChannelAccount, Donation, Donor, DriveSession, Outbox, Signup
 
 __all__ = [
@@ -167,47 +168,6 @@ def _when(t: Translator, day: date, due: datetime, settings: Settings) -> str:
 
 
 # --------------------------------------------------------------------------------------------- people
-
-
-async def _last_donations(session: AsyncSession, donor_ids: Iterable[int]) -> dict[int, Donation]:
-    """Each donor's latest donation (the recorded one wins over a self-report of the same day)."""
-    ids = sorted(set(donor_ids))
-    latest: dict[int, Donation] = {}
-    for start in range(0, len(ids), 500):
-        rows = (
-            await session.scalars(
-                select(Donation)
-                .where(Donation.donor_id.in_(ids[start : start + 500]))
-                .order_by(Donation.donor_id, Donation.donated_on, Donation.self_reported.desc(), Donation.id)
-            )
-        ).all()
-        for row in rows:
-            latest[row.donor_id] = row  # ordered: the last one per donor stays
-    return latest
-
-
-def _kind_of(donation: Donation) -> DonationKind:
-    """A self-reported donation's kind is not known: the rules count it as whole blood."""
-    return DonationKind.WHOLE_BLOOD if donation.self_reported else DonationKind(donation.kind)
-
-
-def _person(donor: Donor, last: Donation | None) -> Person:
-    """What the profile knows, for `domain.eligibility.assess`."""
-    return Person(
-        date_of_birth=donor.date_of_birth,
-        sex=Sex(donor.sex),
-        weight_kg=donor.weight_kg,
-        last_donation_on=last.donated_on if last else None,
-        last_donation_kind=(None if last.self_reported else DonationKind(last.kind)) if last else None,
-    )
-
-
-def _may_donate(donor: Donor, last: Donation | None, *, on: date, rules: Rules) -> bool:
-    """Eligible (or only for the site to judge) on `on`, as far as the profile and the opt-in date say."""
-    if donor.eligible_from is not None and donor.eligible_from > on:
-        return False
-    verdict = assess(_person(donor, last), on=on, rules=rules).verdict
-    return verdict in (Verdict.ELIGIBLE, Verdict.AT_SITE)
 
 
 def _reachable() -> Exists:
@@ -354,9 +314,10 @@ async def plan_ward_reminders(
                 .order_by(Donor.id)
             )
         ).all()
-        last = await _last_donations(session, (d.id for d in donors))
+        facts = await donor_facts.donor_facts(session, donors, now=now, tz=settings.tz)
         for donor in donors:
-            if not _may_donate(donor, last.get(donor.id), on=drive.day, rules=rules):
+            # the rules, the kept date and the donor's other plans, on the session's day
+            if not decide(facts[donor.id], on=drive.day, rules=rules, session_id=drive.id).may_book:
                 continue
             t = catalogs.get(donor.language)
             text = t(
@@ -380,24 +341,6 @@ async def plan_ward_reminders(
                 batch=batch,
             )
     return created
-
-
-def eligible_again_on(donor: Donor, last: Donation | None, rules: Rules) -> date | None:
-    """The day the donor may give again: after the last donation's interval, or the opted-in "eligible
-    from" date, whichever is later; None when neither is known."""
-    dates: list[date] = []
-    if last is not None:
-        dates.append(
-            next_eligible_date(
-                last_on=last.donated_on,
-                last_kind=_kind_of(last),
-                next_kind=DonationKind.WHOLE_BLOOD,
-                rules=rules,
-            )
-        )
-    if donor.eligible_from is not None:
-        dates.append(donor.eligible_from)
-    return max(dates) if dates else None
 
 
 async def plan_eligible_again_nudges(
@@ -447,14 +390,14 @@ async def plan_eligible_again_nudges(
             .order_by(Donor.id)
         )
     ).all()
-    last = await _last_donations(session, (d.id for d in donors))
+    facts = await donor_facts.donor_facts(session, donors, now=now, tz=settings.tz)
     created = 0
     for donor in donors:
-        on = eligible_again_on(donor, last.get(donor.id), rules)
+        on = eligible_again_on(facts[donor.id], rules)
         if on is None or not earliest <= on <= latest:
             continue
         due = _catch_up(local_at(on, r.nudge_at, settings), now, settings)
-        if due > horizon or not _may_donate(donor, last.get(donor.id), on=on, rules=rules):
+        if due > horizon or not decide(facts[donor.id], on=on, rules=rules).may_book:
             continue
         t = catalogs.get(donor.language)
         created += await outbox.enqueue_for_donor(

@@ -120,15 +120,15 @@ async def test_choices_of_a_turn_with_several_replies_are_numbered_through(
         donor = await donors.register(
             session, _new_donor(), platform="console", user_id="tester", chat_id="tester", now=app.clock.now()
         )
-        views = await drives.upcoming_sessions(session, today=date(2020, 7, 20), ward=None)
+        views = await drives.upcoming_sessions(session, now=app.clock.now(), tz=app.settings.tz, ward=None)
         for view in views[:2]:
             taken = await drives.take_slot(
                 session,
                 session_id=view.id,
                 donor_id=donor.id,
                 slot_start=time(7, 0),
-                today=date(2020, 7, 20),
                 now=app.clock.now(),
+                tz=app.settings.tz,
             )
             assert isinstance(taken, Signup)
     cancel_signup = drives.cancel_signup

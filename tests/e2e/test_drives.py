@@ -102,11 +102,12 @@ async def test_twenty_people_race_for_five_places(tmp_path: Path) -> None:
 async def test_too_soon_after_the_last_donation_is_refused_with_a_date(drive_bot: BotHarness) -> None:
     user = drive_bot.user(7003)
     await drive_bot.add_donor(user, phone="+84912000003", last_donation=date(2020, 6, 29))
-    await drive_bot.send(user, "/lichhien")
-    await drive_bot.press(user, "03/08/2020")
-    reply = texts(await drive_bot.press(user, "07:00"))
+    listing = await drive_bot.send(user, "/lichhien")
+    assert "⛔ Bạn có thể hiến lại từ ngày 21/09/2020" in listing[0].text  # 12 weeks after 29/06/2020
+    reply = texts(await drive_bot.press(user, "03/08/2020"))
     assert "Vào ngày 03/08/2020, bạn chưa hiến máu được" in reply
-    assert "21/09/2020" in reply  # 12 weeks after 29/06/2020
+    assert "21/09/2020" in reply
+    assert drive_bot.emu.last_message(user.chat_id).button_labels() == [], "no slot to press"
     assert await drive_bot.scalar(select(Signup)) is None
 
 

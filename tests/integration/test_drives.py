@@ -9,6 +9,7 @@ import random
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -31,6 +32,14 @@ from models.tables import (
 PLAN = Path(__file__).resolve().parents[2] / "examples" / "kinh-mon-2020.toml"
 NOW = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # 09:00 in Kinh Môn, two weeks before round 1
 TODAY = date(2020, 7, 20)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def local(day: date, hour: int = 9, minute: int = 0) -> datetime:
+    """`day` at `hour`:`minute` in Kinh Môn, as the clock's aware datetime."""
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
+
+
 ORGANISER = "telegram:900"
 Factory = async_sessionmaker[AsyncSession]
 
@@ -114,7 +123,7 @@ async def take(
     donor_id: int,
     at: time,
     *,
-    today: date = TODAY,
+    now: datetime = NOW,
     seed: int | None = None,
 ) -> Signup | TakeRefusal:
     async with sessions() as session, session.begin():
@@ -123,8 +132,8 @@ async def take(
             session_id=session_id,
             donor_id=donor_id,
             slot_start=at,
-            today=today,
-            now=NOW,
+            now=now,
+            tz=TZ,
             rng=None if seed is None else random.Random(seed),
         )
 
@@ -226,7 +235,7 @@ async def test_an_import_never_lowers_capacity_below_the_sign_ups(sessions: Fact
 async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
     async with sessions() as session:
-        views = await drives.upcoming_sessions(session, today=TODAY, ward="Bắc An Phụ")
+        views = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward="Bắc An Phụ")
         assert [(v.ward, v.day) for v in views] == [
             ("Bắc An Phụ", date(2020, 8, 5)),
             ("Tam Lưu", date(2020, 8, 3)),
@@ -240,13 +249,15 @@ async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) ->
         assert (first.start_time, first.end_time) == (time(7, 0), time(11, 30))
         assert (first.capacity, first.taken, first.free, first.round) == (250, 0, 250, 1)
 
-        no_ward = await drives.upcoming_sessions(session, today=TODAY, ward=None, limit=2)
+        no_ward = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, limit=2)
         assert [v.day for v in no_ward] == [date(2020, 8, 3), date(2020, 8, 4)]
-        open_only = await drives.upcoming_sessions(session, today=TODAY, ward=None, audience="open")
+        open_only = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, audiences=("open",))
         assert [v.audience for v in open_only] == ["open"] * 4, "the education day is not offered to all"
-        teachers = await drives.upcoming_sessions(session, today=TODAY, ward=None, audience="education")
+        teachers = await drives.upcoming_sessions(
+            session, now=NOW, tz=TZ, ward=None, audiences=("open", "education")
+        )
         assert len(teachers) == 5
-        later = await drives.upcoming_sessions(session, today=date(2020, 8, 5), ward="Tam Lưu")
+        later = await drives.upcoming_sessions(session, now=local(date(2020, 8, 5)), tz=TZ, ward="Tam Lưu")
         assert [v.day for v in later] == [date(2020, 8, 5), date(2020, 8, 6), date(2020, 10, 11)], (
             "a session is listed on its own day, and earlier ones no more"
         )
@@ -284,10 +295,10 @@ async def test_take_slot_refuses_unknown_past_and_cancelled_sessions(sessions: F
     [donor] = await make_donors(sessions, 1)
     assert await take(sessions, 9999, donor, time(7, 0)) is TakeRefusal.NOT_FOUND
     assert await take(sessions, ids["r1-tam-luu"], donor, time(7, 15)) is TakeRefusal.NOT_FOUND
-    assert await take(sessions, ids["r1-tam-luu"], donor, time(7, 0), today=date(2020, 8, 4)) is (
+    assert await take(sessions, ids["r1-tam-luu"], donor, time(7, 0), now=local(date(2020, 8, 4))) is (
         TakeRefusal.PAST
     )
-    on_the_day = await take(sessions, ids["r1-tam-luu"], donor, time(11, 0), today=date(2020, 8, 3))
+    on_the_day = await take(sessions, ids["r1-tam-luu"], donor, time(11, 0), now=local(date(2020, 8, 3)))
     assert isinstance(on_the_day, Signup), "a session can be booked on its own day"
     async with sessions() as session, session.begin():
         await drives.cancel_session(session, session_id=ids["r1-nhi-chieu"], actor=ORGANISER, now=NOW)
@@ -367,7 +378,7 @@ async def test_move_signup_goes_to_a_free_slot_only(sessions: Factory) -> None:
     async def move(signup_id: int, donor_id: int, at: time) -> Signup | TakeRefusal:
         async with sessions() as session, session.begin():
             return await drives.move_signup(
-                session, signup_id=signup_id, donor_id=donor_id, slot_start=at, today=TODAY, now=NOW
+                session, signup_id=signup_id, donor_id=donor_id, slot_start=at, now=NOW, tz=TZ
             )
 
     assert await move(mine.id, a, time(7, 30)) is TakeRefusal.FULL
@@ -391,13 +402,13 @@ async def test_my_signups_lists_upcoming_ones_soonest_first(sessions: Factory) -
         assert nhi_chieu is not None
         await drives.cancel_signup(session, signup_id=nhi_chieu.id, donor_id=donor, now=NOW)
     async with sessions() as session:
-        listed = await drives.my_signups(session, donor_id=donor, today=TODAY)
+        listed = await drives.my_signups(session, donor_id=donor, now=NOW, tz=TZ)
         assert [(s.slot_start, v.ward) for s, v in listed] == [
             (time(7, 0), "Tam Lưu"),
             (time(9, 0), "Nam An Phụ"),
         ]
         assert listed[0][1].taken == 1
-        later = await drives.my_signups(session, donor_id=donor, today=date(2020, 8, 4))
+        later = await drives.my_signups(session, donor_id=donor, now=local(date(2020, 8, 4)), tz=TZ)
         assert [v.ward for _, v in later] == ["Nam An Phụ"]
 
 
@@ -551,9 +562,9 @@ async def test_cancel_session_returns_the_donors_to_tell(sessions: Factory) -> N
     async with sessions() as session, session.begin():
         assert await drives.cancel_session(session, session_id=sid, actor=ORGANISER, now=NOW) == []
     async with sessions() as session:
-        upcoming = await drives.upcoming_sessions(session, today=TODAY, ward="Tam Lưu")
+        upcoming = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward="Tam Lưu")
         assert sid not in [v.id for v in upcoming]
-        [(_, view)] = await drives.my_signups(session, donor_id=a, today=TODAY)
+        [(_, view)] = await drives.my_signups(session, donor_id=a, now=NOW, tz=TZ)
         assert (view.id, view.status) == (sid, "cancelled"), "the donor still sees it, as cancelled"
     assert [a for a in await audit_actions(sessions) if a[1] == "drive.cancel"] == [
         (ORGANISER, "drive.cancel", f"session:{sid}")

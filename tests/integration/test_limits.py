@@ -205,10 +205,6 @@ INPUTS: dict[str, dict[str, Accepts]] = {
         "drive add --ward": drive_add("--ward"),
     },
     "drive_sessions.map_url": {"plan sessions.map_url": plan("sessions", "map_url")},
-    "drive_sessions.audience": {
-        "plan sessions.audience": plan("sessions", "audience"),
-        "drive add --audience": drive_add("--audience"),
-    },
     "drive_sessions.key": {
         "plan sessions.key": plan("sessions", "key"),
         "drive add --key": drive_add("--key"),
@@ -245,6 +241,8 @@ INTERNAL: dict[str, str] = {
     "donors.blood_rh": "CHECK values",
     "donors.language": "catalog language codes",
     "donors.last_donation_kind": "donation kinds (models.drives.KINDS)",
+    "donors.organisation_type": "CHECK values (domain.organisations.OrganisationType)",
+    "drive_sessions.audience": '"open" or a name of domain.organisations.SECTORS (plan, drive add)',
     "channel_accounts.platform": "adapter names (telegram, console)",
     "channel_accounts.chat_id": "the platform's chat id",
     "donations.kind": "CHECK values",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -155,8 +156,8 @@ class World:
                 session_id=self.ids[key],
                 donor_id=donor_id,
                 slot_start=at,
-                today=(now + timedelta(hours=7)).date(),
                 now=now,
+                tz=ZoneInfo("Asia/Ho_Chi_Minh"),
             )
             assert isinstance(signup, Signup), signup
             return signup
