@@ -166,6 +166,7 @@ async def offer_later(ctx: Context, from_date: object) -> None:
 
 def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
+    assert signup.code is not None  # only an erased donor's sign-up has none
     tz = ctx.settings.tz
     start = tickets.local(view.day, signup.slot_start, tz)
     end = tickets.local(view.day, view.end_time, tz)

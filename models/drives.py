@@ -586,6 +586,45 @@ async def campaign_sessions(session: AsyncSession, campaign_id: int) -> list[Ses
     return [_view(row, name, taken) for row, name, taken in rows]
 
 
+@dataclass(frozen=True)
+class CampaignTotals:
+    """A campaign's numbers over all its sessions; they include donors who erased their data since."""
+
+    signups: int  # not cancelled
+    donations: int  # recorded at its sessions
+    volume_ml: int
+    deferred: int
+
+
+async def campaign_totals(session: AsyncSession, campaign_id: int) -> CampaignTotals:
+    """Sign-ups, donations (and their volume) and deferrals of the campaign's sessions."""
+    sessions = select(DriveSession.id).where(DriveSession.campaign_id == campaign_id)
+    donations, volume = (
+        await session.execute(
+            select(func.count(Donation.id), func.coalesce(func.sum(Donation.volume_ml), 0)).where(
+                Donation.session_id.in_(sessions), Donation.self_reported.is_(False)
+            )
+        )
+    ).one()
+    statuses = dict(
+        (
+            await session.execute(
+                select(Signup.status, func.count(Signup.id))
+                .where(Signup.session_id.in_(sessions))
+                .group_by(Signup.status)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return CampaignTotals(
+        signups=sum(n for status, n in statuses.items() if status != CANCELLED),
+        donations=int(donations),
+        volume_ml=int(volume),
+        deferred=int(statuses.get("deferred", 0)),
+    )
+
+
 def _starts(row: DriveSession) -> list[time]:
     return slot_starts(start=row.start_time, end=row.end_time, slot_minutes=row.slot_minutes)
 
@@ -656,15 +695,18 @@ async def _taken(session: AsyncSession, session_id: int) -> int:
 
 
 async def _active_donor_ids(session: AsyncSession, session_id: int) -> list[int]:
-    return list(
-        (
+    """The donors with an active sign-up (anonymous sign-ups of erased donors have none to tell)."""
+    return [
+        donor_id
+        for donor_id in (
             await session.scalars(
                 select(Signup.donor_id)
                 .where(Signup.session_id == session_id, Signup.status == ACTIVE)
                 .order_by(Signup.donor_id)
             )
         ).all()
-    )
+        if donor_id is not None
+    ]
 
 
 async def _unique_code(session: AsyncSession, rng: random.Random) -> str:

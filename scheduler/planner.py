@@ -176,7 +176,8 @@ async def _last_donations(session: AsyncSession, donor_ids: Iterable[int]) -> di
             )
         ).all()
         for row in rows:
-            latest[row.donor_id] = row  # ordered: the last one per donor stays
+            if row.donor_id is not None:
+                latest[row.donor_id] = row  # ordered: the last one per donor stays
     return latest
 
 

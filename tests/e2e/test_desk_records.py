@@ -1,13 +1,15 @@
-"""Issue 12, records: the desk at a blood drive.
+"""Issue 12, records: the desk at a blood drive and what erasure keeps.
 
 Check-in belongs to the session's day (an organiser may override, and the donation is then dated when it
 happened); the volume buttons follow the donor's weight; a recorded result is shown, not offered again,
 and correcting it withdraws the thank-you still waiting (as a cancelled or moved sign-up withdraws its
-reminders).
+reminders); `/xoa` removes the person but not the numbers of campaigns and call-outs.
 """
 
 from __future__ import annotations
 
+import argparse
+import io
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,10 +17,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from bot import drive_cli
 from emulators.telegram import SimUser
 from models import outbox
-from models.tables import Donation, Donor, Outbox, Signup
+from models.tables import Callout, Donation, Donor, Outbox, Signup
 from scheduler.jobs import run_planners_once
+from tests.e2e.test_callouts import start_callout
+from tests.e2e.test_profile_safety import dump_every_table
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 PLAN = """
@@ -236,3 +241,78 @@ async def test_a_cancelled_or_moved_sign_up_withdraws_its_waiting_reminder(desk:
     assert received(desk, lan, "Nhắc lịch hiến máu") == [], "Lan cancelled: no reminder"
     (reminder,) = received(desk, hoa, "Nhắc lịch hiến máu")
     assert "Giờ hẹn của bạn: 08:00" in reminder, "the reminder names the new time, once"
+
+
+# --- 8. erasure keeps the counts ------------------------------------------------------------------
+
+
+async def cli(bot: BotHarness, *argv: str) -> str:
+    """`donorbot drive …` on the bot's database, as an organiser runs it."""
+    parser = argparse.ArgumentParser()
+    drive_cli.add_parser(parser.add_subparsers(dest="command"))
+    out = io.StringIO()
+    code = await drive_cli.run(
+        parser.parse_args(["drive", *argv]), bot.settings, out=out, now=bot.clock.now()
+    )
+    assert code == 0
+    return out.getvalue()
+
+
+async def test_erasure_keeps_the_numbers_of_campaigns_and_call_outs(
+    tmp_path: Path, database_url: str
+) -> None:
+    (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
+    eve = datetime(2020, 8, 2, 2, 0, tzinfo=UTC)  # Sunday 02/08/2020, 09:00
+    async with running_bot(tmp_path, FixedClock(eve), database_url=database_url) as bot:
+        await bot.import_plan(tmp_path / "plan.toml")
+        staff = await organiser_of(bot, 6040)
+        muoi = bot.emu.user(6041, "Mười", language_code="vi", started=True)
+        nam = bot.emu.user(6042, "Nam", language_code="vi", started=True)
+        for user, phone in ((muoi, "+84912600041"), (nam, "+84912600042")):
+            await bot.add_donor(user, phone=phone, is_reserve=True, full_name=f"Trịnh Văn {user.first_name}")
+        # A call-out for 2 units: Mười accepts, Nam cannot come, the organiser closes it.
+        await start_callout(bot, staff, units="2")
+        tally = bot.emu.last_keyboard_message(staff.chat_id)
+        await bot.press(staff, "Gửi ngay")
+        for user in (muoi, nam):
+            await bot.emu.wait_until(
+                lambda u=user: bool(received(bot, u, "CẦN MÁU KHẨN CẤP")), what="call-out"
+            )
+        await bot.press(muoi, "Tôi đến được")
+        await bot.press(nam, "Lần này không được")
+        await bot.emu.wait_until(lambda: "Nhận lời: 1/2" in (tally.text or ""), what="the tally")
+        await bot._turn(staff, bot.emu.press(staff, tally, tally.button("Đóng lời kêu gọi")))
+        callout = await bot.scalar(select(Callout))
+        assert callout is not None and callout.status == "closed"
+        # The blood day: Mười gives 350 ml.
+        await bot.send(muoi, "/lichhien")
+        await bot.press(muoi, "03/08/2020")
+        await bot.press(muoi, "07:00")
+        code = await bot.scalar(select(Signup.code))
+        bot.clock.current = BLOOD_DAY
+        await bot.send(staff, f"/checkin {code}")
+        await bot.press(staff, "350 ml")
+        session_id = str(await bot.scalar(select(Signup.session_id)))
+        listed, shown = await cli(bot, "list"), await cli(bot, "show", session_id)
+        assert "Sign-ups:  1/8" in shown and "donated 1" in shown
+
+        await bot.send(muoi, "/xoa")
+        assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(muoi, "Xóa tất cả"))
+
+        assert await cli(bot, "show", session_id) == shown, "the session's numbers are history"
+        accepted = texts(await bot.forge(staff, f"cov:list:{callout.id}"))
+        assert "1 người đã nhận lời rồi xóa dữ liệu" in accepted and "Mười" not in accepted
+        shown_there = bot.emu.messages(staff.chat_id)[-1]  # "refresh" turns it into the tally
+        await bot.forge(staff, f"cov:refresh:{callout.id}")
+        await bot.emu.wait_until(lambda: "Nhận lời:" in (shown_there.text or ""), what="the tally")
+        assert "Nhận lời: 1/2" in (shown_there.text or "") and "Từ chối: 1" in (shown_there.text or "")
+        assert await cli(bot, "list") == listed
+        assert "Totals: 1 sign-ups, 1 donations (350 ml), 0 deferred" in listed
+        assert code is not None
+        leaks = [
+            (table, row[:120])
+            for table, row in await dump_every_table(bot)
+            for needle in ("Trịnh Văn Mười", "+84912600041", "6041", code)
+            if needle.casefold() in row.casefold()
+        ]
+        assert leaks == []
