@@ -207,6 +207,8 @@ async def on_desk(ctx: Context, payload: str) -> None:
     action, _, rest = payload.partition(":")
     sid, _, mark = rest.partition(":")
     signup_id = parse_id(sid)
+    if ctx.state.flow == WEIGHT:
+        ctx.state.clear()  # another screen's button: the weight asked for before is not awaited any more
     if signup_id is None or mark not in ("", "fix"):
         ctx.say("error_button_expired")
         return
@@ -271,7 +273,9 @@ class WeightFlow:
         await show_desk(ctx, signup, correcting=correcting)
 
     async def reprompt(self, ctx: Context) -> None:
-        ctx.say("desk_weight_error")
+        signup = await _desk_signup(ctx, parse_id(str(ctx.state.data.get("signup_id", ""))))
+        donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
+        ctx.say("desk_ask_weight", name=donor.full_name if donor else "?")
 
 
 WEIGHT_FLOW = WeightFlow()
