@@ -191,6 +191,11 @@ async def _list(
                 out.write(_line(view) + "\n")
             if not part:
                 out.write("    (none)\n")
+        totals = await drives.campaign_totals(session, campaign.id)
+        out.write(
+            f"  Totals: {totals.signups} sign-ups, {totals.donations} donations ({totals.volume_ml:,} ml), "
+            f"{totals.deferred} deferred\n"
+        )
 
 
 async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:

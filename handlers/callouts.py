@@ -588,6 +588,8 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
         await show_tally(ctx, callout.id, edit=True)  # the tally stays as it was, buttons and all
         people = await callouts.accepted_donors(ctx.session, callout.id)
         lines = "\n".join(f"• {p.full_name} · {display_phone(p.phone)}" for p in people)
+        if erased := await callouts.accepted_erased(ctx.session, callout.id):
+            lines = "\n".join(filter(None, (lines, ctx.t("callout_accepted_erased", count=erased))))
         ctx.say("callout_accepted_list", lines=lines or ctx.t("callout_nobody_yet"))
         return
     if action == "extend" and callout.status in ("open", "filled"):

@@ -327,6 +327,7 @@ async def forget_reminders(ctx: Context, signup: Signup) -> None:
 
 def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
+    assert signup.code is not None  # only an erased donor's sign-up has none
     ctx.say(
         "drive_signed_up",
         day=ctx.t.day(view.day),
@@ -451,6 +452,7 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
     if found is None:
         return
     signup, view = found
+    assert signup.donor_id is not None  # `_changeable` found it among the donor's own
     if action == "cancel":
         done = await drives.cancel_signup(
             ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
@@ -482,6 +484,7 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
     if found is None:
         return
     signup, view = found
+    assert signup.donor_id is not None  # `_changeable` found it among the donor's own
     result = await drives.move_signup(
         ctx.session,
         signup_id=signup.id,

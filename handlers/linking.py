@@ -90,6 +90,13 @@ async def remove_chat(ctx: Context, donor: Donor, account_id: int) -> bool:
         ctx.session, donor_id=donor.id, account_id=account_id, by_account_id=ctx.account.id
     ):
         return False
+    # Pushes still waiting about that chat — "a new chat joined", its requests for approval — are moot now.
+    for notice in await links.notices_of(ctx.session, donor.id):
+        if notice.account_id == account_id:
+            await outbox.withdraw(ctx.session, key_prefix=f"notice:link:{notice.id}:")
+    for request in await links.approvals_of(ctx.session, donor.id):
+        if request.account_id == account_id:
+            await outbox.withdraw(ctx.session, key_prefix=f"notice:approval:{request.id}:")
     await audit.record(
         ctx.session,
         actor=actor(ctx),
@@ -265,6 +272,8 @@ async def on_approval(ctx: Context, payload: str) -> None:
         return
     request.status = "allowed" if answer == "yes" else "refused"
     request.decided_by, request.decided_at = account.id, ctx.now()
+    # Decided: the same request still waiting for the profile's other chats is withdrawn.
+    await outbox.withdraw(ctx.session, key_prefix=f"notice:approval:{request.id}:")
     await audit.record(
         ctx.session,
         actor=actor(ctx),

@@ -2,8 +2,9 @@
 
 Used by the organiser chat tools and by `donorbot drive edit|cancel`, so every path tells donors the
 same way. The idempotency key carries the new state of the session, so repeating the same change
-sends nothing twice while a later, different change is announced again. A change notice carries the
-calendar file again, for the new day, hours or place (the same event, a later revision).
+sends nothing twice while a later, different change is announced again; an earlier notice still
+waiting is withdrawn, so the donor hears only what holds now. A change notice carries the calendar
+file again, for the new day, hours or place (the same event, a later revision).
 """
 
 from __future__ import annotations
@@ -50,6 +51,13 @@ async def session_changed(
         donor = await session.get(Donor, donor_id)
         if donor is None:
             continue
+        # An earlier notice of this session still waiting says what is no longer true: this one replaces it.
+        await outbox.withdraw(
+            session,
+            key_prefix=f"notice:{session_id}:",
+            about=donor_id,
+            keep_prefix=f"notice:{session_id}:{version}:",
+        )
         t = catalogs.get(donor.language)
         file: File | None = None
         if cancelled:

@@ -1,22 +1,51 @@
 """Organiser tools in the chat: check a donor in by code (or QR deep link) and record the result.
 
 Every command and button checks the caller's organiser role again; nobody else learns whether a code
-exists. A recorded donation queues a thank-you to the donor through the outbox.
+exists. The desk, step by step:
+
+* `/checkin CODE` (or the QR deep link) on the session's day marks the donor as arrived and shows the
+  check-in screen: the session's date, the donor's weight and the result buttons. A code of a session on
+  another day is only checked in after an explicit "check in anyway" that names both dates; the donation
+  is then dated on the day of the check-in.
+* The volume buttons are those the rules allow for the donor's weight (`domain.eligibility.
+  whole_blood_volumes`); the screen says why one is missing, and "enter the weight measured here" adds
+  or corrects the weight. A volume the rules do not allow is refused even from a forged button.
+* Once a result is recorded, a second check-in shows it with "Correct the result"; a stale result
+  button of an earlier screen is refused. Only the correction screen changes a recorded result.
+* A recorded donation queues a thank-you to the donor through the outbox, `THANKS_DELAY` later, so a
+  result corrected at the desk meanwhile withdraws it before the donor sees it (models.drives).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Final
 
-from domain.eligibility import DonationKind, next_eligible_date
+from babel.numbers import format_decimal
+
+from domain.eligibility import (
+    DonationKind,
+    Sex,
+    VolumeLimit,
+    Volumes,
+    next_eligible_date,
+    whole_blood_volumes,
+)
 from domain.ids import parse_id, parse_int
+from domain.measures import parse_weight_kg
 from handlers.context import Context
 from handlers.messages import Choice
-from models import drives, outbox
-from models.tables import Donor
+from models import audit, drives, outbox
+from models.drives import CheckInRefusal
+from models.tables import Donor, Signup
 
-VOLUMES = (250, 350, 450)
+VOLUMES = drives.VOLUMES
 DEFERRALS = ("haemoglobin", "blood_pressure", "other")
+RESULTS: Final = ("donated", "deferred")
+PREFIX: Final = "desk"
+WEIGHT: Final = "desk_weight"
+THANKS_DELAY: Final = timedelta(minutes=10)
+"""The thank-you waits this long after the result: a mis-tap corrected at the desk never reaches the donor."""
 
 
 def actor(ctx: Context) -> str:
@@ -29,67 +58,302 @@ async def is_organiser(ctx: Context) -> bool:
     )
 
 
+def kg(ctx: Context, value: float) -> str:
+    """A weight as people of the chat's language write it: 52,5 in Vietnamese, 52.5 in English."""
+    return str(format_decimal(value, format="#,##0.#", locale=ctx.t.lang))
+
+
 async def check_in(ctx: Context, args: str) -> None:
-    """/checkin CODE: marks the donor as arrived and offers the result buttons."""
+    """/checkin CODE: marks the donor as arrived on the session's day and shows the check-in screen."""
     if not await is_organiser(ctx):
         ctx.say("organiser_only")
         return
+    if ctx.state.flow == WEIGHT:
+        ctx.state.clear()
     code = args.strip()
     if not code:
         ctx.say("checkin_usage")
         return
-    signup = await drives.check_in(ctx.session, code=code, actor=actor(ctx), now=ctx.now())
-    if signup is None:
+    result = await drives.check_in(ctx.session, code=code, actor=actor(ctx), now=ctx.now(), today=ctx.today())
+    if result is CheckInRefusal.NOT_FOUND:
         ctx.say("checkin_not_found", code=code)
-        return
-    donor = await ctx.session.get(Donor, signup.donor_id)
-    view = await drives.session_view(ctx.session, signup.session_id)
-    count = await drives.donation_count(ctx.session, signup.donor_id)
-    volumes = [Choice(ctx.t("result_donated", ml=ml), f"res:{signup.id}:{ml}") for ml in VOLUMES]
-    defers = [ctx.choice(f"result_defer_{r}", f"res:{signup.id}:defer_{r}") for r in DEFERRALS]
+    elif result is CheckInRefusal.OTHER_DAY:
+        signup = await drives.signup_by_code(ctx.session, code)
+        assert signup is not None
+        await ask_other_day(ctx, signup)
+    else:
+        assert isinstance(result, Signup)
+        await show_desk(ctx, result)
+
+
+async def ask_other_day(ctx: Context, signup: Signup) -> None:
+    """The code is of a session on another day: says which day, and offers to check in anyway today."""
+    donor = await ctx.session.get(Donor, signup.donor_id) if signup.donor_id is not None else None
+    today = ctx.today()
     ctx.say(
-        "checkin_done",
-        name=donor.full_name if donor else "?",
+        "desk_other_day",
         code=signup.code,
-        start=signup.slot_start.strftime("%H:%M"),
-        place=view.place_name if view else "",
-        count=count,
-        choices=[volumes, defers],
+        name=donor.full_name if donor else "?",
+        day=ctx.t.day(signup.session.day),
+        place=signup.session.place_name,
+        today=ctx.t.day(today),
+        choices=[
+            [ctx.choice("desk_button_check_in_anyway", f"{PREFIX}:in:{signup.id}", date=ctx.t.date(today))]
+        ],
     )
 
 
-async def on_result(ctx: Context, payload: str) -> None:
-    """A result button: donated with a volume, or deferred with a reason."""
+def describe_result(ctx: Context, signup: Signup) -> str:
+    """The recorded result as the buttons name it ("Đã hiến 350 ml", "Hoãn: huyết áp")."""
+    if signup.status == "donated":
+        return ctx.t("result_donated", ml=signup.result_volume_ml or "?")
+    reason = signup.deferral_reason if signup.deferral_reason in DEFERRALS else "other"
+    return ctx.t(f"result_defer_{reason}")
+
+
+def volumes_for(ctx: Context, donor: Donor) -> Volumes:
+    return whole_blood_volumes(
+        ctx.knowledge.rules,
+        weight_kg=donor.weight_kg,
+        sex=Sex(donor.sex) if donor.sex in (Sex.MALE, Sex.FEMALE) else None,
+        offered=VOLUMES,
+    )
+
+
+def weight_line(ctx: Context, donor: Donor, volumes: Volumes) -> str:
+    """What the weight allows, and why a volume button is missing."""
+    rule = ctx.knowledge.rules.weight
+    left_out = ", ".join(f"{ml} ml" for ml in volumes.left_out)
+    if volumes.limit is VolumeLimit.NO_WEIGHT or donor.weight_kg is None:
+        return ctx.t("desk_weight_unknown", button=ctx.t("desk_button_weight"))
+    weight = kg(ctx, donor.weight_kg)
+    if volumes.limit is VolumeLimit.BELOW_MIN:
+        return ctx.t("desk_weight_below_min", kg=weight, min_kg=kg(ctx, volumes.min_kg or 0))
+    largest = max(volumes.allowed)
+    if not volumes.left_out:
+        return ctx.t("desk_weight_ok", kg=weight, max_ml=largest)
+    if volumes.limit is VolumeLimit.SMALL:
+        return ctx.t(
+            "desk_weight_small",
+            kg=weight,
+            full_kg=kg(ctx, rule.full_volume_from_kg),
+            max_ml=largest,
+            left_out=left_out,
+        )
+    return ctx.t(
+        "desk_weight_per_kg", kg=weight, per_kg=kg(ctx, rule.ml_per_kg), max_ml=largest, left_out=left_out
+    )
+
+
+async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -> None:
+    """The check-in screen: who, which session (its date), the weight, and the result buttons — or,
+    once a result is recorded, that result with a button to correct it."""
+    assert signup.donor_id is not None
+    donor = await ctx.session.get(Donor, signup.donor_id)
+    view = await drives.session_view(ctx.session, signup.session_id)
+    if donor is None or view is None:
+        ctx.say("error_button_expired")
+        return
+    count = await drives.donation_count(ctx.session, donor.id)
+    header = ctx.t(
+        "checkin_done",
+        name=donor.full_name,
+        day=ctx.t.day(view.day),
+        code=signup.code,
+        start=signup.slot_start.strftime("%H:%M"),
+        place=view.place_name,
+        count=count,
+    )
+    recorded = signup.status in RESULTS
+    if recorded and not correcting:
+        text = ctx.t(
+            "desk_result_recorded", result=describe_result(ctx, signup), button=ctx.t("desk_button_fix")
+        )
+        ctx.say_text(
+            header + "\n\n" + text, choices=[[ctx.choice("desk_button_fix", f"{PREFIX}:fix:{signup.id}")]]
+        )
+        return
+    volumes = volumes_for(ctx, donor)
+    mark = ":fix" if correcting else ""
+    rows: list[list[Choice]] = []
+    if volumes.allowed:
+        rows.append(
+            [Choice(ctx.t("result_donated", ml=ml), f"res:{signup.id}:{ml}{mark}") for ml in volumes.allowed]
+        )
+    rows.append([ctx.choice(f"result_defer_{r}", f"res:{signup.id}:defer_{r}{mark}") for r in DEFERRALS])
+    rows.append([ctx.choice("desk_button_weight", f"{PREFIX}:weight:{signup.id}{mark}")])
+    ask = (
+        ctx.t("desk_correcting", result=describe_result(ctx, signup))
+        if recorded
+        else ctx.t("desk_pick_result")
+    )
+    ctx.say_text("\n".join((header, weight_line(ctx, donor, volumes), "", ask)), choices=rows)
+
+
+async def _desk_signup(ctx: Context, signup_id: int | None) -> Signup | None:
+    """The sign-up a desk button names, if it is checked in (or has a result) and its donor still exists."""
+    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
+    if signup is None or signup.donor_id is None or signup.status not in ("checked_in", *RESULTS):
+        return None
+    return signup
+
+
+async def on_desk(ctx: Context, payload: str) -> None:
+    """`desk:in:{id}` check in anyway on another day; `desk:fix:{id}` correct the result;
+    `desk:weight:{id}[:fix]` type the weight measured at the desk."""
     if not await is_organiser(ctx):
         ctx.say("organiser_only")
         return
-    signup_part, _, outcome = payload.partition(":")
+    action, _, rest = payload.partition(":")
+    sid, _, mark = rest.partition(":")
+    signup_id = parse_id(sid)
+    if ctx.state.flow == WEIGHT:
+        ctx.state.clear()  # another screen's button: the weight asked for before is not awaited any more
+    if signup_id is None or mark not in ("", "fix"):
+        ctx.say("error_button_expired")
+        return
+    if action == "in":
+        result = await drives.check_in(
+            ctx.session, signup_id=signup_id, actor=actor(ctx), now=ctx.now(), today=ctx.today(), any_day=True
+        )
+        if isinstance(result, Signup):
+            await show_desk(ctx, result)
+        else:
+            ctx.say("error_button_expired")
+        return
+    signup = await _desk_signup(ctx, signup_id)
+    if signup is None or action not in ("fix", "weight"):
+        ctx.say("error_button_expired")
+        return
+    if action == "fix":
+        await show_desk(ctx, signup, correcting=True)
+        return
+    donor = await ctx.session.get(Donor, signup.donor_id)
+    ctx.state.go(WEIGHT, "weight")
+    ctx.state.data.update({"signup_id": signup.id, "fix": mark == "fix"})
+    ctx.say("desk_ask_weight", name=donor.full_name if donor else "?")
+
+
+class WeightFlow:
+    """The organiser types the weight measured at the desk; it goes on the donor's profile."""
+
+    name = WEIGHT
+
+    async def on_input(self, ctx: Context) -> None:
+        """Stores the weight on the donor and shows the check-in screen again with its volumes."""
+        if not await is_organiser(ctx):
+            ctx.state.clear()
+            ctx.say("organiser_only")
+            return
+        data = ctx.state.data
+        signup = await _desk_signup(ctx, parse_id(str(data.get("signup_id", ""))))
+        donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
+        if signup is None or donor is None:
+            ctx.state.clear()
+            ctx.say("error_button_expired")
+            return
+        typed = ctx.typed()
+        weight = parse_weight_kg(typed) if typed else None
+        if weight is None:
+            ctx.say("desk_weight_error")
+            return
+        donor.weight_kg = weight
+        donor.updated_at = ctx.now()
+        await audit.record(
+            ctx.session,
+            actor=actor(ctx),
+            action="donor.weight_at_desk",  # the value is health data: not in the log
+            target=f"donor:{donor.id}",
+            details={"signup": signup.id},
+            now=ctx.now(),
+        )
+        correcting = bool(data.get("fix"))
+        ctx.state.clear()
+        ctx.say("desk_weight_saved", kg=kg(ctx, weight), name=donor.full_name)
+        await show_desk(ctx, signup, correcting=correcting)
+
+    async def reprompt(self, ctx: Context) -> None:
+        signup = await _desk_signup(ctx, parse_id(str(ctx.state.data.get("signup_id", ""))))
+        donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
+        ctx.say("desk_ask_weight", name=donor.full_name if donor else "?")
+
+
+WEIGHT_FLOW = WeightFlow()
+
+
+def _same_result(signup: Signup, *, donated: bool, volume: int | None, reason: str | None) -> bool:
+    if donated:
+        return signup.status == "donated" and signup.result_volume_ml == volume
+    return signup.status == "deferred" and signup.deferral_reason == reason
+
+
+async def on_result(ctx: Context, payload: str) -> None:
+    """A result button: donated with a volume, or deferred with a reason (`:fix` from the correction
+    screen, the only one that changes a result already recorded)."""
+    if not await is_organiser(ctx):
+        ctx.say("organiser_only")
+        return
+    if ctx.state.flow == WEIGHT:
+        ctx.state.clear()
+    signup_part, _, rest = payload.partition(":")
+    outcome, _, mark = rest.partition(":")
     signup_id = parse_id(signup_part)
     volume = parse_int(outcome, minimum=min(VOLUMES), maximum=max(VOLUMES))
     donated = volume in VOLUMES
     reason = outcome.removeprefix("defer_") if outcome.startswith("defer_") else None
-    if signup_id is None or (not donated and reason not in DEFERRALS):
+    if signup_id is None or mark not in ("", "fix") or (not donated and reason not in DEFERRALS):
         ctx.say("error_button_expired")
         return
+    signup = await _desk_signup(ctx, signup_id)
+    donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
+    if signup is None or donor is None:
+        ctx.say("error_button_expired")
+        return
+    if donated:
+        volumes = volumes_for(ctx, donor)
+        if volume not in volumes.allowed:
+            ctx.press_refused = True  # the other buttons of the screen are still good
+            ctx.say_text(ctx.t("desk_volume_refused", ml=volume) + "\n" + weight_line(ctx, donor, volumes))
+            return
+    if signup.status in RESULTS and mark != "fix":
+        if _same_result(signup, donated=donated, volume=volume, reason=reason):
+            ctx.say("desk_result_same", result=describe_result(ctx, signup))
+        else:
+            ctx.say(
+                "desk_result_differs",
+                result=describe_result(ctx, signup),
+                button=ctx.t("desk_button_fix"),
+                choices=[[ctx.choice("desk_button_fix", f"{PREFIX}:fix:{signup.id}")]],
+            )
+        return
+    checked_in = signup.checked_in_at
     donation = await drives.record_result(
         ctx.session,
-        signup_id=signup_id,
+        signup_id=signup.id,
         donated=donated,
         volume_ml=volume if donated else None,
         deferral_reason=reason,
+        donated_on=checked_in.astimezone(ctx.settings.tz).date() if checked_in else ctx.today(),
         actor=actor(ctx),
         now=ctx.now(),
     )
     if donated and donation is None:
         ctx.say("error_button_expired")
         return
-    ctx.say("result_recorded_donated" if donated else "result_recorded_deferred")
+    if donated:
+        ctx.say("result_recorded_donated", minutes=int(THANKS_DELAY.total_seconds() // 60))
+    else:
+        ctx.say("result_recorded_deferred")
     if donation is not None:
-        await thank(ctx, donation.donor_id, donation.donated_on, signup_id=signup_id)
+        await thank(ctx, donor.id, donation.donated_on, signup_id=signup.id, donation_id=donation.id)
 
 
-async def thank(ctx: Context, donor_id: int, donated_on: date, *, signup_id: int) -> None:
-    """Queues the thank-you with the donation count and the next eligible date, in the donor's language."""
+async def thank(ctx: Context, donor_id: int, donated_on: date, *, signup_id: int, donation_id: int) -> None:
+    """Queues the thank-you with the donation count and the next eligible date, in the donor's language.
+
+    Keyed by the donation: a correction to "deferred" withdraws it (models.drives.record_result), and a
+    donation recorded again after that is thanked again; a corrected volume is not thanked twice.
+    """
     donor = await ctx.session.get(Donor, donor_id)
     if donor is None:
         return
@@ -105,9 +369,9 @@ async def thank(ctx: Context, donor_id: int, donated_on: date, *, signup_id: int
     await outbox.enqueue_for_donor(
         ctx.session,
         donor_id=donor_id,
-        key=f"thanks:{signup_id}",
+        key=f"thanks:{signup_id}:{donation_id}",
         kind="thanks",
         text=text,
-        due_at=ctx.now(),
+        due_at=ctx.now() + THANKS_DELAY,
     )
     ctx.pushed = True

@@ -71,7 +71,7 @@ class EraseFlow:
             ctx.say("erase_cancelled")
             return
         ctx.say("erased")
-        await donors.erase(ctx.session, ctx.donor)
+        await donors.erase(ctx.session, ctx.donor, today=ctx.today())
         ctx.state.language = None
 
     async def reprompt(self, ctx: Context) -> None:

@@ -44,6 +44,7 @@ FLOWS: tuple[Flow, ...] = (
     selfcheck.FLOW,
     organiser_drives.CREATE_FLOW,
     organiser_drives.MOVE_FLOW,
+    organiser.WEIGHT_FLOW,
     announce.FLOW,
     callouts.FLOW,
 )
@@ -101,6 +102,7 @@ def build_routes() -> Routes:
             "mysu": drives.on_my_signup,
             "mvslot": drives.on_move_slot,
             "res": organiser.on_result,
+            organiser.PREFIX: organiser.on_desk,
             "remind": reminders.on_toggle,
             "feel": reminders.on_feeling,
             "orgdrive": organiser_drives.on_button,

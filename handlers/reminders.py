@@ -72,6 +72,8 @@ async def on_feeling(ctx: Context, payload: str) -> None:
         ctx.say("error_button_expired")
         return
     now = ctx.now()
+    if signup.feeling not in (None, answer):  # a changed answer: the organisers' notice of the old one goes
+        await outbox.withdraw(ctx.session, key_prefix=f"feel:{signup.id}:")
     signup.feeling, signup.feeling_at, signup.updated_at = answer, now, now
     ctx.say(f"feel_reply_{answer}", hotline=ctx.settings.bot.hotline)
     if answer != "fine" and await _tell_organisers(ctx, donor, signup, answer):
@@ -97,7 +99,7 @@ async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: s
         )
         await outbox.enqueue(
             ctx.session,
-            key=f"feel:{signup.id}:{account.id}",
+            key=f"feel:{signup.id}:{answer}:{account.id}",
             account_id=account.id,
             kind="notice",
             text=text,

@@ -841,6 +841,22 @@ async def accepted_donors(session: AsyncSession, callout_id: int) -> list[Donor]
     )
 
 
+async def accepted_erased(session: AsyncSession, callout_id: int) -> int:
+    """Acceptances of donors who erased their data since: counted in the tally, named in no list."""
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(CalloutRecipient)
+            .where(
+                CalloutRecipient.callout_id == callout_id,
+                CalloutRecipient.status == "accepted",
+                CalloutRecipient.donor_id.is_(None),
+            )
+        )
+        or 0
+    )
+
+
 async def _finish(session: AsyncSession, callout: Callout, status: str, now: datetime) -> None:
     callout.status = status
     callout.closed_at = now
@@ -928,6 +944,7 @@ async def still_counting_on(session: AsyncSession, callout_id: int) -> list[Aske
     return [
         Asked(donor_id, account_id, status, language)
         for donor_id, account_id, status, language in rows.tuples()
+        if donor_id is not None and account_id is not None  # joined to a donor: never an erased one
     ]
 
 

@@ -56,8 +56,11 @@ async def _last_donations(session: AsyncSession, ids: Sequence[int]) -> dict[int
     for chunk in _chunks(ids):
         rows = (await session.scalars(select(Donation).where(Donation.donor_id.in_(chunk)))).all()
         for row in rows:
-            if row.donor_id not in latest or _rank(row) > _rank(latest[row.donor_id]):
-                latest[row.donor_id] = row
+            donor_id = row.donor_id
+            if donor_id is None:  # an erased donor's donation, kept for the counts (never matched here)
+                continue
+            if donor_id not in latest or _rank(row) > _rank(latest[donor_id]):
+                latest[donor_id] = row
     return latest
 
 
@@ -78,6 +81,8 @@ async def _planned(
             )
         )
         for signup, drive in bookings.tuples():
+            if signup.donor_id is None:
+                continue
             if signup.status == "active" and has_ended(drive.day, drive.end_time, now=now, tz=tz):
                 continue  # a no-show today: that session is over
             planned.setdefault(signup.donor_id, []).append(
@@ -99,6 +104,8 @@ async def _planned(
             )
         )
         for recipient, component in accepted.tuples():
+            if recipient.donor_id is None:
+                continue
             said_yes = recipient.answered_at or recipient.messaged_at
             planned.setdefault(recipient.donor_id, []).append(
                 Planned(

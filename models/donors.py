@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from models import callouts, links, outbox
 from models.tables import (
     Approval,
+    CalloutRecipient,
     ChannelAccount,
     Conversation,
     Donation,
@@ -317,12 +318,72 @@ async def _signups_of(session: AsyncSession, donor_id: int) -> list[tuple[Signup
     return [(s, d, p) for s, d, p in rows.tuples()]
 
 
-async def erase(session: AsyncSession, donor: Donor) -> None:
-    """Deletes the donor, their donations, sign-ups, chat accounts, dialogues and every push about them.
+HISTORY: Final = ("checked_in", "donated", "deferred")
+"""Sign-up statuses that are a campaign's history: kept as anonymous counts when the donor is erased."""
+
+
+async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
+    """Deletes the donor and everything that names them; keeps what campaigns and call-outs counted.
+
+    Deleted: the donor, their self-reported donations, sign-ups still to come (their place is free again)
+    and cancelled ones, chat accounts, dialogues, link notices, approvals, wrong birth dates typed for
+    their phone and every push about them. Kept without anyone's identity (`donor_id` NULL): donations
+    recorded at a drive (date, volume, kind, place, session), sign-ups that are history (checked in,
+    with a result, or of a day already past; code, check-in time, deferral reason and feeling cleared)
+    and call-out answers (`donor_id` and `account_id` NULL, answer time cleared) — so a campaign's
+    donation count and a closed call-out's "1/2" stay as they were. `today` is the local date.
 
     An account that also holds an organiser role stays (the role is not the donor's personal data), but
     it no longer points at the donor.
     """
+    history = or_(
+        Signup.status.in_(HISTORY),
+        and_(
+            Signup.status == "active",
+            select(DriveSession.day).where(DriveSession.id == Signup.session_id).scalar_subquery() < today,
+        ),
+    )
+    await session.execute(
+        delete(Signup)
+        .where(Signup.donor_id == donor.id, ~history)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Signup)
+        .where(Signup.donor_id == donor.id)
+        .values(
+            donor_id=None,
+            code=None,
+            checked_in_at=None,
+            deferral_reason=None,
+            feeling=None,
+            feeling_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        delete(Donation)
+        .where(
+            Donation.donor_id == donor.id,
+            or_(Donation.self_reported.is_(True), Donation.session_id.is_(None)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Donation)
+        .where(Donation.donor_id == donor.id)
+        .values(donor_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(CalloutRecipient)
+        .where(CalloutRecipient.donor_id == donor.id)
+        .values(donor_id=None, account_id=None, answered_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    # The rows above changed behind the ORM's back: reload the donor's donations (none are left), so
+    # deleting the donor does not cascade to a stale list of them.
+    session.expire(donor, ["donations"])
     accounts = await accounts_of(session, donor.id)
     for account in accounts:
         await session.execute(
@@ -337,8 +398,6 @@ async def erase(session: AsyncSession, donor: Donor) -> None:
             account.donor_id = None
         else:
             await session.delete(account)
-    await session.execute(delete(Donation).where(Donation.donor_id == donor.id))
-    await session.execute(delete(Signup).where(Signup.donor_id == donor.id))
     # Pushes to the donor or naming them (an organiser's notice of a health report), whoever they were for.
     await session.execute(delete(Outbox).where(Outbox.about_donor_id == donor.id))
     await session.execute(delete(LinkNotice).where(LinkNotice.donor_id == donor.id))

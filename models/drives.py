@@ -33,7 +33,7 @@ from domain.slots import (
     slot_starts,
 )
 from domain.text import clean_input
-from models import audit, callouts
+from models import audit, callouts, outbox
 from models.tables import Campaign, ChannelAccount, Donation, Donor, DriveSession, Organiser, Signup
 
 CANCELLED = "cancelled"
@@ -449,6 +449,15 @@ async def import_plan(
             entry.place_name,
         ):
             affected.update(await _active_donor_ids(session, row.id))
+        if (row.day, row.start_time, row.end_time, row.place_name, row.address, row.ward) != (
+            entry.day,
+            entry.start_time,
+            entry.end_time,
+            entry.place_name,
+            entry.address,
+            entry.ward,
+        ):
+            await _withdraw_session_pushes(session, row)
         await _reslot(
             session, row, start=entry.start_time, end=entry.end_time, slot_minutes=entry.slot_minutes
         )
@@ -602,6 +611,45 @@ async def campaign_sessions(session: AsyncSession, campaign_id: int) -> list[Ses
     return [_view(row, name, taken) for row, name, taken in rows]
 
 
+@dataclass(frozen=True)
+class CampaignTotals:
+    """A campaign's numbers over all its sessions; they include donors who erased their data since."""
+
+    signups: int  # not cancelled
+    donations: int  # recorded at its sessions
+    volume_ml: int
+    deferred: int
+
+
+async def campaign_totals(session: AsyncSession, campaign_id: int) -> CampaignTotals:
+    """Sign-ups, donations (and their volume) and deferrals of the campaign's sessions."""
+    sessions = select(DriveSession.id).where(DriveSession.campaign_id == campaign_id)
+    donations, volume = (
+        await session.execute(
+            select(func.count(Donation.id), func.coalesce(func.sum(Donation.volume_ml), 0)).where(
+                Donation.session_id.in_(sessions), Donation.self_reported.is_(False)
+            )
+        )
+    ).one()
+    statuses = dict(
+        (
+            await session.execute(
+                select(Signup.status, func.count(Signup.id))
+                .where(Signup.session_id.in_(sessions))
+                .group_by(Signup.status)
+            )
+        )
+        .tuples()
+        .all()
+    )
+    return CampaignTotals(
+        signups=sum(n for status, n in statuses.items() if status != CANCELLED),
+        donations=int(donations),
+        volume_ml=int(volume),
+        deferred=int(statuses.get("deferred", 0)),
+    )
+
+
 def _starts(row: DriveSession) -> list[time]:
     return slot_starts(start=row.start_time, end=row.end_time, slot_minutes=row.slot_minutes)
 
@@ -689,15 +737,18 @@ async def _taken(session: AsyncSession, session_id: int) -> int:
 
 
 async def _active_donor_ids(session: AsyncSession, session_id: int) -> list[int]:
-    return list(
-        (
+    """The donors with an active sign-up (anonymous sign-ups of erased donors have none to tell)."""
+    return [
+        donor_id
+        for donor_id in (
             await session.scalars(
                 select(Signup.donor_id)
                 .where(Signup.session_id == session_id, Signup.status == ACTIVE)
                 .order_by(Signup.donor_id)
             )
         ).all()
-    )
+        if donor_id is not None
+    ]
 
 
 async def _unique_code(session: AsyncSession, rng: random.Random) -> str:
@@ -782,6 +833,9 @@ async def take_slot(
         existing.deferral_reason = None
         existing.updated_at = now
     await session.flush()
+    # Booked: an invitation to this round, or a "you can give again" still waiting, has done its job.
+    await outbox.withdraw(session, key_prefix=f"ward:{row.campaign_id}:{row.round}:", about=donor_id)
+    await outbox.withdraw(session, key_prefix=f"nudge:{donor_id}:")
     return existing
 
 
@@ -816,6 +870,9 @@ async def cancel_signup(session: AsyncSession, *, signup_id: int, donor_id: int,
     signup.status = CANCELLED
     signup.updated_at = now
     await session.flush()
+    # Reminders and notices of changes about this sign-up, still waiting, no longer concern the donor.
+    await outbox.withdraw(session, key_prefix=f"reminder:{signup.session_id}:{donor_id}:")
+    await outbox.withdraw(session, key_prefix=f"notice:{signup.session_id}:", about=donor_id)
     return True
 
 
@@ -861,6 +918,8 @@ async def move_signup(
     signup.slot_start = slot_start
     signup.updated_at = now
     await session.flush()
+    # A reminder still waiting names the old time: the planner queues it again with the new one.
+    await outbox.withdraw(session, key_prefix=f"reminder:{signup.session_id}:{donor_id}:")
     return signup
 
 
@@ -879,25 +938,56 @@ async def signup_by_code(session: AsyncSession, code: str) -> Signup | None:
     return signup
 
 
-async def check_in(session: AsyncSession, *, code: str, actor: str, now: datetime) -> Signup | None:
-    """Marks the donor as arrived; idempotent (a second scan changes nothing and logs nothing).
+class CheckInRefusal(StrEnum):
+    """Why `check_in` did not mark the donor as arrived."""
 
-    None for an unknown code or a cancelled sign-up: the desk then registers the person as a walk-in.
+    NOT_FOUND = "not_found"  # no such code, or a cancelled sign-up: the desk registers a walk-in
+    OTHER_DAY = "other_day"  # the sign-up is for another day: only with the organiser's explicit override
+
+
+async def check_in(
+    session: AsyncSession,
+    *,
+    code: str | None = None,
+    signup_id: int | None = None,
+    actor: str,
+    now: datetime,
+    today: date,
+    any_day: bool = False,
+) -> Signup | CheckInRefusal:
+    """Marks the donor as arrived (found by the code typed or scanned, or by the sign-up id of an
+    override button); idempotent (a second scan changes nothing and logs nothing).
+
+    A sign-up for another day than `today` (the local date) is refused with OTHER_DAY unless `any_day`:
+    a donation is dated on the day of its check-in, so a check-in days early would date it in the future
+    (and keep the donor out of call-outs). The override is audited with the session's day.
     """
-    signup = await signup_by_code(session, code)
-    if signup is None or signup.status == CANCELLED:
-        return None
+    if signup_id is not None:
+        signup: Signup | None = await session.scalar(
+            select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.session))
+        )
+    else:
+        signup = await signup_by_code(session, code or "")
+    if signup is None or signup.status == CANCELLED or signup.donor_id is None:
+        return CheckInRefusal.NOT_FOUND
     if signup.status == ACTIVE:
+        other_day = signup.session.day != today
+        if other_day and not any_day:
+            return CheckInRefusal.OTHER_DAY
         signup.status = "checked_in"
         signup.checked_in_at = now
         signup.updated_at = now
         await session.flush()
+        details: dict[str, object] = {"session": signup.session_id}
+        if other_day:
+            details["other_day"] = True
+            details["session_day"] = signup.session.day.isoformat()
         await audit.record(
             session,
             actor=actor,
             action="signup.check_in",
             target=f"signup:{signup.id}",
-            details={"session": signup.session_id},
+            details=details,
             now=now,
         )
     return signup
@@ -911,16 +1001,24 @@ async def record_result(
     volume_ml: int | None,
     kind: str = "whole_blood",
     deferral_reason: str | None,
+    donated_on: date,
     actor: str,
     now: datetime,
 ) -> Donation | None:
     """Records what happened at the chair: the Donation when donated; None when deferred, or when the
     sign-up no longer exists (a stale button after the donor erased their data: nothing to record).
 
+    `donated_on` is the day the donor gave: the local day of the check-in, never the session's planned
+    day (a check-in the organiser allowed on another day is dated when it happened).
+
     One write path for the chat and the spreadsheet import. Idempotent: the recorded donation of a
     sign-up is found by (session, donor, not self-reported), so recording twice updates one row, and a
     correction to "deferred" removes it. Self-reported donations are kept. The deferral reason is
     health data: it stays on the sign-up and never goes into the audit log.
+
+    Pushes whose reason a result undoes are withdrawn here, whoever records it: after a correction to
+    "deferred", the thank-you and the follow-up still waiting; after a donation, a waiting "you can give
+    again" nudge.
     """
     if volume_ml is not None and volume_ml not in VOLUMES:
         raise ValueError(f"volume_ml must be one of {VOLUMES}")
@@ -933,13 +1031,14 @@ async def record_result(
     signup: Signup | None = await session.scalar(
         select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.session))
     )
-    if signup is None:
+    if signup is None or signup.donor_id is None:
         return None
+    donor_id = signup.donor_id
     drive = signup.session
     recorded: Donation | None = await session.scalar(
         select(Donation).where(
             Donation.session_id == drive.id,
-            Donation.donor_id == signup.donor_id,
+            Donation.donor_id == donor_id,
             Donation.self_reported.is_(False),
         )
     )
@@ -948,10 +1047,10 @@ async def record_result(
         changed += _apply(
             signup, {"status": "donated", "result_volume_ml": volume_ml, "deferral_reason": None}
         )
-        values = {"donated_on": drive.day, "volume_ml": volume_ml, "kind": kind, "place": drive.place_name}
+        values = {"donated_on": donated_on, "volume_ml": volume_ml, "kind": kind, "place": drive.place_name}
         if recorded is None:
             recorded = Donation(
-                donor_id=signup.donor_id, session_id=drive.id, self_reported=False, created_at=now, **values
+                donor_id=donor_id, session_id=drive.id, self_reported=False, created_at=now, **values
             )
             session.add(recorded)
             changed.append("donation")
@@ -968,7 +1067,12 @@ async def record_result(
     if changed:
         signup.updated_at = now
         await session.flush()
-        await callouts.refresh_last_donation(session, signup.donor_id)  # call-out matching reads it
+        await callouts.refresh_last_donation(session, donor_id)  # call-out matching reads it
+        if donated:
+            await outbox.withdraw(session, key_prefix=f"nudge:{donor_id}:")
+        else:
+            await outbox.withdraw(session, key_prefix=f"thanks:{signup.id}:")
+            await outbox.withdraw(session, key_prefix=f"followup:{signup.id}:")
         await audit.record(
             session,
             actor=actor,
@@ -1026,6 +1130,19 @@ async def _reslot(
             new_start=start,
             new_end=end,
             slot_minutes=slot_minutes,
+        )
+
+
+async def _withdraw_session_pushes(session: AsyncSession, row: DriveSession) -> None:
+    """Pushes still waiting that name the session as it was (cancelled, moved, another place): its
+    reminders and the invitations of its ward to its round. The planners queue them again from the
+    session as it is now, if it still takes place; the donors signed up hear of it through a notice."""
+    await outbox.withdraw(session, key_prefix=f"reminder:{row.id}:")
+    if row.ward is not None:
+        await outbox.withdraw(
+            session,
+            key_prefix=f"ward:{row.campaign_id}:{row.round}:",
+            about=select(Donor.id).where(Donor.ward == row.ward),
         )
 
 
@@ -1115,6 +1232,8 @@ async def edit_session(
     if not changed:
         return []
     row.updated_at = now
+    if {"place_name", "address"} & set(changed):
+        await _withdraw_session_pushes(session, row)
     notify = await _active_donor_ids(session, session_id) if row.place_name != old_place else []
     await session.flush()
     await audit.record(
@@ -1139,6 +1258,7 @@ async def cancel_session(session: AsyncSession, *, session_id: int, actor: str, 
         return []
     row.status = CANCELLED
     row.updated_at = now
+    await _withdraw_session_pushes(session, row)
     notify = await _active_donor_ids(session, session_id)
     await session.flush()
     await audit.record(
@@ -1179,6 +1299,7 @@ async def move_session(
     if (new_day, new_start, new_end) == (row.day, row.start_time, row.end_time):
         return []
     await _reslot(session, row, start=new_start, end=new_end, slot_minutes=row.slot_minutes)
+    await _withdraw_session_pushes(session, row)
     row.day, row.start_time, row.end_time = new_day, new_start, new_end
     row.updated_at = now
     notify = await _active_donor_ids(session, session_id)

@@ -7,7 +7,8 @@ in the JSON payload.
 
 A row's life: `pending` → (claimed) `sending` → `sent` | `failed` | back to `pending` (retry later);
 `pending` → `cancelled` (by key prefix, when the account becomes unreachable, or when a claim finds it
-past its `expires_at`: last_error "expired"). The unique `key` makes planning idempotent: enqueueing the
+past its `expires_at`: last_error "expired"); a pending row whose reason was undone is withdrawn
+(deleted, see `withdraw`). The unique `key` makes planning idempotent: enqueueing the
 same key twice inserts nothing the second time, on both backends and under concurrency
 (INSERT ... ON CONFLICT DO NOTHING).
 """
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final, cast
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -426,14 +427,7 @@ async def forget_waiting(session: AsyncSession, *, key_prefix: str) -> int:
     that was cancelled): unlike `cancel`, the key is free again, so the planner queues the push anew from
     what is true at its next run, or not at all when it no longer applies. Rows being sent finish.
     """
-    if not key_prefix:
-        raise ValueError("an empty prefix would forget everything")
-    result = await session.execute(
-        delete(Outbox)
-        .where(Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True))
-        .execution_options(synchronize_session=False)
-    )
-    return _rowcount(result)
+    return await withdraw(session, key_prefix=key_prefix)
 
 
 async def forget_waiting_in_batch(session: AsyncSession, *, batch: str, ward: str) -> int:
@@ -447,6 +441,37 @@ async def forget_waiting_in_batch(session: AsyncSession, *, batch: str, ward: st
         .where(Outbox.status == "pending", Outbox.batch == batch, Outbox.account_id.in_(donors_of_ward))
         .execution_options(synchronize_session=False)
     )
+    return _rowcount(result)
+
+
+async def withdraw(
+    session: AsyncSession,
+    *,
+    key_prefix: str,
+    about: int | Select[tuple[int]] | None = None,
+    keep_prefix: str | None = None,
+) -> int:
+    """Deletes the pushes still waiting whose key starts with `key_prefix`: their reason was undone (a
+    result corrected, a sign-up cancelled or moved, a session cancelled or changed). Returns how many.
+
+    `about` keeps it to the rows about one donor (an id) or about the donors a query selects;
+    `keep_prefix` spares the rows whose key starts with it (the notice that replaces the others).
+    Deleted rather than cancelled, so that the key is free: a planner that finds the reason again (the
+    donor books again, the session's new time) queues the push anew, with today's text. Rows being sent
+    are in flight and finish.
+    """
+    if not key_prefix:
+        raise ValueError("an empty prefix would withdraw everything")
+    statement = delete(Outbox).where(
+        Outbox.status == "pending", Outbox.key.startswith(key_prefix, autoescape=True)
+    )
+    if isinstance(about, int):
+        statement = statement.where(Outbox.about_donor_id == about)
+    elif about is not None:
+        statement = statement.where(Outbox.about_donor_id.in_(about))
+    if keep_prefix:
+        statement = statement.where(~Outbox.key.startswith(keep_prefix, autoescape=True))
+    result = await session.execute(statement.execution_options(synchronize_session=False))
     return _rowcount(result)
 
 

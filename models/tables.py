@@ -1,4 +1,8 @@
-"""ORM tables. Times are stored in UTC; personal data lives only in `donors` and `donations`."""
+"""ORM tables. Times are stored in UTC; personal data lives only in `donors` and `donations`.
+
+Erasure (models.donors.erase) deletes the person and keeps anonymous counts: donations, sign-ups and
+call-out answers whose donor columns are NULL (see docs/ARCHITECTURE.md, "Data and privacy").
+"""
 
 from __future__ import annotations
 
@@ -149,12 +153,16 @@ class ChannelAccount(Base):
 
 
 class Donation(Base):
-    """A donation recorded at a drive, or reported by the donor at registration."""
+    """A donation recorded at a drive, or reported by the donor at registration.
+
+    `donor_id` is NULL once the donor erased their data: a donation recorded at a drive stays, without
+    anyone's identity, so the campaign's numbers do not change (models.donors.erase).
+    """
 
     __tablename__ = "donations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     donated_on: Mapped[date] = mapped_column(Date)
     volume_ml: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(limits.DONATION_KIND), default="whole_blood")
@@ -163,7 +171,7 @@ class Donation(Base):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("drive_sessions.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
-    donor: Mapped[Donor] = relationship(back_populates="donations")
+    donor: Mapped[Donor | None] = relationship(back_populates="donations")
 
     __table_args__ = (
         CheckConstraint("volume_ml IS NULL OR volume_ml IN (250, 350, 450)", name="volume"),
@@ -237,15 +245,19 @@ class DriveSession(Base):
 
 
 class Signup(Base):
-    """A donor's place in a session's time slot, with the check-in code and the result."""
+    """A donor's place in a session's time slot, with the check-in code and the result.
+
+    After the donor erased their data, a sign-up that is history (checked in, with a result, or of a
+    past day) stays as a count: `donor_id` and `code` NULL, and nothing about the person's health.
+    """
 
     __tablename__ = "signups"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("drive_sessions.id", ondelete="CASCADE"))
-    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     slot_start: Mapped[time] = mapped_column(Time)
-    code: Mapped[str] = mapped_column(String(limits.CHECKIN_CODE), unique=True)
+    code: Mapped[str | None] = mapped_column(String(limits.CHECKIN_CODE), unique=True)
     status: Mapped[str] = mapped_column(String(limits.STATUS), default="active")
     checked_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result_volume_ml: Mapped[int | None] = mapped_column(Integer)
@@ -396,14 +408,17 @@ class Callout(Base):
 
 
 class CalloutRecipient(Base):
-    """One donor messaged by a call-out (through one chat account), and their answer."""
+    """One donor messaged by a call-out (through one chat account), and their answer.
+
+    After the donor erased their data the answer stays as a count: `donor_id` and `account_id` NULL.
+    """
 
     __tablename__ = "callout_recipients"
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     callout_id: Mapped[int] = mapped_column(ForeignKey("callouts.id", ondelete="CASCADE"))
-    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
-    account_id: Mapped[int] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
+    donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("channel_accounts.id", ondelete="CASCADE"))
     wave: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(limits.STATUS), default="messaged")
     messaged_at: Mapped[datetime] = mapped_column(UtcDateTime)

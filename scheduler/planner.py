@@ -440,23 +440,33 @@ async def plan_followups(
     horizon = now + lookahead(settings)
     first_day = today - timedelta(days=r.followup_days_after + 1)
     last_day = today - timedelta(days=r.followup_days_after - 1)
+    # The day of the donation, not the session's planned day (an organiser may check a donor in on
+    # another day): the recorded donation of the sign-up says when it was.
     rows = (
         await session.execute(
-            select(Signup, DriveSession, Donor)
+            select(Signup, DriveSession, Donor, Donation.donated_on)
             .join(DriveSession, DriveSession.id == Signup.session_id)
             .join(Donor, Donor.id == Signup.donor_id)
+            .join(
+                Donation,
+                and_(
+                    Donation.session_id == Signup.session_id,
+                    Donation.donor_id == Signup.donor_id,
+                    Donation.self_reported.is_(False),
+                ),
+            )
             .where(
                 Signup.status == "donated",
                 Signup.feeling.is_(None),
-                DriveSession.day >= first_day,
-                DriveSession.day <= last_day,
+                Donation.donated_on >= first_day,
+                Donation.donated_on <= last_day,
             )
             .order_by(Signup.id)
         )
     ).tuples()
     created = 0
-    for signup, drive, donor in rows:
-        configured = local_at(drive.day + timedelta(days=r.followup_days_after), r.followup_at, settings)
+    for signup, drive, donor, donated_on in rows:
+        configured = local_at(donated_on + timedelta(days=r.followup_days_after), r.followup_at, settings)
         expires = configured + FOLLOWUP_VALID
         due = _catch_up(configured, now, settings)
         if due > horizon or due >= expires:
@@ -467,7 +477,7 @@ async def plan_followups(
             donor_id=donor.id,
             key=f"followup:{signup.id}",
             kind="followup",
-            text=t("followup_ask", name=donor.full_name, date=t.date(drive.day), place=drive.place_name),
+            text=t("followup_ask", name=donor.full_name, date=t.date(donated_on), place=drive.place_name),
             choices=followup_choices(t, signup.id),
             due_at=due,
             expires_at=expires,

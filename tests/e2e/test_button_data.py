@@ -261,7 +261,15 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
 
         # the donor is checked in and gives blood; the day after, "how do you feel?"
         code = await bot.scalar(select(Signup.code).where(Signup.session_id == sid))
+        await bot.send(staff, f"/checkin {code}")  # a week early: "check in anyway?"
+        find(bot, staff, "desk:in:")
+        clock.current = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # the blood day, 09:00 in Vietnam
         await bot.send(staff, f"/checkin {code}")
+        await tap(bot, staff, "desk:weight:")
+        await bot.send(staff, "52")
+        await tap(bot, staff, "res:")
+        await bot.send(staff, f"/checkin {code}")  # the result on record, and "correct it"
+        await tap(bot, staff, "desk:fix:")
         await tap(bot, staff, "res:")
         clock.current = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)  # 10:00 the day after, in Vietnam
         async with bot.app.sessions() as session, session.begin():

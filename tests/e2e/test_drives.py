@@ -179,13 +179,15 @@ async def test_check_in_and_result_update_the_history_and_thank_the_donor(
     await drive_bot.press(donor_user, "07:00")
     signup = await drive_bot.scalar(select(Signup))
     assert signup is not None
-    # the organiser scans the QR code: a deep link with the code
+    # on the blood day, the organiser scans the QR code: a deep link with the code
+    drive_bot.clock.current = datetime(2020, 8, 3, 2, 0, tzinfo=UTC)
     checked = await drive_bot.send(organiser, f"/start checkin_{signup.code.lower()}")
     assert "Đã check-in: Lan" in checked[0].text and "Số lần hiến đã ghi nhận: 0" in checked[0].text
     recorded = await drive_bot.press(organiser, "350 ml")
     assert "Đã ghi nhận kết quả" in recorded[0].text
     donation = await drive_bot.scalar(select(Donation))
     assert donation is not None and (donation.volume_ml, donation.donated_on) == (350, date(2020, 8, 3))
+    drive_bot.clock.advance(minutes=10)  # the thank-you leaves time to correct a mis-tap
     await drive_bot.emu.wait_until(
         lambda: any("Cảm ơn Lan" in (m.text or "") for m in drive_bot.emu.messages(donor_user.chat_id)),
         what="the thank-you",

@@ -141,6 +141,7 @@ async def test_the_follow_up_tells_organisers_only_when_something_is_wrong(tmp_p
                     donated=True,
                     volume_ml=350,
                     deferral_reason=None,
+                    donated_on=date(2020, 8, 3),
                     actor="test",
                     now=datetime(2020, 8, 3, 2, 0, tzinfo=UTC),
                 )

@@ -67,7 +67,8 @@ def test_import_twice_then_list(drive: Drive) -> None:
     assert lines[0] == "Kinh Môn ngàn trái tim vàng [kinh-mon-2020], 2020"
     assert lines[1:3] == ["  Upcoming:", "    (none)"]
     assert lines[3] == "  Past:"
-    sessions = lines[4:]
+    sessions = lines[4:-1]
+    assert lines[-1] == "  Totals: 0 sign-ups, 0 donations (0 ml), 0 deferred"
     assert [line.split()[1] for line in sessions] == [
         "03/08/2020",
         "04/08/2020",

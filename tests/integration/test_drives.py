@@ -424,11 +424,16 @@ async def test_check_in_by_code_as_a_volunteer_types_it(sessions: Factory) -> No
     arrival = datetime(2020, 8, 3, 0, 5, tzinfo=UTC)
     for _ in range(2):
         async with sessions() as session, session.begin():
-            checked = await drives.check_in(session, code=typed, actor=ORGANISER, now=arrival)
-            assert checked is not None and checked.id == signup.id
+            checked = await drives.check_in(
+                session, code=typed, actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
+            )
+            assert isinstance(checked, Signup) and checked.id == signup.id
             assert checked.session.day == date(2020, 8, 3)
     async with sessions() as session, session.begin():
-        assert await drives.check_in(session, code="ZZZZZZ", actor=ORGANISER, now=arrival) is None
+        unknown = await drives.check_in(
+            session, code="ZZZZZZ", actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
+        )
+        assert unknown is drives.CheckInRefusal.NOT_FOUND
         dashed = await drives.signup_by_code(session, f"{signup.code[:3]}-{signup.code[3:]}")
         assert dashed is not None and dashed.id == signup.id
     async with sessions() as session:
@@ -447,7 +452,10 @@ async def test_a_cancelled_sign_up_cannot_check_in(sessions: Factory) -> None:
     assert isinstance(signup, Signup)
     async with sessions() as session, session.begin():
         assert await drives.cancel_signup(session, signup_id=signup.id, donor_id=donor, now=NOW)
-        assert await drives.check_in(session, code=signup.code, actor=ORGANISER, now=NOW) is None
+        refused = await drives.check_in(
+            session, code=signup.code, actor=ORGANISER, now=NOW, today=date(2020, 8, 3)
+        )
+        assert refused is drives.CheckInRefusal.NOT_FOUND
 
 
 async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> None:
@@ -467,6 +475,7 @@ async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> N
                 donated=True,
                 volume_ml=volume,
                 deferral_reason=None,
+                donated_on=date(2020, 8, 3),
                 actor=ORGANISER,
                 now=NOW,
             )
@@ -502,6 +511,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
             donated=True,
             volume_ml=250,
             deferral_reason=None,
+            donated_on=date(2020, 8, 3),
             actor=ORGANISER,
             now=NOW,
         )
@@ -512,6 +522,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
             donated=False,
             volume_ml=None,
             deferral_reason="huyết sắc tố thấp",
+            donated_on=date(2020, 8, 3),
             actor=ORGANISER,
             now=NOW,
         )
@@ -534,6 +545,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
             donated=True,
             volume_ml=350,
             deferral_reason=None,
+            donated_on=date(2020, 8, 3),
             actor=ORGANISER,
             now=NOW,
         )

@@ -77,7 +77,7 @@ async def test_register_export_and_erase(sessions) -> None:  # type: ignore[no-u
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor)
+        await donors.erase(session, donor, today=NOW.date())
     async with sessions() as session:
         assert await donors.count_rows_for(session, donor_id) == 0
         assert (await session.scalars(select(Donation))).all() == []

@@ -428,7 +428,7 @@ async def test_erasing_a_donor_removes_their_pushes(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor)
+        await donors.erase(session, donor, today=date(2026, 11, 23))
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 1
         assert await session.scalar(select(Outbox.key)) == "reminder:1:2:24h"
