@@ -25,6 +25,7 @@ from domain.dates import parse_date
 from domain.eligibility import Rules
 from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
+from handlers import common
 from handlers.context import Context
 from handlers.messages import Choice
 from handlers.organiser import actor, is_organiser
@@ -218,7 +219,7 @@ async def read(ctx: Context, step: Step) -> str | None:
         answer = ctx.picked("cogo")
         if answer == "no":
             ctx.state.clear()
-            ctx.say("cancelled")
+            common.say_cancelled(ctx, "khancap")
             return "done"
         if answer != "yes":
             return "error_use_buttons_current"

@@ -198,8 +198,9 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
     )
 
 
-async def my_signups(ctx: Context, _args: str = "") -> None:
-    """/lichcuatoi: my upcoming sign-ups, each with change and cancel buttons."""
+async def my_signups(ctx: Context, _args: str = "", *, cancel_only: bool = False) -> None:
+    """/lichcuatoi: my upcoming sign-ups, each with change and cancel buttons (only cancel ones when the
+    person asked to cancel: "tôi muốn hủy lịch hẹn")."""
     donor = ctx.donor
     if donor is None:
         ctx.say("not_registered")
@@ -208,6 +209,8 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
     if not mine:
         ctx.say("my_signups_none")
         return
+    if cancel_only:
+        ctx.say("cancel_signup_pick")
     for signup, view in mine:
         text = ctx.t(
             "my_signup",
@@ -219,15 +222,10 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
         if view.status != "scheduled":
             ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
             continue
-        ctx.say_text(
-            text,
-            choices=[
-                [
-                    ctx.choice("button_change_slot", f"mysu:move:{signup.id}"),
-                    ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}"),
-                ]
-            ],
-        )
+        row = [ctx.choice("button_cancel_signup", f"mysu:cancel:{signup.id}")]
+        if not cancel_only:
+            row.insert(0, ctx.choice("button_change_slot", f"mysu:move:{signup.id}"))
+        ctx.say_text(text, choices=[row])
 
 
 async def on_my_signup(ctx: Context, payload: str) -> None:
