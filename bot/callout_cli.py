@@ -140,7 +140,7 @@ async def _create(
     counts = await callouts.preview(session, crit)
     out.write(f"{sum(counts.values())} reserve donors match:\n")
     for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        out.write(f"  {code}\t{ward or '-'}\t{n}\n")
+        out.write(f"  {code}\t{ward or '(no ward)'}\t{n}\n")
     if args.dry_run:
         return
     callout = await callouts.create(

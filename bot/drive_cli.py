@@ -199,15 +199,15 @@ async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
         .tuples()
         .all()
     )
-    rows = [
+    rows: list[tuple[str, str | None]] = [
         ("Campaign", f"{view.campaign_name}, round {view.round}"),
         ("Key", view.key),
         ("Date", _dmy(view.day)),
         ("Hours", f"{_hours(view)}, slots of {view.slot_minutes} min"),
         ("Place", view.place_name),
-        ("Address", view.address or "—"),
-        ("Ward", view.ward or "—"),
-        ("Map", view.map_url or "—"),
+        ("Address", view.address),  # rows without a value are left out
+        ("Ward", view.ward),
+        ("Map", view.map_url),
         ("Audience", view.audience),
         ("Status", view.status),
         ("Sign-ups", f"{view.taken}/{view.capacity} ({view.free} free)"),
@@ -218,7 +218,8 @@ async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
     ]
     out.write(f"Session #{view.id}\n")
     for label, value in rows:
-        out.write(f"  {label + ':':<11}{value}\n")
+        if value is not None:
+            out.write(f"  {label + ':':<11}{value}\n")
     out.write("  Slots:\n")
     for slot in slots:
         out.write(f"    {slot.start:%H:%M}  {slot.taken}/{slot.capacity}\n")

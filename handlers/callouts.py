@@ -364,8 +364,9 @@ async def send_wave(
             "callout_message",
             groups=", ".join(label(g) for g in callout.groups),
             component=t(f"callout_component_{callout.component}"),
-            place=callout.place,
-            address=callout.address,
+            place=t("place_and_address", place=callout.place, address=callout.address)
+            if callout.address
+            else callout.place,
             deadline=callout.deadline.astimezone(settings.tz).strftime("%H:%M %d/%m"),
         )
         await outbox.enqueue(
@@ -618,7 +619,11 @@ async def rare(ctx: Context, _args: str = "") -> None:
         return
     people = await callouts.rare_donors(ctx.session)
     lines = "\n".join(
-        f"• {p.full_name} · {p.blood_abo or '?'}− · {p.ward or '—'} · {display_phone(p.phone)}"
+        " · ".join(
+            part
+            for part in (f"• {p.full_name}", f"{p.blood_abo or '?'}−", p.ward, display_phone(p.phone))
+            if part
+        )
         for p in people
     )
     ctx.say("rare_list", count=len(people), lines=lines or ctx.t("callout_nobody_yet"))

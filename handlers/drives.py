@@ -85,7 +85,7 @@ async def show_session(ctx: Context, payload: str) -> None:
         start=_hhmm(view.start_time),
         end=_hhmm(view.end_time),
         place=view.place_name,
-        address=view.address or "—",
+        address=view.address,  # none on record: the line is left out
         free=view.free,
     )
     if view.map_url:
@@ -174,7 +174,7 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
         day=ctx.t.day(view.day),
         start=_hhmm(signup.slot_start),
         place=view.place_name,
-        address=view.address or "—",
+        address=view.address,  # none on record: the line is left out
         code=signup.code,
     )
     ctx.say(

@@ -397,7 +397,9 @@ async def test_ward_invitations_go_once_per_round_to_eligible_donors_only(world:
     first = rows[0]
     assert first.due_at == invite_time and first.expires_at == START and first.kind == "announcement"
     assert "A blood drive is coming to Tam Lưu" in first.payload["text"]
-    assert "Mon 3 Aug 2020, 07:00–11:30" in first.payload["text"] and "/lichhien" in first.payload["text"]
+    assert (
+        "Mon 3 Aug 2020, 07:00–11:30" in first.payload["text"] and "/schedule" in first.payload["text"]
+    )  # the command of its language
 
 
 async def test_a_sector_session_is_not_announced_to_the_ward(world: World) -> None:
