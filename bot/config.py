@@ -21,6 +21,7 @@ from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
 from domain.ids import parse_int
 from domain.phone import display_phone, parse_hotline
+from domain.text import fold
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
@@ -167,9 +168,14 @@ class AreaSettings(_Section):
             raise ValueError("needs at least one non-empty ward name")
         if any(len(w) > limits.WARD for w in cleaned):
             raise ValueError(f"a ward name may have at most {limits.WARD} characters")
-        if len({w.casefold() for w in cleaned}) != len(cleaned):
+        if len({fold(w) for w in cleaned}) != len(cleaned):
             raise ValueError("has the same ward twice")
         return cleaned
+
+    def ward_named(self, text: str) -> str | None:
+        """The ward `text` names, written with or without diacritics ("tam luu" → "Tam Lưu"), or None."""
+        wanted = fold(text)
+        return next((ward for ward in self.wards if fold(ward) == wanted), None)
 
 
 class DeliverySettings(_Section):
