@@ -125,7 +125,7 @@ def batch_of(announcement_id: int) -> str:
 def parse_id(text: str) -> int | None:
     """ "42", "#42" or "announcement:42" → 42."""
     match = _ID.match(text)
-    return ids.parse_id(match.group(1), maximum=ids.MAX_BIG_ID) if match else None
+    return ids.parse_id(match.group(1)) if match else None  # announcements.id is an INTEGER
 
 
 def clean_text(text: str) -> str:
