@@ -9,12 +9,12 @@ from handlers.context import Context
 
 
 def command_lines(ctx: Context, *, organiser: bool) -> str:
-    """ "/lichhien – Lịch các buổi hiến máu sắp tới" per menu command, named in the person's language."""
-    everyone = {key for _, key in commands.menu(ctx.lang)}
+    """ "/lichhien – Lịch các buổi hiến máu sắp tới" per menu command (everyone's, or the organisers'),
+    named in the person's language."""
     return "\n".join(
-        f"/{name} – {ctx.t(f'cmd_{key}')}"
-        for name, key in commands.menu(ctx.lang, organiser=organiser)
-        if (key in everyone) != organiser
+        f"/{spec.name(ctx.lang)} – {ctx.t(f'cmd_{spec.key}')}"
+        for spec in commands.COMMANDS
+        if spec.menu and spec.organiser == organiser
     )
 
 
