@@ -49,17 +49,20 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 
 
 def _wards(given: list[str], settings: Settings) -> tuple[str, ...]:
-    known = {ward.casefold(): ward for ward in settings.area.wards}
     picked: list[str] = []
     for name in given:
-        ward = known.get(" ".join(name.split()).casefold())
+        ward = settings.area.ward_named(name)  # with or without diacritics
         if ward is None:
             raise UsageError(
-                f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(known.values())})"
+                f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(settings.area.wards)})"
             )
         if ward not in picked:
             picked.append(ward)
     return tuple(picked)
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" + ("" if number == 1 else "s")
 
 
 def describe(audience: Audience) -> str:
@@ -78,7 +81,8 @@ async def _queue(session: AsyncSession, out: TextIO, args: argparse.Namespace, s
     reach = await announcements.reach(session, audience)
     if args.dry_run:
         out.write(
-            f"Would announce to {describe(audience)}: {reach.donors} donors ({reach.accounts} chats). "
+            f"Would announce to {describe(audience)}: {_count(reach.donors, 'donor')} "
+            f"({_count(reach.accounts, 'chat')}). "
             "Nothing was queued.\n"
         )
         return
@@ -90,8 +94,8 @@ async def _queue(session: AsyncSession, out: TextIO, args: argparse.Namespace, s
         session, text=text, audience=audience, actor=cli_actor(), now=now, due_at=due
     )
     out.write(
-        f"Announcement #{created.id} queued for {describe(audience)}: {created.donors} donors "
-        f"({created.queued} chats), batch {created.batch}.\n"
+        f"Announcement #{created.id} queued for {describe(audience)}: {_count(created.donors, 'donor')} "
+        f"({_count(created.queued, 'chat')}), batch {created.batch}.\n"
     )
     if due > now:
         out.write(f"Quiet hours: sending starts at {due.astimezone(settings.tz):%H:%M}.\n")

@@ -24,6 +24,8 @@ from models import audit, callouts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout
 
+CLI_LANGUAGE = "en"  # every `donorbot` command writes English (see the README)
+
 
 class UsageError(Exception):
     """A wrong argument; the message says which and how to fix it."""
@@ -114,9 +116,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                     )
                     out.write(f"Closed; {told or 0} donor(s) who accepted or were asked will be told.\n")
                 counts = await callouts.tally(session, callout.id)
-                text, _ = flow.tally_view(
-                    catalogs.get(settings.bot.default_language), settings, callout, counts
-                )
+                text, _ = flow.tally_view(catalogs.get(CLI_LANGUAGE), settings, callout, counts)
                 out.write(text + "\n")
     finally:
         await engine.dispose()
@@ -132,18 +132,23 @@ async def _create(
     contact = _text("--contact", args.contact, limits.CONTACT)
     if not 1 <= args.units <= flow.MAX_UNITS:
         raise UsageError(f"--units: must be 1 to {flow.MAX_UNITS}")
-    unknown = [w for w in args.ward if w not in settings.area.wards]
-    if unknown:
-        raise UsageError(f"--ward: {unknown[0]!r} is not in config.toml [area] wards")
+    wards: list[str] = []
+    for name in args.ward:
+        ward = settings.area.ward_named(name)  # with or without diacritics
+        if ward is None:
+            raise UsageError(
+                f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(settings.area.wards)})"
+            )
+        wards.append(ward)
     deadline = flow.parse_deadline(args.deadline, now=now, settings=settings)
     if deadline is None:
         raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
     rules = load_knowledge(settings.knowledge).rules
-    crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=args.ward, now=now)
+    crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=wards, now=now)
     counts = await callouts.preview(session, crit)
     out.write(f"{sum(counts.values())} reserve donors match:\n")
     for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
-        out.write(f"  {code}\t{ward or '-'}\t{n}\n")
+        out.write(f"  {code}\t{ward or '(no ward)'}\t{n}\n")
     if args.dry_run:
         return
     if not counts:
@@ -158,7 +163,7 @@ async def _create(
         address=address,
         contact=contact,
         deadline=deadline,
-        wards=args.ward or None,
+        wards=wards or None,
         tally_chat_id=None,
         now=now,
     )

@@ -14,7 +14,13 @@ from typing import Any
 
 from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.bootstrap import quiet_leaky_loggers
-from bot.config import ConfigError, Settings, StartupError, load_settings
+from bot.config import (
+    ConfigError,
+    Settings,
+    StartupError,
+    hotline_problems,
+    load_settings,
+)
 from bot.i18n import CatalogError
 from domain import limits
 from domain.text import clean_input
@@ -83,6 +89,8 @@ async def _run(settings: Settings, *, console: bool, user: str | None = None) ->
     and the scheduler (`bot.bootstrap.serve`), whichever channel it is."""
     from bot.bootstrap import Channel, build_app, freeze_startup_objects, serve
 
+    for problem in hotline_problems(settings):
+        log.warning("%s", problem)
     app = build_app(settings)
     await app.prepare()
     freeze_startup_objects()
@@ -223,8 +231,13 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
 
         Catalogs()
         load_knowledge(settings.knowledge)
+        name = args.config or "config.toml"
+        if problems := hotline_problems(settings):
+            for problem in problems:
+                print(f"{name}: {problem}", file=sys.stderr)
+            return 2
         asyncio.run(check_database(settings.database.url))
-        print(f"Configuration is valid: {args.config or 'config.toml'}")
+        print(f"Configuration is valid: {name}")
         print(f"Database reachable: {describe(settings.database.url)}")
     return 0
 

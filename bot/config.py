@@ -20,6 +20,8 @@ from sqlalchemy.exc import ArgumentError
 from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
 from domain.ids import parse_int
+from domain.phone import display_phone, parse_hotline
+from domain.text import fold
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
@@ -41,14 +43,53 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Hotline(_Section):
+    """Who to call when the bot cannot help: a name and a phone number, shown together in the texts.
+
+    `[bot.hotline] name = "…", phone = "…"`; the older `hotline = "name"` still loads (without a number,
+    which `donorbot config check` refuses: a hotline people cannot call helps nobody).
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    phone: str | None = None  # E.164 once read
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        cleaned = " ".join(value.split())
+        if not cleaned:
+            raise ValueError("the name is empty")
+        return cleaned
+
+    @field_validator("phone")
+    @classmethod
+    def _number(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        number = parse_hotline(value)
+        if number is None:
+            raise ValueError(f'{value!r} is not a phone number, e.g. "0220 3821 234" or "1900 1234"')
+        return number
+
+    def __str__(self) -> str:
+        """ "Hội Chữ thập đỏ thị xã Kinh Môn, ☎ 0220 3821 234", as the texts show it ({hotline})."""
+        return f"{self.name}, ☎ {display_phone(self.phone)}" if self.phone else self.name
+
+
 class BotSettings(_Section):
     default_language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
-    hotline: str = Field(default="Hội Chữ thập đỏ thị xã Kinh Môn", min_length=1)
+    # The phone number is an example of the right form (config.toml says so): each unit puts its own.
+    hotline: Hotline = Hotline(name="Hội Chữ thập đỏ thị xã Kinh Môn", phone="0220 3821 234")
     data_dir: Path = Path("data")
     # Answers of an unfinished dialogue (a registration's name, birth date, phone) are kept this many
     # hours, then forgotten: long enough to finish later the same day, no longer.
     conversation_ttl_hours: int = Field(default=24, ge=1, le=24 * 365)
+
+    @field_validator("hotline", mode="before")
+    @classmethod
+    def _hotline(cls, value: object) -> object:
+        return {"name": value} if isinstance(value, str) else value  # the older form: a name only
 
     @field_validator("timezone")
     @classmethod
@@ -129,9 +170,14 @@ class AreaSettings(_Section):
             raise ValueError("needs at least one non-empty ward name")
         if any(len(w) > limits.WARD for w in cleaned):
             raise ValueError(f"a ward name may have at most {limits.WARD} characters")
-        if len({w.casefold() for w in cleaned}) != len(cleaned):
+        if len({fold(w) for w in cleaned}) != len(cleaned):
             raise ValueError("has the same ward twice")
         return cleaned
+
+    def ward_named(self, text: str) -> str | None:
+        """The ward `text` names, written with or without diacritics ("tam luu" → "Tam Lưu"), or None."""
+        wanted = fold(text)
+        return next((ward for ward in self.wards if fold(ward) == wanted), None)
 
 
 class DeliverySettings(_Section):
@@ -258,6 +304,17 @@ class Settings(_Section):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.bot.timezone)
+
+
+def hotline_problems(settings: Settings) -> list[str]:
+    """What `donorbot config check` refuses in the hotline (and `run` warns about)."""
+    hotline = settings.bot.hotline
+    if hotline.phone is None:
+        return [
+            "bot.hotline: has no phone number; write it as [bot.hotline] with "
+            'name = "…" and phone = "…" (people are told to contact it when the bot cannot help)'
+        ]
+    return []
 
 
 def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Settings:

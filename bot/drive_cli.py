@@ -11,6 +11,7 @@ import argparse
 import getpass
 import os
 import sys
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -160,11 +161,28 @@ def _line(view: drives.SessionView) -> str:
     )
 
 
-def _tell(count: int) -> str:
-    if count == 0:
-        return "No donor had signed up, so nobody needs to be told."
-    donors = "donor" if count == 1 else "donors"
-    return f"{count} signed-up {donors} should be told."
+def _told(queued: int, donors: int) -> str:
+    """What was queued for the donors signed up to a changed or cancelled session."""
+    if donors == 0:
+        return "No donor had signed up, so no notice was queued."
+    notices = "notice" if queued == 1 else "notices"
+    signed_up = "donor" if donors == 1 else "donors"
+    return f"{queued} {notices} queued for {donors} signed-up {signed_up}; the running bot sends them."
+
+
+def _ward(given: str | None, settings: Settings, err: TextIO, *, where: str) -> str | None:
+    """The configured spelling of a ward typed with or without diacritics; an unknown one is kept, with a
+    warning (no donor's own ward, so nobody sees the session first)."""
+    text = _text(given)
+    if not text:
+        return None
+    known = settings.area.ward_named(text)
+    if known is None:
+        err.write(
+            f"warning: {where}: {text!r} is not in config.toml [area] wards "
+            f"({', '.join(settings.area.wards)}), so no donor will see this session first\n"
+        )
+    return known or text
 
 
 async def _list(
@@ -214,15 +232,15 @@ async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
         .tuples()
         .all()
     )
-    rows = [
+    rows: list[tuple[str, str | None]] = [
         ("Campaign", f"{view.campaign_name}, round {view.round}"),
         ("Key", view.key),
         ("Date", _dmy(view.day)),
         ("Hours", f"{_hours(view)}, slots of {view.slot_minutes} min"),
         ("Place", view.place_name),
-        ("Address", view.address or "—"),
-        ("Ward", view.ward or "—"),
-        ("Map", view.map_url or "—"),
+        ("Address", view.address),  # rows without a value are left out
+        ("Ward", view.ward),
+        ("Map", view.map_url),
         ("Audience", view.audience),
         ("Status", view.status),
         ("Sign-ups", f"{view.taken}/{view.capacity} ({view.free} free)"),
@@ -233,7 +251,8 @@ async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
     ]
     out.write(f"Session #{view.id}\n")
     for label, value in rows:
-        out.write(f"  {label + ':':<11}{value}\n")
+        if value is not None:
+            out.write(f"  {label + ':':<11}{value}\n")
     out.write("  Slots:\n")
     for slot in slots:
         out.write(f"    {slot.start:%H:%M}  {slot.taken}/{slot.capacity}\n")
@@ -246,23 +265,53 @@ async def _import(
         plan = drives.load_plan(path)
     except drives.PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
-    known = {ward.casefold() for ward in settings.area.wards}
-    for number, entry in enumerate(plan.sessions, start=1):
-        if entry.ward is not None and entry.ward.casefold() not in known:
-            err.write(
-                f"warning: {path}: sessions[{number}].ward: {entry.ward!r} is not in config.toml "
-                "[area] wards, so no donor will see this session first\n"
-            )
+    entries = tuple(
+        replace(entry, ward=_ward(entry.ward, settings, err, where=f"{path}: sessions[{number}].ward"))
+        for number, entry in enumerate(plan.sessions, start=1)
+    )
+    plan = replace(plan, sessions=entries)
+    today = now.astimezone(settings.tz).date()
+    if plan.sessions and all(entry.day < today for entry in plan.sessions):
+        err.write(
+            f"warning: {path}: every session is before today ({_dmy(today)}), so none of them is offered "
+            "to donors; check the dates (a plan of a past year?)\n"
+        )
     result = await drives.import_plan(session, plan, actor=cli_actor(), now=now)
     out.write(
         f"Imported {plan.key} ({plan.name}): {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged (the campaign and {len(plan.sessions)} sessions).\n"
     )
-    if result.affected_donor_ids:
-        out.write(f"Dates, hours or places changed: {_tell(len(result.affected_donor_ids))}\n")
+    if result.affected_sessions:
+        queued = 0
+        for session_id, donor_ids in result.affected_sessions:
+            queued += await notices.session_changed(
+                session,
+                catalogs=Catalogs(),
+                session_id=session_id,
+                donor_ids=donor_ids,
+                tz=settings.tz,
+                now=now,
+            )
+        changed = _told(queued, len(result.affected_donor_ids))
+        out.write(f"Dates, hours or places changed: {changed}\n")
 
 
-async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, now: datetime) -> None:
+async def _add(
+    session: AsyncSession,
+    out: TextIO,
+    err: TextIO,
+    args: argparse.Namespace,
+    *,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    if await drives.campaign_by_key(session, args.campaign) is None:
+        keys = [c.key for c in await drives.list_campaigns(session)]
+        known = f" (campaigns: {', '.join(keys)})" if keys else ""
+        raise UsageError(
+            f"--campaign: no campaign with key {args.campaign!r}{known}. A campaign is created by "
+            "importing a plan file: donorbot drive import FILE (see examples/kinh-mon-2020.toml)"
+        )
     day = _day("--date", args.date)
     plan = drives.SessionPlan(
         key=args.key or await drives.free_session_key(session, campaign_key=args.campaign, day=day),
@@ -272,7 +321,7 @@ async def _add(session: AsyncSession, out: TextIO, args: argparse.Namespace, *, 
         end_time=_hhmm("--end", args.end),
         place_name=_text(args.place) or "",
         address=_text(args.address) or None,
-        ward=_text(args.ward) or None,
+        ward=_ward(args.ward, settings, err, where="--ward"),
         capacity=_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
         slot_minutes=_number("--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES),
         audience=_text(args.audience) or "",
@@ -329,10 +378,10 @@ async def _edit(
         f"capacity {after.capacity}.\n"
     )
     if notify:
-        await notices.session_changed(
+        queued = await notices.session_changed(
             session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
         )
-        out.write(_tell(len(notify)) + "\n")
+        out.write(_told(queued, len(notify)) + "\n")
 
 
 async def _cancel(
@@ -346,11 +395,12 @@ async def _cancel(
         out.write(f"Session #{session_id} was already cancelled.\n")
         return
     notify = await drives.cancel_session(session, session_id=session_id, actor=cli_actor(), now=now)
-    await notices.session_changed(
+    queued = await notices.session_changed(
         session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
     )
     out.write(
-        f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_tell(len(notify))}\n"
+        f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). "
+        f"{_told(queued, len(notify))}\n"
     )
 
 
@@ -379,7 +429,7 @@ async def run(
             elif command == "show":
                 await _show(session, out, _session_id(args.id))
             elif command == "add":
-                await _add(session, out, args, now=now)
+                await _add(session, out, err, args, settings=settings, now=now)
             elif command == "edit":
                 await _edit(session, out, args, tz=settings.tz, now=now)
             elif command == "cancel":

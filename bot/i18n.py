@@ -8,6 +8,7 @@ twice is an error). A value is a string with `str.format` placeholders, or a tab
 from __future__ import annotations
 
 import logging
+import string
 import tomllib
 import unicodedata
 from collections.abc import Mapping
@@ -66,13 +67,17 @@ class Translator:
     catalog: Mapping[str, CatalogValue]
 
     def __call__(self, key: str, /, **params: object) -> str:
+        """The text of `key` with `params` filled in; a line whose value is None is left out.
+
+        "🏠 {address}" with no address on record is not shown at all, rather than as "🏠 —".
+        """
         value = self.catalog.get(key)
         if value is None:
             log.error("missing catalog key %r for %s", key, self.lang)
             return key
         if isinstance(value, dict):
             value = value.get("other") or next(iter(value.values()))
-        return value.format(**params) if params else value
+        return _fill(value, params)
 
     def plural(self, key: str, count: int, /, **params: object) -> str:
         """The plural form for `count` chosen by CLDR rules (Vietnamese has one form, English two)."""
@@ -81,7 +86,7 @@ class Translator:
             return self(key, count=count, **params)
         form = Locale.parse(self.lang).plural_form(count)
         text = value.get(form) or value.get("other") or next(iter(value.values()))
-        return text.format(count=count, **params)
+        return _fill(text, {"count": count, **params})
 
     def date(self, day: date) -> str:
         """A date the way people of this language write it (03/08/1995 in Vietnamese)."""
@@ -103,6 +108,20 @@ class Translator:
 
     def has(self, key: str) -> bool:
         return key in self.catalog
+
+
+def _fill(text: str, params: Mapping[str, object]) -> str:
+    """`text.format(**params)`, without the lines that show a missing (None) value."""
+    if not params:
+        return text
+    missing = {name for name, value in params.items() if value is None}
+    if missing:
+        text = "\n".join(line for line in text.split("\n") if not _names(line) & missing)
+    return text.format(**params)
+
+
+def _names(text: str) -> set[str]:
+    return {name.split(".")[0].split("[")[0] for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
 class Catalogs:

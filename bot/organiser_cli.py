@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from bot.config import Settings
 from domain import limits
+from domain.ids import parse_int
 from domain.text import clean_input
 from models import organisers
 from models.db import create_engine, session_factory, upgrade_database_async
@@ -20,7 +22,11 @@ def add_parser(subparsers: Any) -> None:
     actions = parser.add_subparsers(dest="organiser_action", required=True)
     add = actions.add_parser("add", help="give a chat user the organiser role")
     add.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
-    add.add_argument("--user-id", required=True, help="the person's numeric user id on that platform")
+    add.add_argument(
+        "--user-id",
+        required=True,
+        help="the person's user id on that platform (Telegram: a number such as 123456789)",
+    )
     add.add_argument("--role", default="organiser", choices=["organiser", "admin"])
     add.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
     actions.add_parser("list", help="list organisers")
@@ -40,17 +46,61 @@ def _line(text: str) -> str:
     return " ".join(clean_input(text).split())
 
 
-def _problem(args: argparse.Namespace) -> str | None:
-    """What is wrong with --user-id or --unit (each must fit its column), or None."""
-    user_id = args.user_id.strip() if getattr(args, "user_id", None) else ""
-    if getattr(args, "user_id", None) is not None and not 1 <= len(user_id) <= limits.USER_ID:
+TELEGRAM_MAX_ID = 2**52
+"""Telegram user ids are positive and "have at most 52 significant bits" (Bot API, User.id)."""
+_ZALO_ID = re.compile(r"[0-9A-Za-z_-]+")  # Zalo Bot Platform ids are strings; no documented shape
+_CONSOLE_ID = re.compile(r"[\w.@-]+")  # the console's user is the OS user name
+
+
+def _user_id_problem(platform: str, user_id: str) -> str | None:
+    """Why `user_id` cannot be a user id on `platform`, or None."""
+    if not 1 <= len(user_id) <= limits.USER_ID:
         return f"--user-id: must have 1 to {limits.USER_ID} characters"
-    if user_id and any(ch.isspace() for ch in user_id):
-        return f"--user-id: {user_id!r} must not contain spaces"
+    if platform == "telegram":
+        if parse_int(user_id, minimum=1, maximum=TELEGRAM_MAX_ID) is None:
+            return (
+                f"--user-id: {user_id!r} is not a Telegram user id: a positive whole number such as "
+                "123456789 (not the @username or the phone number)"
+            )
+    elif platform == "zalo":
+        if not _ZALO_ID.fullmatch(user_id):
+            return f"--user-id: {user_id!r} is not a Zalo user id (letters, digits, - and _ only)"
+    elif not _CONSOLE_ID.fullmatch(user_id):
+        return f"--user-id: {user_id!r} is not a console user (the OS user name, without spaces)"
+    return None
+
+
+def _problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with --user-id (for its platform) or --unit (each must fit its column), or None."""
+    user_id = getattr(args, "user_id", None)
+    if user_id is not None and (problem := _user_id_problem(args.platform, user_id.strip())):
+        return problem
     unit = getattr(args, "unit", None)
     if unit is not None and len(_line(unit)) > limits.ORGANISER_UNIT:
         return f"--unit: is too long (at most {limits.ORGANISER_UNIT} characters)"
     return None
+
+
+async def _update_menu(settings: Settings, *, platform: str, user_id: str, organiser: bool) -> str:
+    """Sets the person's Telegram menu now when the bot token is at hand; the line that says so."""
+    if platform != "telegram":
+        return ""
+    later = "shows them the organiser commands" if organiser else "takes the organiser commands away"
+    if not settings.telegram_token:
+        return f"The running bot {later} in their Telegram menu at their next message.\n"
+    from bot.channels.telegram import update_organiser_menu
+
+    problem = await update_organiser_menu(
+        settings, token=settings.telegram_token, chat_id=user_id, organiser=organiser
+    )
+    if problem is not None:
+        sys.stderr.write(
+            f"warning: could not update their Telegram menu ({problem}); "
+            f"the running bot {later} at their next message\n"
+        )
+        return ""
+    now = "now shows" if organiser else "no longer shows"
+    return f"Their Telegram menu {now} the organiser commands.\n"
 
 
 async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
@@ -61,6 +111,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
     await upgrade_database_async(settings.database.url)
     engine = create_engine(settings.database.url, hide_parameters=True)
     now = datetime.now(UTC)
+    menu: tuple[str, str, bool] | None = None
     try:
         async with session_factory(engine)() as session, session.begin():
             if args.organiser_action == "add":
@@ -74,6 +125,7 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                     now=now,
                 )
                 out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
+                menu = (args.platform, args.user_id.strip(), True)
             elif args.organiser_action == "remove":
                 done = await organisers.revoke(
                     session, platform=args.platform, user_id=args.user_id.strip(), actor=_actor(), now=now
@@ -82,10 +134,14 @@ async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None =
                     sys.stderr.write(f"{args.platform}:{args.user_id} is not an organiser.\n")
                     return 2
                 out.write(f"{args.platform}:{args.user_id} is no longer an organiser.\n")
+                menu = (args.platform, args.user_id.strip(), False)
             else:
                 for account, organiser in await organisers.listing(session):
                     unit = f" ({organiser.unit})" if organiser.unit else ""
                     out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}\n")
     finally:
         await engine.dispose()
+    if menu is not None:  # after the commit: the menu follows the role on record
+        platform, user_id, granted = menu
+        out.write(await _update_menu(settings, platform=platform, user_id=user_id, organiser=granted))
     return 0

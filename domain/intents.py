@@ -25,6 +25,8 @@ from domain.faq import DOMAIN_WORDS, canonical_tokens, word_set
 class Intent(StrEnum):
     REGISTER = "register"
     DRIVES = "drives"
+    CANCEL_SIGNUP = "cancel_signup"
+    CHANGE_SIGNUP = "change_signup"
     MY_DATA = "my_data"
     DELETE_DATA = "delete_data"
     SELF_CHECK = "self_check"
@@ -115,6 +117,24 @@ _DELETE_EXTRA = word_set(
     "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky khoi "
     "personal mine di bo"
 )
+# "Tôi muốn hủy lịch hẹn", "cancel my booking": the sign-ups, each with its cancel button. Not "/huy"
+# (that stops a dialogue), and not erasure ("hủy đăng ký, xóa hết thông tin" names the data).
+_CANCEL_SIGNUP = re.compile(
+    r"\b(huy|cancel|bo)\b.*\b(lich|hen|buoi|dang ky|book|appointment|signup|sign up|slot)\b"
+)
+_CANCEL_SIGNUP_EXTRA = word_set(
+    "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em"
+)
+# "Tôi muốn đổi lịch", "đổi giờ hẹn", "reschedule my booking": the sign-ups with change-time buttons.
+_CHANGE_SIGNUP = re.compile(
+    r"\b(doi|change|move|chuyen)\b.*\b(lich|hen|gio|buoi|book|appointment|signup|slot|time)\b"
+    r"|\breschedule\b"
+)
+_CHANGE_SIGNUP_EXTRA = word_set(
+    "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
+    "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em"
+)
 _SELF_CHECK = [
     r"kiem tra( xem)?",
     r"du dieu kien",
@@ -169,6 +189,10 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.DELETE_DATA
     if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
         return Intent.MY_DATA
+    if _CANCEL_SIGNUP.search(s) and not asks and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
+        return Intent.CANCEL_SIGNUP
+    if _CHANGE_SIGNUP.search(s) and not asks and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):
+        return Intent.CHANGE_SIGNUP
     registers = any(re.search(rf"\b{p}\b", s) for p in _REGISTER)
     if registers and not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):
         return Intent.REGISTER

@@ -86,6 +86,21 @@ def parse_phone(text: str) -> str | None:
     return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
 
 
+def parse_hotline(text: str) -> str | None:
+    """The E.164 form of a number people may be told to call: any valid VN (or "+"-prefixed) number,
+    toll-free 1800 and shared-cost 1900 numbers included."""
+    candidate = text.strip()
+    if not _SHAPE.fullmatch(candidate) or not 4 <= sum(ch.isdigit() for ch in candidate) <= _MAX_DIGITS:
+        return None
+    try:
+        number = phonenumbers.parse(candidate, DEFAULT_REGION)
+    except NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return str(phonenumbers.format_number(number, PhoneNumberFormat.E164))
+
+
 def mask_phone(e164: str) -> str:
     """A form safe for logs and organisers: country code, first 3 and last 3 digits.
 

@@ -31,6 +31,7 @@ from domain.decision import Source, decide, may_call
 from domain.eligibility import DonationKind, Rules
 from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
+from handlers import common
 from handlers.context import Context
 from handlers.fields import unreadable_date
 from handlers.messages import Choice
@@ -228,7 +229,7 @@ async def read(ctx: Context, step: Step) -> str | None:
         answer = ctx.picked("cogo")
         if answer == "no":
             ctx.state.clear()
-            ctx.say("cancelled")
+            common.say_cancelled(ctx, "khancap")
             return "done"
         if answer == "widen":
             extra = wider_groups(ctx.settings, data["groups"], data["component"], _criteria_for(ctx).groups)
@@ -434,8 +435,9 @@ async def send_wave(
             "callout_message",
             groups=", ".join(label(g) for g in callout.groups),
             component=t(f"callout_component_{callout.component}"),
-            place=callout.place,
-            address=callout.address,
+            place=t("place_and_address", place=callout.place, address=callout.address)
+            if callout.address
+            else callout.place,
             deadline=callout.deadline.astimezone(settings.tz).strftime("%H:%M %d/%m"),
         )
         await outbox.enqueue(
@@ -824,7 +826,11 @@ async def rare(ctx: Context, _args: str = "") -> None:
         return
     people = await callouts.rare_donors(ctx.session)
     lines = "\n".join(
-        f"• {p.full_name} · {p.blood_abo or '?'}− · {p.ward or '—'} · {display_phone(p.phone)}"
+        " · ".join(
+            part
+            for part in (f"• {p.full_name}", f"{p.blood_abo or '?'}−", p.ward, display_phone(p.phone))
+            if part
+        )
         for p in people
     )
     ctx.say("rare_list", count=len(people), lines=lines or ctx.t("callout_nobody_yet"))

@@ -2,23 +2,54 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+
+from domain import commands
 from handlers.context import Context
+
+
+def command_lines(ctx: Context, *, organiser: bool) -> str:
+    """ "/lichhien – Lịch các buổi hiến máu sắp tới" per menu command (everyone's, or the organisers'),
+    named in the person's language."""
+    return "\n".join(
+        f"/{spec.name(ctx.lang)} – {ctx.t(f'cmd_{spec.key}')}"
+        for spec in commands.COMMANDS
+        if spec.menu and spec.organiser == organiser
+    )
 
 
 async def help_(ctx: Context, _args: str = "") -> None:
     """Lists what the bot can do (and, for organisers, their commands)."""
-    ctx.say("help", hotline=ctx.settings.bot.hotline)
+    ctx.say("help", commands=command_lines(ctx, organiser=False), hotline=ctx.settings.bot.hotline)
     if ctx.account is not None and ctx.account.organiser is not None:
-        ctx.say("help_organiser")
+        ctx.say(
+            "help_organiser",
+            commands=command_lines(ctx, organiser=True),
+            drives=commands.name("lichhien", ctx.lang),
+        )
 
 
-async def cancel(ctx: Context, _args: str = "") -> None:
-    """Leaves any dialogue and forgets its unconfirmed answers."""
-    if ctx.state.flow is None:
-        ctx.say("cancel_nothing")
-        return
-    ctx.state.clear()  # the chosen language stays for the next try
-    ctx.say("cancelled")
+def say_cancelled(ctx: Context, restart: str | None) -> None:
+    """ "Stopped", and the command that starts the same dialogue again (in the person's language)."""
+    if restart is None:
+        ctx.say("cancelled_plain")
+    else:
+        ctx.say("cancelled", command=commands.name(restart, ctx.lang))
+
+
+def cancel_command(restart: Mapping[str, str]) -> Callable[[Context, str], Awaitable[None]]:
+    """/huy: `restart` names, per dialogue, the command that starts it again."""
+
+    async def cancel(ctx: Context, _args: str = "") -> None:
+        """Leaves any dialogue and forgets its unconfirmed answers."""
+        flow = ctx.state.flow
+        if flow is None:
+            ctx.say("cancel_nothing")
+            return
+        ctx.state.clear()  # the chosen language stays for the next try
+        say_cancelled(ctx, restart.get(flow))
+
+    return cancel
 
 
 async def language(ctx: Context, _args: str = "") -> None:

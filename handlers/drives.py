@@ -175,7 +175,7 @@ def _details(ctx: Context, view: SessionView) -> str:
         start=_hhmm(view.start_time),
         end=_hhmm(view.end_time),
         place=view.place_name,
-        address=view.address or "—",
+        address=view.address,  # none on record: the line is left out
         free=view.free,
     )
     if view.audience != "open":
@@ -333,7 +333,7 @@ def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
         day=ctx.t.day(view.day),
         start=_hhmm(signup.slot_start),
         place=view.place_name,
-        address=view.address or "—",
+        address=view.address,  # none on record: the line is left out
         code=signup.code,
     )
     ctx.say(
@@ -353,8 +353,9 @@ FINISHED = ("checked_in", "donated", "deferred")
 """Sign-up statuses after the donor came: shown in /lichcuatoi with what happened, never changed there."""
 
 
-async def my_signups(ctx: Context, _args: str = "") -> None:
-    """/lichcuatoi: my sign-ups for sessions not over yet, each with change and cancel buttons."""
+async def my_signups(ctx: Context, _args: str = "", *, cancel_only: bool = False) -> None:
+    """/lichcuatoi: my sign-ups for sessions not over yet, each with change and cancel buttons (only cancel
+    ones when the person asked to cancel: "tôi muốn hủy lịch hẹn")."""
     donor = ctx.donor
     if donor is None:
         ctx.say("not_registered")
@@ -363,11 +364,13 @@ async def my_signups(ctx: Context, _args: str = "") -> None:
     if not mine:
         ctx.say("my_signups_none")
         return
+    if cancel_only:
+        ctx.say("cancel_signup_pick")
     for signup, view in mine:
-        _say_signup(ctx, signup, view)
+        _say_signup(ctx, signup, view, cancel_only=cancel_only)
 
 
-def _say_signup(ctx: Context, signup: Signup, view: SessionView) -> None:
+def _say_signup(ctx: Context, signup: Signup, view: SessionView, *, cancel_only: bool = False) -> None:
     """One sign-up: the day, time, place and code; what happened once the donor came; change and cancel
     buttons while it can still change."""
     text = ctx.t(
@@ -383,7 +386,7 @@ def _say_signup(ctx: Context, signup: Signup, view: SessionView) -> None:
     if view.status != "scheduled":
         ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
         return
-    ctx.say_text(text, choices=[change_buttons(ctx, signup.id)])
+    ctx.say_text(text, choices=[change_buttons(ctx, signup.id, cancel_only=cancel_only)])
 
 
 async def show_own_signup(ctx: Context, code: str) -> bool:
@@ -406,12 +409,10 @@ async def show_own_signup(ctx: Context, code: str) -> bool:
     return True
 
 
-def change_buttons(ctx: Context, signup_id: int) -> list[Choice]:
+def change_buttons(ctx: Context, signup_id: int, *, cancel_only: bool = False) -> list[Choice]:
     """Change time / Cancel for one sign-up (under /lichcuatoi and on reminders)."""
-    return [
-        ctx.choice("button_change_slot", f"mysu:move:{signup_id}"),
-        ctx.choice("button_cancel_signup", f"mysu:cancel:{signup_id}"),
-    ]
+    cancel = ctx.choice("button_cancel_signup", f"mysu:cancel:{signup_id}")
+    return [cancel] if cancel_only else [ctx.choice("button_change_slot", f"mysu:move:{signup_id}"), cancel]
 
 
 async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, SessionView] | None:
@@ -435,7 +436,7 @@ async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, Sess
         ctx.say("signup_finished", status=ctx.t(f"signup_state_{signup.status}"))
     elif view.status != "scheduled":
         ctx.say("signup_session_cancelled", day=ctx.t.date(view.day), place=view.place_name)
-    elif view.day < ctx.today():
+    elif _ended(ctx, view):
         ctx.say("signup_session_past", day=ctx.t.date(view.day))
     else:
         return signup, view

@@ -112,6 +112,16 @@ class Replies(list[Reply]):
     something to press again.
     """
 
-    def __init__(self, replies: Iterable[Reply] = (), *, taken: bool = True) -> None:
+    def __init__(
+        self,
+        replies: Iterable[Reply] = (),
+        *,
+        taken: bool = True,
+        organiser: bool = False,
+        lang: str | None = None,
+    ) -> None:
         super().__init__(replies)
         self.taken = taken
+        # Who wrote, for the platform's command menu: an organiser gets theirs, in their language.
+        self.organiser = organiser
+        self.lang = lang

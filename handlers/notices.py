@@ -73,8 +73,9 @@ async def session_changed(
                 day=t.day(view.day),
                 start=view.start_time.strftime("%H:%M"),
                 end=view.end_time.strftime("%H:%M"),
-                place=view.place_name,
-                address=view.address or "—",
+                place=t("place_and_address", place=view.place_name, address=view.address)
+                if view.address
+                else view.place_name,
                 slot=slot.strftime("%H:%M"),
             )
         queued += await outbox.enqueue_for_donor(

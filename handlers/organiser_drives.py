@@ -102,7 +102,7 @@ async def ask(ctx: Context) -> None:
             start=d["start"],
             end=d["end"],
             place=d["place"],
-            ward=d.get("ward") or "—",
+            ward=d.get("ward") or ctx.t("create_ward_none"),
             capacity=d["capacity"],
             choices=[[ctx.choice("button_confirm", "cnew:yes"), ctx.choice("button_cancel", "cnew:no")]],
         )

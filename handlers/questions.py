@@ -34,9 +34,11 @@ async def answer(ctx: Context) -> None:
         ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)
-    else:
+    elif understood.suggestions:
         rows = [[Choice(_title(e.questions[0]), f"faq:{e.id}")] for e in understood.suggestions]
         ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
+    else:  # nothing close enough to suggest: no "one of the questions below"
+        ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
 
 
 def _understand(ctx: Context, text: str) -> Understanding:
@@ -62,8 +64,14 @@ def _title(question: str) -> str:
 
 async def act(ctx: Context, intent: Intent) -> None:
     """Starts the journey a request asks for."""
-    if intent is Intent.REGISTER:
+    if intent is Intent.REGISTER and ctx.donor is not None:
+        await drives.list_sessions(ctx)  # "tôi muốn đăng ký hiến máu" from a donor: a time at a drive
+    elif intent is Intent.REGISTER:
         await registration.start(ctx, "")
+    elif intent is Intent.CANCEL_SIGNUP:
+        await drives.my_signups(ctx, cancel_only=True)
+    elif intent is Intent.CHANGE_SIGNUP:
+        await drives.my_signups(ctx)
     elif intent is Intent.MY_DATA:
         await privacy.my_data(ctx)
     elif intent is Intent.DELETE_DATA:

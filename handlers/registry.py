@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.commands import COMMANDS, typed_command
 from handlers import (
     announce,
     callouts,
@@ -20,21 +21,9 @@ from handlers import (
 )
 from handlers.router import Command, Flow, Routes
 
-# Commands shown in the platform's menu, in this order (descriptions are catalog keys `cmd_<name>`).
-MENU = (
-    "dangky",
-    "lichhien",
-    "lichcuatoi",
-    "nhacnho",
-    "kiemtra",
-    "hoso",
-    "mydata",
-    "xoa",
-    "ngonngu",
-    "huy",
-    "help",
-)
-
+# Commands shown in the platform's menu and in /help, in this order (descriptions are catalog keys
+# `cmd_<key>`; names per language come from domain/commands.py).
+MENU = tuple(spec.key for spec in COMMANDS if spec.menu)
 
 # Every multi-step dialogue (a test checks that none defined in handlers/ is missing here).
 FLOWS: tuple[Flow, ...] = (
@@ -50,46 +39,47 @@ FLOWS: tuple[Flow, ...] = (
 )
 
 
+# The command that starts each dialogue again, named in the "stopped" answer of /huy.
+RESTART: dict[str, str] = {
+    registration.NAME: "dangky",
+    profile.NAME: "hoso",
+    privacy.ERASE: "xoa",
+    selfcheck.NAME: "kiemtra",
+    organiser_drives.CREATE: "taodot",
+    organiser_drives.MOVE: "lichhien",
+    announce.ANNOUNCE: "thongbao",
+    callouts.NAME: "khancap",
+}
+
+# What each command of domain/commands.py runs. False: it answers and the dialogue in progress goes on.
+HANDLERS: dict[str, Command] = {
+    "start": Command(start.start),
+    "dangky": Command(registration.start),
+    "lichhien": Command(drives.list_sessions),
+    "lichcuatoi": Command(drives.my_signups),
+    "nhacnho": Command(reminders.show),
+    "vangmat": Command(callouts.away),
+    "kiemtra": Command(selfcheck.start),
+    "hoso": Command(profile.show),
+    "mydata": Command(privacy.my_data, replaces_flow=False),
+    "xoa": Command(privacy.start_erase),
+    "ngonngu": Command(common.language, replaces_flow=False),
+    "huy": Command(common.cancel_command(RESTART)),
+    "help": Command(common.help_, replaces_flow=False),
+    "checkin": Command(organiser.check_in),
+    "taodot": Command(organiser_drives.start_create),
+    "khancap": Command(callouts.start),
+    "dskhancap": Command(callouts.show_running),
+    "hiemmau": Command(callouts.rare),
+    "thongbao": Command(announce.start),
+    "tiendo": Command(announce.show_progress),
+}
+
+
 def build_routes() -> Routes:
-    keep = {"replaces_flow": False}
     return Routes(
-        commands={
-            "start": Command(start.start),
-            "dangky": Command(registration.start),
-            "register": Command(registration.start),
-            "huy": Command(common.cancel),
-            "cancel": Command(common.cancel),
-            "help": Command(common.help_, **keep),
-            "trogiup": Command(common.help_, **keep),
-            "hoso": Command(profile.show),
-            "profile": Command(profile.show),
-            "mydata": Command(privacy.my_data, **keep),
-            "xoa": Command(privacy.start_erase),
-            "delete": Command(privacy.start_erase),
-            "lichhien": Command(drives.list_sessions),
-            "drives": Command(drives.list_sessions),
-            "lichcuatoi": Command(drives.my_signups),
-            "mysignups": Command(drives.my_signups),
-            "nhacnho": Command(reminders.show),
-            "reminders": Command(reminders.show),
-            "checkin": Command(organiser.check_in),
-            "taodot": Command(organiser_drives.start_create),
-            "khancap": Command(callouts.start),
-            "callout": Command(callouts.start),
-            "dskhancap": Command(callouts.show_running),
-            "callouts": Command(callouts.show_running),
-            "vangmat": Command(callouts.away),
-            "away": Command(callouts.away),
-            "hiemmau": Command(callouts.rare),
-            "thongbao": Command(announce.start),
-            "announce": Command(announce.start),
-            "tiendo": Command(announce.show_progress),
-            "progress": Command(announce.show_progress),
-            "kiemtra": Command(selfcheck.start),
-            "check": Command(selfcheck.start),
-            "ngonngu": Command(common.language, **keep),
-            "language": Command(common.language, **keep),
-        },
+        commands={name: HANDLERS[spec.key] for spec in COMMANDS for name in spec.names},
+        typed_command=typed_command,
         flows={flow.name: flow for flow in FLOWS},
         buttons={
             "hoso": profile.on_edit_button,

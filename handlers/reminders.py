@@ -94,8 +94,8 @@ async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: s
             answer=t(f"feel_answer_{answer}"),
             name=donor.full_name,
             phone=display_phone(donor.phone),
-            day=t.date(view.day) if view is not None else "—",
-            place=view.place_name if view is not None else "—",
+            day=t.date(view.day) if view is not None else None,  # None: the line is left out
+            place=view.place_name if view is not None else None,
         )
         await outbox.enqueue(
             ctx.session,

@@ -31,6 +31,7 @@ MAX_TEXT_LENGTH = 500  # longer than any answer a dialogue step expects
 Handler = Callable[[Context], Awaitable[None]]
 CommandHandler = Callable[[Context, str], Awaitable[None]]
 ButtonHandler = Callable[[Context, str], Awaitable[None]]
+TypedCommand = Callable[..., tuple[str, str] | None]  # (text, *, organiser) -> (command, args)
 
 
 class Flow(Protocol):
@@ -62,6 +63,9 @@ class Routes:
     flows: dict[str, Flow] = field(default_factory=dict)
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
     fallback: Handler | None = None
+    # A command typed without its slash ("hủy", "lich cua toi"), read outside a dialogue only: inside one
+    # the words are an answer ("Huy" is a name).
+    typed_command: TypedCommand | None = None
 
 
 @dataclass
@@ -70,6 +74,7 @@ class _Progress:
 
     lang: str | None = None
     committing: bool = False
+    organiser: bool = False
 
 
 def _log_failed_turn(incoming: Incoming, exc: BaseException) -> None:
@@ -119,10 +124,13 @@ class Dispatcher:
         except Exception as exc:
             _log_failed_turn(incoming, exc)
             t = self.catalogs.get(progress.lang or incoming.language_hint)
-            return Replies([Reply(t("error_internal", hotline=self.settings.bot.hotline))], taken=False)
+            reply = Reply(t("error_internal", hotline=self.settings.bot.hotline))
+            return Replies([reply], taken=False, organiser=progress.organiser, lang=progress.lang)
         if ctx.pushed and self.on_pushed is not None:
             self.on_pushed()
-        return Replies(ctx.replies, taken=not ctx.press_refused)
+        return Replies(
+            ctx.replies, taken=not ctx.press_refused, organiser=progress.organiser, lang=progress.lang
+        )
 
     async def _turn_with_retry(self, incoming: Incoming, progress: _Progress) -> Context:
         """Runs the turn; once more if the database connection was lost before the commit.
@@ -148,7 +156,9 @@ class Dispatcher:
         async with self.sessions() as session, session.begin():
             ctx = await self._context(session, incoming)
             progress.lang = ctx.lang
+            progress.organiser = ctx.account is not None and ctx.account.organiser is not None
             await self._route(ctx)
+            progress.lang = ctx.lang  # /ngonngu may have changed it
             await conversations.save(
                 session,
                 platform=incoming.platform,
@@ -187,12 +197,22 @@ class Dispatcher:
             bot_username=self.bot_username,
         )
 
+    def _typed_command(self, ctx: Context, flow: Flow | None) -> tuple[str, str] | None:
+        """A command's words typed without the slash, when no dialogue is waiting for an answer."""
+        text = ctx.incoming.text
+        if flow is not None or self.routes.typed_command is None or ctx.incoming.kind is not InputKind.TEXT:
+            return None
+        if not text or len(text) > MAX_TEXT_LENGTH:
+            return None
+        organiser = ctx.account is not None and ctx.account.organiser is not None
+        return self.routes.typed_command(text, organiser=organiser)
+
     async def _route(self, ctx: Context) -> None:
         incoming = ctx.incoming
         flow = self.routes.flows.get(ctx.state.flow) if ctx.state.flow else None
         if ctx.state.flow and flow is None:
             ctx.state.clear()  # a flow that no longer exists after an upgrade
-        if (command := incoming.command) is not None:
+        if (command := incoming.command or self._typed_command(ctx, flow)) is not None:
             name, args = command
             spec = self.routes.commands.get(name)
             if spec is None:

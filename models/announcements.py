@@ -1,8 +1,9 @@
 """Announcements: one organiser text pushed to many donors through the outbox. Never commits.
 
-There is no table of its own. An announcement is
-- an audit-log entry `announcement.create` whose id is the announcement's id and whose details hold the
-  batch name, the audience and the counts (never the recipients, never the text), and
+An announcement is
+- a row of `announcements`, whose id is its number (#12: a sequence of its own, not shared with the audit
+  log), with who sent it, the audience and the counts (never the recipients, never the text),
+- an audit-log entry `announcement.create` naming it (`announcement:{id}`), and
 - one outbox row per reachable chat account of every matching donor: kind `announcement` (the lowest
   priority, so call-outs and reminders overtake it), key `announcement:{id}:{account_id}` and
   `batch = "announcement:{id}"`, which `outbox.progress` counts.
@@ -27,7 +28,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain import ids
 from domain.text import clean_input
 from models import audit, outbox
-from models.tables import AuditEntry, ChannelAccount, Donor, Outbox
+from models.tables import AnnouncementRow, ChannelAccount, Donor, Outbox
 
 ACTION: Final = "announcement.create"
 KIND: Final = "announcement"
@@ -124,7 +125,7 @@ def batch_of(announcement_id: int) -> str:
 def parse_id(text: str) -> int | None:
     """ "42", "#42" or "announcement:42" → 42."""
     match = _ID.match(text)
-    return ids.parse_id(match.group(1), maximum=ids.MAX_BIG_ID) if match else None
+    return ids.parse_id(match.group(1)) if match else None  # announcements.id is an INTEGER
 
 
 def clean_text(text: str) -> str:
@@ -168,17 +169,20 @@ async def create(
     """Writes the audit entry and one outbox row per reachable account of every matching donor."""
     text = clean_text(text)
     counted = await reach(session, audience)
-    await audit.record(session, actor=actor, action=ACTION, details=audience.details(), now=now)
-    entry = next(e for e in session.new if isinstance(e, AuditEntry) and e.action == ACTION and e.id is None)
+    row = AnnouncementRow(actor=actor, audience=audience.details(), donors=counted.donors, created_at=now)
+    session.add(row)
     await session.flush()
-    batch = batch_of(entry.id)
+    batch = batch_of(row.id)
     queued = await _enqueue_all(
         session, batch=batch, audience=audience, text=text, due_at=due_at or now, now=now
     )
-    # Reassigned (not mutated) so the JSON column is written again. Counts and ids only.
-    entry.details = {**entry.details, "batch": batch, "donors": counted.donors, "queued": queued}
+    row.queued = queued
+    details = {**audience.details(), "batch": batch, "donors": counted.donors, "queued": queued}
+    await audit.record(  # counts and ids only
+        session, actor=actor, action=ACTION, target=batch, details=details, now=now
+    )
     await session.flush()
-    return Announcement(entry.id, now, actor, audience, counted.donors, queued)
+    return _announcement(row)
 
 
 async def _enqueue_all(
@@ -217,32 +221,29 @@ async def _enqueue_all(
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _announcement(entry: AuditEntry) -> Announcement:
-    details = dict(entry.details or {})
+def _announcement(row: AnnouncementRow) -> Announcement:
     return Announcement(
-        id=entry.id,
-        at=entry.at,
-        actor=entry.actor,
-        audience=Audience.from_details(details),
-        donors=int(details.get("donors") or 0),
-        queued=int(details.get("queued") or 0),
+        id=row.id,
+        at=row.created_at,
+        actor=row.actor,
+        audience=Audience.from_details(dict(row.audience or {})),
+        donors=row.donors,
+        queued=row.queued,
     )
 
 
 async def find(session: AsyncSession, announcement_id: int) -> Announcement | None:
-    entry = await session.get(AuditEntry, announcement_id)
-    if entry is None or entry.action != ACTION:
-        return None
-    return _announcement(entry)
+    row = await session.get(AnnouncementRow, announcement_id)
+    return None if row is None else _announcement(row)
 
 
 async def latest(session: AsyncSession, *, actor: str | None = None) -> Announcement | None:
     """The newest announcement (of this actor, if given)."""
-    statement = select(AuditEntry).where(AuditEntry.action == ACTION)
+    statement = select(AnnouncementRow)
     if actor is not None:
-        statement = statement.where(AuditEntry.actor == actor)
-    entry = await session.scalar(statement.order_by(AuditEntry.id.desc()).limit(1))
-    return None if entry is None else _announcement(entry)
+        statement = statement.where(AnnouncementRow.actor == actor)
+    row = await session.scalar(statement.order_by(AnnouncementRow.id.desc()).limit(1))
+    return None if row is None else _announcement(row)
 
 
 async def progress(session: AsyncSession, announcement_id: int) -> Progress:

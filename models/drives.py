@@ -338,13 +338,15 @@ class ImportResult:
     """Rows of the campaign and its sessions that an import created, changed or left as they were.
 
     `affected_donor_ids` are donors with an active sign-up in a session whose date, hours or place the
-    import changed: the caller should tell them.
+    import changed, and `affected_sessions` those sessions with their donors: the caller tells them
+    (`handlers.notices.session_changed`).
     """
 
     created: int
     updated: int
     unchanged: int
     affected_donor_ids: tuple[int, ...] = field(default=())
+    affected_sessions: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
 
 
 def _campaign_values(plan: CampaignPlan) -> dict[str, object]:
@@ -397,7 +399,7 @@ async def import_plan(
     already taken is refused, so an import never overbooks.
     """
     created = updated = unchanged = 0
-    affected: set[int] = set()
+    affected: dict[int, tuple[int, ...]] = {}
     campaign = await campaign_by_key(session, plan.key)
     if campaign is None:
         campaign = Campaign(key=plan.key, created_at=now, updated_at=now, **_campaign_values(plan))
@@ -442,13 +444,14 @@ async def import_plan(
             raise DriveError(
                 f"session {entry.key}: capacity {entry.capacity} is below the {taken} sign-ups already taken"
             )
-        if (row.day, row.start_time, row.end_time, row.place_name) != (
+        moved = (row.day, row.start_time, row.end_time, row.place_name) != (
             entry.day,
             entry.start_time,
             entry.end_time,
             entry.place_name,
-        ):
-            affected.update(await _active_donor_ids(session, row.id))
+        )
+        if moved and (donor_ids := tuple(await _active_donor_ids(session, row.id))):
+            affected[row.id] = donor_ids
         if (row.day, row.start_time, row.end_time, row.place_name, row.address, row.ward) != (
             entry.day,
             entry.start_time,
@@ -473,7 +476,8 @@ async def import_plan(
         details={"created": created, "updated": updated, "unchanged": unchanged},
         now=now,
     )
-    return ImportResult(created, updated, unchanged, tuple(sorted(affected)))
+    everyone = tuple(sorted({donor for donors in affected.values() for donor in donors}))
+    return ImportResult(created, updated, unchanged, everyone, tuple(sorted(affected.items())))
 
 
 # --------------------------------------------------------------------------------------------- views

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, donors
-from models.tables import ChannelAccount, Organiser
+from models.tables import ChannelAccount, Donor, Organiser
 
 
 async def grant(
@@ -71,3 +71,15 @@ async def listing(session: AsyncSession) -> list[tuple[ChannelAccount, Organiser
         .order_by(ChannelAccount.platform, ChannelAccount.user_id)
     )
     return [(a, o) for a, o in rows.tuples()]
+
+
+async def chats(session: AsyncSession, *, platform: str) -> list[tuple[str, str | None]]:
+    """(chat id, language of the linked profile or None) of every organiser on a platform (for menus)."""
+    rows = await session.execute(
+        select(ChannelAccount.chat_id, Donor.language)
+        .join(Organiser, Organiser.account_id == ChannelAccount.id)
+        .outerjoin(Donor, Donor.id == ChannelAccount.donor_id)
+        .where(ChannelAccount.platform == platform)
+        .order_by(ChannelAccount.id)
+    )
+    return [(chat_id, language) for chat_id, language in rows.tuples()]

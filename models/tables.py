@@ -367,6 +367,23 @@ class Outbox(Base):
     )
 
 
+class AnnouncementRow(Base):
+    """An organiser's announcement: its own number (#12 in /tiendo and `donorbot announce progress`), who
+    sent it, to whom, and how many donors and chats it was queued for (the rows are in the outbox, batch
+    `announcement:{id}`; the text only there)."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(limits.ACTOR))  # "telegram:123" or "cli:<os user>"
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"audience", "wards", "reserve_only"}
+    donors: Mapped[int] = mapped_column(Integer, default=0)
+    queued: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_announcements_actor_id", "actor", "id"),)
+
+
 class Callout(Base):
     """An emergency call-out: blood groups and units needed at a place before a deadline, sent in waves."""
 
@@ -492,6 +509,7 @@ class Approval(Base):
 
 
 __all__ = [
+    "AnnouncementRow",
     "Approval",
     "AuditEntry",
     "Base",

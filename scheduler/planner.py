@@ -231,7 +231,7 @@ async def plan_session_reminders(
                     day=t.day(drive.day),
                     slot=signup.slot_start.strftime("%H:%M"),
                     place=drive.place_name,
-                    address=drive.address or "—",
+                    address=drive.address,  # no address on record: the line is left out
                     code=signup.code,
                 )
                 created += await outbox.enqueue_for_donor(
@@ -327,7 +327,7 @@ async def plan_ward_reminders(
                 start=drive.start_time.strftime("%H:%M"),
                 end=drive.end_time.strftime("%H:%M"),
                 place=drive.place_name,
-                address=drive.address or "—",
+                address=drive.address,  # no address on record: the line is left out
             )
             created += await outbox.enqueue_for_donor(
                 session,

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
@@ -19,9 +19,12 @@ from bot.bootstrap import App
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.replies import Outgoing, ReplyCourier
 from bot.channels.telegram_sender import MAX_CAPTION, MAX_MESSAGE, TelegramSender
-from bot.config import StartupError
+from bot.config import Settings, StartupError
+from bot.i18n import Catalogs
+from domain import commands
 from handlers.messages import Incoming, InputKind, Reply
-from handlers.registry import MENU
+from models import organisers
+from models.db import create_engine, session_factory
 from models.outbox import File
 
 log = logging.getLogger(__name__)
@@ -130,8 +133,9 @@ def api_request() -> AiohttpRequest:
     return AiohttpRequest(connection_pool_size=API_CONNECTIONS)
 
 
-def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The PTB application wired to the dispatcher; `api_base_url` may point at a local server."""
+def build_application(app: App, *, token: str) -> tuple[Application[Any, Any, Any, Any, Any, Any], Menus]:
+    """The PTB application wired to the dispatcher (and its command menus); `api_base_url` may point at a
+    local server."""
     base = app.settings.telegram.api_base_url
     application = (
         Application.builder()
@@ -143,6 +147,7 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
         .build()
     )
+    menus = Menus(app, application.bot)
 
     def wake() -> None:  # the delivery loop, once the composition root has started it
         if app.dispatcher.on_pushed is not None:
@@ -170,9 +175,10 @@ def build_application(app: App, *, token: str) -> Application[Any, Any, Any, Any
         for reply in replies:
             messages += outgoing(reply)
         await courier.deliver(user_id=incoming.user_id, chat_id=incoming.chat_id, messages=messages)
+        await menus.sync(incoming.chat_id, organiser=replies.organiser, lang=replies.lang)
 
     application.add_handler(TypeHandler(Update, on_update))
-    return application
+    return application, menus
 
 
 async def _answer(query: Any) -> None:
@@ -212,15 +218,102 @@ def _pressed_label(markup: Any, data: str | None) -> str | None:
     return None
 
 
-async def set_commands(app: App, application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    for lang in app.catalogs.languages():
-        t = app.catalogs.get(lang)
-        commands = [BotCommand(name, t(f"cmd_{name}")) for name in MENU]
-        try:
+class Menus:
+    """The command menus: one per language for everyone, and one per organiser's chat with their commands.
+
+    Telegram shows a chat the commands of its `BotCommandScopeChat` before the default ones, so an
+    organiser's chat gets the donor commands plus the organiser ones, in the organiser's language. The
+    menus are set at start (every organiser on record) and again when a turn shows that someone became
+    or stopped being an organiser, or changed language (`donorbot organiser add|remove` sets them at
+    once when it has the bot token).
+    """
+
+    def __init__(self, app: App, bot: Any) -> None:
+        self.app = app
+        self.bot = bot
+        self._organisers: dict[str, str] = {}  # chat id -> language of the organiser menu it has
+
+    async def start(self) -> None:
+        app = self.app
+        for lang in app.catalogs.languages():
             language_code = None if lang == app.settings.bot.default_language else lang
-            await application.bot.set_my_commands(commands, language_code=language_code)
-        except TelegramError as exc:
-            log.warning("could not set the %s command menu: %s", lang, exc)
+            await self._set(menu_commands(app.catalogs, lang), language_code=language_code)
+        async with app.sessions() as session:
+            chats = await organisers.chats(session, platform=PLATFORM)
+        for chat_id, language in chats:
+            await self.sync(chat_id, organiser=True, lang=language)
+
+    async def sync(self, chat_id: str, *, organiser: bool, lang: str | None) -> None:
+        """Gives the chat the organiser menu, or takes it away, when that changed."""
+        language = lang or self.app.settings.bot.default_language
+        if organiser and self._organisers.get(chat_id) != language:
+            commands = menu_commands(self.app.catalogs, language, organiser=True)
+            if await self._set(commands, chat_id=chat_id):
+                self._organisers[chat_id] = language
+        elif not organiser and chat_id in self._organisers and await self._set(None, chat_id=chat_id):
+            del self._organisers[chat_id]
+
+    async def _set(
+        self,
+        commands: list[BotCommand] | None,
+        *,
+        language_code: str | None = None,
+        chat_id: str | None = None,
+    ) -> bool:
+        try:
+            await set_menu(self.bot, commands, language_code=language_code, chat_id=chat_id)
+        except TelegramError as exc:  # the menu is a convenience: the commands work without it
+            log.warning("could not set the command menu (%s): %s", chat_id or language_code or "default", exc)
+            return False
+        return True
+
+
+def menu_commands(catalogs: Catalogs, lang: str, *, organiser: bool = False) -> list[BotCommand]:
+    """The menu of one language: each command under its name in that language, with its description."""
+    t = catalogs.get(lang)
+    return [BotCommand(name, t(f"cmd_{key}")) for name, key in commands.menu(lang, organiser=organiser)]
+
+
+async def set_menu(
+    bot: Any,
+    commands: list[BotCommand] | None,
+    *,
+    language_code: str | None = None,
+    chat_id: str | None = None,
+) -> None:
+    """setMyCommands (or deleteMyCommands when `commands` is None) for a language or one chat."""
+    scope = BotCommandScopeChat(int(chat_id)) if chat_id is not None else None
+    if commands is None:
+        await bot.delete_my_commands(scope=scope, language_code=language_code)
+    else:
+        await bot.set_my_commands(commands, scope=scope, language_code=language_code)
+
+
+async def update_organiser_menu(
+    settings: Settings, *, token: str, chat_id: str, organiser: bool
+) -> str | None:
+    """For `donorbot organiser add|remove`: gives one chat the organiser menu, or takes it away, now.
+
+    The language is that of the linked profile, else the default. Returns what went wrong (the Bot
+    API's answer, without the token), or None.
+    """
+    lang: str = settings.bot.default_language
+    if organiser:
+        engine = create_engine(settings.database.url, hide_parameters=True)
+        try:
+            async with session_factory(engine)() as session:
+                lang = dict(await organisers.chats(session, platform=PLATFORM)).get(chat_id) or lang
+        finally:
+            await engine.dispose()
+    base = settings.telegram.api_base_url
+    bot = Bot(token, base_url=f"{base}/bot", base_file_url=f"{base}/file/bot", request=AiohttpRequest())
+    menu = menu_commands(Catalogs(), lang, organiser=True) if organiser else None
+    try:
+        async with bot:
+            await set_menu(bot, menu, chat_id=chat_id)
+    except TelegramError as exc:
+        return exc.message.replace(token, "<token>")
+    return None
 
 
 async def log_in(
@@ -262,13 +355,13 @@ class TelegramChannel:
     def __init__(self, app: App, *, token: str) -> None:
         self.app = app
         self.token = token
-        self.application = build_application(app, token=token)
+        self.application, self.menus = build_application(app, token=token)
 
     async def open(self) -> TelegramSender:
         app, application = self.app, self.application
         await log_in(application, api_base_url=app.settings.telegram.api_base_url, token=self.token)
         app.dispatcher.bot_username = application.bot.username
-        await set_commands(app, application)
+        await self.menus.start()
         limits = app.settings.delivery
         if limits.rate_per_second > TELEGRAM_FREE_RATE and not limits.paid_broadcast:
             log.warning(

@@ -31,7 +31,14 @@ async def test_mydata_sends_the_profile_and_a_json_file(bot: BotHarness) -> None
     assert exported["phone"] == "+84912345678"
     assert exported["date_of_birth"] == "1995-08-03"
     assert exported["donations"] == [
-        {"date": "2026-06-15", "volume_ml": None, "kind": "whole_blood", "place": None, "self_reported": True}
+        {
+            "date": "2026-06-15",
+            "volume_ml": None,
+            "kind": "whole_blood",
+            "place": None,
+            "self_reported": True,
+            "recorded_at": "2026-11-23T02:00:00+00:00",
+        }
     ]
     assert exported["chat_accounts"][0]["user_id"] == "3001"
 

@@ -172,9 +172,11 @@ def callout_create(option: str) -> Accepts:
     return accepts
 
 
-def organiser_add(option: str, *, text: Callable[[int], str] = lambda n: "a" * n) -> Accepts:
+def organiser_add(
+    option: str, *, text: Callable[[int], str] = lambda n: "a" * n, platform: str = "telegram"
+) -> Accepts:
     def accepts(n: int) -> bool:
-        args = {"--user-id": str(100 + cli().keys), "--unit": "Hội Chữ thập đỏ"}
+        args = {"--platform": platform, "--user-id": str(100 + cli().keys), "--unit": "Hội Chữ thập đỏ"}
         cli().unique()
         args[option] = text(n)
         return cli()("organiser", "add", *(item for pair in args.items() for item in pair)) == 0
@@ -229,7 +231,8 @@ INPUTS: dict[str, dict[str, Accepts]] = {
     },
     "organisers.unit": {"organiser add --unit": organiser_add("--unit")},
     "channel_accounts.user_id": {
-        "organiser add --user-id": organiser_add("--user-id", text=lambda n: "1" * n)
+        # Telegram ids are numbers below 2**52; a Zalo id is a string the column must hold whole
+        "organiser add --user-id": organiser_add("--user-id", text=lambda n: "1" * n, platform="zalo")
     },
 }
 
@@ -259,6 +262,7 @@ INTERNAL: dict[str, str] = {
     "conversations.language": "catalog language codes",
     "organisers.role": "CHECK values",
     "audit_log.actor": "platform:user id or cli:<os user>, cut to fit by models.audit",
+    "announcements.actor": "platform:user id or cli:<os user>, as in the audit log",
     "audit_log.action": "action names in code",
     "audit_log.target": "ids, cut to fit by models.audit",
     "outbox.key": "idempotency keys made of ids",

@@ -397,7 +397,7 @@ async def test_ward_invitations_go_once_per_round_to_eligible_donors_only(world:
     first = rows[0]
     assert first.due_at == invite_time and first.expires_at == START and first.kind == "announcement"
     assert "A blood drive is coming to Tam Lưu" in first.payload["text"]
-    assert "Mon 3 Aug 2020, 07:00–11:30" in first.payload["text"] and "/lichhien" not in first.payload["text"]
+    assert "Mon 3 Aug 2020, 07:00–11:30" in first.payload["text"] and "/schedule" not in first.payload["text"]
     assert first.payload["choices"][0][0]["value"].startswith("drive:")  # a button books instead
 
 
