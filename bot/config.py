@@ -79,8 +79,9 @@ class Hotline(_Section):
 class BotSettings(_Section):
     default_language: Literal["vi", "en"] = "vi"
     timezone: str = "Asia/Ho_Chi_Minh"
-    # The phone number is an example of the right form (config.toml says so): each unit puts its own.
-    hotline: Hotline = Hotline(name="Hội Chữ thập đỏ thị xã Kinh Môn", phone="0220 3821 234")
+    # No phone number by default: a made-up one would send people to a stranger. `config check` refuses
+    # a hotline without one and `run` warns, until the unit writes its own in config.toml.
+    hotline: Hotline = Hotline(name="Hội Chữ thập đỏ thị xã Kinh Môn", phone=None)
     data_dir: Path = Path("data")
     # Answers of an unfinished dialogue (a registration's name, birth date, phone) are kept this many
     # hours, then forgotten: long enough to finish later the same day, no longer.

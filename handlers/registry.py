@@ -49,6 +49,7 @@ RESTART: dict[str, str] = {
     organiser_drives.MOVE: "lichhien",
     announce.ANNOUNCE: "thongbao",
     callouts.NAME: "khancap",
+    organiser.WEIGHT: "checkin",  # the weight typed at the desk: check the donor in again
 }
 
 # What each command of domain/commands.py runs. False: it answers and the dialogue in progress goes on.

@@ -101,6 +101,8 @@ async def _planned(
                 CalloutRecipient.donor_id.in_(chunk),
                 CalloutRecipient.status == "accepted",
                 CalloutRecipient.answered_at >= now - CALLOUT_MEMORY,
+                # an organiser who closes a call-out tells those who accepted it is no longer needed
+                Callout.status != "closed",
             )
         )
         for recipient, component in accepted.tuples():

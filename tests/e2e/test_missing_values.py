@@ -4,13 +4,13 @@ phone number, and `donorbot config check` refuses one without."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, Hotline, load_settings
 from bot.i18n import Catalogs
 from handlers import notices
 from models import drives
@@ -62,7 +62,9 @@ async def test_a_session_without_an_address_shows_no_address_line(tmp_path: Path
 
         assert bot.app is not None
         async with bot.app.sessions() as session, session.begin():
-            [view] = await drives.upcoming_sessions(session, today=date(2020, 7, 20), ward=None, limit=5)
+            [view] = await drives.upcoming_sessions(
+                session, now=bot.clock.now(), tz=bot.settings.tz, ward=None, limit=5
+            )
             moved = await drives.move_session(
                 session,
                 session_id=view.id,
@@ -73,7 +75,12 @@ async def test_a_session_without_an_address_shows_no_address_line(tmp_path: Path
                 now=bot.clock.now(),
             )
             await notices.session_changed(
-                session, catalogs=Catalogs(), session_id=view.id, donor_ids=moved, now=bot.clock.now()
+                session,
+                catalogs=Catalogs(),
+                session_id=view.id,
+                donor_ids=moved,
+                tz=bot.settings.tz,
+                now=bot.clock.now(),
             )
         await bot.emu.wait_for_messages(user.chat_id, before + 2)
         notice = bot.emu.messages(user.chat_id)[-1].text or ""
@@ -82,7 +89,8 @@ async def test_a_session_without_an_address_shows_no_address_line(tmp_path: Path
 
 
 async def test_the_hotline_is_a_name_with_a_phone_number(tmp_path: Path) -> None:
-    async with running_bot(tmp_path) as bot:
+    hotline = Hotline(name="Hội Chữ thập đỏ thị xã Kinh Môn", phone="0220 3821 234")
+    async with running_bot(tmp_path, bot={"hotline": hotline}) as bot:
         shown = texts(await bot.send(bot.user(4302), "/help"))
     assert "Hội Chữ thập đỏ thị xã Kinh Môn, ☎ 0220 3821 234" in shown
 
@@ -117,13 +125,13 @@ def test_a_hotline_phone_that_is_no_number_stops_the_start(tmp_path: Path) -> No
     assert (hotline.name, hotline.phone, str(hotline)) == ("Hội Chữ thập đỏ", None, "Hội Chữ thập đỏ")
 
 
-def test_the_shipped_config_and_one_without_a_hotline_pass_the_check(
+def test_the_shipped_config_and_one_without_a_hotline_fail_the_check_until_a_number_is_set(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DONORBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'shipped.sqlite3'}")
     code = main(["--log-level", "WARNING", "config", "check"])
     captured = capsys.readouterr()
-    assert (code, captured.err) == (0, "") and "Configuration is valid: config.toml" in captured.out
+    assert code == 2 and "bot.hotline: has no phone number" in captured.err  # no made-up number shipped
     monkeypatch.delenv("DONORBOT_DATABASE_URL")
-    code, out, err = check(tmp_path, capsys, "")  # the default hotline has a number too
-    assert (code, err) == (0, "") and "Configuration is valid" in out
+    code, _out, err = check(tmp_path, capsys, "")  # nor in the defaults
+    assert code == 2 and "bot.hotline: has no phone number" in err

@@ -104,6 +104,7 @@ async def test_my_signups_offer_change_and_cancel_only_while_they_can_change(tmp
                     donated=signup.slot_start.minute == 0,
                     volume_ml=350 if signup.slot_start.minute == 0 else None,
                     deferral_reason=None,
+                    donated_on=(BLOOD_DAY + timedelta(hours=8)).date(),
                     actor="test",
                     now=BLOOD_DAY + timedelta(hours=1),
                 )

@@ -130,7 +130,9 @@ async def test_the_free_text_examples_of_the_readme_are_understood(bot: BotHarne
             shown = texts(await bot.send(user, example))
             assert not any(text in shown for text in unsure), (example, shown)
             await bot.send(user, "/huy")
-    assert "Vui lòng chọn ngôn ngữ" in texts(await bot.send(bot.user(4599), "tôi muốn đăng ký"))
+    assert "Bạn có đồng ý không?" in texts(
+        await bot.send(bot.user(4599), "tôi muốn đăng ký")
+    )  # consent first
 
 
 async def test_the_input_formats_of_the_readme_are_read(bot: BotHarness) -> None:

@@ -5,8 +5,9 @@ a warning for a plan in the past, counts that say what was queued, and announcem
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -59,7 +60,27 @@ class Donorbot:
                         session_id=session_id,
                         donor_id=donor.id,
                         slot_start=time(7, 0),
-                        today=date(2020, 7, 1),
+                        now=datetime(2020, 7, 1, 2, 0, tzinfo=UTC),
+                        tz=ZoneInfo("Asia/Ho_Chi_Minh"),
+                    )
+            finally:
+                await engine.dispose()
+
+        asyncio.run(write())
+
+    def reserve(self, phone: str) -> None:
+        """A reserve O+ donor in Tam Lưu who can be called (written directly)."""
+
+        async def write() -> None:
+            engine = create_engine(self.url)
+            try:
+                async with session_factory(engine)() as session, session.begin():
+                    await donors.register(
+                        session,
+                        new_donor(phone, is_reserve=True, blood_abo="O", blood_rh="+"),
+                        platform="telegram",
+                        user_id=phone[-6:],
+                        chat_id=phone[-6:],
                         now=datetime.now(UTC),
                     )
             finally:
@@ -91,11 +112,13 @@ def test_wards_may_be_typed_without_diacritics(donorbot: Donorbot) -> None:
 
 
 def test_every_command_writes_english(donorbot: Donorbot) -> None:
+    assert donorbot("db", "upgrade")[0] == 0
+    donorbot.reserve("+84912300001")  # the CLI refuses a call-out nobody would get
     code, out, err = donorbot(
         "callout", "create", "--groups", "O+", "--units", "2", "--place", "BV Đa khoa Kinh Môn",
         "--address", "Phường An Lưu", "--contact", "BS Hùng 0912 000 999", "--deadline", "23:59",
     )  # fmt: skip
-    assert code == 0 and "Call-out #1: wave 1 queued for 0 donors" in out
+    assert code == 0 and "Call-out #1: wave 1 queued for 1 donor" in out, (out, err)
     code, out, err = donorbot("callout", "status", "1")
     assert (code, err) == (0, "")
     assert out.startswith("Call-out #1 · calling") and "Lời kêu gọi" not in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from handlers import notices
 from models import drives
@@ -45,7 +46,12 @@ async def test_a_second_change_replaces_the_notice_still_waiting(world: World) -
                 now=now,
             )
             await notices.session_changed(
-                session, catalogs=CATALOGS, session_id=world.ids["tl-1"], donor_ids=told, now=now
+                session,
+                catalogs=CATALOGS,
+                session_id=world.ids["tl-1"],
+                donor_ids=told,
+                tz=ZoneInfo("Asia/Ho_Chi_Minh"),
+                now=now,
             )
     (notice,) = await world.rows(f"notice:{world.ids['tl-1']}:")
     assert "11/08/2020" in notice.payload["text"], "only what holds now is still to be sent"

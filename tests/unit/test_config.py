@@ -83,7 +83,10 @@ def test_the_old_dialogue_ttl_in_days_is_still_read_with_a_note(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = tmp_path / "config.toml"
-    path.write_text("[bot]\nconversation_ttl_days = 2\n", encoding="utf-8")
+    path.write_text(
+        '[bot]\nconversation_ttl_days = 2\n[bot.hotline]\nname = "Hội"\nphone = "1900 1234"\n',
+        encoding="utf-8",
+    )
     settings = load_settings(path, environ={})
     assert settings.bot.conversation_ttl_hours == 48
     assert any("conversation_ttl_hours = 48" in note for note in settings.deprecations)
