@@ -12,25 +12,9 @@ from sqlalchemy import select
 from emulators.telegram import SentMessage, SimUser
 from models import drives
 from models.tables import Signup
+from tests.e2e.test_reminders import PLAN, SIGN_UP
 from tests.helpers import BotHarness, FixedClock, running_bot
 
-PLAN = """
-[campaign]
-key = "test-my-signups"
-name = "Ngày hội thử"
-year = 2020
-
-[[sessions]]
-key = "tam-luu"
-date = 2020-08-03
-start = "07:00"
-end = "11:30"
-place = "Nhà văn hóa Tam Lưu"
-address = "Số 1 đường Tam Lưu"
-ward = "Tam Lưu"
-capacity = 50
-"""
-SIGN_UP = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # 09:00 in Vietnam, two weeks before
 BLOOD_DAY = datetime(2020, 8, 3, 2, 0, tzinfo=UTC)  # 09:00 on the day
 
 

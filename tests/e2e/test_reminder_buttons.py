@@ -12,25 +12,9 @@ from sqlalchemy import select
 from emulators.telegram import SentMessage, SimUser
 from models.tables import Outbox, Signup
 from scheduler.jobs import run_planners_once
+from tests.e2e.test_reminders import PLAN, SIGN_UP
 from tests.helpers import BotHarness, FixedClock, running_bot
 
-PLAN = """
-[campaign]
-key = "test-reminder-buttons"
-name = "Ngày hội thử"
-year = 2020
-
-[[sessions]]
-key = "tam-luu"
-date = 2020-08-03
-start = "07:00"
-end = "11:30"
-place = "Nhà văn hóa Tam Lưu"
-address = "Số 1 đường Tam Lưu"
-ward = "Tam Lưu"
-capacity = 50
-"""
-SIGN_UP = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # 09:00 in Vietnam, two weeks before
 INVITE = datetime(2020, 7, 29, 12, 0, tzinfo=UTC)  # Wednesday 19:00, five days before
 THREE_DAYS = datetime(2020, 7, 31, 12, 0, tzinfo=UTC)  # Friday 19:00
 EVENING_BEFORE = datetime(2020, 8, 2, 12, 0, tzinfo=UTC)  # Sunday 19:00
