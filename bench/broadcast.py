@@ -52,7 +52,7 @@ from telegram import Bot  # noqa: E402
 from bot.bootstrap import freeze_startup_objects  # noqa: E402
 from bot.channels.telegram import api_request  # noqa: E402
 from bot.channels.telegram_sender import TelegramSender  # noqa: E402
-from bot.config import DeliverySettings  # noqa: E402
+from core.config import DeliverySettings  # noqa: E402
 from emulators.telegram import RateLimiter, TelegramEmulator, ThreadedTelegramEmulator  # noqa: E402
 from models import announcements  # noqa: E402
 from models.db import create_engine, session_factory, upgrade_database_async  # noqa: E402

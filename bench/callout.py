@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine as create_sync_engine  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
-from bot.config import load_settings  # noqa: E402
+from core.config import load_settings  # noqa: E402
 from domain.compatibility import RED_CELL_DONORS  # noqa: E402
 from domain.eligibility import load_rules  # noqa: E402
 from models import callouts  # noqa: E402

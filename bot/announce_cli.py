@@ -14,12 +14,12 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
 from bot.drive_cli import UsageError, cli_actor
+from core.config import Settings
 from models import announcements
 from models.announcements import Announcement, Audience
 from models.db import create_engine, session_factory, upgrade_database_async
-from scheduler.planner import quiet_shift
+from services.quiet import quiet_shift
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -12,10 +12,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.config import Settings
-from bot.i18n import Catalogs
+from core.config import Settings
+from core.i18n import Catalogs
+from core.knowledge import Knowledge, load_knowledge
 from handlers.context import Clock, SystemClock
-from handlers.knowledge import Knowledge, load_knowledge
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async

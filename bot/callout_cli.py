@@ -12,14 +12,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from bot.config import Settings
-from bot.i18n import Catalogs
+from core.config import Settings
+from core.i18n import Catalogs
+from core.knowledge import load_knowledge
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.ids import parse_id
 from domain.text import clean_input
 from handlers import callouts as flow
-from handlers.knowledge import load_knowledge
 from models import audit, callouts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout

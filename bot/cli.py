@@ -14,17 +14,17 @@ from typing import Any
 
 from bot import announce_cli, callout_cli, drive_cli, organiser_cli
 from bot.bootstrap import quiet_leaky_loggers
-from bot.config import (
+from core.config import (
     ConfigError,
     Settings,
     StartupError,
     hotline_problems,
     load_settings,
 )
-from bot.i18n import CatalogError
+from core.i18n import CatalogError
+from core.knowledge import KnowledgeError
 from domain import limits
 from domain.text import clean_input
-from handlers.knowledge import KnowledgeError
 from models.db import (
     DatabaseUnavailable,
     check_database,
@@ -226,8 +226,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     elif command == "announce":
         return asyncio.run(announce_cli.run(args, settings))
     elif command == "config":
-        from bot.i18n import Catalogs
-        from handlers.knowledge import load_knowledge
+        from core.i18n import Catalogs
+        from core.knowledge import load_knowledge
 
         Catalogs()
         load_knowledge(settings.knowledge)

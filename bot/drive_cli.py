@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.i18n import Catalogs
+from core.config import Settings
+from core.i18n import Catalogs
 from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
 from domain.organisations import SECTORS
 from domain.slots import has_ended

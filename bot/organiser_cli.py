@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from bot.config import Settings
+from core.config import Settings
 from domain import limits
 from domain.ids import parse_int
 from domain.text import clean_input

@@ -75,7 +75,7 @@ class DonorFacts:
     planned: tuple[Planned, ...] = ()
 
 
-# Message keys decide() emits (catalog bot/locales/*/booking.toml), with their placeholders.
+# Message keys decide() emits (catalog core/locales/*/booking.toml), with their placeholders.
 DECISION_MESSAGES: Final[Mapping[str, frozenset[str]]] = {
     "decision_kept_date": frozenset({"date"}),
     "decision_booking_before": frozenset({"date", "place", "weeks", "next_date"}),

@@ -19,7 +19,7 @@ from handlers.messages import Choice, InputKind
 from handlers.organiser import actor, is_organiser
 from models import announcements
 from models.announcements import Audience
-from scheduler.planner import quiet_shift
+from services.quiet import quiet_shift
 
 ANNOUNCE = "announce"
 

@@ -20,8 +20,8 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.i18n import Catalogs, Translator
+from core.config import Settings
+from core.i18n import Catalogs, Translator
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import parse_yes_no
@@ -38,7 +38,7 @@ from handlers.messages import Choice
 from handlers.organiser import actor, is_organiser
 from models import audit, callouts, donor_facts, outbox
 from models.tables import Callout
-from scheduler.planner import quiet_shift
+from services.quiet import quiet_shift
 
 NAME = "callout_create"
 GROUP_CODES = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")

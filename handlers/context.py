@@ -9,9 +9,9 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.i18n import Catalogs, Translator
-from handlers.knowledge import Knowledge
+from core.config import Settings
+from core.i18n import Catalogs, Translator
+from core.knowledge import Knowledge
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
 from models.tables import ChannelAccount, Donor
 

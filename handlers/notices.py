@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Catalogs
+from core.i18n import Catalogs
 from handlers import tickets
 from models import drives, outbox
 from models.outbox import File

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from domain.followup import FEELINGS
 from domain.ids import parse_id
 from domain.phone import display_phone
 from handlers.context import Context
@@ -17,9 +18,6 @@ from models.tables import Donor, Signup
 
 REMINDER_PREFIXES: Final = ("reminder:", "ward:", "nudge:")
 """Outbox keys of the pushes /nhacnho switches off (see scheduler/planner.py)."""
-
-FEELINGS: Final = ("fine", "dizzy", "bruise", "other")
-"""Answers to the follow-up, in button order (values `feel:{signup_id}:{answer}`, queued by the planner)."""
 
 
 def _status(ctx: Context, enabled: bool) -> None:

@@ -16,10 +16,10 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Settings
-from bot.i18n import Catalogs
+from core.config import Settings
+from core.i18n import Catalogs
+from core.knowledge import Knowledge
 from handlers.context import Clock, Context, State
-from handlers.knowledge import Knowledge
 from handlers.messages import Incoming, InputKind, Replies, Reply
 from models import conversations, donors
 from models.db import connection_lost, loggable

@@ -12,7 +12,8 @@ from datetime import date
 from enum import StrEnum
 
 from domain.dates import parse_ago, parse_date
-from domain.eligibility import ConditionKind, Period, Person, Rules, Sex, Unit, Verdict
+from domain.eligibility import Person, Sex, Verdict
+from domain.screening import FEMALE_ONLY, GROUPS
 from handlers import verdicts
 from handlers.context import Context
 from handlers.fields import unreadable_date
@@ -49,77 +50,6 @@ QUESTIONS = [
     Step.DAYS_7,
     Step.PREGNANCY,
 ]
-
-# Screening groups: the condition ids of data/eligibility.toml each group offers as buttons.
-GROUPS: dict[Step, tuple[str, ...]] = {
-    Step.PERMANENT: ("hiv", "hepatitis_b", "hepatitis_c", "drug_injection", "cancer", "heart_disease"),
-    Step.MONTHS_12: (
-        "surgery",
-        "childbirth",
-        "pregnancy_end",
-        "transfusion",
-        "malaria_cured",
-        "syphilis_cured",
-        "tuberculosis_cured",
-        "tetanus_cured",
-        "encephalitis_cured",
-        "meningitis_cured",
-        "rabies_vaccine",
-    ),
-    Step.MONTHS_6: (
-        "tattoo",
-        "piercing",
-        "blood_exposure",
-        "typhoid",
-        "sepsis",
-        "snakebite",
-        "thrombophlebitis",
-        "osteomyelitis",
-        "pancreatitis",
-    ),
-    Step.WEEKS_4: ("common_infection", "vaccine_live"),
-    Step.DAYS_7: ("flu", "cold", "allergy_flare", "migraine", "vaccine_other"),
-    Step.PREGNANCY: ("pregnant", "breastfeeding"),
-}
-
-# What each screening question says about time ("in the last 12 months ..."): the rules file must agree.
-GROUP_PERIODS: dict[Step, Period] = {
-    Step.MONTHS_12: Period(12, Unit.MONTHS),
-    Step.MONTHS_6: Period(6, Unit.MONTHS),
-    Step.WEEKS_4: Period(4, Unit.WEEKS),
-    Step.DAYS_7: Period(7, Unit.DAYS),
-}
-
-
-def check_groups(rules: Rules) -> list[str]:
-    """Where the screening questions and the rules file disagree (organisers edit the file).
-
-    A condition asked "in the last 6 months" but deferring for 12 would let an 8-month-old case pass
-    unseen, so the bot refuses to start until the questions are updated to match.
-    """
-    problems: list[str] = []
-    asked = {cid: step for step, ids in GROUPS.items() for cid in ids}
-    for cond in rules.conditions():
-        if cond.kind is ConditionKind.ADVICE:
-            continue
-        step = asked.get(cond.id)
-        table = "permanent" if cond.kind is ConditionKind.PERMANENT else "deferrals"
-        where = f"{table}.{cond.id}"  # the key as written in the rules file
-        if step is None:
-            problems.append(f"{where}: /kiemtra never asks about it (add it to handlers/selfcheck.py GROUPS)")
-        elif cond.kind is ConditionKind.PERMANENT and step is not Step.PERMANENT:
-            problems.append(f"{where}: permanent, but /kiemtra asks about it in {step.value}")
-        elif step in GROUP_PERIODS and cond.period != GROUP_PERIODS[step]:
-            period = f"{cond.period.amount} {cond.period.unit.value}" if cond.period else "open-ended"
-            problems.append(f"{where}: defers {period}, but /kiemtra asks about it in {step.value}")
-    for cid in asked:
-        if rules.condition(cid) is None:
-            problems.append(f"handlers/selfcheck.py GROUPS: {cid!r} is not in the rules file")
-    return problems
-
-
-# Conditions only a woman can have: never offered to a man (pregnancy itself is its own question).
-FEMALE_ONLY = frozenset({"childbirth", "pregnancy_end", "pregnant", "breastfeeding"})
 
 AGE_BUTTONS = {"under": 17, "adult": 30, "over": 61}
 WEIGHT_BUTTONS = {"lt42": 41.0, "42_44": 43.0, "45_49": 47.0, "ge50": 55.0}

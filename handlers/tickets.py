@@ -15,7 +15,7 @@ import qrcode
 import qrcode.image.pure
 from icalendar import Calendar, Event
 
-from bot.i18n import Translator
+from core.i18n import Translator
 from domain.text import fold
 from handlers.messages import Attachment
 from models.drives import SessionView

@@ -43,14 +43,14 @@ from typing import Final, Protocol
 from sqlalchemy import Exists, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import Settings
-from bot.i18n import Catalogs, Translator
+from core.config import Settings
+from core.i18n import Catalogs, Translator
 from domain.decision import decide, eligible_again_on
 from domain.eligibility import Rules
-from domain.quiet import shift_out_of_quiet
-from handlers.reminders import FEELINGS
+from domain.followup import FEELINGS
 from models import donor_facts, outbox
 from models.tables import ChannelAccount, Donation, Donor, DriveSession, Outbox, Signup
+from services.quiet import quiet_shift
 
 __all__ = [
     "NUDGE_CATCH_UP_DAYS",
@@ -95,11 +95,6 @@ def lookahead(settings: Settings) -> timedelta:
     """How far ahead a planning run queues pushes: two planning intervals, so a run that is a little late
     still queues a push before its time and the delivery loop sends it on the minute."""
     return timedelta(minutes=2 * settings.reminders.plan_every_minutes)
-
-
-def quiet_shift(when: datetime, settings: Settings) -> datetime:
-    r = settings.reminders
-    return shift_out_of_quiet(when, start=r.quiet_start, end=r.quiet_end, tz=settings.tz)
 
 
 def _catch_up(due: datetime, now: datetime, settings: Settings) -> datetime:

@@ -16,9 +16,9 @@ from sqlalchemy import func, insert, select
 
 from bot.bootstrap import App, build_app, serve
 from bot.channels.telegram import TelegramChannel
-from bot.config import Settings, load_settings
+from core.config import Settings, load_settings
+from core.knowledge import Knowledge, load_knowledge
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
-from handlers.knowledge import Knowledge, load_knowledge
 from handlers.messages import Incoming, Replies
 from models import donors, drives, organisers
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor

@@ -19,8 +19,8 @@ from bot.bootstrap import App
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.replies import Outgoing, ReplyCourier
 from bot.channels.telegram_sender import MAX_CAPTION, MAX_MESSAGE, TelegramSender
-from bot.config import Settings, StartupError
-from bot.i18n import Catalogs
+from core.config import Settings, StartupError
+from core.i18n import Catalogs
 from domain import commands
 from handlers.messages import Incoming, InputKind, Reply
 from models import organisers

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App, build_app, serve
 from bot.channels.console import ConsoleChannel
-from bot.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from models import conversations, donors, drives, organisers
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from bot.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from models.tables import Donation, Signup
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 

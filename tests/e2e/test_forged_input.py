@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.i18n import Catalogs
+from core.i18n import Catalogs
 from emulators.telegram import SentMessage, SimUser
 from handlers.registry import build_routes
 from models.tables import Callout, Donor, DriveSession

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, Hotline, load_settings
-from bot.i18n import Catalogs
+from core.config import ConfigError, Hotline, load_settings
+from core.i18n import Catalogs
 from handlers import notices
 from models import drives
 from tests.e2e.test_reminders import SIGN_UP, THREE_DAYS, plan_at

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from models import drives
 from models.tables import Signup
 from tests.helpers import BotHarness, FixedClock, running_bot

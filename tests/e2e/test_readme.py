@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import PROJECT_ROOT
-from bot.i18n import Catalogs
+from core.config import PROJECT_ROOT
+from core.i18n import Catalogs
 from domain.commands import BY_KEY, typed_command
 from models import donors
 from models.db import create_engine, session_factory, upgrade_database_async

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.channels import replies, telegram
 from bot.channels.aiohttp_request import AiohttpRequest
-from bot.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT
 from emulators.telegram import FailCalls, SentMessage, SimUser
 from models.tables import Outbox, Signup
 from tests.helpers import BotHarness, FixedClock, running_bot

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Date, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import load_settings
+from core.config import load_settings
 from domain.compatibility import RED_CELL_DONORS
 from domain.eligibility import load_rules, nth_birthday
 from models import callouts

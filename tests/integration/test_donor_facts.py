@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import load_settings
+from core.config import load_settings
 from domain.decision import Planned, Source, decide, may_call
 from domain.eligibility import DonationKind, load_rules
 from models import callouts, donor_facts

@@ -21,8 +21,8 @@ from pydantic import ValidationError
 from sqlalchemy import CheckConstraint, Column, String
 
 from bot.cli import main
-from bot.config import PROJECT_ROOT, AreaSettings, load_settings
-from bot.i18n import Catalogs
+from core.config import PROJECT_ROOT, AreaSettings, load_settings
+from core.i18n import Catalogs
 from domain import limits
 from handlers import callouts, organiser_drives
 from handlers.context import Context, State

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.bootstrap import build_app
-from bot.config import ConfigError, ReminderOffset, Settings, load_settings
-from bot.i18n import Catalogs
+from core.config import ConfigError, ReminderOffset, Settings, load_settings
+from core.i18n import Catalogs
 from models import conversations, donors, drives, outbox
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Donor, DriveSession, Outbox, Signup

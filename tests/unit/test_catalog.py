@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.i18n import LANGUAGES, CatalogError, Catalogs, load_catalog
+from core.i18n import LANGUAGES, CatalogError, Catalogs, load_catalog
 from handlers.fields import FIELDS
 from handlers.registry import MENU
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("bot", "handlers", "scheduler")
+CODE_DIRS = ("bot", "core", "services", "handlers", "scheduler")
 KEY_CALL = re.compile(
     r"""(?:\.say|\bt|\.t|\.choice|error=|ctx\.t\.plural|\bt\.plural)\(\s*["']([a-z][a-z0-9_]+)["']"""
 )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.i18n import LANGUAGES, load_catalog
+from core.i18n import LANGUAGES, load_catalog
 from domain.commands import BY_KEY, BY_NAME, COMMANDS, typed_command
 from handlers.registry import FLOWS, HANDLERS, RESTART, build_routes
 

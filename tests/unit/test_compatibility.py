@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import load_settings
+from core.config import load_settings
 from domain.compatibility import (
     COMPONENTS,
     GROUPS,

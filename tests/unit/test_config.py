@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings
+from core.config import ConfigError, load_settings
 
 
 def test_shipped_config_loads_with_the_kinh_mon_wards() -> None:

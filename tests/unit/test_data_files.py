@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import PROJECT_ROOT, load_settings
-from handlers.knowledge import KnowledgeError, load_knowledge
+from core.config import PROJECT_ROOT, load_settings
+from core.knowledge import KnowledgeError, load_knowledge
 
 DATA = PROJECT_ROOT / "data"
 

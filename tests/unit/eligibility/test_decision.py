@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.i18n import load_catalog
+from core.i18n import load_catalog
 from domain import limits
 from domain.decision import (
     DECISION_MESSAGES,

@@ -23,7 +23,7 @@ from domain.text import fold
 ROOT = Path(__file__).resolve().parents[3]
 RULES_PATH = ROOT / "data" / "eligibility.toml"
 CIRCULAR = "Thông tư 26/2013/TT-BYT"
-CATALOGS = {lang: ROOT / "bot" / "locales" / lang / "eligibility.toml" for lang in ("vi", "en")}
+CATALOGS = {lang: ROOT / "core" / "locales" / lang / "eligibility.toml" for lang in ("vi", "en")}
 
 
 @pytest.fixture(scope="module")

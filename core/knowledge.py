@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.config import KnowledgeSettings
+from core.config import KnowledgeSettings
 from domain.eligibility import Person, Rules, RulesError, load_rules
 from domain.facts import extract_facts
 from domain.faq import FaqEntry, FaqError, FaqIndex, check_faq_files, load_faq
+from domain.screening import check_groups
 
 
 class KnowledgeError(Exception):
@@ -33,8 +34,6 @@ def load_knowledge(settings: KnowledgeSettings) -> Knowledge:
         rules = load_rules(settings.rules)
     except RulesError as exc:
         raise KnowledgeError(f"{settings.rules}: {exc}") from exc
-    from handlers.selfcheck import check_groups  # selfcheck imports this module's type
-
     if problems := check_groups(rules):
         raise KnowledgeError(f"{settings.rules}: " + "; ".join(problems))
     files = {"vi": settings.faq_vi, "en": settings.faq_en}

@@ -1,6 +1,6 @@
 """Message catalogs (vi, en): code uses keys, the catalog holds the sentences.
 
-Catalogs are TOML files under `bot/locales/<lang>/`; all files of a language are merged (a key defined
+Catalogs are TOML files under `core/locales/<lang>/`; all files of a language are merged (a key defined
 twice is an error). A value is a string with `str.format` placeholders, or a table of CLDR plural forms
 (`one`, `other`, ...) chosen with Babel's plural rules. Translate first, then format.
 """

@@ -1,0 +1,4 @@
+"""Application services: the write paths that dialogues, jobs and CLIs share.
+
+Dialogues, jobs and CLIs call these, never each other.
+"""
