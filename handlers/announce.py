@@ -16,7 +16,6 @@ from domain.choices import match_option
 from domain.ids import parse_index
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
-from handlers.organiser import actor, is_organiser
 from models import announcements
 from models.announcements import Audience
 from services.quiet import quiet_shift
@@ -46,7 +45,7 @@ def describe(ctx: Context, audience: Audience) -> str:
 
 async def start(ctx: Context, _args: str = "") -> None:
     """/thongbao: asks who should get the announcement."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     ctx.state.go(ANNOUNCE, Step.AUDIENCE)
@@ -91,7 +90,7 @@ class AnnounceFlow:
 
     async def on_input(self, ctx: Context) -> None:
         """Stores one answer (after checking the role again) and asks the next question."""
-        if not await is_organiser(ctx):
+        if not await ctx.is_organiser():
             ctx.state.clear()
             ctx.say("organiser_only")
             return
@@ -169,7 +168,7 @@ class AnnounceFlow:
             ctx.session,
             text=ctx.state.data["text"],
             audience=_audience(ctx),
-            actor=actor(ctx),
+            actor=ctx.actor,
             now=ctx.now(),
             due_at=due,
         )
@@ -193,7 +192,7 @@ FLOW = AnnounceFlow()
 
 async def show_progress(ctx: Context, args: str = "") -> None:
     """/tiendo [ID]: counts of the organiser's latest announcement, or of announcement ID."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     if args.strip():
@@ -203,7 +202,7 @@ async def show_progress(ctx: Context, args: str = "") -> None:
             return
         await _progress(ctx, announcement_id)
         return
-    latest = await announcements.latest(ctx.session, actor=actor(ctx))
+    latest = await announcements.latest(ctx.session, actor=ctx.actor)
     if latest is None:
         ctx.say("ann_progress_none")
         return
@@ -212,7 +211,7 @@ async def show_progress(ctx: Context, args: str = "") -> None:
 
 async def on_progress_button(ctx: Context, payload: str) -> None:
     """The "progress" button under a queued announcement or a progress message."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     announcement_id = announcements.parse_id(payload)

@@ -35,7 +35,6 @@ from handlers import common
 from handlers.context import Context
 from handlers.fields import unreadable_date
 from handlers.messages import Choice
-from handlers.organiser import actor, is_organiser
 from models import audit, callouts, donor_facts, outbox
 from models.tables import Callout
 from services.quiet import quiet_shift
@@ -78,7 +77,7 @@ def label(code: str) -> str:
 
 async def start(ctx: Context, _args: str = "") -> None:
     """/khancap: asks which blood groups are needed."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     ctx.state.go(NAME, Step.GROUPS)
@@ -150,7 +149,7 @@ class CreateFlow:
 
     async def on_input(self, ctx: Context) -> None:
         """Reads one answer (the role is checked again on every step)."""
-        if not await is_organiser(ctx):
+        if not await ctx.is_organiser():
             ctx.state.clear()
             ctx.say("organiser_only")
             return
@@ -376,7 +375,7 @@ async def launch(ctx: Context) -> bool:
     )
     await audit.record(
         ctx.session,
-        actor=actor(ctx),
+        actor=ctx.actor,
         action="callout.create",
         target=f"callout:{callout.id}",
         details={"groups": d["groups"], "units": d["units"], "component": d["component"]},
@@ -575,7 +574,7 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
     The tally pressed by the organiser who created the call-out becomes the live one (the one its
     updates edit), so a tally brought back with /dskhancap takes over from one far up the chat.
     """
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     action, _, cid = payload.partition(":")
@@ -598,7 +597,7 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
         await callouts.extend(ctx.session, callout.id, deadline=callout.deadline + timedelta(hours=2))
         await audit.record(
             ctx.session,
-            actor=actor(ctx),
+            actor=ctx.actor,
             action="callout.extend",
             target=f"callout:{callout.id}",
             now=ctx.now(),
@@ -608,7 +607,7 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
         ctx.pushed = True
         await audit.record(
             ctx.session,
-            actor=actor(ctx),
+            actor=ctx.actor,
             action="callout.close",
             target=f"callout:{callout.id}",
             now=ctx.now(),
@@ -654,7 +653,7 @@ async def close_callout(
 
 async def show_running(ctx: Context, _args: str = "") -> None:
     """/dskhancap: the tally of every call-out still running (or ended in the last day), with its buttons."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     found = await callouts.running(ctx.session, since=ctx.now() - RECENT)
@@ -821,7 +820,7 @@ async def away(ctx: Context, args: str) -> None:
 
 async def rare(ctx: Context, _args: str = "") -> None:
     """/hiemmau: reserve donors with Rh-negative blood (organisers only)."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     people = await callouts.rare_donors(ctx.session)

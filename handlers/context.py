@@ -13,6 +13,7 @@ from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
+from models import organisers
 from models.tables import ChannelAccount, Donor
 
 
@@ -81,6 +82,17 @@ class Context:
 
     # Set when a free-text question was understood in the other language than the chat's.
     reply_lang: str | None = None
+
+    @property
+    def actor(self) -> str:
+        """Who did it, for the audit log: the chat account (`telegram:123`), never a name."""
+        return f"{self.incoming.platform}:{self.incoming.user_id}"
+
+    async def is_organiser(self) -> bool:
+        """Whether this chat account holds an organiser role (checked on every organiser action)."""
+        return await organisers.is_organiser(
+            self.session, platform=self.incoming.platform, user_id=self.incoming.user_id
+        )
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -22,7 +22,6 @@ from domain.slots import has_ended
 from handlers import organiser_drives, registration, tickets, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
-from handlers.organiser import is_organiser
 from models import drives, outbox
 from models.drives import SessionView, TakeRefusal
 from models.tables import Signup
@@ -115,7 +114,7 @@ def why_not(ctx: Context, decision: Decision) -> str:
 async def _audiences(ctx: Context) -> tuple[str, ...] | None:
     """The audiences listed: organisers see every session (they manage them), others open ones and their
     own sector's."""
-    if await is_organiser(ctx):
+    if await ctx.is_organiser():
         return None
     return audiences_for(_organisation_type(ctx))
 
@@ -207,7 +206,7 @@ async def show_session(ctx: Context, payload: str) -> None:
         return
     assert view is not None
     details = _details(ctx, view)
-    staff = [organiser_drives.organiser_row(ctx, view.id)] if await is_organiser(ctx) else []
+    staff = [organiser_drives.organiser_row(ctx, view.id)] if await ctx.is_organiser() else []
     facts = await verdicts.facts(ctx)
     if facts is not None:
         if _booked_here(facts, view):

@@ -17,7 +17,6 @@ from datetime import date, datetime, timedelta
 
 from domain.ids import parse_id
 from handlers.context import Context
-from handlers.organiser import actor
 from models import audit, donors, links, outbox
 from models.tables import ChannelAccount, Donor
 
@@ -99,7 +98,7 @@ async def remove_chat(ctx: Context, donor: Donor, account_id: int) -> bool:
             await outbox.withdraw(ctx.session, key_prefix=f"notice:approval:{request.id}:")
     await audit.record(
         ctx.session,
-        actor=actor(ctx),
+        actor=ctx.actor,
         action="donor.unlink",
         target=f"donor:{donor.id}",
         details={"account": account_id},
@@ -276,7 +275,7 @@ async def on_approval(ctx: Context, payload: str) -> None:
     await outbox.withdraw(ctx.session, key_prefix=f"notice:approval:{request.id}:")
     await audit.record(
         ctx.session,
-        actor=actor(ctx),
+        actor=ctx.actor,
         action=f"donor.approval.{request.status}",
         target=f"donor:{donor.id}",
         details={"account": requester.id, "action": request.action},

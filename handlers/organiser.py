@@ -48,16 +48,6 @@ THANKS_DELAY: Final = timedelta(minutes=10)
 """The thank-you waits this long after the result: a mis-tap corrected at the desk never reaches the donor."""
 
 
-def actor(ctx: Context) -> str:
-    return f"{ctx.incoming.platform}:{ctx.incoming.user_id}"
-
-
-async def is_organiser(ctx: Context) -> bool:
-    return await drives.is_organiser(
-        ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
-    )
-
-
 def kg(ctx: Context, value: float) -> str:
     """A weight as people of the chat's language write it: 52,5 in Vietnamese, 52.5 in English."""
     return str(format_decimal(value, format="#,##0.#", locale=ctx.t.lang))
@@ -65,7 +55,7 @@ def kg(ctx: Context, value: float) -> str:
 
 async def check_in(ctx: Context, args: str) -> None:
     """/checkin CODE: marks the donor as arrived on the session's day and shows the check-in screen."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     if ctx.state.flow == WEIGHT:
@@ -74,7 +64,7 @@ async def check_in(ctx: Context, args: str) -> None:
     if not code:
         ctx.say("checkin_usage")
         return
-    result = await drives.check_in(ctx.session, code=code, actor=actor(ctx), now=ctx.now(), today=ctx.today())
+    result = await drives.check_in(ctx.session, code=code, actor=ctx.actor, now=ctx.now(), today=ctx.today())
     if result is CheckInRefusal.NOT_FOUND:
         ctx.say("checkin_not_found", code=code)
     elif result is CheckInRefusal.OTHER_DAY:
@@ -201,7 +191,7 @@ async def _desk_signup(ctx: Context, signup_id: int | None) -> Signup | None:
 async def on_desk(ctx: Context, payload: str) -> None:
     """`desk:in:{id}` check in anyway on another day; `desk:fix:{id}` correct the result;
     `desk:weight:{id}[:fix]` type the weight measured at the desk."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     action, _, rest = payload.partition(":")
@@ -214,7 +204,7 @@ async def on_desk(ctx: Context, payload: str) -> None:
         return
     if action == "in":
         result = await drives.check_in(
-            ctx.session, signup_id=signup_id, actor=actor(ctx), now=ctx.now(), today=ctx.today(), any_day=True
+            ctx.session, signup_id=signup_id, actor=ctx.actor, now=ctx.now(), today=ctx.today(), any_day=True
         )
         if isinstance(result, Signup):
             await show_desk(ctx, result)
@@ -241,7 +231,7 @@ class WeightFlow:
 
     async def on_input(self, ctx: Context) -> None:
         """Stores the weight on the donor and shows the check-in screen again with its volumes."""
-        if not await is_organiser(ctx):
+        if not await ctx.is_organiser():
             ctx.state.clear()
             ctx.say("organiser_only")
             return
@@ -261,7 +251,7 @@ class WeightFlow:
         donor.updated_at = ctx.now()
         await audit.record(
             ctx.session,
-            actor=actor(ctx),
+            actor=ctx.actor,
             action="donor.weight_at_desk",  # the value is health data: not in the log
             target=f"donor:{donor.id}",
             details={"signup": signup.id},
@@ -290,7 +280,7 @@ def _same_result(signup: Signup, *, donated: bool, volume: int | None, reason: s
 async def on_result(ctx: Context, payload: str) -> None:
     """A result button: donated with a volume, or deferred with a reason (`:fix` from the correction
     screen, the only one that changes a result already recorded)."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     if ctx.state.flow == WEIGHT:
@@ -334,7 +324,7 @@ async def on_result(ctx: Context, payload: str) -> None:
         volume_ml=volume if donated else None,
         deferral_reason=reason,
         donated_on=checked_in.astimezone(ctx.settings.tz).date() if checked_in else ctx.today(),
-        actor=actor(ctx),
+        actor=ctx.actor,
         now=ctx.now(),
     )
     if donated and donation is None:

@@ -18,7 +18,6 @@ from domain.slots import has_ended
 from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
-from handlers.organiser import actor, is_organiser
 from models import drives
 
 CREATE = "drive_create"
@@ -61,7 +60,7 @@ def parse_hours(text: str) -> tuple[time, time] | None:
 
 async def start_create(ctx: Context, _args: str = "") -> None:
     """/taodot: asks which campaign the new session belongs to."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     campaigns = await drives.list_campaigns(ctx.session)
@@ -113,7 +112,7 @@ class CreateFlow:
 
     async def on_input(self, ctx: Context) -> None:
         """Stores one answer (after checking the role again) and asks the next question."""
-        if not await is_organiser(ctx):
+        if not await ctx.is_organiser():
             ctx.state.clear()
             ctx.say("organiser_only")
             return
@@ -205,7 +204,7 @@ async def create(ctx: Context) -> None:
         ward=d.get("ward"),
     )
     row = await drives.add_session(
-        ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=actor(ctx), now=ctx.now()
+        ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
     )
     ctx.state.clear()
     link = (
@@ -228,7 +227,7 @@ def organiser_row(ctx: Context, session_id: int) -> list[Choice]:
 
 async def on_button(ctx: Context, payload: str) -> None:
     """Cancel (after a confirmation) or start moving a session."""
-    if not await is_organiser(ctx):
+    if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
     action, _, sid = payload.partition(":")
@@ -247,7 +246,7 @@ async def on_button(ctx: Context, payload: str) -> None:
         )
     elif action == "cancelyes":
         donor_ids = await drives.cancel_session(
-            ctx.session, session_id=view.id, actor=actor(ctx), now=ctx.now()
+            ctx.session, session_id=view.id, actor=ctx.actor, now=ctx.now()
         )
         await notices.session_changed(
             ctx.session,
@@ -272,7 +271,7 @@ class MoveFlow:
 
     async def on_input(self, ctx: Context) -> None:
         """New date (or "-" to keep it), then new hours (or "-"); then moves and tells the donors."""
-        if not await is_organiser(ctx):
+        if not await ctx.is_organiser():
             ctx.state.clear()
             ctx.say("organiser_only")
             return
@@ -308,7 +307,7 @@ class MoveFlow:
                     day=date.fromisoformat(data["day"]) if data.get("day") else None,
                     start_time=hours[0] if hours else None,
                     end_time=hours[1] if hours else None,
-                    actor=actor(ctx),
+                    actor=ctx.actor,
                     now=ctx.now(),
                 )
         except drives.DriveError:  # cancelled between the check above and the row lock

@@ -10,7 +10,7 @@ async def start(ctx: Context, args: str) -> None:
     if args.startswith("checkin_"):
         code = args.removeprefix("checkin_")
         # A donor who scans their own QR sees the booking; an organiser checks the donor in.
-        if await organiser.is_organiser(ctx) or not await drives.show_own_signup(ctx, code):
+        if await ctx.is_organiser() or not await drives.show_own_signup(ctx, code):
             await organiser.check_in(ctx, code)
     elif args.startswith("drive_") and ctx.donor is not None:
         ctx.state.clear()

@@ -16,7 +16,7 @@ from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from pathlib import Path
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -34,7 +34,7 @@ from domain.slots import (
 )
 from domain.text import clean_input
 from models import audit, callouts, outbox
-from models.tables import Campaign, ChannelAccount, Donation, Donor, DriveSession, Organiser, Signup
+from models.tables import Campaign, Donation, Donor, DriveSession, Signup
 
 CANCELLED = "cancelled"
 ACTIVE = "active"
@@ -1321,17 +1321,3 @@ async def move_session(
         now=now,
     )
     return notify
-
-
-async def is_organiser(session: AsyncSession, *, platform: str, user_id: str) -> bool:
-    """Whether this chat account holds an organiser (or admin) role; checked on every organiser command."""
-    found = await session.scalar(
-        select(
-            exists().where(
-                Organiser.account_id == ChannelAccount.id,
-                ChannelAccount.platform == platform,
-                ChannelAccount.user_id == user_id,
-            )
-        )
-    )
-    return bool(found)

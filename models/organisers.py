@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import audit, donors
@@ -83,3 +83,17 @@ async def chats(session: AsyncSession, *, platform: str) -> list[tuple[str, str 
         .order_by(ChannelAccount.id)
     )
     return [(chat_id, language) for chat_id, language in rows.tuples()]
+
+
+async def is_organiser(session: AsyncSession, *, platform: str, user_id: str) -> bool:
+    """Whether this chat account holds an organiser (or admin) role; checked on every organiser command."""
+    found = await session.scalar(
+        select(
+            exists().where(
+                Organiser.account_id == ChannelAccount.id,
+                ChannelAccount.platform == platform,
+                ChannelAccount.user_id == user_id,
+            )
+        )
+    )
+    return bool(found)

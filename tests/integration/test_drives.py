@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import audit, donors, drives
+from models import audit, donors, drives, organisers
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.drives import TakeRefusal
 from models.tables import (
@@ -670,9 +670,9 @@ async def test_campaigns_and_organiser_roles(sessions: Factory) -> None:
         found = await drives.campaign_by_key(session, "kinh-mon-2020")
         assert found is not None and found.name == "Kinh Môn ngàn trái tim vàng"
         assert await drives.campaign_by_key(session, "nope") is None
-        assert await drives.is_organiser(session, platform="telegram", user_id="900")
-        assert not await drives.is_organiser(session, platform="telegram", user_id="901")
-        assert not await drives.is_organiser(session, platform="zalo", user_id="900")
+        assert await organisers.is_organiser(session, platform="telegram", user_id="900")
+        assert not await organisers.is_organiser(session, platform="telegram", user_id="901")
+        assert not await organisers.is_organiser(session, platform="zalo", user_id="900")
 
 
 async def test_the_audit_log_refuses_a_phone_number(sessions: Factory) -> None:
