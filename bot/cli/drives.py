@@ -1,15 +1,13 @@
 """`donorbot drive list|show|add|edit|cancel|import`: organisers manage blood drives from a shell.
 
-Each command is one transaction and every change goes to the audit log as `cli:<os user>`. Mistakes
-(an unknown id, a date that does not exist, end before start) print one line naming the problem and exit
-with code 2, like argparse does, so scripts can tell them from success.
+Each command is one unit of work and every change goes to the audit log as `cli:<os user>`
+(`bot.cli.harness`). Mistakes (an unknown id, a date that does not exist, end before start) print one
+line naming the problem and exit with code 2, like argparse does, so scripts can tell them from success.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
@@ -20,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
 from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
@@ -28,15 +27,9 @@ from domain.slots import has_ended
 from domain.text import clean_input
 from handlers import notices
 from models import drives
-from models.audit import actor_for
-from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
-
-class UsageError(Exception):
-    """A command-line value is wrong; the message names the option and the problem."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -126,15 +119,6 @@ def _opt_day(option: str, text: str | None) -> date | None:
 
 def _opt_hhmm(option: str, text: str | None) -> time | None:
     return None if text is None else _hhmm(option, text)
-
-
-def cli_actor() -> str:
-    """`cli:<os user>`, the audit log's name for whoever ran the command."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = f"uid{os.getuid()}"
-    return actor_for("cli", user)
 
 
 # --------------------------------------------------------------------------------------------- output
@@ -412,16 +396,18 @@ async def run(
     err: TextIO | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Runs one `drive` sub-command in one transaction; 0 on success, 2 with a message on a mistake."""
-    out = out or sys.stdout
+    """Runs one `drive` sub-command in one unit of work; 0 on success, 2 with a message on a mistake."""
     err = err or sys.stderr
-    now = now or datetime.now(UTC)
-    url = settings.database.url
-    await upgrade_database_async(url)
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            command: str = args.drive_command
+    work = _run(args, settings, out=out or sys.stdout, err=err, now=now or datetime.now(UTC))
+    return await run_command("drive", work, err=err)
+
+
+async def _run(
+    args: argparse.Namespace, settings: Settings, *, out: TextIO, err: TextIO, now: datetime
+) -> None:
+    async with unit_of_work(settings) as session:
+        command: str = args.drive_command
+        try:
             if command == "import":
                 await _import(session, out, err, path=args.file, settings=settings, now=now)
             elif command == "list":
@@ -436,9 +422,5 @@ async def run(
                 await _cancel(session, out, args, tz=settings.tz, now=now)
             else:  # pragma: no cover - argparse only lets the commands above through
                 raise UsageError(f"unknown command {command!r}")
-    except (UsageError, drives.DriveError) as exc:
-        err.write(f"donorbot drive: {exc}\n")
-        return 2
-    finally:
-        await engine.dispose()
-    return 0
+        except drives.DriveError as exc:  # a change the drive rules refuse, named like a wrong value
+            raise UsageError(str(exc)) from None

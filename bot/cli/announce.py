@@ -1,8 +1,8 @@
 """`donorbot announce --text TEXT [--ward W ...] [--reserve-only]` and `donorbot announce progress ID`.
 
-Queuing an announcement is one transaction: the outbox rows and the audit entry (`cli:<os user>`). The
-running bot sends them (its delivery loop looks at the outbox every half second). Mistakes print one line
-naming the problem and exit with code 2, like the other `donorbot` commands.
+Queuing an announcement is one unit of work (`bot.cli.harness`): the outbox rows and the audit entry
+(`cli:<os user>`). The running bot sends them (its delivery loop looks at the outbox every half second).
+Mistakes print one line naming the problem and exit with code 2, like the other `donorbot` commands.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.drive_cli import UsageError, cli_actor
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from models import announcements
 from models.announcements import Announcement, Audience
-from models.db import create_engine, session_factory, upgrade_database_async
 from services.quiet import quiet_shift
 
 
@@ -130,21 +129,13 @@ async def _progress(session: AsyncSession, out: TextIO, text: str, settings: Set
 async def run(
     args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Runs one `announce` command in one transaction; 0 on success, 2 with a message on a mistake."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    url = settings.database.url
-    await upgrade_database_async(url)
-    engine = create_engine(url, hide_parameters=True)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            if args.announce_action == "progress":
-                await _progress(session, out, args.id, settings)
-            else:
-                await _queue(session, out, args, settings)
-    except UsageError as exc:
-        err.write(f"donorbot announce: {exc}\n")
-        return 2
-    finally:
-        await engine.dispose()
-    return 0
+    """Runs one `announce` command in one unit of work; 0 on success, 2 with a message on a mistake."""
+    return await run_command("announce", _run(args, settings, out or sys.stdout), err=err)
+
+
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> None:
+    async with unit_of_work(settings) as session:
+        if args.announce_action == "progress":
+            await _progress(session, out, args.id, settings)
+        else:
+            await _queue(session, out, args, settings)
