@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from models import announcements
@@ -47,19 +48,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
-def _wards(given: list[str], settings: Settings) -> tuple[str, ...]:
-    picked: list[str] = []
-    for name in given:
-        ward = settings.area.ward_named(name)  # with or without diacritics
-        if ward is None:
-            raise UsageError(
-                f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(settings.area.wards)})"
-            )
-        if ward not in picked:
-            picked.append(ward)
-    return tuple(picked)
-
-
 def _count(number: int, thing: str) -> str:
     return f"{number} {thing}" + ("" if number == 1 else "s")
 
@@ -76,7 +64,7 @@ async def _queue(session: AsyncSession, out: TextIO, args: argparse.Namespace, s
         text = announcements.clean_text(args.text)
     except announcements.AnnouncementError as exc:
         raise UsageError(f"--text: {exc}") from None
-    audience = Audience(wards=_wards(args.ward, settings), reserve_only=args.reserve_only)
+    audience = Audience(wards=values.known_wards(args.ward, settings), reserve_only=args.reserve_only)
     reach = await announcements.reach(session, audience)
     if args.dry_run:
         out.write(

@@ -12,11 +12,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from domain import limits
 from domain.ids import parse_int
-from domain.text import clean_input
 from models import organisers
 
 
@@ -36,10 +36,6 @@ def add_parser(subparsers: Any) -> None:
     remove = actions.add_parser("remove", help="take the role away")
     remove.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
     remove.add_argument("--user-id", required=True)
-
-
-def _line(text: str) -> str:
-    return " ".join(clean_input(text).split())
 
 
 TELEGRAM_MAX_ID = 2**52
@@ -72,7 +68,7 @@ def _problem(args: argparse.Namespace) -> str | None:
     if user_id is not None and (problem := _user_id_problem(args.platform, user_id.strip())):
         return problem
     unit = getattr(args, "unit", None)
-    if unit is not None and len(_line(unit)) > limits.ORGANISER_UNIT:
+    if unit is not None and len(values.one_line(unit)) > limits.ORGANISER_UNIT:
         return f"--unit: is too long (at most {limits.ORGANISER_UNIT} characters)"
     return None
 
@@ -122,7 +118,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
                 platform=args.platform,
                 user_id=args.user_id.strip(),
                 role=args.role,
-                unit=_line(args.unit or "") or None,
+                unit=values.one_line(args.unit or "") or None,
                 actor=cli_actor(),
                 now=now,
             )
