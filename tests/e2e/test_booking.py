@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot import drive_cli
+from bot.cli import drives as drive_cli
 from emulators.telegram import SimUser
 from models.tables import DriveSession, Outbox, Signup
 from scheduler.jobs import advance_callouts, run_planners_once

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import drive_cli
+from bot.cli import drives as drive_cli
 from emulators.telegram import SimUser
 from models import outbox
 from models.tables import Callout, Donation, Donor, Outbox, Signup

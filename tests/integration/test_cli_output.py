@@ -5,6 +5,7 @@ a warning for a plan in the past, counts that say what was queued, and announcem
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cli import main
+from bot.cli.harness import cli_actor
 from emulators.telegram.threaded import ThreadedTelegramEmulator
 from models import donors, drives
 from models.db import create_engine, session_factory
@@ -211,3 +213,15 @@ def test_announcements_are_numbered_one_two_three(donorbot: Donorbot) -> None:
     assert numbers == ["1", "2", "3"]
     code, out, _ = donorbot("announce", "progress", "2")
     assert code == 0 and out.startswith("Announcement #2 (announcement:2)")
+
+
+def test_every_command_writes_the_audit_log_as_one_actor(donorbot: Donorbot) -> None:
+    assert donorbot("drive", "import", str(PLAN))[0] == 0
+    donorbot.signed_up("+84912000004", "r1-tam-luu")
+    assert donorbot("announce", "--text", "Chào")[0] == 0
+    assert donorbot("organiser", "add", "--user-id", "5553")[0] == 0
+    with sqlite3.connect(donorbot.db) as db:
+        rows = db.execute("SELECT DISTINCT action, actor FROM audit_log ORDER BY action").fetchall()
+    assert rows == [
+        (action, cli_actor()) for action in ("announcement.create", "drive.import", "organiser.grant")
+    ]

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.drive_cli import cli_actor
+from bot.cli.harness import cli_actor
 
 PLAN = Path(__file__).resolve().parents[2] / "examples" / "kinh-mon-2020.toml"
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -301,3 +301,21 @@ def test_bidi_and_zero_width_characters_are_cleaned_as_in_the_chat(drive: Drive)
     assert drive.rows("SELECT place_name FROM drive_sessions WHERE id = 1") == [("Hội trường",)]
     added = drive.rows("SELECT place_name, address FROM drive_sessions WHERE key = '2020-08-07'")
     assert added == [("Nhà văn hóa khu 3", "Thôn 1")]
+
+
+def test_a_database_error_does_not_show_the_values_bound_to_it(drive: Drive) -> None:
+    """A failed statement prints its SQL without its values (elsewhere: phone numbers, health data): the
+    command opens its engine with `hide_parameters`, as the chat does."""
+    imported(drive)
+    with sqlite3.connect(drive.db) as db:
+        db.execute(
+            "CREATE TRIGGER refuse BEFORE INSERT ON drive_sessions BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        )
+    code, out, err = drive(
+        "add", "--campaign", "kinh-mon-2020", "--date", "2027-08-03", "--start", "07:00", "--end", "11:00",
+        "--place", "Nhà văn hóa thôn Bích Nhôi",
+    )  # fmt: skip
+    assert (code, out) == (1, "")
+    assert "refused" in err and "INSERT INTO drive_sessions" in err  # the error, with its statement
+    assert "Bích Nhôi" not in err and "SQL parameters hidden" in err  # but not the values
+    assert drive.rows("SELECT count(*) FROM drive_sessions") == [(5,)]  # rolled back

@@ -7,7 +7,7 @@ import logging
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 
-from bot.cli import RedactingFormatter
+from bot.cli.logs import RedactingFormatter
 
 PHONE = "+84912345678"
 

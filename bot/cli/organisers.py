@@ -1,20 +1,23 @@
-"""`donorbot organiser add|list|remove`: who may use the organiser commands in the chat."""
+"""`donorbot organiser add|list|remove`: who may use the organiser commands in the chat.
+
+Each command is one unit of work audited as `cli:<os user>` (`bot.cli.harness`); the person's Telegram
+menu is set after the commit, so it follows the role on record.
+"""
 
 from __future__ import annotations
 
 import argparse
-import getpass
 import re
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.cli import values
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from domain import limits
 from domain.ids import parse_int
-from domain.text import clean_input
 from models import organisers
-from models.db import create_engine, session_factory, upgrade_database_async
 
 
 def add_parser(subparsers: Any) -> None:
@@ -33,17 +36,6 @@ def add_parser(subparsers: Any) -> None:
     remove = actions.add_parser("remove", help="take the role away")
     remove.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
     remove.add_argument("--user-id", required=True)
-
-
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in a bare container
-        return "cli:unknown"
-
-
-def _line(text: str) -> str:
-    return " ".join(clean_input(text).split())
 
 
 TELEGRAM_MAX_ID = 2**52
@@ -76,25 +68,28 @@ def _problem(args: argparse.Namespace) -> str | None:
     if user_id is not None and (problem := _user_id_problem(args.platform, user_id.strip())):
         return problem
     unit = getattr(args, "unit", None)
-    if unit is not None and len(_line(unit)) > limits.ORGANISER_UNIT:
+    if unit is not None and len(values.one_line(unit)) > limits.ORGANISER_UNIT:
         return f"--unit: is too long (at most {limits.ORGANISER_UNIT} characters)"
     return None
 
 
-async def _update_menu(settings: Settings, *, platform: str, user_id: str, organiser: bool) -> str:
+async def _update_menu(
+    settings: Settings, err: TextIO, *, platform: str, user_id: str, organiser: bool
+) -> str:
     """Sets the person's Telegram menu now when the bot token is at hand; the line that says so."""
     if platform != "telegram":
         return ""
     later = "shows them the organiser commands" if organiser else "takes the organiser commands away"
     if not settings.telegram_token:
         return f"The running bot {later} in their Telegram menu at their next message.\n"
+    # imported here: python-telegram-bot takes a fifth of a second to load, for this line only
     from bot.channels.telegram import update_organiser_menu
 
     problem = await update_organiser_menu(
         settings, token=settings.telegram_token, chat_id=user_id, organiser=organiser
     )
     if problem is not None:
-        sys.stderr.write(
+        err.write(
             f"warning: could not update their Telegram menu ({problem}); "
             f"the running bot {later} at their next message\n"
         )
@@ -103,45 +98,44 @@ async def _update_menu(settings: Settings, *, platform: str, user_id: str, organ
     return f"Their Telegram menu {now} the organiser commands.\n"
 
 
-async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    if (problem := _problem(args)) is not None:
-        sys.stderr.write(f"donorbot organiser: {problem}\n")
-        return 2
-    await upgrade_database_async(settings.database.url)
-    engine = create_engine(settings.database.url, hide_parameters=True)
+async def run(
+    args: argparse.Namespace, settings: Settings, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Runs one `organiser` command in one unit of work; 0 on success, 2 with a message on a mistake."""
+    err = err or sys.stderr
+    return await run_command("organiser", _run(args, settings, out or sys.stdout, err), err=err)
+
+
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> None:
+    if (problem := _problem(args)) is not None:  # before the database is opened (or created)
+        raise UsageError(problem)
     now = datetime.now(UTC)
     menu: tuple[str, str, bool] | None = None
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            if args.organiser_action == "add":
-                await organisers.grant(
-                    session,
-                    platform=args.platform,
-                    user_id=args.user_id.strip(),
-                    role=args.role,
-                    unit=_line(args.unit or "") or None,
-                    actor=_actor(),
-                    now=now,
-                )
-                out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
-                menu = (args.platform, args.user_id.strip(), True)
-            elif args.organiser_action == "remove":
-                done = await organisers.revoke(
-                    session, platform=args.platform, user_id=args.user_id.strip(), actor=_actor(), now=now
-                )
-                if not done:
-                    sys.stderr.write(f"{args.platform}:{args.user_id} is not an organiser.\n")
-                    return 2
-                out.write(f"{args.platform}:{args.user_id} is no longer an organiser.\n")
-                menu = (args.platform, args.user_id.strip(), False)
-            else:
-                for account, organiser in await organisers.listing(session):
-                    unit = f" ({organiser.unit})" if organiser.unit else ""
-                    out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}\n")
-    finally:
-        await engine.dispose()
+    async with unit_of_work(settings) as session:
+        if args.organiser_action == "add":
+            await organisers.grant(
+                session,
+                platform=args.platform,
+                user_id=args.user_id.strip(),
+                role=args.role,
+                unit=values.one_line(args.unit or "") or None,
+                actor=cli_actor(),
+                now=now,
+            )
+            out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
+            menu = (args.platform, args.user_id.strip(), True)
+        elif args.organiser_action == "remove":
+            done = await organisers.revoke(
+                session, platform=args.platform, user_id=args.user_id.strip(), actor=cli_actor(), now=now
+            )
+            if not done:
+                raise UsageError(f"{args.platform}:{args.user_id} is not an organiser.", named=False)
+            out.write(f"{args.platform}:{args.user_id} is no longer an organiser.\n")
+            menu = (args.platform, args.user_id.strip(), False)
+        else:
+            for account, organiser in await organisers.listing(session):
+                unit = f" ({organiser.unit})" if organiser.unit else ""
+                out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}\n")
     if menu is not None:  # after the commit: the menu follows the role on record
         platform, user_id, granted = menu
-        out.write(await _update_menu(settings, platform=platform, user_id=user_id, organiser=granted))
-    return 0
+        out.write(await _update_menu(settings, err, platform=platform, user_id=user_id, organiser=granted))

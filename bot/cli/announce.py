@@ -1,8 +1,8 @@
 """`donorbot announce --text TEXT [--ward W ...] [--reserve-only]` and `donorbot announce progress ID`.
 
-Queuing an announcement is one transaction: the outbox rows and the audit entry (`cli:<os user>`). The
-running bot sends them (its delivery loop looks at the outbox every half second). Mistakes print one line
-naming the problem and exit with code 2, like the other `donorbot` commands.
+Queuing an announcement is one unit of work (`bot.cli.harness`): the outbox rows and the audit entry
+(`cli:<os user>`). The running bot sends them (its delivery loop looks at the outbox every half second).
+Mistakes print one line naming the problem and exit with code 2, like the other `donorbot` commands.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.drive_cli import UsageError, cli_actor
+from bot.cli import values
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from models import announcements
 from models.announcements import Announcement, Audience
-from models.db import create_engine, session_factory, upgrade_database_async
 from services.quiet import quiet_shift
 
 
@@ -48,19 +48,6 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
 
 
-def _wards(given: list[str], settings: Settings) -> tuple[str, ...]:
-    picked: list[str] = []
-    for name in given:
-        ward = settings.area.ward_named(name)  # with or without diacritics
-        if ward is None:
-            raise UsageError(
-                f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(settings.area.wards)})"
-            )
-        if ward not in picked:
-            picked.append(ward)
-    return tuple(picked)
-
-
 def _count(number: int, thing: str) -> str:
     return f"{number} {thing}" + ("" if number == 1 else "s")
 
@@ -77,7 +64,7 @@ async def _queue(session: AsyncSession, out: TextIO, args: argparse.Namespace, s
         text = announcements.clean_text(args.text)
     except announcements.AnnouncementError as exc:
         raise UsageError(f"--text: {exc}") from None
-    audience = Audience(wards=_wards(args.ward, settings), reserve_only=args.reserve_only)
+    audience = Audience(wards=values.known_wards(args.ward, settings), reserve_only=args.reserve_only)
     reach = await announcements.reach(session, audience)
     if args.dry_run:
         out.write(
@@ -130,21 +117,13 @@ async def _progress(session: AsyncSession, out: TextIO, text: str, settings: Set
 async def run(
     args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
 ) -> int:
-    """Runs one `announce` command in one transaction; 0 on success, 2 with a message on a mistake."""
-    out = out or sys.stdout
-    err = err or sys.stderr
-    url = settings.database.url
-    await upgrade_database_async(url)
-    engine = create_engine(url, hide_parameters=True)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            if args.announce_action == "progress":
-                await _progress(session, out, args.id, settings)
-            else:
-                await _queue(session, out, args, settings)
-    except UsageError as exc:
-        err.write(f"donorbot announce: {exc}\n")
-        return 2
-    finally:
-        await engine.dispose()
-    return 0
+    """Runs one `announce` command in one unit of work; 0 on success, 2 with a message on a mistake."""
+    return await run_command("announce", _run(args, settings, out or sys.stdout), err=err)
+
+
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> None:
+    async with unit_of_work(settings) as session:
+        if args.announce_action == "progress":
+            await _progress(session, out, args.id, settings)
+        else:
+            await _queue(session, out, args, settings)

@@ -1,15 +1,13 @@
 """`donorbot drive list|show|add|edit|cancel|import`: organisers manage blood drives from a shell.
 
-Each command is one transaction and every change goes to the audit log as `cli:<os user>`. Mistakes
-(an unknown id, a date that does not exist, end before start) print one line naming the problem and exit
-with code 2, like argparse does, so scripts can tell them from success.
+Each command is one unit of work and every change goes to the audit log as `cli:<os user>`
+(`bot.cli.harness`). Mistakes (an unknown id, a date that does not exist, end before start) print one
+line naming the problem and exit with code 2, like argparse does, so scripts can tell them from success.
 """
 
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
@@ -20,23 +18,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cli import values
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
-from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
 from domain.organisations import SECTORS
 from domain.slots import has_ended
-from domain.text import clean_input
 from handlers import notices
 from models import drives
-from models.audit import actor_for
-from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup
-
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
-
-
-class UsageError(Exception):
-    """A command-line value is wrong; the message names the option and the problem."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,60 +71,23 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 # --------------------------------------------------------------------------------------------- parsing
 
 
-def _day(option: str, text: str) -> date:
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), fmt).date()
-        except ValueError:
-            continue
-    raise UsageError(f"{option}: {text!r} is not a date; use YYYY-MM-DD (or DD/MM/YYYY)")
-
-
-def _hhmm(option: str, text: str) -> time:
-    parsed = drives.parse_hhmm(text)
-    if parsed is None:
-        raise UsageError(f"{option}: {text!r} is not a time; use HH:MM, e.g. 07:30")
-    return parsed
-
-
-def _number(option: str, text: str, *, minimum: int = 1, maximum: int = MAX_ID) -> int:
-    value = parse_int(text.strip(), minimum=-MAX_BIG_ID, maximum=MAX_BIG_ID)
-    if value is None:
-        raise UsageError(f"{option}: {text!r} is not a whole number")
-    if value < minimum:
-        raise UsageError(f"{option}: must be at least {minimum}")
-    if value > maximum:
-        raise UsageError(f"{option}: must be at most {maximum}")
-    return value
-
-
 def _session_id(text: str) -> int:
-    session_id = parse_id(text.strip().removeprefix("#"))
+    session_id = values.record_id(text)
     if session_id is None:
         raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)")
     return session_id
 
 
 def _text(text: str | None) -> str | None:
-    """One line of text as the chat would read it (no control, bidi or zero-width characters)."""
-    return None if text is None else " ".join(clean_input(text).split())
+    return None if text is None else values.one_line(text)
 
 
 def _opt_day(option: str, text: str | None) -> date | None:
-    return None if text is None else _day(option, text)
+    return None if text is None else values.day(option, text)
 
 
-def _opt_hhmm(option: str, text: str | None) -> time | None:
-    return None if text is None else _hhmm(option, text)
-
-
-def cli_actor() -> str:
-    """`cli:<os user>`, the audit log's name for whoever ran the command."""
-    try:
-        user = getpass.getuser()
-    except (OSError, KeyError):
-        user = f"uid{os.getuid()}"
-    return actor_for("cli", user)
+def _opt_time(option: str, text: str | None) -> time | None:
+    return None if text is None else values.clock_time(option, text)
 
 
 # --------------------------------------------------------------------------------------------- output
@@ -312,18 +265,20 @@ async def _add(
             f"--campaign: no campaign with key {args.campaign!r}{known}. A campaign is created by "
             "importing a plan file: donorbot drive import FILE (see examples/kinh-mon-2020.toml)"
         )
-    day = _day("--date", args.date)
+    day = values.day("--date", args.date)
     plan = drives.SessionPlan(
         key=args.key or await drives.free_session_key(session, campaign_key=args.campaign, day=day),
-        round=_number("--round", args.round, maximum=drives.MAX_ROUND),
+        round=values.whole_number("--round", args.round, maximum=drives.MAX_ROUND),
         day=day,
-        start_time=_hhmm("--start", args.start),
-        end_time=_hhmm("--end", args.end),
+        start_time=values.clock_time("--start", args.start),
+        end_time=values.clock_time("--end", args.end),
         place_name=_text(args.place) or "",
         address=_text(args.address) or None,
         ward=_ward(args.ward, settings, err, where="--ward"),
-        capacity=_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
-        slot_minutes=_number("--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES),
+        capacity=values.whole_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
+        slot_minutes=values.whole_number(
+            "--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES
+        ),
         audience=_text(args.audience) or "",
     )
     row = await drives.add_session(session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now)
@@ -338,10 +293,12 @@ async def _edit(
 ) -> None:
     session_id = _session_id(args.id)
     day = _opt_day("--date", args.date)
-    start = _opt_hhmm("--start", args.start)
-    end = _opt_hhmm("--end", args.end)
+    start = _opt_time("--start", args.start)
+    end = _opt_time("--end", args.end)
     capacity = (
-        None if args.capacity is None else _number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY)
+        None
+        if args.capacity is None
+        else values.whole_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY)
     )
     if all(v is None for v in (day, start, end, args.place, args.address, capacity)):
         raise UsageError("nothing to change: give --date, --start, --end, --place, --address or --capacity")
@@ -412,16 +369,18 @@ async def run(
     err: TextIO | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Runs one `drive` sub-command in one transaction; 0 on success, 2 with a message on a mistake."""
-    out = out or sys.stdout
+    """Runs one `drive` sub-command in one unit of work; 0 on success, 2 with a message on a mistake."""
     err = err or sys.stderr
-    now = now or datetime.now(UTC)
-    url = settings.database.url
-    await upgrade_database_async(url)
-    engine = create_engine(url)
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            command: str = args.drive_command
+    work = _run(args, settings, out=out or sys.stdout, err=err, now=now or datetime.now(UTC))
+    return await run_command("drive", work, err=err)
+
+
+async def _run(
+    args: argparse.Namespace, settings: Settings, *, out: TextIO, err: TextIO, now: datetime
+) -> None:
+    async with unit_of_work(settings) as session:
+        command: str = args.drive_command
+        try:
             if command == "import":
                 await _import(session, out, err, path=args.file, settings=settings, now=now)
             elif command == "list":
@@ -436,9 +395,5 @@ async def run(
                 await _cancel(session, out, args, tz=settings.tz, now=now)
             else:  # pragma: no cover - argparse only lets the commands above through
                 raise UsageError(f"unknown command {command!r}")
-    except (UsageError, drives.DriveError) as exc:
-        err.write(f"donorbot drive: {exc}\n")
-        return 2
-    finally:
-        await engine.dispose()
-    return 0
+        except drives.DriveError as exc:  # a change the drive rules refuse, named like a wrong value
+            raise UsageError(str(exc)) from None

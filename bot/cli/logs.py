@@ -1,0 +1,60 @@
+"""Logging for every `donorbot` command: one line per record on stderr, with the secrets cut out."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from bot.bootstrap import quiet_leaky_loggers
+from core.config import Settings
+from models.db import is_database_error, loggable
+
+
+class RedactingFormatter(logging.Formatter):
+    """Cuts secrets (the bot token, the database password) out of every record, tracebacks included.
+
+    The code never logs them; this catches a library that puts one into an exception's text.
+    """
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = tuple(secret for secret in secrets if secret)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+    def formatException(self, ei: Any) -> str:
+        """A database error's traceback without its texts: asyncpg's repeat the statement's values.
+
+        The dispatcher logs a failed turn this way itself; this covers every other logger (the delivery
+        loop, the scheduler's jobs, a library).
+        """
+        error = ei[1]
+        if isinstance(error, BaseException) and is_database_error(error):
+            frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+            return f"Traceback (most recent call last; texts left out):\n{frames}{loggable(error)}"
+        return super().formatException(ei)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "<secret>")
+    return text
+
+
+def secrets_of(settings: Settings) -> tuple[str, ...]:
+    password = make_url(settings.database.url).password
+    return tuple(str(s) for s in (settings.telegram_token, password) if s)
+
+
+def setup_logging(level: str = "INFO", *, secrets: Iterable[str] = ()) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets))
+    logging.basicConfig(level=level, handlers=[handler])
+    quiet_leaky_loggers()  # the token (httpx URLs) and personal data (SQL parameters) stay out
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
