@@ -95,7 +95,7 @@ def build_app(
     quiet_leaky_loggers()
     knowledge = knowledge or load_knowledge(settings.knowledge)
     # hide_parameters: an SQL error must not print a phone number into the log.
-    engine = create_engine(settings.database.url, hide_parameters=True)
+    engine = create_engine(settings.database.url)
     sessions = session_factory(engine)
     catalogs = catalogs or Catalogs()
     clock = clock or SystemClock()

@@ -188,7 +188,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
     On PostgreSQL a connection is pinged when it is taken from the pool, so one the server dropped
     (a restart, a failover, an idle timeout) is replaced instead of failing the next turn.
+
+    Every engine hides bound values in its errors (`hide_parameters`): they are personal data, and an
+    error text reaches logs and the CLI's output.
     """
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         _open_sqlite_file(url)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)

@@ -299,7 +299,7 @@ async def update_organiser_menu(
     """
     lang: str = settings.bot.default_language
     if organiser:
-        engine = create_engine(settings.database.url, hide_parameters=True)
+        engine = create_engine(settings.database.url)
         try:
             async with session_factory(engine)() as session:
                 lang = dict(await organisers.chats(session, platform=PLATFORM)).get(chat_id) or lang

@@ -62,7 +62,7 @@ async def unit_of_work(settings: Settings) -> AsyncIterator[AsyncSession]:
     """
     url = settings.database.url
     await upgrade_database_async(url)
-    engine = create_engine(url, hide_parameters=True)  # as bot.bootstrap.build_app: no values in errors
+    engine = create_engine(url)  # hides bound values, as every engine of models/db.py
     try:
         async with session_factory(engine)() as session, session.begin():
             yield session
