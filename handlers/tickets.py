@@ -18,7 +18,7 @@ from icalendar import Calendar, Event
 from core.i18n import Translator
 from domain.text import fold
 from handlers.messages import Attachment
-from models.drives import SessionView
+from models.drive_days import SessionView
 from models.tables import Signup
 
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
