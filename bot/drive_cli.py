@@ -27,11 +27,11 @@ from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
 from domain.organisations import SECTORS
 from domain.slots import has_ended
 from domain.text import clean_input
-from handlers import notices
 from models import drive_day_changes, drive_days, plan_import, signups
 from models.audit import actor_for
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup
+from services import notices
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 

@@ -19,13 +19,14 @@ from domain.eligibility import Verdict
 from domain.ids import parse_id, parse_int
 from domain.organisations import admits, audiences_for
 from domain.slots import has_ended
-from handlers import organiser_drives, registration, tickets, verdicts
+from handlers import organiser_drives, registration, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
 from models import checkin, drive_days, outbox, signups
 from models.drive_days import SessionView
 from models.signups import TakeRefusal
 from models.tables import Signup
+from services import tickets
 
 LIST_LIMIT = 8
 LATER_LIMIT = 5

@@ -1,7 +1,7 @@
 """Organisers manage drives from the chat: /taodot creates a session; buttons cancel or move one.
 
 The role is checked on every step and every button, not only when the dialogue starts. Cancelling or
-moving tells the donors signed up, through the outbox (handlers/notices.py).
+moving tells the donors signed up, through the outbox (services/notices.py).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from domain.choices import match_option
 from domain.dates import parse_date
 from domain.ids import parse_id, parse_index, parse_int
 from domain.slots import has_ended
-from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
 from models import drive_day_changes, drive_days
+from services import notices
 
 CREATE = "drive_create"
 MOVE = "drive_move"

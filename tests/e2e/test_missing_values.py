@@ -12,8 +12,8 @@ import pytest
 from bot.cli import main
 from core.config import ConfigError, Hotline, load_settings
 from core.i18n import Catalogs
-from handlers import notices
 from models import drive_day_changes, drive_days
+from services import notices
 from tests.e2e.test_reminders import SIGN_UP, THREE_DAYS, plan_at
 from tests.helpers import FixedClock, running_bot, texts
 

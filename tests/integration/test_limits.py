@@ -252,7 +252,7 @@ INTERNAL: dict[str, str] = {
     "drive_sessions.status": "CHECK values",
     "signups.code": "domain.slots.new_code",
     "signups.status": "CHECK values",
-    "signups.deferral_reason": "the deferral buttons (handlers.organiser.DEFERRALS)",
+    "signups.deferral_reason": "the deferral buttons (handlers.checkin.DEFERRALS)",
     "signups.feeling": "CHECK values",
     "conversations.platform": "adapter names",
     "conversations.chat_id": "the platform's chat id",

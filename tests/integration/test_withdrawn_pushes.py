@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import notices
 from models import drive_day_changes
 from scheduler.planner import plan_ward_reminders
+from services import notices
 from tests.integration.test_planner import CATALOGS, World, utc, world
 
 __all__ = ["world"]  # the fixture, imported for this module's tests

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Catalogs
-from handlers import tickets
 from models import drive_days, outbox, signups
 from models.outbox import File
 from models.tables import Donor
+from services import tickets
 
 
 async def session_changed(
@@ -65,8 +65,7 @@ async def session_changed(
         else:
             signup = await signups.active_signup(session, session_id=session_id, donor_id=donor_id)
             if signup is not None:
-                ics = tickets.signup_ics(t, view, signup, tz=tz, now=now)
-                file = File(ics.filename, ics.content, ics.mime_type)
+                file = tickets.signup_ics(t, view, signup, tz=tz, now=now)
             slot = signup.slot_start if signup is not None else view.start_time
             text = t(
                 "drive_notice_changed",
