@@ -213,6 +213,7 @@ async def lock_drive_day(session: AsyncSession, session_id: int) -> DriveSession
 
 
 async def taken_count(session: AsyncSession, session_id: int) -> int:
+    """The drive day's places taken: its sign-ups but the cancelled ones (what a new capacity must hold)."""
     count = await session.scalar(
         select(func.count(Signup.id)).where(Signup.session_id == session_id, Signup.status != CANCELLED)
     )
