@@ -2,7 +2,7 @@
 
 models/tables.py declares each String column with one of these (`String(limits.PLACE)`), and each input
 path that writes the column checks the same constant: the dialogues (handlers/), the command line
-(bot/*_cli.py), the plan import (models/drives.load_plan) and config.toml (the ward names). PostgreSQL
+(bot/*_cli.py), the plan file (domain/plan_file.load_plan) and config.toml (the ward names). PostgreSQL
 refuses a value longer than its varchar(n) — the whole turn then fails — while SQLite keeps it, so a
 limit that differs between a dialogue and its column shows only on PostgreSQL.
 tests/unit/test_limits.py walks every String column of every table and checks both sides.

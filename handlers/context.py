@@ -63,6 +63,9 @@ class Context:
     # so the person can press another one (see `handlers.messages.Replies.taken`).
     press_refused: bool = False
     replies: list[Reply] = field(default_factory=list)
+    # Button data the router runs after this turn's handler, as if pressed: a dialogue that ends on another
+    # journey's screen (registration on the deep-linked drive day) names that screen instead of importing it.
+    then: str | None = None
 
     @property
     def donor(self) -> Donor | None:

@@ -19,12 +19,14 @@ from domain.eligibility import Verdict
 from domain.ids import parse_id, parse_int
 from domain.organisations import admits, audiences_for
 from domain.slots import has_ended
-from handlers import organiser_drives, registration, tickets, verdicts
+from handlers import organiser_drives, registration, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
-from models import drives, outbox
-from models.drives import SessionView, TakeRefusal
+from models import checkin, drive_days, outbox, signups
+from models.drive_days import SessionView
+from models.signups import TakeRefusal
 from models.tables import Signup
+from services import tickets
 
 LIST_LIMIT = 8
 LATER_LIMIT = 5
@@ -122,7 +124,7 @@ async def _audiences(ctx: Context) -> tuple[str, ...] | None:
 async def list_sessions(ctx: Context, _args: str = "") -> None:
     """/lichhien: sessions still to come, the person's own ward first, each marked when they cannot book."""
     ward = ctx.donor.ward if ctx.donor is not None else None
-    views = await drives.upcoming_sessions(
+    views = await drive_days.upcoming_sessions(
         ctx.session,
         now=ctx.now(),
         tz=ctx.settings.tz,
@@ -201,7 +203,7 @@ async def refuse(ctx: Context, facts: DonorFacts, decision: Decision) -> None:
 async def show_session(ctx: Context, payload: str) -> None:
     """A session's details and, when the person may book it, its time slots still open as buttons."""
     session_id = parse_id(payload)
-    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
+    view = await drive_days.session_view(ctx.session, session_id) if session_id is not None else None
     if not bookable(ctx, view):
         return
     assert view is not None
@@ -222,7 +224,7 @@ async def show_session(ctx: Context, payload: str) -> None:
             ctx.say_text(details, choices=staff)
             await refuse(ctx, facts, decision)
             return
-    slots = await drives.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
+    slots = await signups.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
     if not slots:
         ctx.say_text(details, choices=staff)
         ctx.say("drive_full")
@@ -242,7 +244,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
     if session_id is None or slot is None:
         ctx.say("error_button_expired")
         return
-    view = await drives.session_view(ctx.session, session_id)
+    view = await drive_days.session_view(ctx.session, session_id)
     if not bookable(ctx, view):
         return
     assert view is not None
@@ -261,7 +263,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
         if not decision.may_book:
             await refuse(ctx, facts, decision)
             return
-    result = await drives.take_slot(
+    result = await signups.take_slot(
         ctx.session,
         session_id=view.id,
         donor_id=donor.id,
@@ -292,7 +294,7 @@ async def on_slot(ctx: Context, payload: str) -> None:
 
 async def offer_later(ctx: Context, facts: DonorFacts, from_date: date) -> None:
     """Sessions on or after `from_date` with a free place that the donor may book."""
-    views = await drives.upcoming_sessions(
+    views = await drive_days.upcoming_sessions(
         ctx.session,
         now=ctx.now(),
         tz=ctx.settings.tz,
@@ -359,7 +361,7 @@ async def my_signups(ctx: Context, _args: str = "", *, cancel_only: bool = False
     if donor is None:
         ctx.say("not_registered")
         return
-    mine = await drives.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
+    mine = await signups.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
     if not mine:
         ctx.say("my_signups_none")
         return
@@ -393,13 +395,15 @@ async def show_own_signup(ctx: Context, code: str) -> bool:
     booking instead of "organisers only". False when the code is not one of theirs (nothing said, so
     nobody learns whether someone else's code exists)."""
     donor = ctx.donor
-    signup = await drives.signup_by_code(ctx.session, code) if donor is not None else None
+    signup = await checkin.signup_by_code(ctx.session, code) if donor is not None else None
     if donor is None or signup is None or signup.donor_id != donor.id:
         return False
     ctx.say("own_qr")
     mine = {
         s.id: (s, v)
-        for s, v in await drives.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
+        for s, v in await signups.my_signups(
+            ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz
+        )
     }
     if signup.id in mine:
         _say_signup(ctx, *mine[signup.id])
@@ -425,7 +429,7 @@ async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, Sess
     if donor is None or signup is None or signup.donor_id != donor.id:
         ctx.say("error_button_expired")
         return None
-    view = await drives.session_view(ctx.session, signup.session_id)
+    view = await drive_days.session_view(ctx.session, signup.session_id)
     if view is None:
         ctx.say("error_button_expired")
         return None
@@ -454,7 +458,7 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
     signup, view = found
     assert signup.donor_id is not None  # `_changeable` found it among the donor's own
     if action == "cancel":
-        done = await drives.cancel_signup(
+        done = await signups.cancel_signup(
             ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
         )
         if done:
@@ -463,7 +467,7 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
         return
     slots = [
         s
-        for s in await drives.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
+        for s in await signups.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
         if s.start != signup.slot_start
     ]
     if not slots:
@@ -485,7 +489,7 @@ async def on_move_slot(ctx: Context, payload: str) -> None:
         return
     signup, view = found
     assert signup.donor_id is not None  # `_changeable` found it among the donor's own
-    result = await drives.move_signup(
+    result = await signups.move_signup(
         ctx.session,
         signup_id=signup.id,
         donor_id=signup.donor_id,

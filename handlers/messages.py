@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from domain.text import clean_input
+from models.outbox import File
 
 
 class InputKind(StrEnum):
@@ -78,12 +79,8 @@ class Choice:
             raise ValueError(f"button value of {size} bytes (1 to {MAX_CHOICE_BYTES}): {self.value[:24]!r}…")
 
 
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content: bytes
-    mime_type: str
-    is_image: bool = False
+Attachment = File
+"""A file sent with a reply: the type of a push's file, so a ticket (`services.tickets`) goes into either."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Organisers manage drives from the chat: /taodot creates a session; buttons cancel or move one.
 
 The role is checked on every step and every button, not only when the dialogue starts. Cancelling or
-moving tells the donors signed up, through the outbox (handlers/notices.py).
+moving tells the donors signed up, through the outbox (services/notices.py).
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ import re
 from datetime import date, time
 from enum import StrEnum
 
-from domain import limits
+from domain import limits, plan_file
 from domain.choices import match_option
 from domain.dates import parse_date
 from domain.ids import parse_id, parse_index, parse_int
 from domain.slots import has_ended
-from handlers import notices
 from handlers.context import Context
 from handlers.messages import Choice
-from models import drives
+from models import drive_day_changes, drive_days
+from services import notices
 
 CREATE = "drive_create"
 MOVE = "drive_move"
@@ -63,7 +63,7 @@ async def start_create(ctx: Context, _args: str = "") -> None:
     if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
-    campaigns = await drives.list_campaigns(ctx.session)
+    campaigns = await drive_days.list_campaigns(ctx.session)
     if not campaigns:
         ctx.say("create_no_campaign")
         return
@@ -74,7 +74,7 @@ async def start_create(ctx: Context, _args: str = "") -> None:
 async def ask(ctx: Context) -> None:
     step = Step(ctx.state.step or Step.CAMPAIGN)
     if step is Step.CAMPAIGN:
-        campaigns = await drives.list_campaigns(ctx.session)
+        campaigns = await drive_days.list_campaigns(ctx.session)
         # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
         rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.id}")] for c in campaigns]
         ctx.say("create_ask_campaign", choices=rows)
@@ -138,7 +138,7 @@ async def read(ctx: Context, step: Step) -> str | None:
     data, text = ctx.state.data, ctx.typed()
     if step is Step.CAMPAIGN:
         campaign_id = parse_id(ctx.picked("cmp"))
-        campaign = await drives.campaign_by_id(ctx.session, campaign_id) if campaign_id else None
+        campaign = await drive_days.campaign_by_id(ctx.session, campaign_id) if campaign_id else None
         if campaign is None:
             return "error_use_buttons_current"
         data["campaign_key"], data["campaign"] = campaign.key, campaign.name
@@ -193,8 +193,8 @@ async def read(ctx: Context, step: Step) -> str | None:
 async def create(ctx: Context) -> None:
     d = ctx.state.data
     day = date.fromisoformat(d["day"])
-    key = await drives.free_session_key(ctx.session, campaign_key=d["campaign_key"], day=day)
-    plan = drives.SessionPlan(
+    key = await drive_day_changes.free_session_key(ctx.session, campaign_key=d["campaign_key"], day=day)
+    plan = plan_file.SessionPlan(
         key=key,
         day=day,
         start_time=time.fromisoformat(d["start"]),
@@ -203,7 +203,7 @@ async def create(ctx: Context) -> None:
         capacity=d["capacity"],
         ward=d.get("ward"),
     )
-    row = await drives.add_session(
+    row = await drive_day_changes.add_session(
         ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
     )
     ctx.state.clear()
@@ -232,7 +232,7 @@ async def on_button(ctx: Context, payload: str) -> None:
         return
     action, _, sid = payload.partition(":")
     session_id = parse_id(sid)
-    view = await drives.session_view(ctx.session, session_id) if session_id is not None else None
+    view = await drive_days.session_view(ctx.session, session_id) if session_id is not None else None
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return
@@ -245,7 +245,7 @@ async def on_button(ctx: Context, payload: str) -> None:
             choices=[[ctx.choice("button_drive_cancel_yes", f"orgdrive:cancelyes:{view.id}")]],
         )
     elif action == "cancelyes":
-        donor_ids = await drives.cancel_session(
+        donor_ids = await drive_day_changes.cancel_session(
             ctx.session, session_id=view.id, actor=ctx.actor, now=ctx.now()
         )
         await notices.session_changed(
@@ -277,7 +277,7 @@ class MoveFlow:
             return
         text, data = ctx.typed() or "", ctx.state.data
         session_id = int(data["session_id"])
-        view = await drives.session_view(ctx.session, session_id)
+        view = await drive_days.session_view(ctx.session, session_id)
         if view is None or view.status != "scheduled":  # another organiser cancelled it meanwhile
             ctx.state.clear()
             ctx.say("drive_move_cancelled" if view is not None else "drive_not_available")
@@ -301,7 +301,7 @@ class MoveFlow:
             return
         try:
             async with ctx.session.begin_nested():
-                donor_ids = await drives.move_session(
+                donor_ids = await drive_day_changes.move_session(
                     ctx.session,
                     session_id=session_id,
                     day=date.fromisoformat(data["day"]) if data.get("day") else None,
@@ -310,7 +310,7 @@ class MoveFlow:
                     actor=ctx.actor,
                     now=ctx.now(),
                 )
-        except drives.DriveError:  # cancelled between the check above and the row lock
+        except drive_days.DriveError:  # cancelled between the check above and the row lock
             ctx.state.clear()
             ctx.say("drive_move_cancelled")
             return

@@ -419,10 +419,8 @@ async def confirm(ctx: Context) -> None:
     ctx.state.clear()
     ctx.state.language = None  # from now on the donor's stored language applies
     await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
-    if then:
-        from handlers import drives  # drives imports registration: resolved at call time
-
-        await drives.show_session(ctx, then.removeprefix("drive_"))
+    if then:  # the deep-linked drive day, shown by its button's handler (handlers.drives imports this module)
+        ctx.then = "drive:" + then.removeprefix("drive_")
 
 
 async def phone_in_use(ctx: Context, existing: Donor) -> None:

@@ -6,10 +6,10 @@ from domain.commands import COMMANDS, typed_command
 from handlers import (
     announce,
     callouts,
+    checkin,
     common,
     drives,
     linking,
-    organiser,
     organiser_drives,
     privacy,
     profile,
@@ -33,7 +33,7 @@ FLOWS: tuple[Flow, ...] = (
     selfcheck.FLOW,
     organiser_drives.CREATE_FLOW,
     organiser_drives.MOVE_FLOW,
-    organiser.WEIGHT_FLOW,
+    checkin.WEIGHT_FLOW,
     announce.FLOW,
     callouts.FLOW,
 )
@@ -49,7 +49,7 @@ RESTART: dict[str, str] = {
     organiser_drives.MOVE: "lichhien",
     announce.ANNOUNCE: "thongbao",
     callouts.NAME: "khancap",
-    organiser.WEIGHT: "checkin",  # the weight typed at the desk: check the donor in again
+    checkin.WEIGHT: "checkin",  # the weight typed at the desk: check the donor in again
 }
 
 # What each command of domain/commands.py runs. False: it answers and the dialogue in progress goes on.
@@ -67,7 +67,7 @@ HANDLERS: dict[str, Command] = {
     "ngonngu": Command(common.language, replaces_flow=False),
     "huy": Command(common.cancel_command(RESTART)),
     "help": Command(common.help_, replaces_flow=False),
-    "checkin": Command(organiser.check_in),
+    "checkin": Command(checkin.check_in),
     "taodot": Command(organiser_drives.start_create),
     "khancap": Command(callouts.start),
     "dskhancap": Command(callouts.show_running),
@@ -92,8 +92,8 @@ def build_routes() -> Routes:
             "slot": drives.on_slot,
             "mysu": drives.on_my_signup,
             "mvslot": drives.on_move_slot,
-            "res": organiser.on_result,
-            organiser.PREFIX: organiser.on_desk,
+            "res": checkin.on_result,
+            checkin.PREFIX: checkin.on_desk,
             "remind": reminders.on_toggle,
             "feel": reminders.on_feeling,
             "orgdrive": organiser_drives.on_button,

@@ -13,7 +13,7 @@ from domain.followup import FEELINGS
 from domain.ids import parse_id
 from domain.phone import display_phone
 from handlers.context import Context
-from models import donors, drives, organisers, outbox
+from models import donors, drive_days, organisers, outbox
 from models.tables import Donor, Signup
 
 REMINDER_PREFIXES: Final = ("reminder:", "ward:", "nudge:")
@@ -80,7 +80,7 @@ async def on_feeling(ctx: Context, payload: str) -> None:
 
 async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: str) -> bool:
     """A notice to every organiser's chat (in their language); False when there is nobody to tell."""
-    view = await drives.session_view(ctx.session, signup.session_id)
+    view = await drive_days.session_view(ctx.session, signup.session_id)
     told = False
     for account, _role in await organisers.listing(ctx.session):
         if account.unreachable_at is not None:

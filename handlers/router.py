@@ -158,6 +158,7 @@ class Dispatcher:
             progress.lang = ctx.lang
             progress.organiser = ctx.account is not None and ctx.account.organiser is not None
             await self._route(ctx)
+            await self._then(ctx)
             progress.lang = ctx.lang  # /ngonngu may have changed it
             await conversations.save(
                 session,
@@ -206,6 +207,14 @@ class Dispatcher:
             return None
         organiser = ctx.account is not None and ctx.account.organiser is not None
         return self.routes.typed_command(text, organiser=organiser)
+
+    async def _then(self, ctx: Context) -> None:
+        """Runs the button a handler left in `ctx.then` (`Context.then`), in the same unit of work."""
+        if ctx.then is not None:
+            prefix, _, payload = ctx.then.partition(":")
+            ctx.then = None
+            if (button := self.routes.buttons.get(prefix)) is not None:
+                await button(ctx, payload)
 
     async def _route(self, ctx: Context) -> None:
         incoming = ctx.incoming

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import drives, organiser, registration
+from handlers import checkin, drives, registration
 from handlers.context import Context
 
 
@@ -11,7 +11,7 @@ async def start(ctx: Context, args: str) -> None:
         code = args.removeprefix("checkin_")
         # A donor who scans their own QR sees the booking; an organiser checks the donor in.
         if await ctx.is_organiser() or not await drives.show_own_signup(ctx, code):
-            await organiser.check_in(ctx, code)
+            await checkin.check_in(ctx, code)
     elif args.startswith("drive_") and ctx.donor is not None:
         ctx.state.clear()
         await drives.show_session(ctx, args.removeprefix("drive_"))  # a bad id reads "not available"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.decision import DonorFacts, Planned, Source
@@ -25,7 +25,7 @@ from domain.eligibility import DonationKind, Person, Sex
 from domain.slots import has_ended
 from models.tables import Callout, CalloutRecipient, Donation, Donor, DriveSession, Signup
 
-__all__ = ["CALLOUT_MEMORY", "donor_facts", "facts_by_id", "facts_of"]
+__all__ = ["CALLOUT_MEMORY", "donor_facts", "facts_by_id", "facts_of", "last_donation_dates"]
 
 CALLOUT_MEMORY = timedelta(days=365)
 """How far back an accepted call-out still counts as a donation (far beyond any interval)."""
@@ -49,6 +49,20 @@ def _rank(donation: Donation) -> tuple[object, ...]:
     """Sorts a donor's donations so that the one that counts as the last comes last."""
     kind = _kind(donation)
     return (donation.donated_on, kind not in _SHORT, not donation.self_reported, donation.id)
+
+
+def last_donation_dates() -> Subquery:
+    """Each donor's last donation day as a subquery (`donor_id`, `last_on`), for filters the database runs
+    (the planner's nudge candidates).
+
+    The day `_last_donations` picks: its tie-breaks (the kind with the longer interval, a recorded donation
+    over a self-report) only choose among the donations of that day, so both agree on the date.
+    """
+    return (
+        select(Donation.donor_id, func.max(Donation.donated_on).label("last_on"))
+        .group_by(Donation.donor_id)
+        .subquery()
+    )
 
 
 async def _last_donations(session: AsyncSession, ids: Sequence[int]) -> dict[int, Donation]:

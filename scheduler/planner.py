@@ -1,5 +1,7 @@
 """Planning scheduled pushes into the outbox: reminders, ward invitations, "eligible again" nudges and the
-follow-up after a donation. Nothing here sends; the delivery loop does (scheduler/delivery.py).
+follow-up after a donation. Nothing here sends; the delivery loop does (scheduler/delivery.py). This is the
+policy (what to queue, when, in which words); the rows it considers come from `models.planning`, and every
+eligibility question goes to `domain.decision` with the facts of `models.donor_facts`.
 
 Every planner takes `(session, *, catalogs, settings, rules, now)`, never commits (the caller's transaction
 does), renders each text in the donor's language, and returns how many outbox rows were new. Keys make
@@ -40,7 +42,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final, Protocol
 
-from sqlalchemy import Exists, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
@@ -48,8 +49,8 @@ from core.i18n import Catalogs, Translator
 from domain.decision import decide, eligible_again_on
 from domain.eligibility import Rules
 from domain.followup import FEELINGS
-from models import donor_facts, outbox
-from models.tables import ChannelAccount, Donation, Donor, DriveSession, Outbox, Signup
+from models import donor_facts, outbox, planning
+from models.tables import DriveSession
 from services.quiet import quiet_shift
 
 __all__ = [
@@ -75,8 +76,6 @@ switching the bot on must not message everyone who could have given blood any ti
 
 FOLLOWUP_VALID: Final = timedelta(days=1)
 """A follow-up not sent within a day of its time is dropped: "how do you feel?" days later is odd."""
-
-SCHEDULED = "scheduled"
 
 
 # --------------------------------------------------------------------------------------------- time
@@ -162,18 +161,6 @@ def _when(t: Translator, day: date, due: datetime, settings: Settings) -> str:
     return t("reminder_when_days", count=days)
 
 
-# --------------------------------------------------------------------------------------------- people
-
-
-def _reachable() -> Exists:
-    """Donors with at least one chat account that has not blocked the bot."""
-    return (
-        select(ChannelAccount.id)
-        .where(ChannelAccount.donor_id == Donor.id, ChannelAccount.unreachable_at.is_(None))
-        .exists()
-    )
-
-
 # --------------------------------------------------------------------------------------------- planners
 
 
@@ -187,27 +174,12 @@ async def plan_session_reminders(
     today = local_date(now, settings)
     horizon = now + lookahead(settings)
     furthest = max((o.days_before for o in settings.reminders.offsets), default=0) + 1
-    sessions = (
-        await session.scalars(
-            select(DriveSession).where(
-                DriveSession.day >= today, DriveSession.day <= today + timedelta(furthest)
-            )
-        )
-    ).all()
     created = 0
-    for drive in sessions:
-        if drive.status != SCHEDULED:
+    for drive in await planning.drive_days_between(session, today, today + timedelta(furthest)):
+        if drive.status != planning.SCHEDULED:
             await outbox.cancel(session, key_prefix=f"reminder:{drive.id}:")
             continue
-        rows = (
-            await session.execute(
-                select(Signup, Donor)
-                .join(Donor, Donor.id == Signup.donor_id)
-                .where(Signup.session_id == drive.id)
-                .order_by(Signup.id)
-            )
-        ).tuples()
-        for signup, donor in rows:
+        for signup, donor in await planning.signups_with_donors(session, drive.id):
             if signup.status != "active" or not donor.reminders_enabled:
                 await outbox.cancel(session, key_prefix=f"reminder:{drive.id}:{donor.id}:")
                 continue
@@ -253,19 +225,9 @@ async def plan_ward_reminders(
     r = settings.reminders
     today = local_date(now, settings)
     horizon = now + lookahead(settings)
-    sessions = (
-        await session.scalars(
-            select(DriveSession)
-            .where(
-                DriveSession.status == SCHEDULED,
-                DriveSession.audience == "open",
-                DriveSession.ward.is_not(None),
-                DriveSession.day >= today,
-                DriveSession.day <= today + timedelta(days=r.ward_reminder_days_before + 1),
-            )
-            .order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
-        )
-    ).all()
+    sessions = await planning.open_ward_drive_days(
+        session, today, today + timedelta(days=r.ward_reminder_days_before + 1)
+    )
     firsts: dict[tuple[int, int, str], tuple[DriveSession, datetime, datetime]] = {}
     for drive in sessions:
         start = local_at(drive.day, drive.start_time, settings)
@@ -282,33 +244,10 @@ async def plan_ward_reminders(
     for (campaign_id, round_, ward), (drive, due, start) in sorted(firsts.items(), key=lambda i: i[1][1]):
         if due > horizon:
             continue
-        signed_up = (
-            select(Signup.id)
-            .join(DriveSession, DriveSession.id == Signup.session_id)
-            .where(
-                Signup.donor_id == Donor.id,
-                Signup.status != "cancelled",
-                DriveSession.campaign_id == campaign_id,
-                DriveSession.round == round_,
-            )
-            .exists()
-        )
         batch = f"ward:{campaign_id}:{round_}"
-        invited = (
-            select(Outbox.id)
-            .join(ChannelAccount, ChannelAccount.id == Outbox.account_id)
-            .where(Outbox.batch == batch, ChannelAccount.donor_id == Donor.id)
-            .exists()
+        donors = await planning.ward_donors_to_invite(
+            session, campaign_id=campaign_id, round_=round_, ward=ward, batch=batch
         )
-        donors = (
-            await session.scalars(
-                select(Donor)
-                .where(
-                    Donor.ward == ward, Donor.reminders_enabled.is_(True), _reachable(), ~signed_up, ~invited
-                )
-                .order_by(Donor.id)
-            )
-        ).all()
         facts = await donor_facts.donor_facts(session, donors, now=now, tz=settings.tz)
         for donor in donors:
             # the rules, the kept date and the donor's other plans, on the session's day
@@ -350,41 +289,14 @@ async def plan_eligible_again_nudges(
     earliest = today - timedelta(days=NUDGE_CATCH_UP_DAYS)
     latest = today + timedelta(days=1)
     weeks = [interval.weeks for interval in rules.intervals.values()]
-    last_on = (
-        select(Donation.donor_id, func.max(Donation.donated_on).label("last_on"))
-        .group_by(Donation.donor_id)
-        .subquery()
+    donors = await planning.nudge_candidates(
+        session,
+        today=today,
+        earliest=earliest,
+        latest=latest,
+        last_from=earliest - timedelta(weeks=max(weeks)),
+        last_until=latest - timedelta(weeks=min(weeks)),
     )
-    coming = (
-        select(Signup.id)
-        .join(DriveSession, DriveSession.id == Signup.session_id)
-        .where(
-            Signup.donor_id == Donor.id,
-            Signup.status == "active",
-            DriveSession.status == SCHEDULED,
-            DriveSession.day >= today,
-        )
-        .exists()
-    )
-    donors = (
-        await session.scalars(
-            select(Donor)
-            .outerjoin(last_on, last_on.c.donor_id == Donor.id)
-            .where(
-                Donor.reminders_enabled.is_(True),
-                _reachable(),
-                ~coming,
-                or_(
-                    Donor.eligible_from.between(earliest, latest),
-                    and_(
-                        last_on.c.last_on >= earliest - timedelta(weeks=max(weeks)),
-                        last_on.c.last_on <= latest - timedelta(weeks=min(weeks)),
-                    ),
-                ),
-            )
-            .order_by(Donor.id)
-        )
-    ).all()
     facts = await donor_facts.donor_facts(session, donors, now=now, tz=settings.tz)
     created = 0
     for donor in donors:
@@ -435,30 +347,8 @@ async def plan_followups(
     horizon = now + lookahead(settings)
     first_day = today - timedelta(days=r.followup_days_after + 1)
     last_day = today - timedelta(days=r.followup_days_after - 1)
-    # The day of the donation, not the session's planned day (an organiser may check a donor in on
-    # another day): the recorded donation of the sign-up says when it was.
-    rows = (
-        await session.execute(
-            select(Signup, DriveSession, Donor, Donation.donated_on)
-            .join(DriveSession, DriveSession.id == Signup.session_id)
-            .join(Donor, Donor.id == Signup.donor_id)
-            .join(
-                Donation,
-                and_(
-                    Donation.session_id == Signup.session_id,
-                    Donation.donor_id == Signup.donor_id,
-                    Donation.self_reported.is_(False),
-                ),
-            )
-            .where(
-                Signup.status == "donated",
-                Signup.feeling.is_(None),
-                Donation.donated_on >= first_day,
-                Donation.donated_on <= last_day,
-            )
-            .order_by(Signup.id)
-        )
-    ).tuples()
+    # The day of the donation, not the session's planned day (planning.donations_to_follow_up).
+    rows = await planning.donations_to_follow_up(session, first_day=first_day, last_day=last_day)
     created = 0
     for signup, drive, donor, donated_on in rows:
         configured = local_at(donated_on + timedelta(days=r.followup_days_after), r.followup_at, settings)

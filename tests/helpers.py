@@ -18,9 +18,10 @@ from bot.bootstrap import App, build_app, serve
 from bot.channels.telegram import TelegramChannel
 from core.config import Settings, load_settings
 from core.knowledge import Knowledge, load_knowledge
+from domain import plan_file
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
 from handlers.messages import Incoming, Replies
-from models import donors, drives, organisers
+from models import donors, organisers, plan_import
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor
 
 
@@ -207,7 +208,9 @@ class BotHarness:
     async def import_plan(self, path: Path) -> None:
         assert self.app is not None
         async with self.app.sessions() as session, session.begin():
-            await drives.import_plan(session, drives.load_plan(path), actor="test", now=self.clock.now())
+            await plan_import.import_plan(
+                session, plan_file.load_plan(path), actor="test", now=self.clock.now()
+            )
 
     # --- database views ------------------------------------------------------------------------
 

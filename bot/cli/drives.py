@@ -22,11 +22,12 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
+from domain import plan_file
 from domain.organisations import SECTORS
 from domain.slots import has_ended
-from handlers import notices
-from models import drives
+from models import drive_day_changes, drive_days, plan_import, signups
 from models.tables import Signup
+from services import notices
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -97,11 +98,11 @@ def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _hours(view: drives.SessionView) -> str:
+def _hours(view: drive_days.SessionView) -> str:
     return f"{view.start_time:%H:%M}–{view.end_time:%H:%M}"
 
 
-def _line(view: drives.SessionView) -> str:
+def _line(view: drive_days.SessionView) -> str:
     place = view.place_name + (f" ({view.ward})" if view.ward else "")
     extras = [f"round {view.round}"]
     if view.audience != "open":
@@ -141,7 +142,7 @@ def _ward(given: str | None, settings: Settings, err: TextIO, *, where: str) -> 
 async def _list(
     session: AsyncSession, out: TextIO, *, campaign_key: str | None, now: datetime, tz: tzinfo
 ) -> None:
-    campaigns = await drives.list_campaigns(session)
+    campaigns = await drive_days.list_campaigns(session)
     if campaign_key is not None:
         campaigns = [c for c in campaigns if c.key == campaign_key]
         if not campaigns:
@@ -151,7 +152,7 @@ async def _list(
         return
     for campaign in campaigns:
         out.write(f"{campaign.name} [{campaign.key}], {campaign.year}\n")
-        views = await drives.campaign_sessions(session, campaign.id)
+        views = await drive_days.campaign_sessions(session, campaign.id)
         over = {v.id for v in views if has_ended(v.day, v.end_time, now=now, tz=tz)}  # in local time
         for title, part in (
             ("Upcoming", [v for v in views if v.id not in over]),
@@ -162,7 +163,7 @@ async def _list(
                 out.write(_line(view) + "\n")
             if not part:
                 out.write("    (none)\n")
-        totals = await drives.campaign_totals(session, campaign.id)
+        totals = await drive_days.campaign_totals(session, campaign.id)
         out.write(
             f"  Totals: {totals.signups} sign-ups, {totals.donations} donations ({totals.volume_ml:,} ml), "
             f"{totals.deferred} deferred\n"
@@ -170,10 +171,10 @@ async def _list(
 
 
 async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
-    view = await drives.session_view(session, session_id)
+    view = await drive_days.session_view(session, session_id)
     if view is None:
         raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
-    slots = await drives.free_slots(session, session_id, include_full=True)
+    slots = await signups.free_slots(session, session_id, include_full=True)
     statuses = dict(
         (
             await session.execute(
@@ -199,7 +200,7 @@ async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
         ("Sign-ups", f"{view.taken}/{view.capacity} ({view.free} free)"),
         (
             "By status",
-            ", ".join(f"{status} {statuses.get(status, 0)}" for status in drives.SIGNUP_STATUSES),
+            ", ".join(f"{status} {statuses.get(status, 0)}" for status in drive_days.SIGNUP_STATUSES),
         ),
     ]
     out.write(f"Session #{view.id}\n")
@@ -215,8 +216,8 @@ async def _import(
     session: AsyncSession, out: TextIO, err: TextIO, *, path: Path, settings: Settings, now: datetime
 ) -> None:
     try:
-        plan = drives.load_plan(path)
-    except drives.PlanError as exc:
+        plan = plan_file.load_plan(path)
+    except plan_file.PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
     entries = tuple(
         replace(entry, ward=_ward(entry.ward, settings, err, where=f"{path}: sessions[{number}].ward"))
@@ -229,7 +230,7 @@ async def _import(
             f"warning: {path}: every session is before today ({_dmy(today)}), so none of them is offered "
             "to donors; check the dates (a plan of a past year?)\n"
         )
-    result = await drives.import_plan(session, plan, actor=cli_actor(), now=now)
+    result = await plan_import.import_plan(session, plan, actor=cli_actor(), now=now)
     out.write(
         f"Imported {plan.key} ({plan.name}): {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged (the campaign and {len(plan.sessions)} sessions).\n"
@@ -258,30 +259,33 @@ async def _add(
     settings: Settings,
     now: datetime,
 ) -> None:
-    if await drives.campaign_by_key(session, args.campaign) is None:
-        keys = [c.key for c in await drives.list_campaigns(session)]
+    if await drive_days.campaign_by_key(session, args.campaign) is None:
+        keys = [c.key for c in await drive_days.list_campaigns(session)]
         known = f" (campaigns: {', '.join(keys)})" if keys else ""
         raise UsageError(
             f"--campaign: no campaign with key {args.campaign!r}{known}. A campaign is created by "
             "importing a plan file: donorbot drive import FILE (see examples/kinh-mon-2020.toml)"
         )
     day = values.day("--date", args.date)
-    plan = drives.SessionPlan(
-        key=args.key or await drives.free_session_key(session, campaign_key=args.campaign, day=day),
-        round=values.whole_number("--round", args.round, maximum=drives.MAX_ROUND),
+    plan = plan_file.SessionPlan(
+        key=args.key
+        or await drive_day_changes.free_session_key(session, campaign_key=args.campaign, day=day),
+        round=values.whole_number("--round", args.round, maximum=plan_file.MAX_ROUND),
         day=day,
         start_time=values.clock_time("--start", args.start),
         end_time=values.clock_time("--end", args.end),
         place_name=_text(args.place) or "",
         address=_text(args.address) or None,
         ward=_ward(args.ward, settings, err, where="--ward"),
-        capacity=values.whole_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY),
+        capacity=values.whole_number("--capacity", args.capacity, maximum=plan_file.MAX_CAPACITY),
         slot_minutes=values.whole_number(
-            "--slot-minutes", args.slot_minutes, maximum=drives.MAX_SLOT_MINUTES
+            "--slot-minutes", args.slot_minutes, maximum=plan_file.MAX_SLOT_MINUTES
         ),
         audience=_text(args.audience) or "",
     )
-    row = await drives.add_session(session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now)
+    row = await drive_day_changes.add_session(
+        session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now
+    )
     out.write(
         f"Added session #{row.id} [{row.key}] to {args.campaign}: {_dmy(row.day)} "
         f"{row.start_time:%H:%M}–{row.end_time:%H:%M}, {row.place_name}, capacity {row.capacity}.\n"
@@ -298,24 +302,24 @@ async def _edit(
     capacity = (
         None
         if args.capacity is None
-        else values.whole_number("--capacity", args.capacity, maximum=drives.MAX_CAPACITY)
+        else values.whole_number("--capacity", args.capacity, maximum=plan_file.MAX_CAPACITY)
     )
     if all(v is None for v in (day, start, end, args.place, args.address, capacity)):
         raise UsageError("nothing to change: give --date, --start, --end, --place, --address or --capacity")
-    before = await drives.session_view(session, session_id)
+    before = await drive_days.session_view(session, session_id)
     if before is None:
         raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
     actor = cli_actor()
     notify: set[int] = set()
     if day is not None or start is not None or end is not None:
         notify.update(
-            await drives.move_session(
+            await drive_day_changes.move_session(
                 session, session_id=session_id, day=day, start_time=start, end_time=end, actor=actor, now=now
             )
         )
     if args.place is not None or args.address is not None or capacity is not None:
         notify.update(
-            await drives.edit_session(
+            await drive_day_changes.edit_session(
                 session,
                 session_id=session_id,
                 place_name=args.place,
@@ -325,7 +329,7 @@ async def _edit(
                 now=now,
             )
         )
-    after = await drives.session_view(session, session_id)
+    after = await drive_days.session_view(session, session_id)
     if after == before:
         out.write(f"Session #{session_id} already has these values; nothing changed.\n")
         return
@@ -345,13 +349,15 @@ async def _cancel(
     session: AsyncSession, out: TextIO, args: argparse.Namespace, *, tz: ZoneInfo, now: datetime
 ) -> None:
     session_id = _session_id(args.id)
-    view = await drives.session_view(session, session_id)
+    view = await drive_days.session_view(session, session_id)
     if view is None:
         raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
-    if view.status == drives.CANCELLED:
+    if view.status == drive_days.CANCELLED:
         out.write(f"Session #{session_id} was already cancelled.\n")
         return
-    notify = await drives.cancel_session(session, session_id=session_id, actor=cli_actor(), now=now)
+    notify = await drive_day_changes.cancel_session(
+        session, session_id=session_id, actor=cli_actor(), now=now
+    )
     queued = await notices.session_changed(
         session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
     )
@@ -395,5 +401,5 @@ async def _run(
                 await _cancel(session, out, args, tz=settings.tz, now=now)
             else:  # pragma: no cover - argparse only lets the commands above through
                 raise UsageError(f"unknown command {command!r}")
-        except drives.DriveError as exc:  # a change the drive rules refuse, named like a wrong value
+        except drive_days.DriveError as exc:  # a change the drive rules refuse, named like a wrong value
             raise UsageError(str(exc)) from None

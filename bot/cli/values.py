@@ -12,8 +12,8 @@ from datetime import date, datetime, time
 from bot.cli.harness import UsageError
 from core.config import Settings
 from domain.ids import MAX_BIG_ID, MAX_ID, parse_id, parse_int
+from domain.plan_file import parse_hhmm
 from domain.text import clean_input
-from models.drives import parse_hhmm
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 

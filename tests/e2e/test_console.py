@@ -21,7 +21,8 @@ from sqlalchemy import select
 from bot.bootstrap import App, build_app, serve
 from bot.channels.console import ConsoleChannel
 from core.config import PROJECT_ROOT
-from models import conversations, donors, drives, organisers
+from domain import plan_file
+from models import conversations, donors, drive_days, organisers, plan_import, signups
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Signup
 from tests.helpers import FixedClock, make_settings
@@ -111,18 +112,20 @@ async def test_choices_of_a_turn_with_several_replies_are_numbered_through(
 ) -> None:
     app = await _console_app(tmp_path, FixedClock(datetime(2020, 7, 20, 2, 0, tzinfo=UTC)))
     async with app.sessions() as session, session.begin():
-        await drives.import_plan(
+        await plan_import.import_plan(
             session,
-            drives.load_plan(PROJECT_ROOT / "examples" / "kinh-mon-2020.toml"),
+            plan_file.load_plan(PROJECT_ROOT / "examples" / "kinh-mon-2020.toml"),
             actor="t",
             now=app.clock.now(),
         )
         donor = await donors.register(
             session, _new_donor(), platform="console", user_id="tester", chat_id="tester", now=app.clock.now()
         )
-        views = await drives.upcoming_sessions(session, now=app.clock.now(), tz=app.settings.tz, ward=None)
+        views = await drive_days.upcoming_sessions(
+            session, now=app.clock.now(), tz=app.settings.tz, ward=None
+        )
         for view in views[:2]:
-            taken = await drives.take_slot(
+            taken = await signups.take_slot(
                 session,
                 session_id=view.id,
                 donor_id=donor.id,
@@ -131,7 +134,7 @@ async def test_choices_of_a_turn_with_several_replies_are_numbered_through(
                 tz=app.settings.tz,
             )
             assert isinstance(taken, Signup)
-    cancel_signup = drives.cancel_signup
+    cancel_signup = signups.cancel_signup
     failures = iter([RuntimeError("database hiccup")])
 
     async def flaky(*args: Any, **kwargs: Any) -> bool:
@@ -139,15 +142,15 @@ async def test_choices_of_a_turn_with_several_replies_are_numbered_through(
             raise error
         return await cancel_signup(*args, **kwargs)
 
-    monkeypatch.setattr(drives, "cancel_signup", flaky)
+    monkeypatch.setattr(signups, "cancel_signup", flaky)
     # Two sign-ups, each with Change / Cancel: 1) 2) for the first, 3) 4) for the second. The first
     # "4" fails (the apology offers nothing new), so "4" still means the same button.
     shown = await _console(app, ["/lichcuatoi", "4", "4"])
     async with app.sessions() as session:
-        signups = (await session.scalars(select(Signup).order_by(Signup.id))).all()
+        rows = (await session.scalars(select(Signup).order_by(Signup.id))).all()
     await app.close()
     assert "  3) Đổi giờ" in shown and "  4) Hủy đăng ký" in shown
-    assert [s.status for s in signups] == ["active", "cancelled"]
+    assert [s.status for s in rows] == ["active", "cancelled"]
     assert "Xin lỗi" in shown and "Đã hủy đăng ký" in shown
 
 

@@ -160,6 +160,28 @@ async def test_a_poster_deep_link_opens_the_session(drive_bot: BotHarness) -> No
     assert "Kinh Môn ngàn trái tim vàng" in opened[0].text and opened[0].button_labels()
 
 
+async def test_a_deep_link_opened_before_registering_shows_the_session_after_confirm(
+    drive_bot: BotHarness,
+) -> None:
+    other = drive_bot.user(7016)
+    await drive_bot.add_donor(other, phone="+84912000016")
+    await drive_bot.send(other, "/lichhien")
+    session_id = drive_bot.emu.last_keyboard_message(other.chat_id).button("03/08/2020").split(":")[1]
+    user = drive_bot.user(7017)
+    await drive_bot.send(user, f"/start drive_{session_id}")
+    await drive_bot.press(user, "Đồng ý")
+    for answer in ("nguyễn thị lan", "3/8/1995"):
+        await drive_bot.send(user, answer)
+    await drive_bot.press(user, "Nữ")
+    await drive_bot.send(user, "0912 000 017")
+    await drive_bot.press(user, "O+")
+    await drive_bot.press(user, "Nhị Chiểu")
+    await drive_bot.press(user, "Chưa từng hiến")
+    done = await drive_bot.press(user, "Xác nhận")
+    assert "Kinh Môn ngàn trái tim vàng" in texts(done)
+    assert any(label.startswith("07:00") for label in done[-1].button_labels()), texts(done)
+
+
 async def test_organiser_commands_are_refused_to_others(drive_bot: BotHarness) -> None:
     user = drive_bot.user(7007)
     await drive_bot.add_donor(user, phone="+84912000007")

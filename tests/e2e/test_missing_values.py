@@ -12,8 +12,8 @@ import pytest
 from bot.cli import main
 from core.config import ConfigError, Hotline, load_settings
 from core.i18n import Catalogs
-from handlers import notices
-from models import drives
+from models import drive_day_changes, drive_days
+from services import notices
 from tests.e2e.test_reminders import SIGN_UP, THREE_DAYS, plan_at
 from tests.helpers import FixedClock, running_bot, texts
 
@@ -62,10 +62,10 @@ async def test_a_session_without_an_address_shows_no_address_line(tmp_path: Path
 
         assert bot.app is not None
         async with bot.app.sessions() as session, session.begin():
-            [view] = await drives.upcoming_sessions(
+            [view] = await drive_days.upcoming_sessions(
                 session, now=bot.clock.now(), tz=bot.settings.tz, ward=None, limit=5
             )
-            moved = await drives.move_session(
+            moved = await drive_day_changes.move_session(
                 session,
                 session_id=view.id,
                 day=None,

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from emulators.telegram import SentMessage, SimUser
-from models import drives
+from models import checkin
 from models.tables import Signup
 from tests.e2e.test_reminders import PLAN, SIGN_UP
 from tests.helpers import BotHarness, FixedClock, running_bot
@@ -82,7 +82,7 @@ async def test_my_signups_offer_change_and_cancel_only_while_they_can_change(tmp
         assert bot.app is not None
         for signup in await bot.rows(select(Signup).order_by(Signup.id)):
             async with bot.app.sessions() as session, session.begin():
-                await drives.record_result(
+                await checkin.record_result(
                     session,
                     signup_id=signup.id,
                     donated=signup.slot_start.minute == 0,

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from core.config import PROJECT_ROOT
-from models import drives
+from models import drive_days, signups
 from models.tables import Signup
 from tests.helpers import BotHarness, FixedClock, running_bot
 
@@ -53,7 +53,7 @@ async def test_buttons_stay_when_the_turn_failed(
     await drive_bot.send(user, "/lichhien")
     await drive_bot.press(user, "03/08/2020")
     slots = drive_bot.emu.last_keyboard_message(user)
-    take_slot = drives.take_slot
+    take_slot = signups.take_slot
     failures = iter([RuntimeError("database hiccup")])
 
     async def flaky(*args: object, **kwargs: object) -> object:
@@ -61,7 +61,7 @@ async def test_buttons_stay_when_the_turn_failed(
             raise error
         return await take_slot(*args, **kwargs)
 
-    monkeypatch.setattr(drives, "take_slot", flaky)
+    monkeypatch.setattr(signups, "take_slot", flaky)
     (apology,) = await drive_bot.press(user, "07:30")
     assert "Xin lỗi" in (apology.text or "")
     assert "07:30 (28)" in slots.button_labels()  # still there to press again
@@ -90,9 +90,11 @@ async def test_a_refused_press_keeps_the_buttons_for_another_choice(tmp_path: Pa
         assert bot.app is not None
         async with bot.app.sessions() as session, session.begin():  # someone takes 07:30 meanwhile
             session_id = (
-                await drives.upcoming_sessions(session, now=bot.clock.now(), tz=bot.settings.tz, ward=None)
+                await drive_days.upcoming_sessions(
+                    session, now=bot.clock.now(), tz=bot.settings.tz, ward=None
+                )
             )[0].id
-            taken = await drives.take_slot(
+            taken = await signups.take_slot(
                 session,
                 session_id=session_id,
                 donor_id=other_id,

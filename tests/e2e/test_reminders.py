@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from emulators.telegram import SimUser
-from models import drives
+from models import checkin
 from models.tables import Outbox, Signup
 from scheduler.jobs import run_planners_once
 from tests.helpers import BotHarness, FixedClock, running_bot
@@ -135,7 +135,7 @@ async def test_the_follow_up_tells_organisers_only_when_something_is_wrong(tmp_p
         assert bot.app is not None
         for signup in await bot.rows(select(Signup).order_by(Signup.id)):
             async with bot.app.sessions() as session, session.begin():
-                await drives.record_result(
+                await checkin.record_result(
                     session,
                     signup_id=signup.id,
                     donated=True,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.cli import main
 from bot.cli.harness import cli_actor
 from emulators.telegram.threaded import ThreadedTelegramEmulator
-from models import donors, drives
+from models import donors, signups
 from models.db import create_engine, session_factory
 from models.tables import DriveSession
 from tests.integration.test_drive_cli import PLAN
@@ -57,7 +57,7 @@ class Donorbot:
                         select(DriveSession.id).where(DriveSession.key == session_key)
                     )
                     assert session_id is not None
-                    await drives.take_slot(
+                    await signups.take_slot(
                         session,
                         session_id=session_id,
                         donor_id=donor.id,

@@ -15,9 +15,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import audit, donors, drives, organisers
+from domain import plan_file
+from models import audit, checkin, donors, drive_day_changes, drive_days, organisers, plan_import, signups
 from models.db import create_engine, session_factory, upgrade_database_async
-from models.drives import TakeRefusal
+from models.signups import TakeRefusal
 from models.tables import (
     AuditEntry,
     Campaign,
@@ -55,7 +56,7 @@ async def sessions(database_url: str) -> AsyncIterator[Factory]:
 async def import_kinh_mon(sessions: Factory) -> dict[str, int]:
     """Imports the example plan; returns session ids by key."""
     async with sessions() as session, session.begin():
-        await drives.import_plan(session, drives.load_plan(PLAN), actor="cli:lan", now=NOW)
+        await plan_import.import_plan(session, plan_file.load_plan(PLAN), actor="cli:lan", now=NOW)
     async with sessions() as session:
         rows = (await session.execute(select(DriveSession.key, DriveSession.id))).tuples().all()
     return dict(rows)
@@ -101,7 +102,7 @@ async def small_session(
     key: str = "extra",
 ) -> int:
     """A session added to the imported campaign (import first)."""
-    plan = drives.SessionPlan(
+    plan = plan_file.SessionPlan(
         key=key,
         day=day,
         start_time=start,
@@ -111,7 +112,7 @@ async def small_session(
         slot_minutes=slot_minutes,
     )
     async with sessions() as session, session.begin():
-        row = await drives.add_session(
+        row = await drive_day_changes.add_session(
             session, campaign_key="kinh-mon-2020", plan=plan, actor=ORGANISER, now=NOW
         )
         return row.id
@@ -127,7 +128,7 @@ async def take(
     seed: int | None = None,
 ) -> Signup | TakeRefusal:
     async with sessions() as session, session.begin():
-        return await drives.take_slot(
+        return await signups.take_slot(
             session,
             session_id=session_id,
             donor_id=donor_id,
@@ -150,13 +151,13 @@ async def audit_actions(sessions: Factory) -> list[tuple[str, str, str | None]]:
 
 
 async def test_importing_the_kinh_mon_plan_twice_changes_nothing_the_second_time(sessions: Factory) -> None:
-    plan = drives.load_plan(PLAN)
+    plan = plan_file.load_plan(PLAN)
     async with sessions() as session, session.begin():
-        first = await drives.import_plan(session, plan, actor="cli:lan", now=NOW)
+        first = await plan_import.import_plan(session, plan, actor="cli:lan", now=NOW)
     async with sessions() as session, session.begin():
-        second = await drives.import_plan(session, drives.load_plan(PLAN), actor="cli:lan", now=NOW)
-    assert first == drives.ImportResult(created=6, updated=0, unchanged=0)
-    assert second == drives.ImportResult(created=0, updated=0, unchanged=6)
+        second = await plan_import.import_plan(session, plan_file.load_plan(PLAN), actor="cli:lan", now=NOW)
+    assert first == plan_import.ImportResult(created=6, updated=0, unchanged=0)
+    assert second == plan_import.ImportResult(created=0, updated=0, unchanged=6)
     async with sessions() as session:
         campaigns = (await session.scalars(select(Campaign))).all()
         assert [(c.key, c.name, c.year) for c in campaigns] == [
@@ -200,11 +201,11 @@ async def test_a_changed_plan_updates_the_session_and_moves_its_sign_ups(session
     [donor] = await make_donors(sessions, 1)
     signup = await take(sessions, ids["r1-tam-luu"], donor, time(7, 30))
     assert isinstance(signup, Signup)
-    plan = drives.load_plan(PLAN)
+    plan = plan_file.load_plan(PLAN)
     later = dataclasses.replace(plan.sessions[0], start_time=time(13, 0), end_time=time(17, 30))
     changed = dataclasses.replace(plan, sessions=(later, *plan.sessions[1:]))
     async with sessions() as session, session.begin():
-        result = await drives.import_plan(session, changed, actor="cli:lan", now=NOW)
+        result = await plan_import.import_plan(session, changed, actor="cli:lan", now=NOW)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 5)
     assert result.affected_donor_ids == (donor,)
     async with sessions() as session:
@@ -217,11 +218,11 @@ async def test_an_import_never_lowers_capacity_below_the_sign_ups(sessions: Fact
     donor_ids = await make_donors(sessions, 2)
     for donor in donor_ids:
         assert isinstance(await take(sessions, ids["r1-tam-luu"], donor, time(7, 0)), Signup)
-    plan = drives.load_plan(PLAN)
+    plan = plan_file.load_plan(PLAN)
     smaller = dataclasses.replace(plan.sessions[0], capacity=1)
-    with pytest.raises(drives.DriveError, match="capacity 1 is below the 2 sign-ups"):
+    with pytest.raises(drive_days.DriveError, match="capacity 1 is below the 2 sign-ups"):
         async with sessions() as session, session.begin():
-            await drives.import_plan(
+            await plan_import.import_plan(
                 session, dataclasses.replace(plan, sessions=(smaller,)), actor="cli:lan", now=NOW
             )
     async with sessions() as session:
@@ -235,7 +236,7 @@ async def test_an_import_never_lowers_capacity_below_the_sign_ups(sessions: Fact
 async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
     async with sessions() as session:
-        views = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward="Bắc An Phụ")
+        views = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward="Bắc An Phụ")
         assert [(v.ward, v.day) for v in views] == [
             ("Bắc An Phụ", date(2020, 8, 5)),
             ("Tam Lưu", date(2020, 8, 3)),
@@ -249,15 +250,19 @@ async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) ->
         assert (first.start_time, first.end_time) == (time(7, 0), time(11, 30))
         assert (first.capacity, first.taken, first.free, first.round) == (250, 0, 250, 1)
 
-        no_ward = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, limit=2)
+        no_ward = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, limit=2)
         assert [v.day for v in no_ward] == [date(2020, 8, 3), date(2020, 8, 4)]
-        open_only = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, audiences=("open",))
+        open_only = await drive_days.upcoming_sessions(
+            session, now=NOW, tz=TZ, ward=None, audiences=("open",)
+        )
         assert [v.audience for v in open_only] == ["open"] * 4, "the education day is not offered to all"
-        teachers = await drives.upcoming_sessions(
+        teachers = await drive_days.upcoming_sessions(
             session, now=NOW, tz=TZ, ward=None, audiences=("open", "education")
         )
         assert len(teachers) == 5
-        later = await drives.upcoming_sessions(session, now=local(date(2020, 8, 5)), tz=TZ, ward="Tam Lưu")
+        later = await drive_days.upcoming_sessions(
+            session, now=local(date(2020, 8, 5)), tz=TZ, ward="Tam Lưu"
+        )
         assert [v.day for v in later] == [date(2020, 8, 5), date(2020, 8, 6), date(2020, 10, 11)], (
             "a session is listed on its own day, and earlier ones no more"
         )
@@ -275,17 +280,17 @@ async def test_take_slot_fills_a_slot_then_the_session(sessions: Factory) -> Non
     assert (first.status, first.slot_start, len(first.code)) == ("active", time(7, 30), 6)
     assert await take(sessions, sid, b, time(7, 30)) is TakeRefusal.FULL
     async with sessions() as session:
-        assert await drives.free_slots(session, sid) == [drives.SlotView(time(7, 0), 2, 0)]
-        assert [s.free for s in await drives.free_slots(session, sid, include_full=True)] == [2, 0]
+        assert await signups.free_slots(session, sid) == [signups.SlotView(time(7, 0), 2, 0)]
+        assert [s.free for s in await signups.free_slots(session, sid, include_full=True)] == [2, 0]
     assert isinstance(await take(sessions, sid, b, time(7, 0)), Signup)
     assert isinstance(await take(sessions, sid, c, time(7, 0)), Signup)
     assert await take(sessions, sid, d, time(7, 0)) is TakeRefusal.SESSION_FULL
     assert await take(sessions, sid, a, time(7, 0)) is TakeRefusal.ALREADY
     async with sessions() as session:
-        view = await drives.session_view(session, sid)
+        view = await drive_days.session_view(session, sid)
         assert view is not None and (view.taken, view.free) == (3, 0)
-        assert await drives.free_slots(session, sid) == []
-        mine = await drives.active_signup(session, session_id=sid, donor_id=a)
+        assert await signups.free_slots(session, sid) == []
+        mine = await signups.active_signup(session, session_id=sid, donor_id=a)
         assert mine is not None and mine.id == first.id
         assert await session.scalar(select(func.count(Signup.id))) == 3
 
@@ -301,7 +306,9 @@ async def test_take_slot_refuses_unknown_past_and_cancelled_sessions(sessions: F
     on_the_day = await take(sessions, ids["r1-tam-luu"], donor, time(11, 0), now=local(date(2020, 8, 3)))
     assert isinstance(on_the_day, Signup), "a session can be booked on its own day"
     async with sessions() as session, session.begin():
-        await drives.cancel_session(session, session_id=ids["r1-nhi-chieu"], actor=ORGANISER, now=NOW)
+        await drive_day_changes.cancel_session(
+            session, session_id=ids["r1-nhi-chieu"], actor=ORGANISER, now=NOW
+        )
     assert await take(sessions, ids["r1-nhi-chieu"], donor, time(7, 0)) is TakeRefusal.CANCELLED
 
 
@@ -339,21 +346,21 @@ async def test_cancel_then_take_again_reuses_the_row_with_a_new_code(sessions: F
     assert isinstance(await take(sessions, sid, b, time(7, 0)), Signup)
     assert await take(sessions, sid, c, time(7, 0)) is TakeRefusal.SESSION_FULL
     async with sessions() as session, session.begin():
-        assert not await drives.cancel_signup(session, signup_id=first.id, donor_id=b, now=NOW), (
+        assert not await signups.cancel_signup(session, signup_id=first.id, donor_id=b, now=NOW), (
             "nobody cancels someone else's sign-up"
         )
-        assert await drives.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
-        assert not await drives.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
+        assert await signups.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
+        assert not await signups.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
     async with sessions() as session:
-        assert await drives.active_signup(session, session_id=sid, donor_id=a) is None
-        view = await drives.session_view(session, sid)
+        assert await signups.active_signup(session, session_id=sid, donor_id=a) is None
+        view = await drive_days.session_view(session, sid)
         assert view is not None and view.taken == 1
     again = await take(sessions, sid, a, time(7, 0))
     assert isinstance(again, Signup)
     assert again.id == first.id and again.status == "active"
     assert again.code != first.code
     async with sessions() as session:
-        assert await drives.signup_by_code(session, first.code) is None, "the old code is dead"
+        assert await checkin.signup_by_code(session, first.code) is None, "the old code is dead"
         assert await session.scalar(select(func.count(Signup.id)).where(Signup.donor_id == a)) == 1
 
 
@@ -377,7 +384,7 @@ async def test_move_signup_goes_to_a_free_slot_only(sessions: Factory) -> None:
 
     async def move(signup_id: int, donor_id: int, at: time) -> Signup | TakeRefusal:
         async with sessions() as session, session.begin():
-            return await drives.move_signup(
+            return await signups.move_signup(
                 session, signup_id=signup_id, donor_id=donor_id, slot_start=at, now=NOW, tz=TZ
             )
 
@@ -388,7 +395,7 @@ async def test_move_signup_goes_to_a_free_slot_only(sessions: Factory) -> None:
     assert isinstance(moved, Signup)
     assert (moved.slot_start, moved.code) == (time(8, 0), mine.code)
     async with sessions() as session:
-        slots = await drives.free_slots(session, sid, include_full=True)
+        slots = await signups.free_slots(session, sid, include_full=True)
         assert [(s.start, s.taken) for s in slots] == [(time(7, 0), 0), (time(7, 30), 1), (time(8, 0), 1)]
 
 
@@ -398,17 +405,17 @@ async def test_my_signups_lists_upcoming_ones_soonest_first(sessions: Factory) -
     for key, at in (("r1-nam-an-phu", time(9, 0)), ("r1-tam-luu", time(7, 0)), ("r1-nhi-chieu", time(8, 0))):
         assert isinstance(await take(sessions, ids[key], donor, at), Signup)
     async with sessions() as session, session.begin():
-        nhi_chieu = await drives.active_signup(session, session_id=ids["r1-nhi-chieu"], donor_id=donor)
+        nhi_chieu = await signups.active_signup(session, session_id=ids["r1-nhi-chieu"], donor_id=donor)
         assert nhi_chieu is not None
-        await drives.cancel_signup(session, signup_id=nhi_chieu.id, donor_id=donor, now=NOW)
+        await signups.cancel_signup(session, signup_id=nhi_chieu.id, donor_id=donor, now=NOW)
     async with sessions() as session:
-        listed = await drives.my_signups(session, donor_id=donor, now=NOW, tz=TZ)
+        listed = await signups.my_signups(session, donor_id=donor, now=NOW, tz=TZ)
         assert [(s.slot_start, v.ward) for s, v in listed] == [
             (time(7, 0), "Tam Lưu"),
             (time(9, 0), "Nam An Phụ"),
         ]
         assert listed[0][1].taken == 1
-        later = await drives.my_signups(session, donor_id=donor, now=local(date(2020, 8, 4)), tz=TZ)
+        later = await signups.my_signups(session, donor_id=donor, now=local(date(2020, 8, 4)), tz=TZ)
         assert [v.ward for _, v in later] == ["Nam An Phụ"]
 
 
@@ -424,22 +431,22 @@ async def test_check_in_by_code_as_a_volunteer_types_it(sessions: Factory) -> No
     arrival = datetime(2020, 8, 3, 0, 5, tzinfo=UTC)
     for _ in range(2):
         async with sessions() as session, session.begin():
-            checked = await drives.check_in(
+            checked = await checkin.check_in(
                 session, code=typed, actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
             )
             assert isinstance(checked, Signup) and checked.id == signup.id
             assert checked.session.day == date(2020, 8, 3)
     async with sessions() as session, session.begin():
-        unknown = await drives.check_in(
+        unknown = await checkin.check_in(
             session, code="ZZZZZZ", actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
         )
-        assert unknown is drives.CheckInRefusal.NOT_FOUND
-        dashed = await drives.signup_by_code(session, f"{signup.code[:3]}-{signup.code[3:]}")
+        assert unknown is checkin.CheckInRefusal.NOT_FOUND
+        dashed = await checkin.signup_by_code(session, f"{signup.code[:3]}-{signup.code[3:]}")
         assert dashed is not None and dashed.id == signup.id
     async with sessions() as session:
         row = await session.get(Signup, signup.id)
         assert row is not None and (row.status, row.checked_in_at) == ("checked_in", arrival)
-        assert await drives.cancel_signup(session, signup_id=signup.id, donor_id=donor, now=NOW) is False
+        assert await signups.cancel_signup(session, signup_id=signup.id, donor_id=donor, now=NOW) is False
     assert [a for a in await audit_actions(sessions) if a[1] == "signup.check_in"] == [
         (ORGANISER, "signup.check_in", f"signup:{signup.id}")
     ], "the second scan logs nothing"
@@ -451,11 +458,11 @@ async def test_a_cancelled_sign_up_cannot_check_in(sessions: Factory) -> None:
     signup = await take(sessions, ids["r1-tam-luu"], donor, time(7, 0))
     assert isinstance(signup, Signup)
     async with sessions() as session, session.begin():
-        assert await drives.cancel_signup(session, signup_id=signup.id, donor_id=donor, now=NOW)
-        refused = await drives.check_in(
+        assert await signups.cancel_signup(session, signup_id=signup.id, donor_id=donor, now=NOW)
+        refused = await checkin.check_in(
             session, code=signup.code, actor=ORGANISER, now=NOW, today=date(2020, 8, 3)
         )
-        assert refused is drives.CheckInRefusal.NOT_FOUND
+        assert refused is checkin.CheckInRefusal.NOT_FOUND
 
 
 async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> None:
@@ -469,7 +476,7 @@ async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> N
     assert isinstance(signup, Signup)
     for volume in (350, 350):
         async with sessions() as session, session.begin():
-            donation = await drives.record_result(
+            donation = await checkin.record_result(
                 session,
                 signup_id=signup.id,
                 donated=True,
@@ -494,7 +501,7 @@ async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> N
         )
         row = await session.get(Signup, signup.id)
         assert row is not None and (row.status, row.result_volume_ml) == ("donated", 350)
-        assert await drives.donation_count(session, donor) == 2
+        assert await checkin.donation_count(session, donor) == 2
     results = [a for a in await audit_actions(sessions) if a[1] == "signup.result"]
     assert results == [(ORGANISER, "signup.result", f"signup:{signup.id}")]
 
@@ -505,7 +512,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
     signup = await take(sessions, ids["r1-tam-luu"], donor, time(7, 0))
     assert isinstance(signup, Signup)
     async with sessions() as session, session.begin():
-        await drives.record_result(
+        await checkin.record_result(
             session,
             signup_id=signup.id,
             donated=True,
@@ -516,7 +523,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
             now=NOW,
         )
     async with sessions() as session, session.begin():  # the chair corrects it: deferred after all
-        result = await drives.record_result(
+        result = await checkin.record_result(
             session,
             signup_id=signup.id,
             donated=False,
@@ -539,7 +546,7 @@ async def test_a_deferral_writes_no_donation_and_keeps_the_reason_out_of_the_log
         logged = (await session.scalars(select(AuditEntry.details))).all()
         assert all("huyết" not in str(details) for details in logged)
     async with sessions() as session, session.begin():
-        gone = await drives.record_result(
+        gone = await checkin.record_result(
             session,
             signup_id=9999,
             donated=True,
@@ -564,26 +571,26 @@ async def test_cancel_session_returns_the_donors_to_tell(sessions: Factory) -> N
     for donor in (a, b, c):
         assert isinstance(await take(sessions, sid, donor, time(7, 0)), Signup)
     async with sessions() as session, session.begin():
-        gone = await drives.active_signup(session, session_id=sid, donor_id=b)
+        gone = await signups.active_signup(session, session_id=sid, donor_id=b)
         assert gone is not None
-        await drives.cancel_signup(session, signup_id=gone.id, donor_id=b, now=NOW)
+        await signups.cancel_signup(session, signup_id=gone.id, donor_id=b, now=NOW)
     async with sessions() as session, session.begin():
-        assert await drives.cancel_session(session, session_id=sid, actor=ORGANISER, now=NOW) == sorted(
-            [a, c]
-        )
+        assert await drive_day_changes.cancel_session(
+            session, session_id=sid, actor=ORGANISER, now=NOW
+        ) == sorted([a, c])
     async with sessions() as session, session.begin():
-        assert await drives.cancel_session(session, session_id=sid, actor=ORGANISER, now=NOW) == []
+        assert await drive_day_changes.cancel_session(session, session_id=sid, actor=ORGANISER, now=NOW) == []
     async with sessions() as session:
-        upcoming = await drives.upcoming_sessions(session, now=NOW, tz=TZ, ward="Tam Lưu")
+        upcoming = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward="Tam Lưu")
         assert sid not in [v.id for v in upcoming]
-        [(_, view)] = await drives.my_signups(session, donor_id=a, now=NOW, tz=TZ)
+        [(_, view)] = await signups.my_signups(session, donor_id=a, now=NOW, tz=TZ)
         assert (view.id, view.status) == (sid, "cancelled"), "the donor still sees it, as cancelled"
     assert [a for a in await audit_actions(sessions) if a[1] == "drive.cancel"] == [
         (ORGANISER, "drive.cancel", f"session:{sid}")
     ]
-    with pytest.raises(drives.DriveError, match="no session with id 9999"):
+    with pytest.raises(drive_days.DriveError, match="no session with id 9999"):
         async with sessions() as session, session.begin():
-            await drives.cancel_session(session, session_id=9999, actor=ORGANISER, now=NOW)
+            await drive_day_changes.cancel_session(session, session_id=9999, actor=ORGANISER, now=NOW)
 
 
 async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessions: Factory) -> None:
@@ -594,7 +601,7 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
     last = await take(sessions, sid, b, time(11, 0))
     assert isinstance(first, Signup) and isinstance(last, Signup)
     async with sessions() as session, session.begin():
-        notify = await drives.move_session(
+        notify = await drive_day_changes.move_session(
             session,
             session_id=sid,
             day=date(2020, 8, 8),
@@ -622,13 +629,13 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
         }
     async with sessions() as session, session.begin():
         assert (
-            await drives.move_session(
+            await drive_day_changes.move_session(
                 session, session_id=sid, day=None, start_time=None, end_time=None, actor=ORGANISER, now=NOW
             )
             == []
         )
-        with pytest.raises(drives.DriveError, match="end: 12:00 must be after start 13:30"):
-            await drives.move_session(
+        with pytest.raises(drive_days.DriveError, match="end: 12:00 must be after start 13:30"):
+            await drive_day_changes.move_session(
                 session,
                 session_id=sid,
                 day=None,
@@ -646,14 +653,16 @@ async def test_edit_session_refuses_a_capacity_below_the_sign_ups(sessions: Fact
     for n, donor in enumerate(donor_ids):
         assert isinstance(await take(sessions, sid, donor, time(7, 0) if n % 2 else time(7, 30)), Signup)
     async with sessions() as session, session.begin():
-        with pytest.raises(drives.DriveError, match="capacity: 2 is below the 3 sign-ups"):
-            await drives.edit_session(session, session_id=sid, capacity=2, actor=ORGANISER, now=NOW)
-        notify = await drives.edit_session(
+        with pytest.raises(drive_days.DriveError, match="capacity: 2 is below the 3 sign-ups"):
+            await drive_day_changes.edit_session(
+                session, session_id=sid, capacity=2, actor=ORGANISER, now=NOW
+            )
+        notify = await drive_day_changes.edit_session(
             session, session_id=sid, place_name="Nhà văn hóa  khu 5", capacity=3, actor=ORGANISER, now=NOW
         )
         assert notify == sorted(donor_ids)
     async with sessions() as session:
-        view = await drives.session_view(session, sid)
+        view = await drive_days.session_view(session, sid)
         assert view is not None and (view.place_name, view.capacity, view.free) == ("Nhà văn hóa khu 5", 3, 0)
 
 
@@ -666,10 +675,10 @@ async def test_campaigns_and_organiser_roles(sessions: Factory) -> None:
         session.add(Organiser(account_id=account.id, role="organiser"))
         session.add(ChannelAccount(platform="telegram", user_id="901", chat_id="901"))
     async with sessions() as session:
-        assert [c.key for c in await drives.list_campaigns(session)] == ["kinh-mon-2020"]
-        found = await drives.campaign_by_key(session, "kinh-mon-2020")
+        assert [c.key for c in await drive_days.list_campaigns(session)] == ["kinh-mon-2020"]
+        found = await drive_days.campaign_by_key(session, "kinh-mon-2020")
         assert found is not None and found.name == "Kinh Môn ngàn trái tim vàng"
-        assert await drives.campaign_by_key(session, "nope") is None
+        assert await drive_days.campaign_by_key(session, "nope") is None
         assert await organisers.is_organiser(session, platform="telegram", user_id="900")
         assert not await organisers.is_organiser(session, platform="telegram", user_id="901")
         assert not await organisers.is_organiser(session, platform="zalo", user_id="900")
@@ -745,8 +754,8 @@ CAMPAIGN = '[campaign]\nkey = "c"\nname = "C"\nyear = 2020\n'
     ],
 )
 def test_a_broken_plan_names_the_key_and_the_problem(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(drives.PlanError) as caught:
-        drives.load_plan(write(tmp_path, text))
+    with pytest.raises(plan_file.PlanError) as caught:
+        plan_file.load_plan(write(tmp_path, text))
     assert str(caught.value).startswith(message)
 
 
@@ -754,7 +763,7 @@ def test_a_plan_accepts_iso_date_strings_and_normalises_text(tmp_path: Path) -> 
     text = CAMPAIGN + GOOD_SESSION.replace("2020-08-03", '"2020-08-03"').replace(
         '"Nhà văn hóa"', '"  Nha\u0300  văn hóa "'
     )
-    plan = drives.load_plan(write(tmp_path, text))
+    plan = plan_file.load_plan(write(tmp_path, text))
     [session] = plan.sessions
     assert (session.day, session.place_name, session.slot_minutes, session.audience, session.round) == (
         date(2020, 8, 3),

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from models import callouts, donors, drives
+from models import callouts, checkin, donors, drive_days
 from models.tables import CalloutRecipient, Donation, Donor, Signup
 from tests.integration.test_drives import Factory, import_kinh_mon, make_donors, sessions, take
 
@@ -56,11 +56,11 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
         assert accepted == "accepted"
         await callouts.close(session, callout.id, now=arrival)
     async with sessions() as session, session.begin():  # and gives blood at the drive
-        checked = await drives.check_in(
+        checked = await checkin.check_in(
             session, code=donated.code, actor="t", now=arrival, today=date(2020, 8, 3)
         )
         assert isinstance(checked, Signup)
-        recorded = await drives.record_result(
+        recorded = await checkin.record_result(
             session,
             signup_id=donated.id,
             donated=True,
@@ -73,7 +73,7 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
         assert recorded is not None
     async with sessions() as session:
         before = await callouts.tally(session, callout.id)
-        totals = await drives.campaign_totals(session, (await drives.list_campaigns(session))[0].id)
+        totals = await drive_days.campaign_totals(session, (await drive_days.list_campaigns(session))[0].id)
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
@@ -82,7 +82,7 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
         assert await donors.count_rows_for(session, donor_id) == 0
         assert await callouts.tally(session, callout.id) == before and before["accepted"] == 1
         assert await callouts.accepted_erased(session, callout.id) == 1
-        after = await drives.campaign_totals(session, (await drives.list_campaigns(session))[0].id)
+        after = await drive_days.campaign_totals(session, (await drive_days.list_campaigns(session))[0].id)
         assert (totals.donations, totals.volume_ml, totals.deferred) == (1, 350, 0)
         assert (after.donations, after.volume_ml, after.deferred) == (1, 350, 0)
         assert after.signups == totals.signups - 1, "only the sign-up still to come is gone"

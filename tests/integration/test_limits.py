@@ -23,12 +23,11 @@ from sqlalchemy import CheckConstraint, Column, String
 from bot.cli import main
 from core.config import PROJECT_ROOT, AreaSettings, load_settings
 from core.i18n import Catalogs
-from domain import limits
+from domain import limits, plan_file
 from handlers import callouts, organiser_drives
 from handlers.context import Context, State
 from handlers.fields import FIELDS
 from handlers.messages import Incoming, InputKind
-from models import drives
 from models.tables import Base
 from tests.helpers import FixedClock, shared_knowledge
 
@@ -103,8 +102,8 @@ def plan(table: str, key: str, *, text: Callable[[int], str] = lambda n: "a" * n
             path = Path(tmp) / "plan.toml"
             path.write_text("\n".join(lines) + "\n", encoding="utf-8")
             try:
-                drives.load_plan(path)
-            except drives.PlanError:
+                plan_file.load_plan(path)
+            except plan_file.PlanError:
                 return False
         return True
 
@@ -243,7 +242,7 @@ INTERNAL: dict[str, str] = {
     "donors.blood_abo": "CHECK values",
     "donors.blood_rh": "CHECK values",
     "donors.language": "catalog language codes",
-    "donors.last_donation_kind": "donation kinds (models.drives.KINDS)",
+    "donors.last_donation_kind": "donation kinds (models.checkin.KINDS)",
     "donors.organisation_type": "CHECK values (domain.organisations.OrganisationType)",
     "drive_sessions.audience": '"open" or a name of domain.organisations.SECTORS (plan, drive add)',
     "channel_accounts.platform": "adapter names (telegram, console)",
@@ -253,7 +252,7 @@ INTERNAL: dict[str, str] = {
     "drive_sessions.status": "CHECK values",
     "signups.code": "domain.slots.new_code",
     "signups.status": "CHECK values",
-    "signups.deferral_reason": "the deferral buttons (handlers.organiser.DEFERRALS)",
+    "signups.deferral_reason": "the deferral buttons (handlers.checkin.DEFERRALS)",
     "signups.feeling": "CHECK values",
     "conversations.platform": "adapter names",
     "conversations.chat_id": "the platform's chat id",

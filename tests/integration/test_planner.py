@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.bootstrap import build_app
 from core.config import ConfigError, ReminderOffset, Settings, load_settings
 from core.i18n import Catalogs
-from models import conversations, donors, drives, outbox
+from domain import plan_file
+from models import checkin, conversations, donors, drive_day_changes, outbox, plan_import, signups
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Donor, DriveSession, Outbox, Signup
 from scheduler import jobs
@@ -151,7 +152,7 @@ class World:
         self, key: str, donor_id: int, at: time = time(7, 30), *, now: datetime = SIGNED_UP_AT
     ) -> Signup:
         async with self.sessions() as session, session.begin():
-            signup = await drives.take_slot(
+            signup = await signups.take_slot(
                 session,
                 session_id=self.ids[key],
                 donor_id=donor_id,
@@ -173,10 +174,10 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     await upgrade_database_async(database_url)
     engine = create_engine(database_url)
     factory = session_factory(engine)
-    plan_file = tmp_path / "plan.toml"
-    plan_file.write_text(PLAN, encoding="utf-8")
+    plan_path = tmp_path / "plan.toml"
+    plan_path.write_text(PLAN, encoding="utf-8")
     async with factory() as session, session.begin():
-        await drives.import_plan(session, drives.load_plan(plan_file), actor="test", now=SIGNED_UP_AT)
+        await plan_import.import_plan(session, plan_file.load_plan(plan_path), actor="test", now=SIGNED_UP_AT)
     async with factory() as session:
         ids = dict((await session.execute(select(DriveSession.key, DriveSession.id))).tuples().all())
     yield World(factory, make_settings(tmp_path, database_url=database_url), ids)
@@ -291,8 +292,10 @@ async def test_nothing_for_a_cancelled_session_or_sign_up(world: World) -> None:
     signup = await world.sign_up("nc-1", second, time(8, 0))
     assert await world.plan(plan_session_reminders, THREE_DAYS) == 1  # tl-1's three-day reminder
     async with world.sessions() as session, session.begin():
-        await drives.cancel_session(session, session_id=world.ids["tl-1"], actor="test", now=THREE_DAYS)
-        await drives.cancel_signup(session, signup_id=signup.id, donor_id=second, now=THREE_DAYS)
+        await drive_day_changes.cancel_session(
+            session, session_id=world.ids["tl-1"], actor="test", now=THREE_DAYS
+        )
+        await signups.cancel_signup(session, signup_id=signup.id, donor_id=second, now=THREE_DAYS)
     assert await world.plan(plan_session_reminders, EVENING_BEFORE) == 0
     assert await world.plan(plan_session_reminders, utc(2020, 8, 3, 12, 0)) == 0  # nc-1's evening
     assert await world.rows("reminder:") == [], "the queued one was withdrawn with the session"
@@ -462,8 +465,8 @@ async def test_the_follow_up_comes_the_next_day_with_four_buttons(world: World) 
     donor = await world.donor()
     signup = await world.sign_up("tl-1", donor)
     async with world.sessions() as session, session.begin():
-        await drives.check_in(session, code=signup.code, actor="test", now=START, today=START.date())
-        await drives.record_result(
+        await checkin.check_in(session, code=signup.code, actor="test", now=START, today=START.date())
+        await checkin.record_result(
             session,
             signup_id=signup.id,
             donated=True,
@@ -490,7 +493,7 @@ async def test_no_follow_up_after_a_deferral_or_days_later(world: World) -> None
     for donor, donated in ((deferred, False), (late, True)):
         signup = await world.sign_up("tl-1", donor)
         async with world.sessions() as session, session.begin():
-            await drives.record_result(
+            await checkin.record_result(
                 session,
                 signup_id=signup.id,
                 donated=donated,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import notices
-from models import drives
+from models import drive_day_changes
 from scheduler.planner import plan_ward_reminders
+from services import notices
 from tests.integration.test_planner import CATALOGS, World, utc, world
 
 __all__ = ["world"]  # the fixture, imported for this module's tests
@@ -22,7 +22,9 @@ async def test_booking_or_a_cancelled_session_withdraws_the_ward_invitation(worl
     waiting = [row.about_donor_id for row in await world.rows("ward:")]
     assert waiting == [other], "the donor who booked is not invited any more"
     async with world.sessions() as session, session.begin():
-        await drives.cancel_session(session, session_id=world.ids["tl-1"], actor="test", now=INVITE_TIME)
+        await drive_day_changes.cancel_session(
+            session, session_id=world.ids["tl-1"], actor="test", now=INVITE_TIME
+        )
     assert await world.rows("ward:") == [], "an invitation to a cancelled session is withdrawn"
     # tl-2 is the round's next session in Tam Lưu: its invitation day brings one for it instead.
     await world.plan(plan_ward_reminders, utc(2020, 7, 31, 12, 0))
@@ -36,7 +38,7 @@ async def test_a_second_change_replaces_the_notice_still_waiting(world: World) -
     now = utc(2020, 7, 25, 2, 0)
     for day in (utc(2020, 8, 10, 0, 0).date(), utc(2020, 8, 11, 0, 0).date()):
         async with world.sessions() as session, session.begin():
-            told = await drives.move_session(
+            told = await drive_day_changes.move_session(
                 session,
                 session_id=world.ids["tl-1"],
                 day=day,

@@ -1,5 +1,8 @@
 """What a sign-up confirmation carries: a calendar file (.ics) and a check-in QR code (PNG).
 
+A service because a chat reply (the confirmation, a changed time) and a queued push (a drive day's change
+notice, `services.notices`) carry the same files: both take a `models.outbox.File`.
+
 The QR code holds a deep link that opens the bot at the check-in for that code (`t.me/<bot>?start=
 checkin_<CODE>`), so an organiser scans it with the phone camera; without a bot name it holds the code.
 """
@@ -17,8 +20,8 @@ from icalendar import Calendar, Event
 
 from core.i18n import Translator
 from domain.text import fold
-from handlers.messages import Attachment
-from models.drives import SessionView
+from models.drive_days import SessionView
+from models.outbox import File
 from models.tables import Signup
 
 _NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
@@ -45,9 +48,7 @@ def revision(signup: Signup, now: datetime) -> int:
     return max(0, int((now - signup.created_at).total_seconds()))
 
 
-def signup_ics(
-    t: Translator, view: SessionView, signup: Signup, *, tz: ZoneInfo, now: datetime
-) -> Attachment:
+def signup_ics(t: Translator, view: SessionView, signup: Signup, *, tz: ZoneInfo, now: datetime) -> File:
     """The calendar file of a sign-up: the donor's slot (not the whole session) at the session's place.
 
     The event's UID stays the same for the sign-up (until it is cancelled and taken again, with a new
@@ -77,7 +78,7 @@ def ics(
     stamp: datetime,
     sequence: int = 0,
     filename: str = "hien-mau.ics",
-) -> Attachment:
+) -> File:
     """A one-event calendar; times in UTC so every calendar app shows the right local hour."""
     calendar = Calendar()
     calendar.add("prodid", "-//donorbot//hien mau tinh nguyen//VI")
@@ -93,7 +94,7 @@ def ics(
     event.add("location", location)
     event.add("description", description)
     calendar.add_component(event)
-    return Attachment(filename, calendar.to_ical(), "text/calendar")
+    return File(filename, calendar.to_ical(), "text/calendar")
 
 
 def local(day: object, at: object, tz: ZoneInfo) -> datetime:
@@ -105,8 +106,8 @@ def checkin_link(bot_username: str | None, code: str) -> str:
     return f"https://t.me/{bot_username}?start=checkin_{code}" if bot_username else code
 
 
-def qr_png(payload: str, *, filename: str) -> Attachment:
+def qr_png(payload: str, *, filename: str) -> File:
     image = qrcode.make(payload, image_factory=qrcode.image.pure.PyPNGImage, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
-    return Attachment(filename, buffer.getvalue(), "image/png", is_image=True)
+    return File(filename, buffer.getvalue(), "image/png", is_image=True)

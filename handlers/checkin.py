@@ -13,39 +13,35 @@ exists. The desk, step by step:
 * Once a result is recorded, a second check-in shows it with "Correct the result"; a stale result
   button of an earlier screen is refused. Only the correction screen changes a recorded result.
 * A recorded donation queues a thank-you to the donor through the outbox, `THANKS_DELAY` later, so a
-  result corrected at the desk meanwhile withdraws it before the donor sees it (models.drives).
+  result corrected at the desk meanwhile withdraws it before the donor sees it (services.checkin).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Final
 
 from babel.numbers import format_decimal
 
 from domain.eligibility import (
-    DonationKind,
     Sex,
     VolumeLimit,
     Volumes,
-    next_eligible_date,
     whole_blood_volumes,
 )
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
 from handlers.context import Context
 from handlers.messages import Choice
-from models import audit, drives, outbox
-from models.drives import CheckInRefusal
+from models import checkin, drive_days
+from models.checkin import CheckInRefusal
 from models.tables import Donor, Signup
+from services.checkin import THANKS_DELAY, record_result, record_weight
 
-VOLUMES = drives.VOLUMES
+VOLUMES = checkin.VOLUMES
 DEFERRALS = ("haemoglobin", "blood_pressure", "other")
 RESULTS: Final = ("donated", "deferred")
 PREFIX: Final = "desk"
 WEIGHT: Final = "desk_weight"
-THANKS_DELAY: Final = timedelta(minutes=10)
-"""The thank-you waits this long after the result: a mis-tap corrected at the desk never reaches the donor."""
 
 
 def kg(ctx: Context, value: float) -> str:
@@ -64,11 +60,11 @@ async def check_in(ctx: Context, args: str) -> None:
     if not code:
         ctx.say("checkin_usage")
         return
-    result = await drives.check_in(ctx.session, code=code, actor=ctx.actor, now=ctx.now(), today=ctx.today())
+    result = await checkin.check_in(ctx.session, code=code, actor=ctx.actor, now=ctx.now(), today=ctx.today())
     if result is CheckInRefusal.NOT_FOUND:
         ctx.say("checkin_not_found", code=code)
     elif result is CheckInRefusal.OTHER_DAY:
-        signup = await drives.signup_by_code(ctx.session, code)
+        signup = await checkin.signup_by_code(ctx.session, code)
         assert signup is not None
         await ask_other_day(ctx, signup)
     else:
@@ -140,11 +136,11 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
     once a result is recorded, that result with a button to correct it."""
     assert signup.donor_id is not None
     donor = await ctx.session.get(Donor, signup.donor_id)
-    view = await drives.session_view(ctx.session, signup.session_id)
+    view = await drive_days.session_view(ctx.session, signup.session_id)
     if donor is None or view is None:
         ctx.say("error_button_expired")
         return
-    count = await drives.donation_count(ctx.session, donor.id)
+    count = await checkin.donation_count(ctx.session, donor.id)
     header = ctx.t(
         "checkin_done",
         name=donor.full_name,
@@ -203,7 +199,7 @@ async def on_desk(ctx: Context, payload: str) -> None:
         ctx.say("error_button_expired")
         return
     if action == "in":
-        result = await drives.check_in(
+        result = await checkin.check_in(
             ctx.session, signup_id=signup_id, actor=ctx.actor, now=ctx.now(), today=ctx.today(), any_day=True
         )
         if isinstance(result, Signup):
@@ -247,15 +243,8 @@ class WeightFlow:
         if weight is None:
             ctx.say("desk_weight_error")
             return
-        donor.weight_kg = weight
-        donor.updated_at = ctx.now()
-        await audit.record(
-            ctx.session,
-            actor=ctx.actor,
-            action="donor.weight_at_desk",  # the value is health data: not in the log
-            target=f"donor:{donor.id}",
-            details={"signup": signup.id},
-            now=ctx.now(),
+        await record_weight(
+            ctx.session, donor=donor, weight_kg=weight, signup_id=signup.id, actor=ctx.actor, now=ctx.now()
         )
         correcting = bool(data.get("fix"))
         ctx.state.clear()
@@ -317,8 +306,10 @@ async def on_result(ctx: Context, payload: str) -> None:
             )
         return
     checked_in = signup.checked_in_at
-    donation = await drives.record_result(
+    donation = await record_result(
         ctx.session,
+        catalogs=ctx.catalogs,
+        rules=ctx.knowledge.rules,
         signup_id=signup.id,
         donated=donated,
         volume_ml=volume if donated else None,
@@ -335,33 +326,4 @@ async def on_result(ctx: Context, payload: str) -> None:
     else:
         ctx.say("result_recorded_deferred")
     if donation is not None:
-        await thank(ctx, donor.id, donation.donated_on, signup_id=signup.id, donation_id=donation.id)
-
-
-async def thank(ctx: Context, donor_id: int, donated_on: date, *, signup_id: int, donation_id: int) -> None:
-    """Queues the thank-you with the donation count and the next eligible date, in the donor's language.
-
-    Keyed by the donation: a correction to "deferred" withdraws it (models.drives.record_result), and a
-    donation recorded again after that is thanked again; a corrected volume is not thanked twice.
-    """
-    donor = await ctx.session.get(Donor, donor_id)
-    if donor is None:
-        return
-    t = ctx.catalogs.get(donor.language)
-    count = await drives.donation_count(ctx.session, donor_id)
-    next_on = next_eligible_date(
-        last_on=donated_on,
-        last_kind=DonationKind.WHOLE_BLOOD,
-        next_kind=DonationKind.WHOLE_BLOOD,
-        rules=ctx.knowledge.rules,
-    )
-    text = t("thanks_after_donation", name=donor.full_name, count=count, date=t.date(next_on))
-    await outbox.enqueue_for_donor(
-        ctx.session,
-        donor_id=donor_id,
-        key=f"thanks:{signup_id}:{donation_id}",
-        kind="thanks",
-        text=text,
-        due_at=ctx.now() + THANKS_DELAY,
-    )
-    ctx.pushed = True
+        ctx.pushed = True  # its thank-you (services.checkin.thank)

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Catalogs
-from handlers import tickets
-from models import drives, outbox
+from models import drive_days, outbox, signups
 from models.outbox import File
 from models.tables import Donor
+from services import tickets
 
 
 async def session_changed(
@@ -33,7 +33,7 @@ async def session_changed(
     now: datetime,
 ) -> int:
     """Queues one notice per donor (per chat account); returns how many rows were new."""
-    view = await drives.session_view(session, session_id)
+    view = await drive_days.session_view(session, session_id)
     if view is None:
         return 0
     cancelled = view.status != "scheduled"
@@ -63,10 +63,9 @@ async def session_changed(
         if cancelled:
             text = t("drive_notice_cancelled", day=t.day(view.day), place=view.place_name)
         else:
-            signup = await drives.active_signup(session, session_id=session_id, donor_id=donor_id)
+            signup = await signups.active_signup(session, session_id=session_id, donor_id=donor_id)
             if signup is not None:
-                ics = tickets.signup_ics(t, view, signup, tz=tz, now=now)
-                file = File(ics.filename, ics.content, ics.mime_type)
+                file = tickets.signup_ics(t, view, signup, tz=tz, now=now)
             slot = signup.slot_start if signup is not None else view.start_time
             text = t(
                 "drive_notice_changed",

@@ -1,0 +1,308 @@
+"""A campaign's plan file (TOML, `donorbot drive import`): read and validated into typed values. Pure.
+
+The file is checked here, before anything touches the database, so every mistake is reported with its key
+path and nothing is half imported. `check_session` holds the rules a session's values obey, shared by the
+plan file, `donorbot drive add` and /taodot, so every way in refuses the same mistakes; writing a parsed
+plan is `models.plan_import`'s job.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+from domain import limits
+from domain.organisations import SECTORS, is_audience
+from domain.text import clean_input
+
+MAX_ROUND = 20
+MAX_CAPACITY = 100_000  # donors in one session
+MAX_SLOT_MINUTES = 24 * 60
+
+
+class PlanError(ValueError):
+    """A campaign plan file cannot be used; the message starts with the key path (`sessions[2].start`)."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    """One `[[sessions]]` entry of a plan file: a blood day at one place."""
+
+    key: str
+    day: date
+    start_time: time
+    end_time: time
+    place_name: str
+    capacity: int
+    round: int = 1
+    address: str | None = None
+    ward: str | None = None
+    map_url: str | None = None
+    slot_minutes: int = 30
+    audience: str = "open"
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """The `[campaign]` table of a plan file and its sessions."""
+
+    key: str
+    name: str
+    year: int
+    sessions: tuple[SessionPlan, ...]
+    organising_unit: str | None = None
+    slogan: str | None = None
+    description: str | None = None
+    target_units: int | None = None
+    target_repeat_share: float | None = None
+    target_350_share: float | None = None
+    target_reserve_donors: int | None = None
+    poster_path: str | None = None
+
+
+_KEY = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.KEY - 1}}}")
+_AUDIENCE_PROBLEM = 'must be "open" or a sector: ' + ", ".join(f'"{name}"' for name in SECTORS)
+_HHMM = re.compile(r"(\d{1,2}):(\d{2})")
+_SPACES = re.compile(r"\s+")
+
+
+def one_line(text: str) -> str:
+    """Text as the chat keeps it, on one line: no control, bidi or zero-width characters, runs of
+    spaces and line breaks made one space, trimmed (a place's name typed in a file, a shell or the chat)."""
+    return _SPACES.sub(" ", clean_input(text)).strip()
+
+
+_CAMPAIGN_KEYS = {
+    "key",
+    "name",
+    "year",
+    "organising_unit",
+    "slogan",
+    "description",
+    "target_units",
+    "target_repeat_share",
+    "target_350_share",
+    "target_reserve_donors",
+    "poster",
+}
+_SESSION_KEYS = {
+    "key",
+    "round",
+    "date",
+    "start",
+    "end",
+    "place",
+    "address",
+    "ward",
+    "map_url",
+    "capacity",
+    "slot_minutes",
+    "audience",
+}
+
+
+class _Table:
+    """Typed reads from one TOML table; every problem is reported as `<where>.<key>: <problem>`."""
+
+    def __init__(self, raw: object, where: str, allowed: set[str]) -> None:
+        if not isinstance(raw, dict):
+            raise PlanError(f"{where}: must be a table")
+        for name in raw:
+            if name not in allowed:
+                raise PlanError(f"{where}.{name}: unknown key (check the spelling)")
+        self.raw: dict[str, object] = raw
+        self.where = where
+
+    def fail(self, name: str, problem: str) -> PlanError:
+        return PlanError(f"{self.where}.{name}: {problem}")
+
+    def _get(self, name: str, required: bool) -> object:
+        value = self.raw.get(name)
+        if value is None and required:
+            raise self.fail(name, "missing")
+        return value
+
+    def text(self, name: str, *, max_len: int, required: bool = False, multiline: bool = False) -> str | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(name, "must be text in quotes")
+        # as the chat does: no control, bidi or zero-width characters
+        cleaned = clean_input(value).strip() if multiline else one_line(value)
+        if not cleaned:
+            if required:
+                raise self.fail(name, "must not be empty")
+            return None
+        if len(cleaned) > max_len:
+            raise self.fail(name, f"is too long ({len(cleaned)} characters, at most {max_len})")
+        return cleaned
+
+    def required_text(self, name: str, *, max_len: int) -> str:
+        value = self.text(name, max_len=max_len, required=True)
+        assert value is not None
+        return value
+
+    def key(self, name: str) -> str:
+        value = self.required_text(name, max_len=limits.KEY)
+        if not _KEY.fullmatch(value):
+            raise self.fail(name, "must be lower-case letters, digits and dashes, like r1-tam-luu")
+        return value
+
+    def integer(self, name: str, *, minimum: int, maximum: int, required: bool = False) -> int | None:
+        value = self._get(name, required)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(name, "must be a whole number")
+        if not minimum <= value <= maximum:
+            raise self.fail(name, f"must be between {minimum} and {maximum}")
+        return value
+
+    def share(self, name: str) -> float | None:
+        value = self._get(name, False)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(name, "must be a number between 0 and 1")
+        if not 0 <= value <= 1:
+            raise self.fail(name, "must be between 0 and 1 (0.6 means 60 %)")
+        return float(value)
+
+    def day(self, name: str) -> date:
+        value = self._get(name, True)
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        raise self.fail(name, "must be a date YYYY-MM-DD")
+
+    def hhmm(self, name: str) -> time:
+        value = self._get(name, True)
+        if isinstance(value, time) and value.second == 0 and value.microsecond == 0:
+            return value
+        if isinstance(value, str):
+            parsed = parse_hhmm(value)
+            if parsed is not None:
+                return parsed
+        raise self.fail(name, "must be HH:MM")
+
+
+def parse_hhmm(text: str) -> time | None:
+    """A time of day written "07:00" or "7:00", or None."""
+    match = _HHMM.fullmatch(text.strip())
+    if match is None:
+        return None
+    hour, minute = int(match[1]), int(match[2])
+    if hour > 23 or minute > 59:
+        return None
+    return time(hour, minute)
+
+
+def check_session(plan: SessionPlan) -> tuple[str, str] | None:
+    """The first thing wrong with a session's values, as (key, problem), or None.
+
+    Shared by the plan file and `donorbot drive add`, so both refuse the same mistakes.
+    """
+    if not _KEY.fullmatch(plan.key):
+        return "key", "must be lower-case letters, digits and dashes, like r1-tam-luu"
+    if plan.end_time <= plan.start_time:
+        return "end", f"must be after start ({plan.start_time:%H:%M})"
+    if plan.capacity < 1:
+        return "capacity", "must be at least 1"
+    if plan.slot_minutes < 1:
+        return "slot_minutes", "must be at least 1"
+    if not plan.place_name.strip() or len(plan.place_name) > limits.PLACE:
+        return "place", f"must be 1 to {limits.PLACE} characters"
+    if not is_audience(plan.audience):
+        return "audience", _AUDIENCE_PROBLEM
+    for name, value, limit in (
+        ("address", plan.address, limits.ADDRESS),
+        ("ward", plan.ward, limits.WARD),
+        ("map_url", plan.map_url, limits.URL),
+    ):
+        if value is not None and len(value) > limit:
+            return name, f"is too long (at most {limit} characters)"
+    return None
+
+
+def _read_session(raw: object, where: str) -> SessionPlan:
+    table = _Table(raw, where, _SESSION_KEYS)
+    start = table.hhmm("start")
+    end = table.hhmm("end")
+    if end <= start:
+        raise table.fail("end", f"must be after start ({start:%H:%M})")
+    audience = table.text("audience", max_len=limits.AUDIENCE) or "open"
+    if not is_audience(audience):
+        raise table.fail("audience", _AUDIENCE_PROBLEM)
+    plan = SessionPlan(
+        key=table.key("key"),
+        round=table.integer("round", minimum=1, maximum=MAX_ROUND) or 1,
+        day=table.day("date"),
+        start_time=start,
+        end_time=end,
+        place_name=table.required_text("place", max_len=limits.PLACE),
+        address=table.text("address", max_len=limits.ADDRESS),
+        ward=table.text("ward", max_len=limits.WARD),
+        map_url=table.text("map_url", max_len=limits.URL),
+        capacity=table.integer("capacity", minimum=1, maximum=MAX_CAPACITY, required=True) or 0,
+        slot_minutes=table.integer("slot_minutes", minimum=5, maximum=MAX_SLOT_MINUTES) or 30,
+        audience=audience,
+    )
+    problem = check_session(plan)
+    if problem is not None:
+        raise table.fail(*problem)
+    return plan
+
+
+def load_plan(path: Path) -> CampaignPlan:
+    """Reads and validates a campaign plan file (see examples/kinh-mon-2020.toml for the keys).
+
+    Every problem names its key path, sessions numbered from 1 in file order, so an organiser can find
+    the line: `sessions[2].start: must be HH:MM`.
+    """
+    try:
+        with path.open("rb") as fh:
+            raw = tomllib.load(fh)
+    except FileNotFoundError:
+        raise PlanError("file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(f"not valid TOML: {exc}") from None
+    for name in raw:
+        if name not in ("campaign", "sessions"):
+            raise PlanError(f"{name}: unknown key (expected [campaign] and [[sessions]])")
+    if "campaign" not in raw:
+        raise PlanError("campaign: missing ([campaign] table)")
+    table = _Table(raw["campaign"], "campaign", _CAMPAIGN_KEYS)
+    raw_sessions = raw.get("sessions")
+    if not isinstance(raw_sessions, list) or not raw_sessions:
+        raise PlanError("sessions: needs at least one [[sessions]] entry")
+    sessions: list[SessionPlan] = []
+    seen: set[str] = set()
+    for number, entry in enumerate(raw_sessions, start=1):
+        where = f"sessions[{number}]"
+        plan = _read_session(entry, where)
+        if plan.key in seen:
+            raise PlanError(f"{where}.key: {plan.key!r} is used by an earlier session")
+        seen.add(plan.key)
+        sessions.append(plan)
+    return CampaignPlan(
+        key=table.key("key"),
+        name=table.required_text("name", max_len=limits.CAMPAIGN_NAME),
+        year=table.integer("year", minimum=2000, maximum=2100, required=True) or 0,
+        organising_unit=table.text("organising_unit", max_len=limits.ORGANISING_UNIT),
+        slogan=table.text("slogan", max_len=limits.SLOGAN),
+        description=table.text("description", max_len=limits.DESCRIPTION, multiline=True),
+        target_units=table.integer("target_units", minimum=1, maximum=1_000_000),
+        target_repeat_share=table.share("target_repeat_share"),
+        target_350_share=table.share("target_350_share"),
+        target_reserve_donors=table.integer("target_reserve_donors", minimum=0, maximum=1_000_000),
+        poster_path=table.text("poster", max_len=limits.PATH),
+        sessions=tuple(sessions),
+    )
