@@ -124,6 +124,7 @@ class Dialogue:
     max_text_length: int = 500  # handlers.router.MAX_TEXT_LENGTH unless a step reads more
     entries: tuple[Edge, ...] = ()  # how it starts, for the diagram
     notes: tuple[str, ...] = ()  # said once for every step, for the diagram
+    note_on: str = ""  # the step the notes are drawn next to (the last one drawn by default)
 
     def __post_init__(self) -> None:
         names = [step.name for step in self.steps]

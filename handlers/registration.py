@@ -15,6 +15,7 @@ See docs/registration.mmd for the diagram.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from core import buttons
@@ -335,7 +336,15 @@ def _carry_on(ctx: Context, _page: int) -> None:
     FIELDS["blood_group"].ask(ctx, 0)
 
 
-QUESTIONS: tuple[Step, ...] = (
+def _linked(rows: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The rows, each drawn with a move to the next row unless it names its own moves."""
+    return tuple(
+        row if row.edges or i + 1 == len(rows) else replace(row, edges=(Edge(rows[i + 1].name),))
+        for i, row in enumerate(rows)
+    )
+
+
+QUESTIONS: tuple[Step, ...] = _linked((
     Step("language", ask_language, read_language, on_language, buttons=(buttons.Language,),
          edges=(Edge("consent", "Tiếng Việt / English"),)),
     Step("consent", ask_consent, read_consent, on_consent, buttons=(buttons.Consent, buttons.Language),
@@ -364,7 +373,7 @@ QUESTIONS: tuple[Step, ...] = (
         Edge("summary", "Confirm with a registered phone and another birth date →"
              ' "cannot save, check the birth date" (counted; 3 in 24 h lock)'),
         Edge(END, "Confirm from a chat the profile removed → hotline"))),
-)  # fmt: skip
+))  # fmt: skip
 """The registration's questions in the order they are asked: each answer leads to the next row.
 A new question is one more row here (and its catalog keys; see docs/ARCHITECTURE.md, "Dialogues")."""
 
@@ -400,6 +409,7 @@ FLOW = Dialogue(
         Edge("consent", "/start, /dangky (the platform says vi or en)"),
         Edge("language", "/start, /dangky (no vi/en hint)"),
     ),
+    note_on="summary",
     notes=(
         "/huy at any step: answers forgotten.",
         "Bad input at any step: an explanation with an example, same question again.",
