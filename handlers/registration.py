@@ -76,10 +76,8 @@ def _next(ctx: Context, step: str) -> str:
     if ctx.state.data.get("editing") and step in FIELDS:
         ctx.state.data.pop("editing")
         return "summary"
-    if step in _LEGACY_NEXT:
-        return _LEGACY_NEXT[step]
     asked = [s.name for s in QUESTIONS]
-    return asked[asked.index(step) + 1]
+    return asked[asked.index(step) + 1] if step in asked else _LEGACY_NEXT[step]
 
 
 def _answered(ctx: Context, answer: Parsed) -> str:
