@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 
+from core import buttons
 from domain import commands
 from handlers.context import Context
 
@@ -56,14 +57,12 @@ async def language(ctx: Context, _args: str = "") -> None:
     """Offers the languages."""
     ctx.say(
         "ask_language",
-        choices=[ctx.language_choices("setlang")],
+        choices=[ctx.language_choices(buttons.SetLanguage)],
     )
 
 
-async def on_language_button(ctx: Context, lang: str) -> None:
-    if lang not in ctx.catalogs.languages():
-        ctx.say("error_button_expired")
-        return
+async def on_language_button(ctx: Context, pressed: buttons.SetLanguage) -> None:
+    lang = pressed.lang
     if ctx.donor is not None:
         ctx.donor.language = lang
         ctx.donor.updated_at = ctx.now()

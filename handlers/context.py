@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.buttons import ButtonData
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
 from models import organisers
 from models.tables import ChannelAccount, Donor
+
+B = TypeVar("B", bound=ButtonData)
 
 
 class Clock(Protocol):
@@ -154,19 +157,26 @@ class Context:
         return inc.text.strip() if inc.kind is InputKind.TEXT and inc.text else None
 
     def picked(self, prefix: str) -> str | None:
-        """The payload of a pressed button whose value is `prefix:payload`, else None."""
+        """The payload of a pressed button whose value is `prefix:payload`, else None.
+
+        For the dialogues that still read their buttons by hand; new code uses `pressed`."""
         inc = self.incoming
         if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(prefix + ":"):
             return inc.choice[len(prefix) + 1 :]
         return None
 
-    def language_choices(self, prefix: str) -> list[Choice]:
+    def pressed(self, kind: type[B]) -> B | None:
+        """The typed value of the button pressed this turn, if it is one of `kind` (core/buttons.py)."""
+        inc = self.incoming
+        return kind.parse(inc.choice) if inc.kind is InputKind.CHOICE else None
+
+    def language_choices(self, kind: Callable[[str], ButtonData]) -> list[Choice]:
         """One button per language, each named in its own language (from its own catalog)."""
         return [
-            Choice(self.catalogs.get(lang)("language_name"), f"{prefix}:{lang}")
+            Choice(self.catalogs.get(lang)("language_name"), kind(lang).pack())
             for lang in self.catalogs.languages()
         ]
 
-    def choice(self, key: str, value: str, **params: object) -> Choice:
+    def choice(self, key: str, value: str | ButtonData, **params: object) -> Choice:
         """A button whose label comes from the catalog."""
-        return Choice(self.t(key, **params), value)
+        return Choice(self.t(key, **params), value if isinstance(value, str) else value.pack())

@@ -7,61 +7,48 @@ answers live in the conversation state until the person confirms.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core import buttons
+from core.buttons import ButtonData
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
 from domain.choices import match_option, parse_yes_no
 from domain.dates import age_on, impossible_date, nth_birthday, parse_ago, parse_date
-from domain.ids import parse_index
 from domain.measures import parse_weight_kg
 from domain.names import NameProblem, name_problem, normalise_name
 from domain.organisations import OrganisationType
 from domain.phone import display_phone, old_mobile_number, parse_phone
 from handlers.context import Context
+from handlers.flow import Edge, Parsed, Step, Then
 from handlers.messages import Choice, InputKind
 
-SKIP = "skip"
 MAX_ORGANISATION = limits.ORGANISATION
 
 
 @dataclass(frozen=True)
-class Parsed:
-    """The outcome of reading one answer: a value, an error (catalog key), or a page to show."""
-
-    value: Any = None
-    error: str | None = None
-    params: Mapping[str, object] = field(default_factory=dict)
-    page: int | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.page is None
-
-
-@dataclass(frozen=True)
 class Field:
+    """One profile field: its question (catalog key `ask_<name>`), how an answer is read, how a value is
+    shown (label `field_<name>`), and the buttons that answer it. A button of anything else never
+    reaches `parse` inside a dialogue: the runner answers it (handlers/flow.py)."""
+
     name: str
     ask: Callable[[Context, int], None]  # (ctx, page)
     parse: Callable[[Context], Parsed]
     show: Callable[[Context, Any], str]
     skippable: bool = False
+    buttons: tuple[type[ButtonData], ...] = ()
 
     @property
     def label_key(self) -> str:
         return f"field_{self.name}"
 
-
-def _foreign_button(ctx: Context, name: str) -> bool:
-    inc = ctx.incoming
-    return inc.kind is InputKind.CHOICE and ctx.picked(name) is None
-
-
-def _skip_row(ctx: Context, name: str) -> list[Choice]:
-    return [ctx.choice("button_skip", f"{name}:{SKIP}")]
+    def step(self, then: str | Then | None, *, edges: tuple[Edge, ...] = ()) -> Step:
+        """This field as a dialogue step named after it."""
+        return Step(self.name, self.ask, self.parse, then, buttons=self.buttons, edges=edges)
 
 
 # --- full name ---------------------------------------------------------------------------------------
@@ -79,8 +66,6 @@ _NAME_ERRORS = {
 
 
 def _parse_full_name(ctx: Context) -> Parsed:
-    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     name = normalise_name(text) if text else None
     if name:
@@ -107,8 +92,6 @@ def unreadable_date(text: str | None, *, today: date, error: str) -> Parsed:
 
 
 def _parse_date_of_birth(ctx: Context) -> Parsed:
-    if ctx.incoming.kind is InputKind.CHOICE:  # a button of an earlier question
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     today = ctx.today()
     born = parse_date(text, today=today) if text else None
@@ -136,15 +119,13 @@ _SEX_WORDS = {
 def _ask_sex(ctx: Context, _page: int) -> None:
     ctx.say(
         "ask_sex",
-        choices=[[ctx.choice("sex_male", "sex:male"), ctx.choice("sex_female", "sex:female")]],
+        choices=[[ctx.choice(f"sex_{sex}", buttons.Sex(sex)) for sex in _SEX_WORDS]],
     )
 
 
 def _parse_sex(ctx: Context) -> Parsed:
-    if (picked := ctx.picked("sex")) in _SEX_WORDS:
-        return Parsed(picked)
-    if _foreign_button(ctx, "sex"):
-        return Parsed(error="error_button_expired")
+    if (pressed := ctx.pressed(buttons.Sex)) is not None:
+        return Parsed(pressed.sex)
     text = ctx.typed()
     value = match_option(text, _SEX_WORDS) if text else None
     return Parsed(value) if value else Parsed(error="error_sex")
@@ -168,8 +149,6 @@ def _parse_phone(ctx: Context) -> Parsed:
             return Parsed(error="error_contact_not_own")
         phone = parse_phone(inc.contact_phone or "")
         return Parsed(phone) if phone else Parsed(error="error_phone")
-    if _foreign_button(ctx, "phone"):
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     phone = parse_phone(text) if text else None
     if phone is None:
@@ -189,23 +168,17 @@ _BLOOD_ROWS = (("A+", "A-"), ("B+", "B-"), ("AB+", "AB-"), ("O+", "O-"))
 
 def _ask_blood_group(ctx: Context, _page: int) -> None:
     rows: list[list[Choice]] = [
-        [Choice(BloodGroup.from_code(code).label, f"blood:{code}") for code in row] for row in _BLOOD_ROWS
+        [Choice(BloodGroup.from_code(code).label, buttons.Blood(code).pack()) for code in row]
+        for row in _BLOOD_ROWS
     ]
-    rows.append([ctx.choice("blood_unknown", "blood:unknown")])
+    rows.append([ctx.choice("blood_unknown", buttons.Blood("unknown"))])
     ctx.say("ask_blood_group", choices=rows)
 
 
 def _parse_blood_group(ctx: Context) -> Parsed:
-    picked = ctx.picked("blood")
-    if picked == "unknown":
-        return Parsed(BloodGroup(None, None).code)
-    if picked is not None:
-        try:
-            return Parsed(BloodGroup.from_code(picked).code)
-        except ValueError:
-            return Parsed(error="error_button_expired")
-    if _foreign_button(ctx, "blood"):
-        return Parsed(error="error_button_expired")
+    if (pressed := ctx.pressed(buttons.Blood)) is not None:
+        unknown = pressed.group == "unknown"
+        return Parsed(BloodGroup(None, None).code if unknown else BloodGroup.from_code(pressed.group).code)
     text = ctx.typed()
     group = parse_blood_group(text) if text else None
     return Parsed(group.code) if group is not None else Parsed(error="error_blood_group")
@@ -220,14 +193,12 @@ def _show_blood_group(ctx: Context, value: Any) -> str:
 
 
 def _ask_weight(ctx: Context, _page: int) -> None:
-    ctx.say("ask_weight", choices=[_skip_row(ctx, "weight")])
+    ctx.say("ask_weight", choices=[[ctx.choice("button_skip", buttons.WeightSkip())]])
 
 
 def _parse_weight(ctx: Context) -> Parsed:
-    if ctx.picked("weight") == SKIP:
+    if ctx.pressed(buttons.WeightSkip) is not None:
         return Parsed(None)
-    if _foreign_button(ctx, "weight"):
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     weight = parse_weight_kg(text) if text else None
     return Parsed(weight) if weight is not None else Parsed(error="error_weight")
@@ -251,32 +222,30 @@ def _ask_ward(ctx: Context, page: int) -> None:
     rows: list[list[Choice]] = []
     shown = list(enumerate(wards))[first : first + size]
     for i in range(0, len(shown), 2):
-        rows.append([Choice(name, f"ward:{index}") for index, name in shown[i : i + 2]])
+        rows.append([Choice(name, buttons.Ward.at(index).pack()) for index, name in shown[i : i + 2]])
     nav: list[Choice] = []
     if page > 0:
-        nav.append(ctx.choice("button_previous", f"ward:page{page - 1}"))
+        nav.append(ctx.choice("button_previous", buttons.Ward.turn(page - 1)))
     if page < pages - 1:
-        nav.append(ctx.choice("button_next", f"ward:page{page + 1}"))
+        nav.append(ctx.choice("button_next", buttons.Ward.turn(page + 1)))
     if nav:
         rows.append(nav)
-    rows.append([ctx.choice("ward_other", "ward:other")])
+    rows.append([ctx.choice("ward_other", buttons.Ward("other"))])
     # ‹ / › replace the question with the other page instead of adding a message
-    turning = (ctx.picked("ward") or "").startswith("page")
+    turning = (pressed := ctx.pressed(buttons.Ward)) is not None and pressed.page is not None
     ctx.say("ask_ward", choices=rows, area=ctx.settings.area.name, page=page + 1, pages=pages, edit=turning)
 
 
 def _parse_ward(ctx: Context) -> Parsed:
     wards = ctx.settings.area.wards
-    picked = ctx.picked("ward")
-    if picked == "other":
-        return Parsed(None)
-    if picked is not None and picked.startswith("page"):
-        page = parse_index(picked[4:], len(wards))  # never more pages than wards
-        return Parsed(page=page) if page is not None else Parsed(error="error_button_expired")
-    if (index := parse_index(picked, len(wards))) is not None:
-        return Parsed(wards[index])
-    if picked is not None or _foreign_button(ctx, "ward"):
-        return Parsed(error="error_button_expired")
+    if (pressed := ctx.pressed(buttons.Ward)) is not None:
+        if pressed.other:
+            return Parsed(None)
+        if pressed.page is not None:
+            page = pressed.page if pressed.page < len(wards) else None  # never more pages than wards
+            return Parsed(page=page) if page is not None else Parsed(error="error_button_expired")
+        index = pressed.index if pressed.index is not None and pressed.index < len(wards) else None
+        return Parsed(wards[index]) if index is not None else Parsed(error="error_button_expired")
     text = ctx.typed()
     key = match_option(text, {name: [name] for name in wards}) if text else None
     return Parsed(key) if key else Parsed(error="error_ward")
@@ -290,14 +259,12 @@ def _show_ward(ctx: Context, value: Any) -> str:
 
 
 def _ask_organisation(ctx: Context, _page: int) -> None:
-    ctx.say("ask_organisation", choices=[_skip_row(ctx, "organisation")])
+    ctx.say("ask_organisation", choices=[[ctx.choice("button_skip", buttons.OrganisationSkip())]])
 
 
 def _parse_organisation(ctx: Context) -> Parsed:
-    if ctx.picked("organisation") == SKIP:
+    if ctx.pressed(buttons.OrganisationSkip) is not None:
         return Parsed(None)
-    if _foreign_button(ctx, "organisation"):
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     if not text or len(text) < 2 or len(text) > MAX_ORGANISATION or text.startswith("/"):
         return Parsed(error="error_organisation", params={"limit": MAX_ORGANISATION})
@@ -322,17 +289,15 @@ _ORGANISATION_TYPE_WORDS = {
 
 def _ask_organisation_type(ctx: Context, _page: int) -> None:
     rows = [
-        [ctx.choice(f"organisation_type_{kind.value}", f"orgtype:{kind.value}")] for kind in OrganisationType
+        [ctx.choice(f"organisation_type_{kind.value}", buttons.OrganisationKind(kind.value))]
+        for kind in OrganisationType
     ]
     ctx.say("ask_organisation_type", choices=rows)
 
 
 def _parse_organisation_type(ctx: Context) -> Parsed:
-    picked = ctx.picked("orgtype")
-    if picked in _ORGANISATION_TYPE_WORDS:
-        return Parsed(picked)
-    if picked is not None or _foreign_button(ctx, "orgtype"):
-        return Parsed(error="error_button_expired")
+    if (pressed := ctx.pressed(buttons.OrganisationKind)) is not None:
+        return Parsed(pressed.kind)
     text = ctx.typed()
     value = match_option(text, _ORGANISATION_TYPE_WORDS) if text else None
     return Parsed(value) if value else Parsed(error="error_organisation_type")
@@ -346,14 +311,12 @@ def _show_organisation_type(ctx: Context, value: Any) -> str:
 
 
 def _ask_last_donation(ctx: Context, _page: int) -> None:
-    ctx.say("ask_last_donation", choices=[[ctx.choice("button_never_donated", "last_donation:never")]])
+    ctx.say("ask_last_donation", choices=[[ctx.choice("button_never_donated", buttons.NeverDonated())]])
 
 
 def _parse_last_donation(ctx: Context) -> Parsed:
-    if ctx.picked("last_donation") == "never":
+    if ctx.pressed(buttons.NeverDonated) is not None:
         return Parsed(None)
-    if _foreign_button(ctx, "last_donation"):
-        return Parsed(error="error_button_expired")
     text = ctx.typed()
     today = ctx.today()
     if not text:
@@ -381,16 +344,13 @@ def _show_last_donation(ctx: Context, value: Any) -> str:
 def _ask_reserve(ctx: Context, _page: int) -> None:
     ctx.say(
         "ask_reserve",
-        choices=[[ctx.choice("button_yes", "reserve:yes"), ctx.choice("button_no", "reserve:no")]],
+        choices=[[ctx.choice(f"button_{a}", buttons.Reserve(a)) for a in ("yes", "no")]],
     )
 
 
 def _parse_reserve(ctx: Context) -> Parsed:
-    picked = ctx.picked("reserve")
-    if picked in ("yes", "no"):
-        return Parsed(picked == "yes")
-    if picked is not None or _foreign_button(ctx, "reserve"):
-        return Parsed(error="error_button_expired")
+    if (pressed := ctx.pressed(buttons.Reserve)) is not None:
+        return Parsed(pressed.answer == "yes")
     text = ctx.typed()
     answer = parse_yes_no(text) if text else None
     return Parsed(answer) if answer is not None else Parsed(error="error_yes_no")
@@ -405,17 +365,41 @@ FIELDS: dict[str, Field] = {
     for f in (
         Field("full_name", _ask_full_name, _parse_full_name, _show_text),
         Field("date_of_birth", _ask_date_of_birth, _parse_date_of_birth, _show_date),
-        Field("sex", _ask_sex, _parse_sex, _show_sex),
+        Field("sex", _ask_sex, _parse_sex, _show_sex, buttons=(buttons.Sex,)),
         Field("phone", _ask_phone, _parse_phone, _show_phone),
-        Field("blood_group", _ask_blood_group, _parse_blood_group, _show_blood_group),
-        Field("weight", _ask_weight, _parse_weight, _show_weight, skippable=True),
-        Field("ward", _ask_ward, _parse_ward, _show_ward),
-        Field("organisation", _ask_organisation, _parse_organisation, _show_text, True),
-        Field("organisation_type", _ask_organisation_type, _parse_organisation_type, _show_organisation_type),
-        Field("last_donation", _ask_last_donation, _parse_last_donation, _show_last_donation),
-        Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no),
+        Field(
+            "blood_group", _ask_blood_group, _parse_blood_group, _show_blood_group, buttons=(buttons.Blood,)
+        ),
+        Field("weight", _ask_weight, _parse_weight, _show_weight, True, (buttons.WeightSkip,)),
+        Field("ward", _ask_ward, _parse_ward, _show_ward, buttons=(buttons.Ward,)),
+        Field(
+            "organisation",
+            _ask_organisation,
+            _parse_organisation,
+            _show_text,
+            True,
+            (buttons.OrganisationSkip,),
+        ),
+        Field(
+            "organisation_type",
+            _ask_organisation_type,
+            _parse_organisation_type,
+            _show_organisation_type,
+            buttons=(buttons.OrganisationKind,),
+        ),
+        Field(
+            "last_donation",
+            _ask_last_donation,
+            _parse_last_donation,
+            _show_last_donation,
+            buttons=(buttons.NeverDonated,),
+        ),
+        Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no, buttons=(buttons.Reserve,)),
     )
 }
+"""Every profile field, in the order /hoso shows them. A new field: its functions above, one entry
+here, its catalog keys (`ask_`, `field_`, `error_`), its column, and `profile.apply` if it is not
+a plain column."""
 
 
 def age_problem(ctx: Context, born_iso: str) -> tuple[str, dict[str, object]] | None:
@@ -433,13 +417,6 @@ def age_problem(ctx: Context, born_iso: str) -> tuple[str, dict[str, object]] | 
     if age > rules.max_age:
         return "refuse_too_old", {"min_age": rules.min_age, "max_age": rules.max_age}
     return None
-
-
-def ask_again(ctx: Context, fld: Field, parsed: Parsed) -> None:
-    """Explains what was wrong (with an example) and asks the same question again."""
-    if parsed.error:
-        ctx.say_text(ctx.t(parsed.error, **parsed.params))
-    fld.ask(ctx, parsed.page or 0)
 
 
 def tell_converted(ctx: Context, parsed: Parsed) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+from core import buttons
 from handlers import linking
 from handlers.context import Context
-from handlers.messages import Attachment, InputKind
+from handlers.flow import END, Dialogue, Edge, Parsed, Step
+from handlers.messages import Attachment
 from handlers.profile import show as show_profile
 from models import conversations, donors
 
@@ -39,43 +41,51 @@ async def start_erase(ctx: Context, _args: str = "") -> None:
         return
     if not await linking.guard(ctx, "erase"):
         return
-    ctx.state.go(ERASE, "confirm")
-    ask_erase(ctx)
+    await FLOW.begin(ctx)
 
 
-def ask_erase(ctx: Context) -> None:
+def ask_erase(ctx: Context, _page: int = 0) -> None:
     ctx.say(
         "ask_erase",
         choices=[
             [
-                ctx.choice("button_erase_yes", "erase:yes"),
-                ctx.choice("button_erase_no", "erase:no"),
+                ctx.choice("button_erase_yes", buttons.Erase("yes")),
+                ctx.choice("button_erase_no", buttons.Erase("no")),
             ]
         ],
     )
 
 
-class EraseFlow:
-    name = ERASE
-
-    async def on_input(self, ctx: Context) -> None:
-        """Erases everything on "yes"; "no" keeps it all."""
-        inc = ctx.incoming
-        if inc.kind is not InputKind.CHOICE or inc.choice not in ("erase:yes", "erase:no"):
-            expired = inc.kind is InputKind.CHOICE
-            ctx.say("error_button_expired" if expired else "error_erase_buttons")
-            ask_erase(ctx)
-            return
-        ctx.state.clear()
-        if inc.choice == "erase:no" or ctx.donor is None:
-            ctx.say("erase_cancelled")
-            return
-        ctx.say("erased")
-        await donors.erase(ctx.session, ctx.donor, today=ctx.today())
-        ctx.state.language = None
-
-    async def reprompt(self, ctx: Context) -> None:
-        ask_erase(ctx)
+def read_erase(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.Erase)
+    return Parsed(pressed.answer == "yes") if pressed is not None else Parsed(error="error_erase_buttons")
 
 
-FLOW = EraseFlow()
+async def on_erase(ctx: Context, answer: Parsed) -> None:
+    """Erases everything on "yes"; "no" keeps it all."""
+    ctx.state.clear()
+    if not answer.value or ctx.donor is None:
+        ctx.say("erase_cancelled")
+        return
+    ctx.say("erased")
+    await donors.erase(ctx.session, ctx.donor, today=ctx.today())
+    ctx.state.language = None
+
+
+FLOW = Dialogue(
+    name=ERASE,
+    steps=(
+        Step(
+            "confirm",
+            ask_erase,
+            read_erase,
+            on_erase,
+            buttons=(buttons.Erase,),
+            edges=(Edge(END, "Yes: everything erased / No: nothing changes"),),
+        ),
+    ),
+    restart="xoa",
+    entries=(
+        Edge("confirm", "/xoa, /delete (a registered donor; a new chat needs an older chat's approval)"),
+    ),
+)

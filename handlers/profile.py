@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from core import buttons
 from domain.blood import ABO, BloodGroup, Rh
 from handlers import linking
 from handlers.context import Context
-from handlers.fields import FIELDS, age_problem, ask_again, tell_converted
+from handlers.fields import FIELDS, age_problem, tell_converted
+from handlers.flow import END, Dialogue, Edge, Parsed
 from handlers.messages import Choice
 from models import donors
 from models.tables import Donation, Donor
@@ -47,65 +49,66 @@ async def show(ctx: Context, _args: str = "") -> None:
     lines = "\n".join(f"• {ctx.t(f.label_key)}: {f.show(ctx, values[name])}" for name, f in FIELDS.items())
     names = list(FIELDS)
     rows = [
-        [Choice(ctx.t("button_edit_field", field=ctx.t(FIELDS[n].label_key)), f"hoso:{n}") for n in pair]
+        [
+            Choice(
+                ctx.t("button_edit_field", field=ctx.t(FIELDS[n].label_key)), buttons.ProfileEdit(n).pack()
+            )
+            for n in pair
+        ]
         for pair in (names[i : i + 2] for i in range(0, len(names), 2))
     ]
     donations = ctx.t.plural("donations_count", len(history))
     if donor.eligible_from is not None:
         lines += "\n• " + ctx.t("profile_eligible_from", date=ctx.t.date(donor.eligible_from))
-        rows.append([ctx.choice("button_forget_date", "eligfrom:forget")])
+        rows.append([ctx.choice("button_forget_date", buttons.ForgetDate())])
     ctx.say("profile", lines=lines, donations=donations, choices=rows)
 
 
-async def on_edit_button(ctx: Context, field_name: str) -> None:
+async def on_edit_button(ctx: Context, pressed: buttons.ProfileEdit) -> None:
     """An edit button under the profile: asks that field's question."""
+    field_name = pressed.field
     if ctx.donor is None or field_name not in FIELDS:
         ctx.say("error_button_expired")
         return
     if field_name == "phone" and not await linking.guard(ctx, "phone"):
         return
-    ctx.state.go(NAME, field_name)
-    FIELDS[field_name].ask(ctx, 0)
+    await FLOW.begin(ctx, field_name)
 
 
-class ProfileEditFlow:
-    name = NAME
-
-    async def on_input(self, ctx: Context) -> None:
-        """Saves a valid answer to the donor and shows the profile again."""
-        donor = ctx.donor
-        name = ctx.state.step or ""
-        if donor is None or name not in FIELDS:
-            ctx.state.clear()
-            ctx.say("error_button_expired")
-            return
-        fld = FIELDS[name]
-        parsed = fld.parse(ctx)
-        if not parsed.ok:
-            ask_again(ctx, fld, parsed)
-            return
-        if name == "date_of_birth" and (problem := age_problem(ctx, parsed.value)):
-            key, params = problem
-            ctx.say_text(ctx.t(key, **params))
-            ctx.say("profile_not_changed")
-            ctx.state.clear()
-            return
-        if name == "phone" and parsed.value != donor.phone:
-            if not await _phone_free(ctx, parsed.value):
-                return
-            await linking.tell_phone_changed(ctx, donor)
-        await apply(ctx, donor, name, parsed.value)
+async def on_answer(ctx: Context, answer: Parsed) -> None:
+    """Saves a valid answer to the donor and shows the profile again."""
+    donor = ctx.donor
+    assert donor is not None  # the dialogue is for donors only
+    name = ctx.state.step or ""
+    fld = FIELDS[name]
+    if name == "date_of_birth" and (problem := age_problem(ctx, answer.value)):
+        key, params = problem
+        ctx.say_text(ctx.t(key, **params))
+        ctx.say("profile_not_changed")
         ctx.state.clear()
-        tell_converted(ctx, parsed)
-        ctx.say("profile_saved", field=ctx.t(fld.label_key))
-        await show(ctx)
+        return
+    if name == "phone" and answer.value != donor.phone:
+        if not await _phone_free(ctx, answer.value):
+            return
+        await linking.tell_phone_changed(ctx, donor)
+    await apply(ctx, donor, name, answer.value)
+    ctx.state.clear()
+    tell_converted(ctx, answer)
+    ctx.say("profile_saved", field=ctx.t(fld.label_key))
+    await show(ctx)
 
-    async def reprompt(self, ctx: Context) -> None:
-        if ctx.state.step in FIELDS:
-            FIELDS[ctx.state.step].ask(ctx, 0)
 
-
-FLOW = ProfileEditFlow()
+FLOW = Dialogue(
+    name=NAME,
+    steps=tuple(
+        f.step(on_answer, edges=(Edge(END, "a valid answer: saved, the profile again"),))
+        for f in FIELDS.values()
+    ),
+    donors=True,
+    entries=(Edge("full_name", "/hoso, the field's edit button (any field)"),),
+    notes=("Bad input: an explanation with an example, same question again.",),
+)
+"""/hoso's edits: one step per profile field, each saved as soon as it is valid."""
 
 
 async def _phone_free(ctx: Context, phone: str) -> bool:

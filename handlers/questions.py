@@ -6,6 +6,7 @@ so, offers the three closest questions as buttons, and gives the hotline.
 
 from __future__ import annotations
 
+from core import buttons
 from domain.eligibility import Person
 from domain.intents import Intent
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
@@ -35,7 +36,7 @@ async def answer(ctx: Context) -> None:
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)
     elif understood.suggestions:
-        rows = [[Choice(_title(e.questions[0]), f"faq:{e.id}")] for e in understood.suggestions]
+        rows = [[Choice(_title(e.questions[0]), buttons.Faq(e.id).pack())] for e in understood.suggestions]
         ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
     else:  # nothing close enough to suggest: no "one of the questions below"
         ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
@@ -88,9 +89,9 @@ async def act(ctx: Context, intent: Intent) -> None:
         await drives.list_sessions(ctx)
 
 
-async def on_faq_button(ctx: Context, entry_id: str) -> None:
+async def on_faq_button(ctx: Context, pressed: buttons.Faq) -> None:
     """A suggested question was tapped: its answer, in the chat's language."""
-    entry = ctx.knowledge.entry(ctx.lang, entry_id)
+    entry = ctx.knowledge.entry(ctx.lang, pressed.entry_id)
     if entry is None:
         ctx.say("error_button_expired")
         return

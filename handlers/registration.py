@@ -15,66 +15,23 @@ See docs/registration.mmd for the diagram.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
-from enum import StrEnum
 
+from core import buttons
 from domain.blood import BloodGroup
 from domain.choices import match_option
 from domain.dates import age_on
 from domain.ids import parse_id
 from handlers import linking, profile
 from handlers.context import Context
-from handlers.fields import FIELDS, Parsed, age_problem, ask_again, tell_converted
+from handlers.fields import FIELDS, age_problem, tell_converted
+from handlers.flow import END, Dialogue, Edge, Parsed, Step
 from handlers.messages import InputKind
 from models import conversations, donors
 from models.tables import Donor
 
 NAME = "registration"
-
-
-class Step(StrEnum):
-    LANGUAGE = "language"  # only when the platform gives no vi/en hint
-    CONSENT = "consent"
-    FULL_NAME = "full_name"
-    DATE_OF_BIRTH = "date_of_birth"
-    CONFIRM_AGE = "confirm_age"  # "is this right?" once, when the birth date is outside 18–60
-    SEX = "sex"
-    PHONE = "phone"
-    LINK_CHECK = "link_check"  # no longer asked; dialogues saved there go on at BLOOD_GROUP
-    BLOOD_GROUP = "blood_group"
-    WARD = "ward"
-    DONATED_BEFORE = "donated_before"
-    LAST_DONATION = "last_donation"
-    SUMMARY = "summary"
-    EDIT = "edit"
-    # No longer asked during registration (offered in /hoso, or after Confirm): dialogues an older
-    # version saved at one of them take that answer and go on with the new order.
-    WEIGHT = "weight"
-    ORGANISATION = "organisation"
-    ORGANISATION_TYPE = "organisation_type"
-    RESERVE = "reserve"
-
-
-# The order of the questions: each step's successor.
-NEXT: dict[Step, Step] = {
-    Step.LANGUAGE: Step.CONSENT,
-    Step.CONSENT: Step.FULL_NAME,
-    Step.FULL_NAME: Step.DATE_OF_BIRTH,
-    Step.DATE_OF_BIRTH: Step.SEX,
-    Step.SEX: Step.PHONE,
-    Step.PHONE: Step.BLOOD_GROUP,
-    Step.BLOOD_GROUP: Step.WARD,
-    Step.WARD: Step.DONATED_BEFORE,
-    Step.DONATED_BEFORE: Step.LAST_DONATION,  # "Never" skips it
-    Step.LAST_DONATION: Step.SUMMARY,
-}
-LEGACY_NEXT: dict[Step, Step] = {
-    Step.WEIGHT: Step.WARD,
-    Step.ORGANISATION: Step.DONATED_BEFORE,
-    Step.ORGANISATION_TYPE: Step.DONATED_BEFORE,
-    Step.RESERVE: Step.SUMMARY,
-}
-FIELD_STEPS = [step for step in NEXT if step.value in FIELDS]
 
 _DONATED_WORDS = {
     "never": ["chưa", "chưa từng", "chưa bao giờ", "chưa hiến", "chưa từng hiến", "không", "never", "no"],
@@ -102,155 +59,104 @@ async def start(ctx: Context, args: str) -> None:
         return
     known = ctx.catalogs.languages()
     lang = ctx.state.language or ctx.incoming.language_hint
-    ctx.state.go(NAME, Step.CONSENT if lang in known else Step.LANGUAGE)
+    ctx.state.go(NAME, "consent" if lang in known else "language")
     if lang in known:
         ctx.state.language = lang
     if then is not None:
         ctx.state.data["then"] = then
-    ask(ctx)
+    await FLOW.ask(ctx)
 
 
 def _ttl_hours(ctx: Context) -> int:
     return ctx.settings.bot.conversation_ttl_hours
 
 
-def ask(ctx: Context, page: int = 0) -> None:
-    """Asks the question of the current step."""
-    step = Step(ctx.state.step or Step.LANGUAGE)
-    if step is Step.LANGUAGE:
-        ctx.say(
-            "ask_language",
-            choices=[ctx.language_choices("lang")],
-        )
-    elif step is Step.CONSENT:
-        other = [c for c in ctx.language_choices("lang") if c.value != f"lang:{ctx.lang}"]
-        ctx.say(
-            "ask_consent",
-            hours=_ttl_hours(ctx),
-            choices=[
-                [
-                    ctx.choice("button_agree", "consent:yes"),
-                    ctx.choice("button_decline", "consent:no"),
-                ],
-                other,
-            ],
-            # the other language replaces the message instead of adding one
-            edit=(ctx.picked("lang") or "") in ctx.catalogs.languages(),
-        )
-    elif step is Step.CONFIRM_AGE:
-        born = date.fromisoformat(ctx.state.data["born_unsure"])
-        ctx.say(
-            "ask_confirm_age",
-            date=ctx.t.date(born),
-            age=age_on(born, on=ctx.today()),
-            choices=[
-                [
-                    ctx.choice("button_age_right", "age:right"),
-                    ctx.choice("button_age_retype", "age:retype"),
-                ]
-            ],
-        )
-    elif step is Step.DONATED_BEFORE:
-        ctx.say(
-            "ask_donated_before",
-            choices=[
-                [
-                    ctx.choice("button_never_donated", "last_donation:never"),
-                    ctx.choice("button_donated_before", "donated:yes"),
-                ]
-            ],
-        )
-    elif step is Step.LAST_DONATION and not ctx.state.data.get("editing"):
-        ctx.say("ask_last_donation_date")  # they said they have donated: no "Never" button
-    elif step is Step.SUMMARY:
-        ask_summary(ctx)
-    elif step is Step.EDIT:
-        ask_edit(ctx)
-    else:
-        FIELDS[step.value].ask(ctx, page)
-
-
-class RegistrationFlow:
-    name = NAME
-
-    async def on_input(self, ctx: Context) -> None:
-        step = Step(ctx.state.step or Step.LANGUAGE)
-        if step is Step.LANGUAGE:
-            on_language(ctx)
-        elif step is Step.CONSENT:
-            on_consent(ctx)
-        elif step is Step.CONFIRM_AGE:
-            await on_confirm_age(ctx)
-        elif step is Step.LINK_CHECK:
-            await on_legacy_link_check(ctx)
-        elif step is Step.DONATED_BEFORE:
-            on_donated_before(ctx)
-        elif step is Step.SUMMARY:
-            await on_summary(ctx)
-        elif step is Step.EDIT:
-            on_edit(ctx)
-        else:
-            await on_field(ctx, step)
-
-    async def reprompt(self, ctx: Context) -> None:
-        ask(ctx)
-
-
-FLOW = RegistrationFlow()
-
-
-def advance(ctx: Context, step: Step) -> None:
-    """Moves to the step after `step` — or back to the summary when the person was editing."""
-    if ctx.state.data.get("editing") and step.value in FIELDS:
+def _next(ctx: Context, step: str) -> str:
+    """The question after `step` — or the summary again when the person was editing one answer."""
+    if ctx.state.data.get("editing") and step in FIELDS:
         ctx.state.data.pop("editing")
-        ctx.state.step = Step.SUMMARY
-    else:
-        ctx.state.step = LEGACY_NEXT.get(step) or NEXT[step]
-    ask(ctx)
+        return "summary"
+    asked = [s.name for s in QUESTIONS]
+    return asked[asked.index(step) + 1] if step in asked else _LEGACY_NEXT[step]
+
+
+def _answered(ctx: Context, answer: Parsed) -> str:
+    """A field's answer: kept in the dialogue until Confirm; on to the next question."""
+    step = ctx.state.step or ""
+    ctx.state.data[step] = answer.value
+    return _next(ctx, step)
+
+
+# --- language and consent ----------------------------------------------------------------------------
 
 
 def _chosen_language(ctx: Context) -> str | None:
+    """The language of a pressed language button, or of "English", "tiếng Việt" typed."""
+    if (pressed := ctx.pressed(buttons.Language)) is not None:
+        return pressed.lang
     inc = ctx.incoming
-    if inc.kind is InputKind.CHOICE and inc.choice in ("lang:vi", "lang:en"):
-        return inc.choice[5:]
     if inc.kind is InputKind.TEXT and inc.text:
         return match_option(inc.text, _LANGUAGE_WORDS)
     return None
 
 
-def on_language(ctx: Context) -> None:
-    """Stores the chosen language, asks for consent."""
+def ask_language(ctx: Context, _page: int) -> None:
+    ctx.say("ask_language", choices=[ctx.language_choices(buttons.Language)])
+
+
+def read_language(ctx: Context) -> Parsed:
     lang = _chosen_language(ctx)
-    if lang is None:
-        ctx.say("error_button_expired" if ctx.incoming.kind is InputKind.CHOICE else "error_language")
-        ask(ctx)
-        return
-    ctx.state.language = lang
-    advance(ctx, Step.LANGUAGE)
+    return Parsed(lang) if lang is not None else Parsed(error="error_language")
 
 
-def on_consent(ctx: Context) -> None:
+def on_language(ctx: Context, answer: Parsed) -> str:
+    ctx.state.language = answer.value
+    return _next(ctx, "language")
+
+
+def ask_consent(ctx: Context, _page: int) -> None:
+    other = [
+        c for c in ctx.language_choices(buttons.Language) if c.value != buttons.Language(ctx.lang).pack()
+    ]
+    ctx.say(
+        "ask_consent",
+        hours=_ttl_hours(ctx),
+        choices=[
+            [
+                ctx.choice("button_agree", buttons.Consent("yes")),
+                ctx.choice("button_decline", buttons.Consent("no")),
+            ],
+            other,
+        ],
+        # the other language replaces the message instead of adding one
+        edit=ctx.pressed(buttons.Language) is not None,
+    )
+
+
+def read_consent(ctx: Context) -> Parsed:
+    if (lang := _chosen_language(ctx)) is not None:
+        return Parsed(buttons.Language(lang))
+    if (pressed := ctx.pressed(buttons.Consent)) is not None:
+        return Parsed(pressed.answer == "yes")
+    return Parsed(error="error_consent_buttons")
+
+
+def on_consent(ctx: Context, answer: Parsed) -> str | None:
     """Agree → asks for the name; Decline → forgets the chat and stores nothing; the other language's
     button shows the consent again in that language."""
-    inc = ctx.incoming
-    if (lang := _chosen_language(ctx)) is not None:
-        ctx.state.language = lang
-        ask(ctx)
-        return
-    answer: bool | None = None
-    if inc.kind is InputKind.CHOICE and inc.choice in ("consent:yes", "consent:no"):
-        answer = inc.choice == "consent:yes"
-    if answer is None:
-        ctx.say("error_button_expired" if inc.kind is InputKind.CHOICE else "error_consent_buttons")
-        ask(ctx)
-        return
-    if not answer:
+    if isinstance(answer.value, buttons.Language):
+        ctx.state.language = answer.value.lang
+        return "consent"
+    if not answer.value:
         ctx.say("consent_declined")
         ctx.state.clear()
         ctx.state.language = None  # nothing at all stays behind
-        return
+        return None
     ctx.state.data["consent"] = True
-    advance(ctx, Step.CONSENT)
+    return _next(ctx, "consent")
+
+
+# --- birth date (with "is this right?" outside the age range) and phone --------------------------------
 
 
 def _refuse_age(ctx: Context, born_iso: str) -> None:
@@ -261,115 +167,253 @@ def _refuse_age(ctx: Context, born_iso: str) -> None:
     ctx.state.clear()  # outside the donor age range: keep nothing
 
 
-async def on_field(ctx: Context, step: Step) -> None:
-    """Reads one profile answer; on success stores it in the dialogue and asks the next question."""
-    fld = FIELDS[step.value]
-    parsed = fld.parse(ctx)
-    if not parsed.ok:
-        ask_again(ctx, fld, parsed)
-        return
+def on_birth_date(ctx: Context, answer: Parsed) -> str | None:
     data = ctx.state.data
-    if step is Step.DATE_OF_BIRTH and age_problem(ctx, parsed.value):
+    if age_problem(ctx, answer.value):
         if data.get("age_asked"):  # asked once already: this is what they mean
-            _refuse_age(ctx, parsed.value)
-            return
-        data["age_asked"], data["born_unsure"] = True, parsed.value
-        ctx.state.step = Step.CONFIRM_AGE  # a typo (2015 for 1995) should not end the registration
-        ask(ctx)
-        return
-    if step is Step.DATE_OF_BIRTH:
-        data.pop("age_asked", None)
-        data.pop("born_unsure", None)
-    if step is Step.PHONE:
-        data[step.value] = parsed.value
-        ctx.say("phone_received", remove_keyboard=True)  # the share button's keyboard goes away
-        tell_converted(ctx, parsed)
-        existing = await donors.donor_by_phone(ctx.session, parsed.value)
-        birth = data.get("date_of_birth")
-        if existing is not None and birth and await linking.try_link(ctx, existing, birth):
-            return
-        # Otherwise the dialogue goes on exactly as for a new number (no "already registered" oracle).
-    data[step.value] = parsed.value
-    advance(ctx, step)
+            _refuse_age(ctx, answer.value)
+            return None
+        data["age_asked"], data["born_unsure"] = True, answer.value
+        return "confirm_age"  # a typo (2015 for 1995) should not end the registration
+    data.pop("age_asked", None)
+    data.pop("born_unsure", None)
+    return _answered(ctx, answer)
 
 
-async def on_confirm_age(ctx: Context) -> None:
+def ask_confirm_age(ctx: Context, _page: int) -> None:
+    born = date.fromisoformat(ctx.state.data["born_unsure"])
+    ctx.say(
+        "ask_confirm_age",
+        date=ctx.t.date(born),
+        age=age_on(born, on=ctx.today()),
+        choices=[
+            [
+                ctx.choice("button_age_right", buttons.ConfirmAge("right")),
+                ctx.choice("button_age_retype", buttons.ConfirmAge("retype")),
+            ]
+        ],
+    )
+
+
+def read_confirm_age(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.ConfirmAge)
+    return Parsed(pressed.answer if pressed is not None else "typed")
+
+
+async def on_confirm_age(ctx: Context, answer: Parsed) -> str | None:
     """ "Is this right?" for a birth date outside 18–60: Right → the kind refusal; a new date → read."""
-    picked = ctx.picked("age")
-    if picked == "right":
+    if answer.value == "right":
         _refuse_age(ctx, ctx.state.data["born_unsure"])
-        return
-    if picked == "retype":
-        ctx.state.step = Step.DATE_OF_BIRTH
-        ask(ctx)
-        return
-    if ctx.incoming.kind is InputKind.CHOICE:
-        ctx.say("error_button_expired")
-        ask(ctx)
-        return
-    ctx.state.step = Step.DATE_OF_BIRTH  # a typed date is the corrected birth date
-    await on_field(ctx, Step.DATE_OF_BIRTH)
+        return None
+    ctx.state.step = "date_of_birth"
+    if answer.value == "typed":  # a typed date is the corrected birth date
+        await FLOW.on_input(ctx)
+        return None
+    return "date_of_birth"
 
 
-def on_donated_before(ctx: Context) -> None:
-    """ "Have you donated before?": Never → the summary; Yes → asks when; a typed date answers both."""
+async def on_phone(ctx: Context, answer: Parsed) -> str | None:
+    data = ctx.state.data
+    data["phone"] = answer.value
+    ctx.say("phone_received", remove_keyboard=True)  # the share button's keyboard goes away
+    tell_converted(ctx, answer)
+    existing = await donors.donor_by_phone(ctx.session, answer.value)
+    birth = data.get("date_of_birth")
+    if existing is not None and birth and await linking.try_link(ctx, existing, birth):
+        return None
+    # Otherwise the dialogue goes on exactly as for a new number (no "already registered" oracle).
+    return _answered(ctx, answer)
+
+
+# --- donation history --------------------------------------------------------------------------------
+
+
+def ask_donated_before(ctx: Context, _page: int) -> None:
+    ctx.say(
+        "ask_donated_before",
+        choices=[
+            [
+                ctx.choice("button_never_donated", buttons.NeverDonated()),
+                ctx.choice("button_donated_before", buttons.DonatedBefore()),
+            ]
+        ],
+    )
+
+
+def read_donated_before(ctx: Context) -> Parsed:
+    """ "Have you donated before?": Never, Yes, or a date typed straight away (answering both)."""
     parsed = FIELDS["last_donation"].parse(ctx)  # the "Never" button, or a date typed straight away
     typed = ctx.typed()
     said = match_option(typed, _DONATED_WORDS) if typed and not parsed.ok else None
-    if ctx.picked("donated") == "yes" or said == "yes":
-        ctx.state.step = Step.LAST_DONATION
-        ask(ctx)
-        return
+    if ctx.pressed(buttons.DonatedBefore) is not None or said == "yes":
+        return Parsed("yes")
     if parsed.ok or said == "never":
-        ctx.state.data["last_donation"] = parsed.value if parsed.ok else None
-        advance(ctx, Step.LAST_DONATION)
-        return
+        return Parsed(("on", parsed.value if parsed.ok else None))
     # A date that is wrong in itself (in the future, impossible) is explained; anything else is not a date.
     key = parsed.error if parsed.error and parsed.error != "error_last_donation" else "error_donated_before"
-    ctx.say_text(ctx.t(key, **parsed.params))
-    ask(ctx)
+    return Parsed(error=key, params=parsed.params)
 
 
-async def on_legacy_link_check(ctx: Context) -> None:
-    """A dialogue saved at the old separate birth-date check: carry on with the next question."""
-    ctx.state.step = Step.BLOOD_GROUP
-    ask(ctx)
+def on_donated_before(ctx: Context, answer: Parsed) -> str:
+    if answer.value == "yes":
+        return "last_donation"
+    ctx.state.data["last_donation"] = answer.value[1]
+    return _next(ctx, "last_donation")
+
+
+def ask_last_donation(ctx: Context, page: int) -> None:
+    if ctx.state.data.get("editing"):
+        FIELDS["last_donation"].ask(ctx, page)
+    else:
+        ctx.say("ask_last_donation_date")  # they said they have donated: no "Never" button
+
+
+# --- summary, Confirm, Edit --------------------------------------------------------------------------
 
 
 def summary_lines(ctx: Context) -> str:
     data = ctx.state.data
     return "\n".join(
-        f"• {ctx.t(FIELDS[s.value].label_key)}: {FIELDS[s.value].show(ctx, data.get(s.value))}"
-        for s in FIELD_STEPS
+        f"• {ctx.t(FIELDS[name].label_key)}: {FIELDS[name].show(ctx, data.get(name))}" for name in FIELD_STEPS
     )
 
 
-def ask_summary(ctx: Context) -> None:
+def ask_summary(ctx: Context, _page: int = 0) -> None:
     ctx.say(
         "ask_summary",
         lines=summary_lines(ctx),
         hours=_ttl_hours(ctx),
         choices=[
             [
-                ctx.choice("button_confirm", "summary:confirm"),
-                ctx.choice("button_edit", "summary:edit"),
+                ctx.choice("button_confirm", buttons.Summary("confirm")),
+                ctx.choice("button_edit", buttons.Summary("edit")),
             ]
         ],
     )
 
 
-async def on_summary(ctx: Context) -> None:
+def read_summary(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.Summary)
+    return Parsed(pressed.action) if pressed is not None else Parsed(error="error_summary_buttons")
+
+
+async def on_summary(ctx: Context, answer: Parsed) -> str | None:
     """Confirm → writes the donor; Edit → offers the fields to change."""
-    inc = ctx.incoming
-    if inc.kind is InputKind.CHOICE and inc.choice == "summary:edit":
-        ctx.state.step = Step.EDIT
-        ask(ctx)
-        return
-    if not (inc.kind is InputKind.CHOICE and inc.choice == "summary:confirm"):
-        ctx.say("error_button_expired" if inc.kind is InputKind.CHOICE else "error_summary_buttons")
-        ask(ctx)
-        return
+    if answer.value == "edit":
+        return "edit"
     await confirm(ctx)
+    return None
+
+
+def ask_edit(ctx: Context, _page: int = 0) -> None:
+    rows = [
+        [ctx.choice(FIELDS[name].label_key, buttons.EditField(name)) for name in FIELD_STEPS[i : i + 2]]
+        for i in range(0, len(FIELD_STEPS), 2)
+    ]
+    rows.append([ctx.choice("button_back_to_summary", buttons.EditField("summary"))])
+    ctx.say("ask_edit_field", choices=rows)
+
+
+def read_edit(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.EditField)
+    if pressed is not None and (pressed.field == "summary" or pressed.field in FIELDS):
+        return Parsed(pressed.field)
+    return Parsed(error="error_button_expired")  # typed text too: this question has only buttons
+
+
+def on_edit(ctx: Context, answer: Parsed) -> str:
+    """Goes to the chosen field's question; its answer returns to the summary."""
+    if answer.value != "summary":
+        ctx.state.data["editing"] = True
+    return str(answer.value)
+
+
+def _carry_on(ctx: Context, _page: int) -> None:
+    """A dialogue saved at the old separate birth-date check: carry on with the next question."""
+    ctx.state.step = "blood_group"
+    FIELDS["blood_group"].ask(ctx, 0)
+
+
+def _linked(rows: tuple[Step, ...]) -> tuple[Step, ...]:
+    """The rows, each drawn with a move to the next row unless it names its own moves."""
+    return tuple(
+        row if row.edges or i + 1 == len(rows) else replace(row, edges=(Edge(rows[i + 1].name),))
+        for i, row in enumerate(rows)
+    )
+
+
+QUESTIONS: tuple[Step, ...] = _linked((
+    Step("language", ask_language, read_language, on_language, buttons=(buttons.Language,),
+         edges=(Edge("consent", "Tiếng Việt / English"),)),
+    Step("consent", ask_consent, read_consent, on_consent, buttons=(buttons.Consent, buttons.Language),
+         edges=(Edge("consent", "the other language's button (the message is replaced)"),
+                Edge(END, "Decline (nothing stored)"), Edge("full_name", "Agree"))),
+    FIELDS["full_name"].step(_answered),
+    FIELDS["date_of_birth"].step(on_birth_date, edges=(Edge("confirm_age", "outside 18–60"), Edge("sex"))),
+    FIELDS["sex"].step(_answered),
+    FIELDS["phone"].step(on_phone, edges=(
+        Edge(END, "phone registered and birth date matches → chat linked, older chats told"),
+        Edge("blood_group", "📱 contact button (one tap) or typed; any other number (the same reply whether"
+             " registered or not)"))),
+    FIELDS["blood_group"].step(_answered),
+    FIELDS["ward"].step(_answered, edges=(Edge("ward", "‹ / › page (the question is replaced)"),
+                                          Edge("donated_before"))),
+    Step("donated_before", ask_donated_before, read_donated_before, on_donated_before,
+         buttons=(buttons.NeverDonated, buttons.DonatedBefore),
+         edges=(Edge("summary", "Never donated, or the last date typed at once"),
+                Edge("last_donation", "I have donated"))),
+    Step("last_donation", ask_last_donation, FIELDS["last_donation"].parse, _answered,
+         buttons=(buttons.NeverDonated,), edges=(Edge("summary", 'date or "2 tháng trước"'),)),
+    Step("summary", ask_summary, read_summary, on_summary, buttons=(buttons.Summary,), edges=(
+        Edge("edit", "Edit"),
+        Edge(END, "Confirm → donor, chat account, reported donation written;"
+             ' then "join the reserve?" (Yes / No)'),
+        Edge("summary", "Confirm with a registered phone and another birth date →"
+             ' "cannot save, check the birth date" (counted; 3 in 24 h lock)'),
+        Edge(END, "Confirm from a chat the profile removed → hotline"))),
+))  # fmt: skip
+"""The registration's questions in the order they are asked: each answer leads to the next row.
+A new question is one more row here (and its catalog keys; see docs/ARCHITECTURE.md, "Dialogues")."""
+
+DETOURS: tuple[Step, ...] = (
+    Step("confirm_age", ask_confirm_age, read_confirm_age, on_confirm_age, buttons=(buttons.ConfirmAge,),
+         edges=(Edge("date_of_birth", '"Type it again" or a new date typed'),
+                Edge(END, '"Yes, that is right", or outside 18–60 again (explained, nothing stored)'))),
+    Step("edit", ask_edit, read_edit, on_edit, buttons=(buttons.EditField,),
+         edges=(Edge("full_name", "any field (then back to summary)"),)),
+)  # fmt: skip
+"""Steps off the straight line: reached from a question, and back to one."""
+
+# Dialogues an older version saved at a step no longer asked during registration (weight, organisation
+# and reserve are offered in /hoso or after Confirm) take that answer and go on in the new order.
+_LEGACY_NEXT = {
+    "weight": "ward",
+    "organisation": "donated_before",
+    "organisation_type": "donated_before",
+    "reserve": "summary",
+}
+_ASKED = {step.name for step in QUESTIONS}
+LEGACY: tuple[Step, ...] = (
+    Step("link_check", _carry_on, lambda _ctx: Parsed(page=0), None, foreign=None),  # moves on at once
+    *(FIELDS[name].step(_answered) for name in _LEGACY_NEXT if name not in _ASKED),
+)
+FIELD_STEPS = [step.name for step in QUESTIONS if step.name in FIELDS]
+
+FLOW = Dialogue(
+    name=NAME,
+    steps=QUESTIONS + DETOURS + LEGACY,
+    restart="dangky",
+    entries=(
+        Edge("consent", "/start, /dangky (the platform says vi or en)"),
+        Edge("language", "/start, /dangky (no vi/en hint)"),
+    ),
+    note_on="summary",
+    notes=(
+        "/huy at any step: answers forgotten.",
+        "Bad input at any step: an explanation with an example, same question again.",
+        "Weight and organisation: in /hoso, after registering.",
+    ),
+)
 
 
 async def confirm(ctx: Context) -> None:
@@ -413,7 +457,7 @@ async def confirm(ctx: Context) -> None:
     # Joining the reserve is a separate, explicit choice, asked once the profile exists.
     ctx.say(
         "ask_reserve",
-        choices=[[ctx.choice("button_yes", "joinres:yes"), ctx.choice("button_no", "joinres:no")]],
+        choices=[[ctx.choice(f"button_{a}", buttons.JoinReserve(a)) for a in ("yes", "no")]],
     )
     then = data.get("then")
     ctx.state.clear()
@@ -452,36 +496,13 @@ async def phone_in_use(ctx: Context, existing: Donor) -> None:
     ask_summary(ctx)
 
 
-def ask_edit(ctx: Context) -> None:
-    rows = [
-        [ctx.choice(FIELDS[s.value].label_key, f"edit:{s.value}") for s in FIELD_STEPS[i : i + 2]]
-        for i in range(0, len(FIELD_STEPS), 2)
-    ]
-    rows.append([ctx.choice("button_back_to_summary", "edit:summary")])
-    ctx.say("ask_edit_field", choices=rows)
-
-
-def on_edit(ctx: Context) -> None:
-    """Goes to the chosen field's question; its answer returns to the summary."""
-    inc = ctx.incoming
-    picked = inc.choice[5:] if inc.kind is InputKind.CHOICE and inc.choice else ""
-    if inc.choice and inc.choice.startswith("edit:") and picked == "summary":
-        ctx.state.step = Step.SUMMARY
-    elif inc.choice and inc.choice.startswith("edit:") and picked in FIELDS:
-        ctx.state.step = picked
-        ctx.state.data["editing"] = True
-    else:
-        ctx.say("error_button_expired")
-    ask(ctx)
-
-
-async def on_join_reserve(ctx: Context, payload: str) -> None:
+async def on_join_reserve(ctx: Context, pressed: buttons.JoinReserve) -> None:
     """The reserve question after Confirm: Yes → call-outs may ask this donor; No → nothing changes."""
     donor = ctx.donor
-    if donor is None or payload not in ("yes", "no"):
+    if donor is None:
         ctx.say("error_button_expired")
         return
-    donor.is_reserve = payload == "yes"
+    donor.is_reserve = pressed.answer == "yes"
     donor.updated_at = ctx.now()
     if not donor.is_reserve:
         ctx.say("reserve_not_joined")
@@ -489,8 +510,7 @@ async def on_join_reserve(ctx: Context, payload: str) -> None:
         ctx.say("reserve_joined")
     else:  # call-outs never ask a donor of unknown weight (models/callouts.py): ask it now, in /hoso's way
         ctx.say("reserve_joined_weight")
-        ctx.state.go(profile.NAME, "weight")
-        FIELDS["weight"].ask(ctx, 0)
+        await profile.FLOW.begin(ctx, "weight")
 
 
-__all__ = ["FLOW", "NAME", "Parsed", "Step", "on_join_reserve", "start"]
+__all__ = ["FLOW", "NAME", "QUESTIONS", "on_join_reserve", "start"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core import buttons
 from domain.commands import COMMANDS, typed_command
 from handlers import (
     announce,
@@ -19,6 +20,7 @@ from handlers import (
     selfcheck,
     start,
 )
+from handlers.flow import Dialogue, on_press
 from handlers.router import Command, Flow, Routes
 
 # Commands shown in the platform's menu and in /help, in this order (descriptions are catalog keys
@@ -41,9 +43,8 @@ FLOWS: tuple[Flow, ...] = (
 
 # The command that starts each dialogue again, named in the "stopped" answer of /huy.
 RESTART: dict[str, str] = {
-    registration.NAME: "dangky",
+    **{f.name: f.restart for f in FLOWS if isinstance(f, Dialogue) and f.restart is not None},
     profile.NAME: "hoso",
-    privacy.ERASE: "xoa",
     selfcheck.NAME: "kiemtra",
     organiser_drives.CREATE: "taodot",
     organiser_drives.MOVE: "lichhien",
@@ -83,11 +84,11 @@ def build_routes() -> Routes:
         typed_command=typed_command,
         flows={flow.name: flow for flow in FLOWS},
         buttons={
-            "hoso": profile.on_edit_button,
-            "setlang": common.on_language_button,
-            "faq": questions.on_faq_button,
-            "eligfrom": selfcheck.on_forget_date,
-            "joinres": registration.on_join_reserve,
+            "hoso": on_press(buttons.ProfileEdit, profile.on_edit_button),
+            "setlang": on_press(buttons.SetLanguage, common.on_language_button),
+            "faq": on_press(buttons.Faq, questions.on_faq_button),
+            "eligfrom": on_press(buttons.ForgetDate, selfcheck.on_forget_date),
+            "joinres": on_press(buttons.JoinReserve, registration.on_join_reserve),
             "drive": drives.show_session,
             "slot": drives.on_slot,
             "mysu": drives.on_my_signup,

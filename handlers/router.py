@@ -35,9 +35,10 @@ TypedCommand = Callable[..., tuple[str, str] | None]  # (text, *, organiser) -> 
 
 
 class Flow(Protocol):
-    """A multi-step dialogue whose position is kept in `State`."""
+    """A multi-step dialogue whose position is kept in `State` (handlers/flow.py `Dialogue` is one)."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     async def on_input(self, ctx: Context) -> None:
         """Handles an answer to the current step."""

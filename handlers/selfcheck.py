@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from core import buttons
 from domain.dates import parse_ago, parse_date
 from domain.eligibility import Person, Sex, Verdict
 from domain.screening import FEMALE_ONLY, GROUPS
@@ -306,7 +307,7 @@ def opt_in(ctx: Context, keep: bool) -> None:
         ctx.say("check_opt_in_not_saved")
 
 
-async def on_forget_date(ctx: Context, _payload: str) -> None:
+async def on_forget_date(ctx: Context, _pressed: buttons.ForgetDate) -> None:
     """The button under /hoso that withdraws the kept date."""
     donor = ctx.donor
     if donor is None or donor.eligible_from is None:
