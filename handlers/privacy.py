@@ -8,7 +8,7 @@ from handlers import linking
 from handlers.context import Context
 from handlers.messages import Attachment, InputKind
 from handlers.profile import show as show_profile
-from models import conversations, donors
+from models import conversations, donor_export, erasure
 
 ERASE = "erase"
 
@@ -21,7 +21,7 @@ async def my_data(ctx: Context, _args: str = "") -> None:
         return
     if not await linking.guard(ctx, "mydata"):
         return
-    exported = await donors.export(ctx.session, donor)
+    exported = await donor_export.export(ctx.session, donor)
     payload = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
     await show_profile(ctx)
     ctx.say(
@@ -71,7 +71,7 @@ class EraseFlow:
             ctx.say("erase_cancelled")
             return
         ctx.say("erased")
-        await donors.erase(ctx.session, ctx.donor, today=ctx.today())
+        await erasure.erase(ctx.session, ctx.donor, today=ctx.today())
         ctx.state.language = None
 
     async def reprompt(self, ctx: Context) -> None:

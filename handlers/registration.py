@@ -26,7 +26,7 @@ from handlers import linking, profile
 from handlers.context import Context
 from handlers.fields import FIELDS, Parsed, age_problem, ask_again, tell_converted
 from handlers.messages import InputKind
-from models import conversations, donors
+from models import accounts, conversations, donors
 from models.tables import Donor
 
 NAME = "registration"
@@ -430,7 +430,7 @@ async def phone_in_use(ctx: Context, existing: Donor) -> None:
     must); wrong birth dates are counted and locked out like the early check at the phone step.
     """
     inc = ctx.incoming
-    if not await donors.may_link(
+    if not await accounts.may_link(
         ctx.session, donor_id=existing.id, platform=inc.platform, user_id=inc.user_id
     ):
         ctx.state.clear()

@@ -379,7 +379,7 @@ async def mark_unreachable(session: AsyncSession, account_id: int, *, now: datet
     """The person blocked the bot: the account gets no more pushes. Returns how many rows were cancelled.
 
     Rows of the account that are still waiting (or claimed but not yet sent) are cancelled; the flag is
-    cleared when the person links the chat again (`models.donors.link`).
+    cleared when the person links the chat again (`models.accounts.link`).
     """
     await session.execute(
         update(ChannelAccount)

@@ -1,6 +1,6 @@
 """ORM tables. Times are stored in UTC; personal data lives only in `donors` and `donations`.
 
-Erasure (models.donors.erase) deletes the person and keeps anonymous counts: donations, sign-ups and
+Erasure (models.erasure.erase) deletes the person and keeps anonymous counts: donations, sign-ups and
 call-out answers whose donor columns are NULL (see docs/ARCHITECTURE.md, "Data and privacy").
 """
 
@@ -135,7 +135,7 @@ class ChannelAccount(Base):
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="SET NULL"))
     unreachable_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The profile whose owner took this chat off it ("not me"): the chat may not link to it again, as
-    # long as the chat that removed it (`unlinked_by`) is still on the profile (see models/donors.may_link).
+    # long as the chat that removed it (`unlinked_by`) is still on the profile (see models/accounts.may_link).
     unlinked_from: Mapped[int | None] = mapped_column(Integer)
     unlinked_by: Mapped[int | None] = mapped_column(Integer)
     # When this chat was linked to its donor: an older chat may take a younger one off the profile, never
@@ -156,7 +156,7 @@ class Donation(Base):
     """A donation recorded at a drive, or reported by the donor at registration.
 
     `donor_id` is NULL once the donor erased their data: a donation recorded at a drive stays, without
-    anyone's identity, so the campaign's numbers do not change (models.donors.erase).
+    anyone's identity, so the campaign's numbers do not change (models.erasure.erase).
     """
 
     __tablename__ = "donations"

@@ -34,7 +34,7 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import donors, outbox
+from models import accounts, outbox
 from models.outbox import Choices, File
 from scheduler.delivery import Clock, Permanent, RetryLater, Sender, Transient, Unreachable
 
@@ -167,10 +167,10 @@ class ReplyCourier:
         turn = uuid.uuid4().hex
         try:
             async with self.sessions() as session, session.begin():
-                account_id = await donors.ensure_account(
+                account_id = await accounts.ensure_account(
                     session, platform=self.platform, user_id=user_id, chat_id=chat_id, now=now
                 )
-                about = await donors.donor_id_of(session, account_id)
+                about = await accounts.donor_id_of(session, account_id)
                 for number, message in enumerate(messages):
                     await outbox.enqueue(
                         session,

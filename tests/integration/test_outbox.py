@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import donors, outbox
+from models import accounts, erasure, outbox
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import ChannelAccount, Donor, Outbox
 
@@ -102,10 +102,10 @@ async def test_enqueue_twice_creates_one_row(sessions: Sessions) -> None:
 async def test_a_reply_keeps_its_file_and_keyboard_and_is_seen_waiting(sessions: Sessions) -> None:
     qr = outbox.File("checkin-AB12CD.png", bytes(range(256)), "image/png", is_image=True)
     async with sessions() as session, session.begin():
-        account = await donors.ensure_account(
+        account = await accounts.ensure_account(
             session, platform="telegram", user_id="555", chat_id="555", now=NOW
         )  # someone not registered: a bare account row
-        assert account == await donors.ensure_account(
+        assert account == await accounts.ensure_account(
             session, platform="telegram", user_id="555", chat_id="555", now=NOW
         )
         await outbox.enqueue(
@@ -271,23 +271,26 @@ async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions
     await put(sessions, owner, "reminder:1:owner")
     async with sessions() as session, session.begin():
         assert (
-            await donors.unlink(session, donor_id=other_id, account_id=stranger, by_account_id=owner) is False
+            await accounts.unlink(session, donor_id=other_id, account_id=stranger, by_account_id=owner)
+            is False
         )  # not theirs
         assert (
-            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is True
+            await accounts.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner)
+            is True
         )
     async with sessions() as session, session.begin():
         assert (
-            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is False
+            await accounts.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner)
+            is False
         )  # done already
-        accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
-    assert accounts[owner] == donor_id and accounts[stranger] is None
+        linked = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
+    assert linked[owner] == donor_id and linked[stranger] is None
     async with sessions() as session:
         account = await session.get(ChannelAccount, stranger)
         assert account is not None
         user = account.user_id
-        assert not await donors.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
-        assert await donors.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
+        assert not await accounts.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
+        assert await accounts.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
     state = {r.key: (r.status, r.last_error) for r in await rows(sessions)}
     assert state == {
         "reminder:1:stranger": ("cancelled", "unlinked"),
@@ -428,7 +431,7 @@ async def test_erasing_a_donor_removes_their_pushes(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor, today=date(2026, 11, 23))
+        await erasure.erase(session, donor, today=date(2026, 11, 23))
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 1
         assert await session.scalar(select(Outbox.key)) == "reminder:1:2:24h"

@@ -19,7 +19,7 @@ from bot.bootstrap import build_app
 from core.config import ConfigError, ReminderOffset, Settings, load_settings
 from core.i18n import Catalogs
 from domain import plan_file
-from models import checkin, conversations, donors, drive_day_changes, outbox, plan_import, signups
+from models import accounts, checkin, conversations, donors, drive_day_changes, outbox, plan_import, signups
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Donor, DriveSession, Outbox, Signup
 from scheduler import jobs
@@ -516,7 +516,7 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
         await world.sign_up("tl-1", who)
     await world.plan(plan_session_reminders, THREE_DAYS)
     async with world.sessions() as session, session.begin():
-        (account,) = await donors.accounts_of(session, donor)
+        (account,) = await accounts.accounts_of(session, donor)
         await outbox.enqueue(
             session,
             key="thanks:1:x",
@@ -542,7 +542,7 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
 async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
     donor = await world.donor()
     async with world.sessions() as session, session.begin():
-        (account,) = await donors.accounts_of(session, donor)
+        (account,) = await accounts.accounts_of(session, donor)
         await outbox.enqueue(
             session,
             key="thanks:2:x",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models import donors, outbox
+from models import accounts, outbox
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import ChannelAccount, Organiser, Outbox
 
@@ -72,7 +72,7 @@ async def test_bare_accounts_made_for_a_reply_go_once_nothing_waits(database_url
             due_at=NOW,
         )
     async with sessions() as session, session.begin():
-        assert await donors.forget_bare_accounts(session, before=NOW - timedelta(days=7)) == 1
+        assert await accounts.forget_bare_accounts(session, before=NOW - timedelta(days=7)) == 1
     async with sessions() as session:
         left = set((await session.scalars(select(ChannelAccount.user_id))).all())
     assert left == {"waiting", "organiser", "removed", "fresh"}
