@@ -43,7 +43,7 @@ from typing import Protocol
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import outbox
+from models import outbox, outbox_claims
 from models.outbox import Choices, File
 from models.tables import ChannelAccount, Outbox
 
@@ -211,8 +211,8 @@ class _SentRecorder:
             try:
                 async with self.sessions() as session, session.begin():
                     if len(group) == 1:
-                        await outbox.mark_sent(session, group[0][0], now=self.clock.now())
-                    else:  # one statement for the group (outbox.mark_sent, many ids at once)
+                        await outbox_claims.mark_sent(session, group[0][0], now=self.clock.now())
+                    else:  # one statement for the group (outbox_claims.mark_sent, many ids at once)
                         await session.execute(
                             update(Outbox)
                             .where(Outbox.id.in_([outbox_id for outbox_id, _ in group]))
@@ -405,7 +405,7 @@ class DeliveryLoop:
         if sweep:
             self._expired_at = mono
         async with self.sessions() as session, session.begin():
-            rows = await outbox.claim(
+            rows = await outbox_claims.claim(
                 session,
                 now=self.clock.now(),
                 limit=self.claim_size,
@@ -544,7 +544,7 @@ class DeliveryLoop:
     async def _retry_later(self, job: Job, error: RetryLater) -> None:
         due = self.clock.now() + timedelta(seconds=error.retry_after)
         async with self.sessions() as session, session.begin():
-            await outbox.mark_retry(session, job.id, due_at=due, error=str(error), count_attempt=False)
+            await outbox_claims.mark_retry(session, job.id, due_at=due, error=str(error), count_attempt=False)
         self.stats["rate_limited"] += 1
         _LOG.info("outbox %s: 429, retry after %ss", job.id, error.retry_after)
 
@@ -556,21 +556,21 @@ class DeliveryLoop:
         backoff = self.backoff(job.attempts)
         due = self.clock.now() + timedelta(seconds=backoff)
         async with self.sessions() as session, session.begin():
-            await outbox.mark_retry(session, job.id, due_at=due, error=message)
+            await outbox_claims.mark_retry(session, job.id, due_at=due, error=message)
         self.stats["retried"] += 1
         _LOG.info("outbox %s: attempt %s failed (%s), retrying", job.id, job.attempts, message)
         return backoff
 
     async def _failed(self, job: Job, message: str, stat: str) -> None:
         async with self.sessions() as session, session.begin():
-            await outbox.mark_failed(session, job.id, error=message)
+            await outbox_claims.mark_failed(session, job.id, error=message)
         self.stats[stat] += 1
         _LOG.warning("outbox %s: failed after %s attempt(s): %s", job.id, job.attempts, message)
 
     async def _unreachable(self, job: Job, error: Unreachable) -> None:
         async with self.sessions() as session, session.begin():
-            await outbox.mark_failed(session, job.id, error=f"unreachable: {error}")
-            cancelled = await outbox.mark_unreachable(session, job.account_id, now=self.clock.now())
+            await outbox_claims.mark_failed(session, job.id, error=f"unreachable: {error}")
+            cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=self.clock.now())
         self.stats["unreachable"] += 1
         _LOG.info("outbox %s: account %s unreachable, %s row(s) cancelled", job.id, job.account_id, cancelled)
 
@@ -578,7 +578,7 @@ class DeliveryLoop:
         due = self.clock.now() + timedelta(seconds=wait)
         async with self.sessions() as session, session.begin():
             for job in jobs:
-                await outbox.release(session, job.id, due_at=due)
+                await outbox_claims.release(session, job.id, due_at=due)
         self.stats["released"] += len(jobs)
 
 
