@@ -19,8 +19,9 @@ from handlers.context import Clock, SystemClock
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
-from scheduler.delivery import DeliveryLoop, Sender
+from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
+from scheduler.sender import Sender
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A channel adapter turns a turn's `Reply` objects into `Outgoing` messages (one platform call each) and
 gives them to `ReplyCourier.deliver`, under the chat's lock. Each message is sent through the same
-`scheduler.delivery.Sender` the delivery loop uses for pushes, and its outcome decides:
+`scheduler.sender.Sender` the delivery loop uses for pushes, and its outcome decides:
 
 - sent → the next one;
 - flood control (429) → wait `retry_after` (at most `MAX_FLOOD_WAIT`) and try again, up to
@@ -34,9 +34,10 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.clock import Clock
 from models import accounts, outbox
 from models.outbox import Choices, File
-from scheduler.delivery import Clock, Permanent, RetryLater, Sender, Transient, Unreachable
+from scheduler.sender import Permanent, RetryLater, Sender, Transient, Unreachable
 
 log = logging.getLogger(__name__)
 
