@@ -87,9 +87,11 @@ async def change(
     the end before the start, a capacity below the sign-ups taken).
     """
     notify: set[int] = set()
+    moving = day is not None or start_time is not None or end_time is not None
     editing = place_name is not None or address is not None or capacity is not None
-    # A change that names nothing still finds the day and checks it may change (not cancelled meanwhile).
-    if day is not None or start_time is not None or end_time is not None or not editing:
+    # A change that names nothing (the chat's move answered "-" twice) still finds the day and checks it
+    # may change (not cancelled meanwhile).
+    if moving or not editing:
         notify.update(
             await drive_day_changes.move_session(
                 session,
@@ -113,7 +115,7 @@ async def change(
                 now=now,
             )
         )
-    if not notify:
+    if not notify:  # nobody to tell: what the change made untrue was withdrawn by the change itself
         return Told(queued=0, donors=0)
     return await _tell(
         session, catalogs=catalogs, drive_day_id=drive_day_id, donor_ids=notify, tz=tz, now=now
