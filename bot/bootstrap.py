@@ -12,15 +12,16 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge, load_knowledge
-from handlers.context import Clock, SystemClock
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
-from scheduler.delivery import DeliveryLoop, Sender
+from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
+from scheduler.sender import Sender
 
 
 @dataclass

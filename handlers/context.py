@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from typing import Any, Protocol, TypeVar
+from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.buttons import ButtonData
+from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
@@ -18,17 +19,6 @@ from models import organisers
 from models.tables import ChannelAccount, Donor
 
 B = TypeVar("B", bound=ButtonData)
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """The current time, timezone-aware."""
-        ...
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
 
 
 @dataclass

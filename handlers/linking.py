@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 
 from domain.ids import parse_id
 from handlers.context import Context
-from models import audit, donors, links, outbox
+from models import accounts, audit, links, outbox
 from models.tables import ChannelAccount, Donor
 
 PREFIX = "unlink"
@@ -33,7 +33,7 @@ async def tell_other_chats(ctx: Context, donor: Donor, new_account: ChannelAccou
     t = ctx.catalogs.get(donor.language)
     others = [
         account
-        for account in await donors.accounts_of(ctx.session, donor.id)
+        for account in await accounts.accounts_of(ctx.session, donor.id)
         if account.id != new_account.id and account.unreachable_at is None
     ]
     if not others:
@@ -85,7 +85,7 @@ async def on_unlink(ctx: Context, payload: str) -> None:
 async def remove_chat(ctx: Context, donor: Donor, account_id: int) -> bool:
     """Takes `account_id` off the donor's profile on behalf of this (older) chat; audited."""
     assert ctx.account is not None
-    if not await donors.unlink(
+    if not await accounts.unlink(
         ctx.session, donor_id=donor.id, account_id=account_id, by_account_id=ctx.account.id
     ):
         return False
@@ -131,14 +131,14 @@ async def try_link(ctx: Context, existing: Donor, birth: str) -> bool:
     is refused or locked out is not linked, whatever it types.
     """
     inc = ctx.incoming
-    if not await donors.may_link(
+    if not await accounts.may_link(
         ctx.session, donor_id=existing.id, platform=inc.platform, user_id=inc.user_id
     ):
         return False
     if await locked_until(ctx, existing.phone) is not None:
         return False
     if existing.date_of_birth == date.fromisoformat(birth):
-        account = await donors.link(
+        account = await accounts.link(
             ctx.session,
             donor=existing,
             platform=inc.platform,
@@ -198,10 +198,10 @@ async def guard(ctx: Context, action: str) -> bool:
     if account is None or donor is None:
         return True
     days = ctx.settings.registration.new_chat_days
-    since = donors.linked_since(account)
+    since = accounts.linked_since(account)
     if days == 0 or since <= ctx.now() - timedelta(days=days):
         return True
-    older = await donors.older_accounts(ctx.session, account)
+    older = await accounts.older_accounts(ctx.session, account)
     if not older:
         return True  # the chat that made the profile
     if await links.approved(ctx.session, account_id=account.id, action=action, now=ctx.now()):
@@ -264,7 +264,7 @@ async def on_approval(ctx: Context, payload: str) -> None:
     if (
         requester is None
         or requester.donor_id != donor.id
-        or donors.seniority(account) >= donors.seniority(requester)
+        or accounts.seniority(account) >= accounts.seniority(requester)
         or request.created_at <= ctx.now() - links.APPROVAL_VALID
     ):
         ctx.say("error_button_expired")
@@ -302,7 +302,7 @@ async def tell_phone_changed(ctx: Context, donor: Donor) -> None:
     """The profile's other chats hear that its phone number changed (the number itself is not shown)."""
     assert ctx.account is not None
     t = ctx.catalogs.get(donor.language)
-    for other in await donors.accounts_of(ctx.session, donor.id):
+    for other in await accounts.accounts_of(ctx.session, donor.id):
         if other.id == ctx.account.id or other.unreachable_at is not None:
             continue
         ctx.pushed |= await outbox.enqueue(

@@ -1,7 +1,7 @@
 """Organisers manage drives from the chat: /taodot creates a session; buttons cancel or move one.
 
 The role is checked on every step and every button, not only when the dialogue starts. Cancelling or
-moving tells the donors signed up, through the outbox (services/notices.py).
+moving tells the donors signed up, through the outbox (services/drive_days.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from domain.slots import has_ended
 from handlers.context import Context
 from handlers.messages import Choice
 from models import drive_day_changes, drive_days
-from services import notices
+from services import drive_days as drive_day_service
 
 CREATE = "drive_create"
 MOVE = "drive_move"
@@ -245,19 +245,16 @@ async def on_button(ctx: Context, payload: str) -> None:
             choices=[[ctx.choice("button_drive_cancel_yes", f"orgdrive:cancelyes:{view.id}")]],
         )
     elif action == "cancelyes":
-        donor_ids = await drive_day_changes.cancel_session(
-            ctx.session, session_id=view.id, actor=ctx.actor, now=ctx.now()
-        )
-        await notices.session_changed(
+        told = await drive_day_service.cancel(
             ctx.session,
             catalogs=ctx.catalogs,
-            session_id=view.id,
-            donor_ids=donor_ids,
+            drive_day_id=view.id,
+            actor=ctx.actor,
             tz=ctx.settings.tz,
             now=ctx.now(),
         )
         ctx.pushed = True
-        ctx.say("drive_cancelled_told", count=len(set(donor_ids)))
+        ctx.say("drive_cancelled_told", count=told.donors)
     elif action == "move":
         ctx.state.go(MOVE, "date")
         ctx.state.data["session_id"] = view.id
@@ -301,30 +298,24 @@ class MoveFlow:
             return
         try:
             async with ctx.session.begin_nested():
-                donor_ids = await drive_day_changes.move_session(
+                told = await drive_day_service.change(
                     ctx.session,
-                    session_id=session_id,
+                    catalogs=ctx.catalogs,
+                    drive_day_id=session_id,
                     day=date.fromisoformat(data["day"]) if data.get("day") else None,
                     start_time=hours[0] if hours else None,
                     end_time=hours[1] if hours else None,
                     actor=ctx.actor,
+                    tz=ctx.settings.tz,
                     now=ctx.now(),
                 )
         except drive_days.DriveError:  # cancelled between the check above and the row lock
             ctx.state.clear()
             ctx.say("drive_move_cancelled")
             return
-        await notices.session_changed(
-            ctx.session,
-            catalogs=ctx.catalogs,
-            session_id=session_id,
-            donor_ids=donor_ids,
-            tz=ctx.settings.tz,
-            now=ctx.now(),
-        )
         ctx.pushed = True
         ctx.state.clear()
-        ctx.say("drive_moved_told", count=len(set(donor_ids)))
+        ctx.say("drive_moved_told", count=told.donors)
 
     async def reprompt(self, ctx: Context) -> None:
         ctx.say("move_ask_hours" if ctx.state.step == "hours" else "move_ask_date_again")

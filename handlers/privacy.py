@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step
 from handlers.messages import Attachment
 from handlers.profile import show as show_profile
-from models import conversations, donors
+from models import conversations, donor_export, erasure
 
 ERASE = "erase"
 
@@ -23,7 +23,7 @@ async def my_data(ctx: Context, _args: str = "") -> None:
         return
     if not await linking.guard(ctx, "mydata"):
         return
-    exported = await donors.export(ctx.session, donor)
+    exported = await donor_export.export(ctx.session, donor)
     payload = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
     await show_profile(ctx)
     ctx.say(
@@ -68,7 +68,7 @@ async def on_erase(ctx: Context, answer: Parsed) -> None:
         ctx.say("erase_cancelled")
         return
     ctx.say("erased")
-    await donors.erase(ctx.session, ctx.donor, today=ctx.today())
+    await erasure.erase(ctx.session, ctx.donor, today=ctx.today())
     ctx.state.language = None
 
 

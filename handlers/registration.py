@@ -28,7 +28,7 @@ from handlers.context import Context
 from handlers.fields import FIELDS, age_problem, tell_converted
 from handlers.flow import END, Dialogue, Edge, Parsed, Step
 from handlers.messages import InputKind
-from models import conversations, donors
+from models import accounts, conversations, donors
 from models.tables import Donor
 
 NAME = "registration"
@@ -474,7 +474,7 @@ async def phone_in_use(ctx: Context, existing: Donor) -> None:
     must); wrong birth dates are counted and locked out like the early check at the phone step.
     """
     inc = ctx.incoming
-    if not await donors.may_link(
+    if not await accounts.may_link(
         ctx.session, donor_id=existing.id, platform=inc.platform, user_id=inc.user_id
     ):
         ctx.state.clear()

@@ -13,7 +13,7 @@ from domain.followup import FEELINGS
 from domain.ids import parse_id
 from domain.phone import display_phone
 from handlers.context import Context
-from models import donors, drive_days, organisers, outbox
+from models import accounts, drive_days, organisers, outbox
 from models.tables import Donor, Signup
 
 REMINDER_PREFIXES: Final = ("reminder:", "ward:", "nudge:")
@@ -49,7 +49,7 @@ async def on_toggle(ctx: Context, payload: str) -> None:
         donor.reminders_enabled = enabled
         donor.updated_at = ctx.now()
     if not enabled:
-        for account in await donors.accounts_of(ctx.session, donor.id):
+        for account in await accounts.accounts_of(ctx.session, donor.id):
             await outbox.cancel_for_account(ctx.session, account.id, key_prefixes=REMINDER_PREFIXES)
     ctx.say("reminders_turned_on" if enabled else "reminders_turned_off")
 

@@ -16,12 +16,13 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
-from handlers.context import Clock, Context, State
+from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
-from models import conversations, donors
+from models import accounts, conversations
 from models.db import connection_lost, loggable
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,7 @@ class Dispatcher:
         return ctx
 
     async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
-        account = await donors.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
+        account = await accounts.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
         if account is not None and account.unreachable_at is not None:
             account.unreachable_at = None  # they wrote to us: they unblocked the bot
         row = await conversations.load(session, platform=incoming.platform, chat_id=incoming.chat_id)

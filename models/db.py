@@ -7,12 +7,12 @@ import socket
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, CursorResult, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -35,6 +35,16 @@ class DatabaseUnavailable(Exception):
 
     The message is one line naming the database (never its password) and the reason.
     """
+
+
+def dialect(session: AsyncSession) -> str:
+    """The backend a session talks to ("sqlite", "postgresql"), for the statements that differ."""
+    return session.get_bind().dialect.name
+
+
+def rowcount(result: Any) -> int:
+    """How many rows an UPDATE or DELETE touched."""
+    return int(cast(CursorResult[Any], result).rowcount)
 
 
 def is_sqlite(url: str) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import audit, donors
+from models import accounts, audit
 from models.tables import ChannelAccount, Donor, Organiser
 
 
@@ -22,7 +22,7 @@ async def grant(
     now: datetime,
 ) -> Organiser:
     """Gives a chat account the role (creating the account row if the person never wrote yet)."""
-    account = await donors.account_row(session, platform=platform, user_id=user_id)
+    account = await accounts.account_row(session, platform=platform, user_id=user_id)
     if account is None:
         # In private chats the chat id is the user id on Telegram and Zalo.
         account = ChannelAccount(platform=platform, user_id=user_id, chat_id=user_id, created_at=now)
@@ -47,7 +47,7 @@ async def grant(
 
 
 async def revoke(session: AsyncSession, *, platform: str, user_id: str, actor: str, now: datetime) -> bool:
-    account = await donors.account_row(session, platform=platform, user_id=user_id)
+    account = await accounts.account_row(session, platform=platform, user_id=user_id)
     organiser = (
         await session.scalar(select(Organiser).where(Organiser.account_id == account.id))
         if account is not None

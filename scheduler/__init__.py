@@ -1,9 +1,10 @@
-"""Background work: the outbox delivery loop (`scheduler.delivery`) and, later, the APScheduler jobs
-that plan reminders, nudges and call-out waves into the outbox."""
+"""Background work: the outbox delivery loop (`scheduler.delivery`, sending through a
+`scheduler.sender.Sender`) and the APScheduler jobs that plan reminders, nudges and call-out waves
+into the outbox."""
 
-from scheduler.delivery import (
+from scheduler.delivery import DeliveryLoop
+from scheduler.sender import (
     DeliveryError,
-    DeliveryLoop,
     Permanent,
     RetryLater,
     Sender,

@@ -21,6 +21,10 @@ Outcomes:
   other waiting rows are cancelled;
 - `Permanent` (400: chat not found, ...) → `failed`, no retry.
 
+The parts: `scheduler.sender` (the `Sender` a channel implements and its errors), `scheduler.pacer`
+(the bot-wide rate), `scheduler.delivery_records` (claiming, and writing each outcome); this module
+drives them.
+
 A turn's replies that could not go out in the turn wait here too (kind `reply`, `bot.channels.replies`);
 they keep their order: when one must be tried again, the chat's rows behind it in the batch wait too.
 """
@@ -33,200 +37,25 @@ import logging
 import math
 import random
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
-from typing import Protocol
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import outbox
-from models.outbox import Choices, File
-from models.tables import ChannelAccount, Outbox
+from core.clock import Clock
+from scheduler.delivery_records import DeliveryRecords, Job
+from scheduler.pacer import Pacer
+from scheduler.sender import (
+    Permanent,
+    RetryLater,
+    Sender,
+    Transient,
+    Unreachable,
+)
 
 _LOG = logging.getLogger(__name__)
-
-
-class DeliveryError(Exception):
-    """A send did not happen; the subclass says what to do about it."""
-
-
-class RetryLater(DeliveryError):
-    """The platform asked us to slow down (HTTP 429) for `retry_after` seconds."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"flood control: retry after {retry_after:g}s")
-        self.retry_after = max(0.0, float(retry_after))
-
-
-class Transient(DeliveryError):
-    """5xx, timeout, network trouble: worth trying again later."""
-
-
-class Unreachable(DeliveryError):
-    """The person blocked the bot (HTTP 403): no more pushes to this account."""
-
-
-class Permanent(DeliveryError):
-    """The request itself is wrong (HTTP 400, e.g. chat not found): retrying cannot help."""
-
-
-class Sender(Protocol):
-    """One platform's way of delivering a push; raises `DeliveryError` subclasses."""
-
-    async def send(
-        self,
-        *,
-        chat_id: str,
-        text: str,
-        choices: Choices,
-        edit_message_id: str | None = None,
-        file: File | None = None,
-        contact_button: str | None = None,
-        remove_keyboard: bool = False,
-    ) -> None:
-        """Sends `text` (the caption of `file`, if given) with inline `choices`, or else a reply
-        keyboard with a share-my-phone `contact_button`, or `remove_keyboard`; or edits a message."""
-        ...
-
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """An aware UTC datetime."""
-        ...
-
-
-@dataclass(frozen=True)
-class Job:
-    """A claimed row, detached from its session: what to send where."""
-
-    id: int
-    account_id: int
-    platform: str
-    chat_id: str
-    kind: str
-    text: str
-    choices: list[list[tuple[str, str]]]
-    attempts: int
-    edit_message_id: str | None = None
-    file: File | None = None
-    contact_button: str | None = None
-    remove_keyboard: bool = False
-
-    @property
-    def chat(self) -> tuple[str, str]:
-        return (self.platform, self.chat_id)
-
-
-class _Pacer:
-    """The bot-wide rate: sends evenly spaced 1/rate apart, and never more than `rate` in any `window`.
-
-    The spacing follows an ideal schedule, so a send woken a little late (event-loop latency) does not push
-    every later one back: a leaky bucket of capacity 1 (aiolimiter) lost a third of the rate to that at
-    1,000 msg/s. After a stall (later than `catch_up`) the schedule restarts from now instead of bursting
-    to catch up, and the sliding window, a little longer than Telegram's second, is the hard guarantee
-    against 429s when sends bunch up. Callers are served in arrival order.
-    """
-
-    def __init__(self, rate: float, window: float = 1.02) -> None:
-        self.interval = 1.0 / rate
-        self.window = window
-        self.limit = max(1, int(rate))
-        self.catch_up = max(self.interval, 0.02)  # later than this is a stall: restart the schedule
-        self._next = 0.0  # monotonic time of the next slot on the schedule
-        self._stamps: deque[float] = deque()
-        self._lock = asyncio.Lock()
-
-    async def acquire(self) -> None:
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                while self._stamps and self._stamps[0] <= now - self.window:
-                    self._stamps.popleft()
-                at = self._next
-                if len(self._stamps) >= self.limit:
-                    at = max(at, self._stamps[0] + self.window)
-                if at <= now:
-                    break
-                await asyncio.sleep(at - now)
-            on_time = now - self._next <= self.catch_up
-            self._next = (self._next if on_time else now) + self.interval
-            self._stamps.append(now)
-
-
-class _SentRecorder:
-    """Group commit of successful sends: every send still waits until its `sent` is committed.
-
-    Sends that finish while a commit is running, or within `min_interval` of the previous commit, share
-    the next one, so at 1,000 msg/s the database sees at most 1/min_interval transactions per second
-    instead of a thousand (on SQLite each commit is an fsync under the single write lock). When every
-    chat still busy in the batch is waiting here (`busy`), the commit goes at once, so the end of a batch
-    does not wait. A row is recorded or still `sending`, as before; a crash may now repeat the sends of
-    the last `min_interval` (at 30 msg/s, less than one).
-    """
-
-    def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock, min_interval: float = 0.02
-    ) -> None:
-        self.sessions = sessions
-        self.clock = clock
-        self.min_interval = min_interval
-        self._waiting: list[tuple[int, asyncio.Future[None]]] = []
-        self._flushing: asyncio.Task[None] | None = None
-        self._last = 0.0  # monotonic start of the previous commit
-        self._busy = 0  # chats whose deliveries are not finished (batches may overlap)
-        self._hurry = asyncio.Event()
-
-    def add_chats(self, chats: int) -> None:
-        self._busy += chats
-
-    def chat_done(self) -> None:
-        self._busy -= 1
-        self._check()
-
-    def _check(self) -> None:
-        if self._waiting and len(self._waiting) >= self._busy:
-            self._hurry.set()
-
-    async def record(self, outbox_id: int) -> None:
-        done = asyncio.get_running_loop().create_future()
-        self._waiting.append((outbox_id, done))
-        if self._flushing is None or self._flushing.done():
-            self._flushing = asyncio.create_task(self._flush())
-        self._check()
-        await done
-
-    async def _flush(self) -> None:
-        while self._waiting:
-            pause = self._last + self.min_interval - time.monotonic()
-            if pause > 0 and len(self._waiting) < self._busy:
-                self._hurry.clear()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._hurry.wait(), pause)
-            self._last = time.monotonic()
-            group, self._waiting = self._waiting, []
-            try:
-                async with self.sessions() as session, session.begin():
-                    if len(group) == 1:
-                        await outbox.mark_sent(session, group[0][0], now=self.clock.now())
-                    else:  # one statement for the group (outbox.mark_sent, many ids at once)
-                        await session.execute(
-                            update(Outbox)
-                            .where(Outbox.id.in_([outbox_id for outbox_id, _ in group]))
-                            .values(status="sent", sent_at=self.clock.now(), lease_until=None)
-                            .execution_options(synchronize_session=False)
-                        )
-            except Exception as error:  # the rows stay `sending` and are claimed again after the lease
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(error)
-            else:
-                for _, done in group:
-                    if not done.done():
-                        done.set_result(None)
 
 
 class DeliveryLoop:
@@ -276,10 +105,10 @@ class DeliveryLoop:
         self.per_chat_interval = per_chat_interval
         self.stats: Counter[str] = Counter()
         self._rng = rng or random.Random()
-        self._limiter = _Pacer(rate)
+        self._limiter = Pacer(rate)
         self._next_at: dict[tuple[str, str], float] = {}  # chat → monotonic time it may get the next one
         self._wake = asyncio.Event()
-        self._recorder = _SentRecorder(sessions, clock)
+        self._records = DeliveryRecords(sessions, clock, self.stats)
         self.claim_ahead = max(1, min(math.ceil(rate * 0.1), self.claim_size // 2))
         self._ahead: asyncio.Task[list[Job]] | None = None  # the next batch, claimed ahead (in `run`)
         self._looping = False
@@ -338,7 +167,7 @@ class DeliveryLoop:
         except Exception:  # nothing was claimed
             return
         if jobs:
-            await self._release(jobs, 0.0)
+            await self._records.release(jobs, 0.0)
             self._in_flight.difference_update(job.id for job in jobs)
 
     async def _relay(self, stop: asyncio.Event) -> None:
@@ -371,7 +200,7 @@ class DeliveryLoop:
         by_chat: dict[tuple[str, str], list[Job]] = {}
         for job in jobs:
             by_chat.setdefault(job.chat, []).append(job)
-        self._recorder.add_chats(len(by_chat))
+        self._records.chats_started(len(by_chat))
         chats = []
         for chat, chat_jobs in by_chat.items():
             task = asyncio.create_task(self._deliver_chat(chat, chat_jobs, self._chat_tasks.get(chat)))
@@ -404,45 +233,13 @@ class DeliveryLoop:
         sweep = mono - self._expired_at >= 1.0  # expiry needs no more than a sweep a second
         if sweep:
             self._expired_at = mono
-        async with self.sessions() as session, session.begin():
-            rows = await outbox.claim(
-                session,
-                now=self.clock.now(),
-                limit=self.claim_size,
-                lease=self.lease,
-                platforms=list(self.senders),
-                expire_first=sweep,
-                still_sending=self._in_flight,
-            )
-            if not rows:
-                return []
-            accounts = {
-                account_id: (platform, chat_id)
-                for account_id, platform, chat_id in (
-                    await session.execute(
-                        select(ChannelAccount.id, ChannelAccount.platform, ChannelAccount.chat_id).where(
-                            ChannelAccount.id.in_({row.account_id for row in rows})
-                        )
-                    )
-                ).tuples()
-            }
-            jobs = [
-                Job(
-                    id=row.id,
-                    account_id=row.account_id,
-                    platform=accounts[row.account_id][0],
-                    chat_id=accounts[row.account_id][1],
-                    kind=row.kind,
-                    text=str(row.payload.get("text", "")),
-                    choices=outbox.choices_of(row.payload),
-                    attempts=row.attempts,
-                    edit_message_id=row.payload.get("edit"),
-                    file=outbox.file_of(row.payload),
-                    contact_button=row.payload.get("contact_button"),
-                    remove_keyboard=bool(row.payload.get("remove_keyboard")),
-                )
-                for row in rows
-            ]
+        jobs = await self._records.claim(
+            limit=self.claim_size,
+            lease=self.lease,
+            platforms=list(self.senders),
+            expire_first=sweep,
+            still_sending=self._in_flight,
+        )
         self._in_flight.update(job.id for job in jobs)  # after the commit: they are ours now
         return jobs
 
@@ -457,7 +254,7 @@ class DeliveryLoop:
             await self._deliver_chat_jobs(chat, jobs)
         finally:
             self._in_flight.difference_update(job.id for job in jobs)
-            self._recorder.chat_done()
+            self._records.chat_done()
 
     async def _deliver_chat_jobs(self, chat: tuple[str, str], jobs: list[Job]) -> None:
         """Sends one chat's rows in order, at most one per `per_chat_interval`."""
@@ -466,7 +263,7 @@ class DeliveryLoop:
             if wait > self.per_chat_interval:
                 # Waiting here would hold up the whole batch (and the call-outs in the next one).
                 self._paced(len(jobs) - index)
-                await self._release(jobs[index:], wait)
+                await self._records.release(jobs[index:], wait)
                 return
             if wait > 0:
                 await asyncio.sleep(wait)
@@ -478,7 +275,7 @@ class DeliveryLoop:
                 # A reply to be tried again: the chat's rows behind it wait as long, so they
                 # cannot overtake it (a turn's .ics before its QR code).
                 self._paced(len(jobs) - index - 1)
-                await self._release(jobs[index + 1 :], outcome)
+                await self._records.release(jobs[index + 1 :], outcome)
                 return
 
     async def _deliver(self, chat: tuple[str, str], job: Job) -> bool | float:
@@ -498,16 +295,16 @@ class DeliveryLoop:
             )
         except RetryLater as error:
             self._pace(chat, error.retry_after)
-            await self._retry_later(job, error)
+            await self._records.retry_later(job, error)
             if job.kind == "reply":
                 return error.retry_after
         except Unreachable as error:
             self._pace(chat, self.per_chat_interval)
-            await self._unreachable(job, error)
+            await self._records.unreachable(job, error)
             return False
         except Permanent as error:
             self._pace(chat, self.per_chat_interval)
-            await self._failed(job, f"permanent: {error}", "failed")
+            await self._records.failed(job, f"permanent: {error}", "failed")
         except Transient as error:
             self._pace(chat, self.per_chat_interval)
             retry_in = await self._transient(job, f"transient: {error}")
@@ -521,7 +318,7 @@ class DeliveryLoop:
                 return retry_in
         else:
             self._pace(chat, self.per_chat_interval)
-            await self._sent(job)
+            await self._records.sent(job)
         return True
 
     def _pace(self, chat: tuple[str, str], seconds: float) -> None:
@@ -534,62 +331,13 @@ class DeliveryLoop:
         ceiling = min(self.max_backoff, self.base_backoff * 2 ** max(0, attempts - 1))
         return self._rng.uniform(0, ceiling)
 
-    # --- outcomes, each in its own transaction ----------------------------------------------------
-
-    async def _sent(self, job: Job) -> None:
-        await self._recorder.record(job.id)
-        self.stats["sent"] += 1
-        _LOG.debug("outbox %s: sent (%s, attempt %s)", job.id, job.kind, job.attempts)
-
-    async def _retry_later(self, job: Job, error: RetryLater) -> None:
-        due = self.clock.now() + timedelta(seconds=error.retry_after)
-        async with self.sessions() as session, session.begin():
-            await outbox.mark_retry(session, job.id, due_at=due, error=str(error), count_attempt=False)
-        self.stats["rate_limited"] += 1
-        _LOG.info("outbox %s: 429, retry after %ss", job.id, error.retry_after)
+    # --- outcomes ------------------------------------------------------------------------------
 
     async def _transient(self, job: Job, message: str) -> float | None:
         """Back to pending after a backoff (returned, in seconds), or failed after `max_attempts`."""
         if job.attempts >= self.max_attempts:
-            await self._failed(job, message, "gave_up")
+            await self._records.failed(job, message, "gave_up")
             return None
         backoff = self.backoff(job.attempts)
-        due = self.clock.now() + timedelta(seconds=backoff)
-        async with self.sessions() as session, session.begin():
-            await outbox.mark_retry(session, job.id, due_at=due, error=message)
-        self.stats["retried"] += 1
-        _LOG.info("outbox %s: attempt %s failed (%s), retrying", job.id, job.attempts, message)
+        await self._records.retry(job, message, after=backoff)
         return backoff
-
-    async def _failed(self, job: Job, message: str, stat: str) -> None:
-        async with self.sessions() as session, session.begin():
-            await outbox.mark_failed(session, job.id, error=message)
-        self.stats[stat] += 1
-        _LOG.warning("outbox %s: failed after %s attempt(s): %s", job.id, job.attempts, message)
-
-    async def _unreachable(self, job: Job, error: Unreachable) -> None:
-        async with self.sessions() as session, session.begin():
-            await outbox.mark_failed(session, job.id, error=f"unreachable: {error}")
-            cancelled = await outbox.mark_unreachable(session, job.account_id, now=self.clock.now())
-        self.stats["unreachable"] += 1
-        _LOG.info("outbox %s: account %s unreachable, %s row(s) cancelled", job.id, job.account_id, cancelled)
-
-    async def _release(self, jobs: list[Job], wait: float) -> None:
-        due = self.clock.now() + timedelta(seconds=wait)
-        async with self.sessions() as session, session.begin():
-            for job in jobs:
-                await outbox.release(session, job.id, due_at=due)
-        self.stats["released"] += len(jobs)
-
-
-__all__ = [
-    "Clock",
-    "DeliveryError",
-    "DeliveryLoop",
-    "Job",
-    "Permanent",
-    "RetryLater",
-    "Sender",
-    "Transient",
-    "Unreachable",
-]

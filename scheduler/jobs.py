@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from models import conversations, donors, links, outbox
+from models import accounts, conversations, links, outbox
 from scheduler.planner import PLANNERS
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ async def expire_conversations(app: App) -> int:
         deleted = await conversations.expire(session, before=before)
         blanked = await outbox.forget_texts(session, before=before)
         await links.forget_failures(session, before=now - 2 * lock)
-        await donors.forget_bare_accounts(session, before=before)
+        await accounts.forget_bare_accounts(session, before=before)
     if deleted or blanked:
         _LOG.info("forgot %s unfinished dialogue(s) and %s delivered push text(s)", deleted, blanked)
     return deleted

@@ -24,7 +24,7 @@ from typing import TextIO
 from bot.bootstrap import App
 from domain.ids import parse_int
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Replies, Reply
-from models import conversations, donors
+from models import accounts, conversations
 from models.outbox import Choices, File
 
 PLATFORM = "console"
@@ -207,7 +207,7 @@ class ConsoleChannel:
     async def _after_turn(self) -> tuple[str, bool]:
         """The chat's language now, and whether a dialogue is in progress."""
         async with self.app.sessions() as session:
-            account = await donors.account_for(session, platform=PLATFORM, user_id=self.user)
+            account = await accounts.account_for(session, platform=PLATFORM, user_id=self.user)
             row = await conversations.load(session, platform=PLATFORM, chat_id=self.user)
         in_dialogue = row is not None and row.flow is not None
         if account is not None and account.donor is not None:

@@ -2,7 +2,7 @@
 
 A channel adapter turns a turn's `Reply` objects into `Outgoing` messages (one platform call each) and
 gives them to `ReplyCourier.deliver`, under the chat's lock. Each message is sent through the same
-`scheduler.delivery.Sender` the delivery loop uses for pushes, and its outcome decides:
+`scheduler.sender.Sender` the delivery loop uses for pushes, and its outcome decides:
 
 - sent → the next one;
 - flood control (429) → wait `retry_after` (at most `MAX_FLOOD_WAIT`) and try again, up to
@@ -34,9 +34,10 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import donors, outbox
+from core.clock import Clock
+from models import accounts, outbox
 from models.outbox import Choices, File
-from scheduler.delivery import Clock, Permanent, RetryLater, Sender, Transient, Unreachable
+from scheduler.sender import Permanent, RetryLater, Sender, Transient, Unreachable
 
 log = logging.getLogger(__name__)
 
@@ -167,10 +168,10 @@ class ReplyCourier:
         turn = uuid.uuid4().hex
         try:
             async with self.sessions() as session, session.begin():
-                account_id = await donors.ensure_account(
+                account_id = await accounts.ensure_account(
                     session, platform=self.platform, user_id=user_id, chat_id=chat_id, now=now
                 )
-                about = await donors.donor_id_of(session, account_id)
+                about = await accounts.donor_id_of(session, account_id)
                 for number, message in enumerate(messages):
                     await outbox.enqueue(
                         session,

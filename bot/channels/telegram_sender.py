@@ -1,4 +1,4 @@
-"""Delivers outbox rows on Telegram: a `scheduler.delivery.Sender` around a PTB `telegram.Bot`.
+"""Delivers outbox rows on Telegram: a `scheduler.sender.Sender` around a PTB `telegram.Bot`.
 
 Used for pushes by the delivery loop, and for the replies of a turn (`bot.channels.replies`), so both
 render a message the same way: a text with inline buttons or a reply keyboard, or a file (a photo for
@@ -33,7 +33,7 @@ from telegram.warnings import PTBDeprecationWarning
 
 from domain.ids import MAX_BIG_ID, parse_int
 from models.outbox import Choices, File
-from scheduler.delivery import DeliveryError, Permanent, RetryLater, Transient, Unreachable
+from scheduler.sender import DeliveryError, Permanent, RetryLater, Transient, Unreachable
 
 MAX_MESSAGE = 4096
 MAX_CAPTION = 1024

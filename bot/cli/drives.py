@@ -27,6 +27,7 @@ from domain.organisations import SECTORS
 from domain.slots import has_ended
 from models import drive_day_changes, drive_days, plan_import, signups
 from models.tables import Signup
+from services import drive_days as drive_day_service
 from services import notices
 
 
@@ -115,13 +116,15 @@ def _line(view: drive_days.SessionView) -> str:
     )
 
 
-def _told(queued: int, donors: int) -> str:
+def _told(told: drive_day_service.Told) -> str:
     """What was queued for the donors signed up to a changed or cancelled session."""
-    if donors == 0:
+    if told.donors == 0:
         return "No donor had signed up, so no notice was queued."
-    notices = "notice" if queued == 1 else "notices"
-    signed_up = "donor" if donors == 1 else "donors"
-    return f"{queued} {notices} queued for {donors} signed-up {signed_up}; the running bot sends them."
+    notices = "notice" if told.queued == 1 else "notices"
+    signed_up = "donor" if told.donors == 1 else "donors"
+    return (
+        f"{told.queued} {notices} queued for {told.donors} signed-up {signed_up}; the running bot sends them."
+    )
 
 
 def _ward(given: str | None, settings: Settings, err: TextIO, *, where: str) -> str | None:
@@ -246,7 +249,7 @@ async def _import(
                 tz=settings.tz,
                 now=now,
             )
-        changed = _told(queued, len(result.affected_donor_ids))
+        changed = _told(drive_day_service.Told(queued=queued, donors=len(result.affected_donor_ids)))
         out.write(f"Dates, hours or places changed: {changed}\n")
 
 
@@ -309,26 +312,20 @@ async def _edit(
     before = await drive_days.session_view(session, session_id)
     if before is None:
         raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
-    actor = cli_actor()
-    notify: set[int] = set()
-    if day is not None or start is not None or end is not None:
-        notify.update(
-            await drive_day_changes.move_session(
-                session, session_id=session_id, day=day, start_time=start, end_time=end, actor=actor, now=now
-            )
-        )
-    if args.place is not None or args.address is not None or capacity is not None:
-        notify.update(
-            await drive_day_changes.edit_session(
-                session,
-                session_id=session_id,
-                place_name=args.place,
-                address=args.address,
-                capacity=capacity,
-                actor=actor,
-                now=now,
-            )
-        )
+    told = await drive_day_service.change(
+        session,
+        catalogs=Catalogs(),
+        drive_day_id=session_id,
+        day=day,
+        start_time=start,
+        end_time=end,
+        place_name=args.place,
+        address=args.address,
+        capacity=capacity,
+        actor=cli_actor(),
+        tz=tz,
+        now=now,
+    )
     after = await drive_days.session_view(session, session_id)
     if after == before:
         out.write(f"Session #{session_id} already has these values; nothing changed.\n")
@@ -338,11 +335,8 @@ async def _edit(
         f"Updated session #{session_id}: {_dmy(after.day)} {_hours(after)}, {after.place_name}, "
         f"capacity {after.capacity}.\n"
     )
-    if notify:
-        queued = await notices.session_changed(
-            session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
-        )
-        out.write(_told(queued, len(notify)) + "\n")
+    if told.donors:
+        out.write(_told(told) + "\n")
 
 
 async def _cancel(
@@ -355,16 +349,10 @@ async def _cancel(
     if view.status == drive_days.CANCELLED:
         out.write(f"Session #{session_id} was already cancelled.\n")
         return
-    notify = await drive_day_changes.cancel_session(
-        session, session_id=session_id, actor=cli_actor(), now=now
+    told = await drive_day_service.cancel(
+        session, catalogs=Catalogs(), drive_day_id=session_id, actor=cli_actor(), tz=tz, now=now
     )
-    queued = await notices.session_changed(
-        session, catalogs=Catalogs(), session_id=session_id, donor_ids=notify, tz=tz, now=now
-    )
-    out.write(
-        f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). "
-        f"{_told(queued, len(notify))}\n"
-    )
+    out.write(f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_told(told)}\n")
 
 
 async def run(

@@ -19,7 +19,7 @@ from telegram.error import RetryAfter
 
 from bot.channels.telegram_sender import TelegramSender, retry_after_seconds
 from emulators.telegram import ApiCall, ApiError, FailCalls, FaultInjector, RateLimiter, TelegramEmulator
-from models import outbox
+from models import outbox, outbox_claims
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.outbox import PRIORITY, File
 from models.tables import ChannelAccount, Outbox
@@ -392,7 +392,9 @@ async def test_rows_of_a_crashed_process_are_sent_after_their_lease(world: World
     user = world.emu.user(8001, started=True)
     await world.put(await world.account(user.id), "reminder:1")
     async with world.sessions() as session, session.begin():  # claimed, then the process died
-        (claimed,) = await outbox.claim(session, now=world.clock.now(), limit=5, lease=timedelta(seconds=0.3))
+        (claimed,) = await outbox_claims.claim(
+            session, now=world.clock.now(), limit=5, lease=timedelta(seconds=0.3)
+        )
 
     loop = world.loop(lease=timedelta(seconds=0.3))
     assert await loop.run_once() == 0

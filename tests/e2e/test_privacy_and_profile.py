@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from emulators.telegram import SentMessage, SimUser
-from models import donors
+from models import erasure
 from models.tables import AuditEntry, ChannelAccount
 from tests.e2e.test_registration import register_until_summary
 from tests.helpers import BotHarness, texts
@@ -186,7 +186,7 @@ async def test_the_owner_hears_of_a_new_link_and_can_take_it_off(bot: BotHarness
     await bot.send(owner, "/xoa")
     assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(owner, "Xóa tất cả"))
     async with bot.app.sessions() as session:
-        assert await donors.count_rows_for(session, found.id) == 0
+        assert await erasure.count_rows_for(session, found.id) == 0
 
 
 async def test_language_can_be_switched_later(bot: BotHarness) -> None:

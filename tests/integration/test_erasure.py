@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from models import callouts, checkin, donors, drive_days
+from models import accounts, callouts, checkin, donors, drive_days, erasure
 from models.tables import CalloutRecipient, Donation, Donor, Signup
 from tests.integration.test_drives import Factory, import_kinh_mon, make_donors, sessions, take
 
@@ -47,7 +47,7 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
                 last_donation_on=None,
             )
             for d in (donor_id, other)
-            for a in await donors.accounts_of(session, d)
+            for a in await accounts.accounts_of(session, d)
         ]  # fmt: skip
         assert await callouts.add_recipients(session, callout.id, asked, wave=1, now=arrival) == 2
         accepted = await callouts.answer(
@@ -77,9 +77,9 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor, today=ERASED_ON)
+        await erasure.erase(session, donor, today=ERASED_ON)
     async with sessions() as session:
-        assert await donors.count_rows_for(session, donor_id) == 0
+        assert await erasure.count_rows_for(session, donor_id) == 0
         assert await callouts.tally(session, callout.id) == before and before["accepted"] == 1
         assert await callouts.accepted_erased(session, callout.id) == 1
         after = await drive_days.campaign_totals(session, (await drive_days.list_campaigns(session))[0].id)

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import conversations, donors
+from models import accounts, conversations, donor_export, donors, erasure
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Base, ChannelAccount, Conversation, Donation, Donor, Organiser
 
@@ -66,20 +66,20 @@ async def test_register_export_and_erase(sessions) -> None:  # type: ignore[no-u
         session.add(organiser_account)
         await session.flush()
         session.add(Organiser(account_id=organiser_account.id, role="organiser"))
-        await donors.link(session, donor=donor, platform="telegram", user_id="2", chat_id="2", now=NOW)
+        await accounts.link(session, donor=donor, platform="telegram", user_id="2", chat_id="2", now=NOW)
     async with sessions() as session:
-        account = await donors.account_for(session, platform="telegram", user_id="1")
+        account = await accounts.account_for(session, platform="telegram", user_id="1")
         assert account is not None and account.donor is not None
         assert account.donor.consent_at == NOW  # aware UTC back from both backends
-        exported = await donors.export(session, account.donor)
+        exported = await donor_export.export(session, account.donor)
         assert exported["blood_group"] == {"abo": "O", "rh": "+"}
         assert [a["user_id"] for a in exported["chat_accounts"]] == ["1", "2"]
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor, today=NOW.date())
+        await erasure.erase(session, donor, today=NOW.date())
     async with sessions() as session:
-        assert await donors.count_rows_for(session, donor_id) == 0
+        assert await erasure.count_rows_for(session, donor_id) == 0
         assert (await session.scalars(select(Donation))).all() == []
         kept = (await session.scalars(select(ChannelAccount))).all()
         assert [(a.user_id, a.donor_id) for a in kept] == [("2", None)], "organiser role stays"

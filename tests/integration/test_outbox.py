@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import donors, outbox
+from models import accounts, erasure, outbox, outbox_claims
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import ChannelAccount, Donor, Outbox
 
@@ -82,7 +82,7 @@ async def rows(sessions: Sessions) -> list[Outbox]:
 
 async def claim(sessions: Sessions, *, now: datetime = NOW, limit: int = 100) -> list[Outbox]:
     async with sessions() as session, session.begin():
-        return await outbox.claim(session, now=now, limit=limit, lease=LEASE)
+        return await outbox_claims.claim(session, now=now, limit=limit, lease=LEASE)
 
 
 async def test_enqueue_twice_creates_one_row(sessions: Sessions) -> None:
@@ -102,10 +102,10 @@ async def test_enqueue_twice_creates_one_row(sessions: Sessions) -> None:
 async def test_a_reply_keeps_its_file_and_keyboard_and_is_seen_waiting(sessions: Sessions) -> None:
     qr = outbox.File("checkin-AB12CD.png", bytes(range(256)), "image/png", is_image=True)
     async with sessions() as session, session.begin():
-        account = await donors.ensure_account(
+        account = await accounts.ensure_account(
             session, platform="telegram", user_id="555", chat_id="555", now=NOW
         )  # someone not registered: a bare account row
-        assert account == await donors.ensure_account(
+        assert account == await accounts.ensure_account(
             session, platform="telegram", user_id="555", chat_id="555", now=NOW
         )
         await outbox.enqueue(
@@ -128,7 +128,7 @@ async def test_a_reply_keeps_its_file_and_keyboard_and_is_seen_waiting(sessions:
     assert (row.payload["contact_button"], row.payload["remove_keyboard"]) == ("Gửi số", True)
     async with sessions() as session, session.begin():
         assert await outbox.waiting_until(session, account_id=account, kind="reply") == NOW  # sending
-        await outbox.mark_sent(session, row.id, now=NOW)
+        await outbox_claims.mark_sent(session, row.id, now=NOW)
         assert await outbox.waiting_until(session, account_id=account, kind="reply") is None
         await outbox.forget_texts(session, before=datetime.now(UTC) + timedelta(days=1))
     (row,) = await rows(sessions)
@@ -153,7 +153,7 @@ async def test_enqueue_rejects_unknown_kinds_and_long_keys(sessions: Sessions) -
 async def test_enqueue_for_donor_skips_unreachable_accounts(sessions: Sessions) -> None:
     donor_id, (reachable, blocked) = await add_donor(sessions, accounts=2)
     async with sessions() as session, session.begin():
-        await outbox.mark_unreachable(session, blocked, now=NOW)
+        await outbox_claims.mark_unreachable(session, blocked, now=NOW)
     for expected in (1, 0):  # planning twice creates nothing new
         async with sessions() as session, session.begin():
             created = await outbox.enqueue_for_donor(
@@ -192,7 +192,7 @@ async def test_claim_respects_limit_and_platforms(sessions: Sessions) -> None:
     for n in range(5):
         await put(sessions, account, f"r:{n}")
     async with sessions() as session, session.begin():
-        assert await outbox.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["zalo"]) == []
+        assert await outbox_claims.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["zalo"]) == []
     assert [r.key for r in await claim(sessions, limit=2)] == ["r:0", "r:1"]
     assert [r.key for r in await claim(sessions, limit=10)] == ["r:2", "r:3", "r:4"]
 
@@ -206,7 +206,7 @@ async def test_claimed_rows_come_back_only_after_the_lease_expires(sessions: Ses
     (again,) = await claim(sessions, now=NOW + timedelta(seconds=60))
     assert (again.key, again.attempts, again.lease_until) == ("r:1", 2, NOW + timedelta(seconds=60) + LEASE)
     async with sessions() as session, session.begin():
-        await outbox.mark_sent(session, again.id, now=NOW + timedelta(seconds=61))
+        await outbox_claims.mark_sent(session, again.id, now=NOW + timedelta(seconds=61))
     assert await claim(sessions, now=NOW + timedelta(days=1)) == []
     (row,) = await rows(sessions)
     assert (row.status, row.sent_at, row.lease_until) == ("sent", NOW + timedelta(seconds=61), None)
@@ -248,7 +248,7 @@ async def test_claim_for_one_platform_leaves_the_others(sessions: Sessions) -> N
     await put(sessions, zalo_id, "c:zalo", kind="callout")
     await put(sessions, telegram, "a:telegram", kind="announcement")
     async with sessions() as session, session.begin():
-        claimed = await outbox.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["telegram"])
+        claimed = await outbox_claims.claim(session, now=NOW, limit=5, lease=LEASE, platforms=["telegram"])
     assert [r.key for r in claimed] == ["a:telegram"]
     assert {r.key: r.status for r in await rows(sessions)} == {"c:zalo": "pending", "a:telegram": "sending"}
 
@@ -259,7 +259,9 @@ async def test_a_claimer_never_takes_back_rows_it_is_still_sending(sessions: Ses
     (mine,) = await claim(sessions)
     late = NOW + LEASE + timedelta(seconds=1)  # the lease is over, the send is not
     async with sessions() as session, session.begin():
-        assert await outbox.claim(session, now=late, limit=5, lease=LEASE, still_sending={mine.id}) == []
+        assert (
+            await outbox_claims.claim(session, now=late, limit=5, lease=LEASE, still_sending={mine.id}) == []
+        )
     (taken,) = await claim(sessions, now=late)  # another claimer (a restarted process) may take it
     assert (taken.id, taken.attempts) == (mine.id, 2)
 
@@ -271,23 +273,26 @@ async def test_unlinking_a_chat_cancels_what_waits_for_it_and_only_once(sessions
     await put(sessions, owner, "reminder:1:owner")
     async with sessions() as session, session.begin():
         assert (
-            await donors.unlink(session, donor_id=other_id, account_id=stranger, by_account_id=owner) is False
+            await accounts.unlink(session, donor_id=other_id, account_id=stranger, by_account_id=owner)
+            is False
         )  # not theirs
         assert (
-            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is True
+            await accounts.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner)
+            is True
         )
     async with sessions() as session, session.begin():
         assert (
-            await donors.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner) is False
+            await accounts.unlink(session, donor_id=donor_id, account_id=stranger, by_account_id=owner)
+            is False
         )  # done already
-        accounts = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
-    assert accounts[owner] == donor_id and accounts[stranger] is None
+        linked = {a.id: a.donor_id for a in await session.scalars(select(ChannelAccount))}
+    assert linked[owner] == donor_id and linked[stranger] is None
     async with sessions() as session:
         account = await session.get(ChannelAccount, stranger)
         assert account is not None
         user = account.user_id
-        assert not await donors.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
-        assert await donors.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
+        assert not await accounts.may_link(session, donor_id=donor_id, platform="telegram", user_id=user)
+        assert await accounts.may_link(session, donor_id=other_id, platform="telegram", user_id=user)
     state = {r.key: (r.status, r.last_error) for r in await rows(sessions)}
     assert state == {
         "reminder:1:stranger": ("cancelled", "unlinked"),
@@ -314,7 +319,7 @@ async def test_skip_locked_while_another_claim_is_open(sessions: Sessions) -> No
     for n in range(6):
         await put(sessions, account, f"c:{n}", kind="callout")
     async with sessions() as first, first.begin():
-        held = await outbox.claim(first, now=NOW, limit=4, lease=LEASE)
+        held = await outbox_claims.claim(first, now=NOW, limit=4, lease=LEASE)
         other = await asyncio.wait_for(claim(sessions), timeout=5)
         assert [r.key for r in held] == ["c:0", "c:1", "c:2", "c:3"]
         assert [r.key for r in other] == ["c:4", "c:5"]
@@ -327,9 +332,13 @@ async def test_retry_failed_and_release(sessions: Sessions) -> None:
     one, two, three = await claim(sessions)
     later = NOW + timedelta(seconds=30)
     async with sessions() as session, session.begin():
-        await outbox.mark_retry(session, one.id, due_at=later, error="transient: Internal Server Error")
-        await outbox.mark_retry(session, two.id, due_at=later, error="flood " * 100, count_attempt=False)
-        await outbox.release(session, three.id, due_at=later)
+        await outbox_claims.mark_retry(
+            session, one.id, due_at=later, error="transient: Internal Server Error"
+        )
+        await outbox_claims.mark_retry(
+            session, two.id, due_at=later, error="flood " * 100, count_attempt=False
+        )
+        await outbox_claims.release(session, three.id, due_at=later)
     by_key = {r.key: r for r in await rows(sessions)}
     assert (by_key["r:1"].status, by_key["r:1"].attempts, by_key["r:1"].due_at) == ("pending", 1, later)
     assert by_key["r:1"].last_error == "transient: Internal Server Error"
@@ -338,7 +347,7 @@ async def test_retry_failed_and_release(sessions: Sessions) -> None:
     assert await claim(sessions, now=later - timedelta(seconds=1)) == []
     again = await claim(sessions, now=later)
     async with sessions() as session, session.begin():
-        await outbox.mark_failed(session, again[0].id, error="permanent: Bad Request: chat not found")
+        await outbox_claims.mark_failed(session, again[0].id, error="permanent: Bad Request: chat not found")
     failed = (await rows(sessions))[0]
     assert (failed.status, failed.attempts, failed.lease_until) == ("failed", 2, None)
 
@@ -351,7 +360,7 @@ async def test_cancel_by_key_prefix(sessions: Sessions) -> None:
     await put(sessions, account, sent_key, due_at=NOW - timedelta(days=1))
     (sent,) = await claim(sessions, now=NOW - timedelta(hours=1))
     async with sessions() as session, session.begin():
-        await outbox.mark_sent(session, sent.id, now=NOW)
+        await outbox_claims.mark_sent(session, sent.id, now=NOW)
         assert await outbox.cancel(session, key_prefix="reminder:12:") == 2
         assert await outbox.cancel(session, key_prefix="reminder:1_") == 1  # "_" is no wildcard
         assert await outbox.cancel(session, key_prefix="reminder:1%") == 0
@@ -382,8 +391,8 @@ async def test_progress_counts_by_status(sessions: Sessions) -> None:
             "failed": 0,
             "cancelled": 0,
         }
-        await outbox.mark_sent(session, claimed[0].id, now=NOW)
-        await outbox.mark_failed(session, claimed[1].id, error="permanent: chat not found")
+        await outbox_claims.mark_sent(session, claimed[0].id, now=NOW)
+        await outbox_claims.mark_failed(session, claimed[1].id, error="permanent: chat not found")
         await outbox.cancel(session, key_prefix="announcement:42:4")
     async with sessions() as session:
         assert await outbox.progress(session, "announcement:42") == {
@@ -403,12 +412,12 @@ async def test_unreachable_account_gets_no_more_pushes(sessions: Sessions) -> No
     await put(sessions, other, "r:3")
     (first, *_) = await claim(sessions, limit=1)
     async with sessions() as session, session.begin():
-        await outbox.mark_failed(
+        await outbox_claims.mark_failed(
             session, first.id, error="unreachable: Forbidden: bot was blocked by the user"
         )
-        assert await outbox.mark_unreachable(session, blocked, now=NOW) == 1
+        assert await outbox_claims.mark_unreachable(session, blocked, now=NOW) == 1
         # A retry recorded later for a cancelled row does not bring it back.
-        await outbox.mark_retry(session, first.id, due_at=NOW, error="late")
+        await outbox_claims.mark_retry(session, first.id, due_at=NOW, error="late")
     async with sessions() as session:
         account = await session.get(ChannelAccount, blocked)
         assert account is not None and account.unreachable_at == NOW
@@ -428,7 +437,7 @@ async def test_erasing_a_donor_removes_their_pushes(sessions: Sessions) -> None:
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
         assert donor is not None
-        await donors.erase(session, donor, today=date(2026, 11, 23))
+        await erasure.erase(session, donor, today=date(2026, 11, 23))
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 1
         assert await session.scalar(select(Outbox.key)) == "reminder:1:2:24h"

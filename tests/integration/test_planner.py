@@ -19,7 +19,17 @@ from bot.bootstrap import build_app
 from core.config import ConfigError, ReminderOffset, Settings, load_settings
 from core.i18n import Catalogs
 from domain import plan_file
-from models import checkin, conversations, donors, drive_day_changes, outbox, plan_import, signups
+from models import (
+    accounts,
+    checkin,
+    conversations,
+    donors,
+    drive_day_changes,
+    outbox,
+    outbox_claims,
+    plan_import,
+    signups,
+)
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Donor, DriveSession, Outbox, Signup
 from scheduler import jobs
@@ -334,7 +344,7 @@ async def test_after_the_start_nothing_is_planned_and_a_queued_reminder_expires(
     assert await world.plan(plan_session_reminders, MORNING - timedelta(minutes=10)) == 1
     # The bot goes down before sending it and comes back after the start: dropped, not sent late.
     async with world.sessions() as session, session.begin():
-        claimed = await outbox.claim(session, now=START + timedelta(minutes=5), limit=10, lease=LEASE)
+        claimed = await outbox_claims.claim(session, now=START + timedelta(minutes=5), limit=10, lease=LEASE)
     assert claimed == []
     (row,) = await world.rows("reminder:")
     assert (row.status, row.last_error, row.attempts) == ("cancelled", "expired", 0)
@@ -348,7 +358,7 @@ async def test_a_stale_reminder_expires_when_the_next_one_is_due(world: World) -
     back = utc(2020, 8, 2, 13, 0)
     assert await world.plan(plan_session_reminders, back) == 1
     async with world.sessions() as session, session.begin():
-        claimed = await outbox.claim(session, now=back, limit=10, lease=timedelta(seconds=60))
+        claimed = await outbox_claims.claim(session, now=back, limit=10, lease=timedelta(seconds=60))
     assert [row.key.split(":")[3] for row in claimed] == ["1"]
     stale, _ = await world.rows("reminder:")
     assert (stale.status, stale.last_error) == ("cancelled", "expired")
@@ -516,7 +526,7 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
         await world.sign_up("tl-1", who)
     await world.plan(plan_session_reminders, THREE_DAYS)
     async with world.sessions() as session, session.begin():
-        (account,) = await donors.accounts_of(session, donor)
+        (account,) = await accounts.accounts_of(session, donor)
         await outbox.enqueue(
             session,
             key="thanks:1:x",
@@ -542,7 +552,7 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
 async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
     donor = await world.donor()
     async with world.sessions() as session, session.begin():
-        (account,) = await donors.accounts_of(session, donor)
+        (account,) = await accounts.accounts_of(session, donor)
         await outbox.enqueue(
             session,
             key="thanks:2:x",
@@ -553,7 +563,9 @@ async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
             due_at=THREE_DAYS,
         )
         later = THREE_DAYS + timedelta(days=30)
-        assert [r.key for r in await outbox.claim(session, now=later, limit=5, lease=LEASE)] == ["thanks:2:x"]
+        assert [r.key for r in await outbox_claims.claim(session, now=later, limit=5, lease=LEASE)] == [
+            "thanks:2:x"
+        ]
         with pytest.raises(ValueError, match="aware"):
             await outbox.enqueue(
                 session,
@@ -572,10 +584,12 @@ async def test_an_expired_row_whose_claimer_died_is_not_sent(world: World) -> No
     await world.sign_up("tl-1", donor)
     await world.plan(plan_session_reminders, MORNING)
     async with world.sessions() as session, session.begin():
-        (claimed,) = await outbox.claim(session, now=MORNING, limit=5, lease=timedelta(minutes=60))
+        (claimed,) = await outbox_claims.claim(session, now=MORNING, limit=5, lease=timedelta(minutes=60))
     # The process died while sending; its lease runs out after the start.
     async with world.sessions() as session, session.begin():
-        assert await outbox.claim(session, now=START + timedelta(minutes=61), limit=5, lease=LEASE) == []
+        assert (
+            await outbox_claims.claim(session, now=START + timedelta(minutes=61), limit=5, lease=LEASE) == []
+        )
     (row,) = await world.rows()
     assert (row.id, row.status, row.last_error) == (claimed.id, "cancelled", "expired")
 

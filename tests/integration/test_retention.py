@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from models import donors, outbox
+from models import accounts, outbox, outbox_claims
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import ChannelAccount, Organiser, Outbox
 
@@ -35,7 +35,7 @@ async def test_finished_push_texts_are_forgotten_pending_ones_kept(database_url:
         rows = {r.key: r for r in (await session.scalars(select(Outbox))).all()}
         for row in rows.values():
             row.created_at = NOW - timedelta(days=8)
-        await outbox.mark_sent(session, rows["old-sent"].id, now=NOW - timedelta(days=8))
+        await outbox_claims.mark_sent(session, rows["old-sent"].id, now=NOW - timedelta(days=8))
     async with sessions() as session, session.begin():
         assert await outbox.forget_texts(session, before=NOW - timedelta(days=7)) == 1
     async with sessions() as session:
@@ -72,7 +72,7 @@ async def test_bare_accounts_made_for_a_reply_go_once_nothing_waits(database_url
             due_at=NOW,
         )
     async with sessions() as session, session.begin():
-        assert await donors.forget_bare_accounts(session, before=NOW - timedelta(days=7)) == 1
+        assert await accounts.forget_bare_accounts(session, before=NOW - timedelta(days=7)) == 1
     async with sessions() as session:
         left = set((await session.scalars(select(ChannelAccount.user_id))).all())
     assert left == {"waiting", "organiser", "removed", "fresh"}

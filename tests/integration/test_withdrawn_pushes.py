@@ -6,9 +6,9 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from models import drive_day_changes
-from scheduler.planner import plan_ward_reminders
-from services import notices
-from tests.integration.test_planner import CATALOGS, World, utc, world
+from scheduler.planner import plan_session_reminders, plan_ward_reminders
+from services import drive_days, notices
+from tests.integration.test_planner import CATALOGS, THREE_DAYS, World, utc, world
 
 __all__ = ["world"]  # the fixture, imported for this module's tests
 
@@ -57,3 +57,26 @@ async def test_a_second_change_replaces_the_notice_still_waiting(world: World) -
             )
     (notice,) = await world.rows(f"notice:{world.ids['tl-1']}:")
     assert "11/08/2020" in notice.payload["text"], "only what holds now is still to be sent"
+
+
+async def test_a_drive_day_change_tells_only_whom_it_concerns(world: World) -> None:
+    """services.drive_days: a new capacity tells nobody and leaves the reminders waiting; a cancel tells."""
+    donor = await world.donor()
+    await world.sign_up("tl-1", donor)
+    assert await world.plan(plan_session_reminders, THREE_DAYS - timedelta(minutes=15)) == 1
+    tz, now = ZoneInfo("Asia/Ho_Chi_Minh"), utc(2020, 7, 31, 12, 0)
+    day_id = world.ids["tl-1"]
+    async with world.sessions() as session, session.begin():
+        told = await drive_days.change(
+            session, catalogs=CATALOGS, drive_day_id=day_id, capacity=90, actor="t", tz=tz, now=now
+        )
+    assert told == drive_days.Told(queued=0, donors=0)
+    assert len(await world.rows(f"reminder:{day_id}:")) == 1, "a capacity makes no reminder untrue"
+    async with world.sessions() as session, session.begin():
+        told = await drive_days.cancel(
+            session, catalogs=CATALOGS, drive_day_id=day_id, actor="t", tz=tz, now=now
+        )
+    assert told == drive_days.Told(queued=1, donors=1)
+    assert await world.rows(f"reminder:{day_id}:") == []
+    (notice,) = await world.rows(f"notice:{day_id}:")
+    assert notice.about_donor_id == donor and "đã bị hủy" in notice.payload["text"]

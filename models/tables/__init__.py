@@ -1,0 +1,38 @@
+"""ORM tables. Times are stored in UTC; personal data lives only in `donors` and `donations`.
+
+Erasure (models.erasure.erase) deletes the person and keeps anonymous counts: donations, sign-ups and
+call-out answers whose donor columns are NULL (see docs/ARCHITECTURE.md, "Data and privacy").
+
+The tables are grouped by area in this package's modules; every caller imports them from here
+(`from models.tables import Donor`), and Alembic reads `Base.metadata` with every table in it
+(`models/migrations/env.py`), which importing this package guarantees.
+"""
+
+from models.tables.base import Base, UtcDateTime, utcnow
+from models.tables.callouts import Callout, CalloutRecipient
+from models.tables.drives import Campaign, DriveSession, Signup
+from models.tables.links import Approval, LinkFailure, LinkNotice
+from models.tables.outbox import AnnouncementRow, Outbox
+from models.tables.people import AuditEntry, ChannelAccount, Conversation, Donation, Donor, Organiser
+
+__all__ = [
+    "AnnouncementRow",
+    "Approval",
+    "AuditEntry",
+    "Base",
+    "Callout",
+    "CalloutRecipient",
+    "Campaign",
+    "ChannelAccount",
+    "Conversation",
+    "Donation",
+    "Donor",
+    "DriveSession",
+    "LinkFailure",
+    "LinkNotice",
+    "Organiser",
+    "Outbox",
+    "Signup",
+    "UtcDateTime",
+    "utcnow",
+]

@@ -1,0 +1,47 @@
+"""The bot-wide send rate of the delivery loop (`scheduler.delivery`).
+
+Ours, not PTB's AIORateLimiter (which ignores the 1 msg/s per private chat, pauses every chat on one 429
+and does not retry); the per-chat interval is kept by the loop itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+
+
+class Pacer:
+    """The bot-wide rate: sends evenly spaced 1/rate apart, and never more than `rate` in any `window`.
+
+    The spacing follows an ideal schedule, so a send woken a little late (event-loop latency) does not push
+    every later one back: a leaky bucket of capacity 1 (aiolimiter) lost a third of the rate to that at
+    1,000 msg/s. After a stall (later than `catch_up`) the schedule restarts from now instead of bursting
+    to catch up, and the sliding window, a little longer than Telegram's second, is the hard guarantee
+    against 429s when sends bunch up. Callers are served in arrival order.
+    """
+
+    def __init__(self, rate: float, window: float = 1.02) -> None:
+        self.interval = 1.0 / rate
+        self.window = window
+        self.limit = max(1, int(rate))
+        self.catch_up = max(self.interval, 0.02)  # later than this is a stall: restart the schedule
+        self._next = 0.0  # monotonic time of the next slot on the schedule
+        self._stamps: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                while self._stamps and self._stamps[0] <= now - self.window:
+                    self._stamps.popleft()
+                at = self._next
+                if len(self._stamps) >= self.limit:
+                    at = max(at, self._stamps[0] + self.window)
+                if at <= now:
+                    break
+                await asyncio.sleep(at - now)
+            on_time = now - self._next <= self.catch_up
+            self._next = (self._next if on_time else now) + self.interval
+            self._stamps.append(now)
