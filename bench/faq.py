@@ -57,8 +57,8 @@ def is_right(label: str, u: Understanding) -> bool:
 
 def real_extractor() -> Callable[[str, date], object | None] | None:
     try:
-        from domain.eligibility import load_rules
         from domain.facts import extract_facts  # type: ignore[import-not-found]
+        from domain.rules_file import load_rules
     except ImportError:
         return None
     rules = load_rules(ROOT / "data" / "eligibility.toml")

@@ -131,8 +131,8 @@ def check_data_files(files: list[Path]) -> int:
     A FAQ file is checked together with its other-language sibling (faq.vi.toml ↔ faq.en.toml) so a
     missing translation shows up; a file with an `[age]` table is read as the eligibility rules.
     """
-    from domain.eligibility import RulesError, load_rules
     from domain.faq import check_faq_files
+    from domain.rules_file import RulesError, load_rules
 
     problems: list[str] = []
     faq_files: list[Path] = []

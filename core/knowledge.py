@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.config import KnowledgeSettings
-from domain.eligibility import Person, Rules, RulesError, load_rules
+from domain.eligibility import Person
 from domain.facts import extract_facts
 from domain.faq import FaqEntry, FaqError, FaqIndex, check_faq_files, load_faq
+from domain.rules import Rules
+from domain.rules_file import RulesError, load_rules
 from domain.screening import check_groups
 
 

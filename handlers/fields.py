@@ -14,8 +14,9 @@ from typing import Any
 
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
+from domain.calendar import age_on, nth_birthday
 from domain.choices import match_option, parse_yes_no
-from domain.dates import age_on, impossible_date, nth_birthday, parse_ago, parse_date
+from domain.dates import impossible_date, parse_ago, parse_date
 from domain.ids import parse_index
 from domain.measures import parse_weight_kg
 from domain.names import NameProblem, name_problem, normalise_name

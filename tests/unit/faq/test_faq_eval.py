@@ -101,8 +101,8 @@ def test_off_topic_gets_not_sure(indexes: dict[str, FaqIndex]) -> None:
 
 def real_extractor() -> Callable[[str, date], object | None] | None:
     try:
-        from domain.eligibility import load_rules
         from domain.facts import extract_facts
+        from domain.rules_file import load_rules
     except ImportError:
         return None
     rules = load_rules(ROOT / "data" / "eligibility.toml")
