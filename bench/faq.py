@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain.faq import FaqIndex, Method, load_faq  # noqa: E402
+from bench.faq_scorers import PRODUCTION, Method, ScorerIndex  # noqa: E402
+from domain.faq_file import load_faq  # noqa: E402
 from domain.intents import Intent  # noqa: E402
 from domain.questions import Kind, Understanding, understand  # noqa: E402
 
@@ -75,8 +76,8 @@ def build(method: Method, threshold: float | None = None, margin: float | None =
     en = load_faq(ROOT / "data" / "faq.en.toml")
     kw = {"method": method, "threshold": threshold, "margin": margin}
     return {
-        "vi": FaqIndex.build(vi, also=en, **kw),
-        "en": FaqIndex.build(en, also=vi, **kw),
+        "vi": ScorerIndex.with_method(vi, also=en, **kw),
+        "en": ScorerIndex.with_method(en, also=vi, **kw),
         "entries": len(vi),
     }
 
@@ -152,7 +153,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="try thresholds and margins")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
-    default: Method = FaqIndex.method
+    default: Method = PRODUCTION
     if args.sweep:
         for method in ("bm25", "fuzzy", "combined"):
             for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):

@@ -131,7 +131,7 @@ def check_data_files(files: list[Path]) -> int:
     A FAQ file is checked together with its other-language sibling (faq.vi.toml ↔ faq.en.toml) so a
     missing translation shows up; a file with an `[age]` table is read as the eligibility rules.
     """
-    from domain.faq import check_faq_files
+    from domain.faq_file import check_faq_files
     from domain.rules_file import RulesError, load_rules
 
     problems: list[str] = []

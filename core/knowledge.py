@@ -8,7 +8,8 @@ from datetime import date
 from core.config import KnowledgeSettings
 from domain.eligibility import Person
 from domain.facts import extract_facts
-from domain.faq import FaqEntry, FaqError, FaqIndex, check_faq_files, load_faq
+from domain.faq_file import FaqEntry, FaqError, check_faq_files, load_faq
+from domain.faq_index import FaqIndex
 from domain.rules import Rules
 from domain.rules_file import RulesError, load_rules
 from domain.screening import check_groups

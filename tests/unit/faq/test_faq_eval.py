@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from domain.faq import FaqIndex, load_faq
+from domain.faq_file import load_faq
+from domain.faq_index import FaqIndex
 from domain.intents import Intent
 from domain.questions import Kind, Understanding, understand
 
