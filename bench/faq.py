@@ -21,9 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.faq_scorers import PRODUCTION, Method, ScorerIndex  # noqa: E402
+from domain.eligibility import Person  # noqa: E402
+from domain.facts import extract_facts  # noqa: E402
 from domain.faq_file import load_faq  # noqa: E402
 from domain.intents import Intent  # noqa: E402
 from domain.questions import Kind, Understanding, understand  # noqa: E402
+from domain.rules_file import load_rules  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
 TODAY = date(2025, 6, 1)
@@ -56,17 +59,11 @@ def is_right(label: str, u: Understanding) -> bool:
     return got_label(u) == label
 
 
-def real_extractor() -> Callable[[str, date], object | None] | None:
-    try:
-        from domain.facts import extract_facts  # type: ignore[import-not-found]
-        from domain.rules_file import load_rules
-    except ImportError:
-        return None
+def real_extractor() -> Callable[[str, date], Person | None]:
     rules = load_rules(ROOT / "data" / "eligibility.toml")
 
-    def extract(text: str, today: date) -> object | None:
-        result: object | None = extract_facts(text, today=today, rules=rules)
-        return result
+    def extract(text: str, today: date) -> Person | None:
+        return extract_facts(text, today=today, rules=rules)
 
     return extract
 
@@ -96,14 +93,12 @@ def run(
         index = idx[lang]
         kind = label.split(":")[0]
         if kind == "verdict":
-            if extractor is None:
-                continue
             u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
         else:
             start = time.perf_counter()
             u = understand(text, index=index, today=TODAY)
             times.append((time.perf_counter() - start) * 1000)
-            if extractor is not None and kind in {"faq", "none"}:
+            if kind in {"faq", "none"}:
                 with_facts = understand(text, index=index, today=TODAY, facts_extractor=extractor)
                 if with_facts.kind is Kind.VERDICT:
                     stolen.append(f"{label} | {text}")
@@ -122,8 +117,6 @@ def run(
         for kind, oks in per_kind.items():
             if oks:
                 print(f"  {kind:8} {sum(oks):4}/{len(oks):<4} {sum(oks) / len(oks):.3f}")
-            elif kind == "verdict":
-                print("  verdict  skipped (domain.facts not available)")
         print(f"  confusion ({len(misses)}): expected → got | text")
         for label, got, text in sorted(misses):
             print(f"    {label} → {got} | {text}")
