@@ -230,7 +230,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         from core.knowledge import load_knowledge
 
         Catalogs()
-        load_knowledge(settings.knowledge)
+        load_knowledge(settings)
         name = args.config or "config.toml"
         if problems := hotline_problems(settings):
             for problem in problems:
