@@ -37,7 +37,7 @@ from sqlalchemy import event  # noqa: E402
 
 from core.config import load_settings  # noqa: E402
 from domain.compatibility import RED_CELL_DONORS  # noqa: E402
-from domain.eligibility import load_rules  # noqa: E402
+from domain.rules_file import load_rules  # noqa: E402
 from models import callouts  # noqa: E402
 from models.db import create_engine, session_factory  # noqa: E402
 from models.tables import Base  # noqa: E402

@@ -20,9 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from domain.faq import FaqIndex, Method, load_faq  # noqa: E402
+from bench.faq_scorers import PRODUCTION, Method, ScorerIndex  # noqa: E402
+from domain.eligibility import Person  # noqa: E402
+from domain.facts import extract_facts  # noqa: E402
+from domain.faq_file import load_faq  # noqa: E402
 from domain.intents import Intent  # noqa: E402
 from domain.questions import Kind, Understanding, understand  # noqa: E402
+from domain.rules_file import load_rules  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
 TODAY = date(2025, 6, 1)
@@ -55,17 +59,11 @@ def is_right(label: str, u: Understanding) -> bool:
     return got_label(u) == label
 
 
-def real_extractor() -> Callable[[str, date], object | None] | None:
-    try:
-        from domain.eligibility import load_rules
-        from domain.facts import extract_facts  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def real_extractor() -> Callable[[str, date], Person | None]:
     rules = load_rules(ROOT / "data" / "eligibility.toml")
 
-    def extract(text: str, today: date) -> object | None:
-        result: object | None = extract_facts(text, today=today, rules=rules)
-        return result
+    def extract(text: str, today: date) -> Person | None:
+        return extract_facts(text, today=today, rules=rules)
 
     return extract
 
@@ -75,8 +73,8 @@ def build(method: Method, threshold: float | None = None, margin: float | None =
     en = load_faq(ROOT / "data" / "faq.en.toml")
     kw = {"method": method, "threshold": threshold, "margin": margin}
     return {
-        "vi": FaqIndex.build(vi, also=en, **kw),
-        "en": FaqIndex.build(en, also=vi, **kw),
+        "vi": ScorerIndex.with_method(vi, also=en, **kw),
+        "en": ScorerIndex.with_method(en, also=vi, **kw),
         "entries": len(vi),
     }
 
@@ -95,14 +93,12 @@ def run(
         index = idx[lang]
         kind = label.split(":")[0]
         if kind == "verdict":
-            if extractor is None:
-                continue
             u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
         else:
             start = time.perf_counter()
             u = understand(text, index=index, today=TODAY)
             times.append((time.perf_counter() - start) * 1000)
-            if extractor is not None and kind in {"faq", "none"}:
+            if kind in {"faq", "none"}:
                 with_facts = understand(text, index=index, today=TODAY, facts_extractor=extractor)
                 if with_facts.kind is Kind.VERDICT:
                     stolen.append(f"{label} | {text}")
@@ -121,8 +117,6 @@ def run(
         for kind, oks in per_kind.items():
             if oks:
                 print(f"  {kind:8} {sum(oks):4}/{len(oks):<4} {sum(oks) / len(oks):.3f}")
-            elif kind == "verdict":
-                print("  verdict  skipped (domain.facts not available)")
         print(f"  confusion ({len(misses)}): expected → got | text")
         for label, got, text in sorted(misses):
             print(f"    {label} → {got} | {text}")
@@ -152,7 +146,7 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="try thresholds and margins")
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args()
-    default: Method = FaqIndex.method
+    default: Method = PRODUCTION
     if args.sweep:
         for method in ("bm25", "fuzzy", "combined"):
             for threshold in (0.3, 0.4, 0.5, 0.6, 0.7, 0.8):

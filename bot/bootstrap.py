@@ -94,7 +94,7 @@ def build_app(
 ) -> App:
     """Wires the application; tests pass their own clock (and may share loaded knowledge)."""
     quiet_leaky_loggers()
-    knowledge = knowledge or load_knowledge(settings.knowledge)
+    knowledge = knowledge or load_knowledge(settings)
     # hide_parameters: an SQL error must not print a phone number into the log.
     engine = create_engine(settings.database.url)
     sessions = session_factory(engine)

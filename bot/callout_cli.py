@@ -143,7 +143,7 @@ async def _create(
     deadline = flow.parse_deadline(args.deadline, now=now, settings=settings)
     if deadline is None:
         raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
-    rules = load_knowledge(settings.knowledge).rules
+    rules = load_knowledge(settings).rules
     crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=wards, now=now)
     counts = await callouts.preview(session, crit)
     out.write(f"{sum(counts.values())} reserve donors match:\n")

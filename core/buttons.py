@@ -373,7 +373,7 @@ class Erase(ButtonData, prefix="erase"):
 
 
 class Faq(ButtonData, prefix="faq"):
-    entry_id: Annotated[str, Name(40, r"[a-z][a-z0-9_]*")]  # domain.faq.MAX_ID_CHARS
+    entry_id: Annotated[str, Name(40, r"[a-z][a-z0-9_]*")]  # domain.faq_file.MAX_ID_CHARS
 
 
 # --- /kiemtra (handlers/selfcheck.py) ----------------------------------------------------------------

@@ -1,19 +1,29 @@
-"""The data the answers come from: eligibility rules and the FAQ, loaded once at start."""
+"""The data the answers come from: eligibility rules and the FAQ, loaded once at start.
+
+The donor age range is a rule of the law, so ``data/eligibility.toml`` ``[age]`` is its source. The
+registration dialogue reads ``[registration] min_age``/``max_age`` of the configuration, which must
+therefore say the same: :func:`load_knowledge` refuses to start when they differ, naming the key.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
-from core.config import KnowledgeSettings
-from domain.eligibility import Person, Rules, RulesError, load_rules
+from core.config import RegistrationSettings, Settings
+from domain.eligibility import Person
 from domain.facts import extract_facts
-from domain.faq import FaqEntry, FaqError, FaqIndex, check_faq_files, load_faq
+from domain.faq_file import FaqEntry, FaqError, check_faq_files, load_faq
+from domain.faq_index import FaqIndex
+from domain.rules import Rules
+from domain.rules_file import RulesError, load_rules
 from domain.screening import check_groups
 
 
 class KnowledgeError(Exception):
-    """A rules or FAQ file is broken; the message names the file, the line or key, the problem."""
+    """A rules or FAQ file is broken, or the configuration contradicts the rules; the message names
+    the file, the line or key, the problem."""
 
 
 @dataclass(frozen=True)
@@ -29,13 +39,30 @@ class Knowledge:
         return self.entries.get(lang, {}).get(entry_id)
 
 
-def load_knowledge(settings: KnowledgeSettings) -> Knowledge:
+def age_limit_problems(registration: RegistrationSettings, rules: Rules, rules_file: Path) -> list[str]:
+    """Each configured age limit that is not the rules file's, naming the key and the value to write."""
+    pairs = (
+        ("min_age", registration.min_age, "min_years", rules.age.min_years),
+        ("max_age", registration.max_age, "max_years", rules.age.max_years),
+    )
+    return [
+        f"registration.{key} is {value}, but age.{rule_key} in {rules_file} is {rule}"
+        f" (the age range of the law is decided there): set registration.{key} = {rule}"
+        for key, value, rule_key, rule in pairs
+        if value != rule
+    ]
+
+
+def load_knowledge(config: Settings) -> Knowledge:
+    settings = config.knowledge
     try:
         rules = load_rules(settings.rules)
     except RulesError as exc:
         raise KnowledgeError(f"{settings.rules}: {exc}") from exc
     if problems := check_groups(rules):
         raise KnowledgeError(f"{settings.rules}: " + "; ".join(problems))
+    if problems := age_limit_problems(config.registration, rules, settings.rules):
+        raise KnowledgeError("; ".join(problems))
     files = {"vi": settings.faq_vi, "en": settings.faq_en}
     problems = check_faq_files(list(files.values()))
     if problems:

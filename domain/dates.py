@@ -1,6 +1,7 @@
-"""Dates as Vietnamese donors type them (day first), plus the calendar arithmetic for ages.
+"""Dates as Vietnamese donors type them: day first, in words, or relative ("2 tuần trước").
 
-Ages decide eligibility (18–60), so the leap-day rules here are deliberate and tested.
+The calendar arithmetic behind them (months clamped at the month's end, ages, birthdays) is in
+:mod:`domain.calendar`, shared with the rules engine.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from domain.calendar import add_months_clamped, add_years, date_or_none
 from domain.text import fold
 
 # Without a reference day a two-digit year YY means 20YY when YY < 50, else 19YY: right for
@@ -41,13 +43,6 @@ def _expand_year(digits: str, today: date | None) -> int:
     return today.year - (today.year - year) % 100
 
 
-def _make(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def _read_fields(text: str, today: date | None) -> tuple[int, int, int] | None:
     """(year, month, day) as written in a day-first, ISO or Vietnamese-words spelling, unchecked."""
     cleaned = _DATE_PREFIX.sub("", fold(text).rstrip("."))
@@ -72,7 +67,7 @@ def parse_date(text: str, *, today: date | None = None) -> date | None:
     the caller's business: this only reads the calendar date.
     """
     fields = _read_fields(text, today)
-    return _make(*fields) if fields is not None else None
+    return date_or_none(*fields) if fields is not None else None
 
 
 class DateProblem(StrEnum):
@@ -100,7 +95,7 @@ def impossible_date(text: str, *, today: date | None = None) -> ImpossibleDate |
     None too when the text is a real date or not a date at all: then the shape is what to explain.
     """
     fields = _read_fields(text, today)
-    if fields is None or _make(*fields) is not None:
+    if fields is None or date_or_none(*fields) is not None:
         return None
     year, month, day = fields
     if not 1 <= month <= 12:
@@ -111,50 +106,6 @@ def impossible_date(text: str, *, today: date | None = None) -> ImpossibleDate |
         return ImpossibleDate(DateProblem.NOT_LEAP_YEAR, day, month, year)
     days = calendar.monthrange(year, month)[1]
     return ImpossibleDate(DateProblem.DAY_OUT_OF_MONTH, day, month, year, days)
-
-
-def age_on(born: date, *, on: date) -> int:
-    """Full years lived on `on` (negative before birth, so it stays monotone).
-
-    Someone born on 29 February turns a year older on 1 March in non-leap years: until the
-    end of 28 February they have not yet completed the year. This is the common legal reading
-    in Vietnam and elsewhere and the conservative one for minimum-age checks.
-    """
-    before_birthday = (on.month, on.day) < (born.month, born.day)
-    return on.year - born.year - int(before_birthday)
-
-
-def add_years(d: date, years: int) -> date:
-    """The same day `years` later (or earlier); 29 February becomes 28 February.
-
-    Used for intervals ("a year ago"), where landing inside the shorter month is what people
-    mean. Raises ValueError outside the years 1–9999.
-    """
-    try:
-        return d.replace(year=d.year + years)
-    except ValueError:
-        if (d.month, d.day) != (2, 29):
-            raise
-        return d.replace(year=d.year + years, day=28)
-
-
-def add_months(d: date, months: int) -> date:
-    """The same day `months` calendar months later (or earlier), clamped to the month's end.
-
-    Raises ValueError outside the years 1–9999.
-    """
-    index = d.year * 12 + (d.month - 1) + months
-    year, month0 = divmod(index, 12)
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return date(year, month0 + 1, min(d.day, last))
-
-
-def nth_birthday(born: date, n: int) -> date:
-    """The day the person turns `n`, consistent with `age_on` (29 Feb → 1 Mar if not leap)."""
-    year = born.year + n
-    if (born.month, born.day) == (2, 29) and not calendar.isleap(year):
-        return date(year, 3, 1)
-    return born.replace(year=year)
 
 
 _NUMBER_WORDS = {
@@ -237,7 +188,7 @@ def _go_back(today: date, amount: int, unit: str) -> date | None:
         if unit == "week":
             return today - timedelta(weeks=amount)
         if unit == "month":
-            return add_months(today, -amount)
+            return add_months_clamped(today, -amount)
         return add_years(today, -amount)
     except (OverflowError, ValueError):
         return None
@@ -280,7 +231,7 @@ def parse_day_month(text: str, *, today: date) -> date | None:
         if match:
             day, month = int(match.group(1)), int(match.group(2))
             for year in range(today.year, today.year + 9):
-                found = _make(year, month, day)
+                found = date_or_none(year, month, day)
                 if found is not None and found >= today:
                     return found
             return None

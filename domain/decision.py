@@ -23,17 +23,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
-from domain.eligibility import (
-    Assessment,
-    DonationKind,
-    ParamValue,
-    Person,
-    Reason,
-    Rules,
-    Verdict,
-    assess,
-    next_eligible_date,
-)
+from domain.eligibility import Assessment, ParamValue, Person, Reason, Verdict, assess, next_eligible_date
+from domain.rules import DonationKind, Rules
 
 __all__ = [
     "DECISION_MESSAGES",

@@ -1,7 +1,8 @@
 """Who may give blood, and when: the rules of Thông tư 26/2013/TT-BYT as a pure function.
 
-All numbers and condition lists come from ``data/eligibility.toml`` (read by :func:`load_rules`),
-so an organiser can follow a change of the law without touching code. :func:`assess` combines
+All numbers and condition lists come from ``data/eligibility.toml`` (typed in :mod:`domain.rules`,
+read by :func:`domain.rules_file.load_rules`), so an organiser can follow a change of the law
+without touching code. :func:`assess` combines
 what is known about a person into one :class:`Assessment`:
 
 * a permanent condition (Art. 4.2), an age above the maximum (Art. 4.1), a weight under the
@@ -23,48 +24,32 @@ Decisions on readings of the circular (documented again in the data file):
   including age 60, i.e. until the day before the 61st birthday.
 * A 29 February birthday falls on 1 March in common years (the later, more careful day).
 * Periods in months end on the same day of the month; when that day does not exist the period
-  ends on the 1st of the next month (again the later day).
+  ends on the 1st of the next month (again the later day: :func:`domain.calendar.add_months_rolled`).
 * Intervals (Art. 6.4): the interval of the kind given last applies, whatever the next kind.
   A last donation of unknown kind counts as whole blood (the longest interval).
 """
 
 from __future__ import annotations
 
-import calendar
-import math
-import string
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from pathlib import Path
-from typing import Any
 
-from domain.text import fold, nfc
+from domain.calendar import nth_birthday
+from domain.rules import Condition, DonationKind, Rules
 
 __all__ = [
     "ENGINE_MESSAGES",
     "Assessment",
-    "Condition",
-    "ConditionKind",
-    "DonationKind",
-    "Period",
+    "ParamValue",
     "Person",
     "Reason",
-    "Rules",
-    "RulesError",
     "Sex",
-    "Unit",
     "Verdict",
-    "VolumeLimit",
-    "Volumes",
-    "add_months",
     "assess",
-    "load_rules",
+    "message_params",
     "next_eligible_date",
-    "nth_birthday",
-    "whole_blood_volumes",
 ]
 
 
@@ -80,35 +65,7 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
-class DonationKind(StrEnum):
-    WHOLE_BLOOD = "whole_blood"
-    RED_CELLS = "apheresis_red_cells"
-    PLATELETS = "apheresis_platelets"
-    PLASMA = "apheresis_plasma"
-
-
-class Unit(StrEnum):
-    MONTHS = "months"
-    WEEKS = "weeks"
-    DAYS = "days"
-
-
-class ConditionKind(StrEnum):
-    DEFERRAL = "deferral"
-    PERMANENT = "permanent"
-    ADVICE = "advice"
-
-
 ParamValue = str | int | float | date
-
-
-class RulesError(ValueError):
-    """The rules file is missing, unreadable or inconsistent; ``key`` is the dotted key path."""
-
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(f"{key}: {problem}" if key else problem)
-        self.key = key
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -146,129 +103,8 @@ class Assessment:
     deciding: tuple[Reason, ...] = ()
 
 
-# --------------------------------------------------------------------------------------------
-# Calendar helpers (private to the rules: the careful, later day whenever a date is ambiguous)
-
-
-def add_months(start: date, months: int) -> date:
-    """``start`` plus ``months`` calendar months; a missing day rolls to the 1st of next month."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
-    month += 1
-    if start.day <= calendar.monthrange(year, month)[1]:
-        return date(year, month, start.day)
-    return date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-
-
-def nth_birthday(born: date, years: int) -> date:
-    """The day one turns ``years``; a 29 February birthday falls on 1 March in common years."""
-    return add_months(born, 12 * years)
-
-
-# --------------------------------------------------------------------------------------------
-# The rules
-
-
-@dataclass(frozen=True)
-class Period:
-    amount: int
-    unit: Unit
-
-    def after(self, start: date) -> date:
-        """The first day after the period that started on ``start`` has fully passed."""
-        if self.unit is Unit.MONTHS:
-            return add_months(start, self.amount)
-        if self.unit is Unit.WEEKS:
-            return start + timedelta(weeks=self.amount)
-        return start + timedelta(days=self.amount)
-
-
-@dataclass(frozen=True)
-class Condition:
-    id: str
-    kind: ConditionKind
-    message: str
-    source: str
-    period: Period | None = None  # deferrals with a fixed period
-    open_ended: bool = False  # deferral lasting while the state lasts (pregnancy)
-    params: Mapping[str, int] = field(default_factory=dict)  # numbers the message shows
-    keywords_vi: tuple[str, ...] = ()  # NFC, lower case, as written in the file
-    keywords_en: tuple[str, ...] = ()
-    keywords_folded: tuple[str, ...] = ()  # every keyword through domain.text.fold
-
-    @property
-    def keywords(self) -> tuple[str, ...]:
-        return self.keywords_vi + self.keywords_en
-
-    def message_params(self) -> frozenset[str]:
-        """The placeholders the engine fills in this condition's message."""
-        names = set(self.params)
-        if self.period is not None:
-            names |= {"date", str(self.period.unit)}
-        return frozenset(names)
-
-
-@dataclass(frozen=True)
-class AgeRule:
-    min_years: int
-    max_years: int  # inclusive: eligible until the day before the (max + 1)th birthday
-    source: str
-
-
-@dataclass(frozen=True)
-class WeightRule:
-    min_kg_female: float
-    min_kg_male: float
-    full_volume_from_kg: float  # below it (and above the minimum): small_volume_ml at most
-    small_volume_ml: int
-    ml_per_kg: float
-    max_ml: int
-    volumes_ml: tuple[int, ...]  # standard bag volumes; the limit is the largest that fits
-    source: str
-
-    def max_volume_ml(self, weight_kg: float) -> int | None:
-        if weight_kg < min(self.min_kg_female, self.min_kg_male):
-            return None
-        if weight_kg < self.full_volume_from_kg:
-            limit = float(self.small_volume_ml)
-        else:
-            limit = min(float(self.max_ml), self.ml_per_kg * weight_kg)
-        fitting = [v for v in self.volumes_ml if v <= limit + 1e-9]
-        return max(fitting) if fitting else None
-
-
-@dataclass(frozen=True)
-class ApheresisRule:
-    min_kg: float
-    max_ml: int
-    high_min_kg: float
-    high_max_ml: int
-    source: str
-
-    def max_volume_ml(self, weight_kg: float) -> int | None:
-        if weight_kg >= self.high_min_kg:
-            return self.high_max_ml
-        if weight_kg >= self.min_kg:
-            return self.max_ml
-        return None
-
-
-@dataclass(frozen=True)
-class Interval:
-    weeks: int
-    source: str
-
-
-@dataclass(frozen=True)
-class SiteChecks:
-    haemoglobin_min_g_l: int
-    haemoglobin_min_g_l_large: int
-    large_volume_from_ml: int
-    source: str
-
-
 # Message keys the engine itself emits, with the placeholders each one receives. Condition
-# messages come from the rules file (see Rules.message_params).
+# messages come from the rules file (see message_params).
 ENGINE_MESSAGES: Mapping[str, frozenset[str]] = {
     "elig_verdict_eligible": frozenset(),
     "elig_verdict_not_yet": frozenset({"date"}),
@@ -297,284 +133,13 @@ ENGINE_MESSAGES: Mapping[str, frozenset[str]] = {
 }
 
 
-@dataclass(frozen=True)
-class Rules:
-    law: str
-    age: AgeRule
-    weight: WeightRule
-    apheresis: ApheresisRule
-    intervals: Mapping[DonationKind, Interval]
-    deferrals: Mapping[str, Condition]
-    permanent: Mapping[str, Condition]
-    advice: Mapping[str, Condition]
-    site: SiteChecks
-
-    def conditions(self) -> Iterator[Condition]:
-        yield from self.deferrals.values()
-        yield from self.permanent.values()
-        yield from self.advice.values()
-
-    def condition(self, condition_id: str) -> Condition | None:
-        for table in (self.deferrals, self.permanent, self.advice):
-            if condition_id in table:
-                return table[condition_id]
-        return None
-
-    def message_params(self) -> dict[str, frozenset[str]]:
-        """Every message key the engine can emit with these rules -> its placeholders."""
-        keys = dict(ENGINE_MESSAGES)
-        for cond in self.conditions():
-            keys[cond.message] = cond.message_params()
-        return keys
-
-
-# --------------------------------------------------------------------------------------------
-# Loading and validating the rules file
-
-_ID_CHARS = frozenset(string.ascii_lowercase + string.digits + "_")
-_UNITS = tuple(Unit)
-
-
-class _Reader:
-    """Typed access to a TOML table that reports the dotted key path of every problem."""
-
-    def __init__(self, data: Mapping[str, Any], path: str) -> None:
-        self.data = data
-        self.path = path
-
-    def key(self, name: str) -> str:
-        return f"{self.path}.{name}" if self.path else name
-
-    def table(self, name: str) -> _Reader:
-        value = self.data.get(name)
-        if not isinstance(value, dict):
-            raise RulesError(self.key(name), "must be a table")
-        return _Reader(value, self.key(name))
-
-    def has(self, name: str) -> bool:
-        return name in self.data
-
-    def positive_int(self, name: str) -> int:
-        value = self.data.get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise RulesError(self.key(name), "must be a positive integer")
-        return value
-
-    def positive_number(self, name: str) -> float:
-        value = self.data.get(name)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
-            raise RulesError(self.key(name), "must be a positive number")
-        if not math.isfinite(value):
-            raise RulesError(self.key(name), "must be a finite number")
-        return float(value)
-
-    def text(self, name: str) -> str:
-        value = self.data.get(name)
-        if not isinstance(value, str) or not value.strip():
-            raise RulesError(self.key(name), "must be a non-empty string")
-        return nfc(value.strip())
-
-    def source(self) -> str:
-        return self.text("source")
-
-    def message(self) -> str:
-        value = self.text("message")
-        if not value.startswith("elig_") or not set(value) <= _ID_CHARS:
-            raise RulesError(self.key("message"), "must be a message key like elig_something")
-        return value
-
-    def strings(self, name: str) -> tuple[str, ...]:
-        value = self.data.get(name, [])
-        if not isinstance(value, list):
-            raise RulesError(self.key(name), "must be a list of strings")
-        out: list[str] = []
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not fold(item):
-                raise RulesError(f"{self.key(name)}[{i}]", "must be a non-empty string")
-            out.append(" ".join(nfc(item).lower().split()))
-        return tuple(out)
-
-    def ints(self, name: str) -> tuple[int, ...]:
-        value = self.data.get(name)
-        if not isinstance(value, list) or not value:
-            raise RulesError(self.key(name), "must be a non-empty list of positive integers")
-        for i, item in enumerate(value):
-            if isinstance(item, bool) or not isinstance(item, int) or item <= 0:
-                raise RulesError(f"{self.key(name)}[{i}]", "must be a positive integer")
-        return tuple(sorted(set(value)))
-
-    def only(self, allowed: set[str]) -> None:
-        for name in self.data:
-            if name not in allowed:
-                raise RulesError(self.key(name), "unknown key")
-
-
-def _condition(reader: _Reader, cid: str, kind: ConditionKind) -> Condition:
-    if not cid or not set(cid) <= _ID_CHARS:
-        raise RulesError(reader.path, "condition ids use lower-case letters, digits and _")
-    base = {"message", "source", "keywords_vi", "keywords_en", "note"}
-    period: Period | None = None
-    open_ended = False
-    params: dict[str, int] = {}
-    if kind is ConditionKind.DEFERRAL:
-        reader.only(base | set(_UNITS) | {"open_ended"})
-        units = [u for u in _UNITS if reader.has(u)]
-        if reader.data.get("open_ended") is True:
-            if units:
-                raise RulesError(reader.key(units[0]), "an open-ended deferral has no period")
-            open_ended = True
-        elif reader.has("open_ended"):
-            raise RulesError(reader.key("open_ended"), "must be true when present")
-        elif len(units) != 1:
-            raise RulesError(reader.path, "needs exactly one of months, weeks or days")
-        else:
-            period = Period(reader.positive_int(units[0]), units[0])
-    elif kind is ConditionKind.ADVICE:
-        reader.only(base | {"days", "hours"})
-        params = {name: reader.positive_int(name) for name in ("days", "hours") if reader.has(name)}
-    else:
-        reader.only(base)
-    if reader.has("note"):
-        reader.text("note")
-    vi = reader.strings("keywords_vi")
-    en = reader.strings("keywords_en")
-    return Condition(
-        id=cid,
-        kind=kind,
-        message=reader.message(),
-        source=reader.source(),
-        period=period,
-        open_ended=open_ended,
-        params=params,
-        keywords_vi=vi,
-        keywords_en=en,
-        keywords_folded=tuple(fold(k) for k in vi + en),
-    )
-
-
-def _conditions(root: _Reader, name: str, kind: ConditionKind) -> dict[str, Condition]:
-    table = root.table(name)
-    out: dict[str, Condition] = {}
-    for cid in table.data:
-        out[cid] = _condition(table.table(cid), cid, kind)
-    if not out:
-        raise RulesError(table.path, "must list at least one condition")
-    return out
-
-
-def _parse_rules(data: Mapping[str, Any]) -> Rules:
-    root = _Reader(data, "")
-    root.only(
-        {"schema", "law", "age", "weight", "apheresis", "intervals"}
-        | {"deferrals", "permanent", "advice", "site_checks"}
-    )
-    if root.data.get("schema") != 1:
-        raise RulesError("schema", "must be 1")
-
-    age_t = root.table("age")
-    age_t.only({"min_years", "max_years", "source", "note"})
-    age = AgeRule(age_t.positive_int("min_years"), age_t.positive_int("max_years"), age_t.source())
-    if age.max_years <= age.min_years:
-        raise RulesError("age.max_years", "must be greater than age.min_years")
-
-    w = root.table("weight")
-    w.only(
-        {"min_kg_female", "min_kg_male", "full_volume_from_kg", "small_volume_ml", "ml_per_kg"}
-        | {"max_ml", "volumes_ml", "source", "note"}
-    )
-    weight = WeightRule(
-        min_kg_female=w.positive_number("min_kg_female"),
-        min_kg_male=w.positive_number("min_kg_male"),
-        full_volume_from_kg=w.positive_number("full_volume_from_kg"),
-        small_volume_ml=w.positive_int("small_volume_ml"),
-        ml_per_kg=w.positive_number("ml_per_kg"),
-        max_ml=w.positive_int("max_ml"),
-        volumes_ml=w.ints("volumes_ml"),
-        source=w.source(),
-    )
-    if weight.full_volume_from_kg < min(weight.min_kg_female, weight.min_kg_male):
-        raise RulesError("weight.full_volume_from_kg", "must not be below the minimum weights")
-    if weight.small_volume_ml not in weight.volumes_ml:
-        raise RulesError("weight.small_volume_ml", "must be one of weight.volumes_ml")
-
-    a = root.table("apheresis")
-    a.only({"min_kg", "max_ml", "high_min_kg", "high_max_ml", "source", "note"})
-    apheresis = ApheresisRule(
-        a.positive_number("min_kg"),
-        a.positive_int("max_ml"),
-        a.positive_number("high_min_kg"),
-        a.positive_int("high_max_ml"),
-        a.source(),
-    )
-    if apheresis.high_min_kg <= apheresis.min_kg:
-        raise RulesError("apheresis.high_min_kg", "must be greater than apheresis.min_kg")
-
-    it = root.table("intervals")
-    it.only({k.value for k in DonationKind} | {"note"})
-    intervals: dict[DonationKind, Interval] = {}
-    for kind in DonationKind:
-        entry = it.table(kind.value)
-        entry.only({"weeks", "source", "note"})
-        intervals[kind] = Interval(entry.positive_int("weeks"), entry.source())
-
-    s = root.table("site_checks")
-    s.only({"haemoglobin_min_g_l", "haemoglobin_min_g_l_large", "large_volume_from_ml"} | {"source", "note"})
-    site = SiteChecks(
-        s.positive_int("haemoglobin_min_g_l"),
-        s.positive_int("haemoglobin_min_g_l_large"),
-        s.positive_int("large_volume_from_ml"),
-        s.source(),
-    )
-
-    rules = Rules(
-        law=root.text("law"),
-        age=age,
-        weight=weight,
-        apheresis=apheresis,
-        intervals=intervals,
-        deferrals=_conditions(root, "deferrals", ConditionKind.DEFERRAL),
-        permanent=_conditions(root, "permanent", ConditionKind.PERMANENT),
-        advice=_conditions(root, "advice", ConditionKind.ADVICE),
-        site=site,
-    )
-    _check_consistency(rules)
-    return rules
-
-
-def _check_consistency(rules: Rules) -> None:
-    seen_ids: dict[str, str] = {}
-    seen_keywords: dict[str, str] = {}
-    messages: dict[str, frozenset[str]] = dict(ENGINE_MESSAGES)
+def message_params(rules: Rules) -> dict[str, frozenset[str]]:
+    """Every message key the engine can emit with these rules -> its placeholders (the
+    catalogs must have exactly these)."""
+    keys = dict(ENGINE_MESSAGES)
     for cond in rules.conditions():
-        table = {
-            ConditionKind.DEFERRAL: "deferrals",
-            ConditionKind.PERMANENT: "permanent",
-            ConditionKind.ADVICE: "advice",
-        }[cond.kind]
-        where = f"{table}.{cond.id}"
-        if cond.id in seen_ids:
-            raise RulesError(where, f"the id is also used in {seen_ids[cond.id]}")
-        seen_ids[cond.id] = where
-        if cond.message in messages and messages[cond.message] != cond.message_params():
-            raise RulesError(f"{where}.message", f"{cond.message} is used elsewhere with other placeholders")
-        messages[cond.message] = cond.message_params()
-        for kw in cond.keywords_folded:
-            if kw in seen_keywords and seen_keywords[kw] != where:
-                raise RulesError(f"{where}.keywords", f"keyword {kw!r} is also listed in {seen_keywords[kw]}")
-            seen_keywords[kw] = where
-
-
-def load_rules(path: str | Path) -> Rules:
-    """Reads and validates the rules file; raises :class:`RulesError` naming the bad key."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise RulesError("", f"cannot read {path}: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise RulesError("", f"{path} is not valid UTF-8 TOML: {exc}") from exc
-    return _parse_rules(data)
+        keys[cond.message] = cond.message_params()
+    return keys
 
 
 # --------------------------------------------------------------------------------------------
@@ -785,59 +350,3 @@ def assess(
 
 def _permanent_keys(rules: Rules) -> set[str]:
     return {c.message for c in rules.permanent.values()} | {"elig_permanent"}
-
-
-# --------------------------------------------------------------------------------------------
-# Volumes at the chair: what the desk may record for a donor of a given weight (Art. 4.2 a)
-
-
-class VolumeLimit(StrEnum):
-    """What decided the largest volume a donor may give (the desk says it when a button is left out)."""
-
-    NO_WEIGHT = "no_weight"  # no weight recorded: no volume can be checked, none is offered
-    BELOW_MIN = "below_min"  # under the minimum weight for their sex: no whole-blood donation at all
-    SMALL = "small"  # from the minimum to under `full_volume_from_kg`: `small_volume_ml` at most
-    PER_KG = "per_kg"  # `ml_per_kg` × the weight
-    MAX = "max"  # the absolute maximum `max_ml`
-
-
-@dataclass(frozen=True)
-class Volumes:
-    """The volumes of `offered` a donor may give, the largest allowed and the rule that set it."""
-
-    allowed: tuple[int, ...]
-    left_out: tuple[int, ...]
-    max_ml: int | None
-    limit: VolumeLimit
-    min_kg: float | None = None  # BELOW_MIN: the minimum for their sex
-
-
-def whole_blood_volumes(
-    rules: Rules, *, weight_kg: float | None, sex: Sex | None, offered: tuple[int, ...]
-) -> Volumes:
-    """Which of the `offered` whole-blood volumes a donor of `weight_kg` may give, by the rules file.
-
-    The same rule as :func:`assess` (``WeightRule.max_volume_ml``), with the minimum of the donor's own
-    sex (the lower of the two when the sex is unknown). Without a weight nothing is allowed: a bag filled
-    beyond what the donor may give cannot be undone, so the desk weighs first.
-    """
-    w = rules.weight
-    if weight_kg is None:
-        return Volumes((), offered, None, VolumeLimit.NO_WEIGHT)
-    if sex is Sex.MALE:
-        minimum = w.min_kg_male
-    elif sex is Sex.FEMALE:
-        minimum = w.min_kg_female
-    else:
-        minimum = min(w.min_kg_female, w.min_kg_male)
-    limit = w.max_volume_ml(weight_kg) if weight_kg >= minimum else None
-    if limit is None:
-        return Volumes((), offered, None, VolumeLimit.BELOW_MIN, min_kg=minimum)
-    if weight_kg < w.full_volume_from_kg:
-        why = VolumeLimit.SMALL
-    elif w.ml_per_kg * weight_kg < w.max_ml:
-        why = VolumeLimit.PER_KG
-    else:
-        why = VolumeLimit.MAX
-    allowed = tuple(v for v in offered if v <= limit)
-    return Volumes(allowed, tuple(v for v in offered if v > limit), limit, why)

@@ -21,13 +21,14 @@ of last month), which can only make a waiting period end later, never sooner. Wi
 an event counts as today ("vừa tiêm vắc xin"). A birth year alone gives an age of which the
 less favourable of the two possible values is kept (17 rather than 18, 61 rather than 60).
 
-Private helpers stand in for ``domain.dates``/``domain.measures`` (not available when this was
-written); they follow the same conventions as :mod:`domain.eligibility`.
+Months are calendar months clamped at the month's end (:func:`domain.calendar.add_months_clamped`,
+as in :mod:`domain.dates`). The date and weight spellings here are wider than those of
+:mod:`domain.dates`/:mod:`domain.measures`, which read a whole answer: here a date or a weight is
+one phrase among others in a sentence.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -35,7 +36,9 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
-from domain.eligibility import Condition, ConditionKind, DonationKind, Person, Rules, Sex
+from domain.calendar import add_months_clamped, date_or_none, last_day_of_month
+from domain.eligibility import Person, Sex
+from domain.rules import Condition, ConditionKind, DonationKind, Rules
 from domain.text import fold, nfc
 
 __all__ = ["extract_facts"]
@@ -187,23 +190,6 @@ _AFTER_COMPARISONS = ("trở lên", "trở xuống", "trở lại", "or older", 
 # Dates
 
 
-def _last_day(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _months_before(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def _valid_date(year: int, month: int, day: int) -> date | None:
-    try:
-        return date(year, month, day)
-    except ValueError:
-        return None
-
-
 def _full_year(y: int, today: date) -> int:
     if y >= 100:
         return y
@@ -242,8 +228,8 @@ def _ago(today: date, amount: float, unit: str) -> date:
     if unit == "w":
         return today - timedelta(days=7 * whole + (3 if half else 0))
     if unit == "m":
-        return _months_before(today, whole) - timedelta(days=15 if half else 0)
-    return _months_before(today, 12 * whole + (6 if half else 0))
+        return add_months_clamped(today, -whole) - timedelta(days=15 if half else 0)
+    return add_months_clamped(today, -(12 * whole + (6 if half else 0)))
 
 
 @dataclass(frozen=True)
@@ -327,24 +313,24 @@ def _find_dates(tx: _Text, today: date) -> list[_When]:
             }[kind]
             found.append(_When(m.start(), m.end(), day))
     for m in _DMY.finditer(f):
-        d = _valid_date(_full_year(int(m.group(4)), today), int(m.group(3)), int(m.group(1)))
+        d = date_or_none(_full_year(int(m.group(4)), today), int(m.group(3)), int(m.group(1)))
         if (d := _in_past(d, today)) is not None:
             found.append(_When(m.start(), m.end(), d, relative=False))
     for m in _ISO.finditer(f):
-        d = _in_past(_valid_date(int(m.group(1)), int(m.group(2)), int(m.group(3))), today)
+        d = _in_past(date_or_none(int(m.group(1)), int(m.group(2)), int(m.group(3))), today)
         if d is not None:
             found.append(_When(m.start(), m.end(), d, relative=False))
     for m in _VI_DATE.finditer(f):
         year = int(m.group(3)) if m.group(3) else today.year
-        d = _valid_date(year, int(m.group(2)), int(m.group(1)))
+        d = date_or_none(year, int(m.group(2)), int(m.group(1)))
         if d is not None and d > today and not m.group(3):
-            d = _valid_date(year - 1, int(m.group(2)), int(m.group(1)))
+            d = date_or_none(year - 1, int(m.group(2)), int(m.group(1)))
         if (d := _in_past(d, today)) is not None:
             found.append(_When(m.start(), m.end(), d, relative=False))
     for m in _DM.finditer(f):
-        d = _valid_date(today.year, int(m.group(2)), int(m.group(1)))
+        d = date_or_none(today.year, int(m.group(2)), int(m.group(1)))
         if d is not None and d > today:
-            d = _valid_date(today.year - 1, int(m.group(2)), int(m.group(1)))
+            d = date_or_none(today.year - 1, int(m.group(2)), int(m.group(1)))
         if d is not None:
             found.append(_When(m.start(), m.end(), d, relative=False))
     for m in _VI_MONTH.finditer(f):
@@ -354,7 +340,7 @@ def _find_dates(tx: _Text, today: date) -> list[_When]:
         year = int(m.group(2)) if m.group(2) else today.year
         if not m.group(2) and month > today.month:
             year -= 1
-        day = min(_last_day(year, month), today)
+        day = min(last_day_of_month(year, month), today)
         found.append(_When(m.start(), m.end(), day, relative=False))
     return _longest_first([w for w in found if w.day <= today])
 
@@ -412,11 +398,11 @@ def _find_birth(tx: _Text, today: date) -> _Birth:
     m = _BIRTH_DATE.search(f)
     if m is not None:
         if m.group(1):
-            d = _valid_date(_full_year(int(m.group(4)), today), int(m.group(3)), int(m.group(1)))
+            d = date_or_none(_full_year(int(m.group(4)), today), int(m.group(3)), int(m.group(1)))
         elif m.group(5):
-            d = _valid_date(int(m.group(5)), int(m.group(6)), int(m.group(7)))
+            d = date_or_none(int(m.group(5)), int(m.group(6)), int(m.group(7)))
         else:
-            d = _valid_date(int(m.group(10)), int(m.group(9)), int(m.group(8)))
+            d = date_or_none(int(m.group(10)), int(m.group(9)), int(m.group(8)))
         if d is not None and date(today.year - 120, 1, 1) <= d <= today:
             out.born = d
             out.spans.append((m.start(), m.end()))

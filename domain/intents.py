@@ -10,7 +10,7 @@ donate" ask for the schedule, which the ``drives`` handler shows, so place and t
 part of that request. A greeting or thanks followed by a real question ("chào bạn, hiến máu có
 đau không") is the question.
 
-Matching works on :func:`domain.faq.canonical_tokens`, so diacritics, chat shorthand and
+Matching works on :func:`domain.lexicon.canonical_tokens`, so diacritics, chat shorthand and
 "đăng kí"/"đăng ký" spellings do not matter.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from domain.faq import DOMAIN_WORDS, canonical_tokens, word_set
+from domain.lexicon import DOMAIN_WORDS, canonical_tokens, word_set
 
 
 class Intent(StrEnum):

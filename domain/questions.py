@@ -5,7 +5,7 @@ Order of the checks (the first that applies wins):
 1. a request to act (:func:`domain.intents.detect_intent`: register, drives, my data…);
 2. personal facts ("tôi 17 tuổi", "nặng 43kg", "mới xăm 2 tháng"): the injected
    ``facts_extractor`` returns something → a personal eligibility verdict is due;
-3. a confident FAQ answer (:meth:`domain.faq.FaqIndex.confident`);
+3. a confident FAQ answer (:meth:`domain.faq_index.FaqIndex.confident`);
 4. otherwise "not sure", with the three closest FAQ entries as suggestions.
 
 One refinement of 2: the extractor also finds a condition in a general question ("có hình xăm
@@ -26,8 +26,10 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from domain.faq import FaqEntry, FaqIndex, canonical_tokens
+from domain.faq_file import FaqEntry
+from domain.faq_index import FaqIndex
 from domain.intents import Intent, detect_intent
+from domain.lexicon import canonical_tokens
 
 FactsExtractor = Callable[[str, date], object | None]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from domain.eligibility import ConditionKind, Period, Rules, Unit
+from domain.rules import ConditionKind, Period, Rules, Unit
 
 PERMANENT: Final = "permanent"
 

@@ -28,9 +28,9 @@ from domain.choices import parse_yes_no
 from domain.compatibility import donors_for, widest_table
 from domain.dates import parse_ahead, parse_date, parse_day_month
 from domain.decision import Source, decide, may_call
-from domain.eligibility import DonationKind, Rules
 from domain.ids import parse_id, parse_index, parse_int
 from domain.phone import display_phone
+from domain.rules import DonationKind, Rules
 from handlers import common
 from handlers.context import Context
 from handlers.fields import unreadable_date

@@ -7,7 +7,7 @@ exists. The desk, step by step:
   check-in screen: the session's date, the donor's weight and the result buttons. A code of a session on
   another day is only checked in after an explicit "check in anyway" that names both dates; the donation
   is then dated on the day of the check-in.
-* The volume buttons are those the rules allow for the donor's weight (`domain.eligibility.
+* The volume buttons are those the rules allow for the donor's weight (`domain.volumes.
   whole_blood_volumes`); the screen says why one is missing, and "enter the weight measured here" adds
   or corrects the weight. A volume the rules do not allow is refused even from a forged button.
 * Once a result is recorded, a second check-in shows it with "Correct the result"; a stale result
@@ -22,14 +22,10 @@ from typing import Final
 
 from babel.numbers import format_decimal
 
-from domain.eligibility import (
-    Sex,
-    VolumeLimit,
-    Volumes,
-    whole_blood_volumes,
-)
+from domain.eligibility import Sex
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
+from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
 from handlers.context import Context
 from handlers.messages import Choice
 from models import checkin, drive_days

@@ -16,8 +16,9 @@ from core import buttons
 from core.buttons import ButtonData
 from domain import limits
 from domain.blood import BloodGroup, parse_blood_group
+from domain.calendar import age_on, nth_birthday
 from domain.choices import match_option, parse_yes_no
-from domain.dates import age_on, impossible_date, nth_birthday, parse_ago, parse_date
+from domain.dates import impossible_date, parse_ago, parse_date
 from domain.measures import parse_weight_kg
 from domain.names import NameProblem, name_problem, normalise_name
 from domain.organisations import OrganisationType

@@ -20,8 +20,8 @@ from datetime import date
 
 from core import buttons
 from domain.blood import BloodGroup
+from domain.calendar import age_on
 from domain.choices import match_option
-from domain.dates import age_on
 from domain.ids import parse_id
 from handlers import linking, profile
 from handlers.context import Context

@@ -76,8 +76,9 @@ from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import TypeEngine
 
+from domain.calendar import nth_birthday
 from domain.compatibility import COMPONENTS, GROUPS, PLATELETS, donors_for
-from domain.eligibility import DonationKind, Rules, nth_birthday
+from domain.rules import DonationKind, Rules
 from models.tables import (
     Callout,
     CalloutRecipient,

@@ -21,7 +21,8 @@ from sqlalchemy import Subquery, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.decision import DonorFacts, Planned, Source
-from domain.eligibility import DonationKind, Person, Sex
+from domain.eligibility import Person, Sex
+from domain.rules import DonationKind
 from domain.slots import has_ended
 from models.tables import Callout, CalloutRecipient, Donation, Donor, DriveSession, Signup
 

@@ -47,8 +47,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from domain.decision import decide, eligible_again_on
-from domain.eligibility import Rules
 from domain.followup import FEELINGS
+from domain.rules import Rules
 from models import donor_facts, outbox, planning
 from models.tables import DriveSession
 from services.quiet import quiet_shift

@@ -14,7 +14,8 @@ from typing import Final
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Catalogs
-from domain.eligibility import DonationKind, Rules, next_eligible_date
+from domain.eligibility import next_eligible_date
+from domain.rules import DonationKind, Rules
 from models import audit, checkin, outbox
 from models.tables import Donation, Donor
 

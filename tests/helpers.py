@@ -57,7 +57,7 @@ def make_settings(tmp_path: Path, *, database_url: str | None = None, **sections
 @functools.cache
 def shared_knowledge() -> Knowledge:
     """The shipped rules and FAQ, loaded once per test run (they are immutable)."""
-    return load_knowledge(load_settings(environ={}).knowledge)
+    return load_knowledge(load_settings(environ={}))
 
 
 class BotHarness:

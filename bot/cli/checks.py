@@ -10,8 +10,8 @@ from bot.cli.harness import EXIT_OK, EXIT_USAGE
 from core.config import Settings, hotline_problems
 from core.i18n import Catalogs
 from core.knowledge import load_knowledge
-from domain.eligibility import RulesError, load_rules
-from domain.faq import check_faq_files
+from domain.faq_file import check_faq_files
+from domain.rules_file import RulesError, load_rules
 from models.db import check_database, describe, upgrade_database
 
 
@@ -29,7 +29,7 @@ def check_config(settings: Settings, config: Path | None) -> int:
     printed with the file's name, exit 2.
     """
     Catalogs()
-    load_knowledge(settings.knowledge)
+    load_knowledge(settings)
     name = config or "config.toml"
     if problems := hotline_problems(settings):
         for problem in problems:

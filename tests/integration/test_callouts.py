@@ -14,8 +14,9 @@ from sqlalchemy import Date, bindparam, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import load_settings
+from domain.calendar import nth_birthday
 from domain.compatibility import RED_CELL_DONORS
-from domain.eligibility import load_rules, nth_birthday
+from domain.rules_file import load_rules
 from models import callouts
 from models.db import create_engine, session_factory, upgrade_database, upgrade_database_async
 from models.tables import Callout, CalloutRecipient, ChannelAccount, Donation, Donor, UtcDateTime

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.config import load_settings
 from domain.decision import Planned, Source, decide, may_call
-from domain.eligibility import DonationKind, load_rules
+from domain.rules import DonationKind
+from domain.rules_file import load_rules
 from models import callouts, donor_facts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import (

@@ -48,7 +48,7 @@ def test_the_bot_refuses_to_start_with_a_broken_rules_file(tmp_path: Path) -> No
     config = tmp_path / "config.toml"
     config.write_text('[knowledge]\nrules = "rules.toml"\n', encoding="utf-8")
     with pytest.raises(KnowledgeError, match=r"rules\.toml"):
-        load_knowledge(load_settings(config, environ={}).knowledge)
+        load_knowledge(load_settings(config, environ={}))
     assert main(["--config", str(config), "config", "check"]) == 2
 
 
@@ -62,4 +62,29 @@ def test_the_bot_refuses_rules_the_self_check_would_ask_about_wrongly(tmp_path: 
     with pytest.raises(
         KnowledgeError, match=r"deferrals\.tattoo: defers 12 months, but /kiemtra asks .* months_6"
     ):
-        load_knowledge(load_settings(config, environ={}).knowledge)
+        load_knowledge(load_settings(config, environ={}))
+
+
+@pytest.mark.parametrize(
+    ("config_text", "key", "rules_key", "value"),
+    [
+        ("[registration]\nmin_age = 17\n", "min_age", "min_years", 18),
+        ("[registration]\nmax_age = 65\n", "max_age", "max_years", 60),
+    ],
+)
+def test_the_bot_refuses_an_age_range_that_is_not_the_rules_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], config_text: str, key: str, rules_key: str, value: int
+) -> None:
+    """The rules file decides the age range; the registration dialogue's copy in the
+    configuration must say the same, or the bot does not start."""
+    config = tmp_path / "config.toml"
+    config.write_text(config_text, encoding="utf-8")
+    expected = rf"registration\.{key} is \d+, but age\.{rules_key} in .*eligibility\.toml is {value}"
+    with pytest.raises(KnowledgeError, match=expected + rf".*set registration\.{key} = {value}"):
+        load_knowledge(load_settings(config, environ={}))
+    assert main(["--config", str(config), "config", "check"]) == 2
+    assert f"registration.{key} is" in capsys.readouterr().err
+
+
+def test_the_shipped_configuration_agrees_with_the_rules_on_ages() -> None:
+    load_knowledge(load_settings(PROJECT_ROOT / "config.toml", environ={}))

@@ -12,11 +12,7 @@ from hypothesis import strategies as st
 from domain.dates import (
     DateProblem,
     ImpossibleDate,
-    add_months,
-    add_years,
-    age_on,
     impossible_date,
-    nth_birthday,
     parse_ago,
     parse_ahead,
     parse_date,
@@ -145,102 +141,6 @@ def test_two_digit_years_round_trip_within_a_century(today: date, offset: int, d
 def test_never_raises(text: str) -> None:
     parse_date(text)
     parse_date(text, today=TODAY)
-
-
-# --- age arithmetic -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("born", "on", "age"),
-    [
-        (date(2000, 5, 10), date(2018, 5, 9), 17),
-        (date(2000, 5, 10), date(2018, 5, 10), 18),
-        (date(2000, 5, 10), date(2018, 12, 31), 18),
-        (date(2000, 5, 10), date(2000, 5, 10), 0),
-        (date(2000, 5, 10), date(2000, 5, 9), -1),
-        # 29 February: one year older on 1 March in non-leap years, on 29 February in leap years.
-        (date(2004, 2, 29), date(2022, 2, 28), 17),
-        (date(2004, 2, 29), date(2022, 3, 1), 18),
-        (date(2004, 2, 29), date(2024, 2, 28), 19),
-        (date(2004, 2, 29), date(2024, 2, 29), 20),
-    ],
-)
-def test_age_on(born: date, on: date, age: int) -> None:
-    assert age_on(born, on=on) == age
-
-
-@pytest.mark.parametrize(
-    ("d", "years", "expected"),
-    [
-        (date(2000, 5, 10), 1, date(2001, 5, 10)),
-        (date(2000, 5, 10), -18, date(1982, 5, 10)),
-        (date(2024, 2, 29), 1, date(2025, 2, 28)),
-        (date(2024, 2, 29), 4, date(2028, 2, 29)),
-        (date(2024, 2, 29), -1, date(2023, 2, 28)),
-    ],
-)
-def test_add_years(d: date, years: int, expected: date) -> None:
-    assert add_years(d, years) == expected
-
-
-def test_add_years_out_of_range_raises() -> None:
-    with pytest.raises(ValueError, match="year"):
-        add_years(date(9999, 1, 1), 1)
-
-
-@pytest.mark.parametrize(
-    ("d", "months", "expected"),
-    [
-        (date(2025, 5, 31), -1, date(2025, 4, 30)),
-        (date(2025, 3, 31), -1, date(2025, 2, 28)),
-        (date(2024, 3, 31), -1, date(2024, 2, 29)),
-        (date(2025, 1, 15), -1, date(2024, 12, 15)),
-        (date(2025, 1, 31), 13, date(2026, 2, 28)),
-        (date(2025, 1, 31), 0, date(2025, 1, 31)),
-    ],
-)
-def test_add_months(d: date, months: int, expected: date) -> None:
-    assert add_months(d, months) == expected
-
-
-@pytest.mark.parametrize(
-    ("born", "n", "expected"),
-    [
-        (date(2000, 5, 10), 18, date(2018, 5, 10)),
-        (date(2004, 2, 29), 18, date(2022, 3, 1)),
-        (date(2004, 2, 29), 20, date(2024, 2, 29)),
-    ],
-)
-def test_nth_birthday(born: date, n: int, expected: date) -> None:
-    assert nth_birthday(born, n) == expected
-
-
-BORN = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
-ON = st.dates(min_value=date(1900, 1, 1), max_value=date(2200, 12, 31))
-
-
-@settings(max_examples=300, deadline=None)
-@given(born=BORN, a=ON, b=ON)
-def test_age_is_monotone(born: date, a: date, b: date) -> None:
-    early, late = sorted((a, b))
-    assert age_on(born, on=early) <= age_on(born, on=late)
-
-
-@settings(max_examples=300, deadline=None)
-@given(born=BORN, on=ON)
-def test_age_increases_exactly_on_birthdays(born: date, on: date) -> None:
-    age = age_on(born, on=on)
-    step = age - age_on(born, on=on - timedelta(days=1))
-    assert step in (0, 1)
-    assert (step == 1) == (on == nth_birthday(born, age))
-
-
-@settings(max_examples=200, deadline=None)
-@given(born=BORN, n=st.integers(min_value=0, max_value=100))
-def test_nth_birthday_is_when_age_reaches_n(born: date, n: int) -> None:
-    birthday = nth_birthday(born, n)
-    assert age_on(born, on=birthday) == n
-    assert age_on(born, on=birthday - timedelta(days=1)) == n - 1
 
 
 # --- relative phrases ---------------------------------------------------------------------

@@ -24,8 +24,10 @@ from domain.decision import (
     may_call,
     merge,
 )
-from domain.eligibility import DonationKind, Person, Sex, Verdict, load_rules
+from domain.eligibility import Person, Sex, Verdict
 from domain.organisations import SECTORS, OrganisationType, admits, audiences_for, is_audience
+from domain.rules import DonationKind
+from domain.rules_file import load_rules
 from domain.slots import has_ended, slot_end
 
 RULES = load_rules(Path(__file__).resolve().parents[3] / "data" / "eligibility.toml")

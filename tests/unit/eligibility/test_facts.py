@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
-from domain.eligibility import DonationKind, Person, Sex, Verdict, assess, load_rules
+from domain.eligibility import Person, Sex, Verdict, assess
 from domain.facts import extract_facts
+from domain.rules import DonationKind
+from domain.rules_file import load_rules
 
 RULES = load_rules(Path(__file__).resolve().parents[3] / "data" / "eligibility.toml")
 TODAY = date(2025, 6, 18)  # a Wednesday

@@ -10,20 +10,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.calendar import add_months_rolled
 from domain.eligibility import (
     Assessment,
-    DonationKind,
     Person,
     Reason,
-    Rules,
     Sex,
     Verdict,
-    add_months,
     assess,
-    load_rules,
+    message_params,
     next_eligible_date,
-    nth_birthday,
 )
+from domain.rules import DonationKind, Rules
+from domain.rules_file import load_rules
 
 RULES_PATH = Path(__file__).resolve().parents[3] / "data" / "eligibility.toml"
 RULES = load_rules(RULES_PATH)
@@ -51,23 +50,6 @@ def reason(a: Assessment, key: str) -> Reason:
     found = [r for r in a.reasons if r.key == key]
     assert found, f"{key} not in {keys(a)}"
     return found[0]
-
-
-# ------------------------------------------------------------------------------- calendar
-
-
-def test_add_months_rolls_a_missing_day_forward() -> None:
-    assert add_months(date(2025, 1, 15), 6) == date(2025, 7, 15)
-    assert add_months(date(2024, 8, 31), 6) == date(2025, 3, 1)  # 31 Feb does not exist
-    assert add_months(date(2024, 12, 31), 2) == date(2025, 3, 1)  # 31 Feb → 1 Mar
-    assert add_months(date(2025, 11, 30), 12) == date(2026, 11, 30)
-    assert add_months(date(2025, 12, 31), 11) == date(2026, 12, 1)  # 31 Nov → 1 Dec
-
-
-def test_nth_birthday_of_29_february() -> None:
-    assert nth_birthday(date(2008, 2, 29), 18) == date(2026, 3, 1)
-    assert nth_birthday(date(2004, 2, 29), 20) == date(2024, 2, 29)  # a leap year
-    assert nth_birthday(date(2007, 6, 18), 18) == date(2025, 6, 18)
 
 
 # ------------------------------------------------------------------------------------ age
@@ -518,7 +500,7 @@ def test_every_assessment_is_well_formed(
     a = assess(person, on=on, rules=RULES, kind=kind, volume_ml=volume)
     assert a.reasons[-1] == Reason(FINAL)
     assert [r.key for r in a.reasons].count(FINAL) == 1
-    messages = RULES.message_params()
+    messages = message_params(RULES)
     for r in a.reasons:
         assert set(r.params) == messages[r.key], r.key
     if person.permanent:
@@ -555,7 +537,7 @@ def test_a_not_yet_is_decided_by_the_wait_that_ends_last() -> None:
         on=ON,
         rules=RULES,
     )
-    assert a.verdict is Verdict.NOT_YET and a.from_date == add_months(ON - timedelta(days=60), 6)
+    assert a.verdict is Verdict.NOT_YET and a.from_date == add_months_rolled(ON - timedelta(days=60), 6)
     assert [r.key for r in a.deciding] == ["elig_deferral_tattoo"]
 
 

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.eligibility import Person, Sex, VolumeLimit, assess, load_rules, whole_blood_volumes
+from domain.eligibility import Person, Sex, assess
+from domain.rules_file import load_rules
+from domain.volumes import VolumeLimit, whole_blood_volumes
 
 RULES = load_rules(Path(__file__).resolve().parents[3] / "data" / "eligibility.toml")
 BAGS = (250, 350, 450)

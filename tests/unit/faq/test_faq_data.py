@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from domain.faq import MAX_ANSWER_CHARS, FaqEntry, canonical_tokens, check_faq_files, load_faq
+from domain.faq_file import MAX_ANSWER_CHARS, FaqEntry, check_faq_files, load_faq
+from domain.lexicon import canonical_tokens
 from domain.text import fold
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 
 from domain import questions
-from domain.faq import FaqIndex
+from domain.faq_index import FaqIndex
 from tests.helpers import shared_knowledge
 
 

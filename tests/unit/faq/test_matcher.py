@@ -11,16 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.faq import (
-    FaqEntry,
-    FaqError,
-    FaqIndex,
-    canonical_tokens,
-    check_faq_files,
-    features,
-    load_faq,
-)
+from domain.faq_file import FaqEntry, FaqError, check_faq_files, load_faq
+from domain.faq_index import FaqIndex, features
 from domain.intents import Intent, detect_intent
+from domain.lexicon import canonical_tokens
 from domain.questions import Kind, is_specific, understand
 from domain.text import strip_diacritics
 

@@ -1,0 +1,77 @@
+"""The two FAQ scorers kept only to measure the production one against (``bench/faq.py --method``).
+
+:class:`domain.faq_index.FaqIndex` scores with BM25; its module doc gives the figures of all three
+on ``tests/data/faq_eval.tsv``. :class:`ScorerIndex` is the same index with the scorer chosen:
+
+* ``fuzzy`` — rapidfuzz ``max(token_set_ratio, ratio)`` between the topic words of the message and
+  of each question, the best question per entry;
+* ``combined`` — 0.7 × bm25 + 0.3 × fuzzy;
+* ``bm25`` — the production scorer, unchanged.
+
+Same thresholds, margin and confidence rules as production, so only the scorer differs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from domain.faq_file import FaqEntry
+from domain.faq_index import FaqIndex
+from domain.lexicon import topic_words
+
+Method = Literal["bm25", "fuzzy", "combined"]
+PRODUCTION: Method = "bm25"  # what FaqIndex uses
+
+
+class ScorerIndex(FaqIndex):
+    """A :class:`FaqIndex` scoring with :attr:`method`; build with :meth:`with_method`."""
+
+    method: Method = PRODUCTION
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        questions: Mapping[str, Sequence[str]],
+        *,
+        threshold: float | None = None,
+        margin: float | None = None,
+    ) -> None:
+        super().__init__(entries, questions, threshold=threshold, margin=margin)
+        # (entry id, topic words of one question), in the order of the entries
+        self._phrasings = [(e.id, " ".join(topic_words(q))) for e in entries for q in questions[e.id]]
+
+    @classmethod
+    def with_method(
+        cls,
+        entries: Sequence[FaqEntry],
+        *,
+        also: Sequence[FaqEntry],
+        method: Method,
+        threshold: float | None = None,
+        margin: float | None = None,
+    ) -> ScorerIndex:
+        index = cls.build(entries, also=also, threshold=threshold, margin=margin)
+        index.method = method
+        return index
+
+    def _fuzzy(self, text: str) -> dict[str, float]:
+        query = " ".join(topic_words(text))
+        if not query:
+            return {}
+        scores: dict[str, float] = {}
+        for eid, phrase in self._phrasings:
+            s = max(fuzz.token_set_ratio(query, phrase), fuzz.ratio(query, phrase)) / 100
+            if s > scores.get(eid, 0.0):
+                scores[eid] = s
+        return scores
+
+    def _scores(self, text: str) -> dict[str, float]:
+        if self.method == "bm25":
+            return super()._scores(text)
+        if self.method == "fuzzy":
+            return self._fuzzy(text)
+        bm, fz = super()._scores(text), self._fuzzy(text)
+        return {k: 0.7 * bm.get(k, 0.0) + 0.3 * fz.get(k, 0.0) for k in bm.keys() | fz.keys()}

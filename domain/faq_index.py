@@ -1,0 +1,278 @@
+"""Which FAQ entry answers a message: a BM25 index over the features of the questions.
+
+Matching (:class:`FaqIndex`) works on *features* of a message, computed by :func:`features` from
+the words of :mod:`domain.lexicon` (synonyms and chat shorthand already expanded, stop words
+dropped). Domain words ("hiến", "máu", "donate", "blood"…) are in every question, so they are
+never unigram features: they only take part in bigrams ("nhom_mau", "hien_lai"). Features are the
+remaining words, bigrams of neighbouring ones, and — for words typed with diacritics — the word
+with its marks (``~``), so that "đau" (pain) beats "đâu" (where); a folded match whose marks
+differ from the message's counts only 30 %.
+
+Three scorers were measured on ``tests/data/faq_eval.tsv`` (367 lines, written before the
+matcher; 52 entries, both languages' questions indexed; ``bench/faq.py --method all``):
+
+* ``fuzzy`` — rapidfuzz ``max(token_set_ratio, ratio)`` between the content words of the
+  message and of each question, best question per entry. Top-1 of the right entry on the 240
+  FAQ lines 0.69; with the threshold tuned for it: accuracy 0.66 (FAQ+intent lines),
+  not-sure on off-topic 1.00, p95 1.9 ms. It rewards shared letters, not shared meaning.
+* ``bm25`` — BM25 (k1=0.3, b=0.75; one document per entry, i.e. all its questions) over the
+  features, normalised by the score of a document holding every feature of the message once,
+  words unknown to the index counting at 0.75 × the highest idf: 1.0 ≈ "everything the
+  message says is in this entry". Top-1 0.91; accuracy 0.90, not-sure 0.98, p95 0.4 ms.
+* ``combined`` — 0.7 × bm25 + 0.3 × fuzzy: top-1 0.92, accuracy 0.90, not-sure 0.98, p95 2.0 ms.
+
+``bm25`` is the scorer of :class:`FaqIndex`: the combination buys one more right top-1 out of 240
+but no accuracy after the confidence rules, at five times the time. The other two are kept only
+for the benchmark, in ``bench/faq_scorers.py``. (Tuning — synonyms, stop words, k1, b, threshold,
+margin — was done against that eval set, so these figures are optimistic.)
+
+A match is *confident* only if its score reaches :attr:`FaqIndex.threshold` (0.4), beats the
+runner-up by :attr:`FaqIndex.margin` (0.03), and the message is about blood donation — it names
+it or uses a word only that talk uses (needle, haemoglobin, this bot's data…) — or shares at
+least two topics with the entry: "bạn bao nhiêu tuổi" shares "tuổi" with the age entry but is
+small talk.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Self
+
+from rapidfuzz import process
+from rapidfuzz.distance import DamerauLevenshtein
+
+from domain.faq_file import FaqEntry
+from domain.lexicon import (
+    DOMAIN_WORDS,
+    QUESTION_WORDS,
+    STOPWORDS,
+    canonical_tokens,
+    content_words,
+    mentions_domain,
+    topic_words,
+)
+from domain.text import fold
+
+__all__ = ["FaqIndex", "Match", "features"]
+
+
+@dataclass(frozen=True)
+class Match:
+    entry_id: str
+    score: float
+
+
+_ACCENTED = re.compile(r"[^\W\d_]+")
+
+
+def features(text: str) -> list[str]:
+    """Unigram and bigram features of a message (domain words only inside bigrams)."""
+    words = content_words(canonical_tokens(text))
+    feats = [w for w in words if w not in DOMAIN_WORDS and not w.isdigit()]
+    for a, b in itertools.pairwise(words):
+        if not (a in DOMAIN_WORDS and b in DOMAIN_WORDS):
+            feats.append(f"{a}_{b}")
+    # Words typed with their marks also match exactly: "đau" (pain) is not "đâu" (where).
+    for word in _ACCENTED.findall(unicodedata.normalize("NFC", text).lower()):
+        if not word.isascii() and fold(word) not in STOPWORDS and fold(word) not in DOMAIN_WORDS:
+            feats.append(_accent_key(word))
+    return feats
+
+
+def _accent_key(word: str) -> str:
+    """``~`` + the folded word + its marks in a fixed order, so that "khoẻ" and "khỏe" (two
+    placements of the same tone) are one key while "đau" and "đâu" are two."""
+    marks = sorted(ch for ch in unicodedata.normalize("NFD", word) if unicodedata.combining(ch))
+    return f"~{fold(word)}:{'đ' if 'đ' in word else ''}{''.join(marks)}"
+
+
+@dataclass(frozen=True)
+class _Doc:
+    entry_id: str
+    tf: Counter[str]
+    length: int
+    questions: tuple[frozenset[str], ...]
+
+
+BM25_K1 = 0.3
+BM25_B = 0.75
+FALSE_FRIEND = 0.3
+UNKNOWN_WEIGHT = 0.75
+QUESTION_WORD_WEIGHT = 1.0
+GATE_IDF = 1.0
+BONUS = {"_": 1.0, "~": 0.5}
+
+
+def _weight(feature: str) -> float:
+    """Bigrams and accented words add to a match but are not required of it; question words
+    ("bao nhiêu", "how") count less than the words that say what the question is about."""
+    if feature[0] == "~":
+        return BONUS["~"]
+    if "_" in feature:
+        return BONUS["_"]
+    return QUESTION_WORD_WEIGHT if feature in QUESTION_WORDS else 1.0
+
+
+class FaqIndex:
+    """Finds the FAQ entries closest to a message. Build with :meth:`build`."""
+
+    threshold: float = 0.4
+    margin: float = 0.03
+
+    def __init__(
+        self,
+        entries: Sequence[FaqEntry],
+        questions: Mapping[str, Sequence[str]],
+        *,
+        threshold: float | None = None,
+        margin: float | None = None,
+    ) -> None:
+        """An index of ``entries``, each found by the phrasings ``questions[entry.id]``."""
+        self._entries = {e.id: e for e in entries}
+        self._order = [e.id for e in entries]
+        self._position = {eid: i for i, eid in enumerate(self._order)}
+        docs: list[_Doc] = []
+        for e in entries:
+            tf: Counter[str] = Counter()
+            sets = []
+            for q in questions[e.id]:
+                sets.append(frozenset(features(q)))
+                tf.update(sets[-1])
+            docs.append(_Doc(e.id, tf, sum(tf.values()), tuple(sets)))
+        self._docs = docs
+        if threshold is not None:
+            self.threshold = threshold
+        if margin is not None:
+            self.margin = margin
+        n = len(docs)
+        df: Counter[str] = Counter()
+        for d in docs:
+            df.update(d.tf.keys())
+        self._idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        self._max_idf = math.log(1 + (n + 0.5) / 0.5)
+        self._avg_len = sum(d.length for d in docs) / max(n, 1)
+        self._vocab = sorted(t for t in df if "_" not in t and t[0] != "~" and len(t) >= 4)
+
+    @classmethod
+    def build(
+        cls,
+        entries: Sequence[FaqEntry],
+        *,
+        also: Iterable[FaqEntry] = (),
+        threshold: float | None = None,
+        margin: float | None = None,
+    ) -> Self:
+        """An index of ``entries``; ``also`` adds the questions of the same ids in another
+        language (so an English message finds the Vietnamese entry, and vice versa)."""
+        known = {e.id for e in entries}
+        questions: dict[str, list[str]] = {e.id: list(e.questions) for e in entries}
+        for extra in also:
+            if extra.id in known:
+                questions[extra.id].extend(extra.questions)
+        return cls(entries, questions, threshold=threshold, margin=margin)
+
+    @property
+    def entries(self) -> list[FaqEntry]:
+        return [self._entries[i] for i in self._order]
+
+    def entry(self, entry_id: str) -> FaqEntry:
+        return self._entries[entry_id]
+
+    # -- scorers
+
+    def _correct(self, feats: list[str]) -> list[str]:
+        """Replaces unknown words by a close known one (one typo in a word of 4+ letters)."""
+        out: list[str] = []
+        for f in feats:
+            if "_" in f or f[0] == "~" or f in self._idf or len(f) < 5:
+                out.append(f)
+                continue
+            best = process.extractOne(
+                f, self._vocab, scorer=DamerauLevenshtein.normalized_similarity, score_cutoff=0.75
+            )
+            out.append(best[0] if best else f)
+        return out
+
+    def _scores(self, text: str) -> dict[str, float]:
+        """BM25 score of every entry sharing a feature with ``text`` (see the module doc)."""
+        query = set(self._correct(features(text)))
+        ideal = 0.0
+        for t in query:
+            if t in self._idf:
+                ideal += _weight(t) * self._idf[t]
+            elif t[0] != "~" and "_" not in t and t not in QUESTION_WORDS:
+                ideal += UNKNOWN_WEIGHT * self._max_idf  # a word no question has
+        if ideal <= 0:
+            return {}
+        marked = {t[1:].split(":")[0]: t for t in query if t[0] == "~"}
+        scores: dict[str, float] = {}
+        for d in self._docs:
+            s = 0.0
+            norm = BM25_K1 * (1 - BM25_B + BM25_B * d.length / self._avg_len)
+            for t in query:
+                f = d.tf.get(t, 0)
+                if f:
+                    w = _weight(t)
+                    if t in marked and marked[t] not in d.tf:
+                        w *= FALSE_FRIEND  # typed "tính", the entry has "tình"
+                    s += w * self._idf[t] * f / (f + norm)
+            if s > 0:
+                # 1.0 when every word of the message is in the entry once (at average length);
+                # words found in several of its questions push it above 1.
+                scores[d.entry_id] = s * (1 + norm) / ideal
+        return scores
+
+    # -- public
+
+    def _ranked(self, text: str) -> list[tuple[str, float]]:
+        scores = self._scores(text)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], self._position[kv[0]]))
+
+    def match(self, text: str, *, limit: int = 3) -> list[Match]:
+        """The ``limit`` closest entries, best first, scores in 0..1."""
+        ranked = self._ranked(text)[:limit]
+        return [Match(eid, round(min(1.0, s), 4)) for eid, s in ranked if s > 0]
+
+    def confident(self, text: str) -> FaqEntry | None:
+        """The entry that answers the message, or ``None`` when not sure enough: the best
+        score must reach :attr:`threshold` and beat the runner-up by :attr:`margin` (compared
+        before scores are capped at 1), and a message that does not name blood donation must
+        share at least two topics with the entry."""
+        top = self._ranked(text)[:2]
+        if not top or top[0][1] < self.threshold:
+            return None
+        if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
+            return None
+        if not mentions_domain(text) and self._shared(text, top[0][0]) < 2:
+            return None
+        return self._entries[top[0][0]]
+
+    def _shared(self, text: str, entry_id: str) -> int:
+        """How many topics (runs of neighbouring topic words: "số điện thoại" is one) of the
+        message the entry has; question words, common words and words typed with other
+        diacritics than the entry's do not count."""
+        doc = next(d for d in self._docs if d.entry_id == entry_id)
+        feats = set(self._correct(features(text)))
+        marked = {t[1:].split(":")[0]: t for t in feats if t[0] == "~"}
+
+        def topical(word: str) -> bool:
+            return (
+                word in doc.tf
+                and word not in QUESTION_WORDS
+                and self._idf[word] >= GATE_IDF
+                and (word not in marked or marked[word] in doc.tf)
+            )
+
+        words = self._correct(topic_words(text))
+        runs, previous = 0, False
+        for word in words:
+            now = topical(word)
+            runs += now and not previous
+            previous = now
+        return runs

@@ -1,0 +1,305 @@
+"""The words of donors' messages: folding, chat shorthand, synonyms, and the word lists.
+
+Shared by the FAQ matcher (:mod:`domain.faq_index`), the FAQ checker (:mod:`domain.faq_file`: the
+same question under two ids) and the intents (:mod:`domain.intents`), so that all three read
+"ko dc" and "không được" alike.
+
+1. :func:`canonical_tokens` folds the text (lower case, no diacritics, đ→d), splits digits
+   from letters, maps synonyms of a whole phrase to one name ("nhậu" → rượu bia, "đến tháng" →
+   kinh nguyệt, "blood type" → blood group, "thuốc lá" ≠ "thuốc") and expands chat shorthand
+   (``ko``/``k``/``hok``/``hông`` → khong, ``dc``/``đc`` → duoc, ``bn`` → bao lâu/bao nhiêu
+   before a quantity else bạn, ``j`` → gi, ``ntn`` → nhu the nao, ``hm`` → hien mau, ``vs`` →
+   voi, ``mk``/``mik`` → minh, ``e``/``a`` → em/anh, ``kg`` → khong unless after a number…);
+   English is crudely stemmed (Vietnamese syllables never end in -s, -ed, -ing).
+2. :data:`STOPWORDS` (pronouns, particles ạ/ơi/nhé/vậy/thế/à/ha, function words) carry no topic;
+   :data:`DOMAIN_WORDS` ("hiến", "máu", "donate", "blood"…) are in nearly every question;
+   :data:`QUESTION_WORDS` ask rather than tell what about. :func:`mentions_domain` tells whether a
+   message is about giving blood at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from domain.text import fold
+
+__all__ = [
+    "DOMAIN_WORDS",
+    "QUESTION_WORDS",
+    "STOPWORDS",
+    "canonical_tokens",
+    "content_words",
+    "mentions_domain",
+    "topic_words",
+    "word_set",
+]
+
+# Shorthand and spelling variants → canonical (folded) form. A value may be several words.
+_SHORTHAND: dict[str, str] = {
+    # không
+    "ko": "khong",
+    "k": "khong",
+    "kh": "khong",
+    "khg": "khong",
+    "hok": "khong",
+    "hong": "khong",
+    "hem": "khong",
+    "hk": "khong",
+    "khum": "khong",
+    "kô": "khong",
+    "k0": "khong",
+    "khog": "khong",
+    "khong": "khong",
+    "kog": "khong",
+    "hog": "khong",
+    "no": "no",
+    # được
+    "dc": "duoc",
+    "dk": "duoc",
+    "duoc": "duoc",
+    "dduoc": "duoc",
+    "đc": "duoc",
+    # question words
+    "j": "gi",
+    "ji": "gi",
+    "gj": "gi",
+    "ntn": "nhu the nao",
+    "ntnao": "nhu the nao",
+    "sao": "sao",
+    "bnhieu": "bao nhieu",
+    "baonhieu": "bao nhieu",
+    "nhiu": "nhieu",
+    "bh": "bao gio",
+    "bjo": "bao gio",
+    # nouns and verbs often shortened
+    "hm": "hien mau",
+    "hienmau": "hien mau",
+    "vs": "voi",
+    "mk": "minh",
+    "mik": "minh",
+    "mjk": "minh",
+    "mh": "minh",
+    "mn": "moi nguoi",
+    "e": "em",
+    "a": "anh",
+    "ng": "nguoi",
+    "ngta": "nguoi ta",
+    "trc": "truoc",
+    "tr": "truoc",
+    "r": "roi",
+    "rui": "roi",
+    "thui": "thoi",
+    "bit": "biet",
+    "bik": "biet",
+    "bjk": "biet",
+    "ik": "di",
+    "wa": "qua",
+    "ui": "oi",
+    "z": "vay",
+    "v": "vay",
+    "zay": "vay",
+    "ak": "a",
+    "ah": "a",
+    "uh": "u",
+    "oke": "ok",
+    "okie": "ok",
+    "okay": "ok",
+    "bv": "benh vien",
+    "sk": "suc khoe",
+    "xn": "xet nghiem",
+    "tg": "thoi gian",
+    "vn": "viet nam",
+    "ki": "ky",
+    "dky": "dang ky",
+    "dki": "dang ky",
+    "dangky": "dang ky",
+    "cmnd": "cccd",
+    "tks": "thanks",
+    "thx": "thanks",
+    "ty": "thanks",
+    "ths": "thanks",
+    "cam": "cam",
+    "cccd": "cccd",
+    "vaccine": "vac xin",
+    "vacxin": "vac xin",
+    "vacin": "vac xin",
+    "vaxin": "vac xin",
+    "map": "beo",
+    "hemoglobin": "huyet sac to",
+    "plz": "please",
+    "pls": "please",
+    "u": "you",
+    "ur": "your",
+    "im": "i am",
+}
+# Synonyms and spelling variants of whole phrases (folded text, before shorthand): one name
+# per concept, so that "nhậu" finds "rượu bia" and "blood type" finds "blood group".
+_PHRASES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(rf"\b(?:{pattern})\b"), replacement)
+    for pattern, replacement in [
+        # Vietnamese: colloquial and regional words
+        (r"map|beo len|tang can|beo phi", "beo"),
+        (r"giam can|sut can|gay di|om di", "gay"),
+        (r"xiu|bat tinh|ngat xiu", "ngat"),
+        (r"di nhau|nhau nhet|nhau xong|an nhau|say xin|say ruou", "uong ruou bia"),
+        (r"co bau|mang bau|dang bau|co thai|mang thai", "mang thai"),
+        (r"chich ngua|chich", "tiem"),
+        (r"da bong|bong da|da banh|cau long|bong chuyen|bong ro|tap ta|tap gym|chay bo", "the thao"),
+        (r"hanh kinh|den thang|toi thang|nguyet san|den do|co kinh", "kinh nguyet"),
+        (r"thuoc la dien tu|vape|thuoc la|hut thuoc", "hut thuocla"),
+        (r"tieu duong|dai thao duong|duong huyet cao", "dai thao duong"),
+        (r"cao huyet ap|tang huyet ap|huyet ap cao", "huyet ap cao"),
+        (r"can cuoc cong dan|can cuoc|chung minh nhan dan|chung minh thu|cmnd", "cccd"),
+        (r"hinh xam|xam hinh|xam minh|phun xam", "xam"),
+        (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
+        (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
+        (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
+        (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung", "vac xin"),
+        (r"kiem tra suc khoe|kham benh", "kham"),
+        (r"khang sinh|antibiotics?", "khangsinh"),
+        (r"vi sao|tai sao|why", "taisao"),
+        # English: one word per concept
+        (r"blood types?|blood groups?", "blood group"),
+        (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
+        (r"pregnancy|pregnant|expecting", "pregnant"),
+        (r"breastfeeding|breast feeding|nursing", "breastfeeding"),
+        (r"vaccinations?|vaccinated|vaccines?|jabs?|shots?|booster", "vaccine"),
+        (r"tattoos?|tattooed|tattooing", "tattoo"),
+        (r"medications?|medicines?|pills|tablets|drugs", "medicine"),
+        (
+            r"work out|workout|exercising|exercise|gym|sports?|training|football|soccer|running|"
+            r"jogging|swimming|cycling|weightlifting",
+            "exercise",
+        ),
+        (r"paid|pay|money|compensation|compensated|allowance|reward", "pay"),
+        (r"pass out|passing out|faint|fainting|lightheaded|light headed", "faint"),
+        (r"smokers?|smoking|smoke|cigarettes?|vaping|vapers?", "smoke"),
+        (r"diabetics?|diabetes", "diabetes"),
+        (r"hypertension|high blood pressure", "high pressure"),
+        (r"anaemic|anemic|anaemia|anemia|low iron", "low hemoglobin"),
+        (r"alcohol|beer|drinking|drunk|hangover", "alcohol"),
+        (r"a cold|colds|common cold|influenza|the flu|flu", "flu"),
+        (r"takes|taken|took|taking", "take"),
+        (r"reused?|reusing|shared?|sharing", "reuse"),
+    ]
+]
+
+# Units after a number; "bn"/"bao nhiu" before one of these means "bao nhiêu", else "bạn".
+_QUANTITY = {
+    "lau",
+    "tuoi",
+    "kg",
+    "ky",
+    "can",
+    "ml",
+    "ngay",
+    "tuan",
+    "thang",
+    "lan",
+    "nam",
+    "tien",
+    "phut",
+    "gio",
+    "tieng",
+    "don",
+    "luong",
+    "cc",
+    "nhom",
+}
+_NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
+
+
+def word_set(text: str) -> frozenset[str]:
+    """The space-separated words of ``text``, for word lists kept readable in the source."""
+    return frozenset(text.split())
+
+
+# Words that never carry the topic of a question.
+STOPWORDS = word_set(
+    "toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi a ha oi nhe nha "
+    "nhi ne day vay the thi ma la va voi cua cho cai dang di co khong duoc chua roi nhung cac "
+    "mot nay do kia gi nao sao ai_do hoi xin vui long lam_on giup dum please vang da u uhm "
+    "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
+    "be been being do does did doing can could should would will shall might must to of for "
+    "in on at by with the a and or if that this these those there what how which whom whose "
+    "whats have has had having get got just really very much please hi ok"
+)
+# Words of the domain: present in nearly every question, never unigram features.
+DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
+
+_ANCHORS = re.compile(
+    r"\b(kim|needle|huyet|hong cau|tieu cau|rh|plaster|bandage|ml|dang ky|register|sign up|"
+    r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
+    r"xet nghiem|chung nhan|certificate|"
+    r"platelet|plasma|apheresi|transfusion|truyen)\b"
+)
+# Words that ask rather than tell what about: never enough to match a message on their own.
+QUESTION_WORDS = word_set(
+    "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
+    "can lam bi hom nay mai qua sang toi taisao"
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+_SPLIT_NUM = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
+
+
+def _stem(word: str) -> str:
+    """A crude English stemmer; Vietnamese syllables never end in -s, -ed or -ing."""
+    if len(word) > 5 and word.endswith("ing"):
+        return word[:-3]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("ed"):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def canonical_tokens(text: str) -> list[str]:
+    """The folded words of a message with chat shorthand expanded (stop words kept)."""
+    folded = fold(text).replace("rh-", "rh am ").replace("rh−", "rh am ").replace("'", "")
+    folded = " ".join(_TOKEN.findall(_SPLIT_NUM.sub(" ", folded)))
+    for pattern, replacement in _PHRASES:
+        folded = pattern.sub(replacement, folded)
+    raw = folded.split()
+    out: list[str] = []
+    for i, word in enumerate(raw):
+        prev = raw[i - 1] if i else ""
+        nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        if prev.isdigit() and word in _NUMBER_UNITS:
+            out.append(_NUMBER_UNITS[word])
+            continue
+        if word == "kg":
+            out.append("khong")
+            continue
+        if word == "bn":
+            out.extend(["bao"] if nxt == "lau" else ["bao", "nhieu"] if nxt in _QUANTITY else ["ban"])
+            continue
+        if word == "hong" and nxt == "cau":
+            out.append("hong")
+            continue
+        mapped = _SHORTHAND.get(word)
+        if mapped is not None:
+            out.extend(mapped.split())
+        else:
+            out.append(word if word in STOPWORDS else _stem(word))
+    return out
+
+
+def content_words(tokens: Sequence[str]) -> list[str]:
+    """``tokens`` without the stop words."""
+    return [t for t in tokens if t not in STOPWORDS]
+
+
+def topic_words(text: str) -> list[str]:
+    """The words of a message that can say what it is about: no stop words, no domain words."""
+    return [t for t in content_words(canonical_tokens(text)) if t not in DOMAIN_WORDS]
+
+
+def mentions_domain(text: str) -> bool:
+    """Whether the message is about giving blood: it names it ("hiến", "máu", "donate"…) or
+    uses a word that only comes up in that talk (needle, haemoglobin, platelets, this bot's
+    data…). Other messages must share more with an entry to be answered from it."""
+    tokens = canonical_tokens(text)
+    return any(t in DOMAIN_WORDS for t in tokens) or bool(_ANCHORS.search(" ".join(tokens)))
