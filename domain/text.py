@@ -20,7 +20,7 @@ def strip_diacritics(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, diacritics-free, single-spaced form used to compare what people type."""
-    folded = strip_diacritics(unicodedata.normalize("NFC", text)).translate(_EXTRA).casefold()
+    folded = strip_diacritics(unicodedata.normalize("NFC", text).casefold()).translate(_EXTRA).casefold()
     return _SPACES.sub(" ", folded).strip()
 
 
