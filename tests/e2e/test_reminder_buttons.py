@@ -133,6 +133,9 @@ async def test_an_invitation_books_with_a_button_and_a_cancelled_day_refuses_cle
         await bot.press(staff, "Hủy buổi")
         await bot.press(staff, "Hủy buổi này")
         assert await waiting(bot, "ward:") == []
+        await arrives(
+            bot, signed, "Xin lỗi bạn"
+        )  # the cancel notice lands before the press (replies are counted)
 
         refused = await press_on(bot, late, late_invitation, "Chọn giờ và giữ chỗ")
         assert "đã bị hủy" in refused[0].text and "03/08/2020" in refused[0].text
