@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import privacy, profile, registration
+from handlers import announce, privacy, profile, registration
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -30,6 +30,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     "erase.mmd": (
         privacy.FLOW,
         ("/xoa (handlers/privacy.py): everything stored about the person, once confirmed.",),
+    ),
+    "announce.mmd": (
+        announce.FLOW,
+        ("/thongbao (handlers/announce.py): an announcement to donors, queued once confirmed.",),
     ),
 }
 
