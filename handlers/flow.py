@@ -50,6 +50,7 @@ from handlers.messages import InputKind
 
 B = TypeVar("B", bound=ButtonData)
 B2 = TypeVar("B2", bound=ButtonData)
+B3 = TypeVar("B3", bound=ButtonData)
 
 END: Final = "[*]"
 """Where an edge of the diagram goes when the dialogue is over."""
@@ -204,6 +205,16 @@ def on_press(
 def on_press(
     kinds: tuple[type[B], type[B2]],
     handler: Callable[[Context, B | B2], Awaitable[None]],
+    *,
+    organisers: bool = False,
+    invalid: str = "error_button_expired",
+) -> Callable[[Context, str], Awaitable[None]]: ...
+
+
+@overload
+def on_press(
+    kinds: tuple[type[B], type[B2], type[B3]],
+    handler: Callable[[Context, B | B2 | B3], Awaitable[None]],
     *,
     organisers: bool = False,
     invalid: str = "error_button_expired",

@@ -49,7 +49,6 @@ RESTART: dict[str, str] = {
     organiser_drives.CREATE: "taodot",
     organiser_drives.MOVE: "lichhien",
     callouts.NAME: "khancap",
-    checkin.WEIGHT: "checkin",  # the weight typed at the desk: check the donor in again
 }
 
 # What each command of domain/commands.py runs. False: it answers and the dialogue in progress goes on.
@@ -93,8 +92,8 @@ def build_routes() -> Routes:
             "slot": on_press(buttons.Slot, drives.on_slot),
             "mysu": on_press((buttons.MoveSignup, buttons.CancelSignup), drives.on_my_signup),
             "mvslot": on_press(buttons.MoveToSlot, drives.on_move_slot),
-            "res": checkin.on_result,
-            checkin.PREFIX: checkin.on_desk,
+            "res": on_press(buttons.Result, checkin.on_result, organisers=True),
+            "desk": on_press(checkin.DESK_BUTTONS, checkin.on_desk, organisers=True),
             "remind": on_press(buttons.Reminders, reminders.on_toggle),
             "feel": on_press(buttons.Feeling, reminders.on_feeling),
             "orgdrive": organiser_drives.on_button,
