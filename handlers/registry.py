@@ -46,8 +46,6 @@ RESTART: dict[str, str] = {
     **{f.name: f.restart for f in FLOWS if isinstance(f, Dialogue) and f.restart is not None},
     profile.NAME: "hoso",
     selfcheck.NAME: "kiemtra",
-    organiser_drives.CREATE: "taodot",
-    organiser_drives.MOVE: "lichhien",
     callouts.NAME: "khancap",
 }
 
@@ -96,7 +94,7 @@ def build_routes() -> Routes:
             "desk": on_press(checkin.DESK_BUTTONS, checkin.on_desk, organisers=True),
             "remind": on_press(buttons.Reminders, reminders.on_toggle),
             "feel": on_press(buttons.Feeling, reminders.on_feeling),
-            "orgdrive": organiser_drives.on_button,
+            "orgdrive": on_press(organiser_drives.DRIVE_BUTTONS, organiser_drives.on_button, organisers=True),
             "co": callouts.on_answer,
             "cov": callouts.on_tally_button,
             "annprog": on_press(buttons.AnnounceProgress, announce.on_progress_button, organisers=True),
