@@ -33,7 +33,7 @@ from datetime import time
 from typing import Annotated, Any, ClassVar, Final, Protocol, Self, dataclass_transform, get_type_hints
 
 from domain.followup import FEELINGS
-from domain.ids import MAX_BIG_ID, MAX_ID, parse_int
+from domain.ids import MAX_ID, parse_int
 from domain.organisations import OrganisationType
 
 MAX_BYTES: Final = 64
@@ -471,7 +471,7 @@ class AnnounceConfirm(ButtonData, prefix="annok"):
 
 
 class AnnounceProgress(ButtonData, prefix="annprog"):
-    announcement_id: Annotated[int, Id(MAX_BIG_ID)]
+    announcement_id: Annotated[int, Id()]  # announcements.id is an INTEGER
 
 
 # --- organisers: check-in desk and results (handlers/organiser.py) -------------------------------------

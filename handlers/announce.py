@@ -10,24 +10,17 @@ The role is checked on every step and every button.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
+from core import buttons
 from domain.choices import match_option
-from domain.ids import parse_index
 from handlers.context import Context
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
 from handlers.messages import Choice, InputKind
 from models import announcements
 from models.announcements import Audience
 from services.quiet import quiet_shift
 
 ANNOUNCE = "announce"
-
-
-class Step(StrEnum):
-    AUDIENCE = "audience"
-    WARD = "ward"
-    TEXT = "text"
-    CONFIRM = "confirm"
+_BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one of the question's buttons
 
 
 def _audience(ctx: Context) -> Audience:
@@ -44,147 +37,177 @@ def describe(ctx: Context, audience: Audience) -> str:
 
 
 async def start(ctx: Context, _args: str = "") -> None:
-    """/thongbao: asks who should get the announcement."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    ctx.state.go(ANNOUNCE, Step.AUDIENCE)
-    ctx.state.data = {}
-    await ask(ctx)
+    """/thongbao: asks who should get the announcement (a new one, even over one half-written)."""
+    if ctx.state.flow == ANNOUNCE:
+        ctx.state.data = {}
+    await FLOW.begin(ctx)
 
 
-async def ask(ctx: Context) -> None:
-    step = Step(ctx.state.step or Step.AUDIENCE)
-    if step is Step.AUDIENCE:
-        ctx.say(
-            "ann_ask_audience",
-            choices=[
-                [ctx.choice("ann_button_all", "annaud:all")],
-                [ctx.choice("ann_button_ward", "annaud:ward")],
-                [ctx.choice("ann_button_reserve", "annaud:reserve")],
-            ],
-        )
-    elif step is Step.WARD:
-        buttons = [Choice(name, f"annward:{i}") for i, name in enumerate(ctx.settings.area.wards)]
-        ctx.say("ann_ask_ward", choices=[buttons[i : i + 2] for i in range(0, len(buttons), 2)])
-    elif step is Step.TEXT:
-        ctx.say("ann_ask_text", max=announcements.MAX_TEXT)
+def ask_audience(ctx: Context, _page: int = 0) -> None:
+    ctx.say(
+        "ann_ask_audience",
+        choices=[
+            [ctx.choice("ann_button_all", buttons.AnnounceAudience("all"))],
+            [ctx.choice("ann_button_ward", buttons.AnnounceAudience("ward"))],
+            [ctx.choice("ann_button_reserve", buttons.AnnounceAudience("reserve"))],
+        ],
+    )
+
+
+def read_audience(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.AnnounceAudience)
+    return Parsed(pressed.audience) if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
+
+
+def on_audience(ctx: Context, picked: Parsed) -> str:
+    ctx.state.data.update(wards=[], reserve_only=picked.value == "reserve")
+    return "ward" if picked.value == "ward" else "text"
+
+
+def ask_ward(ctx: Context, _page: int = 0) -> None:
+    choices = [Choice(name, buttons.AnnounceWard(i).pack()) for i, name in enumerate(ctx.settings.area.wards)]
+    ctx.say("ann_ask_ward", choices=[choices[i : i + 2] for i in range(0, len(choices), 2)])
+
+
+def read_ward(ctx: Context) -> Parsed:
+    """A ward's button, or its name typed."""
+    wards = ctx.settings.area.wards
+    pressed = ctx.pressed(buttons.AnnounceWard)
+    text = ctx.incoming.text.strip() if ctx.incoming.kind is InputKind.TEXT and ctx.incoming.text else ""
+    if pressed is not None:
+        ward = wards[pressed.index] if pressed.index < len(wards) else None
     else:
-        await preview(ctx)
+        ward = match_option(text, {w: [w] for w in wards}) if text else None
+    return Parsed(ward) if ward is not None else Parsed(error="ann_error_ward")
 
 
-async def preview(ctx: Context) -> None:
+def on_ward(ctx: Context, ward: Parsed) -> str:
+    ctx.state.data["wards"] = [ward.value]
+    return "text"
+
+
+def ask_text(ctx: Context, _page: int = 0) -> None:
+    ctx.say("ann_ask_text", max=announcements.MAX_TEXT)
+
+
+def read_text(ctx: Context) -> Parsed:
+    """The organiser's own words, exactly as typed; too long is said without asking again."""
+    raw = ctx.incoming.text if ctx.incoming.kind is InputKind.TEXT else None
+    if not raw or not raw.strip():
+        return Parsed(page=0)  # the question again, without a word
+    try:
+        return Parsed(announcements.clean_text(raw))
+    except announcements.AnnouncementError:
+        params = {"length": len(raw.strip()), "max": announcements.MAX_TEXT}
+        return Parsed(error="ann_error_too_long", params=params, reask=False)
+
+
+async def on_text(ctx: Context, text: Parsed) -> str:
+    """On to the preview, or back to "who?" when nobody would get it."""
+    ctx.state.data["text"] = text.value
+    audience = _audience(ctx)
+    if (await announcements.reach(ctx.session, audience)).donors == 0:
+        ctx.say("ann_no_recipients", audience=describe(ctx, audience))
+        return "audience"
+    return "confirm"
+
+
+async def preview(ctx: Context, _page: int = 0) -> None:
     """The recipient count, then the text exactly as donors will see it, with Confirm / Cancel."""
     audience = _audience(ctx)
     reach = await announcements.reach(ctx.session, audience)
     ctx.say("ann_preview", audience=describe(ctx, audience), count=reach.donors)
     ctx.say_text(
         ctx.state.data["text"],
-        choices=[[ctx.choice("button_confirm", "annok:yes"), ctx.choice("button_cancel", "annok:no")]],
+        choices=[
+            [
+                ctx.choice("button_confirm", buttons.AnnounceConfirm("yes")),
+                ctx.choice("button_cancel", buttons.AnnounceConfirm("no")),
+            ]
+        ],
     )
 
 
-class AnnounceFlow:
-    name = ANNOUNCE
-    max_text_length = 4096  # longer than MAX_TEXT, so the organiser hears how much to cut
+def read_confirm(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.AnnounceConfirm)
+    return Parsed(pressed.answer == "yes") if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
 
-    async def on_input(self, ctx: Context) -> None:
-        """Stores one answer (after checking the role again) and asks the next question."""
-        if not await ctx.is_organiser():
-            ctx.state.clear()
-            ctx.say("organiser_only")
-            return
-        step = Step(ctx.state.step or Step.AUDIENCE)
-        if step is Step.AUDIENCE:
-            await self._audience(ctx)
-        elif step is Step.WARD:
-            await self._ward(ctx)
-        elif step is Step.TEXT:
-            await self._text(ctx)
-        else:
-            await self._confirm(ctx)
 
-    async def reprompt(self, ctx: Context) -> None:
-        await ask(ctx)
-
-    async def _audience(self, ctx: Context) -> None:
-        picked = ctx.picked("annaud")
-        if picked not in ("all", "ward", "reserve"):
-            ctx.say("error_use_buttons_current")
-            await ask(ctx)
-            return
-        ctx.state.data.update(wards=[], reserve_only=picked == "reserve")
-        ctx.state.step = Step.WARD if picked == "ward" else Step.TEXT
-        await ask(ctx)
-
-    async def _ward(self, ctx: Context) -> None:
-        wards = ctx.settings.area.wards
-        picked = ctx.picked("annward")
-        text = ctx.incoming.text.strip() if ctx.incoming.kind is InputKind.TEXT and ctx.incoming.text else ""
-        if (index := parse_index(picked, len(wards))) is not None:
-            ward: str | None = wards[index]
-        else:
-            ward = match_option(text, {w: [w] for w in wards}) if text else None
-        if ward is None:
-            ctx.say("ann_error_ward")
-            await ask(ctx)
-            return
-        ctx.state.data["wards"] = [ward]
-        ctx.state.step = Step.TEXT
-        await ask(ctx)
-
-    async def _text(self, ctx: Context) -> None:
-        raw = ctx.incoming.text if ctx.incoming.kind is InputKind.TEXT else None
-        if not raw or not raw.strip():
-            await ask(ctx)
-            return
-        try:
-            text = announcements.clean_text(raw)
-        except announcements.AnnouncementError:
-            ctx.say("ann_error_too_long", length=len(raw.strip()), max=announcements.MAX_TEXT)
-            return
-        ctx.state.data["text"] = text
-        audience = _audience(ctx)
-        if (await announcements.reach(ctx.session, audience)).donors == 0:
-            ctx.say("ann_no_recipients", audience=describe(ctx, audience))
-            ctx.state.step = Step.AUDIENCE
-            await ask(ctx)
-            return
-        ctx.state.step = Step.CONFIRM
-        await preview(ctx)
-
-    async def _confirm(self, ctx: Context) -> None:
-        answer = ctx.picked("annok")
-        if answer not in ("yes", "no"):
-            ctx.say("error_use_buttons_current")
-            await preview(ctx)
-            return
-        if answer == "no":
-            ctx.state.clear()
-            ctx.say("ann_cancelled")
-            return
-        due = quiet_shift(ctx.now(), ctx.settings)  # nothing but call-outs goes out in quiet hours
-        created = await announcements.create(
-            ctx.session,
-            text=ctx.state.data["text"],
-            audience=_audience(ctx),
-            actor=ctx.actor,
-            now=ctx.now(),
-            due_at=due,
-        )
+async def on_confirm(ctx: Context, answer: Parsed) -> None:
+    """Queues the announcement (after the quiet hours, if need be), or drops it."""
+    if not answer.value:
         ctx.state.clear()
-        ctx.pushed = True
-        if due > ctx.now():
-            ctx.say("ann_after_quiet_hours", time=f"{due.astimezone(ctx.settings.tz):%H:%M}")
-        ctx.say(
-            "ann_queued",
-            id=created.id,
-            count=created.donors,
-            choices=[[ctx.choice("ann_button_progress", f"annprog:{created.id}")]],
-        )
+        ctx.say("ann_cancelled")
+        return
+    due = quiet_shift(ctx.now(), ctx.settings)  # nothing but call-outs goes out in quiet hours
+    created = await announcements.create(
+        ctx.session,
+        text=ctx.state.data["text"],
+        audience=_audience(ctx),
+        actor=ctx.actor,
+        now=ctx.now(),
+        due_at=due,
+    )
+    ctx.state.clear()
+    ctx.pushed = True
+    if due > ctx.now():
+        ctx.say("ann_after_quiet_hours", time=f"{due.astimezone(ctx.settings.tz):%H:%M}")
+    ctx.say(
+        "ann_queued",
+        id=created.id,
+        count=created.donors,
+        choices=[[ctx.choice("ann_button_progress", buttons.AnnounceProgress(created.id))]],
+    )
 
 
-FLOW = AnnounceFlow()
+FLOW = Dialogue(
+    name=ANNOUNCE,
+    steps=(
+        Step(
+            "audience",
+            ask_audience,
+            read_audience,
+            on_audience,
+            buttons=(buttons.AnnounceAudience,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("ward", "One ward"), Edge("text", "All / Reserve donors")),
+        ),
+        Step(
+            "ward",
+            ask_ward,
+            read_ward,
+            on_ward,
+            buttons=(buttons.AnnounceWard,),
+            foreign="ann_error_ward",
+            edges=(Edge("text", "a ward's button or its name"),),
+        ),
+        Step(
+            "text",
+            ask_text,
+            read_text,
+            on_text,
+            foreign=None,  # a button: the question again
+            edges=(
+                Edge("confirm", "the text (at most MAX_TEXT characters)"),
+                Edge("audience", "nobody would get it"),
+            ),
+        ),
+        Step(
+            "confirm",
+            preview,
+            read_confirm,
+            on_confirm,
+            buttons=(buttons.AnnounceConfirm,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge(END, "Confirm: queued in the outbox / Cancel: nothing sent"),),
+        ),
+    ),
+    restart="thongbao",
+    organisers=True,
+    max_text_length=4096,  # longer than MAX_TEXT, so the organiser hears how much to cut
+    entries=(Edge("audience", "/thongbao (organisers)"),),
+    notes=("The role is checked again on every step.",),
+)
 
 
 # --- /tiendo ------------------------------------------------------------------------------------------
@@ -192,8 +215,7 @@ FLOW = AnnounceFlow()
 
 async def show_progress(ctx: Context, args: str = "") -> None:
     """/tiendo [ID]: counts of the organiser's latest announcement, or of announcement ID."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
+    if not await organiser_only(ctx):
         return
     if args.strip():
         announcement_id = announcements.parse_id(args)
@@ -209,16 +231,9 @@ async def show_progress(ctx: Context, args: str = "") -> None:
     await _progress(ctx, latest.id)
 
 
-async def on_progress_button(ctx: Context, payload: str) -> None:
-    """The "progress" button under a queued announcement or a progress message."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    announcement_id = announcements.parse_id(payload)
-    if announcement_id is None:
-        ctx.say("error_button_expired")
-        return
-    await _progress(ctx, announcement_id)
+async def on_progress_button(ctx: Context, pressed: buttons.AnnounceProgress) -> None:
+    """The "progress" button under a queued announcement or a progress message (organisers only)."""
+    await _progress(ctx, pressed.announcement_id)
 
 
 async def _progress(ctx: Context, announcement_id: int) -> None:
@@ -240,5 +255,7 @@ async def _progress(ctx: Context, announcement_id: int) -> None:
         waiting=counts.waiting,
         failed=counts.failed,
         cancelled=counts.cancelled,
-        choices=[] if counts.done else [[ctx.choice("ann_button_refresh", f"annprog:{found.id}")]],
+        choices=[]
+        if counts.done
+        else [[ctx.choice("ann_button_refresh", buttons.AnnounceProgress(found.id))]],
     )

@@ -22,11 +22,13 @@ from typing import Final
 
 from babel.numbers import format_decimal
 
+from core import buttons
 from domain.eligibility import Sex
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
 from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
 from handlers.context import Context
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
 from handlers.messages import Choice
 from models import checkin, drive_days
 from models.checkin import CheckInRefusal
@@ -36,7 +38,6 @@ from services.checkin import THANKS_DELAY, record_result, record_weight
 VOLUMES = checkin.VOLUMES
 DEFERRALS = ("haemoglobin", "blood_pressure", "other")
 RESULTS: Final = ("donated", "deferred")
-PREFIX: Final = "desk"
 WEIGHT: Final = "desk_weight"
 
 
@@ -47,8 +48,7 @@ def kg(ctx: Context, value: float) -> str:
 
 async def check_in(ctx: Context, args: str) -> None:
     """/checkin CODE: marks the donor as arrived on the session's day and shows the check-in screen."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
+    if not await organiser_only(ctx):
         return
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()
@@ -71,7 +71,7 @@ async def check_in(ctx: Context, args: str) -> None:
 async def ask_other_day(ctx: Context, signup: Signup) -> None:
     """The code is of a session on another day: says which day, and offers to check in anyway today."""
     donor = await ctx.session.get(Donor, signup.donor_id) if signup.donor_id is not None else None
-    today = ctx.today()
+    today, anyway = ctx.today(), buttons.DeskCheckIn(signup.id)
     ctx.say(
         "desk_other_day",
         code=signup.code,
@@ -79,9 +79,7 @@ async def ask_other_day(ctx: Context, signup: Signup) -> None:
         day=ctx.t.day(signup.session.day),
         place=signup.session.place_name,
         today=ctx.t.day(today),
-        choices=[
-            [ctx.choice("desk_button_check_in_anyway", f"{PREFIX}:in:{signup.id}", date=ctx.t.date(today))]
-        ],
+        choices=[[ctx.choice("desk_button_check_in_anyway", anyway, date=ctx.t.date(today))]],
     )
 
 
@@ -152,18 +150,23 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
             "desk_result_recorded", result=describe_result(ctx, signup), button=ctx.t("desk_button_fix")
         )
         ctx.say_text(
-            header + "\n\n" + text, choices=[[ctx.choice("desk_button_fix", f"{PREFIX}:fix:{signup.id}")]]
+            header + "\n\n" + text, choices=[[ctx.choice("desk_button_fix", buttons.DeskFix(signup.id))]]
         )
         return
     volumes = volumes_for(ctx, donor)
-    mark = ":fix" if correcting else ""
+    mark = "fix" if correcting else ""
     rows: list[list[Choice]] = []
     if volumes.allowed:
         rows.append(
-            [Choice(ctx.t("result_donated", ml=ml), f"res:{signup.id}:{ml}{mark}") for ml in volumes.allowed]
+            [
+                Choice(ctx.t("result_donated", ml=ml), buttons.Result(signup.id, str(ml), mark).pack())
+                for ml in volumes.allowed
+            ]
         )
-    rows.append([ctx.choice(f"result_defer_{r}", f"res:{signup.id}:defer_{r}{mark}") for r in DEFERRALS])
-    rows.append([ctx.choice("desk_button_weight", f"{PREFIX}:weight:{signup.id}{mark}")])
+    rows.append(
+        [ctx.choice(f"result_defer_{r}", buttons.Result(signup.id, f"defer_{r}", mark)) for r in DEFERRALS]
+    )
+    rows.append([ctx.choice("desk_button_weight", buttons.DeskWeight(signup.id, mark))])
     ask = (
         ctx.t("desk_correcting", result=describe_result(ctx, signup))
         if recorded
@@ -180,21 +183,18 @@ async def _desk_signup(ctx: Context, signup_id: int | None) -> Signup | None:
     return signup
 
 
-async def on_desk(ctx: Context, payload: str) -> None:
+DeskButton = buttons.DeskCheckIn | buttons.DeskFix | buttons.DeskWeight
+DESK_BUTTONS: Final = (buttons.DeskCheckIn, buttons.DeskFix, buttons.DeskWeight)
+
+
+async def on_desk(ctx: Context, pressed: DeskButton) -> None:
     """`desk:in:{id}` check in anyway on another day; `desk:fix:{id}` correct the result;
-    `desk:weight:{id}[:fix]` type the weight measured at the desk."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    action, _, rest = payload.partition(":")
-    sid, _, mark = rest.partition(":")
-    signup_id = parse_id(sid)
+    `desk:weight:{id}[:fix]` type the weight measured at the desk (organisers only: the registry's
+    `on_press` checks the role)."""
+    signup_id = pressed.signup_id
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()  # another screen's button: the weight asked for before is not awaited any more
-    if signup_id is None or mark not in ("", "fix"):
-        ctx.say("error_button_expired")
-        return
-    if action == "in":
+    if isinstance(pressed, buttons.DeskCheckIn):
         result = await checkin.check_in(
             ctx.session, signup_id=signup_id, actor=ctx.actor, now=ctx.now(), today=ctx.today(), any_day=True
         )
@@ -204,56 +204,69 @@ async def on_desk(ctx: Context, payload: str) -> None:
             ctx.say("error_button_expired")
         return
     signup = await _desk_signup(ctx, signup_id)
-    if signup is None or action not in ("fix", "weight"):
+    if signup is None:
         ctx.say("error_button_expired")
         return
-    if action == "fix":
+    if isinstance(pressed, buttons.DeskFix):
         await show_desk(ctx, signup, correcting=True)
         return
-    donor = await ctx.session.get(Donor, signup.donor_id)
     ctx.state.go(WEIGHT, "weight")
-    ctx.state.data.update({"signup_id": signup.id, "fix": mark == "fix"})
-    ctx.say("desk_ask_weight", name=donor.full_name if donor else "?")
+    ctx.state.data.update({"signup_id": signup.id, "fix": pressed.fix == "fix"})
+    await WEIGHT_FLOW.ask(ctx)
 
 
-class WeightFlow:
-    """The organiser types the weight measured at the desk; it goes on the donor's profile."""
+async def _weighed(ctx: Context) -> tuple[Signup, Donor] | None:
+    """The sign-up whose weight is asked (kept in the dialogue's data) and its donor, if both still exist."""
+    signup = await _desk_signup(ctx, parse_id(str(ctx.state.data.get("signup_id", ""))))
+    donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
+    return (signup, donor) if signup is not None and donor is not None else None
 
-    name = WEIGHT
 
-    async def on_input(self, ctx: Context) -> None:
-        """Stores the weight on the donor and shows the check-in screen again with its volumes."""
-        if not await ctx.is_organiser():
-            ctx.state.clear()
-            ctx.say("organiser_only")
-            return
-        data = ctx.state.data
-        signup = await _desk_signup(ctx, parse_id(str(data.get("signup_id", ""))))
-        donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
-        if signup is None or donor is None:
-            ctx.state.clear()
-            ctx.say("error_button_expired")
-            return
-        typed = ctx.typed()
-        weight = parse_weight_kg(typed) if typed else None
-        if weight is None:
-            ctx.say("desk_weight_error")
-            return
-        await record_weight(
-            ctx.session, donor=donor, weight_kg=weight, signup_id=signup.id, actor=ctx.actor, now=ctx.now()
-        )
-        correcting = bool(data.get("fix"))
+async def ask_weight(ctx: Context, _page: int = 0) -> None:
+    found = await _weighed(ctx)
+    ctx.say("desk_ask_weight", name=found[1].full_name if found else "?")
+
+
+async def read_weight(ctx: Context) -> Parsed:
+    if await _weighed(ctx) is None:  # the sign-up or its donor is gone meanwhile
         ctx.state.clear()
-        ctx.say("desk_weight_saved", kg=kg(ctx, weight), name=donor.full_name)
-        await show_desk(ctx, signup, correcting=correcting)
-
-    async def reprompt(self, ctx: Context) -> None:
-        signup = await _desk_signup(ctx, parse_id(str(ctx.state.data.get("signup_id", ""))))
-        donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
-        ctx.say("desk_ask_weight", name=donor.full_name if donor else "?")
+        return Parsed(error="error_button_expired", reask=False)
+    typed = ctx.typed()
+    weight = parse_weight_kg(typed) if typed else None
+    return Parsed(weight) if weight is not None else Parsed(error="desk_weight_error", reask=False)
 
 
-WEIGHT_FLOW = WeightFlow()
+async def save_weight(ctx: Context, weight: Parsed) -> None:
+    """Stores the weight on the donor and shows the check-in screen again with its volumes."""
+    found = await _weighed(ctx)
+    assert found is not None  # read_weight found them in this same turn
+    signup, donor = found
+    await record_weight(
+        ctx.session, donor=donor, weight_kg=weight.value, signup_id=signup.id, actor=ctx.actor, now=ctx.now()
+    )
+    correcting = bool(ctx.state.data.get("fix"))
+    ctx.state.clear()
+    ctx.say("desk_weight_saved", kg=kg(ctx, weight.value), name=donor.full_name)
+    await show_desk(ctx, signup, correcting=correcting)
+
+
+WEIGHT_FLOW = Dialogue(
+    name=WEIGHT,
+    steps=(
+        Step(
+            "weight",
+            ask_weight,
+            read_weight,
+            save_weight,
+            edges=(Edge(END, "a weight in kg: on the profile, the check-in screen again"),),
+        ),
+    ),
+    restart="checkin",  # the weight typed at the desk: check the donor in again
+    organisers=True,
+    entries=(Edge("weight", "Enter the weight (check-in screen, organisers)"),),
+)
+"""The organiser types the weight measured at the desk; it goes on the donor's profile. A button of
+another screen ends it (`on_desk`, `on_result`)."""
 
 
 def _same_result(signup: Signup, *, donated: bool, volume: int | None, reason: str | None) -> bool:
@@ -262,21 +275,16 @@ def _same_result(signup: Signup, *, donated: bool, volume: int | None, reason: s
     return signup.status == "deferred" and signup.deferral_reason == reason
 
 
-async def on_result(ctx: Context, payload: str) -> None:
+async def on_result(ctx: Context, pressed: buttons.Result) -> None:
     """A result button: donated with a volume, or deferred with a reason (`:fix` from the correction
-    screen, the only one that changes a result already recorded)."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
+    screen, the only one that changes a result already recorded; organisers only, checked by `on_press`)."""
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()
-    signup_part, _, rest = payload.partition(":")
-    outcome, _, mark = rest.partition(":")
-    signup_id = parse_id(signup_part)
+    signup_id, outcome, mark = pressed.signup_id, pressed.outcome, pressed.fix
     volume = parse_int(outcome, minimum=min(VOLUMES), maximum=max(VOLUMES))
     donated = volume in VOLUMES
     reason = outcome.removeprefix("defer_") if outcome.startswith("defer_") else None
-    if signup_id is None or mark not in ("", "fix") or (not donated and reason not in DEFERRALS):
+    if not donated and reason not in DEFERRALS:
         ctx.say("error_button_expired")
         return
     signup = await _desk_signup(ctx, signup_id)
@@ -298,7 +306,7 @@ async def on_result(ctx: Context, payload: str) -> None:
                 "desk_result_differs",
                 result=describe_result(ctx, signup),
                 button=ctx.t("desk_button_fix"),
-                choices=[[ctx.choice("desk_button_fix", f"{PREFIX}:fix:{signup.id}")]],
+                choices=[[ctx.choice("desk_button_fix", buttons.DeskFix(signup.id))]],
             )
         return
     checked_in = signup.checked_in_at

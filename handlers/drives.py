@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import date, time
 
+from core import buttons
 from domain.decision import Decision, DonorFacts, Source, decide
 from domain.eligibility import Verdict
-from domain.ids import parse_id, parse_int
 from domain.organisations import admits, audiences_for
 from domain.slots import has_ended
 from handlers import organiser_drives, registration, verdicts
@@ -35,16 +35,6 @@ BLOCKED = "⛔ "
 
 def _hhmm(at: time) -> str:
     return at.strftime("%H:%M")
-
-
-def _code(at: time) -> str:
-    return at.strftime("%H%M")
-
-
-def _from_code(text: str) -> time | None:
-    hour = parse_int(text[:2], minimum=0, maximum=23) if len(text) == 4 else None
-    minute = parse_int(text[2:], minimum=0, maximum=59) if hour is not None else None
-    return time(hour, minute) if hour is not None and minute is not None else None
 
 
 def audience(ctx: Context, name: str) -> str:
@@ -200,9 +190,14 @@ async def refuse(ctx: Context, facts: DonorFacts, decision: Decision) -> None:
         await offer_later(ctx, facts, decision.earliest)
 
 
-async def show_session(ctx: Context, payload: str) -> None:
-    """A session's details and, when the person may book it, its time slots still open as buttons."""
-    session_id = parse_id(payload)
+async def on_drive(ctx: Context, pressed: buttons.Drive) -> None:
+    """`drive:{id}`: a session from a list, an invitation or the deep link kept through registration."""
+    await show_session(ctx, pressed.drive_id)
+
+
+async def show_session(ctx: Context, session_id: int | None) -> None:
+    """A session's details and, when the person may book it, its time slots still open as buttons
+    (None: an id that was not one, which reads "not available")."""
     view = await drive_days.session_view(ctx.session, session_id) if session_id is not None else None
     if not bookable(ctx, view):
         return
@@ -229,21 +224,17 @@ async def show_session(ctx: Context, payload: str) -> None:
         ctx.say_text(details, choices=staff)
         ctx.say("drive_full")
         return
-    buttons = [
-        Choice(ctx.t("slot_button", start=_hhmm(s.start), free=s.free), f"slot:{view.id}:{_code(s.start)}")
+    choices = [
+        Choice(ctx.t("slot_button", start=_hhmm(s.start), free=s.free), buttons.Slot(view.id, s.start).pack())
         for s in slots
     ]
-    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows = [choices[i : i + 3] for i in range(0, len(choices), 3)]
     ctx.say_text(details + "\n\n" + ctx.t("drive_pick_slot"), choices=rows + staff)
 
 
-async def on_slot(ctx: Context, payload: str) -> None:
+async def on_slot(ctx: Context, pressed: buttons.Slot) -> None:
     """A time slot was chosen: checks the donor may book that day, then takes the place."""
-    session_part, _, slot_part = payload.partition(":")
-    session_id, slot = parse_id(session_part), _from_code(slot_part)
-    if session_id is None or slot is None:
-        ctx.say("error_button_expired")
-        return
+    session_id, slot = pressed.drive_id, pressed.at
     view = await drive_days.session_view(ctx.session, session_id)
     if not bookable(ctx, view):
         return
@@ -277,11 +268,11 @@ async def on_slot(ctx: Context, payload: str) -> None:
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
-        await show_session(ctx, str(view.id))
+        await show_session(ctx, view.id)
     elif result is TakeRefusal.PAST:
         ctx.press_refused = True
         ctx.say("slot_over")
-        await show_session(ctx, str(view.id))
+        await show_session(ctx, view.id)
     elif result is TakeRefusal.ALREADY:
         ctx.say("drive_already_signed_up")
     elif result is TakeRefusal.SESSION_FULL:
@@ -308,7 +299,7 @@ async def offer_later(ctx: Context, facts: DonorFacts, from_date: date) -> None:
     if not later:
         return
     rows = [
-        [Choice(ctx.t("drive_button", day=ctx.t.date(v.day), place=v.place_name), f"drive:{v.id}")]
+        [Choice(ctx.t("drive_button", day=ctx.t.date(v.day), place=v.place_name), buttons.Drive(v.id).pack())]
         for v in later
     ]
     ctx.say("drive_later_sessions", choices=rows)
@@ -414,18 +405,20 @@ async def show_own_signup(ctx: Context, code: str) -> bool:
 
 def change_buttons(ctx: Context, signup_id: int, *, cancel_only: bool = False) -> list[Choice]:
     """Change time / Cancel for one sign-up (under /lichcuatoi and on reminders)."""
-    cancel = ctx.choice("button_cancel_signup", f"mysu:cancel:{signup_id}")
-    return [cancel] if cancel_only else [ctx.choice("button_change_slot", f"mysu:move:{signup_id}"), cancel]
+    cancel = ctx.choice("button_cancel_signup", buttons.CancelSignup(signup_id))
+    if cancel_only:
+        return [cancel]
+    return [ctx.choice("button_change_slot", buttons.MoveSignup(signup_id)), cancel]
 
 
-async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, SessionView] | None:
+async def _changeable(ctx: Context, signup_id: int) -> tuple[Signup, SessionView] | None:
     """The donor's own sign-up and its session if it can still change; otherwise says why and gives None.
 
     Buttons for a sign-up live on /lichcuatoi and on reminders, and may be pressed days later: by then
     the donor may have donated, the session may have been cancelled or be over.
     """
     donor = ctx.donor
-    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
+    signup = await ctx.session.get(Signup, signup_id)
     if donor is None or signup is None or signup.donor_id != donor.id:
         ctx.say("error_button_expired")
         return None
@@ -446,18 +439,14 @@ async def _changeable(ctx: Context, signup_id: int | None) -> tuple[Signup, Sess
     return None
 
 
-async def on_my_signup(ctx: Context, payload: str) -> None:
+async def on_my_signup(ctx: Context, pressed: buttons.MoveSignup | buttons.CancelSignup) -> None:
     """Change or cancel buttons under /lichcuatoi and on reminders."""
-    action, _, signup_part = payload.partition(":")
-    if action not in ("move", "cancel"):
-        ctx.say("error_button_expired")
-        return
-    found = await _changeable(ctx, parse_id(signup_part))
+    found = await _changeable(ctx, pressed.signup_id)
     if found is None:
         return
     signup, view = found
     assert signup.donor_id is not None  # `_changeable` found it among the donor's own
-    if action == "cancel":
+    if isinstance(pressed, buttons.CancelSignup):
         done = await signups.cancel_signup(
             ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
         )
@@ -473,18 +462,14 @@ async def on_my_signup(ctx: Context, payload: str) -> None:
     if not slots:
         ctx.say("drive_full")
         return
-    buttons = [Choice(_hhmm(s.start), f"mvslot:{signup.id}:{_code(s.start)}") for s in slots]
-    ctx.say("ask_new_slot", choices=[buttons[i : i + 3] for i in range(0, len(buttons), 3)])
+    choices = [Choice(_hhmm(s.start), buttons.MoveToSlot(signup.id, s.start).pack()) for s in slots]
+    ctx.say("ask_new_slot", choices=[choices[i : i + 3] for i in range(0, len(choices), 3)])
 
 
-async def on_move_slot(ctx: Context, payload: str) -> None:
+async def on_move_slot(ctx: Context, pressed: buttons.MoveToSlot) -> None:
     """A new time was chosen: moves the sign-up and sends the calendar file again, for the new time."""
-    signup_part, _, slot_part = payload.partition(":")
-    signup_id, slot = parse_id(signup_part), _from_code(slot_part)
-    if slot is None:
-        ctx.say("error_button_expired")
-        return
-    found = await _changeable(ctx, signup_id)
+    slot = pressed.at
+    found = await _changeable(ctx, pressed.signup_id)
     if found is None:
         return
     signup, view = found

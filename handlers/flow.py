@@ -42,13 +42,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, overload
 
 from core.buttons import ButtonData
 from handlers.context import Context
 from handlers.messages import InputKind
 
 B = TypeVar("B", bound=ButtonData)
+B2 = TypeVar("B2", bound=ButtonData)
+B3 = TypeVar("B3", bound=ButtonData)
 
 END: Final = "[*]"
 """Where an edge of the diagram goes when the dialogue is over."""
@@ -189,9 +191,39 @@ class Dialogue:
             await self.goto(ctx, following)
 
 
+@overload
 def on_press(
-    kinds: type[B] | tuple[type[B], ...],
+    kinds: type[B],
     handler: Callable[[Context, B], Awaitable[None]],
+    *,
+    organisers: bool = False,
+    invalid: str = "error_button_expired",
+) -> Callable[[Context, str], Awaitable[None]]: ...
+
+
+@overload
+def on_press(
+    kinds: tuple[type[B], type[B2]],
+    handler: Callable[[Context, B | B2], Awaitable[None]],
+    *,
+    organisers: bool = False,
+    invalid: str = "error_button_expired",
+) -> Callable[[Context, str], Awaitable[None]]: ...
+
+
+@overload
+def on_press(
+    kinds: tuple[type[B], type[B2], type[B3]],
+    handler: Callable[[Context, B | B2 | B3], Awaitable[None]],
+    *,
+    organisers: bool = False,
+    invalid: str = "error_button_expired",
+) -> Callable[[Context, str], Awaitable[None]]: ...
+
+
+def on_press(
+    kinds: type[ButtonData] | tuple[type[ButtonData], ...],
+    handler: Callable[[Context, Any], Awaitable[None]],
     *,
     organisers: bool = False,
     invalid: str = "error_button_expired",

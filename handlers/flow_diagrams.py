@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import privacy, profile, registration
+from handlers import announce, checkin, organiser_drives, privacy, profile, registration
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -30,6 +30,22 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     "erase.mmd": (
         privacy.FLOW,
         ("/xoa (handlers/privacy.py): everything stored about the person, once confirmed.",),
+    ),
+    "announce.mmd": (
+        announce.FLOW,
+        ("/thongbao (handlers/announce.py): an announcement to donors, queued once confirmed.",),
+    ),
+    "drive_create.mmd": (
+        organiser_drives.CREATE_FLOW,
+        ("/taodot (handlers/organiser_drives.py): a new session, written once confirmed.",),
+    ),
+    "drive_move.mmd": (
+        organiser_drives.MOVE_FLOW,
+        ("Moving a session (handlers/organiser_drives.py): the donors signed up are told.",),
+    ),
+    "desk_weight.mmd": (
+        checkin.WEIGHT_FLOW,
+        ("The weight measured at the check-in desk (handlers/checkin.py).",),
     ),
 }
 

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from domain.ids import parse_id
+from core import buttons
 from handlers.context import Context
 from models import accounts, audit, links, outbox
 from models.tables import ChannelAccount, Donor
-
-PREFIX = "unlink"
-APPROVAL_PREFIX = "appr"
 
 
 def _lock(ctx: Context) -> timedelta:
@@ -54,18 +51,17 @@ async def tell_other_chats(ctx: Context, donor: Donor, new_account: ChannelAccou
             kind="notice",
             text=t("link_notice", name=donor.full_name),
             about_donor_id=donor.id,
-            choices=[[(t("link_notice_not_me"), f"{PREFIX}:{notice.id}")]],
+            choices=[[(t("link_notice_not_me"), buttons.Unlink(notice.id).pack())]],
             due_at=ctx.now(),
         )
     ctx.pushed |= queued > 0
     return queued
 
 
-async def on_unlink(ctx: Context, payload: str) -> None:
+async def on_unlink(ctx: Context, pressed: buttons.Unlink) -> None:
     """`unlink:{notice}`: a chat that got that link notice takes the chat it named off the profile."""
     donor, account = ctx.donor, ctx.account
-    notice_id = parse_id(payload)
-    notice = await links.notice(ctx.session, notice_id) if notice_id is not None else None
+    notice = await links.notice(ctx.session, pressed.notice_id)
     if (
         donor is None
         or account is None
@@ -227,8 +223,8 @@ async def guard(ctx: Context, action: str) -> bool:
                 about_donor_id=donor.id,
                 choices=[
                     [
-                        (t("button_approval_yes"), f"{APPROVAL_PREFIX}:{request.id}:yes"),
-                        (t("button_approval_no"), f"{APPROVAL_PREFIX}:{request.id}:no"),
+                        (t("button_approval_yes"), buttons.Approval(request.id, "yes").pack()),
+                        (t("button_approval_no"), buttons.Approval(request.id, "no").pack()),
                     ]
                 ],
                 due_at=ctx.now(),
@@ -241,18 +237,15 @@ async def guard(ctx: Context, action: str) -> bool:
     return False
 
 
-async def on_approval(ctx: Context, payload: str) -> None:
+async def on_approval(ctx: Context, pressed: buttons.Approval) -> None:
     """`appr:{id}:yes|no` from an older chat: allows the new chat's request, or refuses it and removes it."""
-    donor, account = ctx.donor, ctx.account
-    raw_id, _, answer = payload.partition(":")
-    approval_id = parse_id(raw_id)
-    request = await links.approval(ctx.session, approval_id) if approval_id is not None else None
+    donor, account, answer = ctx.donor, ctx.account, pressed.answer
+    request = await links.approval(ctx.session, pressed.approval_id)
     requester = await ctx.session.get(ChannelAccount, request.account_id) if request is not None else None
     if (
         donor is None
         or account is None
         or request is None
-        or answer not in ("yes", "no")
         or request.donor_id != donor.id
         or account.id == request.account_id
     ):
@@ -317,8 +310,6 @@ async def tell_phone_changed(ctx: Context, donor: Donor) -> None:
 
 
 __all__ = [
-    "APPROVAL_PREFIX",
-    "PREFIX",
     "guard",
     "locked_until",
     "on_approval",

@@ -7,43 +7,27 @@ moving tells the donors signed up, through the outbox (services/drive_days.py).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, time
-from enum import StrEnum
+from typing import Final
 
+from core import buttons
 from domain import limits, plan_file
 from domain.choices import match_option
 from domain.dates import parse_date
-from domain.ids import parse_id, parse_index, parse_int
+from domain.ids import parse_index, parse_int
 from domain.slots import has_ended
 from handlers.context import Context
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, Then
 from handlers.messages import Choice
 from models import drive_day_changes, drive_days
+from models.drive_days import SessionView
 from services import drive_days as drive_day_service
 
 CREATE = "drive_create"
 MOVE = "drive_move"
 MAX_CAPACITY = 5000
 _HOURS = re.compile(r"^\s*(\d{1,2})\s*[:h.]?\s*(\d{2})?\s*[-–—đến to]+\s*(\d{1,2})\s*[:h.]?\s*(\d{2})?\s*$")
-
-
-class Step(StrEnum):
-    CAMPAIGN = "campaign"
-    DATE = "date"
-    HOURS = "hours"
-    PLACE = "place"
-    WARD = "ward"
-    CAPACITY = "capacity"
-    CONFIRM = "confirm"
-
-
-NEXT = {
-    Step.CAMPAIGN: Step.DATE,
-    Step.DATE: Step.HOURS,
-    Step.HOURS: Step.PLACE,
-    Step.PLACE: Step.WARD,
-    Step.WARD: Step.CAPACITY,
-    Step.CAPACITY: Step.CONFIRM,
-}
 
 
 def parse_hours(text: str) -> tuple[time, time] | None:
@@ -59,135 +43,184 @@ def parse_hours(text: str) -> tuple[time, time] | None:
 
 
 async def start_create(ctx: Context, _args: str = "") -> None:
-    """/taodot: asks which campaign the new session belongs to."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    campaigns = await drive_days.list_campaigns(ctx.session)
-    if not campaigns:
+    """/taodot: asks which campaign the new session belongs to (the runner checks the role)."""
+    if await ctx.is_organiser() and not await drive_days.list_campaigns(ctx.session):
         ctx.say("create_no_campaign")
         return
-    ctx.state.go(CREATE, Step.CAMPAIGN)
-    await ask(ctx)
+    await CREATE_FLOW.begin(ctx)
 
 
-async def ask(ctx: Context) -> None:
-    step = Step(ctx.state.step or Step.CAMPAIGN)
-    if step is Step.CAMPAIGN:
-        campaigns = await drive_days.list_campaigns(ctx.session)
-        # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
-        rows = [[Choice(f"{c.name} ({c.year})", f"cmp:{c.id}")] for c in campaigns]
-        ctx.say("create_ask_campaign", choices=rows)
-    elif step is Step.DATE:
-        ctx.say("create_ask_date")
-    elif step is Step.HOURS:
-        ctx.say("create_ask_hours")
-    elif step is Step.PLACE:
-        ctx.say("create_ask_place")
-    elif step is Step.WARD:
-        wards = ctx.settings.area.wards
-        buttons = [Choice(name, f"cward:{i}") for i, name in enumerate(wards)]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([ctx.choice("create_ward_none", "cward:none")])
-        ctx.say("create_ask_ward", choices=rows)
-    elif step is Step.CAPACITY:
-        ctx.say("create_ask_capacity")
-    else:
-        d = ctx.state.data
-        ctx.say(
-            "create_summary",
-            campaign=d["campaign"],
-            day=ctx.t.day(date.fromisoformat(d["day"])),
-            start=d["start"],
-            end=d["end"],
-            place=d["place"],
-            ward=d.get("ward") or ctx.t("create_ward_none"),
-            capacity=d["capacity"],
-            choices=[[ctx.choice("button_confirm", "cnew:yes"), ctx.choice("button_cancel", "cnew:no")]],
-        )
+def _saved(following: str) -> Then:
+    """Keeps the answer (a dict of values) in the dialogue's data and moves to `following`."""
+
+    def then(ctx: Context, answer: Parsed) -> str:
+        ctx.state.data.update(answer.value)
+        return following
+
+    return then
 
 
-class CreateFlow:
-    name = CREATE
+def _say(key: str) -> Callable[[Context, int], None]:
+    """A question that is one catalog key."""
 
-    async def on_input(self, ctx: Context) -> None:
-        """Stores one answer (after checking the role again) and asks the next question."""
-        if not await ctx.is_organiser():
-            ctx.state.clear()
-            ctx.say("organiser_only")
-            return
-        step = Step(ctx.state.step or Step.CAMPAIGN)
-        error = await read(ctx, step)
-        if error == "":
-            return  # finished
-        if error:
-            ctx.say_text(ctx.t(error, limit=limits.PLACE) if step is Step.PLACE else ctx.t(error))
-        else:
-            ctx.state.step = NEXT[step]
-        await ask(ctx)
+    def ask(ctx: Context, _page: int = 0) -> None:
+        ctx.say(key)
 
-    async def reprompt(self, ctx: Context) -> None:
-        await ask(ctx)
+    return ask
 
 
-CREATE_FLOW = CreateFlow()
+_BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one of the question's buttons
 
 
-async def read(ctx: Context, step: Step) -> str | None:
-    """None when the answer was stored, a catalog key for a problem, "" when the dialogue ended."""
-    data, text = ctx.state.data, ctx.typed()
-    if step is Step.CAMPAIGN:
-        campaign_id = parse_id(ctx.picked("cmp"))
-        campaign = await drive_days.campaign_by_id(ctx.session, campaign_id) if campaign_id else None
-        if campaign is None:
-            return "error_use_buttons_current"
-        data["campaign_key"], data["campaign"] = campaign.key, campaign.name
-    elif step is Step.DATE:
-        day = parse_date(text, today=ctx.today()) if text else None
-        if day is None:
-            return "error_date_format"
-        if day < ctx.today():
-            return "create_error_past"
-        data["day"] = day.isoformat()
-    elif step is Step.HOURS:
-        hours = parse_hours(text) if text else None
-        if hours is None:
-            return "create_error_hours"
-        day = date.fromisoformat(data["day"]) if data.get("day") else ctx.today()
-        if has_ended(day, hours[1], now=ctx.now(), tz=ctx.settings.tz):
-            return "create_error_hours_past"  # today, and the closing time has passed
-        data["start"], data["end"] = (h.strftime("%H:%M") for h in hours)
-    elif step is Step.PLACE:
-        if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
-            return "create_error_place"
-        data["place"] = " ".join(text.split())
-    elif step is Step.WARD:
-        picked = ctx.picked("cward")
-        wards = ctx.settings.area.wards
-        if picked == "none":
-            data["ward"] = None
-        elif (index := parse_index(picked, len(wards))) is not None:
-            data["ward"] = wards[index]
-        elif text and (match := match_option(text, {w: [w] for w in wards})):
-            data["ward"] = match
-        else:
-            return "error_ward"
-    elif step is Step.CAPACITY:
-        capacity = parse_int(text, minimum=1, maximum=MAX_CAPACITY)
-        if capacity is None:
-            return "create_error_capacity"
-        data["capacity"] = capacity
-    else:
-        answer = ctx.picked("cnew")
-        if answer not in ("yes", "no"):
-            return "error_use_buttons_current"
-        if answer == "no":
-            ctx.state.clear()
-            ctx.say("cancelled")
-            return ""
+async def ask_campaign(ctx: Context, _page: int = 0) -> None:
+    campaigns = await drive_days.list_campaigns(ctx.session)
+    # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
+    rows = [[Choice(f"{c.name} ({c.year})", buttons.CreateCampaign(c.id).pack())] for c in campaigns]
+    ctx.say("create_ask_campaign", choices=rows)
+
+
+async def read_campaign(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.CreateCampaign)
+    campaign = await drive_days.campaign_by_id(ctx.session, pressed.campaign_id) if pressed else None
+    if campaign is None:
+        return Parsed(error=_BUTTONS_PLEASE)
+    return Parsed({"campaign_key": campaign.key, "campaign": campaign.name})
+
+
+def read_date(ctx: Context) -> Parsed:
+    text = ctx.typed()
+    day = parse_date(text, today=ctx.today()) if text else None
+    if day is None:
+        return Parsed(error="error_date_format")
+    if day < ctx.today():
+        return Parsed(error="create_error_past")
+    return Parsed({"day": day.isoformat()})
+
+
+def read_hours(ctx: Context) -> Parsed:
+    text, data = ctx.typed(), ctx.state.data
+    hours = parse_hours(text) if text else None
+    if hours is None:
+        return Parsed(error="create_error_hours")
+    day = date.fromisoformat(data["day"]) if data.get("day") else ctx.today()
+    if has_ended(day, hours[1], now=ctx.now(), tz=ctx.settings.tz):
+        return Parsed(error="create_error_hours_past")  # today, and the closing time has passed
+    start, end = (h.strftime("%H:%M") for h in hours)
+    return Parsed({"start": start, "end": end})
+
+
+def read_place(ctx: Context) -> Parsed:
+    text = ctx.typed()
+    if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
+        return Parsed(error="create_error_place", params={"limit": limits.PLACE})
+    return Parsed({"place": " ".join(text.split())})
+
+
+def ask_ward(ctx: Context, _page: int = 0) -> None:
+    wards = ctx.settings.area.wards
+    choices = [Choice(name, buttons.CreateWard(str(i)).pack()) for i, name in enumerate(wards)]
+    rows = [choices[i : i + 2] for i in range(0, len(choices), 2)]
+    rows.append([ctx.choice("create_ward_none", buttons.CreateWard("none"))])
+    ctx.say("create_ask_ward", choices=rows)
+
+
+def read_ward(ctx: Context) -> Parsed:
+    """A ward's button, "none", or a ward's name typed."""
+    pressed, text, wards = ctx.pressed(buttons.CreateWard), ctx.typed(), ctx.settings.area.wards
+    if pressed is not None and pressed.pick == "none":
+        return Parsed({"ward": None})
+    if pressed is not None and (index := parse_index(pressed.pick, len(wards))) is not None:
+        return Parsed({"ward": wards[index]})
+    if text and (match := match_option(text, {w: [w] for w in wards})):
+        return Parsed({"ward": match})
+    return Parsed(error="error_ward")
+
+
+def read_capacity(ctx: Context) -> Parsed:
+    capacity = parse_int(ctx.typed(), minimum=1, maximum=MAX_CAPACITY)
+    return Parsed({"capacity": capacity}) if capacity is not None else Parsed(error="create_error_capacity")
+
+
+def ask_confirm(ctx: Context, _page: int = 0) -> None:
+    d = ctx.state.data
+    ctx.say(
+        "create_summary",
+        campaign=d["campaign"],
+        day=ctx.t.day(date.fromisoformat(d["day"])),
+        start=d["start"],
+        end=d["end"],
+        place=d["place"],
+        ward=d.get("ward") or ctx.t("create_ward_none"),
+        capacity=d["capacity"],
+        choices=[
+            [
+                ctx.choice("button_confirm", buttons.CreateConfirm("yes")),
+                ctx.choice("button_cancel", buttons.CreateConfirm("no")),
+            ]
+        ],
+    )
+
+
+def read_confirm(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.CreateConfirm)
+    return Parsed(pressed.answer == "yes") if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
+
+
+async def on_confirm(ctx: Context, answer: Parsed) -> None:
+    if answer.value:
         await create(ctx)
-        return ""
-    return None
+    else:
+        ctx.state.clear()
+        ctx.say("cancelled")
+
+
+CREATE_FLOW = Dialogue(
+    name=CREATE,
+    steps=(
+        Step(
+            "campaign",
+            ask_campaign,
+            read_campaign,
+            _saved("date"),
+            buttons=(buttons.CreateCampaign,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("date", "a campaign's button"),),
+        ),
+        Step("date", _say("create_ask_date"), read_date, _saved("hours"), edges=(Edge("hours"),)),
+        Step("hours", _say("create_ask_hours"), read_hours, _saved("place"), edges=(Edge("place"),)),
+        Step("place", _say("create_ask_place"), read_place, _saved("ward"), edges=(Edge("ward"),)),
+        Step(
+            "ward",
+            ask_ward,
+            read_ward,
+            _saved("capacity"),
+            buttons=(buttons.CreateWard,),
+            foreign="error_ward",
+            edges=(Edge("capacity", "a ward (button or name) or none"),),
+        ),
+        Step(
+            "capacity",
+            _say("create_ask_capacity"),
+            read_capacity,
+            _saved("confirm"),
+            edges=(Edge("confirm"),),
+        ),
+        Step(
+            "confirm",
+            ask_confirm,
+            read_confirm,
+            on_confirm,
+            buttons=(buttons.CreateConfirm,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge(END, "Confirm: the session is created / Cancel: nothing"),),
+        ),
+    ),
+    restart="taodot",
+    organisers=True,
+    entries=(Edge("campaign", "/taodot (organisers; at least one campaign)"),),
+    notes=("The role is checked again on every step.",),
+)
+"""/taodot: a new session of a campaign, asked one value at a time."""
 
 
 async def create(ctx: Context) -> None:
@@ -220,31 +253,30 @@ async def create(ctx: Context) -> None:
 
 def organiser_row(ctx: Context, session_id: int) -> list[Choice]:
     return [
-        ctx.choice("button_drive_move", f"orgdrive:move:{session_id}"),
-        ctx.choice("button_drive_cancel", f"orgdrive:cancel:{session_id}"),
+        ctx.choice("button_drive_move", buttons.DriveMove(session_id)),
+        ctx.choice("button_drive_cancel", buttons.DriveCancel(session_id)),
     ]
 
 
-async def on_button(ctx: Context, payload: str) -> None:
-    """Cancel (after a confirmation) or start moving a session."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    action, _, sid = payload.partition(":")
-    session_id = parse_id(sid)
-    view = await drive_days.session_view(ctx.session, session_id) if session_id is not None else None
+DRIVE_BUTTONS: Final = (buttons.DriveMove, buttons.DriveCancel, buttons.DriveCancelYes)
+DriveButton = buttons.DriveMove | buttons.DriveCancel | buttons.DriveCancelYes
+
+
+async def on_button(ctx: Context, pressed: DriveButton) -> None:
+    """Cancel (after a confirmation) or start moving a session (organisers only: `on_press` checks)."""
+    view = await drive_days.session_view(ctx.session, pressed.drive_id)
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return
-    if action == "cancel":
+    if isinstance(pressed, buttons.DriveCancel):
         ctx.say(
             "drive_cancel_confirm",
             day=ctx.t.day(view.day),
             place=view.place_name,
             taken=view.taken,
-            choices=[[ctx.choice("button_drive_cancel_yes", f"orgdrive:cancelyes:{view.id}")]],
+            choices=[[ctx.choice("button_drive_cancel_yes", buttons.DriveCancelYes(view.id))]],
         )
-    elif action == "cancelyes":
+    elif isinstance(pressed, buttons.DriveCancelYes):
         told = await drive_day_service.cancel(
             ctx.session,
             catalogs=ctx.catalogs,
@@ -255,70 +287,93 @@ async def on_button(ctx: Context, payload: str) -> None:
         )
         ctx.pushed = True
         ctx.say("drive_cancelled_told", count=told.donors)
-    elif action == "move":
+    else:
         ctx.state.go(MOVE, "date")
         ctx.state.data["session_id"] = view.id
         ctx.say("move_ask_date", day=ctx.t.date(view.day))
-    else:
-        ctx.say("error_button_expired")
 
 
-class MoveFlow:
-    name = MOVE
+async def _moved_view(ctx: Context) -> SessionView | Parsed:
+    """The session being moved while it is still on; else the dialogue ends, saying why."""
+    view = await drive_days.session_view(ctx.session, int(ctx.state.data["session_id"]))
+    if view is not None and view.status == "scheduled":
+        return view
+    ctx.state.clear()  # another organiser cancelled it meanwhile
+    return Parsed(error="drive_move_cancelled" if view is not None else "drive_not_available", reask=False)
 
-    async def on_input(self, ctx: Context) -> None:
-        """New date (or "-" to keep it), then new hours (or "-"); then moves and tells the donors."""
-        if not await ctx.is_organiser():
-            ctx.state.clear()
-            ctx.say("organiser_only")
-            return
-        text, data = ctx.typed() or "", ctx.state.data
-        session_id = int(data["session_id"])
-        view = await drive_days.session_view(ctx.session, session_id)
-        if view is None or view.status != "scheduled":  # another organiser cancelled it meanwhile
-            ctx.state.clear()
-            ctx.say("drive_move_cancelled" if view is not None else "drive_not_available")
-            return
-        if ctx.state.step == "date":
-            day = None if text == "-" else parse_date(text, today=ctx.today())
-            if text != "-" and (day is None or day < ctx.today()):
-                ctx.say("create_error_past" if day else "error_date_format")
-                return
-            data["day"] = day.isoformat() if day else None
-            ctx.state.step = "hours"
-            ctx.say("move_ask_hours")
-            return
-        hours = None if text == "-" else parse_hours(text)
-        if text != "-" and hours is None:
-            ctx.say("create_error_hours")
-            return
-        new_day = date.fromisoformat(data["day"]) if data.get("day") else view.day
-        if has_ended(new_day, hours[1] if hours else view.end_time, now=ctx.now(), tz=ctx.settings.tz):
-            ctx.say("create_error_hours_past")
-            return
-        try:
-            async with ctx.session.begin_nested():
-                told = await drive_day_service.change(
-                    ctx.session,
-                    catalogs=ctx.catalogs,
-                    drive_day_id=session_id,
-                    day=date.fromisoformat(data["day"]) if data.get("day") else None,
-                    start_time=hours[0] if hours else None,
-                    end_time=hours[1] if hours else None,
-                    actor=ctx.actor,
-                    tz=ctx.settings.tz,
-                    now=ctx.now(),
-                )
-        except drive_days.DriveError:  # cancelled between the check above and the row lock
-            ctx.state.clear()
-            ctx.say("drive_move_cancelled")
-            return
-        ctx.pushed = True
+
+async def read_new_date(ctx: Context) -> Parsed:
+    """A new date, or "-" to keep it; an error is said without the question again."""
+    if isinstance(found := await _moved_view(ctx), Parsed):
+        return found
+    text = ctx.typed() or ""
+    day = None if text == "-" else parse_date(text, today=ctx.today())
+    if text != "-" and (day is None or day < ctx.today()):
+        return Parsed(error="create_error_past" if day else "error_date_format", reask=False)
+    return Parsed({"day": day.isoformat() if day else None})
+
+
+async def read_new_hours(ctx: Context) -> Parsed:
+    """New hours, or "-" to keep them (None); the dialogue's data holds the new date (None: kept)."""
+    if isinstance(view := await _moved_view(ctx), Parsed):
+        return view
+    text, data = ctx.typed() or "", ctx.state.data
+    hours = None if text == "-" else parse_hours(text)
+    if text != "-" and hours is None:
+        return Parsed(error="create_error_hours", reask=False)
+    new_day = date.fromisoformat(data["day"]) if data.get("day") else view.day
+    if has_ended(new_day, hours[1] if hours else view.end_time, now=ctx.now(), tz=ctx.settings.tz):
+        return Parsed(error="create_error_hours_past", reask=False)
+    return Parsed(hours)
+
+
+async def move(ctx: Context, answer: Parsed) -> None:
+    """Moves the session and tells the donors signed up."""
+    hours: tuple[time, time] | None = answer.value
+    data = ctx.state.data
+    try:
+        async with ctx.session.begin_nested():
+            told = await drive_day_service.change(
+                ctx.session,
+                catalogs=ctx.catalogs,
+                drive_day_id=int(data["session_id"]),
+                day=date.fromisoformat(data["day"]) if data.get("day") else None,
+                start_time=hours[0] if hours else None,
+                end_time=hours[1] if hours else None,
+                actor=ctx.actor,
+                tz=ctx.settings.tz,
+                now=ctx.now(),
+            )
+    except drive_days.DriveError:  # cancelled between the check above and the row lock
         ctx.state.clear()
-        ctx.say("drive_moved_told", count=told.donors)
+        ctx.say("drive_move_cancelled")
+        return
+    ctx.pushed = True
+    ctx.state.clear()
+    ctx.say("drive_moved_told", count=told.donors)
 
-    async def reprompt(self, ctx: Context) -> None:
-        ctx.say("move_ask_hours" if ctx.state.step == "hours" else "move_ask_date_again")
 
-
-MOVE_FLOW = MoveFlow()
+MOVE_FLOW = Dialogue(
+    name=MOVE,
+    steps=(
+        Step(
+            "date",
+            _say("move_ask_date_again"),  # first asked, with the session's date, by the Move button
+            read_new_date,
+            _saved("hours"),
+            edges=(Edge("hours", 'a date or "-"'),),
+        ),
+        Step(
+            "hours",
+            _say("move_ask_hours"),
+            read_new_hours,
+            move,
+            edges=(Edge(END, 'hours or "-": moved, the donors told'),),
+        ),
+    ),
+    restart="lichhien",
+    organisers=True,
+    entries=(Edge("date", "Move under a session (organisers)"),),
+    notes=("The role and the session are checked again on every step.",),
+)
+"""Moving a session: a new date, new hours (each may stay); the donors signed up are told."""

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from domain.followup import FEELINGS
-from domain.ids import parse_id
+from core import buttons
 from domain.phone import display_phone
 from handlers.context import Context
 from models import accounts, drive_days, organisers, outbox
@@ -21,10 +20,11 @@ REMINDER_PREFIXES: Final = ("reminder:", "ward:", "nudge:")
 
 
 def _status(ctx: Context, enabled: bool) -> None:
+    switch = buttons.Reminders("off" if enabled else "on")
     if enabled:
-        ctx.say("reminders_status_on", choices=[[ctx.choice("reminders_button_off", "remind:off")]])
+        ctx.say("reminders_status_on", choices=[[ctx.choice("reminders_button_off", switch)]])
     else:
-        ctx.say("reminders_status_off", choices=[[ctx.choice("reminders_button_on", "remind:on")]])
+        ctx.say("reminders_status_off", choices=[[ctx.choice("reminders_button_on", switch)]])
 
 
 async def show(ctx: Context, _args: str = "") -> None:
@@ -35,16 +35,13 @@ async def show(ctx: Context, _args: str = "") -> None:
     _status(ctx, ctx.donor.reminders_enabled)
 
 
-async def on_toggle(ctx: Context, payload: str) -> None:
+async def on_toggle(ctx: Context, pressed: buttons.Reminders) -> None:
     """`remind:on` / `remind:off`."""
     donor = ctx.donor
     if donor is None:
         ctx.say("reminders_register_first")
         return
-    if payload not in ("on", "off"):
-        ctx.say("error_button_expired")
-        return
-    enabled = payload == "on"
+    enabled = pressed.switch == "on"
     if donor.reminders_enabled != enabled:
         donor.reminders_enabled = enabled
         donor.updated_at = ctx.now()
@@ -54,19 +51,11 @@ async def on_toggle(ctx: Context, payload: str) -> None:
     ctx.say("reminders_turned_on" if enabled else "reminders_turned_off")
 
 
-async def on_feeling(ctx: Context, payload: str) -> None:
+async def on_feeling(ctx: Context, pressed: buttons.Feeling) -> None:
     """`feel:{signup_id}:{answer}`: stores the answer on the donor's own sign-up and thanks them."""
-    signup_part, _, answer = payload.partition(":")
-    donor = ctx.donor
-    signup_id = parse_id(signup_part)
-    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
-    if (
-        donor is None
-        or answer not in FEELINGS
-        or signup is None
-        or signup.donor_id != donor.id
-        or signup.status != "donated"
-    ):
+    donor, answer = ctx.donor, pressed.answer
+    signup = await ctx.session.get(Signup, pressed.signup_id)
+    if donor is None or signup is None or signup.donor_id != donor.id or signup.status != "donated":
         ctx.say("error_button_expired")
         return
     now = ctx.now()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.ids import parse_id
 from handlers import checkin, drives, registration
 from handlers.context import Context
 
@@ -14,6 +15,7 @@ async def start(ctx: Context, args: str) -> None:
             await checkin.check_in(ctx, code)
     elif args.startswith("drive_") and ctx.donor is not None:
         ctx.state.clear()
-        await drives.show_session(ctx, args.removeprefix("drive_"))  # a bad id reads "not available"
+        # a bad id reads "not available"
+        await drives.show_session(ctx, parse_id(args.removeprefix("drive_")))
     else:
         await registration.start(ctx, args)

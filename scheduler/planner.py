@@ -44,6 +44,7 @@ from typing import Final, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import buttons
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from domain.decision import decide, eligible_again_on
@@ -269,7 +270,7 @@ async def plan_ward_reminders(
                 key=f"ward:{campaign_id}:{round_}:{donor.id}",
                 kind="announcement",
                 text=text,
-                choices=[[(t("button_book_slot"), f"drive:{drive.id}")]],
+                choices=[[(t("button_book_slot"), buttons.Drive(drive.id).pack())]],
                 due_at=due,
                 expires_at=start,
                 batch=batch,
@@ -324,15 +325,15 @@ def signup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]
     check the sign-up and its session when pressed, however much later."""
     return [
         [
-            (t("button_change_slot"), f"mysu:move:{signup_id}"),
-            (t("button_cancel_signup"), f"mysu:cancel:{signup_id}"),
+            (t("button_change_slot"), buttons.MoveSignup(signup_id).pack()),
+            (t("button_cancel_signup"), buttons.CancelSignup(signup_id).pack()),
         ]
     ]
 
 
 def followup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]:
-    buttons = [(t(f"feel_button_{answer}"), f"feel:{signup_id}:{answer}") for answer in FEELINGS]
-    return [buttons[:2], buttons[2:]]
+    row = [(t(f"feel_button_{answer}"), buttons.Feeling(signup_id, answer).pack()) for answer in FEELINGS]
+    return [row[:2], row[2:]]
 
 
 async def plan_followups(
