@@ -34,7 +34,13 @@ _YEAR_FIRST = (
 _DATE_PREFIX = re.compile(r"^(?:ngay )")
 
 
-def _expand_year(digits: str, today: date | None) -> int:
+def expand_year(digits: str, today: date | None) -> int:
+    """The year meant by ``digits`` as typed (four digits, or two): one rule for every date read.
+
+    Two digits are the latest such year not after ``today.year`` ("95" is 1995, "05" is 2005);
+    public because :mod:`domain.facts_dates` and :mod:`domain.facts_profile` read years in free
+    text the same way.
+    """
     year = int(digits)
     if len(digits) == 4:
         return year
@@ -50,7 +56,7 @@ def _read_fields(text: str, today: date | None) -> tuple[int, int, int] | None:
         match = pattern.fullmatch(cleaned)
         if match:
             day, month, year = match.groups()
-            return _expand_year(year, today), int(month), int(day)
+            return expand_year(year, today), int(month), int(day)
     for pattern in _YEAR_FIRST:
         match = pattern.fullmatch(cleaned)
         if match:
