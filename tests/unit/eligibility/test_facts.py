@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from domain.dates import parse_date
 from domain.eligibility import Person, Sex, Verdict, assess
 from domain.facts import extract_facts
 from domain.rules import DonationKind
@@ -211,3 +212,15 @@ def test_end_to_end_with_the_engine() -> None:
     b = assess(tattoo, on=TODAY, rules=RULES)
     assert b.verdict is Verdict.NOT_YET
     assert b.from_date == date(2025, 10, 18)
+
+
+@pytest.mark.parametrize("typed", ["95", "05", "25", "26", "99"])
+def test_two_digit_years_read_as_every_other_date_answer(typed: str) -> None:
+    """One rule for "YY" (the latest such year not after today): a question and an answer agree."""
+    expected = parse_date(f"12/3/{typed}", today=TODAY)
+    assert expected is not None
+    found = facts(f"sinh 12/3/{typed}")
+    assert found is not None and found.date_of_birth == expected
+    year = facts(f"sn {typed}")
+    assert year is not None and year.age_years is not None
+    assert TODAY.year - year.age_years - expected.year in (0, 1)  # the less favourable age
