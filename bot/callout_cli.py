@@ -20,7 +20,7 @@ from domain.blood import parse_blood_group
 from domain.ids import parse_id
 from domain.text import clean_input
 from handlers import callouts as flow
-from models import audit, callouts
+from models import audit, callout_matching, callouts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout
 
@@ -145,7 +145,7 @@ async def _create(
         raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
     rules = load_knowledge(settings.knowledge).rules
     crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=wards, now=now)
-    counts = await callouts.preview(session, crit)
+    counts = await callout_matching.preview(session, crit)
     out.write(f"{sum(counts.values())} reserve donors match:\n")
     for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
         out.write(f"  {code}\t{ward or '(no ward)'}\t{n}\n")

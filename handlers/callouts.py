@@ -35,7 +35,7 @@ from handlers import common
 from handlers.context import Context
 from handlers.fields import unreadable_date
 from handlers.messages import Choice
-from models import audit, callouts, donor_facts, outbox
+from models import audit, callout_criteria, callout_matching, callouts, donor_facts, outbox
 from models.tables import Callout
 from services.quiet import quiet_shift
 
@@ -255,7 +255,7 @@ def criteria(
     exclude: int | None = None,
     donor_groups: Sequence[str] | None = None,
     wave: int = 0,
-) -> callouts.Criteria:
+) -> callout_criteria.Criteria:
     """What a donor must meet for this call-out (the rules file's age, weight and intervals).
 
     `donor_groups` are the groups asked when the organiser widened the call-out; otherwise the groups
@@ -265,7 +265,7 @@ def criteria(
     table = settings.callouts.compatibility if settings.callouts.widen_red_cells else None
     if donor_groups is not None:
         groups, table = list(donor_groups), None
-    return callouts.criteria_for(
+    return callout_criteria.criteria_for(
         rules,
         needed=groups,
         component=component,
@@ -281,7 +281,7 @@ def criteria(
     )
 
 
-def _criteria_for(ctx: Context) -> callouts.Criteria:
+def _criteria_for(ctx: Context) -> callout_criteria.Criteria:
     d = ctx.state.data
     return criteria(
         ctx.settings,
@@ -315,7 +315,7 @@ async def preview(ctx: Context, *, edit: bool = False) -> None:
     names compatible groups for platelets).
     """
     found = _criteria_for(ctx)
-    counts = await callouts.preview(ctx.session, found)
+    counts = await callout_matching.preview(ctx.session, found)
     d = ctx.state.data
     lines = "\n".join(
         f"• {label(code)} · {ward or ctx.t('ward_other')}: {n}"
@@ -355,7 +355,7 @@ async def launch(ctx: Context) -> bool:
     """Creates the call-out, messages the first wave and shows the live tally; False (nothing created)
     when nobody matches (a preview pressed late, or forged)."""
     d = ctx.state.data
-    matched = sum((await callouts.preview(ctx.session, _criteria_for(ctx))).values())
+    matched = sum((await callout_matching.preview(ctx.session, _criteria_for(ctx))).values())
     if matched == 0:
         return False
     callout = await callouts.create(
@@ -462,15 +462,15 @@ async def send_wave(
 
 
 async def candidates(
-    session: AsyncSession, crit: callouts.Criteria, *, rules: Rules, wave: int, limit: int
-) -> list[callouts.Candidate]:
+    session: AsyncSession, crit: callout_criteria.Criteria, *, rules: Rules, wave: int, limit: int
+) -> list[callout_criteria.Candidate]:
     """The donors to message in `wave`: matched in SQL, each then decided on their facts
     (`domain.decision.may_call`), the way every other eligibility decision is made."""
-    found: list[callouts.Candidate] = []
+    found: list[callout_criteria.Candidate] = []
     turned_down: set[int] = set()
     kind = KINDS.get(crit.component, DonationKind.WHOLE_BLOOD)
     for _ in range(MATCH_ROUNDS):
-        batch = await callouts.match(
+        batch = await callout_matching.match(
             session,
             crit,
             limit=limit - len(found),
@@ -823,7 +823,7 @@ async def rare(ctx: Context, _args: str = "") -> None:
     if not await ctx.is_organiser():
         ctx.say("organiser_only")
         return
-    people = await callouts.rare_donors(ctx.session)
+    people = await callout_matching.rare_donors(ctx.session)
     lines = "\n".join(
         " · ".join(
             part
