@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.commands import COMMANDS, typed_command
 from handlers import (
     announce,
+    away,
     callouts,
     checkin,
     common,
@@ -14,6 +15,7 @@ from handlers import (
     privacy,
     profile,
     questions,
+    rare_donors,
     registration,
     reminders,
     selfcheck,
@@ -59,7 +61,7 @@ HANDLERS: dict[str, Command] = {
     "lichhien": Command(drives.list_sessions),
     "lichcuatoi": Command(drives.my_signups),
     "nhacnho": Command(reminders.show),
-    "vangmat": Command(callouts.away),
+    "vangmat": Command(away.pause_callouts),
     "kiemtra": Command(selfcheck.start),
     "hoso": Command(profile.show),
     "mydata": Command(privacy.my_data, replaces_flow=False),
@@ -71,7 +73,7 @@ HANDLERS: dict[str, Command] = {
     "taodot": Command(organiser_drives.start_create),
     "khancap": Command(callouts.start),
     "dskhancap": Command(callouts.show_running),
-    "hiemmau": Command(callouts.rare),
+    "hiemmau": Command(rare_donors.show),
     "thongbao": Command(announce.start),
     "tiendo": Command(announce.show_progress),
 }
