@@ -5,10 +5,11 @@ Run: .venv/bin/python bench/callout.py [--donors N] [--runs 10] [--keep PATH]
 Generates donors into a temporary SQLite file (the schema of models/tables.py, one transaction of
 `executemany`), with a realistic mix: the configured wards, Vietnamese blood group frequencies (O 42 %,
 B 31 %, A 21 %, AB 6 %; Rh− 0.1 %), ~10 % reserve donors, last donations spread over two years (30 % never
-donated), a few unknown weights, absences, unreachable chats and 30 days of earlier call-outs. Then times
-`models.callouts.match` for an O+ call-out of 2 units in the first ward (wave of 6: limit=6) — p50/p95 over
-`--runs` runs — and prints the query plan with the index used. Also timed, for information: the second
-wave (the first six excluded), a widened A+ call-out (A+, A−, O+, O−) and the organiser's preview.
+donated), a few unknown weights, absences, unreachable chats and 30 days of earlier call-outs. Then
+times `models.callout_matching.match` for an O+ call-out of 2 units in the first ward (wave of 6: limit=6)
+— p50/p95 over `--runs` runs — and prints the query plan with the index used. Also timed, for
+information: the second wave (the first six excluded), a widened A+ call-out (A+, A−, O+, O−) and the
+organiser's preview.
 
 Ends with one line of key=value figures.
 """
@@ -38,7 +39,7 @@ from sqlalchemy import event  # noqa: E402
 from core.config import load_settings  # noqa: E402
 from domain.compatibility import RED_CELL_DONORS  # noqa: E402
 from domain.rules_file import load_rules  # noqa: E402
-from models import callouts  # noqa: E402
+from models import callout_criteria, callout_matching, callouts  # noqa: E402
 from models.db import create_engine, session_factory  # noqa: E402
 from models.tables import Base  # noqa: E402
 
@@ -153,9 +154,9 @@ def generate(path: Path, count: int, wards: tuple[str, ...], *, seed: int = 7) -
     return time.perf_counter() - started
 
 
-def criteria(group: str, *, ward: str, exclude: int | None, widen: bool = False) -> callouts.Criteria:
+def criteria(group: str, *, ward: str, exclude: int | None, widen: bool = False) -> callout_criteria.Criteria:
     settings = load_settings(environ={})
-    return callouts.criteria_for(
+    return callout_criteria.criteria_for(
         load_rules(settings.knowledge.rules),
         needed=[group],
         component="whole_blood",
@@ -191,7 +192,7 @@ async def new_callout(url: str, ward: str) -> int:
 
 
 async def timings(
-    url: str, crit: callouts.Criteria, *, runs: int, preview: bool = False, skip: tuple[int, ...] = ()
+    url: str, crit: callout_criteria.Criteria, *, runs: int, preview: bool = False, skip: tuple[int, ...] = ()
 ) -> tuple[list[float], int]:
     """Milliseconds per run (each in its own session and transaction) and the size of the last answer."""
     engine = create_engine(url)
@@ -199,28 +200,28 @@ async def timings(
     times: list[float] = []
     size = 0
     async with sessions() as session, session.begin():  # warm-up: connect, read the schema
-        await callouts.match(session, crit, limit=WAVE)
+        await callout_matching.match(session, crit, limit=WAVE)
     for _ in range(runs):
         async with sessions() as session, session.begin():
             started = time.perf_counter()
             if preview:
-                size = sum((await callouts.preview(session, crit)).values())
+                size = sum((await callout_matching.preview(session, crit)).values())
             else:
-                size = len(await callouts.match(session, crit, limit=WAVE, offset_donor_ids=skip))
+                size = len(await callout_matching.match(session, crit, limit=WAVE, offset_donor_ids=skip))
             times.append((time.perf_counter() - started) * 1000)
     await engine.dispose()
     return times, size
 
 
-async def first_wave(url: str, crit: callouts.Criteria) -> list[callouts.Candidate]:
+async def first_wave(url: str, crit: callout_criteria.Criteria) -> list[callout_criteria.Candidate]:
     engine = create_engine(url)
     async with session_factory(engine)() as session, session.begin():
-        found = await callouts.match(session, crit, limit=WAVE)
+        found = await callout_matching.match(session, crit, limit=WAVE)
     await engine.dispose()
     return found
 
 
-async def query_plan(url: str, crit: callouts.Criteria) -> list[str]:
+async def query_plan(url: str, crit: callout_criteria.Criteria) -> list[str]:
     """EXPLAIN QUERY PLAN of the exact statement and parameters `match` sends."""
     engine = create_engine(url)
     seen: list[tuple[str, Any]] = []
@@ -231,7 +232,7 @@ async def query_plan(url: str, crit: callouts.Criteria) -> list[str]:
 
     event.listen(engine.sync_engine, "before_cursor_execute", capture)
     async with session_factory(engine)() as session, session.begin():
-        await callouts.match(session, crit, limit=WAVE)
+        await callout_matching.match(session, crit, limit=WAVE)
         statement, parameters = seen[-1]
         raw = await session.connection()
         rows = (await raw.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, parameters)).all()

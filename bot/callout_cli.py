@@ -1,7 +1,8 @@
 """`donorbot callout create|status|close`: emergency call-outs from a terminal.
 
-Uses the same code as /khancap: the matching, the first wave through the outbox, the audit log. The
-running bot sends the messages and the later waves (its scheduler checks every minute).
+Uses the same services as /khancap (services/callouts/): the matching, the first wave through the outbox,
+closing and the audit log. The running bot sends the messages and the later waves (its scheduler checks
+every minute).
 """
 
 from __future__ import annotations
@@ -17,12 +18,16 @@ from core.i18n import Catalogs
 from core.knowledge import load_knowledge
 from domain import limits
 from domain.blood import parse_blood_group
+from domain.compatibility import COMPONENTS
 from domain.ids import parse_id
 from domain.text import clean_input
-from handlers import callouts as flow
-from models import audit, callouts
+from models import callout_matching, callouts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout
+from services.callouts import closing, waves
+from services.callouts.matching import criteria_of
+from services.callouts.need import MAX_UNITS, MIN_TEXT, Need, parse_deadline
+from services.callouts.tally import tally_view
 
 CLI_LANGUAGE = "en"  # every `donorbot` command writes English (see the README)
 
@@ -37,7 +42,7 @@ def add_parser(subparsers: Any) -> None:
     create = actions.add_parser("create", help="match reserve donors and message the first wave")
     create.add_argument("--groups", required=True, help='blood groups needed, e.g. "O+" or "O+,A+"')
     create.add_argument("--units", type=int, required=True)
-    create.add_argument("--component", choices=flow.COMPONENTS, default="whole_blood")
+    create.add_argument("--component", choices=COMPONENTS, default="whole_blood")
     create.add_argument("--place", required=True)
     create.add_argument("--address", required=True)
     create.add_argument("--contact", required=True, help="shown only to donors who accept")
@@ -60,8 +65,8 @@ def _actor() -> str:
 def _text(option: str, value: str, limit: int) -> str:
     """One line of text for a column of `limit` characters (the same limit /khancap checks)."""
     cleaned = " ".join(clean_input(value).split())
-    if len(cleaned) < flow.MIN_TEXT:
-        raise UsageError(f"{option}: must have at least {flow.MIN_TEXT} characters")
+    if len(cleaned) < MIN_TEXT:
+        raise UsageError(f"{option}: must have at least {MIN_TEXT} characters")
     if len(cleaned) > limit:
         raise UsageError(f"{option}: is too long ({len(cleaned)} characters, at most {limit})")
     return cleaned
@@ -103,20 +108,18 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
                 if callout is None:
                     raise UsageError(f"ID: no call-out with id {args.id}")
                 if args.callout_action == "close" and callout.status in ("open", "filled"):
-                    told = await flow.close_callout(
-                        session, callout, catalogs=catalogs, settings=settings, now=now
-                    )
-                    await flow.push_tally(session, callout, catalogs=catalogs, settings=settings, now=now)
-                    await audit.record(
+                    told = await closing.close_callout(
                         session,
+                        callout,
                         actor=_actor(),
-                        action="callout.close",
-                        target=f"callout:{callout.id}",
+                        catalogs=catalogs,
+                        settings=settings,
                         now=now,
+                        update_tally=True,  # the organiser's tally in the chat shows it closed
                     )
                     out.write(f"Closed; {told or 0} donor(s) who accepted or were asked will be told.\n")
                 counts = await callouts.tally(session, callout.id)
-                text, _ = flow.tally_view(catalogs.get(CLI_LANGUAGE), settings, callout, counts)
+                text, _ = tally_view(catalogs.get(CLI_LANGUAGE), settings, callout, counts)
                 out.write(text + "\n")
     finally:
         await engine.dispose()
@@ -130,8 +133,8 @@ async def _create(
     place = _text("--place", args.place, limits.PLACE)
     address = _text("--address", args.address, limits.ADDRESS)
     contact = _text("--contact", args.contact, limits.CONTACT)
-    if not 1 <= args.units <= flow.MAX_UNITS:
-        raise UsageError(f"--units: must be 1 to {flow.MAX_UNITS}")
+    if not 1 <= args.units <= MAX_UNITS:
+        raise UsageError(f"--units: must be 1 to {MAX_UNITS}")
     wards: list[str] = []
     for name in args.ward:
         ward = settings.area.ward_named(name)  # with or without diacritics
@@ -140,41 +143,38 @@ async def _create(
                 f"--ward: {name!r} is not in config.toml [area] wards ({', '.join(settings.area.wards)})"
             )
         wards.append(ward)
-    deadline = flow.parse_deadline(args.deadline, now=now, settings=settings)
+    deadline = parse_deadline(args.deadline, now=now, settings=settings)
     if deadline is None:
         raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
     rules = load_knowledge(settings).rules
-    crit = flow.criteria(settings, rules, groups=groups, component=args.component, wards=wards, now=now)
-    counts = await callouts.preview(session, crit)
+    need = Need(
+        groups=groups,
+        component=args.component,
+        units=args.units,
+        place=place,
+        address=address,
+        contact=contact,
+        deadline=deadline,
+        wards=wards,
+    )
+    counts = await callout_matching.preview(session, criteria_of(need, settings, rules, now=now))
     out.write(f"{sum(counts.values())} reserve donors match:\n")
     for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
         out.write(f"  {code}\t{ward or '(no ward)'}\t{n}\n")
     if args.dry_run:
         return
-    if not counts:
-        raise UsageError("nobody matches: nothing was sent (/khancap in the chat offers compatible groups)")
-    callout = await callouts.create(
+    launched = await waves.launch(
         session,
+        need,
         created_by_account_id=None,
-        groups=groups,
-        component=args.component,
-        units_needed=args.units,
-        place=place,
-        address=address,
-        contact=contact,
-        deadline=deadline,
-        wards=wards or None,
         tally_chat_id=None,
-        now=now,
-    )
-    await audit.record(
-        session,
         actor=_actor(),
-        action="callout.create",
-        target=f"callout:{callout.id}",
-        details={"groups": groups, "units": args.units, "component": args.component},
+        catalogs=catalogs,
+        settings=settings,
+        rules=rules,
         now=now,
     )
-    callout.matched = sum(counts.values())
-    sent = await flow.send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
+    if launched is None:
+        raise UsageError("nobody matches: nothing was sent (/khancap in the chat offers compatible groups)")
+    callout, sent = launched.callout, launched.sent
     out.write(f"Call-out #{callout.id}: wave 1 queued for {sent} donors; the running bot sends it.\n")

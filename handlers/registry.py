@@ -6,6 +6,7 @@ from core import buttons
 from domain.commands import COMMANDS, typed_command
 from handlers import (
     announce,
+    away,
     callouts,
     checkin,
     common,
@@ -15,6 +16,7 @@ from handlers import (
     privacy,
     profile,
     questions,
+    rare_donors,
     registration,
     reminders,
     selfcheck,
@@ -56,7 +58,7 @@ HANDLERS: dict[str, Command] = {
     "lichhien": Command(drives.list_sessions),
     "lichcuatoi": Command(drives.my_signups),
     "nhacnho": Command(reminders.show),
-    "vangmat": Command(callouts.away),
+    "vangmat": Command(away.pause_callouts),
     "kiemtra": Command(selfcheck.start),
     "hoso": Command(profile.show),
     "mydata": Command(privacy.my_data, replaces_flow=False),
@@ -68,7 +70,7 @@ HANDLERS: dict[str, Command] = {
     "taodot": Command(organiser_drives.start_create),
     "khancap": Command(callouts.start),
     "dskhancap": Command(callouts.show_running),
-    "hiemmau": Command(callouts.rare),
+    "hiemmau": Command(rare_donors.show),
     "thongbao": Command(announce.start),
     "tiendo": Command(announce.show_progress),
 }

@@ -1,10 +1,14 @@
-"""Periodic jobs on APScheduler 3's AsyncIOScheduler: plan pushes into the outbox, forget old dialogues.
+"""Periodic jobs on APScheduler 3's AsyncIOScheduler: plan pushes into the outbox, send the call-outs'
+next waves, forget old dialogues.
 
-The jobs only plan; the delivery loop (scheduler/delivery.py) sends. Planning is idempotent (outbox keys)
-and restart-safe, so the jobs live in the default in-memory job store: APScheduler 3 job stores must not
-be shared by several processes, and nothing is lost when a process stops, because the next run (here or
-on another instance) plans the same rows again and the keys drop the duplicates. Job arguments are the
-app reference only: no personal data in the scheduler.
+The jobs only queue; the delivery loop (scheduler/delivery.py) sends. Queueing is idempotent (outbox keys,
+call-out recipients are rows) and restart-safe, so the jobs live in the default in-memory job store:
+APScheduler 3 job stores must not be shared by several processes, and nothing is lost when a process
+stops, because the next run (here or on another instance) plans the same rows again and the keys drop
+the duplicates. Job arguments are the app reference only: no personal data in the scheduler.
+
+The jobs need only a few parts of the application (:class:`JobApp`); the composition root
+(`bot.bootstrap.App`) provides them, and the scheduler never imports it.
 """
 
 from __future__ import annotations
@@ -12,16 +16,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.clock import Clock
+from core.config import Settings
+from core.i18n import Catalogs
+from core.knowledge import Knowledge
 from models import accounts, conversations, links, outbox
 from scheduler.planner import PLANNERS
-
-if TYPE_CHECKING:
-    from bot.bootstrap import App
+from services.callouts import waves
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,7 +37,37 @@ EXPIRE_JOB = "expire_conversations"
 CALLOUT_JOB = "callout_waves"
 
 
-async def run_planners_once(app: App) -> int:
+class Waker(Protocol):
+    """Holds the delivery loop's wake-up while the loop runs (the dispatcher does)."""
+
+    @property
+    def on_pushed(self) -> Callable[[], None] | None: ...
+
+
+class JobApp(Protocol):
+    """What the jobs use of the application (`bot.bootstrap.App` has it all)."""
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def catalogs(self) -> Catalogs: ...
+    @property
+    def knowledge(self) -> Knowledge: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def dispatcher(self) -> Waker: ...
+
+
+def _wake(app: JobApp) -> None:
+    """Wakes the delivery loop for rows just queued (nothing to wake when no loop runs, as in tests)."""
+    if app.dispatcher.on_pushed is not None:
+        app.dispatcher.on_pushed()
+
+
+async def run_planners_once(app: JobApp) -> int:
     """Runs every planner, each in its own transaction, and wakes the delivery loop if anything is new.
 
     One planner failing (a bug, the database gone) does not stop the others; the first error is raised
@@ -55,14 +92,14 @@ async def run_planners_once(app: App) -> int:
         if new:
             _LOG.info("planned %s new %s push(es)", new, name)
         created += new
-    if created and app.dispatcher.on_pushed is not None:
-        app.dispatcher.on_pushed()
+    if created:
+        _wake(app)
     if failure is not None:
         raise failure
     return created
 
 
-async def expire_conversations(app: App) -> int:
+async def expire_conversations(app: JobApp) -> int:
     """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_hours` (their answers are
     personal data), blanks the texts of pushes finished that long ago and forgets wrong birth dates
     once they can no longer lock anyone out; returns the dialogues."""
@@ -79,27 +116,26 @@ async def expire_conversations(app: App) -> int:
     return deleted
 
 
-async def advance_callouts(app: App) -> int:
-    """Sends the next wave of every unfilled call-out whose interval has passed; expires old ones."""
-    from handlers import callouts  # scheduler is an edge that calls handlers; imported late (cycle)
-
+async def advance_callouts(app: JobApp) -> int:
+    """Queues the next wave of every unfilled call-out whose interval has passed; expires the call-outs
+    whose deadline passed. Returns how many donors the new waves message."""
     async with app.sessions() as session, session.begin():
-        sent = await callouts.advance(
+        sent = await waves.advance(
             session,
             catalogs=app.catalogs,
             settings=app.settings,
             rules=app.knowledge.rules,
             now=app.clock.now(),
         )
-    if sent and app.dispatcher.on_pushed is not None:
-        app.dispatcher.on_pushed()
+    if sent:
+        _wake(app)
     return sent
 
 
-def build_scheduler(app: App) -> AsyncIOScheduler:
-    """The scheduler with its two jobs, not started (`start()` needs the running event loop).
+def build_scheduler(app: JobApp) -> AsyncIOScheduler:
+    """The scheduler with its three jobs, not started (`start()` needs the running event loop).
 
-    Both jobs: `coalesce=True`, because runs missed while the loop was busy or the machine slept are worth
+    Every job: `coalesce=True`, because runs missed while the loop was busy or the machine slept are worth
     one catch-up run, not a burst (every run plans from the current state, so one run catches up on
     everything); `max_instances=1`, because a slow run (a big ward invitation) must not overlap the next
     one (they would only race for the same keys); `misfire_grace_time` of one interval, because a run
@@ -111,7 +147,7 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=UTC)  # default executor (asyncio) and in-memory job store
 
     def every_interval(
-        job: Callable[[App], Awaitable[object]], interval: timedelta, job_id: str, name: str
+        job: Callable[[JobApp], Awaitable[object]], interval: timedelta, job_id: str, name: str
     ) -> None:
         seconds = int(interval.total_seconds())
         scheduler.add_job(
@@ -138,6 +174,7 @@ __all__ = [
     "CALLOUT_JOB",
     "EXPIRE_JOB",
     "PLAN_JOB",
+    "JobApp",
     "advance_callouts",
     "build_scheduler",
     "expire_conversations",

@@ -75,7 +75,7 @@ class Donor(Base):
             name="organisation_type",
         ),
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
-        # Call-out matching walks one (group, ward) at a time in last-donation order: see models/callouts.py.
+        # Call-out matching walks one (group, ward) at a time in last-donation order: models/callout_matching.
         Index("ix_donors_callout", "is_reserve", "blood_abo", "blood_rh", "ward", "last_donation_on", "id"),
     )
 

@@ -13,17 +13,10 @@ from sqlalchemy import select
 from emulators.telegram import SentMessage, SimUser
 from models.tables import Callout, Outbox
 from scheduler.jobs import advance_callouts
+from tests.e2e.test_callouts import reserve
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 # The test clock: 23/11/2026 09:00 in Vietnam.
-
-
-async def reserve(bot: BotHarness, user_id: int, *, phone: str, **changes: object) -> SimUser:
-    user = bot.emu.user(user_id, f"Người {user_id}", language_code="vi", started=True)
-    values: dict[str, object] = {"is_reserve": True, "blood_abo": "O", "blood_rh": "+", "ward": "Tam Lưu"}
-    values.update(changes)
-    await bot.add_donor(user, phone=phone, **values)
-    return user
 
 
 async def preview(

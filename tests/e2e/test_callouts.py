@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -108,33 +108,50 @@ async def test_a_second_wave_goes_out_when_the_first_does_not_fill(tmp_path: Pat
         await bot.make_organiser(staff)
         donors = [await reserve(bot, 9101 + n, phone=f"+8491231000{n}") for n in range(5)]
         await start_callout(bot, staff, units="1")  # waves of 3
+        tally = bot.emu.last_keyboard_message(staff.chat_id)  # the preview becomes the live tally
         await bot.press(staff, "Gửi ngay")
-        first_wave = [d for d in donors if callout_messages(bot, d)]
         await bot.emu.wait_until(
             lambda: sum(1 for d in donors if callout_messages(bot, d)) == 3, what="wave 1"
         )
+        first_wave = [d for d in donors if callout_messages(bot, d)]
+        assert "Đã nhắn: 3 (đợt 1)" in (tally.text or "")
         assert bot.app is not None
         assert await advance_callouts(bot.app) == 0, "not before the interval"
         bot.clock.advance(minutes=21)
         assert await advance_callouts(bot.app) == 2
         await bot.emu.wait_until(lambda: all(callout_messages(bot, d) for d in donors), what="wave 2")
         assert all(len(callout_messages(bot, d)) == 1 for d in donors), "nobody asked twice"
-        assert len(first_wave) <= 3
+        assert len(first_wave) == 3, "wave 2 asked the two the first wave left out"
+        await bot.emu.wait_until(
+            lambda: "Đã nhắn: 5 (đợt 2)" in (tally.text or ""), what="the tally counts wave 2"
+        )
+        bot.clock.advance(minutes=21)
+        assert await advance_callouts(bot.app) == 0, "nobody is left to ask"
 
 
-async def test_away_pauses_call_outs(tmp_path: Path) -> None:
+async def test_away_pauses_call_outs_until_the_donor_is_back(tmp_path: Path) -> None:
     async with running_bot(tmp_path, FixedClock()) as bot:
         staff = bot.user(9200)
         await bot.make_organiser(staff)
         away = await reserve(bot, 9201, phone="+84912320001")
         present = await reserve(bot, 9202, phone="+84912320002")
         reply = await bot.send(away, "/vangmat 30/11/2026")
-        assert "30/11/2026" in reply[0].text
-        await start_callout(bot, staff, units="1")
+        assert "không gọi khẩn cấp cho bạn tới hết ngày 30/11/2026" in reply[0].text
+        status = await bot.send(away, "/vangmat")
+        assert "Bạn đang tạm vắng" in status[0].text and "30/11/2026" in status[0].text
+
+        preview = await start_callout(bot, staff, units="1")
+        assert "Người hiến dự bị phù hợp: 1" in preview[0], "the away donor is not counted"
         await bot.press(staff, "Gửi ngay")
         await bot.emu.wait_until(lambda: bool(callout_messages(bot, present)), what="call-out")
         assert callout_messages(bot, away) == []
-        assert date(2026, 11, 30) > bot.clock.today() and isinstance(bot.clock.now(), datetime)
+
+        back = await bot.send(away, "/vangmat 0")
+        assert "Bot sẽ lại gọi bạn" in back[0].text
+        assert bot.app is not None
+        bot.clock.advance(minutes=21)
+        assert await advance_callouts(bot.app) == 1, "the next wave asks the donor who is back"
+        await bot.emu.wait_until(lambda: bool(callout_messages(bot, away)), what="the call-out, once back")
 
 
 async def test_a_call_out_from_the_command_line(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from core.config import load_settings
 from domain.calendar import nth_birthday
 from domain.compatibility import RED_CELL_DONORS
 from domain.rules_file import load_rules
-from models import callouts
+from models import callout_criteria, callout_matching, callouts
 from models.db import create_engine, session_factory, upgrade_database, upgrade_database_async
 from models.tables import Callout, CalloutRecipient, ChannelAccount, Donation, Donor, UtcDateTime
 
@@ -45,9 +45,9 @@ def criteria(
     exclude: int | None = None,
     max_calls: int = 3,
     ward_order: tuple[str, ...] = WARDS,
-) -> callouts.Criteria:
+) -> callout_criteria.Criteria:
     settings = load_settings(environ={})
-    return callouts.criteria_for(
+    return callout_criteria.criteria_for(
         load_rules(settings.knowledge.rules),
         needed=[needed],
         component=component,
@@ -212,7 +212,7 @@ EXPECTED_O_POS = [
 ]
 
 
-def names(ids: dict[str, int], found: list[callouts.Candidate]) -> list[str]:
+def names(ids: dict[str, int], found: list[callout_criteria.Candidate]) -> list[str]:
     by_id = {v: k for k, v in ids.items()}
     return [by_id[c.donor_id] for c in found]
 
@@ -222,7 +222,7 @@ async def test_an_o_positive_call_out_in_tam_luu_asks_tam_luu_first_then_the_war
 ) -> None:
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
-        found = await callouts.match(session, criteria())
+        found = await callout_matching.match(session, criteria())
     assert names(ids, found) == EXPECTED_O_POS
     first = found[0]
     assert (first.blood, first.ward, first.platform, first.chat_id, first.language) == (
@@ -238,8 +238,8 @@ async def test_an_o_positive_call_out_in_tam_luu_asks_tam_luu_first_then_the_war
 async def test_without_chosen_wards_the_configured_order_applies(sessions: Factory) -> None:
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
-        all_wards = await callouts.match(session, criteria(wards=None))
-        nam_an_phu_first = await callouts.match(session, criteria(wards=("Nam An Phụ", "Nhị Chiểu")))
+        all_wards = await callout_matching.match(session, criteria(wards=None))
+        nam_an_phu_first = await callout_matching.match(session, criteria(wards=("Nam An Phụ", "Nhị Chiểu")))
     assert names(ids, all_wards) == EXPECTED_O_POS
     assert names(ids, nam_an_phu_first) == [
         "nhi_chieu_back",  # the chosen wards in configured order: Nhị Chiểu before Nam An Phụ
@@ -260,26 +260,26 @@ async def test_a_wave_is_the_first_n_and_the_next_wave_skips_those_already_asked
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
         callout = await new_callout(session)
-        first = await callouts.match(session, criteria(exclude=callout.id), limit=6)
+        first = await callout_matching.match(session, criteria(exclude=callout.id), limit=6)
         assert names(ids, first) == EXPECTED_O_POS[:6]
         assert await callouts.add_recipients(session, callout.id, first, wave=1, now=NOW) == 6
         assert await callouts.add_recipients(session, callout.id, first[:2], wave=2, now=NOW) == 0
-        second = await callouts.match(session, criteria(exclude=callout.id), limit=6)
+        second = await callout_matching.match(session, criteria(exclude=callout.id), limit=6)
         assert names(ids, second) == EXPECTED_O_POS[6:]
-        skipped = await callouts.match(
+        skipped = await callout_matching.match(
             session, criteria(), limit=3, offset_donor_ids=[ids["tam_luu_2025"], ids["bac_an_phu"]]
         )
         assert names(ids, skipped) == ["tam_luu_never", "tam_luu_platelets", "nhi_chieu_back"]
-        assert await callouts.match(session, criteria(), limit=0) == []
+        assert await callout_matching.match(session, criteria(), limit=0) == []
 
 
 async def test_rh_negative_is_asked_for_rh_positive_only_when_widened(sessions: Factory) -> None:
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
-        widened = await callouts.match(session, criteria(widen=True))
-        o_negative = await callouts.match(session, criteria("O-"))
-        a_positive_widened = await callouts.match(session, criteria("A+", widen=True))
-        platelets = await callouts.match(session, criteria(widen=True, component="platelets"))
+        widened = await callout_matching.match(session, criteria(widen=True))
+        o_negative = await callout_matching.match(session, criteria("O-"))
+        a_positive_widened = await callout_matching.match(session, criteria("A+", widen=True))
+        platelets = await callout_matching.match(session, criteria(widen=True, component="platelets"))
     # Merged into Tam Lưu by last donation: the O− donor gave 500 days ago, the longest.
     assert names(ids, widened) == ["tam_luu_never", "o_negative", *EXPECTED_O_POS[1:]]
     assert [c.blood for c in widened[:2]] == ["O+", "O-"]
@@ -293,8 +293,8 @@ async def test_rh_negative_is_asked_for_rh_positive_only_when_widened(sessions: 
 async def test_the_fatigue_limit_is_configurable(sessions: Factory) -> None:
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
-        four = names(ids, await callouts.match(session, criteria(max_calls=4)))
-        two = names(ids, await callouts.match(session, criteria(max_calls=2)))
+        four = names(ids, await callout_matching.match(session, criteria(max_calls=4)))
+        two = names(ids, await callout_matching.match(session, criteria(max_calls=2)))
     assert "called_3_times" in four
     assert "nhi_chieu_2026" not in two  # called twice in the last 30 days
 
@@ -302,9 +302,9 @@ async def test_the_fatigue_limit_is_configurable(sessions: Factory) -> None:
 async def test_the_preview_counts_by_group_and_ward(sessions: Factory) -> None:
     await kinh_mon(sessions)
     async with sessions() as session, session.begin():
-        counts = await callouts.preview(session, criteria())
-        widened = await callouts.preview(session, criteria(widen=True))
-        total = len(await callouts.match(session, criteria()))
+        counts = await callout_matching.preview(session, criteria())
+        widened = await callout_matching.preview(session, criteria(widen=True))
+        total = len(await callout_matching.match(session, criteria()))
     assert counts == {
         ("O+", "Tam Lưu"): 3,
         ("O+", "Nhị Chiểu"): 2,
@@ -322,7 +322,7 @@ async def test_rare_donors_are_the_rh_negative_reserve_donors(sessions: Factory)
     async with sessions() as session, session.begin():
         await add_donor(session, "Rh− but not reserve", blood_abo="B", blood_rh="-", is_reserve=False)
         ab_neg = await add_donor(session, "AB−", blood_abo="AB", blood_rh="-", ward="Bắc An Phụ")
-        rare = await callouts.rare_donors(session)
+        rare = await callout_matching.rare_donors(session)
     assert [d.id for d in rare] == [ab_neg, ids["o_negative"]]
 
 
@@ -330,7 +330,7 @@ async def test_two_accept_the_second_fills_it_and_the_third_hears_it_is_filled(s
     ids = await kinh_mon(sessions)
     async with sessions() as session, session.begin():
         callout = await new_callout(session)
-        wave = await callouts.match(session, criteria(exclude=callout.id), limit=6)
+        wave = await callout_matching.match(session, criteria(exclude=callout.id), limit=6)
         await callouts.add_recipients(session, callout.id, wave, wave=1, now=NOW)
         callout_id = callout.id
     first, second, third, fourth = (c.donor_id for c in wave[:4])
@@ -409,7 +409,7 @@ async def test_concurrent_acceptances_never_exceed_the_units_needed(sessions: Fa
     await kinh_mon(sessions)
     async with sessions() as session, session.begin():
         callout = await new_callout(session, units=2)
-        wave = await callouts.match(session, criteria(exclude=callout.id), limit=8)
+        wave = await callout_matching.match(session, criteria(exclude=callout.id), limit=8)
         await callouts.add_recipients(session, callout.id, wave, wave=1, now=NOW)
         callout_id = callout.id
 
@@ -431,7 +431,7 @@ async def test_waves_fall_due_and_call_outs_expire_at_the_deadline(sessions: Fac
         soon = await new_callout(session, deadline=NOW + timedelta(minutes=30))
         later = await new_callout(session, deadline=NOW + timedelta(hours=6))
         filled = await new_callout(session, deadline=NOW + timedelta(minutes=10))
-        wave = await callouts.match(session, criteria(exclude=soon.id), limit=2)
+        wave = await callout_matching.match(session, criteria(exclude=soon.id), limit=2)
         await callouts.add_recipients(session, soon.id, wave, wave=1, now=NOW)
         for row in (soon, later, filled):
             row.waves_sent = 1
@@ -510,7 +510,7 @@ async def test_the_newest_reachable_account_is_the_one_messaged(sessions: Factor
             )
         )
         await session.flush()
-        found = await callouts.match(session, criteria())
+        found = await callout_matching.match(session, criteria())
     assert [(c.donor_id, c.platform) for c in found] == [(donor, "zalo"), (blocked_newest, "telegram")]
 
 
@@ -525,14 +525,14 @@ async def test_many_wards_beyond_the_branch_limit_keep_the_order(
         }
         unknown = await add_donor(session, "unknown", ward="Ấp Mới")
         for limit in (None, 3):
-            monkeypatch.setattr(callouts, "MAX_BRANCHES", 4)  # 2 wards get a branch, 10 go to the tail
-            found = await callouts.match(
+            monkeypatch.setattr(callout_matching, "MAX_BRANCHES", 4)  # 2 wards get a branch, 10 the tail
+            found = await callout_matching.match(
                 session, criteria(wards=("Xã 07",), ward_order=ward_order), limit=limit
             )
             expected = [ids["Xã 07"], *(ids[w] for w in ward_order if w != "Xã 07"), unknown]
             assert [c.donor_id for c in found] == expected[:limit]
             monkeypatch.undo()
-            again = await callouts.match(
+            again = await callout_matching.match(
                 session, criteria(wards=("Xã 07",), ward_order=ward_order), limit=limit
             )
             assert [c.donor_id for c in again] == expected[:limit]
@@ -545,7 +545,7 @@ async def test_unknown_wards_are_found_whatever_the_collation(sessions: Factory)
         expected = [
             await add_donor(session, ward, ward=ward, **donated(300 - n)) for n, ward in enumerate(odd)
         ]
-        found = await callouts.match(session, criteria(wards=None))
+        found = await callout_matching.match(session, criteria(wards=None))
     assert [c.donor_id for c in found] == expected
 
 
@@ -608,7 +608,7 @@ async def test_the_matching_statement_reads_the_callout_index(database_url: str,
         bind = session.get_bind()
         event.listen(bind, "before_cursor_execute", capture)
         try:
-            await callouts.match(session, criteria(exclude=1), limit=6)
+            await callout_matching.match(session, criteria(exclude=1), limit=6)
         finally:
             event.remove(bind, "before_cursor_execute", capture)
         [(statement, parameters)] = seen
@@ -632,7 +632,7 @@ async def test_the_matching_statement_reads_the_callout_index(database_url: str,
     ],
 )
 def test_birth_date_range_follows_the_rules_birthdays(day: date, born: tuple[date, date]) -> None:
-    first, last = callouts.birth_date_range(day, 18, 60)
+    first, last = callout_criteria.birth_date_range(day, 18, 60)
     assert (first, last) == born
     assert nth_birthday(last, 18) <= day < nth_birthday(last + timedelta(days=1), 18)
     assert nth_birthday(first, 61) > day >= nth_birthday(first - timedelta(days=1), 61)

@@ -16,7 +16,7 @@ from core.config import load_settings
 from domain.decision import Planned, Source, decide, may_call
 from domain.rules import DonationKind
 from domain.rules_file import load_rules
-from models import callouts, donor_facts
+from models import callout_criteria, callout_matching, donor_facts
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import (
     Callout,
@@ -214,7 +214,7 @@ async def test_call_out_matching_agrees_with_the_decision(sessions: Factory) -> 
         await world.accepted(ids["accepted_83_days_ago"], at=NOW - timedelta(days=83))
     names = {v: k for k, v in ids.items()}
     for wave in (1, 2):
-        crit = callouts.criteria_for(
+        crit = callout_criteria.criteria_for(
             RULES,
             needed=["O+"],
             component="whole_blood",
@@ -228,7 +228,7 @@ async def test_call_out_matching_agrees_with_the_decision(sessions: Factory) -> 
             skip_booked=wave == 1,
         )
         async with sessions() as session:
-            matched = {c.donor_id for c in await callouts.match(session, crit)}
+            matched = {c.donor_id for c in await callout_matching.match(session, crit)}
             facts = await donor_facts.facts_by_id(session, ids.values(), now=NOW, tz=TZ)
         decided = {
             donor

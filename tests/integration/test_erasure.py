@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from models import accounts, callouts, checkin, donors, drive_days, erasure
+from models import accounts, callout_criteria, callouts, checkin, donors, drive_days, erasure
 from models.tables import CalloutRecipient, Donation, Donor, Signup
 from tests.integration.test_drives import Factory, import_kinh_mon, make_donors, sessions, take
 
@@ -42,7 +42,7 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
             now=arrival,
         )
         asked = [
-            callouts.Candidate(
+            callout_criteria.Candidate(
                 donor_id=d, account_id=a.id, chat_id=a.chat_id, platform=a.platform, ward=None, blood="O+",
                 last_donation_on=None,
             )

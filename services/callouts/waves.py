@@ -1,0 +1,154 @@
+"""Creating a call-out and messaging its waves of reserve donors through the outbox.
+
+Confirming the preview (or `donorbot callout create`) creates the call-out and queues the first wave;
+the scheduler's job (:func:`advance`, every minute) queues the next one every `wave_interval_minutes`
+until enough donors accept or the deadline passes, and expires the call-outs whose deadline passed.
+Call-out messages go first in the outbox and, as configured, ignore quiet hours; each expires at the
+deadline. A wave is sent once: the recipients are rows, and the keys name the call-out and the donor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.config import Settings
+from core.i18n import Catalogs
+from domain.rules import Rules
+from models import audit, callout_matching, callouts, outbox
+from models.tables import Callout
+from services.callouts.matching import candidates, criteria, criteria_of
+from services.callouts.need import Need, group_list
+from services.callouts.tally import push_tally
+from services.quiet import quiet_shift
+
+
+@dataclass(frozen=True)
+class Launched:
+    callout: Callout
+    sent: int  # donors in the first wave
+
+
+async def launch(
+    session: AsyncSession,
+    need: Need,
+    *,
+    created_by_account_id: int | None,
+    tally_chat_id: str | None,
+    actor: str,
+    catalogs: Catalogs,
+    settings: Settings,
+    rules: Rules,
+    now: datetime,
+) -> Launched | None:
+    """Creates the call-out (audited) and queues its first wave; None, and nothing created, when nobody
+    matches (a preview pressed late or forged; a command line nobody matches)."""
+    counts = await callout_matching.preview(session, criteria_of(need, settings, rules, now=now))
+    matched = sum(counts.values())
+    if matched == 0:
+        return None
+    callout = await callouts.create(
+        session,
+        created_by_account_id=created_by_account_id,
+        groups=need.groups,
+        component=need.component,
+        units_needed=need.units,
+        place=need.place,
+        address=need.address,
+        contact=need.contact,
+        deadline=need.deadline,
+        wards=need.wards or None,
+        tally_chat_id=tally_chat_id,
+        now=now,
+        donor_groups=need.donor_groups,
+    )
+    await audit.record(
+        session,
+        actor=actor,
+        action="callout.create",
+        target=f"callout:{callout.id}",
+        details={"groups": list(need.groups), "units": need.units, "component": need.component},
+        now=now,
+    )
+    callout.matched = matched
+    sent = await send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
+    return Launched(callout, sent)
+
+
+async def send_wave(
+    session: AsyncSession,
+    callout: Callout,
+    *,
+    catalogs: Catalogs,
+    settings: Settings,
+    rules: Rules,
+    now: datetime,
+) -> int:
+    """Messages the next wave of matching donors who were not asked yet; schedules the one after."""
+    wave = callout.waves_sent + 1
+    found = await candidates(
+        session,
+        criteria(
+            settings,
+            rules,
+            groups=list(callout.groups),
+            component=callout.component,
+            wards=list(callout.wards or []),
+            now=now,
+            exclude=callout.id,
+            donor_groups=callout.donor_groups,
+            wave=wave,
+        ),
+        rules=rules,
+        wave=wave,
+        limit=callout.units_needed * settings.callouts.wave_factor,
+    )
+    await callouts.add_recipients(session, callout.id, found, wave=wave, now=now)
+    due = now if settings.reminders.callouts_ignore_quiet_hours else quiet_shift(now, settings)
+    for candidate in found:
+        t = catalogs.get(candidate.language)
+        text = t(
+            "callout_message",
+            groups=group_list(callout.groups),
+            component=t(f"callout_component_{callout.component}"),
+            place=t("place_and_address", place=callout.place, address=callout.address)
+            if callout.address
+            else callout.place,
+            deadline=callout.deadline.astimezone(settings.tz).strftime("%H:%M %d/%m"),
+        )
+        await outbox.enqueue(
+            session,
+            key=f"callout:{callout.id}:{candidate.donor_id}",
+            account_id=candidate.account_id,
+            kind="callout",
+            text=text,
+            about_donor_id=candidate.donor_id,
+            choices=[
+                [
+                    (t("button_callout_yes"), f"co:{callout.id}:yes"),
+                    (t("button_callout_no"), f"co:{callout.id}:no"),
+                ]
+            ],
+            due_at=due,
+            expires_at=callout.deadline,
+        )
+    callout.waves_sent = wave
+    interval = timedelta(minutes=settings.callouts.wave_interval_minutes)
+    callout.next_wave_at = now + interval if found and now + interval < callout.deadline else None
+    return len(found)
+
+
+async def advance(
+    session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
+) -> int:
+    """The periodic job: next waves for unfilled call-outs, and expiry at the deadline (the messages
+    still waiting are withdrawn). Returns how many donors the new waves message."""
+    sent = 0
+    for callout in await callouts.due_waves(session, now=now):
+        sent += await send_wave(session, callout, catalogs=catalogs, settings=settings, rules=rules, now=now)
+        await push_tally(session, callout, catalogs=catalogs, settings=settings, now=now)
+    for callout_id in await callouts.expire(session, now=now):
+        await outbox.cancel(session, key_prefix=f"callout:{callout_id}:")
+    return sent
