@@ -103,12 +103,13 @@ def _eligible_terms(
         calls_30d < p["max_calls"],
     ]
     accepted, accepted_callout = aliased(CalloutRecipient), aliased(Callout)
-    terms.append(  # an emergency accepted inside the interval of its component
-        ~exists()
+    terms.append(  # an emergency accepted inside the interval of its component (as models.donor_facts:
+        ~exists()  # a call-out the organiser closed told its donors they are no longer needed)
         .where(
             accepted.donor_id == Donor.id,
             accepted.status == "accepted",
             accepted_callout.id == accepted.callout_id,
+            accepted_callout.status != "closed",
             or_(
                 and_(accepted_callout.component == PLATELETS, accepted.answered_at >= p["short_since"]),
                 and_(accepted_callout.component != PLATELETS, accepted.answered_at >= p["whole_since"]),

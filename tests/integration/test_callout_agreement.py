@@ -11,8 +11,7 @@ later one. On SQLite, with a small number of examples (2,500 found nothing more 
 
 Left out of the draw, because they do disagree: a self-report stored with an apheresis kind (the SQL
 would take its short interval, the decision the long one; the app never writes one, models/donors.py
-stores self-reports as whole blood), and an acceptance of a call-out an organiser closed (the SQL still
-counts it; the xfail test below says so until one side changes).
+stores self-reports as whole blood).
 """
 
 from __future__ import annotations
@@ -135,7 +134,7 @@ def people(draw: st.DrawFn, day: date) -> Person:
                 Accepted,
                 st.sampled_from(INTERVAL_EDGES),
                 st.sampled_from(COMPONENTS),
-                st.sampled_from(("open", "filled", "expired")),
+                st.sampled_from(("open", "filled", "expired", "closed")),
             )
         ),
         booked=draw(
@@ -309,14 +308,8 @@ def test_call_out_matching_and_the_decision_agree_on_random_donors(
     asyncio.run(_agree(database, day, component, wave, crowd))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known disagreement, kept as it is (behaviour-preserving refactor): after an organiser closes "
-    "a call-out, `models.donor_facts` no longer counts the acceptance as a donation, but the matching SQL "
-    "still leaves the donor out for the interval",
-)
 def test_an_acceptance_of_a_closed_call_out_counts_the_same_in_sql_and_the_decision(database: str) -> None:
-    """When this passes (one side changed), drop the mark and let `cases()` draw closed call-outs too."""
+    """Closing a call-out tells those who accepted that they are no longer needed: both sides ask them again."""
     closed = Person(
         born=date(1990, 6, 1),
         sex="female",
