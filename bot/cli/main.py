@@ -7,8 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot import callout_cli
-from bot.cli import announce, checks, drives, organisers
+from bot.cli import announce, callouts, checks, drives, organisers
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -31,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     drives.add_parser(sub)
     organisers.add_parser(sub)
     announce.add_parser(sub)
-    callout_cli.add_parser(sub)
+    callouts.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -66,7 +65,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     elif command == "organiser":
         return asyncio.run(organisers.run(args, settings))
     elif command == "callout":
-        return asyncio.run(callout_cli.run(args, settings))
+        return asyncio.run(callouts.run(args, settings))
     elif command == "announce":
         return asyncio.run(announce.run(args, settings))
     elif command == "config":

@@ -309,7 +309,7 @@ def test_call_out_matching_and_the_decision_agree_on_random_donors(
 
 
 def test_an_acceptance_of_a_closed_call_out_counts_the_same_in_sql_and_the_decision(database: str) -> None:
-    """Closing a call-out tells those who accepted that they are no longer needed: both sides ask them again."""
+    """Closing a call-out tells those who accepted they are no longer needed: both sides ask them again."""
     closed = Person(
         born=date(1990, 6, 1),
         sex="female",

@@ -54,8 +54,8 @@ def field(name: str) -> Accepts:
     return lambda n: FIELDS[name].parse(_context("a" * n)).ok
 
 
-def taodot(step: organiser_drives.Step) -> Accepts:
-    return lambda n: asyncio.run(organiser_drives.read(_context("a" * n), step)) is None
+def taodot_place() -> Accepts:
+    return lambda n: organiser_drives.read_place(_context("a" * n)).ok
 
 
 def khancap(step: callouts.Step) -> Accepts:
@@ -190,7 +190,7 @@ INPUTS: dict[str, dict[str, Accepts]] = {
     "donors.organisation": {"registration, /hoso": field("organisation")},
     "donors.ward": {"config.toml [area] wards (the ward buttons)": config_ward},
     "drive_sessions.place_name": {
-        "/taodot": taodot(organiser_drives.Step.PLACE),
+        "/taodot": taodot_place(),
         "plan sessions.place": plan("sessions", "place"),
         "drive add --place": drive_add("--place"),
         "drive edit --place": drive_edit("--place"),

@@ -8,21 +8,19 @@ every minute).
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from bot.cli import values
+from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import load_knowledge
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from domain.ids import parse_id
-from domain.text import clean_input
 from models import callout_matching, callouts
-from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Callout
 from services.callouts import closing, waves
 from services.callouts.matching import criteria_of
@@ -30,10 +28,6 @@ from services.callouts.need import MAX_UNITS, MIN_TEXT, Need, parse_deadline
 from services.callouts.tally import tally_view
 
 CLI_LANGUAGE = "en"  # every `donorbot` command writes English (see the README)
-
-
-class UsageError(Exception):
-    """A wrong argument; the message says which and how to fix it."""
 
 
 def add_parser(subparsers: Any) -> None:
@@ -55,16 +49,9 @@ def add_parser(subparsers: Any) -> None:
     close.add_argument("id", metavar="ID")
 
 
-def _actor() -> str:
-    try:
-        return f"cli:{getpass.getuser()}"
-    except Exception:  # no user name in a bare container
-        return "cli:unknown"
-
-
 def _text(option: str, value: str, limit: int) -> str:
     """One line of text for a column of `limit` characters (the same limit /khancap checks)."""
-    cleaned = " ".join(clean_input(value).split())
+    cleaned = values.one_line(value)
     if len(cleaned) < MIN_TEXT:
         raise UsageError(f"{option}: must have at least {MIN_TEXT} characters")
     if len(cleaned) > limit:
@@ -82,48 +69,40 @@ def _groups(text: str) -> list[str]:
     return codes
 
 
-async def run(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
-    out = out or sys.stdout
-    try:
-        return await _run(args, settings, out)
-    except UsageError as exc:
-        sys.stderr.write(f"{exc}\n")
-        return 2
+async def run(
+    args: argparse.Namespace, settings: Settings, *, out: TextIO | None = None, err: TextIO | None = None
+) -> int:
+    """Runs one `callout` command in one unit of work; 0 on success, 2 with a message on a mistake."""
+    return await run_command("callout", _run(args, settings, out or sys.stdout), err=err)
 
 
-async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    await upgrade_database_async(settings.database.url)
-    engine = create_engine(settings.database.url, hide_parameters=True)
+async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> None:
     now = datetime.now(UTC)
     catalogs = Catalogs()
-    try:
-        async with session_factory(engine)() as session, session.begin():
-            if args.callout_action == "create":
-                await _create(session, args, settings, catalogs, out, now)
-            else:
-                callout_id = parse_id(args.id.strip().removeprefix("#"))
-                if callout_id is None:
-                    raise UsageError(f"ID: {args.id!r} is not a call-out id")
-                callout = await session.get(Callout, callout_id)
-                if callout is None:
-                    raise UsageError(f"ID: no call-out with id {args.id}")
-                if args.callout_action == "close" and callout.status in ("open", "filled"):
-                    told = await closing.close_callout(
-                        session,
-                        callout,
-                        actor=_actor(),
-                        catalogs=catalogs,
-                        settings=settings,
-                        now=now,
-                        update_tally=True,  # the organiser's tally in the chat shows it closed
-                    )
-                    out.write(f"Closed; {told or 0} donor(s) who accepted or were asked will be told.\n")
-                counts = await callouts.tally(session, callout.id)
-                text, _ = tally_view(catalogs.get(CLI_LANGUAGE), settings, callout, counts)
-                out.write(text + "\n")
-    finally:
-        await engine.dispose()
-    return 0
+    async with unit_of_work(settings) as session:
+        if args.callout_action == "create":
+            await _create(session, args, settings, catalogs, out, now)
+            return
+        callout_id = values.record_id(args.id)
+        if callout_id is None:
+            raise UsageError(f"ID: {args.id!r} is not a call-out id")
+        callout = await session.get(Callout, callout_id)
+        if callout is None:
+            raise UsageError(f"ID: no call-out with id {args.id}")
+        if args.callout_action == "close" and callout.status in ("open", "filled"):
+            told = await closing.close_callout(
+                session,
+                callout,
+                actor=cli_actor(),
+                catalogs=catalogs,
+                settings=settings,
+                now=now,
+                update_tally=True,  # the organiser's tally in the chat shows it closed
+            )
+            out.write(f"Closed; {told or 0} donor(s) who accepted or were asked will be told.\n")
+        counts = await callouts.tally(session, callout.id)
+        text, _ = tally_view(catalogs.get(CLI_LANGUAGE), settings, callout, counts)
+        out.write(text + "\n")
 
 
 async def _create(
@@ -168,7 +147,7 @@ async def _create(
         need,
         created_by_account_id=None,
         tally_chat_id=None,
-        actor=_actor(),
+        actor=cli_actor(),
         catalogs=catalogs,
         settings=settings,
         rules=rules,
