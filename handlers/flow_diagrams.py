@@ -1,7 +1,7 @@
 """The Mermaid diagrams in docs/ drawn from the dialogues' step tables, so they cannot drift.
 
 `python -m handlers.flow_diagrams` writes them; tests/unit/test_flow_diagrams.py fails when a committed
-diagram differs from its table. docs/selfcheck.mmd, signup.mmd and callout.mmd are still drawn by hand.
+diagram differs from its table. docs/signup.mmd and callout.mmd are still drawn by hand.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import announce, checkin, organiser_drives, privacy, profile, registration
+from handlers import announce, checkin, organiser_drives, privacy, profile, registration, selfcheck
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -42,6 +42,13 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     "drive_move.mmd": (
         organiser_drives.MOVE_FLOW,
         ("Moving a session (handlers/organiser_drives.py): the donors signed up are told.",),
+    ),
+    "selfcheck.mmd": (
+        selfcheck.FLOW,
+        (
+            "/kiemtra self-check (handlers/selfcheck.py). Answers live only in the dialogue and are dropped",
+            "at the verdict.",
+        ),
     ),
     "desk_weight.mmd": (
         checkin.WEIGHT_FLOW,

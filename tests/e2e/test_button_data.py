@@ -5,7 +5,8 @@ so the person gets nothing. Button values are built from ids, never from keys or
 drives every journey with the longest data the bot accepts — ids near the top of the INTEGER range
 (BIGINT for announcements), a 64-character campaign and session key, 160-character names, twelve
 80-character ward names — collects every button of every Bot API call (failed ones too), and checks
-that every button prefix the bot has was seen and that none is over the limit.
+that every button prefix the bot has was seen, that none is over the limit, and that each value parses
+back as exactly one kind declared in core/buttons.py (so no button is built by hand past its declaration).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
+from core.buttons import ButtonData
 from domain.ids import MAX_BIG_ID, MAX_ID
 from emulators.telegram import SentMessage, SimUser
 from handlers.registry import build_routes
@@ -104,7 +106,8 @@ def buttons_of(markup: Any) -> list[str]:
         markup = json.loads(markup)
     if not isinstance(markup, dict):
         return []
-    return [str(b.get("callback_data")) for row in markup.get("inline_keyboard", []) for b in row if b]
+    rows = markup.get("inline_keyboard", [])
+    return [str(b["callback_data"]) for row in rows for b in row if b and "callback_data" in b]
 
 
 def find(bot: BotHarness, user: SimUser, start: str) -> tuple[SentMessage, str]:
@@ -301,12 +304,19 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
 
         seen: set[str] = set()
         too_long: list[str] = []
+        undeclared: dict[str, list[str]] = {}  # a value that parses as no declared kind, or as several
         refused = [c for c in bot.emu.calls if "BUTTON_DATA_INVALID" in (c.description or "")]
         for call in bot.emu.calls:
             for data in buttons_of(call.params.get("reply_markup")):
                 seen.add(data.split(":", 1)[0])
                 if len(data.encode()) > MAX_BYTES:
                     too_long.append(data)
+                kinds = [
+                    kind.__name__ for kind in ButtonData.declared.values() if kind.parse(data) is not None
+                ]
+                if len(kinds) != 1:
+                    undeclared[data] = kinds
         assert too_long == [] and refused == []
+        assert not undeclared, f"buttons that do not parse as one declared kind: {undeclared}"
         missing = (set(build_routes().buttons) | FLOW_PREFIXES) - seen
         assert not missing, f"journeys never showed these buttons: {sorted(missing)}"
