@@ -52,7 +52,7 @@ class Planned:
     source: Source
     ref: int  # the sign-up's or the call-out's id
     kind: DonationKind = DonationKind.WHOLE_BLOOD
-    session_id: int | None = None  # bookings: their session
+    drive_day_id: int | None = None  # bookings: their session
     place: str = ""
 
 
@@ -190,7 +190,7 @@ def decide(
     rules: Rules,
     answers: Person | None = None,
     kind: DonationKind = DonationKind.WHOLE_BLOOD,
-    session_id: int | None = None,
+    drive_day_id: int | None = None,
 ) -> Decision:
     """Whether the donor may give ``kind`` on ``on``, and why not (see the module doc).
 
@@ -206,7 +206,7 @@ def decide(
     planned = tuple(
         p
         for p in facts.planned
-        if session_id is None or p.source is not Source.BOOKING or p.session_id != session_id
+        if drive_day_id is None or p.source is not Source.BOOKING or p.drive_day_id != drive_day_id
     )
     clashes = tuple(
         sorted(

@@ -1,7 +1,7 @@
 """A campaign's plan file (TOML, `donorbot drive import`): read and validated into typed values. Pure.
 
 The file is checked here, before anything touches the database, so every mistake is reported with its key
-path and nothing is half imported. `check_session` holds the rules a session's values obey, shared by the
+path and nothing is half imported. `check_drive_day` holds the rules a session's values obey, shared by the
 plan file, `donorbot drive add` and /taodot, so every way in refuses the same mistakes; writing a parsed
 plan is `models.plan_import`'s job.
 """
@@ -28,7 +28,7 @@ class PlanError(ValueError):
 
 
 @dataclass(frozen=True)
-class SessionPlan:
+class DriveDayPlan:
     """One `[[sessions]]` entry of a plan file: a blood day at one place."""
 
     key: str
@@ -52,7 +52,7 @@ class CampaignPlan:
     key: str
     name: str
     year: int
-    sessions: tuple[SessionPlan, ...]
+    sessions: tuple[DriveDayPlan, ...]
     organising_unit: str | None = None
     slogan: str | None = None
     description: str | None = None
@@ -205,7 +205,7 @@ def parse_hhmm(text: str) -> time | None:
     return time(hour, minute)
 
 
-def check_session(plan: SessionPlan) -> tuple[str, str] | None:
+def check_drive_day(plan: DriveDayPlan) -> tuple[str, str] | None:
     """The first thing wrong with a session's values, as (key, problem), or None.
 
     Shared by the plan file and `donorbot drive add`, so both refuse the same mistakes.
@@ -232,7 +232,7 @@ def check_session(plan: SessionPlan) -> tuple[str, str] | None:
     return None
 
 
-def _read_session(raw: object, where: str) -> SessionPlan:
+def _read_drive_day(raw: object, where: str) -> DriveDayPlan:
     table = _Table(raw, where, _SESSION_KEYS)
     start = table.hhmm("start")
     end = table.hhmm("end")
@@ -241,7 +241,7 @@ def _read_session(raw: object, where: str) -> SessionPlan:
     audience = table.text("audience", max_len=limits.AUDIENCE) or "open"
     if not is_audience(audience):
         raise table.fail("audience", _AUDIENCE_PROBLEM)
-    plan = SessionPlan(
+    plan = DriveDayPlan(
         key=table.key("key"),
         round=table.integer("round", minimum=1, maximum=MAX_ROUND) or 1,
         day=table.day("date"),
@@ -255,7 +255,7 @@ def _read_session(raw: object, where: str) -> SessionPlan:
         slot_minutes=table.integer("slot_minutes", minimum=5, maximum=MAX_SLOT_MINUTES) or 30,
         audience=audience,
     )
-    problem = check_session(plan)
+    problem = check_drive_day(plan)
     if problem is not None:
         raise table.fail(*problem)
     return plan
@@ -280,14 +280,14 @@ def load_plan(path: Path) -> CampaignPlan:
     if "campaign" not in raw:
         raise PlanError("campaign: missing ([campaign] table)")
     table = _Table(raw["campaign"], "campaign", _CAMPAIGN_KEYS)
-    raw_sessions = raw.get("sessions")
-    if not isinstance(raw_sessions, list) or not raw_sessions:
+    raw_drive_days = raw.get("sessions")
+    if not isinstance(raw_drive_days, list) or not raw_drive_days:
         raise PlanError("sessions: needs at least one [[sessions]] entry")
-    sessions: list[SessionPlan] = []
+    sessions: list[DriveDayPlan] = []
     seen: set[str] = set()
-    for number, entry in enumerate(raw_sessions, start=1):
+    for number, entry in enumerate(raw_drive_days, start=1):
         where = f"sessions[{number}]"
-        plan = _read_session(entry, where)
+        plan = _read_drive_day(entry, where)
         if plan.key in seen:
             raise PlanError(f"{where}.key: {plan.key!r} is used by an earlier session")
         seen.add(plan.key)

@@ -35,9 +35,9 @@ def slot_starts(*, start: time, end: time, slot_minutes: int) -> list[time]:
     return [time(m // 60, m % 60) for m in range(first, last, slot_minutes)]
 
 
-def slot_end(start: time, *, slot_minutes: int, session_end: time) -> time:
+def slot_end(start: time, *, slot_minutes: int, drive_day_end: time) -> time:
     """When the slot starting at `start` ends: `slot_minutes` later, the last one with the session."""
-    minutes = min(_minutes(start) + slot_minutes, _minutes(session_end))
+    minutes = min(_minutes(start) + slot_minutes, _minutes(drive_day_end))
     return time(minutes // 60, minutes % 60)
 
 

@@ -76,8 +76,8 @@ async def ask_other_day(ctx: Context, signup: Signup) -> None:
         "desk_other_day",
         code=signup.code,
         name=donor.full_name if donor else "?",
-        day=ctx.t.day(signup.session.day),
-        place=signup.session.place_name,
+        day=ctx.t.day(signup.drive_day.day),
+        place=signup.drive_day.place_name,
         today=ctx.t.day(today),
         choices=[[ctx.choice("desk_button_check_in_anyway", anyway, date=ctx.t.date(today))]],
     )
@@ -130,7 +130,7 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
     once a result is recorded, that result with a button to correct it."""
     assert signup.donor_id is not None
     donor = await ctx.session.get(Donor, signup.donor_id)
-    view = await drive_days.session_view(ctx.session, signup.session_id)
+    view = await drive_days.drive_day_view(ctx.session, signup.drive_day_id)
     if donor is None or view is None:
         ctx.say("error_button_expired")
         return

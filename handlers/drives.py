@@ -23,7 +23,7 @@ from handlers import organiser_drives, registration, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
 from models import checkin, drive_days, outbox, signups
-from models.drive_days import SessionView
+from models.drive_days import DriveDayView
 from models.signups import TakeRefusal
 from models.tables import Signup
 from services import tickets
@@ -43,7 +43,7 @@ def audience(ctx: Context, name: str) -> str:
     return ctx.t(key) if ctx.t.has(key) else name
 
 
-def describe(ctx: Context, view: SessionView) -> str:
+def describe(ctx: Context, view: DriveDayView) -> str:
     """One session in a few lines: day, hours, place, ward, free places."""
     return ctx.t(
         "drive_line",
@@ -60,22 +60,22 @@ def _organisation_type(ctx: Context) -> str | None:
     return ctx.donor.organisation_type if ctx.donor is not None else None
 
 
-def _ended(ctx: Context, view: SessionView) -> bool:
+def _ended(ctx: Context, view: DriveDayView) -> bool:
     return has_ended(view.day, view.end_time, now=ctx.now(), tz=ctx.settings.tz)
 
 
-def _decision(ctx: Context, facts: DonorFacts, view: SessionView) -> Decision:
+def _decision(ctx: Context, facts: DonorFacts, view: DriveDayView) -> Decision:
     """The donor on the session's day; their own booking of this session is not a clash with itself."""
-    return decide(facts, on=view.day, rules=ctx.knowledge.rules, session_id=view.id)
+    return decide(facts, on=view.day, rules=ctx.knowledge.rules, drive_day_id=view.id)
 
 
-def _booked_here(facts: DonorFacts | None, view: SessionView) -> bool:
+def _booked_here(facts: DonorFacts | None, view: DriveDayView) -> bool:
     return facts is not None and any(
-        p.source is Source.BOOKING and p.session_id == view.id for p in facts.planned
+        p.source is Source.BOOKING and p.drive_day_id == view.id for p in facts.planned
     )
 
 
-def _mark(ctx: Context, facts: DonorFacts | None, view: SessionView) -> tuple[str, bool] | None:
+def _mark(ctx: Context, facts: DonorFacts | None, view: DriveDayView) -> tuple[str, bool] | None:
     """Why the person cannot book this session (the text, True) or that they already did (False)."""
     if _booked_here(facts, view):
         return ctx.t("drive_mark_booked_here"), False
@@ -111,10 +111,10 @@ async def _audiences(ctx: Context) -> tuple[str, ...] | None:
     return audiences_for(_organisation_type(ctx))
 
 
-async def list_sessions(ctx: Context, _args: str = "") -> None:
+async def list_drive_days(ctx: Context, _args: str = "") -> None:
     """/lichhien: sessions still to come, the person's own ward first, each marked when they cannot book."""
     ward = ctx.donor.ward if ctx.donor is not None else None
-    views = await drive_days.upcoming_sessions(
+    views = await drive_days.upcoming_drive_days(
         ctx.session,
         now=ctx.now(),
         tz=ctx.settings.tz,
@@ -142,7 +142,7 @@ async def list_sessions(ctx: Context, _args: str = "") -> None:
     ctx.say_text(text, choices=rows)
 
 
-def bookable(ctx: Context, view: SessionView | None) -> bool:
+def bookable(ctx: Context, view: DriveDayView | None) -> bool:
     """Whether the session takes sign-ups; otherwise says why (cancelled, over, unknown).
 
     Its buttons are on lists, on posters' deep links and on invitations pressed days later.
@@ -158,7 +158,7 @@ def bookable(ctx: Context, view: SessionView | None) -> bool:
     return False
 
 
-def _details(ctx: Context, view: SessionView) -> str:
+def _details(ctx: Context, view: DriveDayView) -> str:
     details = ctx.t(
         "drive_details",
         campaign=view.campaign_name,
@@ -192,13 +192,13 @@ async def refuse(ctx: Context, facts: DonorFacts, decision: Decision) -> None:
 
 async def on_drive(ctx: Context, pressed: buttons.Drive) -> None:
     """`drive:{id}`: a session from a list, an invitation or the deep link kept through registration."""
-    await show_session(ctx, pressed.drive_id)
+    await show_drive_day(ctx, pressed.drive_id)
 
 
-async def show_session(ctx: Context, session_id: int | None) -> None:
+async def show_drive_day(ctx: Context, drive_day_id: int | None) -> None:
     """A session's details and, when the person may book it, its time slots still open as buttons
     (None: an id that was not one, which reads "not available")."""
-    view = await drive_days.session_view(ctx.session, session_id) if session_id is not None else None
+    view = await drive_days.drive_day_view(ctx.session, drive_day_id) if drive_day_id is not None else None
     if not bookable(ctx, view):
         return
     assert view is not None
@@ -234,15 +234,15 @@ async def show_session(ctx: Context, session_id: int | None) -> None:
 
 async def on_slot(ctx: Context, pressed: buttons.Slot) -> None:
     """A time slot was chosen: checks the donor may book that day, then takes the place."""
-    session_id, slot = pressed.drive_id, pressed.at
-    view = await drive_days.session_view(ctx.session, session_id)
+    drive_day_id, slot = pressed.drive_id, pressed.at
+    view = await drive_days.drive_day_view(ctx.session, drive_day_id)
     if not bookable(ctx, view):
         return
     assert view is not None
     donor = ctx.donor
     if donor is None:
         ctx.say("drive_register_first")
-        await registration.start(ctx, f"drive_{session_id}")
+        await registration.start(ctx, f"drive_{drive_day_id}")
         return
     if not admits(view.audience, donor.organisation_type):
         ctx.say("drive_not_for_you", audience=audience(ctx, view.audience))
@@ -256,7 +256,7 @@ async def on_slot(ctx: Context, pressed: buttons.Slot) -> None:
             return
     result = await signups.take_slot(
         ctx.session,
-        session_id=view.id,
+        drive_day_id=view.id,
         donor_id=donor.id,
         slot_start=slot,
         now=ctx.now(),
@@ -268,11 +268,11 @@ async def on_slot(ctx: Context, pressed: buttons.Slot) -> None:
     elif result is TakeRefusal.FULL:
         ctx.press_refused = True  # the other slots on the pressed message are still good
         ctx.say("slot_full")
-        await show_session(ctx, view.id)
+        await show_drive_day(ctx, view.id)
     elif result is TakeRefusal.PAST:
         ctx.press_refused = True
         ctx.say("slot_over")
-        await show_session(ctx, view.id)
+        await show_drive_day(ctx, view.id)
     elif result is TakeRefusal.ALREADY:
         ctx.say("drive_already_signed_up")
     elif result is TakeRefusal.SESSION_FULL:
@@ -285,7 +285,7 @@ async def on_slot(ctx: Context, pressed: buttons.Slot) -> None:
 
 async def offer_later(ctx: Context, facts: DonorFacts, from_date: date) -> None:
     """Sessions on or after `from_date` with a free place that the donor may book."""
-    views = await drive_days.upcoming_sessions(
+    views = await drive_days.upcoming_drive_days(
         ctx.session,
         now=ctx.now(),
         tz=ctx.settings.tz,
@@ -305,7 +305,7 @@ async def offer_later(ctx: Context, facts: DonorFacts, from_date: date) -> None:
     ctx.say("drive_later_sessions", choices=rows)
 
 
-async def forget_invitations(ctx: Context, view: SessionView, donor_id: int) -> None:
+async def forget_invitations(ctx: Context, view: DriveDayView, donor_id: int) -> None:
     """The donor booked: an invitation to this round or an "eligible again" nudge still waiting is moot."""
     await outbox.forget_waiting(ctx.session, key_prefix=f"ward:{view.campaign_id}:{view.round}:{donor_id}:")
     await outbox.forget_waiting(ctx.session, key_prefix=f"nudge:{donor_id}:")
@@ -314,10 +314,10 @@ async def forget_invitations(ctx: Context, view: SessionView, donor_id: int) -> 
 async def forget_reminders(ctx: Context, signup: Signup) -> None:
     """Reminders of this sign-up still waiting say the old time (or that it is on): the planner queues
     them again from the sign-up as it is now, if it is still on."""
-    await outbox.forget_waiting(ctx.session, key_prefix=f"reminder:{signup.session_id}:{signup.donor_id}:")
+    await outbox.forget_waiting(ctx.session, key_prefix=f"reminder:{signup.drive_day_id}:{signup.donor_id}:")
 
 
-def confirm(ctx: Context, view: SessionView, signup: Signup) -> None:
+def confirm(ctx: Context, view: DriveDayView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
     assert signup.code is not None  # only an erased donor's sign-up has none
     ctx.say(
@@ -362,7 +362,7 @@ async def my_signups(ctx: Context, _args: str = "", *, cancel_only: bool = False
         _say_signup(ctx, signup, view, cancel_only=cancel_only)
 
 
-def _say_signup(ctx: Context, signup: Signup, view: SessionView, *, cancel_only: bool = False) -> None:
+def _say_signup(ctx: Context, signup: Signup, view: DriveDayView, *, cancel_only: bool = False) -> None:
     """One sign-up: the day, time, place and code; what happened once the donor came; change and cancel
     buttons while it can still change."""
     text = ctx.t(
@@ -411,7 +411,7 @@ def change_buttons(ctx: Context, signup_id: int, *, cancel_only: bool = False) -
     return [ctx.choice("button_change_slot", buttons.MoveSignup(signup_id)), cancel]
 
 
-async def _changeable(ctx: Context, signup_id: int) -> tuple[Signup, SessionView] | None:
+async def _changeable(ctx: Context, signup_id: int) -> tuple[Signup, DriveDayView] | None:
     """The donor's own sign-up and its session if it can still change; otherwise says why and gives None.
 
     Buttons for a sign-up live on /lichcuatoi and on reminders, and may be pressed days later: by then
@@ -422,7 +422,7 @@ async def _changeable(ctx: Context, signup_id: int) -> tuple[Signup, SessionView
     if donor is None or signup is None or signup.donor_id != donor.id:
         ctx.say("error_button_expired")
         return None
-    view = await drive_days.session_view(ctx.session, signup.session_id)
+    view = await drive_days.drive_day_view(ctx.session, signup.drive_day_id)
     if view is None:
         ctx.say("error_button_expired")
         return None

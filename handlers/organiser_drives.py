@@ -21,7 +21,7 @@ from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, Then
 from handlers.messages import Choice
 from models import drive_day_changes, drive_days
-from models.drive_days import SessionView
+from models.drive_days import DriveDayView
 from services import drive_days as drive_day_service
 
 CREATE = "drive_create"
@@ -226,8 +226,8 @@ CREATE_FLOW = Dialogue(
 async def create(ctx: Context) -> None:
     d = ctx.state.data
     day = date.fromisoformat(d["day"])
-    key = await drive_day_changes.free_session_key(ctx.session, campaign_key=d["campaign_key"], day=day)
-    plan = plan_file.SessionPlan(
+    key = await drive_day_changes.free_drive_day_key(ctx.session, campaign_key=d["campaign_key"], day=day)
+    plan = plan_file.DriveDayPlan(
         key=key,
         day=day,
         start_time=time.fromisoformat(d["start"]),
@@ -236,7 +236,7 @@ async def create(ctx: Context) -> None:
         capacity=d["capacity"],
         ward=d.get("ward"),
     )
-    row = await drive_day_changes.add_session(
+    row = await drive_day_changes.add_drive_day(
         ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
     )
     ctx.state.clear()
@@ -251,10 +251,10 @@ async def create(ctx: Context) -> None:
 # --- cancel and move buttons under a session (shown to organisers) -----------------------------------
 
 
-def organiser_row(ctx: Context, session_id: int) -> list[Choice]:
+def organiser_row(ctx: Context, drive_day_id: int) -> list[Choice]:
     return [
-        ctx.choice("button_drive_move", buttons.DriveMove(session_id)),
-        ctx.choice("button_drive_cancel", buttons.DriveCancel(session_id)),
+        ctx.choice("button_drive_move", buttons.DriveMove(drive_day_id)),
+        ctx.choice("button_drive_cancel", buttons.DriveCancel(drive_day_id)),
     ]
 
 
@@ -264,7 +264,7 @@ DriveButton = buttons.DriveMove | buttons.DriveCancel | buttons.DriveCancelYes
 
 async def on_button(ctx: Context, pressed: DriveButton) -> None:
     """Cancel (after a confirmation) or start moving a session (organisers only: `on_press` checks)."""
-    view = await drive_days.session_view(ctx.session, pressed.drive_id)
+    view = await drive_days.drive_day_view(ctx.session, pressed.drive_id)
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return
@@ -293,9 +293,9 @@ async def on_button(ctx: Context, pressed: DriveButton) -> None:
         ctx.say("move_ask_date", day=ctx.t.date(view.day))
 
 
-async def _moved_view(ctx: Context) -> SessionView | Parsed:
+async def _moved_view(ctx: Context) -> DriveDayView | Parsed:
     """The session being moved while it is still on; else the dialogue ends, saying why."""
-    view = await drive_days.session_view(ctx.session, int(ctx.state.data["session_id"]))
+    view = await drive_days.drive_day_view(ctx.session, int(ctx.state.data["session_id"]))
     if view is not None and view.status == "scheduled":
         return view
     ctx.state.clear()  # another organiser cancelled it meanwhile

@@ -66,7 +66,7 @@ def _title(question: str) -> str:
 async def act(ctx: Context, intent: Intent) -> None:
     """Starts the journey a request asks for."""
     if intent is Intent.REGISTER and ctx.donor is not None:
-        await drives.list_sessions(ctx)  # "tôi muốn đăng ký hiến máu" from a donor: a time at a drive
+        await drives.list_drive_days(ctx)  # "tôi muốn đăng ký hiến máu" from a donor: a time at a drive
     elif intent is Intent.REGISTER:
         await registration.start(ctx, "")
     elif intent is Intent.CANCEL_SIGNUP:
@@ -86,7 +86,7 @@ async def act(ctx: Context, intent: Intent) -> None:
     elif intent is Intent.THANKS:
         ctx.say("answer_thanks")
     elif intent is Intent.DRIVES:
-        await drives.list_sessions(ctx)
+        await drives.list_drive_days(ctx)
 
 
 async def on_faq_button(ctx: Context, pressed: buttons.Faq) -> None:

@@ -54,7 +54,7 @@ RESTART: dict[str, str] = {
 HANDLERS: dict[str, Command] = {
     "start": Command(start.start),
     "dangky": Command(registration.start),
-    "lichhien": Command(drives.list_sessions),
+    "lichhien": Command(drives.list_drive_days),
     "lichcuatoi": Command(drives.my_signups),
     "nhacnho": Command(reminders.show),
     "vangmat": Command(away.pause_callouts),

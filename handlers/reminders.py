@@ -69,7 +69,7 @@ async def on_feeling(ctx: Context, pressed: buttons.Feeling) -> None:
 
 async def _tell_organisers(ctx: Context, donor: Donor, signup: Signup, answer: str) -> bool:
     """A notice to every organiser's chat (in their language); False when there is nobody to tell."""
-    view = await drive_days.session_view(ctx.session, signup.session_id)
+    view = await drive_days.drive_day_view(ctx.session, signup.drive_day_id)
     told = False
     for account, _role in await organisers.listing(ctx.session):
         if account.unreachable_at is not None:

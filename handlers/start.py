@@ -16,6 +16,6 @@ async def start(ctx: Context, args: str) -> None:
     elif args.startswith("drive_") and ctx.donor is not None:
         ctx.state.clear()
         # a bad id reads "not available"
-        await drives.show_session(ctx, parse_id(args.removeprefix("drive_")))
+        await drives.show_drive_day(ctx, parse_id(args.removeprefix("drive_")))
     else:
         await registration.start(ctx, args)

@@ -64,7 +64,7 @@ from models.callout_criteria import (
     split_group,
     ward_ranking,
 )
-from models.tables import Callout, CalloutRecipient, ChannelAccount, Donor, DriveSession, Signup, UtcDateTime
+from models.tables import Callout, CalloutRecipient, ChannelAccount, Donor, DriveDay, Signup, UtcDateTime
 
 MAX_BRANCHES: Final = 240
 """Above this many (ward, group) branches the last-ranked wards share the tail branch, ranked by CASE
@@ -118,12 +118,12 @@ def _eligible_terms(
         .correlate(Donor)
     )
     if skip_booked:
-        booked, drive = aliased(Signup), aliased(DriveSession)
+        booked, drive = aliased(Signup), aliased(DriveDay)
         terms.append(  # booked for a session today that is still to come (or checked in, result pending)
             ~exists()
             .where(
                 booked.donor_id == Donor.id,
-                drive.id == booked.session_id,
+                drive.id == booked.drive_day_id,
                 drive.status == "scheduled",
                 drive.day == p["day"],
                 or_(

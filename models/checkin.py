@@ -29,7 +29,7 @@ async def signup_by_code(session: AsyncSession, code: str) -> Signup | None:
     if not cleaned:
         return None
     signup: Signup | None = await session.scalar(
-        select(Signup).where(Signup.code == cleaned).options(selectinload(Signup.session))
+        select(Signup).where(Signup.code == cleaned).options(selectinload(Signup.drive_day))
     )
     return signup
 
@@ -60,24 +60,24 @@ async def check_in(
     """
     if signup_id is not None:
         signup: Signup | None = await session.scalar(
-            select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.session))
+            select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.drive_day))
         )
     else:
         signup = await signup_by_code(session, code or "")
     if signup is None or signup.status == CANCELLED or signup.donor_id is None:
         return CheckInRefusal.NOT_FOUND
     if signup.status == ACTIVE:
-        other_day = signup.session.day != today
+        other_day = signup.drive_day.day != today
         if other_day and not any_day:
             return CheckInRefusal.OTHER_DAY
         signup.status = "checked_in"
         signup.checked_in_at = now
         signup.updated_at = now
         await session.flush()
-        details: dict[str, object] = {"session": signup.session_id}
+        details: dict[str, object] = {"session": signup.drive_day_id}
         if other_day:
             details["other_day"] = True
-            details["session_day"] = signup.session.day.isoformat()
+            details["session_day"] = signup.drive_day.day.isoformat()
         await audit.record(
             session,
             actor=actor,
@@ -125,15 +125,15 @@ async def record_result(
     if deferral_reason is not None and len(deferral_reason) > 200:
         raise ValueError("deferral_reason is longer than 200 characters")
     signup: Signup | None = await session.scalar(
-        select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.session))
+        select(Signup).where(Signup.id == signup_id).options(selectinload(Signup.drive_day))
     )
     if signup is None or signup.donor_id is None:
         return None
     donor_id = signup.donor_id
-    drive = signup.session
+    drive = signup.drive_day
     recorded: Donation | None = await session.scalar(
         select(Donation).where(
-            Donation.session_id == drive.id,
+            Donation.drive_day_id == drive.id,
             Donation.donor_id == donor_id,
             Donation.self_reported.is_(False),
         )
@@ -146,7 +146,7 @@ async def record_result(
         values = {"donated_on": donated_on, "volume_ml": volume_ml, "kind": kind, "place": drive.place_name}
         if recorded is None:
             recorded = Donation(
-                donor_id=donor_id, session_id=drive.id, self_reported=False, created_at=now, **values
+                donor_id=donor_id, drive_day_id=drive.id, self_reported=False, created_at=now, **values
             )
             session.add(recorded)
             changed.append("donation")

@@ -22,7 +22,7 @@ from models.tables import (
     ChannelAccount,
     Conversation,
     Donor,
-    DriveSession,
+    DriveDay,
     LinkFailure,
     Organiser,
     Outbox,
@@ -230,9 +230,9 @@ async def _callouts_of(session: AsyncSession, donor_id: int) -> list[tuple[Callo
 
 async def _signups_of(session: AsyncSession, donor_id: int) -> list[tuple[Signup, date, str]]:
     rows = await session.execute(
-        select(Signup, DriveSession.day, DriveSession.place_name)
-        .join(DriveSession, DriveSession.id == Signup.session_id)
+        select(Signup, DriveDay.day, DriveDay.place_name)
+        .join(DriveDay, DriveDay.id == Signup.drive_day_id)
         .where(Signup.donor_id == donor_id)
-        .order_by(DriveSession.day)
+        .order_by(DriveDay.day)
     )
     return [(s, d, p) for s, d, p in rows.tuples()]

@@ -24,7 +24,7 @@ from domain.decision import DonorFacts, Planned, Source
 from domain.eligibility import Person, Sex
 from domain.rules import DonationKind
 from domain.slots import has_ended
-from models.tables import Callout, CalloutRecipient, Donation, Donor, DriveSession, Signup
+from models.tables import Callout, CalloutRecipient, Donation, Donor, DriveDay, Signup
 
 __all__ = ["CALLOUT_MEMORY", "donor_facts", "facts_by_id", "facts_of", "last_donation_dates"]
 
@@ -86,13 +86,13 @@ async def _planned(
     planned: dict[int, list[Planned]] = {}
     for chunk in _chunks(ids):
         bookings = await session.execute(
-            select(Signup, DriveSession)
-            .join(DriveSession, DriveSession.id == Signup.session_id)
+            select(Signup, DriveDay)
+            .join(DriveDay, DriveDay.id == Signup.drive_day_id)
             .where(
                 Signup.donor_id.in_(chunk),
                 Signup.status.in_(("active", "checked_in")),
-                DriveSession.status == "scheduled",
-                DriveSession.day >= today,
+                DriveDay.status == "scheduled",
+                DriveDay.day >= today,
             )
         )
         for signup, drive in bookings.tuples():
@@ -105,7 +105,7 @@ async def _planned(
                     day=drive.day,
                     source=Source.BOOKING,
                     ref=signup.id,
-                    session_id=drive.id,
+                    drive_day_id=drive.id,
                     place=drive.place_name,
                 )
             )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import limits
-from domain.plan_file import SessionPlan, check_session, one_line
+from domain.plan_file import DriveDayPlan, check_drive_day, one_line
 from domain.slots import moved_slot
 from models import audit, outbox
 from models.drive_days import (
@@ -25,10 +25,10 @@ from models.drive_days import (
     lock_drive_day,
     taken_count,
 )
-from models.tables import Campaign, Donor, DriveSession, Signup
+from models.tables import Campaign, Donor, DriveDay, Signup
 
 
-def plan_values(plan: SessionPlan) -> dict[str, object]:
+def plan_values(plan: DriveDayPlan) -> dict[str, object]:
     return {
         "round": plan.round,
         "day": plan.day,
@@ -44,21 +44,19 @@ def plan_values(plan: SessionPlan) -> dict[str, object]:
     }
 
 
-async def _drive_day_for_change(session: AsyncSession, session_id: int) -> DriveSession:
-    row = await lock_drive_day(session, session_id)
+async def _drive_day_for_change(session: AsyncSession, drive_day_id: int) -> DriveDay:
+    row = await lock_drive_day(session, drive_day_id)
     if row is None:
-        raise DriveError(f"no session with id {session_id}")
+        raise DriveError(f"no session with id {drive_day_id}")
     return row
 
 
-async def reslot(
-    session: AsyncSession, row: DriveSession, *, start: time, end: time, slot_minutes: int
-) -> None:
+async def reslot(session: AsyncSession, row: DriveDay, *, start: time, end: time, slot_minutes: int) -> None:
     """Moves the session's sign-ups along when its hours or slot length change."""
     if (row.start_time, row.end_time, row.slot_minutes) == (start, end, slot_minutes):
         return
     signups = (
-        await session.scalars(select(Signup).where(Signup.session_id == row.id, Signup.status != CANCELLED))
+        await session.scalars(select(Signup).where(Signup.drive_day_id == row.id, Signup.status != CANCELLED))
     ).all()
     for signup in signups:
         signup.slot_start = moved_slot(
@@ -70,7 +68,7 @@ async def reslot(
         )
 
 
-async def withdraw_drive_day_pushes(session: AsyncSession, row: DriveSession) -> None:
+async def withdraw_drive_day_pushes(session: AsyncSession, row: DriveDay) -> None:
     """Pushes still waiting that name the session as it was (cancelled, moved, another place): its
     reminders and the invitations of its ward to its round. The planners queue them again from the
     session as it is now, if it still takes place; the donors signed up hear of it through a notice."""
@@ -83,24 +81,22 @@ async def withdraw_drive_day_pushes(session: AsyncSession, row: DriveSession) ->
         )
 
 
-async def add_session(
-    session: AsyncSession, *, campaign_key: str, plan: SessionPlan, actor: str, now: datetime
-) -> DriveSession:
+async def add_drive_day(
+    session: AsyncSession, *, campaign_key: str, plan: DriveDayPlan, actor: str, now: datetime
+) -> DriveDay:
     """Adds one session to a campaign (the `donorbot drive add` path); audit `drive.add`."""
     campaign = await campaign_by_key(session, campaign_key)
     if campaign is None:
         raise DriveError(f"no campaign with key {campaign_key!r}")
-    problem = check_session(plan)
+    problem = check_drive_day(plan)
     if problem is not None:
         raise DriveError(f"{problem[0]}: {problem[1]}")
     clash = await session.scalar(
-        select(DriveSession.id).where(DriveSession.campaign_id == campaign.id, DriveSession.key == plan.key)
+        select(DriveDay.id).where(DriveDay.campaign_id == campaign.id, DriveDay.key == plan.key)
     )
     if clash is not None:
         raise DriveError(f"campaign {campaign_key} already has a session with key {plan.key!r}")
-    row = DriveSession(
-        campaign_id=campaign.id, key=plan.key, status="scheduled", created_at=now, updated_at=now
-    )
+    row = DriveDay(campaign_id=campaign.id, key=plan.key, status="scheduled", created_at=now, updated_at=now)
     apply_values(row, plan_values(plan))
     session.add(row)
     await session.flush()
@@ -115,12 +111,10 @@ async def add_session(
     return row
 
 
-async def free_session_key(session: AsyncSession, *, campaign_key: str, day: date) -> str:
+async def free_drive_day_key(session: AsyncSession, *, campaign_key: str, day: date) -> str:
     """A session key not used in the campaign yet, for sessions added without one ("2020-08-07", "-2"…)."""
     keys = set(
-        (
-            await session.scalars(select(DriveSession.key).join(Campaign).where(Campaign.key == campaign_key))
-        ).all()
+        (await session.scalars(select(DriveDay.key).join(Campaign).where(Campaign.key == campaign_key))).all()
     )
     base = day.isoformat()
     candidate, n = base, 1
@@ -130,10 +124,10 @@ async def free_session_key(session: AsyncSession, *, campaign_key: str, day: dat
     return candidate
 
 
-async def edit_session(
+async def edit_drive_day(
     session: AsyncSession,
     *,
-    session_id: int,
+    drive_day_id: int,
     place_name: str | None = None,
     address: str | None = None,
     capacity: int | None = None,
@@ -145,7 +139,7 @@ async def edit_session(
     A capacity below the sign-ups already taken is refused: organisers cancel sign-ups explicitly
     rather than overbook silently.
     """
-    row = await _drive_day_for_change(session, session_id)
+    row = await _drive_day_for_change(session, drive_day_id)
     values: dict[str, object] = {}
     if place_name is not None:
         cleaned = one_line(place_name)
@@ -160,7 +154,7 @@ async def edit_session(
     if capacity is not None:
         if capacity < 1:
             raise DriveError("capacity: must be at least 1")
-        taken = await taken_count(session, session_id)
+        taken = await taken_count(session, drive_day_id)
         if capacity < taken:
             raise DriveError(f"capacity: {capacity} is below the {taken} sign-ups already taken")
         values["capacity"] = capacity
@@ -171,48 +165,50 @@ async def edit_session(
     row.updated_at = now
     if {"place_name", "address"} & set(changed):
         await withdraw_drive_day_pushes(session, row)
-    notify = await active_donor_ids(session, session_id) if row.place_name != old_place else []
+    notify = await active_donor_ids(session, drive_day_id) if row.place_name != old_place else []
     await session.flush()
     await audit.record(
         session,
         actor=actor,
         action="drive.edit",
-        target=f"session:{session_id}",
+        target=f"session:{drive_day_id}",
         details={"changed": sorted(changed), "notify": len(notify)},
         now=now,
     )
     return notify
 
 
-async def cancel_session(session: AsyncSession, *, session_id: int, actor: str, now: datetime) -> list[int]:
+async def cancel_drive_day(
+    session: AsyncSession, *, drive_day_id: int, actor: str, now: datetime
+) -> list[int]:
     """Cancels a session and returns the donors with an active sign-up, so the caller can tell them.
 
     Their sign-ups stay as they are (the donor's list shows the session as cancelled). Cancelling twice
     returns nothing the second time, so nobody is told twice.
     """
-    row = await _drive_day_for_change(session, session_id)
+    row = await _drive_day_for_change(session, drive_day_id)
     if row.status == CANCELLED:
         return []
     row.status = CANCELLED
     row.updated_at = now
     await withdraw_drive_day_pushes(session, row)
-    notify = await active_donor_ids(session, session_id)
+    notify = await active_donor_ids(session, drive_day_id)
     await session.flush()
     await audit.record(
         session,
         actor=actor,
         action="drive.cancel",
-        target=f"session:{session_id}",
+        target=f"session:{drive_day_id}",
         details={"day": row.day, "notify": len(notify)},
         now=now,
     )
     return notify
 
 
-async def move_session(
+async def move_drive_day(
     session: AsyncSession,
     *,
-    session_id: int,
+    drive_day_id: int,
     day: date | None,
     start_time: time | None,
     end_time: time | None,
@@ -224,9 +220,9 @@ async def move_session(
     Sign-ups keep their place in the order of the morning (`domain.slots.moved_slot`). A cancelled
     session cannot be moved: nobody would be told, and its donors were already told it was cancelled.
     """
-    row = await _drive_day_for_change(session, session_id)
+    row = await _drive_day_for_change(session, drive_day_id)
     if row.status == CANCELLED:
-        raise DriveError(f"session {session_id} is cancelled")
+        raise DriveError(f"session {drive_day_id} is cancelled")
     new_day = row.day if day is None else day
     new_start = row.start_time if start_time is None else start_time
     new_end = row.end_time if end_time is None else end_time
@@ -239,13 +235,13 @@ async def move_session(
     await withdraw_drive_day_pushes(session, row)
     row.day, row.start_time, row.end_time = new_day, new_start, new_end
     row.updated_at = now
-    notify = await active_donor_ids(session, session_id)
+    notify = await active_donor_ids(session, drive_day_id)
     await session.flush()
     await audit.record(
         session,
         actor=actor,
         action="drive.move",
-        target=f"session:{session_id}",
+        target=f"session:{drive_day_id}",
         details={
             "from": f"{old['day']} {old['start']:%H:%M}-{old['end']:%H:%M}",
             "to": f"{new_day} {new_start:%H:%M}-{new_end:%H:%M}",

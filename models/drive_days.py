@@ -14,7 +14,7 @@ from datetime import date, datetime, time, tzinfo
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Campaign, Donation, DriveSession, Signup
+from models.tables import Campaign, Donation, DriveDay, Signup
 
 CANCELLED = "cancelled"
 ACTIVE = "active"
@@ -26,7 +26,7 @@ class DriveError(Exception):
 
 
 @dataclass(frozen=True)
-class SessionView:
+class DriveDayView:
     """What a donor or organiser sees of a session, with its sign-up counts (no personal data)."""
 
     id: int
@@ -51,23 +51,23 @@ class SessionView:
 
 def taken_counts() -> Select[tuple[int, int]]:
     return (
-        select(Signup.session_id, func.count(Signup.id).label("taken"))
+        select(Signup.drive_day_id, func.count(Signup.id).label("taken"))
         .where(Signup.status != CANCELLED)
-        .group_by(Signup.session_id)
+        .group_by(Signup.drive_day_id)
     )
 
 
-def views_query() -> Select[tuple[DriveSession, str, int]]:
+def views_query() -> Select[tuple[DriveDay, str, int]]:
     taken = taken_counts().subquery()
     return (
-        select(DriveSession, Campaign.name, func.coalesce(taken.c.taken, 0))
-        .join(Campaign, Campaign.id == DriveSession.campaign_id)
-        .outerjoin(taken, taken.c.session_id == DriveSession.id)
+        select(DriveDay, Campaign.name, func.coalesce(taken.c.taken, 0))
+        .join(Campaign, Campaign.id == DriveDay.campaign_id)
+        .outerjoin(taken, taken.c.drive_day_id == DriveDay.id)
     )
 
 
-def view_of(row: DriveSession, campaign_name: str, taken: int) -> SessionView:
-    return SessionView(
+def view_of(row: DriveDay, campaign_name: str, taken: int) -> DriveDayView:
+    return DriveDayView(
         id=row.id,
         campaign_name=campaign_name,
         day=row.day,
@@ -94,12 +94,12 @@ def not_ended(now: datetime, tz: tzinfo) -> ColumnElement[bool]:
     (dates and hours are wall-clock times in the configured zone `tz`)."""
     local = now.astimezone(tz)
     return or_(
-        DriveSession.day > local.date(),
-        and_(DriveSession.day == local.date(), DriveSession.end_time > local.time().replace(tzinfo=None)),
+        DriveDay.day > local.date(),
+        and_(DriveDay.day == local.date(), DriveDay.end_time > local.time().replace(tzinfo=None)),
     )
 
 
-async def upcoming_sessions(
+async def upcoming_drive_days(
     session: AsyncSession,
     *,
     now: datetime,
@@ -107,7 +107,7 @@ async def upcoming_sessions(
     ward: str | None,
     audiences: Collection[str] | None = None,
     limit: int = 10,
-) -> list[SessionView]:
+) -> list[DriveDayView]:
     """Scheduled sessions that have not ended at `now` (local time in `tz`): the donor's own ward first
     (nearest), then by date and hour.
 
@@ -115,29 +115,29 @@ async def upcoming_sessions(
     and the donor's sectors, `domain.organisations.audiences_for`), so a sector-only blood day is not
     offered to everyone.
     """
-    query = views_query().where(DriveSession.status == "scheduled", not_ended(now, tz))
+    query = views_query().where(DriveDay.status == "scheduled", not_ended(now, tz))
     if audiences is not None:
-        query = query.where(DriveSession.audience.in_(sorted(set(audiences))))
+        query = query.where(DriveDay.audience.in_(sorted(set(audiences))))
     if ward is not None:
-        query = query.order_by(case((DriveSession.ward == ward, 0), else_=1))
-    query = query.order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
+        query = query.order_by(case((DriveDay.ward == ward, 0), else_=1))
+    query = query.order_by(DriveDay.day, DriveDay.start_time, DriveDay.id)
     rows = (await session.execute(query.limit(limit))).all()
     return [view_of(row, name, taken) for row, name, taken in rows]
 
 
-async def session_view(session: AsyncSession, session_id: int) -> SessionView | None:
+async def drive_day_view(session: AsyncSession, drive_day_id: int) -> DriveDayView | None:
     """One session as shown to people, whatever its status or date (the caller checks both)."""
-    row = (await session.execute(views_query().where(DriveSession.id == session_id))).first()
+    row = (await session.execute(views_query().where(DriveDay.id == drive_day_id))).first()
     return None if row is None else view_of(*row)
 
 
-async def campaign_sessions(session: AsyncSession, campaign_id: int) -> list[SessionView]:
+async def campaign_drive_days(session: AsyncSession, campaign_id: int) -> list[DriveDayView]:
     """Every session of a campaign, past and cancelled ones included, by date and hour (organiser lists)."""
     rows = (
         await session.execute(
             views_query()
-            .where(DriveSession.campaign_id == campaign_id)
-            .order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
+            .where(DriveDay.campaign_id == campaign_id)
+            .order_by(DriveDay.day, DriveDay.start_time, DriveDay.id)
         )
     ).all()
     return [view_of(row, name, taken) for row, name, taken in rows]
@@ -155,11 +155,11 @@ class CampaignTotals:
 
 async def campaign_totals(session: AsyncSession, campaign_id: int) -> CampaignTotals:
     """Sign-ups, donations (and their volume) and deferrals of the campaign's sessions."""
-    sessions = select(DriveSession.id).where(DriveSession.campaign_id == campaign_id)
+    sessions = select(DriveDay.id).where(DriveDay.campaign_id == campaign_id)
     donations, volume = (
         await session.execute(
             select(func.count(Donation.id), func.coalesce(func.sum(Donation.volume_ml), 0)).where(
-                Donation.session_id.in_(sessions), Donation.self_reported.is_(False)
+                Donation.drive_day_id.in_(sessions), Donation.self_reported.is_(False)
             )
         )
     ).one()
@@ -167,7 +167,7 @@ async def campaign_totals(session: AsyncSession, campaign_id: int) -> CampaignTo
         (
             await session.execute(
                 select(Signup.status, func.count(Signup.id))
-                .where(Signup.session_id.in_(sessions))
+                .where(Signup.drive_day_id.in_(sessions))
                 .group_by(Signup.status)
             )
         )
@@ -196,38 +196,38 @@ async def campaign_by_key(session: AsyncSession, key: str) -> Campaign | None:
     return campaign
 
 
-async def lock_drive_day(session: AsyncSession, session_id: int) -> DriveSession | None:
+async def lock_drive_day(session: AsyncSession, drive_day_id: int) -> DriveDay | None:
     """Loads the session row for writing; on PostgreSQL `FOR UPDATE` makes concurrent sign-ups queue.
 
     Counting and inserting happen after the lock, so two donors cannot both take the last place. SQLite
     ignores `FOR UPDATE`; there every transaction is `BEGIN IMMEDIATE` (models.db), which serialises
     writers the same way. `populate_existing` re-reads a row this session may already hold.
     """
-    row: DriveSession | None = await session.scalar(
-        select(DriveSession)
-        .where(DriveSession.id == session_id)
+    row: DriveDay | None = await session.scalar(
+        select(DriveDay)
+        .where(DriveDay.id == drive_day_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     )
     return row
 
 
-async def taken_count(session: AsyncSession, session_id: int) -> int:
+async def taken_count(session: AsyncSession, drive_day_id: int) -> int:
     """The drive day's places taken: its sign-ups but the cancelled ones (what a new capacity must hold)."""
     count = await session.scalar(
-        select(func.count(Signup.id)).where(Signup.session_id == session_id, Signup.status != CANCELLED)
+        select(func.count(Signup.id)).where(Signup.drive_day_id == drive_day_id, Signup.status != CANCELLED)
     )
     return int(count or 0)
 
 
-async def active_donor_ids(session: AsyncSession, session_id: int) -> list[int]:
+async def active_donor_ids(session: AsyncSession, drive_day_id: int) -> list[int]:
     """The donors with an active sign-up (anonymous sign-ups of erased donors have none to tell)."""
     return [
         donor_id
         for donor_id in (
             await session.scalars(
                 select(Signup.donor_id)
-                .where(Signup.session_id == session_id, Signup.status == ACTIVE)
+                .where(Signup.drive_day_id == drive_day_id, Signup.status == ACTIVE)
                 .order_by(Signup.donor_id)
             )
         ).all()

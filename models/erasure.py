@@ -21,7 +21,7 @@ from models.tables import (
     Conversation,
     Donation,
     Donor,
-    DriveSession,
+    DriveDay,
     LinkNotice,
     Organiser,
     Outbox,
@@ -50,7 +50,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
         Signup.status.in_(HISTORY),
         and_(
             Signup.status == "active",
-            select(DriveSession.day).where(DriveSession.id == Signup.session_id).scalar_subquery() < today,
+            select(DriveDay.day).where(DriveDay.id == Signup.drive_day_id).scalar_subquery() < today,
         ),
     )
     await session.execute(
@@ -75,7 +75,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
         delete(Donation)
         .where(
             Donation.donor_id == donor.id,
-            or_(Donation.self_reported.is_(True), Donation.session_id.is_(None)),
+            or_(Donation.self_reported.is_(True), Donation.drive_day_id.is_(None)),
         )
         .execution_options(synchronize_session=False)
     )

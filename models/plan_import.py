@@ -17,7 +17,7 @@ from domain.plan_file import CampaignPlan
 from models import audit
 from models.drive_day_changes import plan_values, reslot, withdraw_drive_day_pushes
 from models.drive_days import DriveError, active_donor_ids, apply_values, campaign_by_key, taken_count
-from models.tables import Campaign, DriveSession
+from models.tables import Campaign, DriveDay
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,15 @@ class ImportResult:
     """Rows of the campaign and its sessions that an import created, changed or left as they were.
 
     `affected_donor_ids` are donors with an active sign-up in a session whose date, hours or place the
-    import changed, and `affected_sessions` those sessions with their donors: the caller tells them
-    (`services.notices.session_changed`).
+    import changed, and `affected_drive_days` those sessions with their donors: the caller tells them
+    (`services.notices.drive_day_changed`).
     """
 
     created: int
     updated: int
     unchanged: int
     affected_donor_ids: tuple[int, ...] = field(default=())
-    affected_sessions: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
+    affected_drive_days: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
 
 
 def _campaign_values(plan: CampaignPlan) -> dict[str, object]:
@@ -57,7 +57,7 @@ async def import_plan(
     """Creates or updates the campaign (by `key`) and its sessions (by session `key`); idempotent.
 
     Sessions missing from the file are left alone (an organiser may have added them with the CLI), and
-    a session's status is never touched: cancelling is `cancel_session`'s job. When the file changes a
+    a session's status is never touched: cancelling is `cancel_drive_day`'s job. When the file changes a
     session's hours, sign-ups move with them (`domain.slots.moved_slot`); a capacity below the sign-ups
     already taken is refused, so an import never overbooks.
     """
@@ -76,8 +76,8 @@ async def import_plan(
         unchanged += 1
     rows = (
         await session.scalars(
-            select(DriveSession)
-            .where(DriveSession.campaign_id == campaign.id)
+            select(DriveDay)
+            .where(DriveDay.campaign_id == campaign.id)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -87,7 +87,7 @@ async def import_plan(
         row = existing.get(entry.key)
         if row is None:
             session.add(
-                DriveSession(
+                DriveDay(
                     campaign_id=campaign.id,
                     key=entry.key,
                     status="scheduled",

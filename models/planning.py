@@ -14,7 +14,7 @@ from sqlalchemy import Exists, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import donor_facts
-from models.tables import ChannelAccount, Donation, Donor, DriveSession, Outbox, Signup
+from models.tables import ChannelAccount, Donation, Donor, DriveDay, Outbox, Signup
 
 __all__ = [
     "SCHEDULED",
@@ -39,11 +39,9 @@ def reachable() -> Exists:
     )
 
 
-async def drive_days_between(session: AsyncSession, first: date, last: date) -> Sequence[DriveSession]:
+async def drive_days_between(session: AsyncSession, first: date, last: date) -> Sequence[DriveDay]:
     """Every drive day from `first` to `last` (local dates), whatever its status."""
-    return (
-        await session.scalars(select(DriveSession).where(DriveSession.day >= first, DriveSession.day <= last))
-    ).all()
+    return (await session.scalars(select(DriveDay).where(DriveDay.day >= first, DriveDay.day <= last))).all()
 
 
 async def signups_with_donors(session: AsyncSession, drive_day_id: int) -> list[tuple[Signup, Donor]]:
@@ -51,26 +49,26 @@ async def signups_with_donors(session: AsyncSession, drive_day_id: int) -> list[
     rows = await session.execute(
         select(Signup, Donor)
         .join(Donor, Donor.id == Signup.donor_id)
-        .where(Signup.session_id == drive_day_id)
+        .where(Signup.drive_day_id == drive_day_id)
         .order_by(Signup.id)
     )
     return list(rows.tuples())
 
 
-async def open_ward_drive_days(session: AsyncSession, first: date, last: date) -> Sequence[DriveSession]:
+async def open_ward_drive_days(session: AsyncSession, first: date, last: date) -> Sequence[DriveDay]:
     """Scheduled drive days open to everyone and held in a ward, from `first` to `last`, in time order
     (the first of a campaign round in a ward comes first)."""
     return (
         await session.scalars(
-            select(DriveSession)
+            select(DriveDay)
             .where(
-                DriveSession.status == SCHEDULED,
-                DriveSession.audience == "open",
-                DriveSession.ward.is_not(None),
-                DriveSession.day >= first,
-                DriveSession.day <= last,
+                DriveDay.status == SCHEDULED,
+                DriveDay.audience == "open",
+                DriveDay.ward.is_not(None),
+                DriveDay.day >= first,
+                DriveDay.day <= last,
             )
-            .order_by(DriveSession.day, DriveSession.start_time, DriveSession.id)
+            .order_by(DriveDay.day, DriveDay.start_time, DriveDay.id)
         )
     ).all()
 
@@ -82,12 +80,12 @@ async def ward_donors_to_invite(
     one) for this campaign round and without a push in the round's invitation `batch` yet, by id."""
     signed_up = (
         select(Signup.id)
-        .join(DriveSession, DriveSession.id == Signup.session_id)
+        .join(DriveDay, DriveDay.id == Signup.drive_day_id)
         .where(
             Signup.donor_id == Donor.id,
             Signup.status != "cancelled",
-            DriveSession.campaign_id == campaign_id,
-            DriveSession.round == round_,
+            DriveDay.campaign_id == campaign_id,
+            DriveDay.round == round_,
         )
         .exists()
     )
@@ -124,12 +122,12 @@ async def nudge_candidates(
     last = donor_facts.last_donation_dates()
     coming = (
         select(Signup.id)
-        .join(DriveSession, DriveSession.id == Signup.session_id)
+        .join(DriveDay, DriveDay.id == Signup.drive_day_id)
         .where(
             Signup.donor_id == Donor.id,
             Signup.status == "active",
-            DriveSession.status == SCHEDULED,
-            DriveSession.day >= today,
+            DriveDay.status == SCHEDULED,
+            DriveDay.day >= today,
         )
         .exists()
     )
@@ -153,7 +151,7 @@ async def nudge_candidates(
 
 async def donations_to_follow_up(
     session: AsyncSession, *, first_day: date, last_day: date
-) -> list[tuple[Signup, DriveSession, Donor, date]]:
+) -> list[tuple[Signup, DriveDay, Donor, date]]:
     """Sign-ups with a donation recorded at their drive day from `first_day` to `last_day` and no answer
     to "how do you feel?" yet, with the drive day, the donor and the day of the donation, by sign-up.
 
@@ -161,13 +159,13 @@ async def donations_to_follow_up(
     another day): the recorded donation of the sign-up says when it was.
     """
     rows = await session.execute(
-        select(Signup, DriveSession, Donor, Donation.donated_on)
-        .join(DriveSession, DriveSession.id == Signup.session_id)
+        select(Signup, DriveDay, Donor, Donation.donated_on)
+        .join(DriveDay, DriveDay.id == Signup.drive_day_id)
         .join(Donor, Donor.id == Signup.donor_id)
         .join(
             Donation,
             and_(
-                Donation.session_id == Signup.session_id,
+                Donation.drive_day_id == Signup.drive_day_id,
                 Donation.donor_id == Signup.donor_id,
                 Donation.self_reported.is_(False),
             ),

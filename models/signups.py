@@ -20,13 +20,13 @@ from models import outbox
 from models.drive_days import (
     ACTIVE,
     CANCELLED,
-    SessionView,
+    DriveDayView,
     lock_drive_day,
     not_ended,
     taken_counts,
     view_of,
 )
-from models.tables import Campaign, Donor, DriveSession, Signup
+from models.tables import Campaign, Donor, DriveDay, Signup
 
 _SYSTEM_RNG = random.SystemRandom()
 _CODE_ATTEMPTS = 20
@@ -46,18 +46,18 @@ class SlotView:
         return max(self.capacity - self.taken, 0)
 
 
-def _starts(row: DriveSession) -> list[time]:
+def _starts(row: DriveDay) -> list[time]:
     return slot_starts(start=row.start_time, end=row.end_time, slot_minutes=row.slot_minutes)
 
 
 async def _slot_counts(
-    session: AsyncSession, row: DriveSession, *, without: int | None = None
+    session: AsyncSession, row: DriveDay, *, without: int | None = None
 ) -> tuple[list[time], list[int], list[int]]:
     """Slot starts, their capacities and the sign-ups counted in each (all but cancelled ones)."""
     starts = _starts(row)
     capacities = slot_capacity(capacity=row.capacity, slots=len(starts))
     taken = [0] * len(starts)
-    query = select(Signup.slot_start).where(Signup.session_id == row.id, Signup.status != CANCELLED)
+    query = select(Signup.slot_start).where(Signup.drive_day_id == row.id, Signup.status != CANCELLED)
     if without is not None:
         query = query.where(Signup.id != without)
     for at in (await session.scalars(query)).all():
@@ -65,14 +65,14 @@ async def _slot_counts(
     return starts, capacities, taken
 
 
-def _slot_over(row: DriveSession, start: time, *, now: datetime, tz: tzinfo) -> bool:
-    end = slot_end(start, slot_minutes=row.slot_minutes, session_end=row.end_time)
+def _slot_over(row: DriveDay, start: time, *, now: datetime, tz: tzinfo) -> bool:
+    end = slot_end(start, slot_minutes=row.slot_minutes, drive_day_end=row.end_time)
     return has_ended(row.day, end, now=now, tz=tz)
 
 
 async def free_slots(
     session: AsyncSession,
-    session_id: int,
+    drive_day_id: int,
     *,
     include_full: bool = False,
     open_at: tuple[datetime, tzinfo] | None = None,
@@ -83,7 +83,7 @@ async def free_slots(
     07:00–11:00 session the 07:00 slot is not offered. Empty for an unknown session; the status is not
     checked here (`take_slot` does).
     """
-    row = await session.get(DriveSession, session_id)
+    row = await session.get(DriveDay, drive_day_id)
     if row is None:
         return []
     starts, capacities, taken = await _slot_counts(session, row)
@@ -115,11 +115,11 @@ async def _unique_code(session: AsyncSession, rng: random.Random) -> str:
     raise RuntimeError("could not draw an unused sign-up code")
 
 
-async def active_signup(session: AsyncSession, *, session_id: int, donor_id: int) -> Signup | None:
+async def active_signup(session: AsyncSession, *, drive_day_id: int, donor_id: int) -> Signup | None:
     """The donor's sign-up for this session unless cancelled (active, checked in or with a result)."""
     signup: Signup | None = await session.scalar(
         select(Signup).where(
-            Signup.session_id == session_id, Signup.donor_id == donor_id, Signup.status != CANCELLED
+            Signup.drive_day_id == drive_day_id, Signup.donor_id == donor_id, Signup.status != CANCELLED
         )
     )
     return signup
@@ -128,7 +128,7 @@ async def active_signup(session: AsyncSession, *, session_id: int, donor_id: int
 async def take_slot(
     session: AsyncSession,
     *,
-    session_id: int,
+    drive_day_id: int,
     donor_id: int,
     slot_start: time,
     now: datetime,
@@ -142,7 +142,7 @@ async def take_slot(
     type belongs to it. A cancelled sign-up of the same donor is re-activated (one row per donor and
     session) with the new slot and a fresh code, so an old code cannot be used.
     """
-    row = await lock_drive_day(session, session_id)
+    row = await lock_drive_day(session, drive_day_id)
     if row is None:
         return TakeRefusal.NOT_FOUND
     if row.status == CANCELLED:
@@ -153,7 +153,7 @@ async def take_slot(
     if not admits(row.audience, organisation_type):
         return TakeRefusal.NOT_FOR_YOU
     existing: Signup | None = await session.scalar(
-        select(Signup).where(Signup.session_id == session_id, Signup.donor_id == donor_id)
+        select(Signup).where(Signup.drive_day_id == drive_day_id, Signup.donor_id == donor_id)
     )
     if existing is not None and existing.status != CANCELLED:
         return TakeRefusal.ALREADY
@@ -170,7 +170,7 @@ async def take_slot(
     code = await _unique_code(session, rng or _SYSTEM_RNG)
     if existing is None:
         existing = Signup(
-            session_id=session_id,
+            drive_day_id=drive_day_id,
             donor_id=donor_id,
             slot_start=slot_start,
             code=code,
@@ -196,19 +196,19 @@ async def take_slot(
 
 async def my_signups(
     session: AsyncSession, *, donor_id: int, now: datetime, tz: tzinfo
-) -> list[tuple[Signup, SessionView]]:
+) -> list[tuple[Signup, DriveDayView]]:
     """The donor's sign-ups for sessions that have not ended at `now` (local time in `tz`), soonest first;
     a cancelled session is included (its view says so) because the donor should hear it was cancelled
     rather than see the sign-up vanish."""
     taken = taken_counts().subquery()
     rows = (
         await session.execute(
-            select(Signup, DriveSession, Campaign.name, func.coalesce(taken.c.taken, 0))
-            .join(DriveSession, DriveSession.id == Signup.session_id)
-            .join(Campaign, Campaign.id == DriveSession.campaign_id)
-            .outerjoin(taken, taken.c.session_id == DriveSession.id)
+            select(Signup, DriveDay, Campaign.name, func.coalesce(taken.c.taken, 0))
+            .join(DriveDay, DriveDay.id == Signup.drive_day_id)
+            .join(Campaign, Campaign.id == DriveDay.campaign_id)
+            .outerjoin(taken, taken.c.drive_day_id == DriveDay.id)
             .where(Signup.donor_id == donor_id, Signup.status != CANCELLED, not_ended(now, tz))
-            .order_by(DriveSession.day, Signup.slot_start, Signup.id)
+            .order_by(DriveDay.day, Signup.slot_start, Signup.id)
         )
     ).all()
     return [(signup, view_of(row, name, count)) for signup, row, name, count in rows]
@@ -226,8 +226,8 @@ async def cancel_signup(session: AsyncSession, *, signup_id: int, donor_id: int,
     signup.updated_at = now
     await session.flush()
     # Reminders and notices of changes about this sign-up, still waiting, no longer concern the donor.
-    await outbox.withdraw(session, key_prefix=f"reminder:{signup.session_id}:{donor_id}:")
-    await outbox.withdraw(session, key_prefix=f"notice:{signup.session_id}:", about=donor_id)
+    await outbox.withdraw(session, key_prefix=f"reminder:{signup.drive_day_id}:{donor_id}:")
+    await outbox.withdraw(session, key_prefix=f"notice:{signup.drive_day_id}:", about=donor_id)
     return True
 
 
@@ -253,7 +253,7 @@ async def move_signup(
         return TakeRefusal.NOT_FOUND
     if signup.status != ACTIVE:
         return TakeRefusal.PAST
-    row = await lock_drive_day(session, signup.session_id)
+    row = await lock_drive_day(session, signup.drive_day_id)
     if row is None:
         return TakeRefusal.NOT_FOUND
     if row.status == CANCELLED:
@@ -274,5 +274,5 @@ async def move_signup(
     signup.updated_at = now
     await session.flush()
     # A reminder still waiting names the old time: the planner queues it again with the new one.
-    await outbox.withdraw(session, key_prefix=f"reminder:{signup.session_id}:{donor_id}:")
+    await outbox.withdraw(session, key_prefix=f"reminder:{signup.drive_day_id}:{donor_id}:")
     return signup

@@ -51,7 +51,7 @@ from domain.decision import decide, eligible_again_on
 from domain.followup import FEELINGS
 from domain.rules import Rules
 from models import donor_facts, outbox, planning
-from models.tables import DriveSession
+from models.tables import DriveDay
 from services.quiet import quiet_shift
 
 __all__ = [
@@ -60,9 +60,9 @@ __all__ = [
     "PlannedReminder",
     "Planner",
     "lookahead",
+    "plan_drive_day_reminders",
     "plan_eligible_again_nudges",
     "plan_followups",
-    "plan_session_reminders",
     "plan_ward_reminders",
     "reminder_schedule",
 ]
@@ -165,7 +165,7 @@ def _when(t: Translator, day: date, due: datetime, settings: Settings) -> str:
 # --------------------------------------------------------------------------------------------- planners
 
 
-async def plan_session_reminders(
+async def plan_drive_day_reminders(
     session: AsyncSession, *, catalogs: Catalogs, settings: Settings, rules: Rules, now: datetime
 ) -> int:
     """Reminders to donors with an active sign-up for an upcoming session (key
@@ -229,7 +229,7 @@ async def plan_ward_reminders(
     sessions = await planning.open_ward_drive_days(
         session, today, today + timedelta(days=r.ward_reminder_days_before + 1)
     )
-    firsts: dict[tuple[int, int, str], tuple[DriveSession, datetime, datetime]] = {}
+    firsts: dict[tuple[int, int, str], tuple[DriveDay, datetime, datetime]] = {}
     for drive in sessions:
         start = local_at(drive.day, drive.start_time, settings)
         if start <= now or drive.ward is None:
@@ -252,7 +252,7 @@ async def plan_ward_reminders(
         facts = await donor_facts.donor_facts(session, donors, now=now, tz=settings.tz)
         for donor in donors:
             # the rules, the kept date and the donor's other plans, on the session's day
-            if not decide(facts[donor.id], on=drive.day, rules=rules, session_id=drive.id).may_book:
+            if not decide(facts[donor.id], on=drive.day, rules=rules, drive_day_id=drive.id).may_book:
                 continue
             t = catalogs.get(donor.language)
             text = t(
@@ -378,7 +378,7 @@ class Planner(Protocol):
 
 
 PLANNERS: Final[Sequence[tuple[str, Planner]]] = (
-    ("session_reminders", plan_session_reminders),
+    ("session_reminders", plan_drive_day_reminders),
     ("ward_reminders", plan_ward_reminders),
     ("eligible_again_nudges", plan_eligible_again_nudges),
     ("followups", plan_followups),

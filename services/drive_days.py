@@ -38,8 +38,8 @@ async def _tell(
     tz: ZoneInfo,
     now: datetime,
 ) -> Told:
-    queued = await notices.session_changed(
-        session, catalogs=catalogs, session_id=drive_day_id, donor_ids=donor_ids, tz=tz, now=now
+    queued = await notices.drive_day_changed(
+        session, catalogs=catalogs, drive_day_id=drive_day_id, donor_ids=donor_ids, tz=tz, now=now
     )
     return Told(queued=queued, donors=len(set(donor_ids)))
 
@@ -58,7 +58,9 @@ async def cancel(
     The notice step runs even when nobody is to be told (a day cancelled twice tells nobody twice): it
     also forgets the pushes still waiting that describe the day (`services.notices`).
     """
-    donor_ids = await drive_day_changes.cancel_session(session, session_id=drive_day_id, actor=actor, now=now)
+    donor_ids = await drive_day_changes.cancel_drive_day(
+        session, drive_day_id=drive_day_id, actor=actor, now=now
+    )
     return await _tell(
         session, catalogs=catalogs, drive_day_id=drive_day_id, donor_ids=donor_ids, tz=tz, now=now
     )
@@ -93,9 +95,9 @@ async def change(
     # may change (not cancelled meanwhile).
     if moving or not editing:
         notify.update(
-            await drive_day_changes.move_session(
+            await drive_day_changes.move_drive_day(
                 session,
-                session_id=drive_day_id,
+                drive_day_id=drive_day_id,
                 day=day,
                 start_time=start_time,
                 end_time=end_time,
@@ -105,9 +107,9 @@ async def change(
         )
     if editing:
         notify.update(
-            await drive_day_changes.edit_session(
+            await drive_day_changes.edit_drive_day(
                 session,
-                session_id=drive_day_id,
+                drive_day_id=drive_day_id,
                 place_name=place_name,
                 address=address,
                 capacity=capacity,

@@ -23,23 +23,23 @@ from models.tables import Donor
 from services import tickets
 
 
-async def session_changed(
+async def drive_day_changed(
     session: AsyncSession,
     *,
     catalogs: Catalogs,
-    session_id: int,
+    drive_day_id: int,
     donor_ids: Iterable[int],
     tz: ZoneInfo,
     now: datetime,
 ) -> int:
     """Queues one notice per donor (per chat account); returns how many rows were new."""
-    view = await drive_days.session_view(session, session_id)
+    view = await drive_days.drive_day_view(session, drive_day_id)
     if view is None:
         return 0
     cancelled = view.status != "scheduled"
     # What is still queued about the session describes it as it was: forgotten, and planned again from
     # the session as it is now if it still applies (none for a cancelled one).
-    await outbox.forget_waiting(session, key_prefix=f"reminder:{session_id}:")
+    await outbox.forget_waiting(session, key_prefix=f"reminder:{drive_day_id}:")
     if view.ward is not None:
         await outbox.forget_waiting_in_batch(
             session, batch=f"ward:{view.campaign_id}:{view.round}", ward=view.ward
@@ -54,16 +54,16 @@ async def session_changed(
         # An earlier notice of this session still waiting says what is no longer true: this one replaces it.
         await outbox.withdraw(
             session,
-            key_prefix=f"notice:{session_id}:",
+            key_prefix=f"notice:{drive_day_id}:",
             about=donor_id,
-            keep_prefix=f"notice:{session_id}:{version}:",
+            keep_prefix=f"notice:{drive_day_id}:{version}:",
         )
         t = catalogs.get(donor.language)
         file: File | None = None
         if cancelled:
             text = t("drive_notice_cancelled", day=t.day(view.day), place=view.place_name)
         else:
-            signup = await signups.active_signup(session, session_id=session_id, donor_id=donor_id)
+            signup = await signups.active_signup(session, drive_day_id=drive_day_id, donor_id=donor_id)
             if signup is not None:
                 file = tickets.signup_ics(t, view, signup, tz=tz, now=now)
             slot = signup.slot_start if signup is not None else view.start_time
@@ -80,7 +80,7 @@ async def session_changed(
         queued += await outbox.enqueue_for_donor(
             session,
             donor_id=donor_id,
-            key=f"notice:{session_id}:{version}:{donor_id}",
+            key=f"notice:{drive_day_id}:{version}:{donor_id}",
             kind="notice",
             text=text,
             due_at=now,

@@ -20,7 +20,7 @@ from icalendar import Calendar, Event
 
 from core.i18n import Translator
 from domain.text import fold
-from models.drive_days import SessionView
+from models.drive_days import DriveDayView
 from models.outbox import File
 from models.tables import Signup
 
@@ -35,7 +35,7 @@ def ics_filename(day: date, place: str) -> str:
     return f"hien-mau-{day.isoformat()}" + (f"-{slug}" if slug else "") + ".ics"
 
 
-def slot_end(view: SessionView, start: time) -> time:
+def slot_end(view: DriveDayView, start: time) -> time:
     """When the slot starting at `start` ends: one slot later, but never after the session closes."""
     end = datetime.combine(view.day, start) + timedelta(minutes=view.slot_minutes)
     closes = datetime.combine(view.day, view.end_time)
@@ -48,7 +48,7 @@ def revision(signup: Signup, now: datetime) -> int:
     return max(0, int((now - signup.created_at).total_seconds()))
 
 
-def signup_ics(t: Translator, view: SessionView, signup: Signup, *, tz: ZoneInfo, now: datetime) -> File:
+def signup_ics(t: Translator, view: DriveDayView, signup: Signup, *, tz: ZoneInfo, now: datetime) -> File:
     """The calendar file of a sign-up: the donor's slot (not the whole session) at the session's place.
 
     The event's UID stays the same for the sign-up (until it is cancelled and taken again, with a new

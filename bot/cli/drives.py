@@ -73,11 +73,11 @@ def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) 
 # --------------------------------------------------------------------------------------------- parsing
 
 
-def _session_id(text: str) -> int:
-    session_id = values.record_id(text)
-    if session_id is None:
+def _drive_day_id(text: str) -> int:
+    drive_day_id = values.record_id(text)
+    if drive_day_id is None:
         raise UsageError(f"ID: {text!r} is not a session id (see `donorbot drive list`)")
-    return session_id
+    return drive_day_id
 
 
 def _text(text: str | None) -> str | None:
@@ -99,11 +99,11 @@ def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def _hours(view: drive_days.SessionView) -> str:
+def _hours(view: drive_days.DriveDayView) -> str:
     return f"{view.start_time:%H:%M}–{view.end_time:%H:%M}"
 
 
-def _line(view: drive_days.SessionView) -> str:
+def _line(view: drive_days.DriveDayView) -> str:
     place = view.place_name + (f" ({view.ward})" if view.ward else "")
     extras = [f"round {view.round}"]
     if view.audience != "open":
@@ -155,7 +155,7 @@ async def _list(
         return
     for campaign in campaigns:
         out.write(f"{campaign.name} [{campaign.key}], {campaign.year}\n")
-        views = await drive_days.campaign_sessions(session, campaign.id)
+        views = await drive_days.campaign_drive_days(session, campaign.id)
         over = {v.id for v in views if has_ended(v.day, v.end_time, now=now, tz=tz)}  # in local time
         for title, part in (
             ("Upcoming", [v for v in views if v.id not in over]),
@@ -173,16 +173,16 @@ async def _list(
         )
 
 
-async def _show(session: AsyncSession, out: TextIO, session_id: int) -> None:
-    view = await drive_days.session_view(session, session_id)
+async def _show(session: AsyncSession, out: TextIO, drive_day_id: int) -> None:
+    view = await drive_days.drive_day_view(session, drive_day_id)
     if view is None:
-        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
-    slots = await signups.free_slots(session, session_id, include_full=True)
+        raise UsageError(f"ID: no session with id {drive_day_id} (see `donorbot drive list`)")
+    slots = await signups.free_slots(session, drive_day_id, include_full=True)
     statuses = dict(
         (
             await session.execute(
                 select(Signup.status, func.count(Signup.id))
-                .where(Signup.session_id == session_id)
+                .where(Signup.drive_day_id == drive_day_id)
                 .group_by(Signup.status)
             )
         )
@@ -238,13 +238,13 @@ async def _import(
         f"Imported {plan.key} ({plan.name}): {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged (the campaign and {len(plan.sessions)} sessions).\n"
     )
-    if result.affected_sessions:
+    if result.affected_drive_days:
         queued = 0
-        for session_id, donor_ids in result.affected_sessions:
-            queued += await notices.session_changed(
+        for drive_day_id, donor_ids in result.affected_drive_days:
+            queued += await notices.drive_day_changed(
                 session,
                 catalogs=Catalogs(),
-                session_id=session_id,
+                drive_day_id=drive_day_id,
                 donor_ids=donor_ids,
                 tz=settings.tz,
                 now=now,
@@ -270,9 +270,9 @@ async def _add(
             "importing a plan file: donorbot drive import FILE (see examples/kinh-mon-2020.toml)"
         )
     day = values.day("--date", args.date)
-    plan = plan_file.SessionPlan(
+    plan = plan_file.DriveDayPlan(
         key=args.key
-        or await drive_day_changes.free_session_key(session, campaign_key=args.campaign, day=day),
+        or await drive_day_changes.free_drive_day_key(session, campaign_key=args.campaign, day=day),
         round=values.whole_number("--round", args.round, maximum=plan_file.MAX_ROUND),
         day=day,
         start_time=values.clock_time("--start", args.start),
@@ -286,7 +286,7 @@ async def _add(
         ),
         audience=_text(args.audience) or "",
     )
-    row = await drive_day_changes.add_session(
+    row = await drive_day_changes.add_drive_day(
         session, campaign_key=args.campaign, plan=plan, actor=cli_actor(), now=now
     )
     out.write(
@@ -298,7 +298,7 @@ async def _add(
 async def _edit(
     session: AsyncSession, out: TextIO, args: argparse.Namespace, *, tz: ZoneInfo, now: datetime
 ) -> None:
-    session_id = _session_id(args.id)
+    drive_day_id = _drive_day_id(args.id)
     day = _opt_day("--date", args.date)
     start = _opt_time("--start", args.start)
     end = _opt_time("--end", args.end)
@@ -309,13 +309,13 @@ async def _edit(
     )
     if all(v is None for v in (day, start, end, args.place, args.address, capacity)):
         raise UsageError("nothing to change: give --date, --start, --end, --place, --address or --capacity")
-    before = await drive_days.session_view(session, session_id)
+    before = await drive_days.drive_day_view(session, drive_day_id)
     if before is None:
-        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
+        raise UsageError(f"ID: no session with id {drive_day_id} (see `donorbot drive list`)")
     told = await drive_day_service.change(
         session,
         catalogs=Catalogs(),
-        drive_day_id=session_id,
+        drive_day_id=drive_day_id,
         day=day,
         start_time=start,
         end_time=end,
@@ -326,13 +326,13 @@ async def _edit(
         tz=tz,
         now=now,
     )
-    after = await drive_days.session_view(session, session_id)
+    after = await drive_days.drive_day_view(session, drive_day_id)
     if after == before:
-        out.write(f"Session #{session_id} already has these values; nothing changed.\n")
+        out.write(f"Session #{drive_day_id} already has these values; nothing changed.\n")
         return
     assert after is not None
     out.write(
-        f"Updated session #{session_id}: {_dmy(after.day)} {_hours(after)}, {after.place_name}, "
+        f"Updated session #{drive_day_id}: {_dmy(after.day)} {_hours(after)}, {after.place_name}, "
         f"capacity {after.capacity}.\n"
     )
     if told.donors:
@@ -342,17 +342,17 @@ async def _edit(
 async def _cancel(
     session: AsyncSession, out: TextIO, args: argparse.Namespace, *, tz: ZoneInfo, now: datetime
 ) -> None:
-    session_id = _session_id(args.id)
-    view = await drive_days.session_view(session, session_id)
+    drive_day_id = _drive_day_id(args.id)
+    view = await drive_days.drive_day_view(session, drive_day_id)
     if view is None:
-        raise UsageError(f"ID: no session with id {session_id} (see `donorbot drive list`)")
+        raise UsageError(f"ID: no session with id {drive_day_id} (see `donorbot drive list`)")
     if view.status == drive_days.CANCELLED:
-        out.write(f"Session #{session_id} was already cancelled.\n")
+        out.write(f"Session #{drive_day_id} was already cancelled.\n")
         return
     told = await drive_day_service.cancel(
-        session, catalogs=Catalogs(), drive_day_id=session_id, actor=cli_actor(), tz=tz, now=now
+        session, catalogs=Catalogs(), drive_day_id=drive_day_id, actor=cli_actor(), tz=tz, now=now
     )
-    out.write(f"Cancelled session #{session_id} ({_dmy(view.day)}, {view.place_name}). {_told(told)}\n")
+    out.write(f"Cancelled session #{drive_day_id} ({_dmy(view.day)}, {view.place_name}). {_told(told)}\n")
 
 
 async def run(
@@ -380,7 +380,7 @@ async def _run(
             elif command == "list":
                 await _list(session, out, campaign_key=args.campaign, now=now, tz=settings.tz)
             elif command == "show":
-                await _show(session, out, _session_id(args.id))
+                await _show(session, out, _drive_day_id(args.id))
             elif command == "add":
                 await _add(session, out, err, args, settings=settings, now=now)
             elif command == "edit":

@@ -10,7 +10,7 @@ The tables are grouped by area in this package's modules; every caller imports t
 
 from models.tables.base import Base, UtcDateTime, utcnow
 from models.tables.callouts import Callout, CalloutRecipient
-from models.tables.drives import Campaign, DriveSession, Signup
+from models.tables.drives import Campaign, DriveDay, Signup
 from models.tables.links import Approval, LinkFailure, LinkNotice
 from models.tables.outbox import AnnouncementRow, Outbox
 from models.tables.people import AuditEntry, ChannelAccount, Conversation, Donation, Donor, Organiser
@@ -27,7 +27,7 @@ __all__ = [
     "Conversation",
     "Donation",
     "Donor",
-    "DriveSession",
+    "DriveDay",
     "LinkFailure",
     "LinkNotice",
     "Organiser",

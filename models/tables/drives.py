@@ -41,12 +41,10 @@ class Campaign(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
-    sessions: Mapped[list[DriveSession]] = relationship(
-        back_populates="campaign", order_by="DriveSession.day"
-    )
+    drive_days: Mapped[list[DriveDay]] = relationship(back_populates="campaign", order_by="DriveDay.day")
 
 
-class DriveSession(Base):
+class DriveDay(Base):
     """One blood day of a campaign: a date, a place, opening hours, capacity and time slots."""
 
     __tablename__ = "drive_sessions"
@@ -69,8 +67,8 @@ class DriveSession(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
-    campaign: Mapped[Campaign] = relationship(back_populates="sessions")
-    signups: Mapped[list[Signup]] = relationship(back_populates="session")
+    campaign: Mapped[Campaign] = relationship(back_populates="drive_days")
+    signups: Mapped[list[Signup]] = relationship(back_populates="drive_day")
 
     __table_args__ = (
         UniqueConstraint("campaign_id", "key", name="uq_drive_sessions_campaign_key"),
@@ -92,7 +90,9 @@ class Signup(Base):
     __tablename__ = "signups"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    session_id: Mapped[int] = mapped_column(ForeignKey("drive_sessions.id", ondelete="CASCADE"))
+    drive_day_id: Mapped[int] = mapped_column(  # the column keeps its name of migration 0002
+        "session_id", ForeignKey("drive_sessions.id", ondelete="CASCADE")
+    )
     donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
     slot_start: Mapped[time] = mapped_column(Time)
     code: Mapped[str | None] = mapped_column(String(limits.CHECKIN_CODE), unique=True)
@@ -106,7 +106,7 @@ class Signup(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
-    session: Mapped[DriveSession] = relationship(back_populates="signups")
+    drive_day: Mapped[DriveDay] = relationship(back_populates="signups")
 
     __table_args__ = (
         UniqueConstraint("session_id", "donor_id", name="uq_signups_session_donor"),

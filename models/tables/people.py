@@ -125,7 +125,9 @@ class Donation(Base):
     kind: Mapped[str] = mapped_column(String(limits.DONATION_KIND), default="whole_blood")
     place: Mapped[str | None] = mapped_column(String(limits.PLACE))
     self_reported: Mapped[bool] = mapped_column(Boolean, default=False)
-    session_id: Mapped[int | None] = mapped_column(ForeignKey("drive_sessions.id", ondelete="SET NULL"))
+    drive_day_id: Mapped[int | None] = mapped_column(  # the column keeps its name of migration 0002
+        "session_id", ForeignKey("drive_sessions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     donor: Mapped[Donor | None] = relationship(back_populates="donations")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.cli import drives as drive_cli
 from emulators.telegram import SimUser
-from models.tables import DriveSession, Outbox, Signup
+from models.tables import DriveDay, Outbox, Signup
 from scheduler.jobs import advance_callouts, run_planners_once
 from tests.e2e.test_callouts import callout_messages, reserve, start_callout
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
@@ -38,7 +38,7 @@ async def load(bot: BotHarness, tmp_path: Path, text: str) -> dict[str, int]:
     path = tmp_path / "plan.toml"
     path.write_text(text, encoding="utf-8")
     await bot.import_plan(path)
-    return {row.key: row.id for row in await bot.rows(select(DriveSession))}
+    return {row.key: row.id for row in await bot.rows(select(DriveDay))}
 
 
 async def book(bot: BotHarness, user: SimUser, day: str, slot: str = "07:00") -> None:
@@ -153,7 +153,7 @@ async def test_a_second_booking_inside_twelve_weeks_is_refused_with_the_reason(t
         ]
         forged = texts(await bot.forge(lan, f"slot:{ids['b']}:0700"))
         assert "26/10/2020" in forged
-        assert [s.session_id for s in await active_signups(bot)] == [ids["a"]]
+        assert [s.drive_day_id for s in await active_signups(bot)] == [ids["a"]]
         # /lichhien says so before a session is chosen.
         listing = await bot.send(lan, "/lichhien")
         assert "✅ Bạn đã đăng ký buổi này." in listing[0].text
@@ -174,7 +174,7 @@ async def test_a_second_booking_inside_twelve_weeks_is_refused_with_the_reason(t
         await bot.send(minh, "/lichcuatoi")
         await bot.press(minh, "Hủy đăng ký")
         await book(bot, minh, "03/08/2020", "08:00")
-        booked = {(s.donor_id, s.session_id) for s in await active_signups(bot)}
+        booked = {(s.donor_id, s.drive_day_id) for s in await active_signups(bot)}
         assert len(booked) == 2 and {sid for _, sid in booked} == {ids["a"]}
 
 

@@ -28,7 +28,7 @@ from models.tables import (
     Campaign,
     ChannelAccount,
     Donor,
-    DriveSession,
+    DriveDay,
     Outbox,
     Signup,
 )
@@ -88,11 +88,11 @@ async def near_the_top(bot: BotHarness) -> None:
         session.add(ChannelAccount(id=top, platform="none", user_id="0", chat_id="0", donor_id=top,
                                    unreachable_at=now, created_at=now))  # fmt: skip
         session.add(
-            DriveSession(id=top, campaign_id=top, key="p", day=date(2000, 1, 1), start_time=time(7),
+            DriveDay(id=top, campaign_id=top, key="p", day=date(2000, 1, 1), start_time=time(7),
                          end_time=time(8), place_name="p", capacity=1, status="cancelled", **stamps)
         )  # fmt: skip
         await session.flush()
-        session.add(Signup(id=top, session_id=top, donor_id=top, slot_start=time(7), code="PLACEHOLD",
+        session.add(Signup(id=top, drive_day_id=top, donor_id=top, slot_start=time(7), code="PLACEHOLD",
                            status="cancelled", **stamps))  # fmt: skip
         session.add(Callout(id=top, groups=["O+"], component="whole_blood", units_needed=1, place="p",
                             deadline=now, status="closed", waves_sent=0, created_at=now))  # fmt: skip
@@ -149,7 +149,7 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
     async with running_bot(tmp_path, clock, area={"wards": WARDS}) as bot:
         await near_the_top(bot)
         await bot.import_plan(plan_file(tmp_path))
-        sid = await bot.scalar(select(DriveSession.id).where(DriveSession.key == KEY))
+        sid = await bot.scalar(select(DriveDay.id).where(DriveDay.key == KEY))
         assert sid > MAX_ID - 1000
 
         # a stranger comes from a poster, registers (editing one answer) and lands on the session
@@ -263,7 +263,7 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await tap(bot, staff, "annprog:")
 
         # the donor is checked in and gives blood; the day after, "how do you feel?"
-        code = await bot.scalar(select(Signup.code).where(Signup.session_id == sid))
+        code = await bot.scalar(select(Signup.code).where(Signup.drive_day_id == sid))
         await bot.send(staff, f"/checkin {code}")  # a week early: "check in anyway?"
         find(bot, staff, "desk:in:")
         clock.current = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # the blood day, 09:00 in Vietnam

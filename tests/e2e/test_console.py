@@ -121,13 +121,13 @@ async def test_choices_of_a_turn_with_several_replies_are_numbered_through(
         donor = await donors.register(
             session, _new_donor(), platform="console", user_id="tester", chat_id="tester", now=app.clock.now()
         )
-        views = await drive_days.upcoming_sessions(
+        views = await drive_days.upcoming_drive_days(
             session, now=app.clock.now(), tz=app.settings.tz, ward=None
         )
         for view in views[:2]:
             taken = await signups.take_slot(
                 session,
-                session_id=view.id,
+                drive_day_id=view.id,
                 donor_id=donor.id,
                 slot_start=time(7, 0),
                 now=app.clock.now(),

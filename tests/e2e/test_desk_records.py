@@ -292,14 +292,14 @@ async def test_erasure_keeps_the_numbers_of_campaigns_and_call_outs(
         bot.clock.current = BLOOD_DAY
         await bot.send(staff, f"/checkin {code}")
         await bot.press(staff, "350 ml")
-        session_id = str(await bot.scalar(select(Signup.session_id)))
-        listed, shown = await cli(bot, "list"), await cli(bot, "show", session_id)
+        drive_day_id = str(await bot.scalar(select(Signup.drive_day_id)))
+        listed, shown = await cli(bot, "list"), await cli(bot, "show", drive_day_id)
         assert "Sign-ups:  1/8" in shown and "donated 1" in shown
 
         await bot.send(muoi, "/xoa")
         assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(muoi, "Xóa tất cả"))
 
-        assert await cli(bot, "show", session_id) == shown, "the session's numbers are history"
+        assert await cli(bot, "show", drive_day_id) == shown, "the session's numbers are history"
         accepted = texts(await bot.forge(staff, f"cov:list:{callout.id}"))
         assert "1 người đã nhận lời rồi xóa dữ liệu" in accepted and "Mười" not in accepted
         shown_there = bot.emu.messages(staff.chat_id)[-1]  # "refresh" turns it into the tally

@@ -155,8 +155,8 @@ async def test_a_poster_deep_link_opens_the_session(drive_bot: BotHarness) -> No
     user = drive_bot.user(7006)
     await drive_bot.add_donor(user, phone="+84912000006")
     await drive_bot.send(user, "/lichhien")
-    session_id = drive_bot.emu.last_keyboard_message(user.chat_id).button("03/08/2020").split(":")[1]
-    opened = await drive_bot.send(user, f"/start drive_{session_id}")
+    drive_day_id = drive_bot.emu.last_keyboard_message(user.chat_id).button("03/08/2020").split(":")[1]
+    opened = await drive_bot.send(user, f"/start drive_{drive_day_id}")
     assert "Kinh Môn ngàn trái tim vàng" in opened[0].text and opened[0].button_labels()
 
 
@@ -166,9 +166,9 @@ async def test_a_deep_link_opened_before_registering_shows_the_session_after_con
     other = drive_bot.user(7016)
     await drive_bot.add_donor(other, phone="+84912000016")
     await drive_bot.send(other, "/lichhien")
-    session_id = drive_bot.emu.last_keyboard_message(other.chat_id).button("03/08/2020").split(":")[1]
+    drive_day_id = drive_bot.emu.last_keyboard_message(other.chat_id).button("03/08/2020").split(":")[1]
     user = drive_bot.user(7017)
-    await drive_bot.send(user, f"/start drive_{session_id}")
+    await drive_bot.send(user, f"/start drive_{drive_day_id}")
     await drive_bot.press(user, "Đồng ý")
     for answer in ("nguyễn thị lan", "3/8/1995"):
         await drive_bot.send(user, answer)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from core.i18n import Catalogs
 from emulators.telegram import SentMessage, SimUser
 from handlers.registry import build_routes
-from models.tables import Callout, Donor, DriveSession
+from models.tables import Callout, Donor, DriveDay
 from tests.e2e.test_callouts import reserve
 from tests.e2e.test_drives import KINH_MON
 from tests.e2e.test_registration import register_until_summary
@@ -90,7 +90,7 @@ async def step(bot: BotHarness, user: SimUser) -> tuple[str | None, str | None]:
 async def _forged_presses(tmp_path: Path, database_url: str) -> None:
     async with running_bot(tmp_path, FixedClock(), database_url=database_url) as bot:
         await bot.import_plan(KINH_MON)
-        sid = int(await bot.scalar(select(DriveSession.id).where(DriveSession.key == "r1-tam-luu")))
+        sid = int(await bot.scalar(select(DriveDay.id).where(DriveDay.key == "r1-tam-luu")))
         ids = {"sid": sid, "cid": 1}
 
         # a stranger in the middle of registration

@@ -62,22 +62,22 @@ async def test_a_session_without_an_address_shows_no_address_line(tmp_path: Path
 
         assert bot.app is not None
         async with bot.app.sessions() as session, session.begin():
-            [view] = await drive_days.upcoming_sessions(
+            [view] = await drive_days.upcoming_drive_days(
                 session, now=bot.clock.now(), tz=bot.settings.tz, ward=None, limit=5
             )
-            moved = await drive_day_changes.move_session(
+            moved = await drive_day_changes.move_drive_day(
                 session,
-                session_id=view.id,
+                drive_day_id=view.id,
                 day=None,
                 start_time=time(8, 0),
                 end_time=None,
                 actor="test",
                 now=bot.clock.now(),
             )
-            await notices.session_changed(
+            await notices.drive_day_changed(
                 session,
                 catalogs=Catalogs(),
-                session_id=view.id,
+                drive_day_id=view.id,
                 donor_ids=moved,
                 tz=bot.settings.tz,
                 now=bot.clock.now(),

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.cli import main
 from emulators.telegram import SimUser
-from models.tables import AuditEntry, DriveSession
+from models.tables import AuditEntry, DriveDay
 from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
@@ -51,7 +51,7 @@ async def test_create_a_session_in_the_chat(tmp_path: Path) -> None:
         summary = await bot.send(staff, "120")
         assert "Thứ Bảy, 15/08/2020, 07:00–10:30" in summary[0].text
         done = await bot.press(staff, "Xác nhận")
-        row = await bot.scalar(select(DriveSession).where(DriveSession.place_name == "Trường THCS Tam Lưu"))
+        row = await bot.scalar(select(DriveDay).where(DriveDay.place_name == "Trường THCS Tam Lưu"))
         assert row is not None and row.capacity == 120 and row.ward == "Tam Lưu"
         assert f"start=drive_{row.id}" in done[0].text
         assert await bot.scalar(select(AuditEntry).where(AuditEntry.action == "drive.add")) is not None
@@ -101,7 +101,7 @@ async def test_a_cancel_from_the_command_line_reaches_the_donors(tmp_path: Path)
         await bot.import_plan(KINH_MON)
         donor = bot.user(8030, name="Nga")
         await signed_up(bot, donor, "+84912100030", day="05/08/2020")
-        session = await bot.scalar(select(DriveSession).where(DriveSession.key == "r1-bac-an-phu"))
+        session = await bot.scalar(select(DriveDay).where(DriveDay.key == "r1-bac-an-phu"))
         assert session is not None
         config = tmp_path / "cli.toml"
         config.write_text(f'[database]\nurl = "{bot.settings.database.url}"\n', encoding="utf-8")
@@ -131,7 +131,7 @@ async def test_moving_a_session_another_organiser_just_cancelled_ends_clearly(tm
         state = await bot.conversation(mover)
         assert state is None or state.flow is None, "the move dialogue ended"
         assert "gặp sự cố" not in texts(await bot.send(mover, "13:00-16:30"))
-        session = await bot.scalar(select(DriveSession).where(DriveSession.key == "r1-nhi-chieu"))
+        session = await bot.scalar(select(DriveDay).where(DriveDay.key == "r1-nhi-chieu"))
         assert session is not None and session.status == "cancelled" and str(session.day) == "2020-08-04"
 
 

@@ -89,14 +89,14 @@ async def test_a_refused_press_keeps_the_buttons_for_another_choice(tmp_path: Pa
         assert new_slots.button_labels() == ["07:30", "08:00"]
         assert bot.app is not None
         async with bot.app.sessions() as session, session.begin():  # someone takes 07:30 meanwhile
-            session_id = (
-                await drive_days.upcoming_sessions(
+            drive_day_id = (
+                await drive_days.upcoming_drive_days(
                     session, now=bot.clock.now(), tz=bot.settings.tz, ward=None
                 )
             )[0].id
             taken = await signups.take_slot(
                 session,
-                session_id=session_id,
+                drive_day_id=drive_day_id,
                 donor_id=other_id,
                 slot_start=datetime(2020, 8, 10, 7, 30).time(),
                 now=bot.clock.now(),

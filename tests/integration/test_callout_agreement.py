@@ -41,7 +41,7 @@ from models.tables import (
     ChannelAccount,
     Donation,
     Donor,
-    DriveSession,
+    DriveDay,
     Signup,
 )
 from services.callouts.matching import KINDS
@@ -238,7 +238,7 @@ async def _add(session: AsyncSession, person: Person, *, day: date, now: datetim
         session.add(campaign)
         await session.flush()
         hours = (time(7, 0), time(9, 30)) if booked.over else (time(13, 0), time(16, 0))
-        drive = DriveSession(
+        drive = DriveDay(
             campaign_id=campaign.id,
             key=f"s{n}",
             day=day + timedelta(days=booked.days_ahead),
@@ -252,7 +252,7 @@ async def _add(session: AsyncSession, person: Person, *, day: date, now: datetim
         await session.flush()
         session.add(
             Signup(
-                session_id=drive.id,
+                drive_day_id=drive.id,
                 donor_id=donor.id,
                 slot_start=hours[0],
                 code=f"K{n:06d}",

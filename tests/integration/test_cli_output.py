@@ -18,7 +18,7 @@ from bot.cli.harness import cli_actor
 from emulators.telegram.threaded import ThreadedTelegramEmulator
 from models import donors, signups
 from models.db import create_engine, session_factory
-from models.tables import DriveSession
+from models.tables import DriveDay
 from tests.integration.test_drive_cli import PLAN
 from tests.integration.test_models_contract import new_donor
 
@@ -53,13 +53,13 @@ class Donorbot:
                         chat_id=phone[-6:],
                         now=datetime.now(UTC),
                     )
-                    session_id = await session.scalar(
-                        select(DriveSession.id).where(DriveSession.key == session_key)
+                    drive_day_id = await session.scalar(
+                        select(DriveDay.id).where(DriveDay.key == session_key)
                     )
-                    assert session_id is not None
+                    assert drive_day_id is not None
                     await signups.take_slot(
                         session,
-                        session_id=session_id,
+                        drive_day_id=drive_day_id,
                         donor_id=donor.id,
                         slot_start=time(7, 0),
                         now=datetime(2020, 7, 1, 2, 0, tzinfo=UTC),
@@ -194,10 +194,10 @@ def test_counts_say_what_was_queued(donorbot: Donorbot, tmp_path: Path) -> None:
     assert code == 0
     assert "Dates, hours or places changed: 1 notice queued for 1 signed-up donor" in out
     assert "should be told" not in out
-    session_id = next(
+    drive_day_id = next(
         line.split()[0] for line in donorbot("drive", "list")[1].splitlines() if "08/08/2020" in line
     )
-    code, out, _ = donorbot("drive", "cancel", session_id.removeprefix("#"))
+    code, out, _ = donorbot("drive", "cancel", drive_day_id.removeprefix("#"))
     assert code == 0 and "1 notice queued for 1 signed-up donor; the running bot sends them." in out
 
 

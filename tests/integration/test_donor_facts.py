@@ -25,7 +25,7 @@ from models.tables import (
     ChannelAccount,
     Donation,
     Donor,
-    DriveSession,
+    DriveDay,
     Signup,
 )
 
@@ -83,7 +83,7 @@ class World:
             self.session.add(self.campaign)
             await self.session.flush()
         self.n += 1
-        row = DriveSession(
+        row = DriveDay(
             campaign_id=self.campaign.id,
             key=f"s{self.n}",
             day=day,
@@ -97,10 +97,10 @@ class World:
         await self.session.flush()
         return row.id
 
-    async def book(self, donor_id: int, session_id: int, *, status: str = "active") -> int:
+    async def book(self, donor_id: int, drive_day_id: int, *, status: str = "active") -> int:
         self.n += 1
         row = Signup(
-            session_id=session_id,
+            drive_day_id=drive_day_id,
             donor_id=donor_id,
             slot_start=time(7, 0),
             code=f"C{self.n:05d}",
@@ -179,7 +179,7 @@ async def test_the_loader_reads_the_last_donation_bookings_and_accepted_call_out
         (Source.BOOKING, coming, DAY + timedelta(days=7), DonationKind.WHOLE_BLOOD),
     ]
     booked: Planned = facts.planned[2]
-    assert booked.session_id == next_week and booked.place.startswith("Điểm")
+    assert booked.drive_day_id == next_week and booked.place.startswith("Điểm")
 
 
 async def test_call_out_matching_agrees_with_the_decision(sessions: Factory) -> None:

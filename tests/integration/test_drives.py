@@ -25,7 +25,7 @@ from models.tables import (
     ChannelAccount,
     Donation,
     Donor,
-    DriveSession,
+    DriveDay,
     Organiser,
     Signup,
 )
@@ -58,7 +58,7 @@ async def import_kinh_mon(sessions: Factory) -> dict[str, int]:
     async with sessions() as session, session.begin():
         await plan_import.import_plan(session, plan_file.load_plan(PLAN), actor="cli:lan", now=NOW)
     async with sessions() as session:
-        rows = (await session.execute(select(DriveSession.key, DriveSession.id))).tuples().all()
+        rows = (await session.execute(select(DriveDay.key, DriveDay.id))).tuples().all()
     return dict(rows)
 
 
@@ -91,7 +91,7 @@ async def make_donors(sessions: Factory, count: int, *, ward: str = "Tam Lưu") 
     return ids
 
 
-async def small_session(
+async def small_drive_day(
     sessions: Factory,
     *,
     capacity: int,
@@ -102,7 +102,7 @@ async def small_session(
     key: str = "extra",
 ) -> int:
     """A session added to the imported campaign (import first)."""
-    plan = plan_file.SessionPlan(
+    plan = plan_file.DriveDayPlan(
         key=key,
         day=day,
         start_time=start,
@@ -112,7 +112,7 @@ async def small_session(
         slot_minutes=slot_minutes,
     )
     async with sessions() as session, session.begin():
-        row = await drive_day_changes.add_session(
+        row = await drive_day_changes.add_drive_day(
             session, campaign_key="kinh-mon-2020", plan=plan, actor=ORGANISER, now=NOW
         )
         return row.id
@@ -120,7 +120,7 @@ async def small_session(
 
 async def take(
     sessions: Factory,
-    session_id: int,
+    drive_day_id: int,
     donor_id: int,
     at: time,
     *,
@@ -130,7 +130,7 @@ async def take(
     async with sessions() as session, session.begin():
         return await signups.take_slot(
             session,
-            session_id=session_id,
+            drive_day_id=drive_day_id,
             donor_id=donor_id,
             slot_start=at,
             now=now,
@@ -172,7 +172,7 @@ async def test_importing_the_kinh_mon_plan_twice_changes_nothing_the_second_time
             100,
         )
         assert campaign.description is not None and "1000 tình nguyện viên" in campaign.description
-        rows = (await session.scalars(select(DriveSession).order_by(DriveSession.day))).all()
+        rows = (await session.scalars(select(DriveDay).order_by(DriveDay.day))).all()
         assert [(r.key, r.day, r.ward, r.round, r.audience) for r in rows] == [
             ("r1-tam-luu", date(2020, 8, 3), "Tam Lưu", 1, "open"),
             ("r1-nhi-chieu", date(2020, 8, 4), "Nhị Chiểu", 1, "open"),
@@ -226,7 +226,7 @@ async def test_an_import_never_lowers_capacity_below_the_sign_ups(sessions: Fact
                 session, dataclasses.replace(plan, sessions=(smaller,)), actor="cli:lan", now=NOW
             )
     async with sessions() as session:
-        row = await session.get(DriveSession, ids["r1-tam-luu"])
+        row = await session.get(DriveDay, ids["r1-tam-luu"])
         assert row is not None and row.capacity == 250
 
 
@@ -236,7 +236,7 @@ async def test_an_import_never_lowers_capacity_below_the_sign_ups(sessions: Fact
 async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
     async with sessions() as session:
-        views = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward="Bắc An Phụ")
+        views = await drive_days.upcoming_drive_days(session, now=NOW, tz=TZ, ward="Bắc An Phụ")
         assert [(v.ward, v.day) for v in views] == [
             ("Bắc An Phụ", date(2020, 8, 5)),
             ("Tam Lưu", date(2020, 8, 3)),
@@ -250,17 +250,17 @@ async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) ->
         assert (first.start_time, first.end_time) == (time(7, 0), time(11, 30))
         assert (first.capacity, first.taken, first.free, first.round) == (250, 0, 250, 1)
 
-        no_ward = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward=None, limit=2)
+        no_ward = await drive_days.upcoming_drive_days(session, now=NOW, tz=TZ, ward=None, limit=2)
         assert [v.day for v in no_ward] == [date(2020, 8, 3), date(2020, 8, 4)]
-        open_only = await drive_days.upcoming_sessions(
+        open_only = await drive_days.upcoming_drive_days(
             session, now=NOW, tz=TZ, ward=None, audiences=("open",)
         )
         assert [v.audience for v in open_only] == ["open"] * 4, "the education day is not offered to all"
-        teachers = await drive_days.upcoming_sessions(
+        teachers = await drive_days.upcoming_drive_days(
             session, now=NOW, tz=TZ, ward=None, audiences=("open", "education")
         )
         assert len(teachers) == 5
-        later = await drive_days.upcoming_sessions(
+        later = await drive_days.upcoming_drive_days(
             session, now=local(date(2020, 8, 5)), tz=TZ, ward="Tam Lưu"
         )
         assert [v.day for v in later] == [date(2020, 8, 5), date(2020, 8, 6), date(2020, 10, 11)], (
@@ -273,7 +273,7 @@ async def test_upcoming_sessions_put_the_donors_ward_first(sessions: Factory) ->
 
 async def test_take_slot_fills_a_slot_then_the_session(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=3)  # 07:00 and 07:30: [2, 1] places
+    sid = await small_drive_day(sessions, capacity=3)  # 07:00 and 07:30: [2, 1] places
     a, b, c, d = await make_donors(sessions, 4)
     first = await take(sessions, sid, a, time(7, 30))
     assert isinstance(first, Signup)
@@ -287,10 +287,10 @@ async def test_take_slot_fills_a_slot_then_the_session(sessions: Factory) -> Non
     assert await take(sessions, sid, d, time(7, 0)) is TakeRefusal.SESSION_FULL
     assert await take(sessions, sid, a, time(7, 0)) is TakeRefusal.ALREADY
     async with sessions() as session:
-        view = await drive_days.session_view(session, sid)
+        view = await drive_days.drive_day_view(session, sid)
         assert view is not None and (view.taken, view.free) == (3, 0)
         assert await signups.free_slots(session, sid) == []
-        mine = await signups.active_signup(session, session_id=sid, donor_id=a)
+        mine = await signups.active_signup(session, drive_day_id=sid, donor_id=a)
         assert mine is not None and mine.id == first.id
         assert await session.scalar(select(func.count(Signup.id))) == 3
 
@@ -306,8 +306,8 @@ async def test_take_slot_refuses_unknown_past_and_cancelled_sessions(sessions: F
     on_the_day = await take(sessions, ids["r1-tam-luu"], donor, time(11, 0), now=local(date(2020, 8, 3)))
     assert isinstance(on_the_day, Signup), "a session can be booked on its own day"
     async with sessions() as session, session.begin():
-        await drive_day_changes.cancel_session(
-            session, session_id=ids["r1-nhi-chieu"], actor=ORGANISER, now=NOW
+        await drive_day_changes.cancel_drive_day(
+            session, drive_day_id=ids["r1-nhi-chieu"], actor=ORGANISER, now=NOW
         )
     assert await take(sessions, ids["r1-nhi-chieu"], donor, time(7, 0)) is TakeRefusal.CANCELLED
 
@@ -323,7 +323,7 @@ async def test_concurrent_sign_ups_never_overbook(
     sessions: Factory, capacity: int, slot_minutes: int, refusal: TakeRefusal
 ) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=capacity, slot_minutes=slot_minutes)
+    sid = await small_drive_day(sessions, capacity=capacity, slot_minutes=slot_minutes)
     donor_ids = await make_donors(sessions, 20)
     results = await asyncio.gather(*(take(sessions, sid, donor, time(7, 0)) for donor in donor_ids))
     taken = [r for r in results if isinstance(r, Signup)]
@@ -331,7 +331,7 @@ async def test_concurrent_sign_ups_never_overbook(
     assert len(taken) == 5
     assert refused == [refusal] * 15
     async with sessions() as session:
-        rows = (await session.scalars(select(Signup).where(Signup.session_id == sid))).all()
+        rows = (await session.scalars(select(Signup).where(Signup.drive_day_id == sid))).all()
         assert len(rows) == 5
         assert {r.donor_id for r in rows} == {s.donor_id for s in taken}
         assert len({r.code for r in rows}) == 5
@@ -339,7 +339,7 @@ async def test_concurrent_sign_ups_never_overbook(
 
 async def test_cancel_then_take_again_reuses_the_row_with_a_new_code(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=2, slot_minutes=60)
+    sid = await small_drive_day(sessions, capacity=2, slot_minutes=60)
     a, b, c = await make_donors(sessions, 3)
     first = await take(sessions, sid, a, time(7, 0))
     assert isinstance(first, Signup)
@@ -352,8 +352,8 @@ async def test_cancel_then_take_again_reuses_the_row_with_a_new_code(sessions: F
         assert await signups.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
         assert not await signups.cancel_signup(session, signup_id=first.id, donor_id=a, now=NOW)
     async with sessions() as session:
-        assert await signups.active_signup(session, session_id=sid, donor_id=a) is None
-        view = await drive_days.session_view(session, sid)
+        assert await signups.active_signup(session, drive_day_id=sid, donor_id=a) is None
+        view = await drive_days.drive_day_view(session, sid)
         assert view is not None and view.taken == 1
     again = await take(sessions, sid, a, time(7, 0))
     assert isinstance(again, Signup)
@@ -366,7 +366,7 @@ async def test_cancel_then_take_again_reuses_the_row_with_a_new_code(sessions: F
 
 async def test_a_code_collision_draws_again(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=4)
+    sid = await small_drive_day(sessions, capacity=4)
     a, b = await make_donors(sessions, 2)
     first = await take(sessions, sid, a, time(7, 0), seed=1)
     second = await take(sessions, sid, b, time(7, 0), seed=1)  # same seed: the first draw is taken
@@ -376,7 +376,7 @@ async def test_a_code_collision_draws_again(sessions: Factory) -> None:
 
 async def test_move_signup_goes_to_a_free_slot_only(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=4, end=time(8, 30))  # 07:00, 07:30, 08:00: [2, 1, 1]
+    sid = await small_drive_day(sessions, capacity=4, end=time(8, 30))  # 07:00, 07:30, 08:00: [2, 1, 1]
     a, b = await make_donors(sessions, 2)
     mine = await take(sessions, sid, a, time(7, 0))
     theirs = await take(sessions, sid, b, time(7, 30))
@@ -405,7 +405,7 @@ async def test_my_signups_lists_upcoming_ones_soonest_first(sessions: Factory) -
     for key, at in (("r1-nam-an-phu", time(9, 0)), ("r1-tam-luu", time(7, 0)), ("r1-nhi-chieu", time(8, 0))):
         assert isinstance(await take(sessions, ids[key], donor, at), Signup)
     async with sessions() as session, session.begin():
-        nhi_chieu = await signups.active_signup(session, session_id=ids["r1-nhi-chieu"], donor_id=donor)
+        nhi_chieu = await signups.active_signup(session, drive_day_id=ids["r1-nhi-chieu"], donor_id=donor)
         assert nhi_chieu is not None
         await signups.cancel_signup(session, signup_id=nhi_chieu.id, donor_id=donor, now=NOW)
     async with sessions() as session:
@@ -435,7 +435,7 @@ async def test_check_in_by_code_as_a_volunteer_types_it(sessions: Factory) -> No
                 session, code=typed, actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
             )
             assert isinstance(checked, Signup) and checked.id == signup.id
-            assert checked.session.day == date(2020, 8, 3)
+            assert checked.drive_day.day == date(2020, 8, 3)
     async with sessions() as session, session.begin():
         unknown = await checkin.check_in(
             session, code="ZZZZZZ", actor=ORGANISER, now=arrival, today=date(2020, 8, 3)
@@ -494,7 +494,7 @@ async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> N
             (date(2020, 8, 3), 350, False),
         ], "the self-reported donation is kept, the drive one added once"
         recorded = rows[1]
-        assert (recorded.session_id, recorded.place, recorded.kind) == (
+        assert (recorded.drive_day_id, recorded.place, recorded.kind) == (
             ids["r1-tam-luu"],
             "Nhà văn hóa khu dân cư Tam Lưu",
             "whole_blood",
@@ -571,17 +571,20 @@ async def test_cancel_session_returns_the_donors_to_tell(sessions: Factory) -> N
     for donor in (a, b, c):
         assert isinstance(await take(sessions, sid, donor, time(7, 0)), Signup)
     async with sessions() as session, session.begin():
-        gone = await signups.active_signup(session, session_id=sid, donor_id=b)
+        gone = await signups.active_signup(session, drive_day_id=sid, donor_id=b)
         assert gone is not None
         await signups.cancel_signup(session, signup_id=gone.id, donor_id=b, now=NOW)
     async with sessions() as session, session.begin():
-        assert await drive_day_changes.cancel_session(
-            session, session_id=sid, actor=ORGANISER, now=NOW
+        assert await drive_day_changes.cancel_drive_day(
+            session, drive_day_id=sid, actor=ORGANISER, now=NOW
         ) == sorted([a, c])
     async with sessions() as session, session.begin():
-        assert await drive_day_changes.cancel_session(session, session_id=sid, actor=ORGANISER, now=NOW) == []
+        assert (
+            await drive_day_changes.cancel_drive_day(session, drive_day_id=sid, actor=ORGANISER, now=NOW)
+            == []
+        )
     async with sessions() as session:
-        upcoming = await drive_days.upcoming_sessions(session, now=NOW, tz=TZ, ward="Tam Lưu")
+        upcoming = await drive_days.upcoming_drive_days(session, now=NOW, tz=TZ, ward="Tam Lưu")
         assert sid not in [v.id for v in upcoming]
         [(_, view)] = await signups.my_signups(session, donor_id=a, now=NOW, tz=TZ)
         assert (view.id, view.status) == (sid, "cancelled"), "the donor still sees it, as cancelled"
@@ -590,7 +593,7 @@ async def test_cancel_session_returns_the_donors_to_tell(sessions: Factory) -> N
     ]
     with pytest.raises(drive_days.DriveError, match="no session with id 9999"):
         async with sessions() as session, session.begin():
-            await drive_day_changes.cancel_session(session, session_id=9999, actor=ORGANISER, now=NOW)
+            await drive_day_changes.cancel_drive_day(session, drive_day_id=9999, actor=ORGANISER, now=NOW)
 
 
 async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessions: Factory) -> None:
@@ -601,9 +604,9 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
     last = await take(sessions, sid, b, time(11, 0))
     assert isinstance(first, Signup) and isinstance(last, Signup)
     async with sessions() as session, session.begin():
-        notify = await drive_day_changes.move_session(
+        notify = await drive_day_changes.move_drive_day(
             session,
-            session_id=sid,
+            drive_day_id=sid,
             day=date(2020, 8, 8),
             start_time=time(13, 30),
             end_time=time(16, 0),
@@ -612,7 +615,7 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
         )
     assert notify == sorted([a, b])
     async with sessions() as session:
-        row = await session.get(DriveSession, sid)
+        row = await session.get(DriveDay, sid)
         assert row is not None and (row.day, row.start_time, row.end_time) == (
             date(2020, 8, 8),
             time(13, 30),
@@ -629,15 +632,15 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
         }
     async with sessions() as session, session.begin():
         assert (
-            await drive_day_changes.move_session(
-                session, session_id=sid, day=None, start_time=None, end_time=None, actor=ORGANISER, now=NOW
+            await drive_day_changes.move_drive_day(
+                session, drive_day_id=sid, day=None, start_time=None, end_time=None, actor=ORGANISER, now=NOW
             )
             == []
         )
         with pytest.raises(drive_days.DriveError, match="end: 12:00 must be after start 13:30"):
-            await drive_day_changes.move_session(
+            await drive_day_changes.move_drive_day(
                 session,
-                session_id=sid,
+                drive_day_id=sid,
                 day=None,
                 start_time=None,
                 end_time=time(12, 0),
@@ -648,21 +651,21 @@ async def test_move_session_moves_sign_ups_and_returns_the_donors_to_tell(sessio
 
 async def test_edit_session_refuses_a_capacity_below_the_sign_ups(sessions: Factory) -> None:
     await import_kinh_mon(sessions)
-    sid = await small_session(sessions, capacity=4)
+    sid = await small_drive_day(sessions, capacity=4)
     donor_ids = await make_donors(sessions, 3)
     for n, donor in enumerate(donor_ids):
         assert isinstance(await take(sessions, sid, donor, time(7, 0) if n % 2 else time(7, 30)), Signup)
     async with sessions() as session, session.begin():
         with pytest.raises(drive_days.DriveError, match="capacity: 2 is below the 3 sign-ups"):
-            await drive_day_changes.edit_session(
-                session, session_id=sid, capacity=2, actor=ORGANISER, now=NOW
+            await drive_day_changes.edit_drive_day(
+                session, drive_day_id=sid, capacity=2, actor=ORGANISER, now=NOW
             )
-        notify = await drive_day_changes.edit_session(
-            session, session_id=sid, place_name="Nhà văn hóa  khu 5", capacity=3, actor=ORGANISER, now=NOW
+        notify = await drive_day_changes.edit_drive_day(
+            session, drive_day_id=sid, place_name="Nhà văn hóa  khu 5", capacity=3, actor=ORGANISER, now=NOW
         )
         assert notify == sorted(donor_ids)
     async with sessions() as session:
-        view = await drive_days.session_view(session, sid)
+        view = await drive_days.drive_day_view(session, sid)
         assert view is not None and (view.place_name, view.capacity, view.free) == ("Nhà văn hóa khu 5", 3, 0)
 
 

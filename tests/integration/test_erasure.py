@@ -87,7 +87,7 @@ async def test_erasure_keeps_history_as_counts_and_deletes_the_rest(sessions: Fa
         assert (after.donations, after.volume_ml, after.deferred) == (1, 350, 0)
         assert after.signups == totals.signups - 1, "only the sign-up still to come is gone"
         kept = (await session.scalars(select(Donation).where(Donation.donor_id.is_(None)))).all()
-        assert [(d.donated_on, d.volume_ml, d.session_id, d.self_reported) for d in kept] == [
+        assert [(d.donated_on, d.volume_ml, d.drive_day_id, d.self_reported) for d in kept] == [
             (date(2020, 8, 3), 350, ids["r1-tam-luu"], False)
         ], "the recorded donation stays, the self-reported one goes"
         rows = {

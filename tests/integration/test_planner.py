@@ -31,13 +31,13 @@ from models import (
     signups,
 )
 from models.db import create_engine, session_factory, upgrade_database_async
-from models.tables import Donor, DriveSession, Outbox, Signup
+from models.tables import Donor, DriveDay, Outbox, Signup
 from scheduler import jobs
 from scheduler.planner import (
     Planner,
+    plan_drive_day_reminders,
     plan_eligible_again_nudges,
     plan_followups,
-    plan_session_reminders,
     plan_ward_reminders,
     reminder_schedule,
 )
@@ -164,7 +164,7 @@ class World:
         async with self.sessions() as session, session.begin():
             signup = await signups.take_slot(
                 session,
-                session_id=self.ids[key],
+                drive_day_id=self.ids[key],
                 donor_id=donor_id,
                 slot_start=at,
                 now=now,
@@ -189,7 +189,7 @@ async def world(database_url: str, tmp_path: Path) -> AsyncIterator[World]:
     async with factory() as session, session.begin():
         await plan_import.import_plan(session, plan_file.load_plan(plan_path), actor="test", now=SIGNED_UP_AT)
     async with factory() as session:
-        ids = dict((await session.execute(select(DriveSession.key, DriveSession.id))).tuples().all())
+        ids = dict((await session.execute(select(DriveDay.key, DriveDay.id))).tuples().all())
     yield World(factory, make_settings(tmp_path, database_url=database_url), ids)
     await engine.dispose()
 
@@ -215,17 +215,19 @@ async def test_the_three_offsets_are_due_at_the_configured_local_times(world: Wo
     donor = await world.donor()
     signup = await world.sign_up("tl-1", donor, time(8, 0))
     # Just in time: nothing is queued two weeks ahead.
-    assert await world.plan(plan_session_reminders, SIGNED_UP_AT) == 0
+    assert await world.plan(plan_drive_day_reminders, SIGNED_UP_AT) == 0
     for due in (THREE_DAYS, EVENING_BEFORE, MORNING):
-        assert await world.plan(plan_session_reminders, due - timedelta(minutes=15)) == 1
+        assert await world.plan(plan_drive_day_reminders, due - timedelta(minutes=15)) == 1
     rows = await world.rows("reminder:")
     assert [(r.due_at, r.expires_at, r.kind) for r in rows] == [
         (THREE_DAYS, EVENING_BEFORE, "reminder"),
         (EVENING_BEFORE, MORNING, "reminder"),
         (MORNING, START, "reminder"),
     ]
-    session_id = world.ids["tl-1"]
-    assert [r.key.rsplit(":", 1)[0] for r in rows] == [f"reminder:{session_id}:{donor}:{n}" for n in range(3)]
+    drive_day_id = world.ids["tl-1"]
+    assert [r.key.rsplit(":", 1)[0] for r in rows] == [
+        f"reminder:{drive_day_id}:{donor}:{n}" for n in range(3)
+    ]
     texts = [r.payload["text"] for r in rows]
     assert "còn 3 ngày nữa, Thứ Hai, 03/08/2020" in texts[0]
     assert "ngày mai" in texts[1] and "hôm nay" in texts[2]
@@ -239,9 +241,9 @@ async def test_the_three_offsets_are_due_at_the_configured_local_times(world: Wo
 async def test_planning_twice_creates_nothing_new(world: World) -> None:
     donor = await world.donor(language="en")
     await world.sign_up("tl-1", donor)
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE - timedelta(minutes=5)) == 1
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE - timedelta(minutes=5)) == 0
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE + timedelta(minutes=5)) == 0
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE - timedelta(minutes=5)) == 1
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE - timedelta(minutes=5)) == 0
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE + timedelta(minutes=5)) == 0
     (row,) = await world.rows("reminder:")
     assert "Blood drive reminder: tomorrow, Mon 3 Aug 2020" in row.payload["text"]
 
@@ -255,8 +257,8 @@ async def test_a_reminder_in_quiet_hours_waits_for_the_morning(world: World) -> 
     assert planned.due_at == utc(2020, 8, 4, 0, 0)  # 07:00 in Vietnam
     donor = await late.donor(ward="Nhị Chiểu")
     await late.sign_up("nc-1", donor, time(8, 0))
-    assert await late.plan(plan_session_reminders, utc(2020, 8, 3, 15, 0)) == 0  # 22:00: quiet
-    assert await late.plan(plan_session_reminders, utc(2020, 8, 3, 23, 50)) == 1
+    assert await late.plan(plan_drive_day_reminders, utc(2020, 8, 3, 15, 0)) == 0  # 22:00: quiet
+    assert await late.plan(plan_drive_day_reminders, utc(2020, 8, 3, 23, 50)) == 1
     (row,) = await late.rows("reminder:")
     assert row.due_at == utc(2020, 8, 4, 0, 0) and "hôm nay" in row.payload["text"]
     # Tam Lưu starts at 07:00, when the quiet hours end: a reminder at the start is useless, so none.
@@ -282,16 +284,16 @@ async def test_a_later_reminder_at_the_same_moment_replaces_an_earlier_one(world
 async def test_no_reminders_for_donors_who_turned_them_off(world: World) -> None:
     quiet_donor = await world.donor(reminders_enabled=False)
     await world.sign_up("tl-1", quiet_donor)
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE) == 0
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE) == 0
     # Turned off after a reminder was queued: the next planning run cancels it.
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
-    assert await world.plan(plan_session_reminders, MORNING - timedelta(minutes=10)) == 1
+    assert await world.plan(plan_drive_day_reminders, MORNING - timedelta(minutes=10)) == 1
     async with world.sessions() as session, session.begin():
         row = await session.get(Donor, donor)
         assert row is not None
         row.reminders_enabled = False
-    await world.plan(plan_session_reminders, MORNING - timedelta(minutes=5))
+    await world.plan(plan_drive_day_reminders, MORNING - timedelta(minutes=5))
     (queued,) = await world.rows("reminder:")
     assert queued.status == "cancelled"
 
@@ -300,14 +302,14 @@ async def test_nothing_for_a_cancelled_session_or_sign_up(world: World) -> None:
     first, second = await world.donor(), await world.donor()
     await world.sign_up("tl-1", first)
     signup = await world.sign_up("nc-1", second, time(8, 0))
-    assert await world.plan(plan_session_reminders, THREE_DAYS) == 1  # tl-1's three-day reminder
+    assert await world.plan(plan_drive_day_reminders, THREE_DAYS) == 1  # tl-1's three-day reminder
     async with world.sessions() as session, session.begin():
-        await drive_day_changes.cancel_session(
-            session, session_id=world.ids["tl-1"], actor="test", now=THREE_DAYS
+        await drive_day_changes.cancel_drive_day(
+            session, drive_day_id=world.ids["tl-1"], actor="test", now=THREE_DAYS
         )
         await signups.cancel_signup(session, signup_id=signup.id, donor_id=second, now=THREE_DAYS)
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE) == 0
-    assert await world.plan(plan_session_reminders, utc(2020, 8, 3, 12, 0)) == 0  # nc-1's evening
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE) == 0
+    assert await world.plan(plan_drive_day_reminders, utc(2020, 8, 3, 12, 0)) == 0  # nc-1's evening
     assert await world.rows("reminder:") == [], "the queued one was withdrawn with the session"
 
 
@@ -316,8 +318,8 @@ async def test_after_downtime_the_latest_useful_reminder_comes_once(world: World
     await world.sign_up("tl-1", donor)
     # The bot was down from before the three-day reminder until Sunday 20:00.
     back = utc(2020, 8, 2, 13, 0)
-    assert await world.plan(plan_session_reminders, back) == 1
-    assert await world.plan(plan_session_reminders, back + timedelta(minutes=10)) == 0
+    assert await world.plan(plan_drive_day_reminders, back) == 1
+    assert await world.plan(plan_drive_day_reminders, back + timedelta(minutes=10)) == 0
     (row,) = await world.rows("reminder:")
     assert row.due_at == back and row.key.split(":")[3] == "1"  # the evening-before one, due now
     assert row.expires_at == MORNING
@@ -328,10 +330,10 @@ async def test_a_catch_up_in_quiet_hours_waits_or_gives_way(world: World) -> Non
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
     # Back at 22:30 on Sunday: too late to wake anybody, and 07:00 is the start: the morning one comes.
-    assert await world.plan(plan_session_reminders, utc(2020, 8, 2, 15, 30)) == 0
+    assert await world.plan(plan_drive_day_reminders, utc(2020, 8, 2, 15, 30)) == 0
     # Back at 04:00 on the day: nothing in the night (the evening reminder is not sent at 04:00).
-    assert await world.plan(plan_session_reminders, utc(2020, 8, 2, 21, 0)) == 0
-    assert await world.plan(plan_session_reminders, utc(2020, 8, 2, 23, 25)) == 1
+    assert await world.plan(plan_drive_day_reminders, utc(2020, 8, 2, 21, 0)) == 0
+    assert await world.plan(plan_drive_day_reminders, utc(2020, 8, 2, 23, 25)) == 1
     (row,) = await world.rows("reminder:")
     assert row.due_at == MORNING
 
@@ -339,9 +341,9 @@ async def test_a_catch_up_in_quiet_hours_waits_or_gives_way(world: World) -> Non
 async def test_after_the_start_nothing_is_planned_and_a_queued_reminder_expires(world: World) -> None:
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
-    assert await world.plan(plan_session_reminders, START) == 0
-    assert await world.plan(plan_session_reminders, START + timedelta(hours=1)) == 0
-    assert await world.plan(plan_session_reminders, MORNING - timedelta(minutes=10)) == 1
+    assert await world.plan(plan_drive_day_reminders, START) == 0
+    assert await world.plan(plan_drive_day_reminders, START + timedelta(hours=1)) == 0
+    assert await world.plan(plan_drive_day_reminders, MORNING - timedelta(minutes=10)) == 1
     # The bot goes down before sending it and comes back after the start: dropped, not sent late.
     async with world.sessions() as session, session.begin():
         claimed = await outbox_claims.claim(session, now=START + timedelta(minutes=5), limit=10, lease=LEASE)
@@ -353,10 +355,10 @@ async def test_after_the_start_nothing_is_planned_and_a_queued_reminder_expires(
 async def test_a_stale_reminder_expires_when_the_next_one_is_due(world: World) -> None:
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
-    assert await world.plan(plan_session_reminders, THREE_DAYS) == 1
+    assert await world.plan(plan_drive_day_reminders, THREE_DAYS) == 1
     # Down from Friday 18:59 until Sunday 20:00: the three-day reminder is stale, the evening one is not.
     back = utc(2020, 8, 2, 13, 0)
-    assert await world.plan(plan_session_reminders, back) == 1
+    assert await world.plan(plan_drive_day_reminders, back) == 1
     async with world.sessions() as session, session.begin():
         claimed = await outbox_claims.claim(session, now=back, limit=10, lease=timedelta(seconds=60))
     assert [row.key.split(":")[3] for row in claimed] == ["1"]
@@ -368,8 +370,8 @@ async def test_a_late_reminder_gives_way_to_one_that_follows_soon(world: World) 
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
     # Back on Sunday at 17:00, two hours before the evening reminder: the three-day one is not sent late.
-    assert await world.plan(plan_session_reminders, utc(2020, 8, 2, 10, 0)) == 0
-    assert await world.plan(plan_session_reminders, EVENING_BEFORE - timedelta(minutes=10)) == 1
+    assert await world.plan(plan_drive_day_reminders, utc(2020, 8, 2, 10, 0)) == 0
+    assert await world.plan(plan_drive_day_reminders, EVENING_BEFORE - timedelta(minutes=10)) == 1
     (row,) = await world.rows("reminder:")
     assert row.due_at == EVENING_BEFORE
 
@@ -378,8 +380,8 @@ async def test_a_late_sign_up_gets_no_catch_up(world: World) -> None:
     donor = await world.donor()
     evening = utc(2020, 8, 2, 13, 0)  # Sunday 20:00: the confirmation said it all
     await world.sign_up("tl-1", donor, now=evening)
-    assert await world.plan(plan_session_reminders, evening + timedelta(minutes=5)) == 0
-    assert await world.plan(plan_session_reminders, MORNING - timedelta(minutes=5)) == 1
+    assert await world.plan(plan_drive_day_reminders, evening + timedelta(minutes=5)) == 0
+    assert await world.plan(plan_drive_day_reminders, MORNING - timedelta(minutes=5)) == 1
 
 
 # --------------------------------------------------------------------------------------------- ward
@@ -421,7 +423,7 @@ async def test_a_sector_session_is_not_announced_to_the_ward(world: World) -> No
 
 async def _campaign_id(world: World) -> int:
     async with world.sessions() as session:
-        row = await session.get(DriveSession, world.ids["tl-1"])
+        row = await session.get(DriveDay, world.ids["tl-1"])
         assert row is not None
         return row.campaign_id
 
@@ -524,7 +526,7 @@ async def test_turning_off_cancels_the_donors_waiting_pushes_only(world: World) 
     donor, other = await world.donor(), await world.donor()
     for who in (donor, other):
         await world.sign_up("tl-1", who)
-    await world.plan(plan_session_reminders, THREE_DAYS)
+    await world.plan(plan_drive_day_reminders, THREE_DAYS)
     async with world.sessions() as session, session.begin():
         (account,) = await accounts.accounts_of(session, donor)
         await outbox.enqueue(
@@ -582,7 +584,7 @@ async def test_a_row_without_expiry_is_sent_however_late(world: World) -> None:
 async def test_an_expired_row_whose_claimer_died_is_not_sent(world: World) -> None:
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
-    await world.plan(plan_session_reminders, MORNING)
+    await world.plan(plan_drive_day_reminders, MORNING)
     async with world.sessions() as session, session.begin():
         (claimed,) = await outbox_claims.claim(session, now=MORNING, limit=5, lease=timedelta(minutes=60))
     # The process died while sending; its lease runs out after the start.

@@ -6,7 +6,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from models import drive_day_changes
-from scheduler.planner import plan_session_reminders, plan_ward_reminders
+from scheduler.planner import plan_drive_day_reminders, plan_ward_reminders
 from services import drive_days, notices
 from tests.integration.test_planner import CATALOGS, THREE_DAYS, World, utc, world
 
@@ -22,8 +22,8 @@ async def test_booking_or_a_cancelled_session_withdraws_the_ward_invitation(worl
     waiting = [row.about_donor_id for row in await world.rows("ward:")]
     assert waiting == [other], "the donor who booked is not invited any more"
     async with world.sessions() as session, session.begin():
-        await drive_day_changes.cancel_session(
-            session, session_id=world.ids["tl-1"], actor="test", now=INVITE_TIME
+        await drive_day_changes.cancel_drive_day(
+            session, drive_day_id=world.ids["tl-1"], actor="test", now=INVITE_TIME
         )
     assert await world.rows("ward:") == [], "an invitation to a cancelled session is withdrawn"
     # tl-2 is the round's next session in Tam Lưu: its invitation day brings one for it instead.
@@ -38,19 +38,19 @@ async def test_a_second_change_replaces_the_notice_still_waiting(world: World) -
     now = utc(2020, 7, 25, 2, 0)
     for day in (utc(2020, 8, 10, 0, 0).date(), utc(2020, 8, 11, 0, 0).date()):
         async with world.sessions() as session, session.begin():
-            told = await drive_day_changes.move_session(
+            told = await drive_day_changes.move_drive_day(
                 session,
-                session_id=world.ids["tl-1"],
+                drive_day_id=world.ids["tl-1"],
                 day=day,
                 start_time=None,
                 end_time=None,
                 actor="t",
                 now=now,
             )
-            await notices.session_changed(
+            await notices.drive_day_changed(
                 session,
                 catalogs=CATALOGS,
-                session_id=world.ids["tl-1"],
+                drive_day_id=world.ids["tl-1"],
                 donor_ids=told,
                 tz=ZoneInfo("Asia/Ho_Chi_Minh"),
                 now=now,
@@ -63,7 +63,7 @@ async def test_a_drive_day_change_tells_only_whom_it_concerns(world: World) -> N
     """services.drive_days: a new capacity tells nobody and leaves the reminders waiting; a cancel tells."""
     donor = await world.donor()
     await world.sign_up("tl-1", donor)
-    assert await world.plan(plan_session_reminders, THREE_DAYS - timedelta(minutes=15)) == 1
+    assert await world.plan(plan_drive_day_reminders, THREE_DAYS - timedelta(minutes=15)) == 1
     tz, now = ZoneInfo("Asia/Ho_Chi_Minh"), utc(2020, 7, 31, 12, 0)
     day_id = world.ids["tl-1"]
     async with world.sessions() as session, session.begin():

@@ -35,8 +35,8 @@ ON = date(2027, 1, 10)
 PROFILE = Person(date_of_birth=date(1995, 8, 3), sex=Sex.FEMALE, weight_kg=55.0)
 
 
-def booking(day: date, ref: int = 1, session_id: int = 10) -> Planned:
-    return Planned(day=day, source=Source.BOOKING, ref=ref, session_id=session_id, place="Nhà văn hóa")
+def booking(day: date, ref: int = 1, drive_day_id: int = 10) -> Planned:
+    return Planned(day=day, source=Source.BOOKING, ref=ref, drive_day_id=drive_day_id, place="Nhà văn hóa")
 
 
 def test_the_kept_date_is_a_wait_the_rules_alone_do_not_know() -> None:
@@ -68,7 +68,7 @@ def test_a_second_booking_inside_the_interval_clashes_either_way() -> None:
     ten_days_before = decide(facts, on=ON - timedelta(days=10), rules=RULES)
     assert ten_days_before.clash_reasons[0].key == "decision_booking_after"
     assert decide(facts, on=ON, rules=RULES).clashes, "the same day counts"
-    assert decide(facts, on=ON, rules=RULES, session_id=10).may_book, "its own session is no clash"
+    assert decide(facts, on=ON, rules=RULES, drive_day_id=10).may_book, "its own session is no clash"
     assert decide(facts, on=ON + timedelta(weeks=12), rules=RULES).may_book
     assert decide(facts, on=ON - timedelta(weeks=12), rules=RULES).may_book
 
@@ -162,5 +162,5 @@ def test_sessions_and_slots_end_in_local_time() -> None:
     assert not has_ended(date(2020, 8, 3), time(11, 30), now=ten, tz=tz)
     assert has_ended(date(2020, 8, 3), time(10, 0), now=ten, tz=tz), "an end at 10:00 is over at 10:00"
     assert not has_ended(date(2020, 8, 3), time(9, 0), now=ten, tz=UTC), "03:00 UTC is before 09:00 UTC"
-    assert slot_end(time(7, 0), slot_minutes=30, session_end=time(11, 30)) == time(7, 30)
-    assert slot_end(time(11, 0), slot_minutes=60, session_end=time(11, 30)) == time(11, 30)
+    assert slot_end(time(7, 0), slot_minutes=30, drive_day_end=time(11, 30)) == time(7, 30)
+    assert slot_end(time(11, 0), slot_minutes=60, drive_day_end=time(11, 30)) == time(11, 30)
