@@ -12,16 +12,18 @@ updates) is in services/callouts/, shared with the scheduler and `donorbot callo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from core import buttons
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from domain.ids import parse_id, parse_index, parse_int
+from domain.ids import parse_index, parse_int
 from domain.phone import display_phone
 from handlers import common
 from handlers.context import Context
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, Then, on_press, organiser_only
 from handlers.messages import Choice
 from models import callout_matching, callouts
 from models.callout_criteria import Criteria
@@ -32,173 +34,187 @@ from services.callouts.need import MAX_UNITS, MIN_TEXT, Need, group_list, label,
 from services.callouts.tally import tally_view
 
 NAME = "callout_create"
-GROUP_CODES = ("A+", "A-", "B+", "B-", "AB+", "AB-", "O+", "O-")
+GROUP_CODES = buttons.BLOOD_GROUPS
 DEADLINE_HOURS = (2, 6, 24)  # the deadline buttons: in 2, 6 or 24 hours
 RECENT = timedelta(hours=24)  # /dskhancap also shows call-outs that ended this recently
-
-
-class Step(StrEnum):
-    GROUPS = "groups"
-    COMPONENT = "component"
-    UNITS = "units"
-    PLACE = "place"
-    ADDRESS = "address"
-    CONTACT = "contact"
-    DEADLINE = "deadline"
-    AREA = "area"
-    PREVIEW = "preview"
-
-
-ORDER = list(Step)
-# The typed steps and their columns' lengths (callouts.place, .address, .contact).
-TEXT_LIMITS = {Step.PLACE: limits.PLACE, Step.ADDRESS: limits.ADDRESS, Step.CONTACT: limits.CONTACT}
+_BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one of the question's buttons
 
 
 # --- the organiser's dialogue --------------------------------------------------------------------
 
 
 async def start(ctx: Context, _args: str = "") -> None:
-    """/khancap: asks which blood groups are needed."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    ctx.state.go(NAME, Step.GROUPS)
-    ctx.state.data.update({"groups": [], "wards": []})
-    await ask(ctx)
+    """/khancap: asks which blood groups are needed (the runner checks the role)."""
+    if ctx.state.flow == NAME:  # /khancap again mid-dialogue: the groups and wards are chosen afresh
+        ctx.state.data.update(groups=[], wards=[])
+    await FLOW.begin(ctx)
 
 
-async def ask(ctx: Context, *, edit: bool = False) -> None:
-    step = Step(ctx.state.step or Step.GROUPS)
-    data = ctx.state.data
-    if step is Step.GROUPS:
-        picked = set(data["groups"])
-        buttons = [Choice(("✓ " if c in picked else "") + label(c), f"cog:{c}") for c in GROUP_CODES]
-        rows = [buttons[i : i + 4] for i in range(0, 8, 4)]
-        rows.append([ctx.choice("button_done", "cog:done")])
-        ctx.say("callout_ask_groups", choices=rows, edit=edit)
-    elif step is Step.COMPONENT:
-        rows = [[ctx.choice(f"callout_component_{c}", f"coc:{c}")] for c in COMPONENTS]
-        ctx.say("callout_ask_component", choices=rows)
-    elif step is Step.UNITS:
-        ctx.say("callout_ask_units")
-    elif step is Step.PLACE:
-        ctx.say("callout_ask_place")
-    elif step is Step.ADDRESS:
-        ctx.say("callout_ask_address")
-    elif step is Step.CONTACT:
-        ctx.say("callout_ask_contact")
-    elif step is Step.DEADLINE:
-        rows = [[ctx.choice("callout_in_hours", f"codl:{h}", hours=h) for h in DEADLINE_HOURS]]
-        ctx.say("callout_ask_deadline", choices=rows)
-    elif step is Step.AREA:
-        wards = ctx.settings.area.wards
-        picked = set(data["wards"])
-        buttons = [Choice(("✓ " if w in picked else "") + w, f"coa:{i}") for i, w in enumerate(wards)]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([ctx.choice("callout_all_wards", "coa:all"), ctx.choice("button_done", "coa:done")])
-        ctx.say("callout_ask_area", choices=rows, edit=edit)
-    else:
-        await preview(ctx, edit=edit)
+def _say(key: str) -> Callable[[Context, int], None]:
+    """A question that is one catalog key."""
+
+    def ask(ctx: Context, _page: int = 0) -> None:
+        ctx.say(key)
+
+    return ask
 
 
-class CreateFlow:
-    name = NAME
+def _saved(key: str, following: str) -> Then:
+    """Keeps the answer in the dialogue's data under `key` and moves to `following`."""
 
-    async def on_input(self, ctx: Context) -> None:
-        """Reads one answer (the role is checked again on every step)."""
-        if not await ctx.is_organiser():
-            ctx.state.clear()
-            ctx.say("organiser_only")
-            return
-        step = Step(ctx.state.step or Step.GROUPS)
-        outcome = await read(ctx, step)
-        if outcome == "stay":
-            await ask(ctx, edit=True)
-        elif outcome == "done":
-            return
-        elif outcome:
-            limit = TEXT_LIMITS.get(step)
-            ctx.say_text(ctx.t(outcome, limit=limit) if limit else ctx.t(outcome))
-            await ask(ctx)
-        else:
-            ctx.state.step = ORDER[ORDER.index(step) + 1]
-            await ask(ctx)
+    def then(ctx: Context, answer: Parsed) -> str:
+        ctx.state.data[key] = answer.value
+        return following
 
-    async def reprompt(self, ctx: Context) -> None:
-        await ask(ctx)
+    return then
 
 
-FLOW = CreateFlow()
+def ask_groups(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
+    """The eight groups as toggles (✓ on those picked), edited in place as they are pressed, and Done."""
+    picked = set(ctx.state.data.get("groups", ()))
+    toggles = [
+        Choice(("✓ " if c in picked else "") + label(c), buttons.CalloutGroup(c).pack()) for c in GROUP_CODES
+    ]
+    rows = [toggles[i : i + 4] for i in range(0, 8, 4)]
+    rows.append([ctx.choice("button_done", buttons.CalloutGroup("done"))])
+    ctx.say("callout_ask_groups", choices=rows, edit=edit)
 
 
-async def read(ctx: Context, step: Step) -> str | None:
-    """None: stored, go on; "stay": a toggle, ask again in place; "done": ended; else an error key."""
-    data, text = ctx.state.data, ctx.typed()
-    if step is Step.GROUPS:
-        picked = ctx.picked("cog")
-        if picked == "done":
-            return None if data["groups"] else "callout_error_groups"
-        if picked in GROUP_CODES:
-            data["groups"] = sorted(set(data["groups"]) ^ {picked}, key=GROUP_CODES.index)
-            return "stay"
-        codes = [parse_blood_group(part) for part in re.split(r"[,;]| va | và | and ", text or "")]
-        if not text or any(g is None or g.abo is None or g.rh is None for g in codes):
-            return "callout_error_groups"
-        data["groups"] = sorted({g.code for g in codes if g}, key=GROUP_CODES.index)
-    elif step is Step.COMPONENT:
-        picked = ctx.picked("coc")
-        if picked not in COMPONENTS:
-            return "error_use_buttons_current"
-        data["component"] = picked
-    elif step is Step.UNITS:
-        units = parse_int(text, minimum=1, maximum=MAX_UNITS)
-        if units is None:
-            return "callout_error_units"
-        data["units"] = units
-    elif step in TEXT_LIMITS:
-        if not text or not MIN_TEXT <= len(text) <= TEXT_LIMITS[step] or text.startswith("/"):
-            return f"callout_error_{step.value}"
-        data[step.value] = " ".join(text.split())
-    elif step is Step.DEADLINE:
-        hours = parse_int(ctx.picked("codl"), minimum=1, maximum=max(DEADLINE_HOURS))
-        deadline: datetime | None = None
-        if hours in DEADLINE_HOURS:
-            deadline = ctx.now() + timedelta(hours=hours)
-        elif text:
-            deadline = parse_deadline(text, now=ctx.now(), settings=ctx.settings)
-        if deadline is None:
-            return "callout_error_deadline"
-        data["deadline"] = deadline.isoformat()
-    elif step is Step.AREA:
-        wards = ctx.settings.area.wards
-        picked = ctx.picked("coa")
-        if picked == "all":
-            data["wards"] = []
-            return None
-        if picked == "done":
-            return None
-        if (index := parse_index(picked, len(wards))) is not None:
-            data["wards"] = [w for w in wards if (w in data["wards"]) != (w == wards[index])]
-            return "stay"
-        return "error_use_buttons_current"
-    else:
-        answer = ctx.picked("cogo")
-        if answer == "no":
-            ctx.state.clear()
-            common.say_cancelled(ctx, "khancap")
-            return "done"
-        if answer == "widen":
-            extra = wider_groups(ctx.settings, data["groups"], data["component"], _criteria_for(ctx).groups)
-            if not extra:
-                return "error_use_buttons_current"
-            data["donor_groups"] = [*_criteria_for(ctx).groups, *extra]
-            return "stay"
-        if answer != "yes":
-            return "error_use_buttons_current"
-        if not await launch(ctx):
-            return "callout_nobody_to_send"
-        return "done"
+def read_groups(ctx: Context) -> Parsed:
+    """A group's button (its code: toggled), Done (the groups picked), or groups typed ("O+, A-")."""
+    picked, text = list(ctx.state.data.get("groups", ())), ctx.typed()
+    if (pressed := ctx.pressed(buttons.CalloutGroup)) is not None:
+        if pressed.group != "done":
+            return Parsed(pressed.group)
+        return Parsed(picked) if picked else Parsed(error="callout_error_groups")
+    codes = [parse_blood_group(part) for part in re.split(r"[,;]| va | và | and ", text or "")]
+    if not text or any(g is None or g.abo is None or g.rh is None for g in codes):
+        return Parsed(error="callout_error_groups")
+    return Parsed(sorted({g.code for g in codes if g}, key=GROUP_CODES.index))
+
+
+def on_groups(ctx: Context, answer: Parsed) -> str | None:
+    """The groups (on to the component), or one toggled: the question edited in place."""
+    if isinstance(answer.value, list):
+        ctx.state.data["groups"] = answer.value
+        return "component"
+    picked = set(ctx.state.data.get("groups", ())) ^ {answer.value}
+    ctx.state.data["groups"] = sorted(picked, key=GROUP_CODES.index)
+    ask_groups(ctx, edit=True)
     return None
+
+
+def ask_component(ctx: Context, _page: int = 0) -> None:
+    rows = [[ctx.choice(f"callout_component_{c}", buttons.CalloutComponent(c))] for c in COMPONENTS]
+    ctx.say("callout_ask_component", choices=rows)
+
+
+def read_component(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.CalloutComponent)
+    return Parsed(pressed.component) if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
+
+
+def read_units(ctx: Context) -> Parsed:
+    units = parse_int(ctx.typed(), minimum=1, maximum=MAX_UNITS)
+    return Parsed(units) if units is not None else Parsed(error="callout_error_units")
+
+
+def _typed(key: str, limit: int, following: str) -> Step:
+    """The step asking a text for the column `key` (callouts.place, .address, .contact: at most `limit`)."""
+
+    def read(ctx: Context) -> Parsed:
+        text = ctx.typed()
+        if not text or not MIN_TEXT <= len(text) <= limit or text.startswith("/"):
+            return Parsed(error=f"callout_error_{key}", params={"limit": limit})
+        return Parsed(" ".join(text.split()))
+
+    label = f"a text of {MIN_TEXT}..{limit} characters"
+    return Step(
+        key, _say(f"callout_ask_{key}"), read, _saved(key, following), edges=(Edge(following, label),)
+    )
+
+
+def ask_deadline(ctx: Context, _page: int = 0) -> None:
+    rows = [[ctx.choice("callout_in_hours", buttons.CalloutDeadline(h), hours=h) for h in DEADLINE_HOURS]]
+    ctx.say("callout_ask_deadline", choices=rows)
+
+
+def read_deadline(ctx: Context) -> Parsed:
+    """In 2, 6 or 24 hours (buttons), or a time typed (services.callouts.need.parse_deadline)."""
+    pressed, text = ctx.pressed(buttons.CalloutDeadline), ctx.typed()
+    deadline: datetime | None = None
+    if pressed is not None and pressed.hours in DEADLINE_HOURS:
+        deadline = ctx.now() + timedelta(hours=pressed.hours)
+    elif text:
+        deadline = parse_deadline(text, now=ctx.now(), settings=ctx.settings)
+    return Parsed(deadline.isoformat()) if deadline is not None else Parsed(error="callout_error_deadline")
+
+
+def ask_area(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
+    """The wards as toggles (✓ on those picked), edited in place as they are pressed; All wards; Done."""
+    wards = ctx.settings.area.wards
+    picked = set(ctx.state.data.get("wards", ()))
+    toggles = [
+        Choice(("✓ " if w in picked else "") + w, buttons.CalloutArea(str(i)).pack())
+        for i, w in enumerate(wards)
+    ]
+    rows = [toggles[i : i + 2] for i in range(0, len(toggles), 2)]
+    rows.append(
+        [
+            ctx.choice("callout_all_wards", buttons.CalloutArea("all")),
+            ctx.choice("button_done", buttons.CalloutArea("done")),
+        ]
+    )
+    ctx.say("callout_ask_area", choices=rows, edit=edit)
+
+
+def read_area(ctx: Context) -> Parsed:
+    """A ward's button (its index: toggled), All wards ([]: no ward limit) or Done (the wards picked)."""
+    wards, pressed = ctx.settings.area.wards, ctx.pressed(buttons.CalloutArea)
+    if pressed is None:
+        return Parsed(error=_BUTTONS_PLEASE)
+    if pressed.pick == "all":
+        return Parsed([])
+    if pressed.pick == "done":
+        return Parsed(list(ctx.state.data.get("wards", ())))
+    index = parse_index(pressed.pick, len(wards))
+    return Parsed(index) if index is not None else Parsed(error=_BUTTONS_PLEASE)
+
+
+def on_area(ctx: Context, answer: Parsed) -> str | None:
+    """The wards (on to the preview), or one toggled: the question edited in place."""
+    if isinstance(answer.value, list):
+        ctx.state.data["wards"] = answer.value
+        return "preview"
+    wards, picked = ctx.settings.area.wards, ctx.state.data.get("wards", [])
+    ctx.state.data["wards"] = [w for w in wards if (w in picked) != (w == wards[answer.value])]
+    ask_area(ctx, edit=True)
+    return None
+
+
+def read_go(ctx: Context) -> Parsed:
+    """Send, Cancel, or Add compatible groups (while there are some the call-out does not ask yet)."""
+    pressed = ctx.pressed(buttons.CalloutGo)
+    if pressed is None:
+        return Parsed(error=_BUTTONS_PLEASE)
+    if pressed.action == "widen":
+        data, asked = ctx.state.data, _criteria_for(ctx).groups
+        extra = wider_groups(ctx.settings, data["groups"], data["component"], asked)
+        return Parsed([*asked, *extra]) if extra else Parsed(error=_BUTTONS_PLEASE)
+    return Parsed(pressed.action)
+
+
+async def on_go(ctx: Context, answer: Parsed) -> None:
+    """Sends the first wave, stops, or shows the preview again (in place) with the compatible groups."""
+    if isinstance(answer.value, list):
+        ctx.state.data["donor_groups"] = answer.value
+        await preview(ctx, edit=True)
+    elif answer.value == "no":
+        ctx.state.clear()
+        common.say_cancelled(ctx, "khancap")
+    elif not await launch(ctx):
+        ctx.say("callout_nobody_to_send")
+        await preview(ctx)
 
 
 def _need(ctx: Context) -> Need:
@@ -221,7 +237,7 @@ def _criteria_for(ctx: Context) -> Criteria:
     return criteria_of(_need(ctx), ctx.settings, ctx.knowledge.rules, now=ctx.now())
 
 
-async def preview(ctx: Context, *, edit: bool = False) -> None:
+async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
     """How many reserve donors match, by blood group and ward, before anything is sent.
 
     Send is offered only when someone matches; widening to compatible groups whenever there are
@@ -259,9 +275,9 @@ async def preview(ctx: Context, *, edit: bool = False) -> None:
     if extra:
         groups = group_list(extra)
         parts.append(ctx.t("callout_preview_widen", groups=groups))
-        rows.append([ctx.choice("button_callout_widen", "cogo:widen", groups=groups)])
-    send = [ctx.choice("button_send_callout", "cogo:yes")] if total else []
-    rows.append([*send, ctx.choice("button_cancel", "cogo:no")])
+        rows.append([ctx.choice("button_callout_widen", buttons.CalloutGo("widen"), groups=groups)])
+    send = [ctx.choice("button_send_callout", buttons.CalloutGo("yes"))] if total else []
+    rows.append([*send, ctx.choice("button_cancel", buttons.CalloutGo("no"))])
     ctx.say_text("\n\n".join(parts), choices=rows, edit=edit)
 
 
@@ -289,6 +305,81 @@ async def launch(ctx: Context) -> bool:
     return True
 
 
+FLOW = Dialogue(
+    name=NAME,
+    steps=(
+        Step(
+            "groups",
+            ask_groups,
+            read_groups,
+            on_groups,
+            buttons=(buttons.CalloutGroup,),
+            foreign="callout_error_groups",
+            edges=(Edge("component", "groups typed, or toggled in place, then Done"),),
+        ),
+        Step(
+            "component",
+            ask_component,
+            read_component,
+            _saved("component", "units"),
+            buttons=(buttons.CalloutComponent,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("units", "whole blood / platelets"),),
+        ),
+        Step(
+            "units",
+            _say("callout_ask_units"),
+            read_units,
+            _saved("units", "place"),
+            foreign="callout_error_units",
+            edges=(Edge("place", "1..MAX_UNITS"),),
+        ),
+        _typed("place", limits.PLACE, "address"),
+        _typed("address", limits.ADDRESS, "contact"),
+        _typed("contact", limits.CONTACT, "deadline"),
+        Step(
+            "deadline",
+            ask_deadline,
+            read_deadline,
+            _saved("deadline", "area"),
+            buttons=(buttons.CalloutDeadline,),
+            foreign="callout_error_deadline",
+            edges=(Edge("area", "in 2 / 6 / 24 hours, or a time typed"),),
+        ),
+        Step(
+            "area",
+            ask_area,
+            read_area,
+            on_area,
+            buttons=(buttons.CalloutArea,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("preview", "All wards, or wards toggled in place, then Done"),),
+        ),
+        Step(
+            "preview",
+            preview,
+            read_go,
+            on_go,
+            buttons=(buttons.CalloutGo,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(
+                Edge("preview", "Add compatible groups (domain.compatibility): shown again in place"),
+                Edge(END, "Send now (only when someone matches): wave 1, the preview becomes the live tally"),
+                Edge(END, "Cancel: nothing sent"),
+            ),
+        ),
+    ),
+    restart="khancap",
+    organisers=True,
+    entries=(Edge("groups", "/khancap (organisers)"),),
+    notes=(
+        "The role is checked again on every step.",
+        "What follows the sending: docs/callout_lifecycle.mmd.",
+    ),
+)
+"""/khancap: the need asked one value at a time, a preview of who matches, then the first wave."""
+
+
 # --- the organiser's tally ------------------------------------------------------------------------
 
 
@@ -303,18 +394,14 @@ async def show_tally(ctx: Context, callout_id: int, *, edit: bool = False) -> No
     ctx.say_text(text, choices=[[Choice(label, value) for label, value in row] for row in rows], edit=edit)
 
 
-async def on_tally_button(ctx: Context, payload: str) -> None:
-    """Refresh, accepted list, extend or close — organisers only, checked on every press.
+async def tally_pressed(ctx: Context, pressed: buttons.CalloutTally) -> None:
+    """Refresh, accepted list, extend or close — organisers only, checked on every press (`on_press`).
 
     The tally pressed by the organiser who created the call-out becomes the live one (the one its
     updates edit), so a tally brought back with /dskhancap takes over from one far up the chat.
     """
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
-        return
-    action, _, cid = payload.partition(":")
-    callout_id = parse_id(cid)
-    callout = await ctx.session.get(Callout, callout_id) if callout_id is not None else None
+    action = pressed.action
+    callout = await ctx.session.get(Callout, pressed.callout_id)
     if callout is None:
         ctx.say("error_button_expired")
         return
@@ -338,10 +425,13 @@ async def on_tally_button(ctx: Context, payload: str) -> None:
     await show_tally(ctx, callout.id, edit=True)
 
 
+on_tally_button = on_press(buttons.CalloutTally, tally_pressed, organisers=True)
+"""The router's handler of the tally's buttons (`cov:`): anything else is "this button has expired"."""
+
+
 async def show_running(ctx: Context, _args: str = "") -> None:
     """/dskhancap: the tally of every call-out still running (or ended in the last day), with its buttons."""
-    if not await ctx.is_organiser():
-        ctx.say("organiser_only")
+    if not await organiser_only(ctx):
         return
     found = await callouts.running(ctx.session, since=ctx.now() - RECENT)
     if not found:
@@ -354,14 +444,16 @@ async def show_running(ctx: Context, _args: str = "") -> None:
 # --- the donor's answer ----------------------------------------------------------------------------
 
 
-async def on_answer(ctx: Context, payload: str) -> None:
+async def answer_pressed(ctx: Context, pressed: buttons.CalloutAnswer) -> None:
     """Accept / Can't come on a call-out message; "Can't come after all" on the acceptance."""
-    cid, _, answer = payload.partition(":")
-    callout_id = parse_id(cid)
-    if ctx.donor is None or callout_id is None or answer not in ("yes", "no", "withdraw"):
+    if ctx.donor is None:
         ctx.say("error_button_expired")
         return
-    await respond(ctx, callout_id, accepted=answer == "yes")
+    await respond(ctx, pressed.callout_id, accepted=pressed.answer == "yes")
+
+
+on_answer = on_press(buttons.CalloutAnswer, answer_pressed)
+"""The router's handler of the donors' answer buttons (`co:`): anything else is "this button has expired"."""
 
 
 async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
@@ -386,7 +478,7 @@ async def respond(ctx: Context, callout_id: int, *, accepted: bool) -> None:
             address=callout.address,
             contact=callout.contact,
             deadline=callout.deadline.astimezone(ctx.settings.tz).strftime("%H:%M %d/%m"),
-            choices=[[ctx.choice("button_callout_withdraw", f"co:{callout.id}:withdraw")]],
+            choices=[[ctx.choice("button_callout_withdraw", buttons.CalloutAnswer(callout.id, "withdraw"))]],
         )
         for booking in outcome.clashes:
             ctx.say("callout_booking_warning", date=ctx.t.date(booking.day), place=booking.place)

@@ -146,15 +146,6 @@ class Context:
         inc = self.incoming
         return inc.text.strip() if inc.kind is InputKind.TEXT and inc.text else None
 
-    def picked(self, prefix: str) -> str | None:
-        """The payload of a pressed button whose value is `prefix:payload`, else None.
-
-        For the dialogues that still read their buttons by hand; new code uses `pressed`."""
-        inc = self.incoming
-        if inc.kind is InputKind.CHOICE and inc.choice and inc.choice.startswith(prefix + ":"):
-            return inc.choice[len(prefix) + 1 :]
-        return None
-
     def pressed(self, kind: type[B]) -> B | None:
         """The typed value of the button pressed this turn, if it is one of `kind` (core/buttons.py)."""
         inc = self.incoming

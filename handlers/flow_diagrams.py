@@ -1,7 +1,8 @@
 """The Mermaid diagrams in docs/ drawn from the dialogues' step tables, so they cannot drift.
 
 `python -m handlers.flow_diagrams` writes them; tests/unit/test_flow_diagrams.py fails when a committed
-diagram differs from its table. docs/signup.mmd and callout.mmd are still drawn by hand.
+diagram differs from its table. docs/signup.mmd (buttons outside a dialogue) and callout_lifecycle.mmd
+(a call-out once sent, services/callouts/) are drawn by hand.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import announce, checkin, organiser_drives, privacy, profile, registration, selfcheck
+from handlers import announce, callouts, checkin, organiser_drives, privacy, profile, registration, selfcheck
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -49,6 +50,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
             "/kiemtra self-check (handlers/selfcheck.py). Answers live only in the dialogue and are dropped",
             "at the verdict.",
         ),
+    ),
+    "callout.mmd": (
+        callouts.FLOW,
+        ("/khancap (handlers/callouts.py): an emergency call-out, described, previewed, then sent.",),
     ),
     "desk_weight.mmd": (
         checkin.WEIGHT_FLOW,
