@@ -12,7 +12,6 @@ updates) is in services/callouts/, shared with the scheduler and `donorbot callo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from core import buttons
@@ -23,7 +22,7 @@ from domain.ids import parse_index, parse_int
 from domain.phone import display_phone
 from handlers import common
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, Then, on_press, organiser_only
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, on_press, organiser_only, save_as
 from handlers.messages import Choice
 from models import callout_matching, callouts
 from models.callout_criteria import Criteria
@@ -45,28 +44,9 @@ _BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one
 
 async def start(ctx: Context, _args: str = "") -> None:
     """/khancap: asks which blood groups are needed (the runner checks the role)."""
-    if ctx.state.flow == NAME:  # /khancap again mid-dialogue: the groups and wards are chosen afresh
-        ctx.state.data.update(groups=[], wards=[])
+    if ctx.state.flow == NAME:  # /khancap again mid-dialogue: a new call-out, nothing carried over
+        ctx.state.data.clear()
     await FLOW.begin(ctx)
-
-
-def _say(key: str) -> Callable[[Context, int], None]:
-    """A question that is one catalog key."""
-
-    def ask(ctx: Context, _page: int = 0) -> None:
-        ctx.say(key)
-
-    return ask
-
-
-def _saved(key: str, following: str) -> Then:
-    """Keeps the answer in the dialogue's data under `key` and moves to `following`."""
-
-    def then(ctx: Context, answer: Parsed) -> str:
-        ctx.state.data[key] = answer.value
-        return following
-
-    return then
 
 
 def ask_groups(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
@@ -130,7 +110,7 @@ def _typed(key: str, limit: int, following: str) -> Step:
 
     label = f"a text of {MIN_TEXT}..{limit} characters"
     return Step(
-        key, _say(f"callout_ask_{key}"), read, _saved(key, following), edges=(Edge(following, label),)
+        key, ask_key(f"callout_ask_{key}"), read, save_as(key, following), edges=(Edge(following, label),)
     )
 
 
@@ -321,16 +301,16 @@ FLOW = Dialogue(
             "component",
             ask_component,
             read_component,
-            _saved("component", "units"),
+            save_as("component", "units"),
             buttons=(buttons.CalloutComponent,),
             foreign=_BUTTONS_PLEASE,
             edges=(Edge("units", "whole blood / platelets"),),
         ),
         Step(
             "units",
-            _say("callout_ask_units"),
+            ask_key("callout_ask_units"),
             read_units,
-            _saved("units", "place"),
+            save_as("units", "place"),
             foreign="callout_error_units",
             edges=(Edge("place", "1..MAX_UNITS"),),
         ),
@@ -341,7 +321,7 @@ FLOW = Dialogue(
             "deadline",
             ask_deadline,
             read_deadline,
-            _saved("deadline", "area"),
+            save_as("deadline", "area"),
             buttons=(buttons.CalloutDeadline,),
             foreign="callout_error_deadline",
             edges=(Edge("area", "in 2 / 6 / 24 hours, or a time typed"),),

@@ -81,6 +81,29 @@ Read = Callable[[Context], Awaitable[Parsed] | Parsed]
 Then = Callable[[Context, Parsed], Awaitable[str | None] | str | None]
 
 
+def ask_key(key: str) -> Callable[[Context, int], None]:
+    """A question that is one catalog key, without buttons."""
+
+    def ask(ctx: Context, _page: int = 0) -> None:
+        ctx.say(key)
+
+    return ask
+
+
+def save_as(key: str | None, following: str) -> Then:
+    """Keeps the answer in the dialogue's data — under `key`, or merged when it is a dict and `key` is None —
+    and moves to `following`."""
+
+    def then(ctx: Context, answer: Parsed) -> str:
+        if key is None:
+            ctx.state.data.update(answer.value)
+        else:
+            ctx.state.data[key] = answer.value
+        return following
+
+    return then
+
+
 @dataclass(frozen=True)
 class Edge:
     """A move a step can make, for the diagram: to a step (or `END`), and what makes it."""

@@ -7,7 +7,6 @@ moving tells the donors signed up, through the outbox (services/drive_days.py).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, time
 from typing import Final
 
@@ -18,7 +17,7 @@ from domain.dates import parse_date
 from domain.ids import parse_index, parse_int
 from domain.slots import has_ended
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, Then
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as
 from handlers.messages import Choice
 from models import drive_day_changes, drive_days
 from models.drive_days import DriveDayView
@@ -48,25 +47,6 @@ async def start_create(ctx: Context, _args: str = "") -> None:
         ctx.say("create_no_campaign")
         return
     await CREATE_FLOW.begin(ctx)
-
-
-def _saved(following: str) -> Then:
-    """Keeps the answer (a dict of values) in the dialogue's data and moves to `following`."""
-
-    def then(ctx: Context, answer: Parsed) -> str:
-        ctx.state.data.update(answer.value)
-        return following
-
-    return then
-
-
-def _say(key: str) -> Callable[[Context, int], None]:
-    """A question that is one catalog key."""
-
-    def ask(ctx: Context, _page: int = 0) -> None:
-        ctx.say(key)
-
-    return ask
 
 
 _BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one of the question's buttons
@@ -181,28 +161,30 @@ CREATE_FLOW = Dialogue(
             "campaign",
             ask_campaign,
             read_campaign,
-            _saved("date"),
+            save_as(None, "date"),
             buttons=(buttons.CreateCampaign,),
             foreign=_BUTTONS_PLEASE,
             edges=(Edge("date", "a campaign's button"),),
         ),
-        Step("date", _say("create_ask_date"), read_date, _saved("hours"), edges=(Edge("hours"),)),
-        Step("hours", _say("create_ask_hours"), read_hours, _saved("place"), edges=(Edge("place"),)),
-        Step("place", _say("create_ask_place"), read_place, _saved("ward"), edges=(Edge("ward"),)),
+        Step("date", ask_key("create_ask_date"), read_date, save_as(None, "hours"), edges=(Edge("hours"),)),
+        Step(
+            "hours", ask_key("create_ask_hours"), read_hours, save_as(None, "place"), edges=(Edge("place"),)
+        ),
+        Step("place", ask_key("create_ask_place"), read_place, save_as(None, "ward"), edges=(Edge("ward"),)),
         Step(
             "ward",
             ask_ward,
             read_ward,
-            _saved("capacity"),
+            save_as(None, "capacity"),
             buttons=(buttons.CreateWard,),
             foreign="error_ward",
             edges=(Edge("capacity", "a ward (button or name) or none"),),
         ),
         Step(
             "capacity",
-            _say("create_ask_capacity"),
+            ask_key("create_ask_capacity"),
             read_capacity,
-            _saved("confirm"),
+            save_as(None, "confirm"),
             edges=(Edge("confirm"),),
         ),
         Step(
@@ -358,14 +340,14 @@ MOVE_FLOW = Dialogue(
     steps=(
         Step(
             "date",
-            _say("move_ask_date_again"),  # first asked, with the session's date, by the Move button
+            ask_key("move_ask_date_again"),  # first asked, with the session's date, by the Move button
             read_new_date,
-            _saved("hours"),
+            save_as(None, "hours"),
             edges=(Edge("hours", 'a date or "-"'),),
         ),
         Step(
             "hours",
-            _say("move_ask_hours"),
+            ask_key("move_ask_hours"),
             read_new_hours,
             move,
             edges=(Edge(END, 'hours or "-": moved, the donors told'),),

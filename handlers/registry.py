@@ -47,7 +47,6 @@ FLOWS: tuple[Flow, ...] = (
 RESTART: dict[str, str] = {
     **{f.name: f.restart for f in FLOWS if isinstance(f, Dialogue) and f.restart is not None},
     profile.NAME: "hoso",
-    callouts.NAME: "khancap",
 }
 
 # What each command of domain/commands.py runs. False: it answers and the dialogue in progress goes on.
