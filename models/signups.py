@@ -125,6 +125,20 @@ async def active_signup(session: AsyncSession, *, drive_day_id: int, donor_id: i
     return signup
 
 
+async def _bookable(
+    session: AsyncSession, drive_day_id: int, *, now: datetime, tz: tzinfo
+) -> DriveDay | TakeRefusal:
+    """The drive day, locked, when a slot of it may still be taken; else why not."""
+    row = await lock_drive_day(session, drive_day_id)
+    if row is None:
+        return TakeRefusal.NOT_FOUND
+    if row.status == CANCELLED:
+        return TakeRefusal.CANCELLED
+    if has_ended(row.day, row.end_time, now=now, tz=tz):
+        return TakeRefusal.PAST
+    return row
+
+
 async def take_slot(
     session: AsyncSession,
     *,
@@ -142,13 +156,9 @@ async def take_slot(
     type belongs to it. A cancelled sign-up of the same donor is re-activated (one row per donor and
     session) with the new slot and a fresh code, so an old code cannot be used.
     """
-    row = await lock_drive_day(session, drive_day_id)
-    if row is None:
-        return TakeRefusal.NOT_FOUND
-    if row.status == CANCELLED:
-        return TakeRefusal.CANCELLED
-    if has_ended(row.day, row.end_time, now=now, tz=tz):
-        return TakeRefusal.PAST
+    row = await _bookable(session, drive_day_id, now=now, tz=tz)
+    if isinstance(row, TakeRefusal):
+        return row
     organisation_type = await session.scalar(select(Donor.organisation_type).where(Donor.id == donor_id))
     if not admits(row.audience, organisation_type):
         return TakeRefusal.NOT_FOR_YOU
@@ -253,13 +263,9 @@ async def move_signup(
         return TakeRefusal.NOT_FOUND
     if signup.status != ACTIVE:
         return TakeRefusal.PAST
-    row = await lock_drive_day(session, signup.drive_day_id)
-    if row is None:
-        return TakeRefusal.NOT_FOUND
-    if row.status == CANCELLED:
-        return TakeRefusal.CANCELLED
-    if has_ended(row.day, row.end_time, now=now, tz=tz):
-        return TakeRefusal.PAST
+    row = await _bookable(session, signup.drive_day_id, now=now, tz=tz)
+    if isinstance(row, TakeRefusal):
+        return row
     starts, capacities, taken = await _slot_counts(session, row, without=signup.id)
     if slot_start not in starts:
         return TakeRefusal.NOT_FOUND
