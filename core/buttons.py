@@ -527,7 +527,7 @@ class DriveCancelYes(ButtonData, prefix="orgdrive", tag="cancelyes"):
     drive_id: Annotated[int, Id()]
 
 
-# --- call-outs (handlers/callouts.py) ----------------------------------------------------------------
+# --- call-outs (handlers/callouts.py, callout_answers.py) ------------------------------------------------
 
 
 class CalloutGroup(ButtonData, prefix="cog"):

@@ -10,7 +10,7 @@ from core import buttons
 from domain.eligibility import Person
 from domain.intents import Intent
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
-from handlers import callouts, common, drives, privacy, registration, selfcheck, verdicts
+from handlers import callout_answers, common, drives, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -24,7 +24,7 @@ async def answer(ctx: Context) -> None:
     if len(text.strip()) > MAX_CHARS:  # not a question; and reading it all would cost seconds of CPU
         ctx.say("question_too_long", limit=MAX_CHARS)
         return
-    if await callouts.clear_answer(ctx):  # "có" / "không" to a call-out still waiting for an answer
+    if await callout_answers.clear_answer(ctx):  # "có" / "không" to a call-out still waiting for an answer
         return
     understood = _understand(ctx, text.strip())
     if understood.kind is Kind.INTENT and understood.intent is not None:
