@@ -10,7 +10,7 @@ from core import buttons
 from domain.eligibility import Person
 from domain.intents import Intent
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
-from handlers import callout_answers, common, drives, privacy, registration, selfcheck, verdicts
+from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -70,9 +70,9 @@ async def act(ctx: Context, intent: Intent) -> None:
     elif intent is Intent.REGISTER:
         await registration.start(ctx, "")
     elif intent is Intent.CANCEL_SIGNUP:
-        await drives.my_signups(ctx, cancel_only=True)
+        await my_signups.my_signups(ctx, cancel_only=True)
     elif intent is Intent.CHANGE_SIGNUP:
-        await drives.my_signups(ctx)
+        await my_signups.my_signups(ctx)
     elif intent is Intent.MY_DATA:
         await privacy.my_data(ctx)
     elif intent is Intent.DELETE_DATA:
