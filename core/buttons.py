@@ -409,7 +409,7 @@ class CheckCondition(ButtonData, prefix="chk", tag="cond"):
     condition: Annotated[str, Name(40)]
 
 
-# --- drives, sign-ups, reminders (handlers/drives.py, handlers/reminders.py, scheduler/planner.py) ---
+# --- drives, sign-ups, reminders (handlers/drives.py, my_signups.py, reminders.py, scheduler/planner.py)
 
 
 class Drive(ButtonData, prefix="drive"):
@@ -527,7 +527,7 @@ class DriveCancelYes(ButtonData, prefix="orgdrive", tag="cancelyes"):
     drive_id: Annotated[int, Id()]
 
 
-# --- call-outs (handlers/callouts.py) ----------------------------------------------------------------
+# --- call-outs (handlers/callouts.py, callout_answers.py) ------------------------------------------------
 
 
 class CalloutGroup(ButtonData, prefix="cog"):

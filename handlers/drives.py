@@ -1,4 +1,4 @@
-"""Blood drives for citizens: /lichhien, a session's free time slots, sign-up, /lichcuatoi.
+"""Blood drives for citizens: /lichhien, a session's free time slots, sign-up.
 
 Eligibility comes first: /lichhien marks each session a registered donor cannot book with why (the
 rules on that day, the kept "again from" date, another booking or an accepted call-out inside the
@@ -7,7 +7,8 @@ the same way — all through `domain.decision.decide`. A session for a sector (`
 bookable only for donors of that organisation type. Sessions and slots that have ended, in the configured
 time zone, are neither listed nor bookable. The confirmation carries a calendar file and a check-in QR
 code. Someone not registered yet is taken through registration first and then back to the session they
-chose. Deep link: t.me/<bot>?start=drive_<id>.
+chose. Deep link: t.me/<bot>?start=drive_<id>. The donor's own sign-ups (/lichcuatoi, changing the time,
+cancelling) are in handlers/my_signups.py.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from domain.slots import has_ended
 from handlers import organiser_drives, registration, verdicts
 from handlers.context import Context
 from handlers.messages import Choice
-from models import checkin, drive_days, outbox, signups
+from models import drive_days, outbox, signups
 from models.drive_days import DriveDayView
 from models.signups import TakeRefusal
 from models.tables import Signup
@@ -33,7 +34,8 @@ LATER_LIMIT = 5
 BLOCKED = "⛔ "
 
 
-def _hhmm(at: time) -> str:
+def hhmm(at: time) -> str:
+    """A time as shown to people: 07:30."""
     return at.strftime("%H:%M")
 
 
@@ -48,8 +50,8 @@ def describe(ctx: Context, view: DriveDayView) -> str:
     return ctx.t(
         "drive_line",
         day=ctx.t.day(view.day),
-        start=_hhmm(view.start_time),
-        end=_hhmm(view.end_time),
+        start=hhmm(view.start_time),
+        end=hhmm(view.end_time),
         place=view.place_name,
         where=view.ward or audience(ctx, view.audience),
         free=view.free,
@@ -60,7 +62,8 @@ def _organisation_type(ctx: Context) -> str | None:
     return ctx.donor.organisation_type if ctx.donor is not None else None
 
 
-def _ended(ctx: Context, view: DriveDayView) -> bool:
+def ended(ctx: Context, view: DriveDayView) -> bool:
+    """The session is over, in the configured time zone: no longer listed, booked or changed."""
     return has_ended(view.day, view.end_time, now=ctx.now(), tz=ctx.settings.tz)
 
 
@@ -151,7 +154,7 @@ def bookable(ctx: Context, view: DriveDayView | None) -> bool:
         ctx.say("drive_not_available")
     elif view.status != "scheduled":
         ctx.say("drive_cancelled", day=ctx.t.date(view.day), place=view.place_name)
-    elif _ended(ctx, view):
+    elif ended(ctx, view):
         ctx.say("drive_past", day=ctx.t.date(view.day), place=view.place_name)
     else:
         return True
@@ -163,8 +166,8 @@ def _details(ctx: Context, view: DriveDayView) -> str:
         "drive_details",
         campaign=view.campaign_name,
         day=ctx.t.day(view.day),
-        start=_hhmm(view.start_time),
-        end=_hhmm(view.end_time),
+        start=hhmm(view.start_time),
+        end=hhmm(view.end_time),
         place=view.place_name,
         address=view.address,  # none on record: the line is left out
         free=view.free,
@@ -225,7 +228,7 @@ async def show_drive_day(ctx: Context, drive_day_id: int | None) -> None:
         ctx.say("drive_full")
         return
     choices = [
-        Choice(ctx.t("slot_button", start=_hhmm(s.start), free=s.free), buttons.Slot(view.id, s.start).pack())
+        Choice(ctx.t("slot_button", start=hhmm(s.start), free=s.free), buttons.Slot(view.id, s.start).pack())
         for s in slots
     ]
     rows = [choices[i : i + 3] for i in range(0, len(choices), 3)]
@@ -311,19 +314,13 @@ async def forget_invitations(ctx: Context, view: DriveDayView, donor_id: int) ->
     await outbox.forget_waiting(ctx.session, key_prefix=f"nudge:{donor_id}:")
 
 
-async def forget_reminders(ctx: Context, signup: Signup) -> None:
-    """Reminders of this sign-up still waiting say the old time (or that it is on): the planner queues
-    them again from the sign-up as it is now, if it is still on."""
-    await outbox.forget_waiting(ctx.session, key_prefix=f"reminder:{signup.drive_day_id}:{signup.donor_id}:")
-
-
 def confirm(ctx: Context, view: DriveDayView, signup: Signup) -> None:
     """The confirmation: the place and time, a calendar file, and the check-in QR code."""
     assert signup.code is not None  # only an erased donor's sign-up has none
     ctx.say(
         "drive_signed_up",
         day=ctx.t.day(view.day),
-        start=_hhmm(signup.slot_start),
+        start=hhmm(signup.slot_start),
         place=view.place_name,
         address=view.address,  # none on record: the line is left out
         code=signup.code,
@@ -339,159 +336,3 @@ def confirm(ctx: Context, view: DriveDayView, signup: Signup) -> None:
             tickets.checkin_link(ctx.bot_username, signup.code), filename=f"checkin-{signup.code}.png"
         ),
     )
-
-
-FINISHED = ("checked_in", "donated", "deferred")
-"""Sign-up statuses after the donor came: shown in /lichcuatoi with what happened, never changed there."""
-
-
-async def my_signups(ctx: Context, _args: str = "", *, cancel_only: bool = False) -> None:
-    """/lichcuatoi: my sign-ups for sessions not over yet, each with change and cancel buttons (only cancel
-    ones when the person asked to cancel: "tôi muốn hủy lịch hẹn")."""
-    donor = ctx.donor
-    if donor is None:
-        ctx.say("not_registered")
-        return
-    mine = await signups.my_signups(ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz)
-    if not mine:
-        ctx.say("my_signups_none")
-        return
-    if cancel_only:
-        ctx.say("cancel_signup_pick")
-    for signup, view in mine:
-        _say_signup(ctx, signup, view, cancel_only=cancel_only)
-
-
-def _say_signup(ctx: Context, signup: Signup, view: DriveDayView, *, cancel_only: bool = False) -> None:
-    """One sign-up: the day, time, place and code; what happened once the donor came; change and cancel
-    buttons while it can still change."""
-    text = ctx.t(
-        "my_signup",
-        day=ctx.t.day(view.day),
-        start=_hhmm(signup.slot_start),
-        place=view.place_name,
-        code=signup.code,
-    )
-    if signup.status in FINISHED:
-        ctx.say_text(text + "\n" + ctx.t(f"my_signup_status_{signup.status}"))
-        return
-    if view.status != "scheduled":
-        ctx.say_text(text + "\n" + ctx.t("my_signup_session_cancelled"))
-        return
-    ctx.say_text(text, choices=[change_buttons(ctx, signup.id, cancel_only=cancel_only)])
-
-
-async def show_own_signup(ctx: Context, code: str) -> bool:
-    """A donor opened the check-in link of their own sign-up (scanned their own QR): shows that
-    booking instead of "organisers only". False when the code is not one of theirs (nothing said, so
-    nobody learns whether someone else's code exists)."""
-    donor = ctx.donor
-    signup = await checkin.signup_by_code(ctx.session, code) if donor is not None else None
-    if donor is None or signup is None or signup.donor_id != donor.id:
-        return False
-    ctx.say("own_qr")
-    mine = {
-        s.id: (s, v)
-        for s, v in await signups.my_signups(
-            ctx.session, donor_id=donor.id, now=ctx.now(), tz=ctx.settings.tz
-        )
-    }
-    if signup.id in mine:
-        _say_signup(ctx, *mine[signup.id])
-    else:
-        ctx.say("own_qr_not_upcoming")
-    return True
-
-
-def change_buttons(ctx: Context, signup_id: int, *, cancel_only: bool = False) -> list[Choice]:
-    """Change time / Cancel for one sign-up (under /lichcuatoi and on reminders)."""
-    cancel = ctx.choice("button_cancel_signup", buttons.CancelSignup(signup_id))
-    if cancel_only:
-        return [cancel]
-    return [ctx.choice("button_change_slot", buttons.MoveSignup(signup_id)), cancel]
-
-
-async def _changeable(ctx: Context, signup_id: int) -> tuple[Signup, DriveDayView] | None:
-    """The donor's own sign-up and its session if it can still change; otherwise says why and gives None.
-
-    Buttons for a sign-up live on /lichcuatoi and on reminders, and may be pressed days later: by then
-    the donor may have donated, the session may have been cancelled or be over.
-    """
-    donor = ctx.donor
-    signup = await ctx.session.get(Signup, signup_id)
-    if donor is None or signup is None or signup.donor_id != donor.id:
-        ctx.say("error_button_expired")
-        return None
-    view = await drive_days.drive_day_view(ctx.session, signup.drive_day_id)
-    if view is None:
-        ctx.say("error_button_expired")
-        return None
-    if signup.status == "cancelled":
-        ctx.say("signup_already_cancelled")
-    elif signup.status in FINISHED:
-        ctx.say("signup_finished", status=ctx.t(f"signup_state_{signup.status}"))
-    elif view.status != "scheduled":
-        ctx.say("signup_session_cancelled", day=ctx.t.date(view.day), place=view.place_name)
-    elif _ended(ctx, view):
-        ctx.say("signup_session_past", day=ctx.t.date(view.day))
-    else:
-        return signup, view
-    return None
-
-
-async def on_my_signup(ctx: Context, pressed: buttons.MoveSignup | buttons.CancelSignup) -> None:
-    """Change or cancel buttons under /lichcuatoi and on reminders."""
-    found = await _changeable(ctx, pressed.signup_id)
-    if found is None:
-        return
-    signup, view = found
-    assert signup.donor_id is not None  # `_changeable` found it among the donor's own
-    if isinstance(pressed, buttons.CancelSignup):
-        done = await signups.cancel_signup(
-            ctx.session, signup_id=signup.id, donor_id=signup.donor_id, now=ctx.now()
-        )
-        if done:
-            await forget_reminders(ctx, signup)
-        ctx.say("signup_cancelled" if done else "error_button_expired")
-        return
-    slots = [
-        s
-        for s in await signups.free_slots(ctx.session, view.id, open_at=(ctx.now(), ctx.settings.tz))
-        if s.start != signup.slot_start
-    ]
-    if not slots:
-        ctx.say("drive_full")
-        return
-    choices = [Choice(_hhmm(s.start), buttons.MoveToSlot(signup.id, s.start).pack()) for s in slots]
-    ctx.say("ask_new_slot", choices=[choices[i : i + 3] for i in range(0, len(choices), 3)])
-
-
-async def on_move_slot(ctx: Context, pressed: buttons.MoveToSlot) -> None:
-    """A new time was chosen: moves the sign-up and sends the calendar file again, for the new time."""
-    slot = pressed.at
-    found = await _changeable(ctx, pressed.signup_id)
-    if found is None:
-        return
-    signup, view = found
-    assert signup.donor_id is not None  # `_changeable` found it among the donor's own
-    result = await signups.move_signup(
-        ctx.session,
-        signup_id=signup.id,
-        donor_id=signup.donor_id,
-        slot_start=slot,
-        now=ctx.now(),
-        tz=ctx.settings.tz,
-    )
-    if isinstance(result, Signup):
-        await forget_reminders(ctx, result)
-        ctx.say("signup_moved", start=_hhmm(result.slot_start))
-        ics = tickets.signup_ics(ctx.t, view, result, tz=ctx.settings.tz, now=ctx.now())
-        ctx.say("drive_ics_caption_updated", attachment=ics)
-    elif result is TakeRefusal.FULL:
-        ctx.press_refused = True  # the other slots on the pressed message are still good
-        ctx.say("slot_full")
-    elif result is TakeRefusal.PAST:
-        ctx.press_refused = True
-        ctx.say("slot_over")
-    else:
-        ctx.say("error_button_expired")

@@ -10,7 +10,7 @@ from core import buttons
 from domain.eligibility import Person
 from domain.intents import Intent
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
-from handlers import callouts, common, drives, privacy, registration, selfcheck, verdicts
+from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -24,7 +24,7 @@ async def answer(ctx: Context) -> None:
     if len(text.strip()) > MAX_CHARS:  # not a question; and reading it all would cost seconds of CPU
         ctx.say("question_too_long", limit=MAX_CHARS)
         return
-    if await callouts.clear_answer(ctx):  # "có" / "không" to a call-out still waiting for an answer
+    if await callout_answers.clear_answer(ctx):  # "có" / "không" to a call-out still waiting for an answer
         return
     understood = _understand(ctx, text.strip())
     if understood.kind is Kind.INTENT and understood.intent is not None:
@@ -70,9 +70,9 @@ async def act(ctx: Context, intent: Intent) -> None:
     elif intent is Intent.REGISTER:
         await registration.start(ctx, "")
     elif intent is Intent.CANCEL_SIGNUP:
-        await drives.my_signups(ctx, cancel_only=True)
+        await my_signups.my_signups(ctx, cancel_only=True)
     elif intent is Intent.CHANGE_SIGNUP:
-        await drives.my_signups(ctx)
+        await my_signups.my_signups(ctx)
     elif intent is Intent.MY_DATA:
         await privacy.my_data(ctx)
     elif intent is Intent.DELETE_DATA:

@@ -16,7 +16,8 @@ The cost: a reminder already sent is not sent again for the same offset after a 
 notice told the donor).
 
 Reminders carry Change time / Cancel buttons and ward invitations a Book button (the session's slots):
-the buttons of `handlers.drives`, which check the sign-up and the session when pressed, days later too.
+the buttons of `handlers.my_signups` and `handlers.drives`, which check the sign-up and the session
+when pressed, days later too.
 
 Time rules (all local times in `[bot] timezone`, stored and compared in UTC):
 
@@ -321,7 +322,7 @@ async def plan_eligible_again_nudges(
 
 
 def signup_choices(t: Translator, signup_id: int) -> list[list[tuple[str, str]]]:
-    """A reminder's buttons: the same Change time / Cancel as under /lichcuatoi (`handlers.drives`), which
+    """A reminder's buttons: the same Change time / Cancel as under /lichcuatoi (`handlers.my_signups`), which
     check the sign-up and its session when pressed, however much later."""
     return [
         [
