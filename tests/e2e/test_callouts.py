@@ -174,3 +174,20 @@ async def test_a_call_out_from_the_command_line(tmp_path: Path) -> None:
         accepted = await bot.press(donor, "Tôi đến được")
         assert "BV Kinh Môn" in accepted[0].text
         assert await asyncio.to_thread(main, ["--config", str(config), "callout", "status", "1"]) == 0
+
+
+async def test_khancap_typed_again_starts_a_new_call_out_without_the_widened_groups(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock()) as bot:
+        staff = bot.user(9400, name="Cán bộ")
+        await bot.make_organiser(staff)
+        await reserve(bot, 9401, phone="+84912340001")
+        await reserve(bot, 9402, phone="+84912340002", blood_rh="-")
+        await start_callout(bot, staff)
+        preview = bot.emu.last_keyboard_message(staff.chat_id)
+        await bot.press(staff, "Thêm nhóm")
+        assert "Gọi cả nhóm tương thích: O−" in (preview.text or "")
+        assert "Người hiến dự bị phù hợp: 2" in (preview.text or "")
+
+        again = await start_callout(bot, staff)  # /khancap typed again, the same answers
+        assert "Gọi cả nhóm tương thích" not in again[0], "nothing of the first call-out carries over"
+        assert "Người hiến dự bị phù hợp: 1" in again[0]
