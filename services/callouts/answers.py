@@ -103,19 +103,9 @@ async def _reopened(
     now: datetime,
 ) -> bool:
     """An accepted donor withdrew from a filled call-out: it calls again; the organiser hears why."""
-    if callout.created_by_account_id is None:
-        return False
     t = catalogs.get(settings.bot.default_language)
-    await outbox.enqueue(
-        session,
-        key=f"callout-reopened:{callout.id}:{donor_id}:{int(now.timestamp())}",
-        account_id=callout.created_by_account_id,
-        kind="notice",
-        text=t("callout_reopened_notice", id=callout.id),
-        about_donor_id=None,  # counts only, no name
-        due_at=now,
-    )
-    return True
+    key = f"callout-reopened:{callout.id}:{donor_id}:{int(now.timestamp())}"
+    return await _tell_organiser(session, callout, key, t("callout_reopened_notice", id=callout.id), now=now)
 
 
 async def _filled(
@@ -130,15 +120,25 @@ async def _filled(
     """Enough donors accepted: stop the messages still waiting and tell the organiser (again, if it
     fills a second time after a withdrawal: the key names the donor whose answer filled it)."""
     await outbox.cancel(session, key_prefix=f"callout:{callout.id}:")
+    t = catalogs.get(settings.bot.default_language)
+    key = f"callout-filled:{callout.id}:{donor_id}:{int(now.timestamp())}"
+    text = t("callout_filled_notice", id=callout.id, units=callout.units_needed)
+    return await _tell_organiser(session, callout, key, text, now=now)
+
+
+async def _tell_organiser(
+    session: AsyncSession, callout: Callout, key: str, text: str, *, now: datetime
+) -> bool:
+    """A notice to the organiser who created the call-out in the chat (none for the CLI's); counts only,
+    no name. Returns whether one was queued."""
     if callout.created_by_account_id is None:
         return False
-    t = catalogs.get(settings.bot.default_language)
     await outbox.enqueue(
         session,
-        key=f"callout-filled:{callout.id}:{donor_id}:{int(now.timestamp())}",
+        key=key,
         account_id=callout.created_by_account_id,
         kind="notice",
-        text=t("callout_filled_notice", id=callout.id, units=callout.units_needed),
+        text=text,
         about_donor_id=None,
         due_at=now,
     )
