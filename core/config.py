@@ -26,6 +26,7 @@ from domain.text import fold
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
 OFFICIAL_TELEGRAM_API = "https://api.telegram.org"
+OFFICIAL_ZALO_API = "https://bot-api.zaloplatforms.com"
 
 
 class ConfigError(Exception):
@@ -135,9 +136,68 @@ class TelegramSettings(_Section):
     @field_validator("api_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+        return _http_base(value)
+
+
+def _http_base(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise ValueError("must be an http:// or https:// URL")
+    return value.rstrip("/")
+
+
+class ZaloSettings(_Section):
+    """The Zalo Bot Platform channel (token from ZALO_BOT_TOKEN; see ../shared/ZALO.md and the README).
+
+    Zalo publishes no rate limits: the defaults are conservative guesses, to be raised once measured.
+    """
+
+    # The token is appended as /bot<TOKEN>/<method>.
+    api_base_url: str = OFFICIAL_ZALO_API
+    # "polling" (getUpdates, no public address needed) or "webhook" (Zalo POSTs to web.public_url;
+    # needs HTTPS and ZALO_WEBHOOK_SECRET). Switching is an operator's act: polling stops while a
+    # webhook is set.
+    mode: Literal["polling", "webhook"] = "polling"
+    poll_timeout: int = Field(default=30, ge=0, le=60)
+    rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    # The link people open to find the bot in Zalo (posters print it with a short code to type). Zalo
+    # documents no link format for bots: set it from Zalo Bot Manager; without it the posters show the
+    # bot's name only.
+    bot_link: str | None = None
+    webhook_path: str = "/zalo/webhook"
+
+    @field_validator("api_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        return _http_base(value)
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError('must be a path starting with "/", like "/zalo/webhook"')
+        return value
+
+
+class WebSettings(_Section):
+    """The app's one HTTP server (bot/web): the Zalo webhook, media by URL, /healthz.
+
+    Started only when something needs it: the Zalo webhook, or `public_url` for media (QR codes and
+    charts sent on Zalo, which takes photos by URL only).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    # The address people's phones and Zalo's servers reach this server at (https://bot.example.vn),
+    # behind a reverse proxy. Without it, media go as text (a QR code becomes its code).
+    public_url: str | None = None
+    media_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+
+    @field_validator("public_url")
+    @classmethod
+    def _public(cls, value: str | None) -> str | None:
+        return None if value is None or not value.strip() else _http_base(value.strip())
 
 
 class RegistrationSettings(_Section):
@@ -193,6 +253,9 @@ class DeliverySettings(_Section):
     lease_seconds: float = Field(default=60.0, gt=0, le=3600)
     # Telegram's paid broadcasts: up to 1,000 msg/s for 0.1 Star per message from the bot's balance.
     paid_broadcast: bool = False
+    # A push to a person goes to the chat they wrote from last ("last_used"), or to this platform
+    # first when they have it; either way to their other chat when that one is blocked or unreachable.
+    prefer_channel: Literal["last_used", "telegram", "zalo"] = "last_used"
 
 
 def _hhmm(value: object) -> object:
@@ -292,6 +355,8 @@ class Settings(_Section):
     bot: BotSettings = BotSettings()
     database: DatabaseSettings = DatabaseSettings()
     telegram: TelegramSettings = TelegramSettings()
+    zalo: ZaloSettings = ZaloSettings()
+    web: WebSettings = WebSettings()
     registration: RegistrationSettings = RegistrationSettings()
     area: AreaSettings = AreaSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()
@@ -299,6 +364,11 @@ class Settings(_Section):
     reminders: ReminderSettings = ReminderSettings()
     callouts: CalloutSettings = CalloutSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
+    zalo_token: str | None = Field(default=None, exclude=True, repr=False)
+    # Zalo sends it in X-Bot-Api-Secret-Token on every webhook request (8 to 256 characters).
+    zalo_webhook_secret: str | None = Field(default=None, exclude=True, repr=False, min_length=8, max_length=256)
+    # Signs media URLs (bot/web/media); without it a random one is kept in data_dir.
+    web_secret: str | None = Field(default=None, exclude=True, repr=False)
     # What the file still says the old way (read, but to be changed): printed by the CLI at start.
     deprecations: tuple[str, ...] = Field(default=(), exclude=True)
 
@@ -343,6 +413,9 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
         if isinstance(database, dict):
             database["url"] = url
     raw["telegram_token"] = env.get("TELEGRAM_BOT_TOKEN") or None
+    raw["zalo_token"] = env.get("ZALO_BOT_TOKEN") or None
+    raw["zalo_webhook_secret"] = env.get("ZALO_WEBHOOK_SECRET") or None
+    raw["web_secret"] = env.get("DONORBOT_WEB_SECRET") or None
     raw["deprecations"] = tuple(f"{path}: {note}" for note in _read_deprecated(raw, path))
     try:
         settings = Settings.model_validate(raw)

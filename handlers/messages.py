@@ -35,6 +35,9 @@ class Incoming:
     contact_is_own: bool = False  # the shared contact is the sender's own number
     language_hint: str | None = None  # the platform's idea of the person's language
     ref: str | None = None  # platform reference of the message a button belonged to
+    # Written in a group chat (Zalo's groups are beta): the bot asks for nothing personal there and
+    # sends the person to a private chat.
+    in_group: bool = False
 
     def cleaned(self) -> Incoming:
         """The same message without control, bidi and zero-width characters (`domain.text.clean_input`).
