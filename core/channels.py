@@ -38,7 +38,12 @@ ZALO = Capabilities(
 )
 # The terminal: numbered choices like Zalo, files saved to the data folder.
 CONSOLE = Capabilities(
-    buttons=False, edits=False, max_text=100_000, files=Files.UPLOAD, contact_sharing=False, start_parameter=False
+    buttons=False,
+    edits=False,
+    max_text=100_000,
+    files=Files.UPLOAD,
+    contact_sharing=False,
+    start_parameter=False,
 )
 
 BY_PLATFORM = {"telegram": TELEGRAM, "zalo": ZALO, "console": CONSOLE}

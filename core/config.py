@@ -366,7 +366,9 @@ class Settings(_Section):
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
     zalo_token: str | None = Field(default=None, exclude=True, repr=False)
     # Zalo sends it in X-Bot-Api-Secret-Token on every webhook request (8 to 256 characters).
-    zalo_webhook_secret: str | None = Field(default=None, exclude=True, repr=False, min_length=8, max_length=256)
+    zalo_webhook_secret: str | None = Field(
+        default=None, exclude=True, repr=False, min_length=8, max_length=256
+    )
     # Signs media URLs (bot/web/media); without it a random one is kept in data_dir.
     web_secret: str | None = Field(default=None, exclude=True, repr=False)
     # What the file still says the old way (read, but to be changed): printed by the CLI at start.
