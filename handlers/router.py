@@ -10,16 +10,18 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.channels import capabilities
 from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
+from handlers import numbered
 from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
 from models import accounts, conversations
@@ -155,13 +157,25 @@ class Dispatcher:
 
     async def _turn(self, incoming: Incoming, progress: _Progress) -> Context:
         """One unit of work: load the person and the dialogue, route, save the state, commit."""
+        caps = capabilities(incoming.platform)
         async with self.sessions() as session, session.begin():
-            ctx = await self._context(session, incoming)
+            ctx, shown = await self._context(session, incoming)
             progress.lang = ctx.lang
             progress.organiser = ctx.account is not None and ctx.account.organiser is not None
             await self._route(ctx)
             await self._then(ctx)
             progress.lang = ctx.lang  # /ngonngu may have changed it
+            saved: numbered.Saved | None = None
+            if not caps.buttons:  # choices become numbered text; what the numbers mean is saved
+                replies = Replies(ctx.replies, taken=not ctx.press_refused)
+                rendered, saved = numbered.render_turn(
+                    ctx.t,
+                    replies,
+                    in_dialogue=ctx.state.flow is not None,
+                    previous=shown,
+                    contact_sharing=caps.contact_sharing,
+                )
+                ctx.replies[:] = rendered
             await conversations.save(
                 session,
                 platform=incoming.platform,
@@ -171,24 +185,29 @@ class Dispatcher:
                 data=ctx.state.data,
                 language=ctx.state.language,
                 now=ctx.now(),
+                choices=saved,
             )
             await session.flush()
             progress.committing = True  # leaving the block commits
         return ctx
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> Context:
+    async def _context(self, session: AsyncSession, incoming: Incoming) -> tuple[Context, numbered.Saved]:
+        """The turn's context, and the numbered choices the chat was last shown (no-button channels)."""
         account = await accounts.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
         if account is not None and account.unreachable_at is not None:
             account.unreachable_at = None  # they wrote to us: they unblocked the bot
         row = await conversations.load(session, platform=incoming.platform, chat_id=incoming.chat_id)
         state = State()
         now = self.clock.now()
+        shown: numbered.Saved = []
         if row is not None:
             state.language = row.language
             ttl = timedelta(hours=self.settings.bot.conversation_ttl_hours)
             if row.flow and row.updated_at >= now - ttl:
                 state.flow, state.step, state.data = row.flow, row.step, dict(row.data or {})
-        return Context(
+            shown = numbered.saved_of(row.choices)
+        incoming = self._picked(incoming, shown)
+        context = Context(
             session=session,
             settings=self.settings,
             catalogs=self.catalogs,
@@ -199,6 +218,16 @@ class Dispatcher:
             account=account,
             bot_username=self.bot_username,
         )
+        return context, shown
+
+    @staticmethod
+    def _picked(incoming: Incoming, shown: numbered.Saved) -> Incoming:
+        """A typed number or the words of a choice shown on a chat without buttons, as that choice."""
+        if not shown or incoming.kind is not InputKind.TEXT or not incoming.text or incoming.command:
+            return incoming
+        if len(incoming.text) > MAX_TEXT_LENGTH or (value := numbered.match(incoming.text, shown)) is None:
+            return incoming
+        return replace(incoming, kind=InputKind.CHOICE, choice=value, text=None)
 
     def _typed_command(self, ctx: Context, flow: Flow | None) -> tuple[str, str] | None:
         """A command's words typed without the slash, when no dialogue is waiting for an answer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,10 +26,16 @@ async def save(
     data: dict[str, Any],
     language: str | None,
     now: datetime,
+    choices: Sequence[tuple[str, str]] | None = None,
 ) -> None:
-    """Writes the state, or removes the row when there is nothing left worth keeping."""
+    """Writes the state, or removes the row when there is nothing left worth keeping.
+
+    `choices` (a chat without buttons: what its numbers mean, handlers/numbered.py) replaces the saved
+    ones; None leaves them as they are.
+    """
     row = await session.get(Conversation, (platform, chat_id))
-    if flow is None and language is None:
+    kept = (row.choices if row is not None else None) if choices is None else [list(c) for c in choices]
+    if flow is None and language is None and not kept:
         if row is not None:
             await session.delete(row)
         return
@@ -36,6 +43,20 @@ async def save(
         row = Conversation(platform=platform, chat_id=chat_id)
         session.add(row)
     row.flow, row.step, row.data, row.language, row.updated_at = flow, step, dict(data), language, now
+    row.choices = kept or None
+
+
+async def save_choices(
+    session: AsyncSession, *, platform: str, chat_id: str, choices: Sequence[tuple[str, str]]
+) -> None:
+    """Replaces what the chat's numbers mean (a push numbered its choices), keeping the dialogue."""
+    row = await session.get(Conversation, (platform, chat_id))
+    if row is None:
+        if not choices:
+            return
+        row = Conversation(platform=platform, chat_id=chat_id, data={})
+        session.add(row)
+    row.choices = [list(c) for c in choices] or None
 
 
 async def forget(session: AsyncSession, *, platform: str, chat_id: str) -> None:

@@ -1,12 +1,12 @@
 """Console channel: the same dialogues typed in a terminal, so anyone can try the bot without a token.
 
-Buttons become numbered choices, numbered through each turn; a number picks only among the choices of
-the latest turn (see `ConsoleChannel.show`). Attachments are saved under the data folder.
+Buttons become numbered choices (the core numbers them for every channel without buttons and saves what
+the numbers mean: handlers/numbered.py). Attachments are saved under the data folder.
 
 Pushes (reminders, call-outs, notices) come through the same delivery loop as on Telegram
 (`bot.bootstrap.serve` runs it for every channel): the channel is the loop's `Sender` for the console
-platform. A push to the console's own user is printed as it arrives, its buttons numbered after the
-current choices; a push to another console user (someone registered with `donorbot run --user NAME`) is
+platform. A push to the console's own user is printed as it arrives, its choices numbered after the
+ones on screen; a push to another console user (someone registered with `donorbot run --user NAME`) is
 listed as "(sent to NAME)" with its text, so one terminal can try the whole bot, call-outs to other
 donors included. Pushes print between turns, never inside one. Accounts of other platforms are not the
 console's: their pushes wait for their own channel.
@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.bootstrap import App
-from domain.ids import parse_int
-from handlers.messages import Attachment, Choice, Incoming, InputKind, Replies, Reply
+from handlers import numbered
+from handlers.messages import Attachment, Incoming, InputKind, Replies, Reply
 from models import accounts, conversations
 from models.outbox import Choices, File
 
@@ -49,9 +49,7 @@ class ConsoleChannel:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.user = user or _os_user()
-        self.choices: list[Choice] = []
         self.lang: str = app.settings.bot.default_language
-        self.in_dialogue = False
         self._turn = asyncio.Lock()  # held from a typed line to its replies: pushes wait for it
 
     def write(self, text: str) -> None:
@@ -59,51 +57,21 @@ class ConsoleChannel:
         self.stdout.flush()
 
     def to_incoming(self, line: str) -> Incoming:
-        """A number picks one of the choices the latest turn offered; anything else is text."""
-        text = line.strip()
-        if (number := parse_int(text, minimum=1, maximum=len(self.choices))) is not None:
-            choice = self.choices[number - 1].value
-            return Incoming(PLATFORM, self.user, self.user, InputKind.CHOICE, choice=choice)
-        return Incoming(PLATFORM, self.user, self.user, InputKind.TEXT, text=text)
+        """Every line is text: the dispatcher reads a number against the choices it numbered
+        (handlers/numbered.py), saved with the conversation."""
+        return Incoming(PLATFORM, self.user, self.user, InputKind.TEXT, text=line.strip())
 
-    def show(self, replies: Replies, *, in_dialogue: bool) -> None:
-        """Prints one turn's replies; their choices become the only ones a typed number can pick.
-
-        Choices are numbered through the turn (a second reply's buttons go on from 3, not from 1
-        again), so every number shown means one button. A turn that offers no choices makes digits
-        plain text, and so does a dialogue whose question (the turn's last reply) has none: "2" then
-        answers "how many units?" even if the turn also showed buttons (/ngonngu in the middle of a
-        question). Those buttons are then listed without numbers. A turn that did not take what was
-        typed (it failed, or refused a press) and offers nothing new leaves the earlier choices.
-        """
-        offered = [choice for reply in replies for choice in reply.all_choices()]
-        numbered = bool(offered) and not (in_dialogue and not replies[-1].all_choices())
-        first = 1
+    def show(self, replies: Replies) -> None:
+        """Prints one turn's replies (their choices are numbered text already)."""
         for reply in replies:
-            self.render(reply, first=first if numbered else None)
-            first += len(reply.all_choices())
-        if numbered:
-            self.choices = offered
-        elif offered or replies.taken:
-            self.choices = []
+            self.render(reply)
 
-    def render(self, reply: Reply, *, first: int | None = 1) -> None:
-        """Prints one reply; its choices numbered from `first`, or listed unnumbered when None."""
+    def render(self, reply: Reply) -> None:
         t = self.app.catalogs.get(self.lang)
         self.write("")
         self.write(reply.text)
         if reply.attachment is not None:
             self.write(t("console_file_saved", path=str(self.save(reply.attachment))))
-        offered = reply.all_choices()
-        if offered and first is not None:
-            self.write(t("console_pick"))
-            for number, choice in enumerate(offered, start=first):
-                self.write(f"  {number}) {choice.label}")
-        else:
-            for choice in offered:
-                self.write(f"  – {choice.label}")
-        if reply.request_contact:
-            self.write(t("console_contact"))
 
     def save(self, attachment: Attachment) -> Path:
         folder = self.app.settings.bot.data_dir / "exports"
@@ -146,9 +114,9 @@ class ConsoleChannel:
                     continue
                 async with self._turn:
                     replies = await self.app.dispatcher.handle(self.to_incoming(line))
-                    self.lang, self.in_dialogue = await self._after_turn()
+                    self.lang = await self._language()
                     if replies:
-                        self.show(replies, in_dialogue=self.in_dialogue)
+                        self.show(replies)
         finally:
             stopping.cancel()
 
@@ -170,51 +138,40 @@ class ConsoleChannel:
         """The delivery loop's `Sender` for the console: prints a push between two turns.
 
         A push to this console's user is shown like a reply (an edit, such as a live tally, as a new
-        message), its buttons numbered after the current choices so every number shown still means one
-        button; in a dialogue whose question takes a typed answer they are listed without numbers, as
-        in `show`. A push to anyone else is listed as "(sent to NAME)" with its text.
+        message), its choices numbered after those on screen (`handlers.numbered.number_push`). A push to
+        anyone else is listed as "(sent to NAME)" with its text.
         """
-        del edit_message_id, remove_keyboard  # the terminal shows every message anew, with no keyboard
+        del edit_message_id, remove_keyboard, contact_button  # every message anew, no keyboard
         async with self._turn:
             t = self.app.catalogs.get(self.lang)
-            attachment = None if file is None else Attachment(file.filename, file.content, file.mime_type)
+            self.write("")
             if chat_id != self.user:
-                self.write("")
                 self.write(t("console_sent_to", who=chat_id))
                 self.write(text)
-                if attachment is not None:
-                    self.write(t("console_file_sent", name=attachment.filename))
+                if file is not None:
+                    self.write(t("console_file_sent", name=file.filename))
                 for row in choices:
                     for label, _value in row:
                         self.write(f"  – {label}")
-                self.prompt()
-                return
-            reply = Reply(
-                text=text,
-                choices=tuple(tuple(Choice(label, value) for label, value in row) for row in choices),
-                request_contact=contact_button,
-                attachment=attachment,
-            )
-            offered = reply.all_choices()
-            numbered = bool(offered) and not (self.in_dialogue and not self.choices)
-            self.write("")
-            self.write(t("console_push"))
-            self.render(reply, first=len(self.choices) + 1 if numbered else None)
-            if numbered:
-                self.choices = [*self.choices, *offered]
+            else:
+                async with self.app.sessions() as session, session.begin():
+                    shown = await numbered.number_push(
+                        session, t, platform=PLATFORM, chat_id=chat_id, text=text, choices=choices
+                    )
+                self.write(t("console_push"))
+                self.render(Reply(shown, attachment=file))
             self.prompt()
 
-    async def _after_turn(self) -> tuple[str, bool]:
-        """The chat's language now, and whether a dialogue is in progress."""
+    async def _language(self) -> str:
+        """The chat's language now (the profile's, or the one chosen before registering)."""
         async with self.app.sessions() as session:
             account = await accounts.account_for(session, platform=PLATFORM, user_id=self.user)
             row = await conversations.load(session, platform=PLATFORM, chat_id=self.user)
-        in_dialogue = row is not None and row.flow is not None
         if account is not None and account.donor is not None:
-            return account.donor.language, in_dialogue
+            return account.donor.language
         if row is not None and row.language:
-            return row.language, in_dialogue
-        return self.app.settings.bot.default_language, in_dialogue
+            return row.language
+        return self.app.settings.bot.default_language
 
 
 def _os_user() -> str:

@@ -153,6 +153,9 @@ class Conversation(Base):
     step: Mapped[str | None] = mapped_column(String(limits.STEP))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     language: Mapped[str | None] = mapped_column(String(limits.LANGUAGE))
+    # On a chat without buttons: the [label, value] pairs the last messages numbered 1, 2, … (see
+    # handlers/numbered.py); a typed "2" or the words of a label pick one.
+    choices: Mapped[list[list[str]] | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -339,3 +339,17 @@ def test_a_console_user_name_must_be_one_word(tmp_path: Path) -> None:
         check=False,
     )
     assert refused.returncode == 2 and "--user: 'a b' must be one word" in refused.stderr
+
+
+async def test_the_numbers_shown_are_kept_with_the_conversation(tmp_path: Path) -> None:
+    """The choices a number means are saved with the chat's state: a console started again (or another
+    instance) reads "1" as the language shown before, and the words of a choice work as well as its number."""
+    app = await _console_app(tmp_path)
+    first = await _console(app, ["/start"])
+    assert "  1) Tiếng Việt" in first
+    again = await _console(app, ["english"])  # a new console on the same database, the words typed
+    await app.close()
+    assert "I agree" in again or "Agree" in again, again[-600:]
+    async with session_factory(create_engine(make_settings(tmp_path).database.url))() as session:
+        row = await conversations.load(session, platform="console", chat_id="tester")
+    assert row is not None and row.language == "en"
