@@ -14,6 +14,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
+from domain import start_codes
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
 from models import organisers
 from models.tables import ChannelAccount, Donor
@@ -59,6 +60,22 @@ class Context:
     # Button data the router runs after this turn's handler, as if pressed: a dialogue that ends on another
     # journey's screen (registration on the deep-linked drive day) names that screen instead of importing it.
     then: str | None = None
+
+    def start_links(self, payload: str) -> str:
+        """Where a poster sends people for `payload` ("drive_12"), one line per way in: the Telegram
+        link that carries it, the Zalo link with the short code to type ("DK 12"), and the code alone,
+        which works on every channel (`domain.start_codes`)."""
+        code = start_codes.code_for(payload)
+        lines = []
+        if self.bot_username:
+            lines.append(
+                self.t("start_link_telegram", link=f"https://t.me/{self.bot_username}?start={payload}")
+            )
+        if code and self.settings.zalo.bot_link:
+            lines.append(self.t("start_link_zalo", link=self.settings.zalo.bot_link, code=code))
+        if code:
+            lines.append(self.t("start_link_code", code=code))
+        return "\n".join(lines) or f"/start {payload}"
 
     @property
     def donor(self) -> Donor | None:

@@ -222,12 +222,7 @@ async def create(ctx: Context) -> None:
         ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
     )
     ctx.state.clear()
-    link = (
-        f"https://t.me/{ctx.bot_username}?start=drive_{row.id}"
-        if ctx.bot_username
-        else f"/start drive_{row.id}"
-    )
-    ctx.say("create_done", id=row.id, link=link)
+    ctx.say("create_done", id=row.id, link=ctx.start_links(f"drive_{row.id}"))
 
 
 # --- cancel and move buttons under a session (shown to organisers) -----------------------------------

@@ -21,6 +21,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
+from domain import start_codes
 from handlers import numbered
 from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
@@ -230,8 +231,11 @@ class Dispatcher:
         return replace(incoming, kind=InputKind.CHOICE, choice=value, text=None)
 
     def _typed_command(self, ctx: Context, flow: Flow | None) -> tuple[str, str] | None:
-        """A command's words typed without the slash, when no dialogue is waiting for an answer."""
+        """A poster's short code ("DK 12", in a dialogue too: it cannot be an answer), or a command's
+        words typed without the slash, when no dialogue is waiting for an answer."""
         text = ctx.incoming.text
+        if ctx.incoming.kind is InputKind.TEXT and text and (payload := start_codes.payload_of(text)):
+            return "start", payload
         if flow is not None or self.routes.typed_command is None or ctx.incoming.kind is not InputKind.TEXT:
             return None
         if not text or len(text) > MAX_TEXT_LENGTH:

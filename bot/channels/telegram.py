@@ -22,7 +22,9 @@ from bot.channels.telegram_sender import MAX_CAPTION, MAX_MESSAGE, TelegramSende
 from core.config import Settings, StartupError
 from core.i18n import Catalogs
 from domain import commands
+from domain.message_split import split_message
 from handlers.messages import Incoming, InputKind, Reply
+from handlers.ordering import PerChat
 from models import organisers
 from models.db import create_engine, session_factory
 from models.outbox import File
@@ -36,29 +38,20 @@ API_CONNECTIONS = 128
 
 
 class PerChatUpdateProcessor(BaseUpdateProcessor):
-    """Runs updates concurrently across chats but one at a time within a chat, in arrival order."""
+    """Runs updates concurrently across chats but one at a time within a chat, in arrival order
+    (`handlers.ordering.PerChat`, which every channel uses); PTB's own processor bounds the total."""
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
+        self._chats = PerChat(max_concurrent_updates)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await coroutine
             return
-        key = chat.id
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if self._waiting[key] == 0:  # forget idle chats so the map does not grow forever
-                del self._waiting[key]
-                del self._locks[key]
+        async with self._chats.turn(PLATFORM, str(chat.id)):
+            await coroutine
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -98,15 +91,8 @@ def to_incoming(update: Update) -> Incoming | None:
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Cuts a long text at line breaks so each part fits one Telegram message."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        cut = cut if cut > 0 else limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
+    """Cuts a long text at paragraph, line or word boundaries so each part fits one Telegram message."""
+    return split_message(text, limit)
 
 
 def outgoing(reply: Reply, *, edit_message_id: str | None = None) -> list[Outgoing]:

@@ -160,6 +160,21 @@ async def test_a_poster_deep_link_opens_the_session(drive_bot: BotHarness) -> No
     assert "Kinh Môn ngàn trái tim vàng" in opened[0].text and opened[0].button_labels()
 
 
+async def test_the_posters_short_code_opens_the_session_on_any_channel(drive_bot: BotHarness) -> None:
+    """Zalo links carry no start parameter: a poster prints "DK 12", and typing it (any case, with or
+    without the space, even in the middle of a dialogue) does what the Telegram deep link does."""
+    user = drive_bot.user(7026)
+    await drive_bot.add_donor(user, phone="+84912000026")
+    await drive_bot.send(user, "/lichhien")
+    drive_day_id = drive_bot.emu.last_keyboard_message(user.chat_id).button("03/08/2020").split(":")[1]
+    for typed in (f"DK {drive_day_id}", f"dk{drive_day_id}"):
+        opened = await drive_bot.send(user, typed)
+        assert "Kinh Môn ngàn trái tim vàng" in opened[0].text and opened[0].button_labels(), typed
+    await drive_bot.send(user, "/kiemtra")  # a dialogue waiting for an answer
+    opened = await drive_bot.send(user, f"Dk-{drive_day_id}")
+    assert "Kinh Môn ngàn trái tim vàng" in texts(opened)
+
+
 async def test_a_deep_link_opened_before_registering_shows_the_session_after_confirm(
     drive_bot: BotHarness,
 ) -> None:
