@@ -328,6 +328,9 @@ class CalloutSettings(_Section):
     # Off: a call-out asks for the group needed only (same ABO and Rh). On: red cells (whole blood) are
     # asked of every group the `compatibility` table lists; platelets only through "platelets:<group>" keys.
     widen_red_cells: bool = False
+    # On a channel that cannot edit a sent message (Zalo) the organiser's live tally is a new message at
+    # most this often (and whenever they ask for it), never one per answer.
+    tally_every_seconds: int = Field(default=60, ge=5, le=3600)
     compatibility: dict[str, tuple[str, ...]] = Field(
         default_factory=lambda: {k: tuple(v) for k, v in RED_CELL_DONORS.items()}
     )

@@ -333,6 +333,8 @@ def confirm(ctx: Context, view: DriveDayView, signup: Signup) -> None:
         "drive_qr_caption",
         code=signup.code,
         attachment=tickets.qr_png(
-            tickets.checkin_link(ctx.bot_username, signup.code), filename=f"checkin-{signup.code}.png"
+            tickets.checkin_link(ctx.bot_username, signup.code),
+            filename=f"checkin-{signup.code}.png",
+            alt=ctx.t("drive_qr_alt", code=signup.code),
         ),
     )

@@ -253,6 +253,12 @@ class Dispatcher:
 
     async def _route(self, ctx: Context) -> None:
         incoming = ctx.incoming
+        if incoming.in_group:
+            # Nothing personal is asked or shown in a group: a command gets the way to a private chat,
+            # the group's conversation is left alone.
+            if incoming.command or self._typed_command(ctx, None):
+                ctx.say("group_private_only")
+            return
         flow = self.routes.flows.get(ctx.state.flow) if ctx.state.flow else None
         if ctx.state.flow and flow is None:
             ctx.state.clear()  # a flow that no longer exists after an upgrade

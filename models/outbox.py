@@ -59,6 +59,9 @@ class File:
     content: bytes
     mime_type: str
     is_image: bool = False
+    # What stands for the file where the channel cannot send it (Zalo takes photos by URL only, and no
+    # other files): a check-in QR code's code, a calendar file's "add to calendar" link and its time.
+    alt: str | None = None
 
 
 def payload_of(
@@ -83,6 +86,8 @@ def payload_of(
             "image": file.is_image,
             "data": base64.b64encode(file.content).decode("ascii"),
         }
+        if file.alt is not None:
+            payload["file"]["alt"] = file.alt
     if contact_button is not None:
         payload["contact_button"] = contact_button  # a "share my phone number" reply keyboard
     if remove_keyboard:
@@ -100,6 +105,7 @@ def file_of(payload: dict[str, Any]) -> File | None:
         content=base64.b64decode(stored["data"]),
         mime_type=str(stored["mime"]),
         is_image=bool(stored.get("image")),
+        alt=None if stored.get("alt") is None else str(stored["alt"]),
     )
 
 
@@ -360,3 +366,14 @@ async def forget_texts(session: AsyncSession, *, before: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)
+
+
+async def replace_waiting(session: AsyncSession, *, key: str, text: str, choices: Choices = ()) -> bool:
+    """Gives a row not yet sent a newer text (a tally due at the end of its interval shows the latest
+    counts); False when there is no such row waiting."""
+    result = await session.execute(
+        update(Outbox)
+        .where(Outbox.key == key, Outbox.status == "pending")
+        .values(payload=payload_of(text, choices))
+    )
+    return rowcount(result) == 1

@@ -106,8 +106,9 @@ def checkin_link(bot_username: str | None, code: str) -> str:
     return f"https://t.me/{bot_username}?start=checkin_{code}" if bot_username else code
 
 
-def qr_png(payload: str, *, filename: str) -> File:
+def qr_png(payload: str, *, filename: str, alt: str | None = None) -> File:
+    """A QR code; `alt` is the text sent instead where the channel cannot show the image."""
     image = qrcode.make(payload, image_factory=qrcode.image.pure.PyPNGImage, box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer)
-    return File(filename, buffer.getvalue(), "image/png", is_image=True)
+    return File(filename, buffer.getvalue(), "image/png", is_image=True, alt=alt)

@@ -7,14 +7,15 @@ The tally shows counts only; the names and phones of who accepted are shown to o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.channels import capabilities
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from models import callouts, outbox
-from models.tables import Callout
+from models.tables import Callout, ChannelAccount
 
 Rows = list[list[tuple[str, str]]]  # button rows of (label, button data)
 
@@ -51,11 +52,33 @@ def tally_view(
 async def push_tally(
     session: AsyncSession, callout: Callout, *, catalogs: Catalogs, settings: Settings, now: datetime
 ) -> bool:
-    """Queues an in-place update of the organiser's tally message (one per distinct state)."""
-    if callout.tally_message_id is None or callout.created_by_account_id is None:
+    """Queues an update of the organiser's tally: in place (one per distinct state) where a message can be
+    edited; elsewhere a new message at the end of the current `tally_every_seconds` interval, carrying
+    the counts as they are by then (so at most one per interval, never one per answer)."""
+    if callout.created_by_account_id is None:
+        return False
+    organiser = await session.get(ChannelAccount, callout.created_by_account_id)
+    edits = organiser is not None and capabilities(organiser.platform).edits
+    if edits and callout.tally_message_id is None:
         return False
     counts = await callouts.tally(session, callout.id)
     text, rows = tally_view(catalogs.get(settings.bot.default_language), settings, callout, counts)
+    if not edits:
+        every = settings.callouts.tally_every_seconds
+        interval = int(now.timestamp()) // every + 1
+        key = f"tally:{callout.id}:every:{interval}"
+        if await outbox.replace_waiting(session, key=key, text=text, choices=rows):
+            return True
+        return await outbox.enqueue(
+            session,
+            key=key,
+            account_id=callout.created_by_account_id,
+            kind="notice",
+            text=text,
+            about_donor_id=None,
+            choices=rows,
+            due_at=datetime.fromtimestamp(interval * every, tz=UTC),
+        )
     state = "-".join(str(counts.get(k, 0)) for k in ("messaged", "accepted", "declined"))
     return await outbox.enqueue(
         session,
