@@ -62,9 +62,12 @@ def load_secret(settings: Settings) -> bytes:
     if settings.web_secret:
         return settings.web_secret.encode("utf-8")
     path = settings.bot.data_dir / SECRET_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            log.warning("%s can be read by other users: chmod 600 it", path)
         key = path.read_text("ascii").strip()
         if len(key) < 32:
             raise RuntimeError(f"{path}: too short to be a signing key; delete it to get a new one") from None

@@ -20,6 +20,7 @@ Wiring, for the composition root (routes are added before `start`; aiohttp freez
 from __future__ import annotations
 
 import logging
+import traceback
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -28,6 +29,7 @@ from aiohttp.web_request import BaseRequest
 
 from core.clock import Clock
 from core.config import Settings
+from models.db import loggable
 
 log = logging.getLogger("donorbot.web")
 
@@ -83,7 +85,9 @@ class WebServer:
         self._max_body = settings.web.max_body_bytes
         # client_max_size bounds request.read()/json()/post() for bodies without a Content-Length
         # (chunked); the middleware refuses a declared length above it before the handler runs.
-        self._app = web.Application(client_max_size=self._max_body, middlewares=[self._limit_body])
+        self._app = web.Application(
+            client_max_size=self._max_body, middlewares=[self._log_errors, self._limit_body]
+        )
         self._app.on_response_prepare.append(_security_headers)
         self._app.router.add_get("/healthz", _healthz, name="healthz")
         self._runner: web.AppRunner | None = None
@@ -130,6 +134,25 @@ class WebServer:
             await self._runner.cleanup()
             self._runner = None
             self._port = None
+
+    @web.middleware
+    async def _log_errors(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """A handler's failure is logged as the route, the error's type and where it was raised — never
+        its text (it may hold a phone or a message: aiohttp's own log would print it) — and answered 500."""
+        try:
+            return await handler(request)
+        except web.HTTPException:
+            raise
+        except Exception as exc:
+            frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+            log.error(
+                "%s %s failed: %s\nTraceback (most recent call last; texts left out):\n%s",
+                request.method,
+                route_label(request),
+                loggable(exc),
+                frames.rstrip("\n"),
+            )
+            raise web.HTTPInternalServerError() from None
 
     @web.middleware
     async def _limit_body(self, request: web.Request, handler: Handler) -> web.StreamResponse:

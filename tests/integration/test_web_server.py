@@ -76,6 +76,40 @@ async def test_healthz_answers_ok_with_the_security_headers(tmp_path: Path, cloc
         _ = server.port  # stopped
 
 
+async def test_pages_errors_and_the_log_keep_to_the_rules(
+    tmp_path: Path, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def page(request: web.Request) -> web.Response:
+        return web.Response(text="<p>Xin chào</p>", content_type="text/html")
+
+    async def boom(request: web.Request) -> web.Response:
+        raise RuntimeError(f"failed for {PHONE}")
+
+    def mount(server: WebServer) -> None:
+        server.add_route("GET", "/page", page, name="page")
+        server.add_route("GET", "/boom/{who}", boom)
+
+    caplog.set_level(logging.DEBUG)
+    async with serving(web_settings(tmp_path), clock, mount) as (server, client):
+        async with client.get("/page") as response:
+            assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+        async with client.get(f"/boom/{PHONE}?q={CODE}") as response:
+            assert response.status == 500
+            assert PHONE not in await response.text()
+            assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+        with pytest.raises(RuntimeError):
+            server.add_route("GET", "/late", page)  # routes are added before start
+    access = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "donorbot.web" and r.levelno == logging.INFO and r.getMessage()[:4] == "GET "
+    ]
+    assert [line.rsplit(" ", 2)[0] for line in access] == ["GET page 200", "GET /boom/{who} 500"]
+    assert "GET /boom/{who} failed: builtins.RuntimeError" in caplog.text
+    assert PHONE not in caplog.text and CODE not in caplog.text  # neither the error's text nor the path
+
+
 async def test_a_body_above_the_limit_gets_413_and_the_handler_does_not_run(
     tmp_path: Path, clock: FixedClock
 ) -> None:
@@ -297,6 +331,7 @@ async def test_links_survive_a_restart_on_the_same_data_dir(tmp_path: Path, cloc
     secret = tmp_path / "web_secret"
     assert stat.S_IMODE(secret.stat().st_mode) == 0o600
     assert stat.S_IMODE((tmp_path / "media").stat().st_mode) == 0o700
+    assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in (tmp_path / "media").iterdir())
     key = secret.read_text()
     async with (
         serving(settings, clock, MediaStore(settings, clock=clock).mount) as (_, client),
@@ -335,7 +370,11 @@ async def test_the_url_holds_only_the_token_and_the_log_only_the_route(
         async with client.get(f"/healthz?code={CODE}") as response:
             assert response.status == 200
     token = urlsplit(urls[0]).path.removeprefix("/media/").removesuffix(".png")
-    access = [r.getMessage() for r in caplog.records if r.name == "donorbot.web" and "ms" in r.getMessage()]
+    access = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "donorbot.web" and r.levelno == logging.INFO and r.getMessage()[:4] == "GET "
+    ]
     assert [line.rsplit(" ", 2)[0] for line in access] == ["GET media 200", "GET healthz 200"]
     logged = caplog.text
     assert token not in logged and PHONE not in logged and CODE not in logged
