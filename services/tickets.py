@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,7 @@ import qrcode.image.pure
 from icalendar import Calendar, Event
 
 from core.i18n import Translator
+from domain.calendar_links import google_calendar_url
 from domain.text import fold
 from models.drive_days import DriveDayView
 from models.outbox import File
@@ -54,17 +56,32 @@ def signup_ics(t: Translator, view: DriveDayView, signup: Signup, *, tz: ZoneInf
     The event's UID stays the same for the sign-up (until it is cancelled and taken again, with a new
     code), so a file sent after a change updates the event instead of adding a second one.
     """
-    return ics(
+    summary = t("drive_ics_summary", campaign=view.campaign_name)
+    location = ", ".join(p for p in (view.place_name, view.address) if p)
+    description = t("drive_ics_description", code=signup.code)
+    start = local(view.day, signup.slot_start, tz)
+    end = local(view.day, slot_end(view, signup.slot_start), tz)
+    # Where no file can be sent (Zalo): an "add to calendar" link and the time and place in words.
+    alt = t(
+        "drive_ics_alt",
+        link=google_calendar_url(summary, start, end, location, description),
+        day=t.day(view.day),
+        start=start.strftime("%H:%M"),
+        end=end.strftime("%H:%M"),
+        place=location,
+    )
+    file = ics(
         uid=f"signup-{signup.id}-{signup.code}@donorbot",
-        summary=t("drive_ics_summary", campaign=view.campaign_name),
-        location=", ".join(p for p in (view.place_name, view.address) if p),
-        description=t("drive_ics_description", code=signup.code),
-        start=local(view.day, signup.slot_start, tz),
-        end=local(view.day, slot_end(view, signup.slot_start), tz),
+        summary=summary,
+        location=location,
+        description=description,
+        start=start,
+        end=end,
         stamp=now,
         sequence=revision(signup, now),
         filename=ics_filename(view.day, view.place_name),
     )
+    return replace(file, alt=alt)
 
 
 def ics(
