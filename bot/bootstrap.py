@@ -133,13 +133,35 @@ class Channel(Protocol):
         ...
 
 
-async def serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) -> None:
+class Server(Protocol):
+    """The process's one HTTP server (bot/web `WebServer`), as `serve` starts and stops it."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+async def serve(
+    app: App, channels: Sequence[Channel], *, stop: asyncio.Event, web: Server | None = None
+) -> None:
     """Runs the channels with one delivery loop and one scheduler until `stop` is set or a channel ends.
 
     Used by `donorbot run` and by the end-to-end tests. The delivery loop sends each platform's pushes
     through its channel's sender, so every channel gets its reminders, call-outs and notices; the
-    scheduler plans them. Pushes start before the channels take input, and stop after them.
+    scheduler plans them. Pushes start before the channels take input, and stop after them. The HTTP
+    server (`web`: the Zalo webhook, media, /healthz), when something needs it, starts before the
+    channels open (a webhook set at `open` must find it listening) and stops after they close.
     """
+    if web is not None:
+        await web.start()
+    try:
+        await _serve(app, channels, stop=stop)
+    finally:
+        if web is not None:
+            await web.stop()
+
+
+async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) -> None:
     opened: list[Channel] = []
     try:
         senders: dict[str, Sender] = {}

@@ -27,10 +27,10 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.i18n import Translator
+from core.i18n import Catalogs, Translator
 from domain.text import fold
 from handlers.messages import Replies, Reply
-from models import conversations
+from models import accounts, conversations
 from models.outbox import Choices
 
 Saved = list[tuple[str, str]]  # (label, value) of choice 1, 2, …
@@ -137,10 +137,25 @@ def saved_of(stored: object) -> Saved:
 
 
 async def number_push(
-    session: AsyncSession, t: Translator, *, platform: str, chat_id: str, text: str, choices: Choices
+    session: AsyncSession,
+    catalogs: Catalogs,
+    *,
+    platform: str,
+    chat_id: str,
+    text: str,
+    choices: Choices,
+    default_language: str,
 ) -> str:
-    """For a channel's sender: the push's text with numbered choices, saved with the chat's state."""
+    """For a channel's sender: the push's text with numbered choices, saved with the chat's state (the
+    line that says how to answer is in the chat's language: the dialogue's, the profile's, the default)."""
+    if not choices:
+        return text
     row = await conversations.load(session, platform=platform, chat_id=chat_id)
+    language = row.language if row is not None else None
+    if language is None:
+        account = await accounts.account_for(session, platform=platform, user_id=chat_id)
+        language = account.donor.language if account is not None and account.donor is not None else None
+    t = catalogs.get(language or default_language)
     previous = saved_of(row.choices) if row is not None else []
     in_dialogue = row is not None and row.flow is not None
     rendered, saved = render_push(t, text, choices, in_dialogue=in_dialogue, previous=previous)

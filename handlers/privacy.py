@@ -24,11 +24,13 @@ async def my_data(ctx: Context, _args: str = "") -> None:
     if not await linking.guard(ctx, "mydata"):
         return
     exported = await donor_export.export(ctx.session, donor)
-    payload = json.dumps(exported, ensure_ascii=False, indent=2).encode("utf-8")
+    text = json.dumps(exported, ensure_ascii=False, indent=2)
     await show_profile(ctx)
+    # Where no file can be sent (Zalo) the same JSON comes as text, in as many messages as it takes.
+    alt = f"{ctx.t('mydata_alt')}\n\n{text}"
     ctx.say(
         "mydata_file",
-        attachment=Attachment("donorbot-du-lieu-cua-toi.json", payload, "application/json"),
+        attachment=Attachment("donorbot-du-lieu-cua-toi.json", text.encode(), "application/json", alt=alt),
     )
 
 

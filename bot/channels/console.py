@@ -156,7 +156,13 @@ class ConsoleChannel:
             else:
                 async with self.app.sessions() as session, session.begin():
                     shown = await numbered.number_push(
-                        session, t, platform=PLATFORM, chat_id=chat_id, text=text, choices=choices
+                        session,
+                        self.app.catalogs,
+                        platform=PLATFORM,
+                        chat_id=chat_id,
+                        text=text,
+                        choices=choices,
+                        default_language=self.lang,
                     )
                 self.write(t("console_push"))
                 self.render(Reply(shown, attachment=file))

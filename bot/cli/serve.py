@@ -1,17 +1,21 @@
-"""`donorbot run [--console] [--user NAME]`: serve the chat on Telegram (with a token) or the console."""
+"""`donorbot run [--console] [--user NAME]`: serve the chat on every channel with a token, or the console."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
-from bot.bootstrap import Channel, build_app, freeze_startup_objects, serve
+from bot.bootstrap import App, Channel, build_app, freeze_startup_objects, serve
 from bot.channels.console import ConsoleChannel
 from core.config import Settings, StartupError, hotline_problems
 from domain import limits
 from domain.text import clean_input
 from models.db import describe
+
+if TYPE_CHECKING:
+    from bot.web.server import WebServer
 
 log = logging.getLogger("donorbot")
 
@@ -26,30 +30,61 @@ def console_user(value: str | None) -> str | None:
     return name
 
 
+def _needs_web(settings: Settings) -> bool:
+    """The HTTP server starts only when something needs it: the Zalo webhook, or media by URL."""
+    zalo_webhook = bool(settings.zalo_token) and settings.zalo.mode == "webhook"
+    return zalo_webhook or (bool(settings.zalo_token) and settings.web.public_url is not None)
+
+
+def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[Channel], WebServer | None]:
+    """Every channel whose token is set (Telegram, Zalo, or both); the console when none is, or alone
+    with `--console`. The HTTP server, when one of them needs it, with its routes mounted."""
+    settings = app.settings
+    if console or not (settings.telegram_token or settings.zalo_token):
+        why = "--console" if console else "no TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
+        log.info("%s: console channel on %s", why, describe(settings.database.url))
+        return [ConsoleChannel(app, user=user)], None
+    channels: list[Channel] = []
+    web: WebServer | None = None
+    if _needs_web(settings):
+        from bot.web.server import WebServer
+
+        web = WebServer(settings, clock=app.clock)
+    if settings.telegram_token:
+        # imported here: python-telegram-bot takes a fifth of a second to load, which the console
+        # and every other command would pay for nothing
+        from bot.channels.telegram import TelegramChannel
+
+        log.info("Telegram: polling %s", settings.telegram.api_base_url)
+        channels.append(TelegramChannel(app, token=settings.telegram_token))
+    if settings.zalo_token:
+        from bot.channels.zalo import ZaloChannel
+        from bot.web.media import MediaStore
+
+        media = None
+        if web is not None and settings.web.public_url is not None:
+            media = MediaStore(settings, clock=app.clock)
+            media.mount(web)
+        log.info("Zalo: %s at %s", settings.zalo.mode, settings.zalo.api_base_url)
+        channels.append(ZaloChannel(app, token=settings.zalo_token, web=web, media=media))
+    return channels, web
+
+
 async def run_bot(settings: Settings, *, console: bool, user: str | None = None) -> None:
-    """The composition root wires the app and serves one channel with the delivery loop and the
-    scheduler (`bot.bootstrap.serve`), whichever channel it is."""
+    """The composition root wires the app and serves its channels with one delivery loop and one
+    scheduler (`bot.bootstrap.serve`), whichever channels they are."""
     for problem in hotline_problems(settings):
         log.warning("%s", problem)
     app = build_app(settings)
     await app.prepare()
     freeze_startup_objects()
     stop = asyncio.Event()
-    channel: Channel
     try:
-        if settings.telegram_token and not console:
-            # imported here: python-telegram-bot takes a fifth of a second to load, which the console
-            # and every other command would pay for nothing
-            from bot.channels.telegram import TelegramChannel
-
+        channels, web = build_channels(app, console=console, user=user)
+        if not isinstance(channels[0], ConsoleChannel):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            log.info("polling Telegram at %s", settings.telegram.api_base_url)
-            channel = TelegramChannel(app, token=settings.telegram_token)
-        else:
-            log.info("no TELEGRAM_BOT_TOKEN: console channel on %s", describe(settings.database.url))
-            channel = ConsoleChannel(app, user=user)
-        await serve(app, [channel], stop=stop)
+        await serve(app, channels, stop=stop, web=web)
     finally:
         await app.close()
