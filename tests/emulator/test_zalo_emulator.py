@@ -256,6 +256,23 @@ async def test_an_empty_long_poll_waits_then_answers_408(emu: ZaloEmulator, api:
     assert empty == {"ok": True, "result": None}
 
 
+async def test_a_timeout_that_is_not_a_number_is_400(api: Api) -> None:
+    _, body = await api("getUpdates", {"timeout": "soon"})
+    assert body["ok"] is False and body["error_code"] == 400
+
+
+async def test_stopping_releases_a_pending_long_poll(http: aiohttp.ClientSession) -> None:
+    emu = await ZaloEmulator().start()
+    url = f"{emu.url}/bot{emu.token}/getUpdates"
+    poll = asyncio.create_task(http.post(url, json={"timeout": 30}))
+    await emu.wait_until(lambda: bool(emu.calls_to("getUpdates")), "the poll to arrive")
+    started = time.monotonic()
+    await emu.stop()
+    async with await poll as response:
+        assert (await response.json())["error_code"] == 408
+    assert time.monotonic() - started < 2
+
+
 async def test_a_long_poll_wakes_when_an_event_arrives(emu: ZaloEmulator, api: Api) -> None:
     lan = emu.user("1")
     poll = asyncio.create_task(api("getUpdates", {"timeout": 10}))
