@@ -129,6 +129,26 @@ def parse_yes_no(text: str) -> bool | None:
     return None
 
 
+# A call-out's own answers, typed in the words of its choices ("✅ Tôi đến được", "❌ Lần này không
+# được"): on Zalo they are numbered lines, and people type what they read.
+_CAN_COME = frozenset({"toi den duoc", "den duoc", "toi di duoc", "di duoc", "toi se den", "i can come"})
+_CANNOT_COME = frozenset(
+    {"lan nay khong duoc", "khong den duoc", "toi khong den duoc", "khong di duoc", "not this time"}
+)
+
+
+def parse_callout_answer(text: str) -> bool | None:
+    """A clear answer to a call-out: a yes or no, or its choices' words ("tôi đến được")."""
+    if (answer := parse_yes_no(text)) is not None:
+        return answer
+    phrase = " ".join(_NOT_WORD.sub(" ", fold(text)).split())
+    if phrase in _CAN_COME:
+        return True
+    if phrase in _CANNOT_COME:
+        return False
+    return None
+
+
 _NUMBER = re.compile(r"(?:(?:chon|so|option|#) ?)?\(?(\d{1,3})[.)]?")
 
 

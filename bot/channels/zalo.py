@@ -22,7 +22,8 @@ from aiohttp import web
 from bot.bootstrap import App
 from bot.channels.replies import Outgoing, ReplyCourier
 from bot.channels.zalo_client import ZaloAuthError, ZaloClient
-from bot.channels.zalo_events import ZaloEvent, ZaloPoller, parse_update
+from bot.channels.zalo_events import ZaloEvent, parse_update
+from bot.channels.zalo_poller import ZaloPoller
 from bot.web.media import MediaStore
 from bot.web.server import WebServer
 from bot.web.webhook import read_one_json, secret_guard
@@ -42,8 +43,12 @@ TEXT_EVENT = "message.text.received"
 SEEN_IDS = 10_000  # message ids remembered against repeats (Zalo may deliver one event twice)
 
 
-def to_incoming(event: ZaloEvent) -> Incoming:
-    """The neutral form of a Zalo event: text, or "something the bot cannot read" for the rest."""
+def to_incoming(event: ZaloEvent, *, language: str = "vi") -> Incoming:
+    """The neutral form of a Zalo event: text, or "something the bot cannot read" for the rest.
+
+    Zalo tells nothing of a person's language; it is a Vietnamese messenger, so a newcomer is taken to
+    read the default language (`/ngonngu` changes it) instead of being asked first.
+    """
     kind = InputKind.TEXT if event.name == TEXT_EVENT and event.text else InputKind.OTHER
     return Incoming(
         platform=PLATFORM,
@@ -51,7 +56,8 @@ def to_incoming(event: ZaloEvent) -> Incoming:
         user_id=event.user_id,
         kind=kind,
         text=event.text if kind is InputKind.TEXT else None,
-        in_group=event.chat_type == "GROUP",
+        language_hint=language,
+        in_group=event.in_group,
     )
 
 
@@ -216,7 +222,8 @@ class ZaloChannel:
         self._seen[event.message_id] = None
         if len(self._seen) > SEEN_IDS:
             self._seen.popitem(last=False)
-        task = asyncio.create_task(self._turn(to_incoming(event)))
+        incoming = to_incoming(event, language=self.app.settings.bot.default_language)
+        task = asyncio.create_task(self._turn(incoming))
         self._turns.add(task)
         task.add_done_callback(self._turns.discard)
 

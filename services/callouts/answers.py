@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.i18n import Catalogs
-from domain.choices import parse_yes_no
+from domain.choices import parse_callout_answer
 from domain.decision import Planned, Source, decide
 from domain.rules import DonationKind, Rules
 from models import callouts, donor_facts, outbox
@@ -41,7 +41,7 @@ async def typed_answer(session: AsyncSession, *, donor_id: int, text: str) -> tu
     pending = await callouts.pending_for(session, donor_id=donor_id)
     if pending is None:
         return None
-    answer = parse_yes_no(text)
+    answer = parse_callout_answer(text)
     if answer is None:
         return None
     return pending, answer
