@@ -49,7 +49,7 @@ async def tell_other_chats(ctx: Context, donor: Donor, new_account: ChannelAccou
             key=f"notice:link:{notice.id}:{account.id}",
             account_id=account.id,
             kind="notice",
-            text=t("link_notice", name=donor.full_name),
+            text=t("link_notice", name=donor.full_name, platform=t(f"platform_{new_account.platform}")),
             about_donor_id=donor.id,
             choices=[[(t("link_notice_not_me"), buttons.Unlink(notice.id).pack())]],
             due_at=ctx.now(),

@@ -15,6 +15,7 @@ import socket
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from bot.web.media import MediaStore
 from bot.web.server import WebServer
 from core.config import Settings
 from domain import plan_file
-from emulators.telegram import SimUser
+from emulators.telegram import SimUser, TelegramEmulator
 from emulators.zalo import ZaloEmulator, ZaloSent, ZaloUser
 from models import donors, organisers, plan_import
 from tests.helpers import BotHarness, FixedClock, make_settings, running_bot, shared_knowledge
@@ -62,6 +63,14 @@ class ZaloHarness:
     async def start(self) -> None:
         app = build_app(self.settings, clock=self.clock, knowledge=shared_knowledge())
         await app.prepare()
+        channel = self.attach(app)
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop, web=self.web))
+        await self.wait_polling()
+
+    def attach(self, app: App) -> ZaloChannel:
+        """The Zalo channel of `app` (and the HTTP server it needs), its turns counted; `start` serves it
+        alone, `running_both` next to Telegram."""
         self.app = app
         web = media = None
         if self.with_media or self.settings.zalo.mode == "webhook":
@@ -79,8 +88,9 @@ class ZaloHarness:
 
         channel.courier.deliver = counted  # type: ignore[method-assign]
         self.web, self.channel = web, channel
-        self._stop = asyncio.Event()
-        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop, web=web))
+        return channel
+
+    async def wait_polling(self) -> None:
         if self.settings.zalo.mode == "polling":
             await self.emu.wait_until(lambda: bool(self.emu.calls_to("getUpdates")), what="polling to start")
         else:
@@ -272,6 +282,41 @@ def _shown(message: Any) -> str:
     if isinstance(message, ZaloSent):
         return message.shown_text or ""
     return message.text or ""
+
+
+@dataclass
+class Both:
+    """Telegram and Zalo served by one process: one app, one delivery loop, one scheduler."""
+
+    app: App
+    telegram: Chats
+    zalo: Chats
+    tg: BotHarness
+    za: ZaloHarness
+
+
+@contextlib.asynccontextmanager
+async def running_both(
+    tmp_path: Path, clock: FixedClock | None = None, **sections: Any
+) -> AsyncIterator[Both]:
+    clock = clock or FixedClock()
+    async with TelegramEmulator() as tg_emu, ZaloEmulator() as za_emu:
+        settings = zalo_settings(make_settings(tmp_path, **sections), za_emu)
+        tg = BotHarness(tg_emu, settings, clock)
+        za = ZaloHarness(za_emu, tg.settings, clock, media=False)
+        app = build_app(tg.settings, clock=clock, knowledge=shared_knowledge())
+        await app.prepare()
+        channels = [tg.attach(app), za.attach(app)]
+        stop = asyncio.Event()
+        task = asyncio.create_task(serve(app, channels, stop=stop))
+        try:
+            await tg.wait_polling()
+            await za.wait_polling()
+            yield Both(app, Chats(tg), Chats(za), tg, za)
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=15)
+            await app.close()
 
 
 @contextlib.asynccontextmanager

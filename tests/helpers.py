@@ -82,21 +82,30 @@ class BotHarness:
     async def start(self) -> None:
         app = build_app(self.settings, clock=self.clock, knowledge=shared_knowledge())
         await app.prepare()
+        channel = self.attach(app)
+        self._stop = asyncio.Event()
+        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop))
+        await self.wait_polling()
+
+    def attach(self, app: App) -> TelegramChannel:
+        """Counts the turns of `app` (to know which messages a turn produced) and gives its Telegram
+        channel; `start` serves it alone, `tests.chats.running_both` next to Zalo."""
         handle = app.dispatcher.handle
 
         async def counted(incoming: Incoming) -> Replies:
             replies = await handle(incoming)
-            # a reply that edits the pressed message adds no message to the chat
-            edited = 1 if replies and replies[0].edit else 0
-            self.replies_per_turn[incoming.chat_id].append(len(replies) - edited)
-            self.turns[incoming.chat_id] += 1
+            if incoming.platform == "telegram":
+                # a reply that edits the pressed message adds no message to the chat
+                edited = 1 if replies and replies[0].edit else 0
+                self.replies_per_turn[incoming.chat_id].append(len(replies) - edited)
+                self.turns[incoming.chat_id] += 1
             return replies
 
         app.dispatcher.handle = counted  # type: ignore[method-assign]
         self.app = app
-        self._stop = asyncio.Event()
-        channel = TelegramChannel(app, token=self.emu.token)
-        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop))
+        return TelegramChannel(app, token=self.emu.token)
+
+    async def wait_polling(self) -> None:
         await self.emu.wait_until(
             lambda: any(c.method == "getUpdates" for c in self.emu.calls), what="polling to start"
         )
