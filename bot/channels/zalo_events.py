@@ -77,7 +77,7 @@ def _event_object(body: object) -> dict[str, Any] | None:
     """`{"ok": true, "result": {...}}` or the event itself at the top level."""
     if not isinstance(body, dict):
         return None
-    if "event_name" in body:
+    if "event_name" in body or "message" in body:
         return body
     result = body.get("result")
     if body.get("ok") is True and isinstance(result, dict):
@@ -85,13 +85,30 @@ def _event_object(body: object) -> dict[str, Any] | None:
     return None
 
 
+def _inferred_name(message: dict[str, Any]) -> str:
+    """The event of a message that came without `event_name`: the getUpdates sample of the docs of
+    December 2025 has none (and names the sender `first_name`), so the content says what it is."""
+    if isinstance(message.get("text"), str):
+        return "message.text.received"
+    if message.get("photo") or message.get("photo_url"):
+        return "message.image.received"
+    if message.get("sticker"):
+        return "message.sticker.received"
+    if message.get("voice_url") or message.get("voice"):
+        return "message.voice.received"
+    return "message.unsupported.received"
+
+
 def parse_update(body: object) -> ZaloEvent | None:
     """The event in a getUpdates result or a webhook body, or None for unknown or malformed ones."""
     event = _event_object(body)
-    if event is None or event.get("event_name") not in EVENT_NAMES:
+    if event is None:
         return None
     message = event.get("message")
     if not isinstance(message, dict):
+        return None
+    name = event.get("event_name") if "event_name" in event else _inferred_name(message)
+    if name not in EVENT_NAMES:
         return None
     sender, chat = message.get("from"), message.get("chat")
     if not isinstance(sender, dict) or not isinstance(chat, dict):
@@ -100,9 +117,8 @@ def parse_update(body: object) -> ZaloEvent | None:
     if message_id is None or user_id is None or chat_id is None:
         return None
     chat_type = chat.get("chat_type")
-    name = str(event["event_name"])
     text = message.get("text") if name == "message.text.received" else None
-    display_name = sender.get("display_name")
+    display_name = sender.get("display_name", sender.get("first_name"))
     return ZaloEvent(
         name=name,
         message_id=message_id,

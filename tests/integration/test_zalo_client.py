@@ -393,3 +393,24 @@ async def test_a_failing_handler_does_not_stop_the_poller(emu: ZaloEmulator, cli
     stop.set()
     await task
     assert [e.text for e in got.events] == ["hai"]
+
+
+def test_a_message_without_an_event_name_is_read_by_its_content() -> None:
+    """The getUpdates sample in the docs of December 2025 carries no `event_name` and names the sender
+    `first_name`: such a message is still a text (or an image, a sticker) from that person."""
+    message = {
+        "chat": {"id": "e4ea2cd5189df1c3a88c", "chat_type": "PRIVATE"},
+        "text": "Xin chào",
+        "message_id": "16f6366b3f02645a3d15",
+        "date": 1766619597466,
+        "from": {"id": "e4ea2cd5189df1c3a88c", "first_name": "Nguyen Van A"},
+    }
+    event = parse_update({"ok": True, "result": {"message": message}})
+    assert event is not None and (event.name, event.text, event.display_name) == (
+        "message.text.received",
+        "Xin chào",
+        "Nguyen Van A",
+    )
+    sticker = {**message, "text": None, "sticker": "0e078a2fb66a5f34067b"}
+    parsed = parse_update({"message": sticker})
+    assert parsed is not None and parsed.name == "message.sticker.received" and parsed.text is None
