@@ -379,3 +379,22 @@ async def test_a_reply_refused_with_403_marks_the_account(tmp_path: Path) -> Non
         h.emu.block(minh)
         assert await h.send(minh, "/kiemtra") == []
         assert await unreachable_at(h, minh) is not None
+
+
+@pytest.mark.xfail(strict=True, reason="the catalogs say «bấm» (tap a button) on Zalo, which has none")
+async def test_no_text_on_zalo_asks_to_tap_a_button(tmp_path: Path) -> None:
+    async with running_zalo(tmp_path) as h:
+        lan = h.user(7901)
+        chat = Chats(h)
+        await chat.send(lan, "/start")
+        await chat.choose(lan, "Đồng ý")
+        await chat.send(lan, "nguyễn thị lan")
+        await chat.send(lan, "3/8/1995")
+        await chat.choose(lan, "Nữ")
+        await chat.send(lan, "xin chào")  # not a phone number
+        await chat.send(lan, "0912 790 101")
+        await chat.send(lan, "nhóm Z")  # not a blood group
+        await h.sticker(lan)
+        await chat.send(lan, "dang ky")  # a command's words in the middle of a dialogue
+        tapping = {line for t in chat.texts(lan) for line in t.splitlines() if "bấm" in line.lower()}
+        assert not tapping, sorted(tapping)
