@@ -31,6 +31,7 @@ from emulators.zalo import ZaloEmulator, ZaloSent, ZaloUser
 from models import donors, organisers, plan_import
 from tests.helpers import BotHarness, FixedClock, make_settings, running_bot, shared_knowledge
 
+WEBHOOK_SECRET = "test-webhook-secret-0123"
 _CHOICE_LINE = re.compile(r"^\s*(\d{1,3})\) (.+)$", re.M)
 
 
@@ -108,7 +109,11 @@ class ZaloHarness:
         return self.emu.user(str(user_id), name)
 
     async def _turn(self, user: ZaloUser, action: Any) -> list[ZaloSent]:
-        chat = user.chat_id
+        return await self.act(user.chat_id, action)
+
+    async def act(self, chat: str, action: Any) -> list[ZaloSent]:
+        """Runs `action` (an emulator call that makes a person do something in `chat`: a group's id,
+        or a person's own chat) and returns what the bot sent there in the turn it started."""
         before = len(self.emu.messages(chat))
         target = self.turns[chat] + 1
         await action
@@ -119,7 +124,10 @@ class ZaloHarness:
             await asyncio.sleep(0.005)
         return self.emu.messages(chat)[before : self.after_turn[chat][target - 1]]
 
-    async def send(self, user: ZaloUser, text: str) -> list[ZaloSent]:
+    async def send(self, user: ZaloUser, text: str, *, group: str | None = None) -> list[ZaloSent]:
+        """`text` typed by `user` in their private chat, or in the group `group`."""
+        if group is not None:
+            return await self.act(group, self.emu.send_text(user, text, group=group))
         return await self._turn(user, self.emu.send_text(user, text))
 
     async def sticker(self, user: ZaloUser) -> list[ZaloSent]:
@@ -203,12 +211,22 @@ async def add_donor(
 
 @contextlib.asynccontextmanager
 async def running_zalo(
-    tmp_path: Path, clock: FixedClock | None = None, *, media: bool = False, **sections: Any
+    tmp_path: Path,
+    clock: FixedClock | None = None,
+    *,
+    media: bool = False,
+    webhook: bool = False,
+    **sections: Any,
 ) -> AsyncIterator[ZaloHarness]:
+    """The bot on Zalo; `webhook=True` takes events by webhook (secret `WEBHOOK_SECRET`) at a
+    `web.public_url` of this test's server, instead of polling."""
     async with ZaloEmulator() as emu:
         settings = zalo_settings(make_settings(tmp_path, **sections), emu)
+        if webhook:
+            zalo = settings.zalo.model_copy(update={"mode": "webhook"})
+            settings = settings.model_copy(update={"zalo": zalo, "zalo_webhook_secret": WEBHOOK_SECRET})
         harness = ZaloHarness(emu, settings, clock or FixedClock(), media=media)
-        if media:
+        if media or webhook:
             harness.settings = _with_public_url(settings)
         await harness.start()
         try:

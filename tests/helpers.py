@@ -285,9 +285,15 @@ async def running_bot(
 
 
 async def bulk_donors(
-    session: Any, count: int, *, first_user: int, now: datetime, ward: str = "Tam Lưu"
+    session: Any,
+    count: int,
+    *,
+    first_user: int,
+    now: datetime,
+    ward: str = "Tam Lưu",
+    platform: str = "telegram",
 ) -> None:
-    """`count` consenting donors, each with a Telegram account `first_user + n` (for load tests)."""
+    """`count` consenting donors, each with an account `first_user + n` on `platform` (for load tests)."""
     await session.execute(
         insert(Donor),
         [
@@ -311,7 +317,7 @@ async def bulk_donors(
         insert(ChannelAccount),
         [
             {
-                "platform": "telegram",
+                "platform": platform,
                 "user_id": str(first_user + n),
                 "chat_id": str(first_user + n),
                 "donor_id": donor_id,

@@ -1,7 +1,8 @@
 """Crash safety: the bot is SIGKILLed in the middle of a 2,000-recipient announcement and started again.
 
 The bot runs as a real subprocess (`python -m bot.cli --config ... run`) against the Bot API emulator in
-this process. After the kill, rows the dead process had claimed are still `sending`; the new process takes
+this process, once on Telegram and once on Zalo (the Zalo emulator, `ZALO_BOT_TOKEN` and no Telegram
+token). After the kill, rows the dead process had claimed are still `sending`; the new process takes
 them again once their lease (2 s here) expires. Every recipient must get the announcement, and the only
 possible duplicates are sends whose outcome the dead process had not committed yet:
 
@@ -19,13 +20,17 @@ import os
 import signal
 import sys
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from emulators.telegram import TelegramEmulator
+from emulators.zalo import ZaloEmulator
 from models import announcements
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.tables import Outbox
@@ -40,17 +45,55 @@ FIRST_USER = 810_000_000
 TEXT = "Chủ nhật này có ngày hội hiến máu tại Nhà văn hóa Tam Lưu, 7h–11h. Mời bạn đến!"
 
 
-async def seed(url: str, now: datetime) -> int:
-    """2,000 donors with one Telegram account each and an announcement to all; returns its id."""
+@dataclass(frozen=True)
+class Platform:
+    """What differs between the two runs: the emulator, how its accepted sends are counted, the config."""
+
+    name: str
+    recipients: int
+    kill_after: int
+    emulator: Callable[[], Any]
+    follow: Callable[[Any, int], None]  # the recipient can be written to (started the bot, follows it)
+    accepted: Callable[[Any], bool]  # a sendMessage call the emulator answered with success
+    section: str  # the config section pointing the channel at the emulator
+    token_env: str
+
+
+TELEGRAM = Platform(
+    name="telegram",
+    recipients=RECIPIENTS,
+    kill_after=KILL_AFTER,
+    emulator=TelegramEmulator,
+    follow=lambda emu, chat: emu.user(chat, "Người hiến", started=True),
+    accepted=lambda call: call.status == 200 and call.done_at is not None,
+    section="telegram",
+    token_env="TELEGRAM_BOT_TOKEN",
+)
+ZALO = Platform(
+    name="zalo",
+    recipients=RECIPIENTS // 2,  # the same crash, half the time
+    kill_after=KILL_AFTER // 2,
+    emulator=ZaloEmulator,
+    follow=lambda emu, chat: emu.user(str(chat), "Người hiến"),
+    accepted=lambda call: call.ok and call.done_at is not None,
+    section="zalo",
+    token_env="ZALO_BOT_TOKEN",
+)
+
+
+async def seed(url: str, now: datetime, platform: Platform) -> int:
+    """Donors with one account each on the platform and an announcement to all; returns its id."""
     await upgrade_database_async(url)
     engine = create_engine(url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await bulk_donors(session, RECIPIENTS, first_user=FIRST_USER, now=now)
+            await bulk_donors(
+                session, platform.recipients, first_user=FIRST_USER, now=now, platform=platform.name
+            )
             created = await announcements.create(
                 session, text=TEXT, audience=announcements.Audience(), actor="test", now=now
             )
-        assert created.queued == RECIPIENTS
+        assert created.queued == platform.recipients
         return created.id
     finally:
         await engine.dispose()
@@ -85,38 +128,45 @@ async def start_bot(config: Path, env: dict[str, str], log: Path) -> asyncio.sub
         )
 
 
-async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restart(tmp_path: Path) -> None:
+@pytest.mark.parametrize("platform", [TELEGRAM, ZALO], ids=lambda p: p.name)
+async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restart(
+    tmp_path: Path, platform: Platform
+) -> None:
+    recipients, kill_after = platform.recipients, platform.kill_after
     url = f"sqlite+aiosqlite:///{tmp_path / 'kill.sqlite3'}"
-    announcement_id = await seed(url, datetime.now(UTC))
+    announcement_id = await seed(url, datetime.now(UTC), platform)
     batch = announcements.batch_of(announcement_id)
     log = tmp_path / "bot.log"
-    async with TelegramEmulator() as emu:
-        chats = {FIRST_USER + n for n in range(RECIPIENTS)}
+    async with platform.emulator() as emu:
+        chats = {FIRST_USER + n for n in range(recipients)}
         for chat in chats:
-            emu.user(chat, "Người hiến", started=True)
+            platform.follow(emu, chat)
 
         def delivered() -> Counter[int]:
             return Counter(
                 int(c.params["chat_id"])
                 for c in emu.calls_to("sendMessage")
-                if c.status == 200 and c.done_at is not None and int(c.params.get("chat_id", 0)) in chats
+                if platform.accepted(c) and int(c.params.get("chat_id", 0)) in chats
             )
 
         config = tmp_path / "config.toml"
         config.write_text(
             f'[bot]\ndata_dir = "{tmp_path}"\n'
             f'[database]\nurl = "{url}"\n'
-            f'[telegram]\napi_base_url = "{emu.url}"\npoll_timeout = 1\n'
-            "[delivery]\nrate_per_second = 300\nlease_seconds = 2\n",
+            f'[{platform.section}]\napi_base_url = "{emu.url}"\npoll_timeout = 1\n'
+            + ("rate_per_second = 300\n" if platform is ZALO else "")
+            + "[delivery]\nrate_per_second = 300\nlease_seconds = 2\n",
             encoding="utf-8",
         )
-        env = {k: v for k, v in os.environ.items() if k not in ("DONORBOT_CONFIG", "DONORBOT_DATABASE_URL")}
-        env["TELEGRAM_BOT_TOKEN"] = emu.token
+        tokens = ("TELEGRAM_BOT_TOKEN", "ZALO_BOT_TOKEN", "ZALO_WEBHOOK_SECRET")
+        unset = ("DONORBOT_CONFIG", "DONORBOT_DATABASE_URL", *tokens)
+        env = {k: v for k, v in os.environ.items() if k not in unset}
+        env[platform.token_env] = emu.token
         bots: list[asyncio.subprocess.Process] = []
         try:
             bots.append(await start_bot(config, env, log))
             await emu.wait_until(
-                lambda: sum(delivered().values()) >= KILL_AFTER, timeout=40, what=f"{KILL_AFTER} sends"
+                lambda: sum(delivered().values()) >= kill_after, timeout=40, what=f"{kill_after} sends"
             )
             bots[0].send_signal(signal.SIGKILL)
             await bots[0].wait()
@@ -132,9 +182,9 @@ async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restar
             unrecorded = sum(at_kill.values()) - recorded
 
             bots.append(await start_bot(config, env, log))
-            await emu.wait_until(lambda: len(delivered()) == RECIPIENTS, timeout=40, what="every recipient")
+            await emu.wait_until(lambda: len(delivered()) == recipients, timeout=40, what="every recipient")
             for _ in range(200):  # the last outcomes are being committed
-                if (await statuses(url, batch))["sent"] == RECIPIENTS:
+                if (await statuses(url, batch))["sent"] == recipients:
                     break
                 await asyncio.sleep(0.1)
             bots[1].send_signal(signal.SIGTERM)  # a clean stop this time
@@ -152,7 +202,8 @@ async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restar
         final = delivered()
         duplicates = sum(count - 1 for count in final.values())
         sys.stdout.write(
-            f"\nkill test: {sum(at_kill.values())} delivered before SIGKILL, {in_flight} rows in flight "
+            f"\nkill test ({platform.name}): {sum(at_kill.values())} delivered before SIGKILL, "
+            f"{in_flight} rows in flight "
             f"(sending) at the kill, {unrecorded} sends not yet recorded, duplicates={duplicates}, "
             f"restart returned {bots[1].returncode}\n"
         )
@@ -160,6 +211,6 @@ async def test_a_bot_killed_mid_announcement_delivers_to_everyone_after_a_restar
         assert duplicates <= in_flight
         assert duplicates == unrecorded
         assert max(final.values()) <= 2
-        assert {m.text for chat in chats for m in emu.messages(chat)} == {TEXT}
-        assert await statuses(url, batch) == Counter(sent=RECIPIENTS)
+        assert {m.text for chat in chats for m in emu.messages(chat)} == {TEXT}, "the text as written"
+        assert await statuses(url, batch) == Counter(sent=recipients)
         assert bots[1].returncode == 0
