@@ -65,13 +65,21 @@ class Translator:
 
     lang: str
     catalog: Mapping[str, CatalogValue]
+    # On a chat without buttons (Zalo, the console) a text that names a button has a variant keyed
+    # `<key>_nobuttons` ("type your number" instead of "tap «Send my number»"); it is used when present.
+    variant: str | None = None
+
+    def for_variant(self, variant: str | None) -> Translator:
+        return self if variant == self.variant else Translator(self.lang, self.catalog, variant)
 
     def __call__(self, key: str, /, **params: object) -> str:
         """The text of `key` with `params` filled in; a line whose value is None is left out.
 
         "🏠 {address}" with no address on record is not shown at all, rather than as "🏠 —".
         """
-        value = self.catalog.get(key)
+        value = self.catalog.get(f"{key}_{self.variant}") if self.variant else None
+        if value is None:
+            value = self.catalog.get(key)
         if value is None:
             log.error("missing catalog key %r for %s", key, self.lang)
             return key

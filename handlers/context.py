@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.buttons import ButtonData
+from core.channels import capabilities
 from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs, Translator
@@ -91,7 +92,12 @@ class Context:
 
     @property
     def t(self) -> Translator:
-        return self.catalogs.get(self.reply_lang or self.lang)
+        translator = self.catalogs.get(self.reply_lang or self.lang)
+        return (
+            translator
+            if capabilities(self.incoming.platform).buttons
+            else translator.for_variant("nobuttons")
+        )
 
     # Set when a free-text question was understood in the other language than the chat's.
     reply_lang: str | None = None
