@@ -2,7 +2,8 @@
 
 At the last paragraph break (a blank line) that fits, else the last line break, else the last space,
 and only as a last resort in the middle of a word, so a part never ends half-way through a sentence
-when a better place exists. The breaks themselves are dropped; the parts keep everything else.
+when a better place exists. The breaks themselves are dropped; the parts keep everything else (a line's
+indentation too: /mydata's JSON stays readable across a cut).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def split_message(text: str, limit: int) -> list[str]:
             cut = window.rfind(separator)
             if cut > 0:
                 parts.append(text[:cut].rstrip())
-                text = text[cut + len(separator) :].lstrip("\n ")
+                text = text[cut + len(separator) :].lstrip("\n")  # indentation stays
                 break
         else:
             parts.append(text[:limit])

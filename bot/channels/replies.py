@@ -13,7 +13,8 @@ gives them to `ReplyCourier.deliver`, under the chat's lock. Each message is sen
   (a row tried again holds back the chat's rows behind it); until they are out, the chat's next
   turns are queued behind them, due no sooner, so nothing overtakes;
 - 400 (the message itself is wrong) → logged and skipped, the next ones still go;
-- 403 (the person blocked the bot) → nothing more is sent.
+- 403 (the person blocked the bot) → nothing more is sent, and the account is marked unreachable (its
+  waiting pushes cancelled) until the person writes again.
 
 A timeout is ambiguous: Telegram may have delivered the message and only its answer was late. We
 take it as not sent and send again, so after a stall the person may see a reply twice but never
@@ -35,7 +36,7 @@ from enum import Enum
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
-from models import accounts, outbox
+from models import accounts, outbox, outbox_claims
 from models.outbox import Choices, File
 from scheduler.sender import Permanent, RetryLater, Sender, Transient, Unreachable
 
@@ -99,6 +100,7 @@ class ReplyCourier:
         for index, message in enumerate(messages):
             result = await self._send(chat_id, message)
             if result is _Result.BLOCKED:
+                await self._blocked(user_id)
                 return
             if result is _Result.QUEUE:
                 await self._queue(user_id, chat_id, messages[index:])
@@ -143,6 +145,17 @@ class ReplyCourier:
                     )
                     return _Result.QUEUE
                 await asyncio.sleep(self._rng.uniform(0, BASE_PAUSE * 2 ** (failures - 1)))
+
+    async def _blocked(self, user_id: str) -> None:
+        """The person blocked the bot while it answered: the account is marked unreachable and what waits
+        for it is cancelled, as the delivery loop does on a push (writing again unblocks it)."""
+        try:
+            async with self.sessions() as session, session.begin():
+                account = await accounts.account_row(session, platform=self.platform, user_id=user_id)
+                if account is not None:
+                    await outbox_claims.mark_unreachable(session, account.id, now=self.clock.now())
+        except Exception:
+            log.exception("reply: could not mark a blocked %s account", self.platform)
 
     async def _queued_until(self, user_id: str) -> datetime | None:
         """When replies this process queued for the chat are due, if they still wait: then this turn's

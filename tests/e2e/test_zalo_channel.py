@@ -371,7 +371,6 @@ async def announce(h: ZaloHarness, text: str) -> None:
         h.app.dispatcher.on_pushed()
 
 
-@pytest.mark.xfail(strict=True, reason="a reply refused with 403 does not mark the account unreachable")
 async def test_a_reply_refused_with_403_marks_the_account(tmp_path: Path) -> None:
     async with running_zalo(tmp_path) as h:
         minh = h.user(7801, name="Minh")

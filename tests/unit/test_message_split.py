@@ -30,3 +30,10 @@ def test_a_long_paragraph_is_cut_at_a_line_then_at_a_word() -> None:
 
 def test_a_text_without_spaces_is_cut_hard() -> None:
     assert split_message("x" * 4500, 2000) == ["x" * 2000, "x" * 2000, "x" * 500]
+
+
+def test_indentation_survives_a_cut() -> None:
+    lines = "\n".join(f'    "key{n}": "value {n}",' for n in range(200))
+    parts = split_message(lines, 2000)
+    assert all(part.startswith('    "key') for part in parts)
+    assert "\n".join(parts) == lines
