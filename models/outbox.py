@@ -175,9 +175,11 @@ async def enqueue(
     return rowcount(result) == 1
 
 
-ROUTED_SUFFIX: Final = ":p"
-"""Ends the key of a push to a person (`enqueue_for_donor`): `{key}:p`, so prefixes such as
-`reminder:17:` still find it."""
+def routed_key(key: str, donor_id: int) -> str:
+    """The key of a push to a person (`enqueue_for_donor`): `{key}:p{donor_id}`. Prefixes such as
+    `reminder:17:` still find it, and it is the person's even when `key` does not name them (as the
+    account id at the end of the keys of one row per chat made every key one chat's)."""
+    return f"{key}:p{donor_id}"
 
 
 async def enqueue_for_donor(
@@ -194,7 +196,7 @@ async def enqueue_for_donor(
     expires_at: datetime | None = None,
     file: File | None = None,
 ) -> int:
-    """One row for the person (key `{key}:p`), whichever of their chats it reaches; returns how many new
+    """One row for the person (key `{key}:p{donor_id}`), whichever of their chats it reaches; returns how many new
     (0 or 1: 0 also when the donor has no reachable chat).
 
     The chat is chosen when the delivery loop claims the row (`models.outbox_claims.route`, by
@@ -216,7 +218,7 @@ async def enqueue_for_donor(
     return int(
         await enqueue(
             session,
-            key=f"{key}{ROUTED_SUFFIX}",
+            key=routed_key(key, donor_id),
             account_id=chosen.id,
             kind=kind,
             text=text,

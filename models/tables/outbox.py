@@ -23,7 +23,7 @@ from models.tables.base import Base, UtcDateTime, utcnow
 class Outbox(Base):
     """A push waiting to be sent, being sent, or done: one row per message and person (or chat account).
 
-    `key` is the idempotency key (`reminder:{session}:{donor}:{offset}:p`), so planning the same
+    `key` is the idempotency key (`reminder:{session}:{donor}:{offset}:p{donor}`), so planning the same
     push twice creates nothing new. The text lives in `payload` and never in `last_error` or the logs.
     """
 
