@@ -196,8 +196,8 @@ async def enqueue_for_donor(
     expires_at: datetime | None = None,
     file: File | None = None,
 ) -> int:
-    """One row for the person (key `{key}:p{donor_id}`), whichever of their chats it reaches; returns how many new
-    (0 or 1: 0 also when the donor has no reachable chat).
+    """One row for the person (key `{key}:p{donor_id}`), whichever of their chats it reaches; returns
+    how many new (0 or 1: 0 also when the donor has no reachable chat).
 
     The chat is chosen when the delivery loop claims the row (`models.outbox_claims.route`, by
     `delivery.prefer_channel`), and another chat of theirs gets it when that one turns out blocked;

@@ -33,6 +33,7 @@ async def claim(
     platforms: Collection[str] | None = None,
     expire_first: bool = True,
     still_sending: Collection[int] = (),
+    queued_on: Collection[str] | None = None,
 ) -> list[Outbox]:
     """Takes up to `limit` due rows, most urgent first, and leases them to the caller until `now + lease`.
 
@@ -43,6 +44,8 @@ async def claim(
     are never claimed; `expire_first` also cancels them (a busy caller may do that less often).
     `still_sending` are rows the caller itself is still sending: never taken back, whatever their lease
     says (a send that outlives its lease, or a clock that jumps, must not send them twice).
+    `queued_on` keeps to rows queued for a chat on those platforms (their `account_id` before `route`
+    chooses again): the loop's extra claim for a platform that would otherwise get too few.
 
     The two kinds of due row are read by two queries that each walk `ix_outbox_claim` in claim order
     and stop at `limit`: one query with an OR between them made SQLite sort every waiting row on each
@@ -62,10 +65,12 @@ async def claim(
             .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
             .limit(limit)
         )
+        if platforms is not None or queued_on is not None:
+            statement = statement.join(ChannelAccount, ChannelAccount.id == Outbox.account_id)
         if platforms is not None:
-            statement = statement.join(ChannelAccount, ChannelAccount.id == Outbox.account_id).where(
-                _ours(list(platforms))
-            )
+            statement = statement.where(_ours(list(platforms)))
+        if queued_on is not None:
+            statement = statement.where(ChannelAccount.platform.in_(list(queued_on)))
         if dialect(session) == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=Outbox)
         rows.extend((await session.scalars(statement)).all())

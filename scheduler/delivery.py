@@ -129,6 +129,7 @@ class DeliveryLoop:
         self._wake = asyncio.Event()
         self._records = DeliveryRecords(sessions, clock, self.stats, prefer_channel=prefer_channel)
         self.claim_ahead = max(1, min(math.ceil(total * 0.1), self.claim_size // 2))
+        self.park = self.claim_size / total
         self._ahead: asyncio.Task[list[Job]] | None = None  # the next batch, claimed ahead (in `run`)
         self._looping = False
         self._unpaced = 0  # rows of the newest batch not yet through the global pacer
@@ -212,7 +213,7 @@ class DeliveryLoop:
         if not jobs:
             return None
         self._unpaced = len(jobs)
-        self._more_due = len(jobs) == self.claim_size  # a part batch means the outbox ran dry
+        self._more_due = len(jobs) >= self.claim_size  # a part batch means the outbox ran dry
         self._all_paced.clear()
         mono = time.monotonic()
         self._next_at = {chat: at for chat, at in self._next_at.items() if at > mono}
@@ -260,7 +261,33 @@ class DeliveryLoop:
             still_sending=self._in_flight,
         )
         self._in_flight.update(job.id for job in jobs)  # after the commit: they are ours now
+        if self._mixed and len(jobs) == self.claim_size:
+            jobs += await self._claim_for_room(jobs)
         return jobs
+
+    async def _claim_for_room(self, jobs: list[Job]) -> list[Job]:
+        """Rows for the platforms a full claim gave less than their share of a batch (by rate) while
+        their pacer has room: without it a slower platform's rows, given back for later, would wait
+        behind all of a faster one's (the claim takes the oldest rows first)."""
+        more: list[Job] = []
+        total = sum(pace.rate for pace in self.paces.values())
+        for platform, limiter in self._limiters.items():
+            share = math.ceil(self.claim_size * self.paces[platform].rate / total)
+            queued = limiter.backlog() * self.paces[platform].rate
+            room = share - sum(1 for job in jobs if job.platform == platform) - math.floor(queued)
+            if room < 1:
+                continue
+            extra = await self._records.claim(
+                limit=room,
+                lease=self.lease,
+                platforms=list(self.senders),
+                expire_first=False,
+                still_sending=self._in_flight,
+                queued_on=[platform],
+            )
+            self._in_flight.update(job.id for job in extra)
+            more += extra
+        return more
 
     # --- one chat --------------------------------------------------------------------------------
 
@@ -331,7 +358,8 @@ class DeliveryLoop:
         """Sends one row and records the outcome; False when the chat must get nothing more, and for
         a reply that will be tried again the seconds until then (its chat's later rows wait too)."""
         limiter = self._limiters[job.platform]
-        if self._mixed:  # its place in the pacer is enough: the next batch may start
+        if self._mixed and limiter.backlog() > self.park:
+            # Its platform is the slow one: its place in the pacer is enough, the next batch may start.
             self._paced()
             await limiter.acquire()
         else:

@@ -149,6 +149,7 @@ class DeliveryRecords:
         platforms: Collection[str],
         expire_first: bool,
         still_sending: Collection[int],
+        queued_on: Collection[str] | None = None,
     ) -> list[Job]:
         """Claims up to `limit` due rows (`models.outbox_claims.claim`) and reads where each goes: a push to
         a person goes to the chat `prefer_channel` picks among theirs on `platforms`, or fails when they
@@ -162,6 +163,7 @@ class DeliveryRecords:
                 platforms=platforms,
                 expire_first=expire_first,
                 still_sending=still_sending,
+                queued_on=queued_on,
             )
             if not rows:
                 return []
