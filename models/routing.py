@@ -20,9 +20,9 @@ _NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
 
 def last_used(account: ChannelAccount) -> tuple[datetime, int]:
-    """Orders chats by when the person last wrote from them; chats not seen since that was recorded by
-    when they were linked, then by id (the newer chat first: it is the one they added)."""
-    return (account.last_seen_at or account.linked_at or _NEVER, account.id)
+    """Orders chats by when the person last wrote from them, or, not seen since that was recorded, by
+    when they were linked; on a tie the older chat (lower id) ranks higher, as the profile's first."""
+    return (account.last_seen_at or account.linked_at or _NEVER, -account.id)
 
 
 def choose(

@@ -246,10 +246,13 @@ class DeliveryRecords:
         else fails."""
         message = f"unreachable: {error}"
         now = self.clock.now()
+        moved_to = None
         async with self.sessions() as session, session.begin():
-            cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=now)
-            moved_to = None
-            if job.to_donor_id is not None:
+            if job.to_donor_id is None:
+                await outbox_claims.mark_failed(session, job.id, error=message)
+                cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=now)
+            else:  # marked first, so the person's other chats are all that is left to choose from
+                cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=now)
                 moved_to = await outbox_claims.reroute(
                     session,
                     job.id,
@@ -259,8 +262,8 @@ class DeliveryRecords:
                     platforms=platforms,
                     prefer=self.prefer_channel,
                 )
-            if moved_to is None:
-                await outbox_claims.mark_failed(session, job.id, error=message)
+                if moved_to is None:
+                    await outbox_claims.mark_failed(session, job.id, error=message)
         self.stats["unreachable"] += 1
         if moved_to is not None:
             self.stats["rerouted"] += 1

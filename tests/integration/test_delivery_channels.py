@@ -305,3 +305,19 @@ async def test_seen_moves_the_next_push_to_the_chat_written_from(world: World) -
     await world.drain(world.loop())
     assert world.telegram.texts(chat("telegram", 1)) == ["Xin chào"]
     assert world.zalo.sent == []
+
+
+async def test_a_chat_taken_off_the_profile_gets_none_of_the_pushes_queued_for_it(world: World) -> None:
+    (donor_id,) = await world.donors(1, ["telegram", "zalo"], last="zalo")
+    await world.announce([donor_id], "announcement:6", "Tin riêng")
+    (row,) = await world.rows()
+    zalo = await world.account("zalo", 1)
+    assert row.account_id == zalo.id  # queued for the chat used last
+    async with world.sessions() as session, session.begin():
+        telegram = await world.account("telegram", 1)
+        assert await accounts.unlink(
+            session, donor_id=donor_id, account_id=zalo.id, by_account_id=telegram.id
+        )
+    await world.drain(world.loop())
+    assert world.zalo.sent == [], "nothing about the donor reaches the chat they removed"
+    assert world.telegram.texts(chat("telegram", 1)) == ["Tin riêng"]
