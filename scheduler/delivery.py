@@ -119,9 +119,11 @@ class DeliveryLoop:
         self.stats: Counter[str] = Counter()
         self._rng = rng or random.Random()
         self._limiters = {platform: Pacer(pace.rate) for platform, pace in self.paces.items()}
-        # With several platforms, a row whose platform's pacer is booked further ahead than `hold` (two
-        # claims' worth of all sends) is given back for later instead of holding up the next batch, and
-        # the next batch starts once every row has its place in its pacer, not once it is through it.
+        # With several platforms one batch must not wait for the slowest: a row whose platform's pacer is
+        # booked further ahead than `park` (one claim's worth of all sends) lets the next batch start
+        # while it waits there, one booked further than `hold` is given back for the slot booked for it
+        # (`_booked_wait`), and a full claim is topped up for a platform short of its share
+        # (`_claim_for_room`). With one platform nothing of this applies: the loop is as it was.
         self._mixed = len(self._limiters) > 1
         self.hold = 2 * self.claim_size / total
         self._booked: dict[str, float] = {}  # platform → monotonic time of the next slot given out
@@ -132,7 +134,7 @@ class DeliveryLoop:
         self.park = self.claim_size / total
         self._ahead: asyncio.Task[list[Job]] | None = None  # the next batch, claimed ahead (in `run`)
         self._looping = False
-        self._unpaced = 0  # rows of the newest batch not yet through the global pacer
+        self._unpaced = 0  # rows of the newest batch not yet through their pacer
         self._all_paced = asyncio.Event()
         self._chat_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}  # each chat's latest delivery
         self._expired_at = -math.inf  # monotonic time of the last expiry sweep

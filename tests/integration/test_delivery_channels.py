@@ -21,7 +21,7 @@ from models.outbox import Choices, File
 from models.tables import ChannelAccount, Donor, Outbox
 from scheduler.delivery import DeliveryLoop
 from scheduler.pacer import Pace
-from scheduler.sender import Permanent, Unreachable
+from scheduler.sender import Permanent, RetryLater, Unreachable
 
 Sessions = async_sessionmaker[AsyncSession]
 EARLIER = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -37,6 +37,7 @@ class RecordingSender:
     sent: list[tuple[str, str, float]] = field(default_factory=list)  # (chat, text, monotonic time)
     blocked: set[str] = field(default_factory=set)
     gone: set[str] = field(default_factory=set)
+    flood: float = 0.0  # every send answered "429, retry after `flood` seconds"
     tried: list[str] = field(default_factory=list)
 
     async def send(
@@ -51,6 +52,8 @@ class RecordingSender:
         remove_keyboard: bool = False,
     ) -> None:
         self.tried.append(chat_id)
+        if self.flood:
+            raise RetryLater(self.flood)
         if chat_id in self.blocked:
             raise Unreachable("Forbidden: bot was blocked by the user")
         if chat_id in self.gone:
@@ -321,3 +324,25 @@ async def test_a_chat_taken_off_the_profile_gets_none_of_the_pushes_queued_for_i
     await world.drain(world.loop())
     assert world.zalo.sent == [], "nothing about the donor reaches the chat they removed"
     assert world.telegram.texts(chat("telegram", 1)) == ["Tin riêng"]
+
+
+async def test_flood_control_on_one_platform_does_not_slow_the_other(world: World) -> None:
+    zalo_people = await world.donors(30, ["zalo"])
+    telegram_people = await world.donors(100, ["telegram"])
+    world.zalo.flood = 30.0
+    await world.announce(zalo_people + telegram_people, "announcement:10", "Tin gấp")
+    loop = world.loop(paces={"zalo": Pace(10.0, 1.0), "telegram": Pace(200.0, 1.0)})
+    stop = asyncio.Event()
+    started = time.monotonic()
+    running = asyncio.create_task(loop.run(stop, idle_sleep=0.02))
+    for _ in range(250):  # up to 5 s
+        if len(world.telegram.sent) == 100:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await running
+    assert len(world.telegram.sent) == 100
+    assert world.telegram.sent[-1][2] - started < 1.5, "Telegram at its own pace while Zalo says 429"
+    waiting = [row for row in await world.rows() if row.status != "sent"]
+    assert len(waiting) == 30 and {row.status for row in waiting} == {"pending"}
+    assert {row.attempts for row in waiting} == {0}, "a 429 uses up no attempt"
