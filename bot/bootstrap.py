@@ -21,6 +21,7 @@ from handlers.router import Dispatcher
 from models.db import create_engine, session_factory, upgrade_database_async
 from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
+from scheduler.pacer import Pace
 from scheduler.sender import Sender
 
 
@@ -40,7 +41,7 @@ class App:
 
     def delivery_loop(self, senders: Mapping[str, Sender]) -> DeliveryLoop:
         """The outbox drain for the channels given (one per process: see docs/ARCHITECTURE.md)."""
-        limits = self.settings.delivery
+        limits, zalo = self.settings.delivery, self.settings.zalo
         return DeliveryLoop(
             self.sessions,
             senders,
@@ -48,8 +49,14 @@ class App:
             batch_size=limits.batch_size,
             lease=timedelta(seconds=limits.lease_seconds),
             max_attempts=limits.max_attempts,
+            # telegram, and the console, at the delivery defaults; zalo at its own
             rate=limits.rate_per_second,
             per_chat_interval=limits.per_chat_interval_seconds,
+            paces={
+                "telegram": Pace(limits.rate_per_second, limits.per_chat_interval_seconds),
+                "zalo": Pace(zalo.rate_per_second, zalo.per_chat_interval_seconds),
+            },
+            prefer_channel=limits.prefer_channel,
         )
 
     async def close(self) -> None:

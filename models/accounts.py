@@ -42,10 +42,20 @@ async def ensure_account(
     (as for an organiser), so a reply that could not go out can wait in the outbox for them."""
     account = await account_row(session, platform=platform, user_id=user_id)
     if account is None:
-        account = ChannelAccount(platform=platform, user_id=user_id, chat_id=chat_id, created_at=now)
+        account = ChannelAccount(
+            platform=platform, user_id=user_id, chat_id=chat_id, created_at=now, last_seen_at=now
+        )
         session.add(account)
         await session.flush()
     return account.id
+
+
+async def seen(session: AsyncSession, account: ChannelAccount, now: datetime) -> None:
+    """The person wrote from this chat at `now`: pushes to them go to the chat they used last
+    (`models.routing`, `delivery.prefer_channel = "last_used"`). Written with the turn's unit of work."""
+    del session  # the account is the session's: the change is flushed with the turn
+    if account.last_seen_at is None or account.last_seen_at < now:
+        account.last_seen_at = now
 
 
 async def donor_id_of(session: AsyncSession, account_id: int) -> int | None:
@@ -98,6 +108,7 @@ async def link(
     account.chat_id = chat_id
     account.unreachable_at = None
     account.linked_at = now
+    account.last_seen_at = now  # they are writing from it
     await session.flush()
     return account
 

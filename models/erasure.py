@@ -109,7 +109,9 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
         else:
             await session.delete(account)
     # Pushes to the donor or naming them (an organiser's notice of a health report), whoever they were for.
-    await session.execute(delete(Outbox).where(Outbox.about_donor_id == donor.id))
+    await session.execute(
+        delete(Outbox).where(or_(Outbox.about_donor_id == donor.id, Outbox.to_donor_id == donor.id))
+    )
     await session.execute(delete(LinkNotice).where(LinkNotice.donor_id == donor.id))
     await session.execute(delete(Approval).where(Approval.donor_id == donor.id))
     await links.forget_failures(session, phone=donor.phone)
@@ -132,6 +134,7 @@ async def count_rows_for(session: AsyncSession, donor_id: int) -> int:
         (ChannelAccount, ChannelAccount.unlinked_from),
         (Signup, Signup.donor_id),
         (Outbox, Outbox.about_donor_id),
+        (Outbox, Outbox.to_donor_id),
         (LinkNotice, LinkNotice.donor_id),
         (Approval, Approval.donor_id),
     ):

@@ -8,7 +8,8 @@ in the JSON payload.
 
 A row's life: `pending` → (claimed) `sending` → `sent` | `failed` | back to `pending` (retry later);
 `pending` → `cancelled` (by key prefix, when the account becomes unreachable, or when a claim finds it
-past its `expires_at`: last_error "expired"); a pending row whose reason was undone is withdrawn
+past its `expires_at`: last_error "expired") or `failed` (a push to a person none of whose chats can be
+reached: last_error "no reachable chat"); a pending row whose reason was undone is withdrawn
 (deleted, see `withdraw`). The unique `key` makes planning idempotent: enqueueing the
 same key twice inserts nothing the second time, on both backends and under concurrency
 (INSERT ... ON CONFLICT DO NOTHING).
@@ -27,6 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import limits
+from models import routing
 from models.db import dialect, rowcount
 from models.tables import ChannelAccount, Donor, Outbox
 
@@ -136,6 +138,7 @@ async def enqueue(
     file: File | None = None,
     contact_button: str | None = None,
     remove_keyboard: bool = False,
+    to_donor_id: int | None = None,
 ) -> bool:
     """Plans one push to one chat account; False (and nothing changes) if `key` was planned before.
 
@@ -143,6 +146,7 @@ async def enqueue(
     an announcement or a call-out tally of counts): erasing that donor deletes the row, whoever it was
     for. It has no default so that every new kind of push has to answer the question.
     A push still waiting at `expires_at` is never sent: the next claim cancels it ("expired").
+    `to_donor_id` makes it a push to that person on whichever of their chats (`enqueue_for_donor`).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown outbox kind {kind!r}")
@@ -169,11 +173,19 @@ async def enqueue(
         "batch": batch,
         "expires_at": expires_at,
         "about_donor_id": about_donor_id,
+        "to_donor_id": to_donor_id,
     }
     insert = postgresql.insert if dialect(session) == "postgresql" else sqlite.insert
     statement = insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=[Outbox.key])
     result = await session.execute(statement)
     return rowcount(result) == 1
+
+
+def routed_key(key: str, donor_id: int) -> str:
+    """The key of a push to a person (`enqueue_for_donor`): `{key}:p{donor_id}`. Prefixes such as
+    `reminder:17:` still find it, and it is the person's even when `key` does not name them (as the
+    account id at the end of the keys of one row per chat made every key one chat's)."""
+    return f"{key}:p{donor_id}"
 
 
 async def enqueue_for_donor(
@@ -190,20 +202,30 @@ async def enqueue_for_donor(
     expires_at: datetime | None = None,
     file: File | None = None,
 ) -> int:
-    """One row per reachable chat account of the donor (key `{key}:{account_id}`); returns how many new."""
-    account_ids = (
-        await session.scalars(
-            select(ChannelAccount.id)
-            .where(ChannelAccount.donor_id == donor_id, ChannelAccount.unreachable_at.is_(None))
-            .order_by(ChannelAccount.id)
-        )
+    """One row for the person (key `{key}:p{donor_id}`), whichever of their chats it reaches; returns
+    how many new (0 or 1: 0 also when the donor has no reachable chat).
+
+    The chat is chosen when the delivery loop claims the row (`models.outbox_claims.route`, by
+    `delivery.prefer_channel`), and another chat of theirs gets it when that one turns out blocked;
+    `account_id` holds the chat used last until then. Someone on Telegram and Zalo gets each push once.
+
+    Pushes queued before this (one row per chat, key `{key}:{account_id}`) count as planned: the key is
+    looked up under those names too, so an upgrade does not send a reminder again.
+    """
+    donor_accounts = (
+        await session.scalars(select(ChannelAccount).where(ChannelAccount.donor_id == donor_id))
     ).all()
-    created = 0
-    for account_id in account_ids:
-        created += await enqueue(
+    chosen = routing.choose(donor_accounts)
+    if chosen is None:
+        return 0
+    legacy = [f"{key}:{account.id}" for account in donor_accounts]
+    if await session.scalar(select(Outbox.id).where(Outbox.key.in_(legacy)).limit(1)) is not None:
+        return 0
+    return int(
+        await enqueue(
             session,
-            key=f"{key}:{account_id}",
-            account_id=account_id,
+            key=routed_key(key, donor_id),
+            account_id=chosen.id,
             kind=kind,
             text=text,
             about_donor_id=donor_id,
@@ -213,8 +235,9 @@ async def enqueue_for_donor(
             batch=batch,
             expires_at=expires_at,
             file=file,
+            to_donor_id=donor_id,
         )
-    return created
+    )
 
 
 async def waiting_until(session: AsyncSession, *, account_id: int, kind: str) -> datetime | None:
@@ -231,10 +254,14 @@ async def waiting_until(session: AsyncSession, *, account_id: int, kind: str) ->
 
 
 async def cancel_waiting_for_account(session: AsyncSession, account_id: int, *, reason: str) -> int:
-    """Cancels every row of the account still waiting (rows being sent finish); returns how many."""
+    """Cancels every row of the account still waiting (rows being sent finish); returns how many.
+
+    Pushes to a person (`to_donor_id`) are left: their chat is chosen among the person's chats when they
+    are sent, and an account taken off the profile is no longer one of them.
+    """
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.account_id == account_id, Outbox.status == "pending")
+        .where(Outbox.account_id == account_id, Outbox.status == "pending", Outbox.to_donor_id.is_(None))
         .values(status="cancelled", last_error=clip_error(reason))
         .execution_options(synchronize_session=False)
     )
@@ -270,9 +297,13 @@ async def forget_waiting_in_batch(session: AsyncSession, *, batch: str, ward: st
     donors_of_ward = (
         select(ChannelAccount.id).join(Donor, Donor.id == ChannelAccount.donor_id).where(Donor.ward == ward)
     )
+    to_ward = or_(
+        Outbox.account_id.in_(donors_of_ward),
+        Outbox.to_donor_id.in_(select(Donor.id).where(Donor.ward == ward)),
+    )
     result = await session.execute(
         delete(Outbox)
-        .where(Outbox.status == "pending", Outbox.batch == batch, Outbox.account_id.in_(donors_of_ward))
+        .where(Outbox.status == "pending", Outbox.batch == batch, to_ward)
         .execution_options(synchronize_session=False)
     )
     return rowcount(result)
@@ -310,7 +341,8 @@ async def withdraw(
 
 
 async def cancel_for_account(session: AsyncSession, account_id: int, *, key_prefixes: Collection[str]) -> int:
-    """Cancels the account's pending rows whose key starts with one of `key_prefixes` ("reminder:", ...).
+    """Cancels the account's pending rows whose key starts with one of `key_prefixes` ("reminder:", ...),
+    and the pushes to its person (`to_donor_id`) whichever chat they are queued for.
 
     For the pushes whose keys put the donor id last (`ward:{campaign}:{round}:{donor}:{account}`), where a
     prefix alone cannot pick one person's rows. Returns how many were cancelled.
@@ -321,7 +353,14 @@ async def cancel_for_account(session: AsyncSession, account_id: int, *, key_pref
     result = await session.execute(
         update(Outbox)
         .where(
-            Outbox.account_id == account_id,
+            or_(
+                Outbox.account_id == account_id,
+                Outbox.to_donor_id.in_(
+                    select(ChannelAccount.donor_id).where(
+                        ChannelAccount.id == account_id, ChannelAccount.donor_id.is_not(None)
+                    )
+                ),
+            ),
             Outbox.status == "pending",
             or_(*(Outbox.key.startswith(p, autoescape=True) for p in prefixes)),
         )

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
+from models import routing
 from models.db import dialect, rowcount
 from models.outbox import clip_error
 from models.tables import ChannelAccount, Outbox
@@ -31,6 +33,7 @@ async def claim(
     platforms: Collection[str] | None = None,
     expire_first: bool = True,
     still_sending: Collection[int] = (),
+    queued_on: Collection[str] | None = None,
 ) -> list[Outbox]:
     """Takes up to `limit` due rows, most urgent first, and leases them to the caller until `now + lease`.
 
@@ -41,6 +44,8 @@ async def claim(
     are never claimed; `expire_first` also cancels them (a busy caller may do that less often).
     `still_sending` are rows the caller itself is still sending: never taken back, whatever their lease
     says (a send that outlives its lease, or a clock that jumps, must not send them twice).
+    `queued_on` keeps to rows queued for a chat on those platforms (their `account_id` before `route`
+    chooses again): the loop's extra claim for a platform that would otherwise get too few.
 
     The two kinds of due row are read by two queries that each walk `ix_outbox_claim` in claim order
     and stop at `limit`: one query with an OR between them made SQLite sort every waiting row on each
@@ -60,10 +65,12 @@ async def claim(
             .order_by(Outbox.priority, Outbox.due_at, Outbox.id)
             .limit(limit)
         )
+        if platforms is not None or queued_on is not None:
+            statement = statement.join(ChannelAccount, ChannelAccount.id == Outbox.account_id)
         if platforms is not None:
-            statement = statement.join(ChannelAccount, ChannelAccount.id == Outbox.account_id).where(
-                ChannelAccount.platform.in_(list(platforms))
-            )
+            statement = statement.where(_ours(list(platforms)))
+        if queued_on is not None:
+            statement = statement.where(ChannelAccount.platform.in_(list(queued_on)))
         if dialect(session) == "postgresql":
             statement = statement.with_for_update(skip_locked=True, of=Outbox)
         rows.extend((await session.scalars(statement)).all())
@@ -82,6 +89,89 @@ async def claim(
         set_committed_value(row, "lease_until", lease_until)
         set_committed_value(row, "attempts", row.attempts + 1)
     return rows
+
+
+def _ours(platforms: list[str]) -> ColumnElement[bool]:
+    """Rows this caller can send: to a chat on one of its `platforms`, or to a person (`to_donor_id`)
+    with a reachable chat on one of them, or with no reachable chat at all (`route` fails those)."""
+    chat = aliased(ChannelAccount)
+    reachable = select(chat.id).where(chat.donor_id == Outbox.to_donor_id, chat.unreachable_at.is_(None))
+    return or_(
+        and_(Outbox.to_donor_id.is_(None), ChannelAccount.platform.in_(platforms)),
+        and_(
+            Outbox.to_donor_id.is_not(None),
+            or_(reachable.where(chat.platform.in_(platforms)).exists(), ~reachable.exists()),
+        ),
+    )
+
+
+NO_CHAT: Final = "no reachable chat"
+"""`last_error` of a push to a person none of whose chats the caller can reach."""
+
+
+async def route(
+    session: AsyncSession,
+    rows: list[Outbox],
+    *,
+    platforms: Collection[str] | None,
+    prefer: str = "last_used",
+) -> tuple[list[Outbox], list[Outbox]]:
+    """Chooses the chat of each claimed push to a person (`models.routing.choose`) and writes it to the
+    row's `account_id`, so the records say where it went. Returns (rows to send, rows failed: the person
+    has no reachable chat on `platforms`, last_error `NO_CHAT`). Rows to one chat pass unchanged."""
+    routed = [row for row in rows if row.to_donor_id is not None]
+    if not routed:
+        return rows, []
+    chats = await routing.reachable_accounts(session, {row.to_donor_id for row in routed if row.to_donor_id})
+    moves: list[dict[str, Any]] = []
+    failed: list[Outbox] = []
+    for row in routed:
+        assert row.to_donor_id is not None
+        chosen = routing.choose(chats.get(row.to_donor_id, ()), prefer=prefer, platforms=platforms)
+        if chosen is None:
+            failed.append(row)
+        elif chosen.id != row.account_id:
+            moves.append({"id": row.id, "account_id": chosen.id})
+            set_committed_value(row, "account_id", chosen.id)
+    if moves:
+        await session.execute(update(Outbox), moves)  # executemany by primary key
+    for row in failed:
+        await mark_failed(session, row.id, error=NO_CHAT)
+    gone = {row.id for row in failed}
+    return [row for row in rows if row.id not in gone], failed
+
+
+async def reroute(
+    session: AsyncSession,
+    outbox_id: int,
+    *,
+    donor_id: int,
+    now: datetime,
+    error: str,
+    platforms: Collection[str] | None,
+    prefer: str = "last_used",
+) -> int | None:
+    """A push to a person whose chat turned out blocked goes to another of their reachable chats: pending
+    again at once for it, the attempt not counted. Returns that chat's account id, or None when there is
+    none (the row is left as it is). Mark the blocked account unreachable first (`mark_unreachable`)."""
+    chats = await routing.reachable_accounts(session, [donor_id])
+    chosen = routing.choose(chats.get(donor_id, ()), prefer=prefer, platforms=platforms)
+    if chosen is None:
+        return None
+    await session.execute(
+        update(Outbox)
+        .where(Outbox.id == outbox_id, Outbox.status == "sending")
+        .values(
+            status="pending",
+            account_id=chosen.id,
+            due_at=now,
+            lease_until=None,
+            attempts=Outbox.attempts - 1,
+            last_error=clip_error(error),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return chosen.id
 
 
 async def expire(session: AsyncSession, *, now: datetime) -> int:
@@ -170,7 +260,8 @@ async def mark_unreachable(session: AsyncSession, account_id: int, *, now: datet
     """The person blocked the bot: the account gets no more pushes. Returns how many rows were cancelled.
 
     Rows of the account that are still waiting (or claimed but not yet sent) are cancelled; the flag is
-    cleared when the person links the chat again (`models.accounts.link`).
+    cleared when the person links the chat again (`models.accounts.link`). Pushes to a person
+    (`to_donor_id`) stay: their claim chooses another chat of theirs, or fails them if none is left.
     """
     await session.execute(
         update(ChannelAccount)
@@ -180,7 +271,11 @@ async def mark_unreachable(session: AsyncSession, account_id: int, *, now: datet
     )
     result = await session.execute(
         update(Outbox)
-        .where(Outbox.account_id == account_id, Outbox.status.in_(("pending", "sending")))
+        .where(
+            Outbox.account_id == account_id,
+            Outbox.status.in_(("pending", "sending")),
+            Outbox.to_donor_id.is_(None),
+        )
         .values(status="cancelled", lease_until=None)
         .execution_options(synchronize_session=False)
     )

@@ -7,8 +7,9 @@ expires and they are claimed again: delivery is at least once, and exactly once 
 between a send and its commit).
 
 Pacing is ours, not PTB's AIORateLimiter (which ignores the 1 msg/s per private chat, pauses every chat on
-one 429 and does not retry): a global pacer (evenly spaced, no burst, and never more than `rate` sends in
-any window a little longer than a second) for the bot-wide rate and a per-chat "next allowed" time. A
+one 429 and does not retry): a pacer per platform (evenly spaced, no burst, and never more than its `rate`
+sends in any window a little longer than a second) for the bot-wide rate and a per-chat "next allowed"
+time, each platform with its own `Pace`: Zalo's slower rate or a 429 never slows Telegram's sends. A
 chat that would have to wait longer than one interval gives its rows back (pending, due when the chat is
 free) instead of holding up the batch.
 
@@ -18,7 +19,9 @@ Outcomes:
 - `Transient` (5xx, timeout, network) → pending again after exponential backoff with full jitter, until
   `max_attempts`, then `failed` with the error kept;
 - `Unreachable` (403, the person blocked the bot) → `failed`, the account is marked unreachable and its
-  other waiting rows are cancelled;
+  other waiting rows are cancelled; a push to a person (`to_donor_id`, one row whichever chat it reaches,
+  its chat chosen at the claim) goes back to `pending` at once for another chat of theirs if they have one
+  with a sender here (not counted as an attempt), and so does one whose chat was not found;
 - `Permanent` (400: chat not found, ...) → `failed`, no retry.
 
 The parts: `scheduler.sender` (the `Sender` a channel implements and its errors), `scheduler.pacer`
@@ -46,7 +49,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.clock import Clock
 from scheduler.delivery_records import DeliveryRecords, Job
-from scheduler.pacer import Pacer
+from scheduler.pacer import Pace, Pacer
 from scheduler.sender import (
     Permanent,
     RetryLater,
@@ -56,6 +59,9 @@ from scheduler.sender import (
 )
 
 _LOG = logging.getLogger(__name__)
+
+CHAT_NOT_FOUND = "chat not found"
+"""In a `Permanent` error (Telegram's 400 "Chat not found"): for a push to a person, like a block."""
 
 
 class DeliveryLoop:
@@ -86,6 +92,8 @@ class DeliveryLoop:
         max_backoff: float = 600.0,
         rate: float = 30.0,
         per_chat_interval: float = 1.0,
+        paces: Mapping[str, Pace] | None = None,
+        prefer_channel: str = "last_used",
         rng: random.Random | None = None,
     ) -> None:
         if batch_size < 1 or max_attempts < 1 or rate <= 0 or per_chat_interval < 0:
@@ -94,9 +102,14 @@ class DeliveryLoop:
         self.senders = dict(senders)
         self.clock = clock
         self.batch_size = batch_size
+        # Each platform its own pace (`rate`/`per_chat_interval` for those without one): a 429 or a slow
+        # platform never holds up the other's sends.
+        default = Pace(rate, per_chat_interval)
+        self.paces = {platform: (paces or {}).get(platform, default) for platform in self.senders}
+        total = sum(pace.rate for pace in self.paces.values()) or rate
         # At least a tenth of a second of sends per claim, so at high rates the per-batch overhead (the
         # claim, waiting for the batch's last send) stays small; a call-out still waits at most one batch.
-        self.claim_size = max(batch_size, math.ceil(rate / 10))
+        self.claim_size = max(batch_size, math.ceil(total / 10))
         self.lease = lease
         self.max_attempts = max_attempts
         self.base_backoff = base_backoff
@@ -105,14 +118,23 @@ class DeliveryLoop:
         self.per_chat_interval = per_chat_interval
         self.stats: Counter[str] = Counter()
         self._rng = rng or random.Random()
-        self._limiter = Pacer(rate)
+        self._limiters = {platform: Pacer(pace.rate) for platform, pace in self.paces.items()}
+        # With several platforms one batch must not wait for the slowest: a row whose platform's pacer is
+        # booked further ahead than `park` (one claim's worth of all sends) lets the next batch start
+        # while it waits there, one booked further than `hold` is given back for the slot booked for it
+        # (`_booked_wait`), and a full claim is topped up for a platform short of its share
+        # (`_claim_for_room`). With one platform nothing of this applies: the loop is as it was.
+        self._mixed = len(self._limiters) > 1
+        self.hold = 2 * self.claim_size / total
+        self._booked: dict[str, float] = {}  # platform → monotonic time of the next slot given out
         self._next_at: dict[tuple[str, str], float] = {}  # chat → monotonic time it may get the next one
         self._wake = asyncio.Event()
-        self._records = DeliveryRecords(sessions, clock, self.stats)
-        self.claim_ahead = max(1, min(math.ceil(rate * 0.1), self.claim_size // 2))
+        self._records = DeliveryRecords(sessions, clock, self.stats, prefer_channel=prefer_channel)
+        self.claim_ahead = max(1, min(math.ceil(total * 0.1), self.claim_size // 2))
+        self.park = self.claim_size / total
         self._ahead: asyncio.Task[list[Job]] | None = None  # the next batch, claimed ahead (in `run`)
         self._looping = False
-        self._unpaced = 0  # rows of the newest batch not yet through the global pacer
+        self._unpaced = 0  # rows of the newest batch not yet through their pacer
         self._all_paced = asyncio.Event()
         self._chat_tasks: dict[tuple[str, str], asyncio.Task[None]] = {}  # each chat's latest delivery
         self._expired_at = -math.inf  # monotonic time of the last expiry sweep
@@ -193,7 +215,7 @@ class DeliveryLoop:
         if not jobs:
             return None
         self._unpaced = len(jobs)
-        self._more_due = len(jobs) == self.claim_size  # a part batch means the outbox ran dry
+        self._more_due = len(jobs) >= self.claim_size  # a part batch means the outbox ran dry
         self._all_paced.clear()
         mono = time.monotonic()
         self._next_at = {chat: at for chat, at in self._next_at.items() if at > mono}
@@ -241,7 +263,33 @@ class DeliveryLoop:
             still_sending=self._in_flight,
         )
         self._in_flight.update(job.id for job in jobs)  # after the commit: they are ours now
+        if self._mixed and len(jobs) == self.claim_size:
+            jobs += await self._claim_for_room(jobs)
         return jobs
+
+    async def _claim_for_room(self, jobs: list[Job]) -> list[Job]:
+        """Rows for the platforms a full claim gave less than their share of a batch (by rate) while
+        their pacer has room: without it a slower platform's rows, given back for later, would wait
+        behind all of a faster one's (the claim takes the oldest rows first)."""
+        more: list[Job] = []
+        total = sum(pace.rate for pace in self.paces.values())
+        for platform, limiter in self._limiters.items():
+            share = math.ceil(self.claim_size * self.paces[platform].rate / total)
+            queued = limiter.backlog() * self.paces[platform].rate
+            room = share - sum(1 for job in jobs if job.platform == platform) - math.floor(queued)
+            if room < 1:
+                continue
+            extra = await self._records.claim(
+                limit=room,
+                lease=self.lease,
+                platforms=list(self.senders),
+                expire_first=False,
+                still_sending=self._in_flight,
+                queued_on=[platform],
+            )
+            self._in_flight.update(job.id for job in extra)
+            more += extra
+        return more
 
     # --- one chat --------------------------------------------------------------------------------
 
@@ -256,21 +304,38 @@ class DeliveryLoop:
             self._in_flight.difference_update(job.id for job in jobs)
             self._records.chat_done()
 
+    def interval(self, platform: str) -> float:
+        """The least time between two sends to one chat of `platform`."""
+        pace = self.paces.get(platform)
+        return self.per_chat_interval if pace is None else pace.per_chat_interval
+
     async def _deliver_chat_jobs(self, chat: tuple[str, str], jobs: list[Job]) -> None:
-        """Sends one chat's rows in order, at most one per `per_chat_interval`."""
+        """Sends one chat's rows in order, at most one per its platform's `per_chat_interval`."""
+        interval = self.interval(chat[0])
         for index, job in enumerate(jobs):
             wait = self._next_at.get(chat, 0.0) - time.monotonic()
-            if wait > self.per_chat_interval:
+            if wait > interval:
                 # Waiting here would hold up the whole batch (and the call-outs in the next one).
                 self._paced(len(jobs) - index)
                 await self._records.release(jobs[index:], wait)
                 return
             if wait > 0:
                 await asyncio.sleep(wait)
+            if self._mixed:
+                later = self._booked_wait(chat[0], len(jobs) - index)
+                if later is not None:  # its platform is busy: the chat's rows wait their turn there
+                    self._paced(len(jobs) - index)
+                    await self._records.release(jobs[index:], later)
+                    return
             outcome = await self._deliver(chat, job)
             if outcome is False:
                 self._paced(len(jobs) - index - 1)
-                return  # unreachable: the account's other rows were cancelled
+                # Unreachable: the account's other rows were cancelled, but pushes to a person go back to
+                # be claimed for another chat of theirs.
+                routed = [later_job for later_job in jobs[index + 1 :] if later_job.to_donor_id is not None]
+                if routed:
+                    await self._records.release(routed, 0.0)
+                return
             if outcome is not True and index + 1 < len(jobs):
                 # A reply to be tried again: the chat's rows behind it wait as long, so they
                 # cannot overtake it (a turn's .ics before its QR code).
@@ -278,11 +343,31 @@ class DeliveryLoop:
                 await self._records.release(jobs[index + 1 :], outcome)
                 return
 
+    def _booked_wait(self, platform: str, rows: int) -> float | None:
+        """None when a row may queue in its platform's pacer now; else the seconds until the slots booked
+        for it and the `rows` - 1 behind it in its chat (spread at the platform's rate, so rows given back
+        come back when their platform has room, not all at once)."""
+        limiter = self._limiters[platform]
+        backlog = limiter.backlog()
+        if backlog <= self.hold:
+            return None
+        mono = time.monotonic()
+        at = max(mono + backlog, self._booked.get(platform, 0.0))
+        self._booked[platform] = at + rows * limiter.interval
+        return at - mono
+
     async def _deliver(self, chat: tuple[str, str], job: Job) -> bool | float:
         """Sends one row and records the outcome; False when the chat must get nothing more, and for
         a reply that will be tried again the seconds until then (its chat's later rows wait too)."""
-        await self._limiter.acquire()
-        self._paced()
+        limiter = self._limiters[job.platform]
+        if self._mixed and limiter.backlog() > self.park:
+            # Its platform is the slow one: its place in the pacer is enough, the next batch may start.
+            self._paced()
+            await limiter.acquire()
+        else:
+            await limiter.acquire()
+            self._paced()
+        interval = self.interval(job.platform)
         try:
             await self.senders[job.platform].send(
                 chat_id=job.chat_id,
@@ -299,25 +384,29 @@ class DeliveryLoop:
             if job.kind == "reply":
                 return error.retry_after
         except Unreachable as error:
-            self._pace(chat, self.per_chat_interval)
-            await self._records.unreachable(job, error)
+            self._pace(chat, interval)
+            await self._records.unreachable(job, error, platforms=list(self.senders))
             return False
         except Permanent as error:
-            self._pace(chat, self.per_chat_interval)
+            self._pace(chat, interval)
+            if job.to_donor_id is not None and CHAT_NOT_FOUND in str(error).lower():
+                # The chat is gone for good: like a block, the person's other chat gets it.
+                await self._records.unreachable(job, error, platforms=list(self.senders))
+                return False
             await self._records.failed(job, f"permanent: {error}", "failed")
         except Transient as error:
-            self._pace(chat, self.per_chat_interval)
+            self._pace(chat, interval)
             retry_in = await self._transient(job, f"transient: {error}")
             if job.kind == "reply" and retry_in is not None:
                 return retry_in
         except Exception as error:  # a bug or an unmapped error: bounded by max_attempts like a 5xx
-            self._pace(chat, self.per_chat_interval)
+            self._pace(chat, interval)
             _LOG.exception("outbox %s: unexpected error from the %s sender", job.id, job.platform)
             retry_in = await self._transient(job, f"unexpected: {type(error).__name__}")
             if job.kind == "reply" and retry_in is not None:
                 return retry_in
         else:
-            self._pace(chat, self.per_chat_interval)
+            self._pace(chat, interval)
             await self._records.sent(job)
         return True
 

@@ -24,7 +24,7 @@ from core.clock import Clock
 from models import outbox, outbox_claims
 from models.outbox import File
 from models.tables import ChannelAccount, Outbox
-from scheduler.sender import RetryLater, Unreachable
+from scheduler.sender import DeliveryError, RetryLater
 
 _LOG = logging.getLogger("scheduler.delivery")
 
@@ -45,6 +45,7 @@ class Job:
     file: File | None = None
     contact_button: str | None = None
     remove_keyboard: bool = False
+    to_donor_id: int | None = None  # a push to this person, on the chat chosen at the claim
 
     @property
     def chat(self) -> tuple[str, str]:
@@ -126,10 +127,18 @@ class SentRecorder:
 class DeliveryRecords:
     """Claims the loop's batches and records their outcomes; `stats` counts them (the loop's counter)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, stats: Counter[str]) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        stats: Counter[str],
+        *,
+        prefer_channel: str = "last_used",
+    ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.stats = stats
+        self.prefer_channel = prefer_channel
         self._recorder = SentRecorder(sessions, clock)
 
     async def claim(
@@ -140,8 +149,11 @@ class DeliveryRecords:
         platforms: Collection[str],
         expire_first: bool,
         still_sending: Collection[int],
+        queued_on: Collection[str] | None = None,
     ) -> list[Job]:
-        """Claims up to `limit` due rows (`models.outbox_claims.claim`) and reads where each goes."""
+        """Claims up to `limit` due rows (`models.outbox_claims.claim`) and reads where each goes: a push to
+        a person goes to the chat `prefer_channel` picks among theirs on `platforms`, or fails when they
+        have none (`models.outbox_claims.route`)."""
         async with self.sessions() as session, session.begin():
             rows = await outbox_claims.claim(
                 session,
@@ -151,7 +163,16 @@ class DeliveryRecords:
                 platforms=platforms,
                 expire_first=expire_first,
                 still_sending=still_sending,
+                queued_on=queued_on,
             )
+            if not rows:
+                return []
+            rows, no_chat = await outbox_claims.route(
+                session, rows, platforms=platforms, prefer=self.prefer_channel
+            )
+            if no_chat:
+                self.stats["no_chat"] += len(no_chat)
+                _LOG.info("outbox: %s push(es) to people without a reachable chat failed", len(no_chat))
             if not rows:
                 return []
             accounts = {
@@ -178,6 +199,7 @@ class DeliveryRecords:
                     file=outbox.file_of(row.payload),
                     contact_button=row.payload.get("contact_button"),
                     remove_keyboard=bool(row.payload.get("remove_keyboard")),
+                    to_donor_id=row.to_donor_id,
                 )
                 for row in rows
             ]
@@ -216,12 +238,41 @@ class DeliveryRecords:
         self.stats[stat] += 1
         _LOG.warning("outbox %s: failed after %s attempt(s): %s", job.id, job.attempts, message)
 
-    async def unreachable(self, job: Job, error: Unreachable) -> None:
+    async def unreachable(
+        self, job: Job, error: DeliveryError, *, platforms: Collection[str] | None = None
+    ) -> bool:
+        """The account is marked unreachable and its waiting rows cancelled. A push to a person goes back
+        to `pending` at once for another of their chats on `platforms`, if they have one (True); anything
+        else fails."""
+        message = f"unreachable: {error}"
+        now = self.clock.now()
+        moved_to = None
         async with self.sessions() as session, session.begin():
-            await outbox_claims.mark_failed(session, job.id, error=f"unreachable: {error}")
-            cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=self.clock.now())
+            if job.to_donor_id is None:
+                await outbox_claims.mark_failed(session, job.id, error=message)
+                cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=now)
+            else:  # marked first, so the person's other chats are all that is left to choose from
+                cancelled = await outbox_claims.mark_unreachable(session, job.account_id, now=now)
+                moved_to = await outbox_claims.reroute(
+                    session,
+                    job.id,
+                    donor_id=job.to_donor_id,
+                    now=now,
+                    error=message,
+                    platforms=platforms,
+                    prefer=self.prefer_channel,
+                )
+                if moved_to is None:
+                    await outbox_claims.mark_failed(session, job.id, error=message)
         self.stats["unreachable"] += 1
-        _LOG.info("outbox %s: account %s unreachable, %s row(s) cancelled", job.id, job.account_id, cancelled)
+        if moved_to is not None:
+            self.stats["rerouted"] += 1
+            _LOG.info("outbox %s: account %s unreachable, to account %s", job.id, job.account_id, moved_to)
+        else:
+            _LOG.info(
+                "outbox %s: account %s unreachable, %s row(s) cancelled", job.id, job.account_id, cancelled
+            )
+        return moved_to is not None
 
     async def release(self, jobs: list[Job], wait: float) -> None:
         """Gives rows back untried, due in `wait` seconds (their chat must wait, or the loop stops)."""

@@ -1,4 +1,4 @@
-"""The bot-wide send rate of the delivery loop (`scheduler.delivery`).
+"""The send rate of the delivery loop (`scheduler.delivery`), one `Pacer` per platform.
 
 Ours, not PTB's AIORateLimiter (which ignores the 1 msg/s per private chat, pauses every chat on one 429
 and does not retry); the per-chat interval is kept by the loop itself.
@@ -9,6 +9,20 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Pace:
+    """One platform's limits: `rate` sends a second over all its chats, and `per_chat_interval`
+    seconds at least between two sends to one chat."""
+
+    rate: float
+    per_chat_interval: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.per_chat_interval < 0:
+            raise ValueError("a pace needs a positive rate and a per-chat interval of 0 or more")
 
 
 class Pacer:
@@ -29,8 +43,20 @@ class Pacer:
         self._next = 0.0  # monotonic time of the next slot on the schedule
         self._stamps: deque[float] = deque()
         self._lock = asyncio.Lock()
+        self._queued = 0  # callers inside `acquire`
+
+    def backlog(self) -> float:
+        """About how many seconds one more caller would wait: the callers ahead of it go first."""
+        return max(0.0, self._next - time.monotonic()) + self._queued * self.interval
 
     async def acquire(self) -> None:
+        self._queued += 1
+        try:
+            await self._acquire()
+        finally:
+            self._queued -= 1
+
+    async def _acquire(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()

@@ -21,9 +21,9 @@ from models.tables.base import Base, UtcDateTime, utcnow
 
 
 class Outbox(Base):
-    """A push waiting to be sent, being sent, or done: one row per message and chat account.
+    """A push waiting to be sent, being sent, or done: one row per message and person (or chat account).
 
-    `key` is the idempotency key (`reminder:{session}:{donor}:{offset}:{account}`), so planning the same
+    `key` is the idempotency key (`reminder:{session}:{donor}:{offset}:p{donor}`), so planning the same
     push twice creates nothing new. The text lives in `payload` and never in `last_error` or the logs.
     """
 
@@ -48,6 +48,10 @@ class Outbox(Base):
     # The donor the text is about (a reminder to them, an organiser's notice naming them): erasing the
     # donor deletes the row, whoever it was addressed to.
     about_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
+    # A push to a person rather than to one chat (`models.outbox.enqueue_for_donor`): the delivery loop
+    # picks the donor's chat when it claims the row (`models.outbox_claims.route`) and writes it to
+    # `account_id`, which until then holds the chat chosen at enqueue. NULL: to `account_id` only.
+    to_donor_id: Mapped[int | None] = mapped_column(ForeignKey("donors.id", ondelete="CASCADE"))
 
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')", name="status"),
@@ -56,6 +60,7 @@ class Outbox(Base):
         Index("ix_outbox_account_id", "account_id"),
         Index("ix_outbox_batch", "batch"),
         Index("ix_outbox_about_donor_id", "about_donor_id"),
+        Index("ix_outbox_to_donor_id", "to_donor_id"),
     )
 
 

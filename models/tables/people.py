@@ -98,6 +98,9 @@ class ChannelAccount(Base):
     # When this chat was linked to its donor: an older chat may take a younger one off the profile, never
     # the other way round, and a chat linked recently needs an older one's approval for sensitive actions.
     linked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the person last wrote from this chat (`models.accounts.seen`): a push to them goes to the chat
+    # they used last (`delivery.prefer_channel`). NULL: not since this was recorded.
+    last_seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     donor: Mapped[Donor | None] = relationship(back_populates="accounts")

@@ -166,7 +166,13 @@ async def test_enqueue_for_donor_skips_unreachable_accounts(sessions: Sessions) 
             )
         assert created == expected
     (row,) = await rows(sessions)
-    assert (row.key, row.account_id, row.priority) == (f"nudge:5:{reachable}", reachable, 3)
+    # one row for the person (key `{key}:p{donor}`), queued for their reachable chat
+    assert (row.key, row.account_id, row.to_donor_id, row.priority) == (
+        f"nudge:5:p{donor_id}",
+        reachable,
+        donor_id,
+        3,
+    )
 
 
 async def test_claim_takes_due_rows_most_urgent_first(sessions: Sessions) -> None:
