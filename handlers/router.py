@@ -195,8 +195,10 @@ class Dispatcher:
     async def _context(self, session: AsyncSession, incoming: Incoming) -> tuple[Context, numbered.Saved]:
         """The turn's context, and the numbered choices the chat was last shown (no-button channels)."""
         account = await accounts.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
-        if account is not None and account.unreachable_at is not None:
-            account.unreachable_at = None  # they wrote to us: they unblocked the bot
+        if account is not None:
+            if account.unreachable_at is not None:
+                account.unreachable_at = None  # they wrote to us: they unblocked the bot
+            await accounts.seen(session, account, self.clock.now())  # their pushes come here now
         row = await conversations.load(session, platform=incoming.platform, chat_id=incoming.chat_id)
         state = State()
         now = self.clock.now()
