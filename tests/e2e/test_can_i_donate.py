@@ -112,7 +112,7 @@ async def test_typed_answer_to_a_button_question_keeps_the_step(bot: BotHarness)
     user = bot.user(6005)
     await bot.send(user, "/kiemtra")
     reply = await bot.send(user, "25 tuổi")
-    assert "bấm một nút" in texts(reply) and "bao nhiêu tuổi" in texts(reply)
+    assert "chọn một mục bên dưới" in texts(reply) and "bao nhiêu tuổi" in texts(reply)
 
 
 async def test_free_text_with_personal_facts_gets_a_verdict(bot: BotHarness) -> None:

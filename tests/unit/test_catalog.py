@@ -90,3 +90,50 @@ def test_plural_forms_follow_the_language() -> None:
     catalogs = Catalogs()
     assert catalogs.get("en").plural("donations_count", 1).endswith(": 1")
     assert catalogs.get("vi").plural("donations_count", 5) == "Số lần hiến đã ghi nhận: 5"
+
+
+# --- chats without buttons (Zalo, the console): `<key>_nobuttons` and what they show ---
+
+VARIANT = "_nobuttons"
+TAPPING = re.compile(r"\b(?:bấm|nhấn|chạm|tap(?:s|ped|ping)?|press(?:es|ed|ing)?|click(?:s|ed|ing)?)\b")
+# Texts that say one of those words about something other than a button, and why.
+NOT_A_BUTTON = {
+    "elig_deferral_piercing": "«bấm lỗ tai» is ear piercing",
+    "check_cond_piercing": "«bấm lỗ tai» is ear piercing",
+}
+
+
+def as_shown_without_buttons(catalog: dict[str, str | dict[str, str]]) -> dict[str, str | dict[str, str]]:
+    """Every base key with the text a chat without buttons gets: its variant when there is one."""
+    return {
+        key: catalog.get(key + VARIANT, value) for key, value in catalog.items() if not key.endswith(VARIANT)
+    }
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_nobuttons_variant_has_its_base_text_with_the_same_placeholders(lang: str) -> None:
+    catalog = CATALOGS[lang]
+    variants = [key for key in catalog if key.endswith(VARIANT)]
+    assert {"ask_phone_nobuttons", "error_contact_not_own_nobuttons"} <= set(variants)
+    for key in variants:
+        base = key.removesuffix(VARIANT)
+        assert base in catalog, f"{lang}.{key} has no {base}"
+        assert placeholders(catalog[key]) == placeholders(catalog[base]), f"{lang}.{key}"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_no_text_asks_to_tap_where_there_are_no_buttons(lang: str) -> None:
+    tapping = []
+    for key, value in as_shown_without_buttons(CATALOGS[lang]).items():
+        texts = value.values() if isinstance(value, dict) else [value]
+        if key not in NOT_A_BUTTON and any(TAPPING.search(text.lower()) for text in texts):
+            tapping.append(key)
+    assert not tapping, f"{lang}: {sorted(tapping)} say tap/press on a chat without buttons"
+
+
+def test_the_tap_check_sees_a_tap_but_not_blood_pressure() -> None:
+    shown = as_shown_without_buttons(
+        {"a": "Bấm «Xác nhận».", "b": "Tap «OK».", "c": "blood pressure", "d": "Tap", "d_nobuttons": "Go"}
+    )
+    assert [key for key, text in shown.items() if TAPPING.search(str(text).lower())] == ["a", "b"]
+    assert shown["d"] == "Go"
