@@ -77,10 +77,10 @@ def _numbered_text(t: Translator, reply: Reply, first: int | None) -> str:
     return "\n\n".join(part for part in (reply.text, "\n".join(lines)) if part)
 
 
-def _plain(t: Translator, reply: Reply, first: int | None, *, contact_sharing: bool) -> Reply:
+def _plain(t: Translator, reply: Reply, first: int | None) -> Reply:
+    """The reply as text only: its choices as lines; no share-phone button (the texts that would offer
+    one have a `_nobuttons` variant that asks to type the number)."""
     text = _numbered_text(t, reply, first)
-    if reply.request_contact and not contact_sharing:
-        text = f"{text}\n\n{t('choices_type_phone')}"
     return replace(reply, text=text, choices=(), request_contact=None, remove_keyboard=False)
 
 
@@ -90,7 +90,6 @@ def render_turn(
     *,
     in_dialogue: bool,
     previous: Saved,
-    contact_sharing: bool = False,
 ) -> tuple[Replies, Saved]:
     """A turn's replies with their choices as numbered text, and the choices the numbers now mean."""
     offered = [(c.label, c.value) for reply in replies for c in reply.all_choices()]
@@ -98,7 +97,7 @@ def render_turn(
     rendered: list[Reply] = []
     first = 1
     for reply in replies:
-        rendered.append(_plain(t, reply, first if numbered else None, contact_sharing=contact_sharing))
+        rendered.append(_plain(t, reply, first if numbered else None))
         first += len(reply.all_choices())
     if numbered:
         saved = offered

@@ -174,7 +174,6 @@ class Dispatcher:
                     replies,
                     in_dialogue=ctx.state.flow is not None,
                     previous=shown,
-                    contact_sharing=caps.contact_sharing,
                 )
                 ctx.replies[:] = rendered
             await conversations.save(

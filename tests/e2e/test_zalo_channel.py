@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import pytest
 from sqlalchemy import func, select
 
 from emulators.zalo import ZaloFaults, ZaloSent, ZaloUser
