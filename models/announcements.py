@@ -4,9 +4,11 @@ An announcement is
 - a row of `announcements`, whose id is its number (#12: a sequence of its own, not shared with the audit
   log), with who sent it, the audience and the counts (never the recipients, never the text),
 - an audit-log entry `announcement.create` naming it (`announcement:{id}`), and
-- one outbox row per reachable chat account of every matching donor: kind `announcement` (the lowest
-  priority, so call-outs and reminders overtake it), key `announcement:{id}:{account_id}` and
-  `batch = "announcement:{id}"`, which `outbox.progress` counts.
+- one outbox row per matching donor with a reachable chat: kind `announcement` (the lowest priority, so
+  call-outs and reminders overtake it), key `announcement:{id}:p{donor_id}` and
+  `batch = "announcement:{id}"`, which `outbox.progress` counts. The row is the person's (`to_donor_id`):
+  the delivery loop picks their chat when it sends (the one they used last, the other one when that is
+  blocked), so someone on Telegram and Zalo gets it once.
 
 The rows are written by one `INSERT ... SELECT ... ON CONFLICT DO NOTHING`, so 10,000 recipients cost one
 statement, not 10,000 round trips.
@@ -166,7 +168,7 @@ async def create(
     now: datetime,
     due_at: datetime | None = None,
 ) -> Announcement:
-    """Writes the audit entry and one outbox row per reachable account of every matching donor."""
+    """Writes the audit entry and one outbox row per matching donor with a reachable chat."""
     text = clean_text(text)
     counted = await reach(session, audience)
     row = AnnouncementRow(actor=actor, audience=audience.details(), donors=counted.donors, created_at=now)
@@ -188,12 +190,13 @@ async def create(
 async def _enqueue_all(
     session: AsyncSession, *, batch: str, audience: Audience, text: str, due_at: datetime, now: datetime
 ) -> int:
-    """One `INSERT ... SELECT`: a row per reachable account, key `{batch}:{account_id}`."""
+    """One `INSERT ... SELECT`: a row per donor, key `{batch}:p{donor_id}` (`outbox.routed_key`), its
+    `account_id` the donor's first reachable chat until the delivery loop routes it."""
     table = Outbox.__table__.c
     rows = (
         select(
-            (literal(f"{batch}:", String) + ChannelAccount.id.cast(String)).label("key"),
-            ChannelAccount.id.label("account_id"),
+            (literal(f"{batch}:p", String) + ChannelAccount.donor_id.cast(String)).label("key"),
+            func.min(ChannelAccount.id).label("account_id"),
             literal(KIND, String).label("kind"),
             literal(outbox.PRIORITY[KIND]).label("priority"),
             literal(outbox.payload_of(text), table.payload.type).label("payload"),
@@ -204,11 +207,13 @@ async def _enqueue_all(
             literal(now, table.created_at.type).label("created_at"),
             # addressed to the donor: erasing them removes the row, even from an organiser's kept account
             ChannelAccount.donor_id.label("about_donor_id"),
+            ChannelAccount.donor_id.label("to_donor_id"),
         )
         .select_from(ChannelAccount)
         .join(Donor, Donor.id == ChannelAccount.donor_id)
         .where(*_reachable(audience))  # a WHERE keeps SQLite's parser apart from ON CONFLICT
-        .order_by(ChannelAccount.id)
+        .group_by(ChannelAccount.donor_id)
+        .order_by(ChannelAccount.donor_id)
     )
     columns = [c.name for c in rows.selected_columns]
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert

@@ -122,6 +122,7 @@ async def send_wave(
             session,
             key=f"callout:{callout.id}:{candidate.donor_id}",
             account_id=candidate.account_id,
+            to_donor_id=candidate.donor_id,  # their other chat gets it if they blocked the bot in this one
             kind="callout",
             text=text,
             about_donor_id=candidate.donor_id,
