@@ -25,7 +25,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core.i18n import Catalogs, Translator
 from domain.text import fold
@@ -136,7 +136,7 @@ def saved_of(stored: object) -> Saved:
 
 
 async def number_push(
-    session: AsyncSession,
+    sessions: async_sessionmaker[AsyncSession],
     catalogs: Catalogs,
     *,
     platform: str,
@@ -149,15 +149,16 @@ async def number_push(
     line that says how to answer is in the chat's language: the dialogue's, the profile's, the default)."""
     if not choices:
         return text
-    row = await conversations.load(session, platform=platform, chat_id=chat_id)
-    language = row.language if row is not None else None
-    if language is None:
-        account = await accounts.account_for(session, platform=platform, user_id=chat_id)
-        language = account.donor.language if account is not None and account.donor is not None else None
-    t = catalogs.get(language or default_language)
-    previous = saved_of(row.choices) if row is not None else []
-    in_dialogue = row is not None and row.flow is not None
-    rendered, saved = render_push(t, text, choices, in_dialogue=in_dialogue, previous=previous)
-    if saved != previous:
-        await conversations.save_choices(session, platform=platform, chat_id=chat_id, choices=saved)
+    async with sessions() as session, session.begin():
+        row = await conversations.load(session, platform=platform, chat_id=chat_id)
+        language = row.language if row is not None else None
+        if language is None:
+            account = await accounts.account_for(session, platform=platform, user_id=chat_id)
+            language = account.donor.language if account is not None and account.donor is not None else None
+        t = catalogs.get(language or default_language)
+        previous = saved_of(row.choices) if row is not None else []
+        in_dialogue = row is not None and row.flow is not None
+        rendered, saved = render_push(t, text, choices, in_dialogue=in_dialogue, previous=previous)
+        if saved != previous:
+            await conversations.save_choices(session, platform=platform, chat_id=chat_id, choices=saved)
     return rendered

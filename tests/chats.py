@@ -16,7 +16,6 @@ import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +27,15 @@ from core.config import Settings
 from domain import plan_file
 from emulators.telegram import SimUser, TelegramEmulator
 from emulators.zalo import ZaloEmulator, ZaloSent, ZaloUser
-from models import donors, organisers, plan_import
-from tests.helpers import BotHarness, FixedClock, make_settings, running_bot, shared_knowledge
+from models import organisers, plan_import
+from tests.helpers import (
+    BotHarness,
+    FixedClock,
+    make_settings,
+    register_donor,
+    running_bot,
+    shared_knowledge,
+)
 
 WEBHOOK_SECRET = "test-webhook-secret-0123"
 _CHOICE_LINE = re.compile(r"^\s*(\d{1,3})\) (.+)$", re.M)
@@ -147,7 +153,11 @@ class ZaloHarness:
     # --- rows ----------------------------------------------------------------------------------
 
     async def add_donor(self, user: ZaloUser, *, phone: str, **changes: Any) -> int:
-        return await add_donor(self.app, self.clock, "zalo", user.id, user.chat_id, phone=phone, **changes)
+        assert self.app is not None
+        values = {"full_name": user.name, **changes}
+        return await register_donor(
+            self.app, self.clock.now(), "zalo", user.id, user.chat_id, phone=phone, **values
+        )
 
     async def make_organiser(self, user: ZaloUser) -> None:
         assert self.app is not None
@@ -168,45 +178,6 @@ class ZaloHarness:
             await plan_import.import_plan(
                 session, plan_file.load_plan(path), actor="test", now=self.clock.now()
             )
-
-
-async def add_donor(
-    app: App | None,
-    clock: FixedClock,
-    platform: str,
-    user_id: str,
-    chat_id: str,
-    *,
-    phone: str,
-    **changes: Any,
-) -> int:
-    """A registered donor linked to a chat of `platform`, written directly."""
-    values: dict[str, Any] = {
-        "full_name": "Lan",
-        "phone": phone,
-        "date_of_birth": date(1995, 8, 3),
-        "sex": "female",
-        "blood_abo": "O",
-        "blood_rh": "+",
-        "weight_kg": 55.0,
-        "ward": "Tam Lưu",
-        "organisation": None,
-        "is_reserve": False,
-        "language": "vi",
-        "last_donation_on": None,
-    }
-    values.update(changes)
-    assert app is not None
-    async with app.sessions() as session, session.begin():
-        donor = await donors.register(
-            session,
-            donors.NewDonor(**values),
-            platform=platform,
-            user_id=user_id,
-            chat_id=chat_id,
-            now=clock.now(),
-        )
-        return donor.id
 
 
 @contextlib.asynccontextmanager

@@ -60,6 +60,33 @@ def shared_knowledge() -> Knowledge:
     return load_knowledge(load_settings(environ={}))
 
 
+async def register_donor(
+    app: App, now: datetime, platform: str, user_id: str, chat_id: str, *, phone: str, **changes: Any
+) -> int:
+    """A registered donor linked to a chat of `platform`, written directly (the dialogue has its own
+    tests): a woman of Tam Lưu, born 03/08/1995, O+, 55 kg, unless `changes` say otherwise."""
+    values: dict[str, Any] = {
+        "full_name": "Lan",
+        "phone": phone,
+        "date_of_birth": date(1995, 8, 3),
+        "sex": "female",
+        "blood_abo": "O",
+        "blood_rh": "+",
+        "weight_kg": 55.0,
+        "ward": "Tam Lưu",
+        "organisation": None,
+        "is_reserve": False,
+        "language": "vi",
+        "last_donation_on": None,
+        **changes,
+    }
+    async with app.sessions() as session, session.begin():
+        donor = await donors.register(
+            session, donors.NewDonor(**values), platform=platform, user_id=user_id, chat_id=chat_id, now=now
+        )
+        return donor.id
+
+
 class BotHarness:
     """A running bot plus the emulator; `send`/`press` return the messages one turn produced."""
 
@@ -174,32 +201,11 @@ class BotHarness:
         self, user: SimUser, *, phone: str, last_donation: date | None = None, **changes: Any
     ) -> int:
         """A registered donor linked to this chat, written directly (the dialogue has its own tests)."""
-        values: dict[str, Any] = {
-            "full_name": user.first_name,
-            "phone": phone,
-            "date_of_birth": date(1995, 8, 3),
-            "sex": "female",
-            "blood_abo": "O",
-            "blood_rh": "+",
-            "weight_kg": 55.0,
-            "ward": "Tam Lưu",
-            "organisation": None,
-            "is_reserve": False,
-            "language": "vi",
-            "last_donation_on": last_donation,
-        }
-        values.update(changes)
         assert self.app is not None
-        async with self.app.sessions() as session, session.begin():
-            donor = await donors.register(
-                session,
-                donors.NewDonor(**values),
-                platform="telegram",
-                user_id=str(user.id),
-                chat_id=str(user.chat_id),
-                now=self.clock.now(),
-            )
-            return donor.id
+        values = {"full_name": user.first_name, "last_donation_on": last_donation, **changes}
+        return await register_donor(
+            self.app, self.clock.now(), "telegram", str(user.id), str(user.chat_id), phone=phone, **values
+        )
 
     async def make_organiser(self, user: SimUser) -> None:
         assert self.app is not None

@@ -154,16 +154,15 @@ class ConsoleChannel:
                     for label, _value in row:
                         self.write(f"  – {label}")
             else:
-                async with self.app.sessions() as session, session.begin():
-                    shown = await numbered.number_push(
-                        session,
-                        self.app.catalogs,
-                        platform=PLATFORM,
-                        chat_id=chat_id,
-                        text=text,
-                        choices=choices,
-                        default_language=self.lang,
-                    )
+                shown = await numbered.number_push(
+                    self.app.sessions,
+                    self.app.catalogs,
+                    platform=PLATFORM,
+                    chat_id=chat_id,
+                    text=text,
+                    choices=choices,
+                    default_language=self.lang,
+                )
                 self.write(t("console_push"))
                 self.render(Reply(shown, attachment=file))
             self.prompt()

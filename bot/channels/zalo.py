@@ -98,17 +98,15 @@ class ZaloSender:
         remove_keyboard: bool = False,
     ) -> None:
         del edit_message_id, contact_button, remove_keyboard  # no edits, no keyboards on Zalo
-        if choices:
-            async with self.app.sessions() as session, session.begin():
-                text = await numbered.number_push(
-                    session,
-                    self.app.catalogs,
-                    platform=PLATFORM,
-                    chat_id=chat_id,
-                    text=text,
-                    choices=choices,
-                    default_language=self.app.settings.bot.default_language,
-                )
+        text = await numbered.number_push(
+            self.app.sessions,
+            self.app.catalogs,
+            platform=PLATFORM,
+            chat_id=chat_id,
+            text=text,
+            choices=choices,
+            default_language=self.app.settings.bot.default_language,
+        )
         if file is not None:
             if file.is_image and self.media is not None:
                 url = self.media.put(file.content, file.mime_type)

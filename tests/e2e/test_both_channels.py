@@ -14,24 +14,8 @@ from sqlalchemy import func, select
 
 from models.tables import ChannelAccount, Conversation, Donation, Donor, Outbox, Signup
 from tests.chats import Chats, chats_on
+from tests.e2e.test_desk_records import PLAN  # one drive day at Tam Lưu, 03/08/2020
 
-PLAN = """
-[campaign]
-key = "both-2020"
-name = "Ngày hội hiến máu Tam Lưu"
-year = 2020
-
-[[sessions]]
-key = "tam-luu"
-date = 2020-08-03
-start = "07:00"
-end = "11:00"
-place = "Nhà văn hóa Tam Lưu"
-address = "Số 1 đường Tam Lưu"
-ward = "Tam Lưu"
-capacity = 8
-slot_minutes = 60
-"""
 BEFORE = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # Monday 20/07/2020, 09:00 in Vietnam
 BLOOD_DAY = datetime(2020, 8, 3, 1, 0, tzinfo=UTC)  # Monday 03/08/2020, 08:00 in Vietnam
 

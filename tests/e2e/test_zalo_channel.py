@@ -19,25 +19,9 @@ from emulators.zalo import ZaloFaults, ZaloSent, ZaloUser
 from models import announcements
 from models.tables import ChannelAccount, Conversation, Donation, Donor, Signup
 from tests.chats import WEBHOOK_SECRET, Chats, ZaloHarness, running_zalo
+from tests.e2e.test_desk_records import PLAN  # one drive day at Tam Lưu, 03/08/2020
 from tests.helpers import FixedClock
 
-PLAN = """
-[campaign]
-key = "zalo-2020"
-name = "Ngày hội hiến máu Tam Lưu"
-year = 2020
-
-[[sessions]]
-key = "tam-luu"
-date = 2020-08-03
-start = "07:00"
-end = "11:00"
-place = "Nhà văn hóa Tam Lưu"
-address = "Số 1 đường Tam Lưu"
-ward = "Tam Lưu"
-capacity = 8
-slot_minutes = 60
-"""
 BEFORE = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # Monday 20/07/2020, 09:00 in Vietnam
 PNG = b"\x89PNG\r\n\x1a\n"
 AGE_QUESTION = "Bạn bao nhiêu tuổi?"
