@@ -24,13 +24,13 @@ from bot.channels.zalo import ZaloChannel
 from bot.web.media import MediaStore
 from bot.web.server import WebServer
 from core.config import Settings
-from domain import plan_file
 from emulators.telegram import SimUser, TelegramEmulator
 from emulators.zalo import ZaloEmulator, ZaloSent, ZaloUser
-from models import organisers, plan_import
 from tests.helpers import (
     BotHarness,
     FixedClock,
+    grant_organiser,
+    import_plan_file,
     make_settings,
     register_donor,
     running_bot,
@@ -161,23 +161,11 @@ class ZaloHarness:
 
     async def make_organiser(self, user: ZaloUser) -> None:
         assert self.app is not None
-        async with self.app.sessions() as session, session.begin():
-            await organisers.grant(
-                session,
-                platform="zalo",
-                user_id=user.id,
-                role="organiser",
-                unit="Hội Chữ thập đỏ",
-                actor="test",
-                now=self.clock.now(),
-            )
+        await grant_organiser(self.app, self.clock.now(), "zalo", user.id)
 
     async def import_plan(self, path: Path) -> None:
         assert self.app is not None
-        async with self.app.sessions() as session, session.begin():
-            await plan_import.import_plan(
-                session, plan_file.load_plan(path), actor="test", now=self.clock.now()
-            )
+        await import_plan_file(self.app, self.clock.now(), path)
 
 
 @contextlib.asynccontextmanager

@@ -87,6 +87,25 @@ async def register_donor(
         return donor.id
 
 
+async def grant_organiser(app: App, now: datetime, platform: str, user_id: str) -> None:
+    """Makes a chat an organiser of the Red Cross, written directly."""
+    async with app.sessions() as session, session.begin():
+        await organisers.grant(
+            session,
+            platform=platform,
+            user_id=user_id,
+            role="organiser",
+            unit="Hội Chữ thập đỏ",
+            actor="test",
+            now=now,
+        )
+
+
+async def import_plan_file(app: App, now: datetime, path: Path) -> None:
+    async with app.sessions() as session, session.begin():
+        await plan_import.import_plan(session, plan_file.load_plan(path), actor="test", now=now)
+
+
 class BotHarness:
     """A running bot plus the emulator; `send`/`press` return the messages one turn produced."""
 
@@ -209,23 +228,11 @@ class BotHarness:
 
     async def make_organiser(self, user: SimUser) -> None:
         assert self.app is not None
-        async with self.app.sessions() as session, session.begin():
-            await organisers.grant(
-                session,
-                platform="telegram",
-                user_id=str(user.id),
-                role="organiser",
-                unit="Hội Chữ thập đỏ",
-                actor="test",
-                now=self.clock.now(),
-            )
+        await grant_organiser(self.app, self.clock.now(), "telegram", str(user.id))
 
     async def import_plan(self, path: Path) -> None:
         assert self.app is not None
-        async with self.app.sessions() as session, session.begin():
-            await plan_import.import_plan(
-                session, plan_file.load_plan(path), actor="test", now=self.clock.now()
-            )
+        await import_plan_file(self.app, self.clock.now(), path)
 
     # --- database views ------------------------------------------------------------------------
 

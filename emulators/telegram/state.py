@@ -7,12 +7,10 @@ All access happens on the emulator's event loop; nothing here is thread-safe by 
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from emulators.notify import Notifier
 from emulators.telegram.markup import visible_text
 from emulators.telegram.params import ApiError
 from emulators.telegram.records import (
@@ -26,35 +24,6 @@ from emulators.telegram.records import (
 
 # Update types Telegram delivers when allowed_updates is unset/empty (it opts out of these).
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-
-
-class Notifier:
-    """A wake-everyone signal: waiters re-check their own condition after each notify().
-
-    Simpler than a Condition (no lock, notify() is sync so injectors need not await) and
-    race-free on one event loop because a waiter grabs the current event before yielding.
-    """
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, deadline: float) -> None:
-        """Return on the next notify() or at ``deadline`` (``time.monotonic()``), if sooner."""
-        event = self._event
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(deadline - time.monotonic(), 0.0))
-
-    async def wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:
-        """Wait until ``predicate()`` holds; False if ``deadline`` passed first."""
-        while not predicate():
-            if time.monotonic() >= deadline:
-                return False
-            await self.wait(deadline)
-        return True
 
 
 @dataclass

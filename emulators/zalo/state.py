@@ -6,45 +6,17 @@ emulators can run in one process. All access happens on the emulator's event loo
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
 import aiohttp
 
+from emulators.notify import Notifier
 from emulators.zalo.records import JSONDict, ZaloApiError, ZaloCall, ZaloSent, ZaloUser
 
 EmptyPoll = Literal["timeout_error", "empty_result"]
 """What getUpdates answers when nothing arrived within its timeout (see :mod:`emulators.zalo`)."""
-
-
-class Notifier:
-    """A wake-everyone signal: waiters re-check their own condition after each notify()."""
-
-    def __init__(self) -> None:
-        self._event = asyncio.Event()
-
-    def notify(self) -> None:
-        self._event.set()
-        self._event = asyncio.Event()
-
-    async def wait(self, deadline: float) -> None:
-        """Return on the next notify() or at ``deadline`` (``time.monotonic()``), if sooner."""
-        event = self._event
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(deadline - time.monotonic(), 0.0))
-
-    async def wait_until(self, predicate: Callable[[], bool], deadline: float) -> bool:
-        """Wait until ``predicate()`` holds; False if ``deadline`` passed first."""
-        while not predicate():
-            if time.monotonic() >= deadline:
-                return False
-            await self.wait(deadline)
-        return True
 
 
 @dataclass
