@@ -1,31 +1,43 @@
-"""Broadcast benchmark: one announcement drained by the real delivery loop into a rate-capped emulator.
+"""Broadcast benchmark: one announcement drained by the real delivery loop into rate-capped emulators.
 
-Run: .venv/bin/python bench/broadcast.py [--quick] [--batch-size N]
+Run: .venv/bin/python bench/broadcast.py [--quick] [--batch-size N] [--only a,b,a',z,m]
 
-Each scenario runs in a child process (so its peak RSS is its own) with a temp SQLite database, N donors
-with one Telegram account each, one announcement to all of them (`models.announcements.create`), the Bot
-API emulator enforcing Telegram's limits (`RateLimiter`: 30 msg/s per bot, 1,000 msg/s for paid
-broadcasts, 1 msg/s per chat), and the real `DeliveryLoop` + `TelegramSender` on a PTB `Bot` with the
-application's transport (`bot.channels.telegram.api_request`):
+Each scenario runs in a child process (so its peak RSS is its own) with a temp SQLite database, N donors,
+one announcement to all of them, emulators enforcing the platforms' limits, and the real `DeliveryLoop`
+with the real senders: `TelegramSender` on a PTB `Bot` with the application's transport
+(`bot.channels.telegram.api_request`) against the Bot API emulator (`RateLimiter`: 30 msg/s per bot,
+1,000 msg/s for paid broadcasts, 1 msg/s per chat), and `ZaloSender` on a `ZaloClient` against the Zalo
+emulator (`ZaloRateLimiter`: Zalo publishes no limit, so the cap is config's `[zalo] rate_per_second`,
+10 msg/s, and 1 msg/s per chat):
 
-  (a) 10,000 recipients, paid broadcast (cap 1,000 msg/s; the sender sets `allow_paid_broadcast`, as with
-      `[delivery] paid_broadcast = true`), loop rate 970 msg/s, the emulator in a process of its own, as
-      Telegram is never in the bot's process;
+  (a) 10,000 recipients on Telegram, paid broadcast (cap 1,000 msg/s; the sender sets
+      `allow_paid_broadcast`, as with `[delivery] paid_broadcast = true`), loop rate 970 msg/s, the
+      emulator in a process of its own, as Telegram is never in the bot's process;
   (b)  1,000 recipients at Telegram's real cap of 30 msg/s, loop rate 28 (config.toml's default), the
       emulator in its own process too;
   (a') as (a) with the emulator in the bot's process on its own thread, as in the tests: the emulator's
       aiohttp server, PTB's client and the loop then share one interpreter lock, so this measures the
-      machine's single core more than the loop.
+      machine's single core more than the loop;
+  (z)    300 recipients on Zalo at the 10 msg/s cap, loop rate 9.5, the emulator in its own process;
+  (m)    600 people, 40 % on Telegram only, 20 % on both, 40 % on Zalo only (in that order of
+      registration: Telegram's rows are the oldest, so a plain claim would take them all first), one push
+      each (`models.outbox.enqueue_for_donor`: one row per person, its chat chosen at the claim; of those
+      on both, every other one last wrote from Zalo), both emulators in processes of their own, one loop
+      pacing Telegram at 28 of 30 and Zalo at 9.5 of 10 at once, as `App.delivery_loop` does.
 
-The loop rates stay a little under the caps (28 of 30, 970 of 1,000), and the loop's pacer never puts
-more than `rate` sends in any 1.02 s: requests spaced evenly when sent can still arrive bunched (an event
-loop busy for a few ms), and the margin is what keeps such bunches under Telegram's limit.
+The loop rates stay a little under the caps, and each platform's pacer never puts more than its rate
+(rounded up) sends in any 1.02 s: requests spaced evenly when sent can still arrive bunched (an event
+loop busy for a few ms), and the margin is what keeps such bunches under the limit.
 
 Figures per scenario: achieved msg/s (successful sends between the first and the last one, as the emulator
 saw them), its share of the cap (goal >= 0.9), 429s received (goal 0), duplicates (chats that got the
 announcement more than once; goal 0), missing recipients, and the bot process's peak RSS (with the
-in-process emulator, that includes the emulator). `--quick` runs 2,000 and 200 recipients.
-The last line holds the key figures.
+in-process emulator, that includes the emulator). For (m) they come per platform, plus: duplicates and
+missing counted per person across both emulators (someone on both must get it on one of them only),
+Zalo's rate while Telegram still had a backlog (a slow platform must not wait behind a fast one's rows),
+how long after Telegram's first send Zalo's first came, and the combined rate while both were sending
+(about the sum of the two rates when neither holds up the other).
+`--quick` runs 2,000 / 200 / 100 / 200 recipients. The last line holds the key figures.
 """
 
 from __future__ import annotations
