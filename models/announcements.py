@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import String, func, literal, select
+from sqlalchemy import String, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,7 +191,8 @@ async def _enqueue_all(
     session: AsyncSession, *, batch: str, audience: Audience, text: str, due_at: datetime, now: datetime
 ) -> int:
     """One `INSERT ... SELECT`: a row per donor, key `{batch}:p{donor_id}` (`outbox.routed_key`), its
-    `account_id` the donor's first reachable chat until the delivery loop routes it."""
+    `account_id` the donor's first reachable chat; for someone with several, the delivery loop chooses
+    among them when it sends (`to_donor_id`)."""
     table = Outbox.__table__.c
     rows = (
         select(
@@ -207,7 +208,11 @@ async def _enqueue_all(
             literal(now, table.created_at.type).label("created_at"),
             # addressed to the donor: erasing them removes the row, even from an organiser's kept account
             ChannelAccount.donor_id.label("about_donor_id"),
-            ChannelAccount.donor_id.label("to_donor_id"),
+            # routed when sent only for people with a choice of chats: most have one, and the claim
+            # then reads nothing more (bench/broadcast.py)
+            case((func.count(ChannelAccount.id) > 1, ChannelAccount.donor_id), else_=None).label(
+                "to_donor_id"
+            ),
         )
         .select_from(ChannelAccount)
         .join(Donor, Donor.id == ChannelAccount.donor_id)

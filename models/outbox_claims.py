@@ -115,13 +115,16 @@ async def route(
     *,
     platforms: Collection[str] | None,
     prefer: str = "last_used",
-) -> tuple[list[Outbox], list[Outbox]]:
+) -> tuple[list[Outbox], list[Outbox], dict[int, tuple[str, str]]]:
     """Chooses the chat of each claimed push to a person (`models.routing.choose`) and writes it to the
     row's `account_id`, so the records say where it went. Returns (rows to send, rows failed: the person
-    has no reachable chat on `platforms`, last_error `NO_CHAT`). Rows to one chat pass unchanged."""
+    has no reachable chat on `platforms`, last_error `NO_CHAT`; and the platform and chat id of every
+    account chosen, read with the choice so the claim need not read them again). Rows to one chat pass
+    unchanged."""
     routed = [row for row in rows if row.to_donor_id is not None]
+    where: dict[int, tuple[str, str]] = {}
     if not routed:
-        return rows, []
+        return rows, [], where
     chats = await routing.reachable_accounts(session, {row.to_donor_id for row in routed if row.to_donor_id})
     moves: list[dict[str, Any]] = []
     failed: list[Outbox] = []
@@ -130,7 +133,9 @@ async def route(
         chosen = routing.choose(chats.get(row.to_donor_id, ()), prefer=prefer, platforms=platforms)
         if chosen is None:
             failed.append(row)
-        elif chosen.id != row.account_id:
+            continue
+        where[chosen.id] = (chosen.platform, chosen.chat_id)
+        if chosen.id != row.account_id:
             moves.append({"id": row.id, "account_id": chosen.id})
             set_committed_value(row, "account_id", chosen.id)
     if moves:
@@ -138,7 +143,7 @@ async def route(
     for row in failed:
         await mark_failed(session, row.id, error=NO_CHAT)
     gone = {row.id for row in failed}
-    return [row for row in rows if row.id not in gone], failed
+    return [row for row in rows if row.id not in gone], failed, where
 
 
 async def reroute(

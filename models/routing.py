@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,19 +19,45 @@ PREFERENCES: Final = ("last_used", "telegram", "zalo")
 _NEVER: Final = datetime.min.replace(tzinfo=UTC)
 
 
-def last_used(account: ChannelAccount) -> tuple[datetime, int]:
+class Chat(Protocol):
+    """What routing reads of a chat account: a `ChannelAccount`, or a row of its columns (the claim reads
+    only those, not whole ORM objects, on every batch)."""
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def chat_id(self) -> str: ...
+
+    @property
+    def unreachable_at(self) -> datetime | None: ...
+
+    @property
+    def last_seen_at(self) -> datetime | None: ...
+
+    @property
+    def linked_at(self) -> datetime | None: ...
+
+
+C = TypeVar("C", bound=Chat)
+
+
+def last_used(account: Chat) -> tuple[datetime, int]:
     """Orders chats by when the person last wrote from them, or, not seen since that was recorded, by
     when they were linked; on a tie the older chat (lower id) ranks higher, as the profile's first."""
     return (account.last_seen_at or account.linked_at or _NEVER, -account.id)
 
 
 def choose(
-    accounts: Iterable[ChannelAccount],
+    accounts: Iterable[C],
     *,
     prefer: str = "last_used",
     platforms: Collection[str] | None = None,
     excluding: Collection[int] = (),
-) -> ChannelAccount | None:
+) -> C | None:
     """The chat a push goes to: of the reachable `accounts` on `platforms` (the ones a sender exists
     for; None: any), the `prefer`red platform's if there is one, else the one used last; None if none."""
     usable = [
@@ -47,19 +73,24 @@ def choose(
     return max(preferred or usable, key=last_used)
 
 
-async def reachable_accounts(
-    session: AsyncSession, donor_ids: Collection[int]
-) -> dict[int, list[ChannelAccount]]:
-    """The reachable chats of each donor (donors without any are left out)."""
+async def reachable_accounts(session: AsyncSession, donor_ids: Collection[int]) -> dict[int, list[Chat]]:
+    """The reachable chats of each donor (donors without any are left out), as rows of the columns routing
+    reads."""
     if not donor_ids:
         return {}
-    found: dict[int, list[ChannelAccount]] = {}
-    rows = await session.scalars(
-        select(ChannelAccount).where(
-            ChannelAccount.donor_id.in_(list(donor_ids)), ChannelAccount.unreachable_at.is_(None)
-        )
+    found: dict[int, list[Chat]] = {}
+    account = ChannelAccount
+    rows = await session.execute(
+        select(
+            account.id,
+            account.donor_id,
+            account.platform,
+            account.chat_id,
+            account.unreachable_at,
+            account.last_seen_at,
+            account.linked_at,
+        ).where(account.donor_id.in_(list(donor_ids)), account.unreachable_at.is_(None))
     )
-    for account in rows:
-        assert account.donor_id is not None
-        found.setdefault(account.donor_id, []).append(account)
+    for row in rows:
+        found.setdefault(row.donor_id, []).append(row)
     return found

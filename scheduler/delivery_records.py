@@ -167,7 +167,7 @@ class DeliveryRecords:
             )
             if not rows:
                 return []
-            rows, no_chat = await outbox_claims.route(
+            rows, no_chat, accounts = await outbox_claims.route(
                 session, rows, platforms=platforms, prefer=self.prefer_channel
             )
             if no_chat:
@@ -175,16 +175,17 @@ class DeliveryRecords:
                 _LOG.info("outbox: %s push(es) to people without a reachable chat failed", len(no_chat))
             if not rows:
                 return []
-            accounts = {
-                account_id: (platform, chat_id)
-                for account_id, platform, chat_id in (
-                    await session.execute(
-                        select(ChannelAccount.id, ChannelAccount.platform, ChannelAccount.chat_id).where(
-                            ChannelAccount.id.in_({row.account_id for row in rows})
+            if unread := {row.account_id for row in rows} - accounts.keys():  # rows to one chat
+                accounts |= {
+                    account_id: (platform, chat_id)
+                    for account_id, platform, chat_id in (
+                        await session.execute(
+                            select(ChannelAccount.id, ChannelAccount.platform, ChannelAccount.chat_id).where(
+                                ChannelAccount.id.in_(unread)
+                            )
                         )
-                    )
-                ).tuples()
-            }
+                    ).tuples()
+                }
             jobs = [
                 Job(
                     id=row.id,

@@ -98,15 +98,16 @@ class ZaloSender:
         remove_keyboard: bool = False,
     ) -> None:
         del edit_message_id, contact_button, remove_keyboard  # no edits, no keyboards on Zalo
-        text = await numbered.number_push(
-            self.app.sessions,
-            self.app.catalogs,
-            platform=PLATFORM,
-            chat_id=chat_id,
-            text=text,
-            choices=choices,
-            default_language=self.app.settings.bot.default_language,
-        )
+        if choices:  # most pushes have none: no database round trip for them
+            text = await numbered.number_push(
+                self.app.sessions,
+                self.app.catalogs,
+                platform=PLATFORM,
+                chat_id=chat_id,
+                text=text,
+                choices=choices,
+                default_language=self.app.settings.bot.default_language,
+            )
         if file is not None:
             if file.is_image and self.media is not None:
                 url = self.media.put(file.content, file.mime_type)

@@ -111,8 +111,8 @@ async def test_an_organiser_announces_to_one_ward_and_follows_the_progress(bot: 
     rows = await bot.rows(select(Outbox).where(Outbox.batch == f"announcement:{announcement_id}"))
     assert {(r.kind, r.priority) for r in rows} == {("announcement", 5)}
     # one row per person, whichever chat it reaches
-    assert all(r.key == f"announcement:{announcement_id}:p{r.to_donor_id}" for r in rows)
-    assert len({r.to_donor_id for r in rows}) == len(rows) == 3
+    assert all(r.key == f"announcement:{announcement_id}:p{r.about_donor_id}" for r in rows)
+    assert len({r.about_donor_id for r in rows}) == len(rows) == 3
 
 
 async def test_somebody_without_the_role_is_refused_at_every_step(bot: BotHarness) -> None:
