@@ -155,7 +155,7 @@ async def test_the_volume_buttons_follow_the_donors_weight(desk: BotHarness) -> 
     assert "Đã hiến 250 ml" in labels and "Đã hiến 350 ml" in labels
     assert "Đã hiến 450 ml" not in labels, "45 kg × 9 ml/kg = 405 ml: 450 ml is too much"
     assert "Cân nặng 45 kg: được hiến tối đa 350 ml" in screen.text
-    assert "9 ml cho mỗi kg" in screen.text and "nên không có nút 450 ml" in screen.text
+    assert "9 ml cho mỗi kg" in screen.text and "nên không có lựa chọn 450 ml" in screen.text
     refused = await desk.forge(staff, f"res:{light_signup.id}:450")
     assert "Không ghi được 450 ml" in texts(refused) and "tối đa 350 ml" in texts(refused)
     assert await desk.count_donations() == 0, "a forged 450 ml button records nothing"

@@ -342,7 +342,8 @@ async def test_flood_control_on_one_platform_does_not_slow_the_other(world: Worl
     stop.set()
     await running
     assert len(world.telegram.sent) == 100
-    assert world.telegram.sent[-1][2] - started < 1.5, "Telegram at its own pace while Zalo says 429"
+    # 0.5 s at 200/s; slowed by the 30 s flood on Zalo it would take longer than 30 s
+    assert world.telegram.sent[-1][2] - started < 3.0, "Telegram at its own pace while Zalo says 429"
     waiting = [row for row in await world.rows() if row.status != "sent"]
     assert len(waiting) == 30 and {row.status for row in waiting} == {"pending"}
     assert {row.attempts for row in waiting} == {0}, "a 429 uses up no attempt"
