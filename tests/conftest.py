@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -9,7 +10,19 @@ from pathlib import Path
 
 import pytest
 
+from tests import migrated
 from tests.helpers import BotHarness, FixedClock, running_bot
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    migrated.install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    admin = _postgres_admin_url()
+    if admin is not None:
+        migrated.drop_postgres_template(admin)
+    migrated.cleanup()
 
 
 @pytest.fixture
@@ -30,7 +43,10 @@ def _postgres_admin_url() -> str | None:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A fresh, empty database on each backend: a temp SQLite file, or a throwaway PostgreSQL db."""
+    """A fresh database on each backend: a temp SQLite file, or a throwaway PostgreSQL db.
+
+    The PostgreSQL one is a copy of a migrated template (tests/migrated.py), unless the test is marked
+    `unmigrated`; the SQLite file is empty and becomes a copy of the template when it is upgraded to head."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'contract.sqlite3'}"
         return
@@ -46,8 +62,13 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     name = f"donorbot_test_{uuid.uuid4().hex[:12]}"
     dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
     conn = await asyncpg.connect(dsn)
+    template = (
+        None
+        if request.node.get_closest_marker("unmigrated")
+        else await asyncio.to_thread(migrated.postgres_template, admin)
+    )
     try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
     finally:
         await conn.close()
     try:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from models import announcements, audit, organisers
@@ -58,6 +59,7 @@ async def test_numbers_do_not_skip_when_other_actions_are_audited(database_url: 
         await engine.dispose()
 
 
+@pytest.mark.unmigrated
 async def test_the_migration_keeps_the_numbers_of_earlier_announcements(database_url: str) -> None:
     await asyncio.to_thread(upgrade_database, database_url, "0011")
     engine = create_engine(database_url)

@@ -638,6 +638,7 @@ def test_birth_date_range_follows_the_rules_birthdays(day: date, born: tuple[dat
     assert nth_birthday(first, 61) > day >= nth_birthday(first - timedelta(days=1), 61)
 
 
+@pytest.mark.unmigrated
 async def test_the_migration_copies_every_donors_latest_donation(database_url: str) -> None:
     await asyncio.to_thread(upgrade_database, database_url, "0004")
     engine = create_engine(database_url)
