@@ -215,7 +215,9 @@ def repeat_share_chart(spec: RepeatShare, lang: str) -> bytes:
         if spec.target is not None:
             ax.axhline(spec.target, color=_TARGET, linestyle="--", linewidth=2, label=spec.target_label)
         ax.set_xticks(xs, [str(year) for year, _ in rows], fontfamily=FONT, fontsize=13)
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt_percent(y, lang, 0)))
+        ax.yaxis.set_major_formatter(
+            FuncFormatter(lambda y, _pos: fmt_percent(y, lang, 0, rounding="half_up"))
+        )
         top = max(max(share for _, share in rows), spec.target or 0)
         ax.set_ylim(bottom=0, top=max(top * 1.15, 0.1))
         _legend(ax)

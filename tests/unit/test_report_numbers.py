@@ -37,8 +37,10 @@ def test_counts_have_thousands_separators(n: int, vi: str, en: str) -> None:
         (12.5, 1, "1.250 %", "1,250%"),
         (0, 1, "0 %", "0%"),
         (Decimal("0.3333"), 1, "33,3 %", "33.3%"),
-        (0.9996, 1, "100 %", "100%"),  # rounds up to a whole hundred
+        (0.9996, 1, "99,9 %", "99.9%"),  # one unit short of the target is not "100 %"
+        (0.69999, 0, "69 %", "69%"),  # a repeat share just under the 70 % target
         (-0.05, 1, "-5 %", "-5%"),
+        (-0.0004, 1, "0 %", "0%"),  # not "-0 %"
     ],
 )
 def test_percent_of_a_share(share: float, digits: int, vi: str, en: str) -> None:
@@ -46,18 +48,29 @@ def test_percent_of_a_share(share: float, digits: int, vi: str, en: str) -> None
     assert fmt_percent(share, "en", digits) == en
 
 
-def test_percent_rounds_half_up_as_written_not_as_the_binary_float() -> None:
-    # 1.4245 is 1.42449999… as a float; the report means 142,45 → 142,5 (half up).
-    assert fmt_percent(1.4245, "vi") == "142,5 %"
+def test_percent_is_cut_as_written_not_as_the_binary_float() -> None:
+    # 1.425 is 1.42499999… as a float; the report means 142,5 exactly.
+    assert fmt_percent(1.425, "vi") == "142,5 %"
+    assert fmt_percent(0.29, "vi", 0) == "29 %"  # 0.29 * 100 is 28.999999999999996 in floats
     assert fmt_percent(0.12345, "vi", 3) == "12,345 %"
-    assert fmt_percent(0.0125, "en", 0) == "1%"  # 1.25 → 1 at no decimals
-    assert fmt_percent(0.015, "en", 0) == "2%"  # 1.5 → 2: half up, not half even
+    assert fmt_percent(0.12349, "vi", 2) == "12,34 %"
 
 
-def test_percent_from_counts_of_the_reports() -> None:
-    # 1.440 / 1.010 = 1,42574… → "142,6 %" at one decimal; 495 / 697 = 0,71018… → "71 %"
-    assert fmt_percent(1440 / 1010, "vi") == "142,6 %"
+def test_percent_rounded_half_up_on_request() -> None:
+    assert fmt_percent(0.9996, "vi", rounding="half_up") == "100 %"
+    assert fmt_percent(1.4245, "vi", rounding="half_up") == "142,5 %"  # 1.42449999… as a float
+    assert fmt_percent(0.0125, "en", 0, rounding="half_up") == "1%"
+    assert fmt_percent(0.015, "en", 0, rounding="half_up") == "2%"  # half up, not half even
+    assert fmt_percent(0.12349, "vi", 2, rounding="half_up") == "12,35 %"
+
+
+def test_percent_of_target_as_the_reports_read() -> None:
+    # Thanh Hóa 2021: 1.440 units of a 1.010 target = 1,42574… → "đạt 142,5 %"
+    assert fmt_percent(1440 / 1010, "vi") == "142,5 %"
+    # U Minh Thượng 2020: 495 units, "71 %" of a 697-unit target (0,71018…)
     assert fmt_percent(495 / 697, "vi", 0) == "71 %"
+    # Kinh Môn 2019: 1.553 units, 903 above a 650 target = 2,38923…
+    assert fmt_percent(1553 / 650, "vi") == "238,9 %"
 
 
 @pytest.mark.parametrize(
