@@ -149,7 +149,7 @@ def quota_chart(spec: Quotas, lang: str) -> bytes:
                 [quota for _, quota in quota_rows],
                 [y for y, _ in quota_rows],
                 marker="|",
-                s=900 if len(rows) <= 20 else 300,
+                s=_marker_area(len(rows)),
                 linewidths=3,
                 color=_TARGET,
                 zorder=3,
@@ -234,6 +234,7 @@ def _render(
         ax = figure.add_subplot()
         ax.set_title(text.title, fontfamily=FONT, fontsize=18, fontweight="bold", pad=14)
         if has_data:
+            ax.tick_params(labelsize=12)  # before draw(): a chart may set its own (many wards: smaller)
             draw(ax)
             if text.x_label:
                 ax.set_xlabel(text.x_label, fontfamily=FONT, fontsize=13)
@@ -243,7 +244,6 @@ def _render(
             ax.set_axisbelow(True)
             for label in (*ax.get_xticklabels(), *ax.get_yticklabels()):
                 label.set_fontfamily(FONT)
-            ax.tick_params(labelsize=12)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
         else:
@@ -277,6 +277,11 @@ def _counts(axis: Axis, lang: str) -> None:
 def _short_date(value: float, lang: str) -> str:
     day = date.fromordinal(round(value))
     return str(format_date(day, format="dd/MM" if lang == "vi" else "d MMM", locale=lang))
+
+
+def _marker_area(rows: int) -> float:
+    """A quota marker three quarters of a row's pitch tall (the plot is about 430 pt high)."""
+    return (0.75 * 430 / max(rows, 1)) ** 2 if rows > 10 else 900.0
 
 
 def _row_font_size(rows: int) -> float:
