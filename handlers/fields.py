@@ -20,6 +20,7 @@ from domain.calendar import age_on, nth_birthday
 from domain.choices import match_option, parse_yes_no
 from domain.dates import impossible_date, parse_ago, parse_date
 from domain.measures import parse_weight_kg
+from domain.milestones import MAX_EARLIER_DONATIONS, parse_count
 from domain.names import NameProblem, name_problem, normalise_name
 from domain.organisations import OrganisationType
 from domain.phone import display_phone, old_mobile_number, parse_phone
@@ -339,6 +340,27 @@ def _show_last_donation(ctx: Context, value: Any) -> str:
     return ctx.t.date(date.fromisoformat(value)) if value else ctx.t("button_never_donated")
 
 
+# --- donations before the bot (domain/milestones.py; asked after the last donation's date) ----------
+
+
+def _ask_earlier_donations(ctx: Context, _page: int) -> None:
+    ctx.say("ask_earlier_donations", choices=[[ctx.choice("button_not_sure", buttons.EarlierSkip())]])
+
+
+def _parse_earlier_donations(ctx: Context) -> Parsed:
+    if ctx.pressed(buttons.EarlierSkip) is not None:
+        return Parsed(None)
+    text = ctx.typed()
+    count = parse_count(text) if text else None
+    if count is None:
+        return Parsed(error="error_earlier_donations", params={"limit": MAX_EARLIER_DONATIONS})
+    return Parsed(count)
+
+
+def _show_earlier_donations(ctx: Context, value: Any) -> str:
+    return ctx.t("value_none") if value is None else ctx.t.plural("value_times", int(value))
+
+
 # --- reserve donor -----------------------------------------------------------------------------------
 
 
@@ -394,6 +416,14 @@ FIELDS: dict[str, Field] = {
             _parse_last_donation,
             _show_last_donation,
             buttons=(buttons.NeverDonated,),
+        ),
+        Field(
+            "earlier_donations",
+            _ask_earlier_donations,
+            _parse_earlier_donations,
+            _show_earlier_donations,
+            True,
+            (buttons.EarlierSkip,),
         ),
         Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no, buttons=(buttons.Reserve,)),
     )
