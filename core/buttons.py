@@ -334,12 +334,6 @@ class NeverDonated(ButtonData, prefix="last_donation"):
     never: Annotated[str, Word("never")] = "never"
 
 
-class EarlierSkip(ButtonData, prefix="earlier"):
-    """ "Not sure" to how many times someone donated before the bot."""
-
-    skip: Annotated[str, Word("skip")] = "skip"
-
-
 class DonatedBefore(ButtonData, prefix="donated"):
     yes: Annotated[str, Word("yes")] = "yes"
 

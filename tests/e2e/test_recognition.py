@@ -4,6 +4,7 @@ the congratulation when a desk result reaches one, and an organiser's correction
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from bot.cli import recognition
 from bot.cli.main import parser
-from models.tables import Signup
+from models.tables import Donor, Signup
+from tests.chats import Chats, chats_on
 from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
@@ -119,3 +121,39 @@ async def test_the_donor_edits_the_count_until_an_organiser_corrects_it(
     assert err.getvalue().startswith(
         "donorbot honours: --milestone: 7 is not one of [recognition] milestones"
     )
+
+
+@pytest.fixture(params=["telegram", "zalo"])
+async def chat(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Chats]:
+    async with chats_on(request.param, tmp_path, FixedClock(BEFORE_ROUND_1)) as chats:
+        yield chats
+
+
+async def test_a_count_of_1_or_2_is_a_count_on_both_channels(chat: Chats) -> None:
+    """On Zalo choices are numbered: the count question has none, so "1" is one time, not choice 1; at
+    the registration summary (Confirm = 1, Edit = 2) the hint's example carries "lần"."""
+    lan = chat.user(7201, name="Lan")
+    await chat.add_donor(lan, phone="+84912007201", last_donation_on=date(2020, 3, 1))
+    await chat.send(lan, "/hoso")
+    asked = "\n".join(await chat.choose(lan, "Sửa Số lần hiến trước khi dùng bot"))
+    assert "bao nhiêu lần" in asked
+    shown = "\n".join(await chat.send(lan, "1"))
+    assert "Số lần hiến trước khi dùng bot: 1 lần" in shown and "Số lần hiến đã ghi nhận: 1" in shown
+
+    new = chat.user(7202, name="Bình")
+    await chat.send(new, "/start")
+    await chat.choose(new, "Đồng ý")
+    for answer in ("Trần Văn Bình", "20/1/1990"):
+        await chat.send(new, answer)
+    await chat.choose(new, "Nam")
+    await chat.send(new, "0912 007 202")
+    await chat.choose(new, "A+")
+    await chat.choose(new, "Nhị Chiểu")
+    summary = "\n".join(await chat.send(new, "1/5/2020"))
+    assert "ví dụ: «3 lần»" in summary
+    summary = "\n".join(await chat.send(new, "2 lần"))
+    assert "Số lần hiến trước khi dùng bot: 2 lần" in summary
+    await chat.choose(new, "Xác nhận")
+    async with chat.app.sessions() as session:
+        donor = await session.scalar(select(Donor).where(Donor.phone == "+84912007202"))
+        assert donor is not None and donor.earlier_donations == 2
