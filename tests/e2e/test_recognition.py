@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.cli import recognition
 from bot.cli.main import parser
-from models.tables import Donor, Signup
+from models.tables import Donation, Donor, Signup
 from tests.chats import Chats, chats_on
 from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
@@ -41,7 +41,7 @@ async def test_a_desk_result_reaching_a_milestone_congratulates_and_hoso_shows_t
     before = (await drive_bot.send(lan, "/hoso"))[0].text
     assert "• Số lần hiến trước khi dùng bot: 4 lần" in before
     assert "• Số lần hiến đã ghi nhận: 4" in before
-    assert "• Bạn có thể hiến máu ngay từ hôm nay" in before
+    assert "• Theo hồ sơ, bạn có thể hiến máu từ hôm nay" in before
     assert "• Còn 1 lần nữa đến mốc 5 lần" in before and "Các mốc đã đạt" not in before
 
     await drive_bot.send(lan, "/lichhien")
@@ -157,3 +157,34 @@ async def test_a_count_of_1_or_2_is_a_count_on_both_channels(chat: Chats) -> Non
     async with chat.app.sessions() as session:
         donor = await session.scalar(select(Donor).where(Donor.phone == "+84912007202"))
         assert donor is not None and donor.earlier_donations == 2
+
+
+async def test_a_self_reported_donation_reaching_a_milestone_congratulates(drive_bot: BotHarness) -> None:
+    lan = drive_bot.user(7104, name="Lan")
+    donor_id = await drive_bot.add_donor(lan, phone="+84912007104")  # nothing said before the bot
+    assert drive_bot.app is not None
+    async with drive_bot.app.sessions() as session, session.begin():  # 4 donations at earlier drives
+        for month in (1, 4, 7, 10):
+            session.add(
+                Donation(
+                    donor_id=donor_id,
+                    donated_on=date(2019, month, 5),
+                    self_reported=False,
+                    created_at=drive_bot.clock.now(),
+                )
+            )
+    await drive_bot.send(lan, "/hoso")
+    await drive_bot.press(lan, "Sửa Lần hiến gần nhất")
+    shown = (await drive_bot.send(lan, "1/7/2020"))[-1].text  # given at a hospital: the 5th
+    assert "• Số lần hiến đã ghi nhận: 5" in shown and "• Các mốc đã đạt: 5 lần" in shown
+    drive_bot.clock.advance(minutes=10)
+    await drive_bot.emu.wait_until(
+        lambda: bool(messages_with(drive_bot, lan.chat_id, "Chúc mừng")), what="the congratulation"
+    )
+    [congratulation] = messages_with(drive_bot, lan.chat_id, "Chúc mừng")
+    assert "Bạn vừa tròn 5 lần hiến máu tình nguyện" in congratulation
+    await drive_bot.press(lan, "Sửa Lần hiến gần nhất")  # the same date again: nothing new
+    await drive_bot.send(lan, "1/7/2020")
+    drive_bot.clock.advance(minutes=10)
+    await drive_bot.send(lan, "/hoso")
+    assert len(messages_with(drive_bot, lan.chat_id, "Chúc mừng")) == 1
