@@ -286,7 +286,7 @@ def summary_lines(ctx: Context) -> str:
     lines = "\n".join(
         f"• {ctx.t(FIELDS[name].label_key)}: {FIELDS[name].show(ctx, data.get(name))}" for name in FIELD_STEPS
     )
-    if data.get("last_donation") and ctx.state.data.get("earlier_donations") is None:
+    if data.get("last_donation") and "earlier_donations" not in ctx.state.data:  # not answered yet
         lines += "\n\n" + ctx.t("summary_earlier_hint")  # asked here, so that it costs no turn
     return lines
 

@@ -132,6 +132,7 @@ async def test_the_earlier_count_is_changed_from_edit_and_unknown_when_not_typed
     await bot.press(lan, "Số lần hiến trước khi dùng bot")
     summary = await bot.send(lan, "Không nhớ rõ")
     assert "Số lần hiến trước khi dùng bot: chưa có" in summary[-1].text
+    assert "Nếu nhớ" not in summary[-1].text, "answered: not asked again"
     await bot.press(lan, "Xác nhận")
     donor = await bot.donor_by_phone("+84912345678")
     assert (
