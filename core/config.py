@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError
 from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
 from domain.ids import parse_int
+from domain.milestones import DEFAULT_HONOUR_MORE_THAN, DEFAULT_MILESTONES, check_milestones
 from domain.phone import display_phone, parse_hotline
 from domain.text import fold
 
@@ -344,6 +345,22 @@ class CalloutSettings(_Section):
         return value
 
 
+class RecognitionSettings(_Section):
+    """Recognition of repeat donors: the honour list's threshold ("giấy khen" for more than 15
+    donations) and the counts at which a donor is congratulated (domain/milestones.py)."""
+
+    honour_more_than: int = Field(default=DEFAULT_HONOUR_MORE_THAN, ge=0, le=1000)
+    milestones: tuple[int, ...] = DEFAULT_MILESTONES
+
+    @field_validator("milestones")
+    @classmethod
+    def _milestones(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        problems = check_milestones(value)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+
 class KnowledgeSettings(_Section):
     """Data files an organiser may correct without touching code (relative to the config file)."""
 
@@ -366,6 +383,7 @@ class Settings(_Section):
     delivery: DeliverySettings = DeliverySettings()
     reminders: ReminderSettings = ReminderSettings()
     callouts: CalloutSettings = CalloutSettings()
+    recognition: RecognitionSettings = RecognitionSettings()
     telegram_token: str | None = Field(default=None, exclude=True, repr=False)
     zalo_token: str | None = Field(default=None, exclude=True, repr=False)
     # Zalo sends it in X-Bot-Api-Secret-Token on every webhook request (8 to 256 characters).

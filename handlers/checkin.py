@@ -30,7 +30,7 @@ from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
 from handlers.messages import Choice
-from models import checkin, drive_days
+from models import checkin, drive_days, honours
 from models.checkin import CheckInRefusal
 from models.tables import Donor, Signup
 from services.checkin import THANKS_DELAY, record_result, record_weight
@@ -134,7 +134,7 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
     if donor is None or view is None:
         ctx.say("error_button_expired")
         return
-    count = await checkin.donation_count(ctx.session, donor.id)
+    count = await honours.total_count(ctx.session, donor.id)
     header = ctx.t(
         "checkin_done",
         name=donor.full_name,
@@ -312,6 +312,7 @@ async def on_result(ctx: Context, pressed: buttons.Result) -> None:
     checked_in = signup.checked_in_at
     donation = await record_result(
         ctx.session,
+        settings=ctx.settings,
         catalogs=ctx.catalogs,
         rules=ctx.knowledge.rules,
         signup_id=signup.id,

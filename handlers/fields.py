@@ -20,9 +20,11 @@ from domain.calendar import age_on, nth_birthday
 from domain.choices import match_option, parse_yes_no
 from domain.dates import impossible_date, parse_ago, parse_date
 from domain.measures import parse_weight_kg
+from domain.milestones import MAX_EARLIER_DONATIONS, parse_count
 from domain.names import NameProblem, name_problem, normalise_name
 from domain.organisations import OrganisationType
 from domain.phone import display_phone, old_mobile_number, parse_phone
+from domain.text import fold
 from handlers.context import Context
 from handlers.flow import Edge, Parsed, Step, Then
 from handlers.messages import Choice, InputKind
@@ -339,6 +341,34 @@ def _show_last_donation(ctx: Context, value: Any) -> str:
     return ctx.t.date(date.fromisoformat(value)) if value else ctx.t("button_never_donated")
 
 
+# --- donations before the bot (domain/milestones.py; typed at the registration summary, or in /hoso) -
+
+_NOT_SURE = frozenset(
+    {"khong nho", "khong nho ro", "khong ro", "khong biet", "chua ro", "khong chac", "bo qua", "quen roi"}
+    | {"not sure", "unsure", "dont know", "don't know", "i don't know", "skip", "no idea"}
+)
+
+
+def _ask_earlier_donations(ctx: Context, _page: int) -> None:
+    # No "not sure" button: on a chat without buttons (Zalo, the console) it would be choice 1, and "1"
+    # is a count. Not sure is typed ("không nhớ").
+    ctx.say("ask_earlier_donations")
+
+
+def _parse_earlier_donations(ctx: Context) -> Parsed:
+    text = ctx.typed()
+    if text and fold(" ".join(text.split())).rstrip(".!") in _NOT_SURE:
+        return Parsed(None)
+    count = parse_count(text) if text else None
+    if count is None:
+        return Parsed(error="error_earlier_donations", params={"limit": MAX_EARLIER_DONATIONS})
+    return Parsed(count)
+
+
+def _show_earlier_donations(ctx: Context, value: Any) -> str:
+    return ctx.t("value_none") if value is None else ctx.t.plural("value_times", int(value))
+
+
 # --- reserve donor -----------------------------------------------------------------------------------
 
 
@@ -394,6 +424,13 @@ FIELDS: dict[str, Field] = {
             _parse_last_donation,
             _show_last_donation,
             buttons=(buttons.NeverDonated,),
+        ),
+        Field(
+            "earlier_donations",
+            _ask_earlier_donations,
+            _parse_earlier_donations,
+            _show_earlier_donations,
+            True,
         ),
         Field("reserve", _ask_reserve, _parse_reserve, _show_yes_no, buttons=(buttons.Reserve,)),
     )

@@ -7,13 +7,15 @@ from typing import Any
 
 from core import buttons
 from domain.blood import ABO, BloodGroup, Rh
-from handlers import linking
+from domain.milestones import next_milestone, reached
+from handlers import linking, verdicts
 from handlers.context import Context
 from handlers.fields import FIELDS, age_problem, tell_converted
 from handlers.flow import END, Dialogue, Edge, Parsed
 from handlers.messages import Choice
-from models import donors
+from models import donors, honours
 from models.tables import Donation, Donor
+from services import recognition
 
 NAME = "profile_edit"
 
@@ -34,6 +36,7 @@ def field_values(donor: Donor, last_donation: Donation | None) -> dict[str, Any]
         "organisation": donor.organisation,
         "organisation_type": donor.organisation_type,
         "last_donation": last_donation.donated_on.isoformat() if last_donation else None,
+        "earlier_donations": donor.earlier_donations,
         "reserve": donor.is_reserve,
     }
 
@@ -57,11 +60,33 @@ async def show(ctx: Context, _args: str = "") -> None:
         ]
         for pair in (names[i : i + 2] for i in range(0, len(names), 2))
     ]
-    donations = ctx.t.plural("donations_count", len(history))
+    donations = "\n• ".join(await donation_lines(ctx, donor))
     if donor.eligible_from is not None:
         lines += "\n• " + ctx.t("profile_eligible_from", date=ctx.t.date(donor.eligible_from))
         rows.append([ctx.choice("button_forget_date", buttons.ForgetDate())])
     ctx.say("profile", lines=lines, donations=donations, choices=rows)
+
+
+async def donation_lines(ctx: Context, donor: Donor) -> list[str]:
+    """The count (earlier donations included), when the donor may give next (the one decision, as
+    /kiemtra), the milestones reached and how far the next one is."""
+    count = await honours.total_count(ctx.session, donor.id)
+    lines = [ctx.t.plural("donations_count", count)]
+    earliest = (await verdicts.decide_today(ctx)).earliest
+    if earliest is not None:
+        today = earliest <= ctx.today()
+        lines.append(
+            ctx.t("profile_next_today") if today else ctx.t("profile_next", date=ctx.t.date(earliest))
+        )
+    milestones = ctx.settings.recognition.milestones
+    if done := reached(count, milestones):
+        lines.append(ctx.t("profile_milestones", milestones=ctx.t.join([ctx.t.number(n) for n in done])))
+    upcoming = next_milestone(count, milestones)
+    if upcoming is not None:
+        lines.append(ctx.t.plural("profile_next_milestone", upcoming - count, milestone=upcoming))
+    else:
+        lines.append(ctx.t("profile_all_milestones"))
+    return lines
 
 
 async def on_edit_button(ctx: Context, pressed: buttons.ProfileEdit) -> None:
@@ -71,6 +96,9 @@ async def on_edit_button(ctx: Context, pressed: buttons.ProfileEdit) -> None:
         ctx.say("error_button_expired")
         return
     if field_name == "phone" and not await linking.guard(ctx, "phone"):
+        return
+    if field_name == "earlier_donations" and (checked := ctx.donor.earlier_checked_at) is not None:
+        ctx.say("earlier_donations_checked", date=ctx.t.date(checked.astimezone(ctx.settings.tz).date()))
         return
     await FLOW.begin(ctx, field_name)
 
@@ -142,10 +170,20 @@ async def apply(ctx: Context, donor: Donor, name: str, value: Any) -> None:
         donor.weight_kg = value
     elif name == "reserve":
         donor.is_reserve = bool(value)
-    elif name == "last_donation":
+    elif name == "last_donation":  # a donation the bot did not see may reach a milestone
+        before = await honours.total_count(ctx.session, donor.id)
         await donors.set_reported_last_donation(
             ctx.session, donor, date.fromisoformat(value) if value else None, now=ctx.now()
         )
+        if await recognition.settle(
+            ctx.session,
+            settings=ctx.settings,
+            catalogs=ctx.catalogs,
+            donor_id=donor.id,
+            before=before,
+            now=ctx.now(),
+        ):
+            ctx.pushed = True
     else:
         setattr(donor, name, value)
     donor.updated_at = ctx.now()

@@ -1,4 +1,5 @@
 """Registration: consent → name, birth date, sex, phone, blood group, ward, donation history → summary
+(where a repeat donor may type how many times they gave before)
 → Confirm, in at most 10 turns from /start (tests/e2e/test_flow.py counts them).
 
 The language question is asked only when the platform does not say vi or en; otherwise the consent
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from core import buttons
 from domain.blood import BloodGroup
@@ -271,11 +273,22 @@ def ask_last_donation(ctx: Context, page: int) -> None:
 # --- summary, Confirm, Edit --------------------------------------------------------------------------
 
 
+def _earlier(data: dict[str, Any]) -> int | None:
+    """Donations before the bot: as typed at the summary; 0 for someone who never donated."""
+    if "earlier_donations" in data:
+        value: int | None = data["earlier_donations"]
+        return value
+    return None if data.get("last_donation") else 0
+
+
 def summary_lines(ctx: Context) -> str:
-    data = ctx.state.data
-    return "\n".join(
+    data = {**ctx.state.data, "earlier_donations": _earlier(ctx.state.data)}
+    lines = "\n".join(
         f"• {ctx.t(FIELDS[name].label_key)}: {FIELDS[name].show(ctx, data.get(name))}" for name in FIELD_STEPS
     )
+    if data.get("last_donation") and "earlier_donations" not in ctx.state.data:  # not answered yet
+        lines += "\n\n" + ctx.t("summary_earlier_hint")  # asked here, so that it costs no turn
+    return lines
 
 
 def ask_summary(ctx: Context, _page: int = 0) -> None:
@@ -293,12 +306,21 @@ def ask_summary(ctx: Context, _page: int = 0) -> None:
 
 
 def read_summary(ctx: Context) -> Parsed:
+    """Confirm or Edit; or, from a repeat donor, how many times they gave before ("3", "ba lần")."""
     pressed = ctx.pressed(buttons.Summary)
-    return Parsed(pressed.action) if pressed is not None else Parsed(error="error_summary_buttons")
+    if pressed is not None:
+        return Parsed(pressed.action)
+    if ctx.typed() and ctx.state.data.get("last_donation"):
+        count = FIELDS["earlier_donations"].parse(ctx)
+        return Parsed(("earlier", count.value)) if count.ok else Parsed(error="error_summary_or_count")
+    return Parsed(error="error_summary_buttons")
 
 
 async def on_summary(ctx: Context, answer: Parsed) -> str | None:
-    """Confirm → writes the donor; Edit → offers the fields to change."""
+    """Confirm → writes the donor; Edit → offers the fields to change; a count → the summary again."""
+    if isinstance(answer.value, tuple):
+        ctx.state.data["earlier_donations"] = answer.value[1]
+        return "summary"
     if answer.value == "edit":
         return "edit"
     await confirm(ctx)
@@ -370,7 +392,8 @@ QUESTIONS: tuple[Step, ...] = _linked((
              ' then "join the reserve?" (Yes / No)'),
         Edge("summary", "Confirm with a registered phone and another birth date →"
              ' "cannot save, check the birth date" (counted; 3 in 24 h lock)'),
-        Edge(END, "Confirm from a chat the profile removed → hotline"))),
+        Edge(END, "Confirm from a chat the profile removed → hotline"),
+        Edge("summary", 'a repeat donor types how many times before ("3", "3 lần", "ba"): optional'))),
 ))  # fmt: skip
 """The registration's questions in the order they are asked: each answer leads to the next row.
 A new question is one more row here (and its catalog keys; see docs/ARCHITECTURE.md, "Dialogues")."""
@@ -381,6 +404,7 @@ DETOURS: tuple[Step, ...] = (
                 Edge(END, '"Yes, that is right", or outside 18–60 again (explained, nothing stored)'))),
     Step("edit", ask_edit, read_edit, on_edit, buttons=(buttons.EditField,),
          edges=(Edge("full_name", "any field (then back to summary)"),)),
+    FIELDS["earlier_donations"].step(_answered, edges=(Edge("summary", "from Edit only"),)),
 )  # fmt: skip
 """Steps off the straight line: reached from a question, and back to one."""
 
@@ -397,7 +421,9 @@ LEGACY: tuple[Step, ...] = (
     Step("link_check", _carry_on, lambda _ctx: Parsed(page=0), None, foreign=None),  # moves on at once
     *(FIELDS[name].step(_answered) for name in _LEGACY_NEXT if name not in _ASKED),
 )
-FIELD_STEPS = [step.name for step in QUESTIONS if step.name in FIELDS]
+FIELD_STEPS = [step.name for step in QUESTIONS if step.name in FIELDS] + ["earlier_donations"]
+"""The fields of the summary and its Edit buttons: the questions asked, and the donations before the
+bot, which a repeat donor may type at the summary (an optional answer: no turn for those who skip it)."""
 
 FLOW = Dialogue(
     name=NAME,
@@ -437,6 +463,7 @@ async def confirm(ctx: Context) -> None:
         is_reserve=bool(data.get("reserve")),
         language=ctx.lang,
         last_donation_on=(date.fromisoformat(data["last_donation"]) if data.get("last_donation") else None),
+        earlier_donations=_earlier(data),
     )
     inc = ctx.incoming
     try:

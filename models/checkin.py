@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -178,9 +178,3 @@ async def record_result(
             now=now,
         )
     return recorded
-
-
-async def donation_count(session: AsyncSession, donor_id: int) -> int:
-    """All the donor's donations, recorded at drives and self-reported (for thank-you messages and badges)."""
-    count = await session.scalar(select(func.count(Donation.id)).where(Donation.donor_id == donor_id))
-    return int(count or 0)

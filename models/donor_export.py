@@ -63,6 +63,10 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
             "date": donor.last_donation_on.isoformat() if donor.last_donation_on else None,
             "kind": donor.last_donation_kind,
         },
+        "donations_before_the_bot": {
+            "count": donor.earlier_donations,
+            "checked_by_organisers_at": _at(donor.earlier_checked_at),
+        },
         "created_at": donor.created_at.isoformat(),
         "updated_at": donor.updated_at.isoformat(),
         "donations": [

@@ -44,6 +44,7 @@ class NewDonor:
     language: str
     last_donation_on: date | None
     organisation_type: str | None = None  # domain.organisations.OrganisationType values
+    earlier_donations: int | None = None  # before the bot, the last one included (models/honours.py)
 
 
 async def register(
@@ -69,6 +70,7 @@ async def register(
         organisation_type=new.organisation_type,
         is_reserve=new.is_reserve,
         language=new.language,
+        earlier_donations=new.earlier_donations,
         consent_at=now,
         created_at=now,
         updated_at=now,

@@ -37,6 +37,7 @@ PRIORITY: Final[dict[str, int]] = {
     "callout": 0,
     "notice": 1,
     "thanks": 1,
+    "milestone": 1,  # a congratulation (services/recognition.py), due with the thank-you
     "followup": 1,
     "reminder": 2,
     "nudge": 3,

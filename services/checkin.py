@@ -13,11 +13,13 @@ from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import Settings
 from core.i18n import Catalogs
 from domain.eligibility import next_eligible_date
 from domain.rules import DonationKind, Rules
-from models import audit, checkin, outbox
-from models.tables import Donation, Donor
+from models import audit, checkin, honours, outbox
+from models.tables import Donation, Donor, Signup
+from services import recognition
 
 __all__ = ["THANKS_DELAY", "record_result", "record_weight", "thank"]
 
@@ -28,6 +30,7 @@ THANKS_DELAY: Final = timedelta(minutes=10)
 async def record_result(
     session: AsyncSession,
     *,
+    settings: Settings,
     catalogs: Catalogs,
     rules: Rules,
     signup_id: int,
@@ -39,7 +42,14 @@ async def record_result(
     now: datetime,
 ) -> Donation | None:
     """Records the result (`models.checkin.record_result`) and, for a donation, queues its thank-you;
-    returns the donation (None: deferred, or the sign-up no longer exists)."""
+    returns the donation (None: deferred, or the sign-up no longer exists).
+
+    The donor's count before and after decides a milestone's congratulation, or its withdrawal when a
+    correction to "deferred" takes the count back below it (`services.recognition.settle`).
+    """
+    signup = await session.get(Signup, signup_id)
+    donor_id = signup.donor_id if signup is not None else None
+    before = await honours.total_count(session, donor_id) if donor_id is not None else 0
     donation = await checkin.record_result(
         session,
         signup_id=signup_id,
@@ -60,6 +70,10 @@ async def record_result(
             signup_id=signup_id,
             donation_id=donation.id,
             now=now,
+        )
+    if donor_id is not None:
+        await recognition.settle(
+            session, settings=settings, catalogs=catalogs, donor_id=donor_id, before=before, now=now
         )
     return donation
 
@@ -85,7 +99,7 @@ async def thank(
     if donor is None:
         return False
     t = catalogs.get(donor.language)
-    count = await checkin.donation_count(session, donor_id)
+    count = await honours.total_count(session, donor_id)
     next_on = next_eligible_date(
         last_on=donated_on,
         last_kind=DonationKind.WHOLE_BLOOD,

@@ -58,6 +58,11 @@ class Donor(Base):
     last_donation_kind: Mapped[str | None] = mapped_column(String(limits.DONATION_KIND))
     # Reminders, ward invitations and "eligible again" nudges (/nhacnho turns them off).
     reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Donations before the bot (domain/milestones.py): stated by the donor (None: not said, or "not
+    # sure"), or corrected by an organiser (`donorbot donor earlier-count`) at `earlier_checked_at`,
+    # after which the donor's /hoso no longer changes it. Who corrected it is in the audit log.
+    earlier_donations: Mapped[int | None] = mapped_column(Integer)
+    earlier_checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
@@ -73,6 +78,10 @@ class Donor(Base):
         CheckConstraint(
             "organisation_type IS NULL OR organisation_type IN ('school', 'company', 'agency', 'none')",
             name="organisation_type",
+        ),
+        CheckConstraint(
+            "earlier_donations IS NULL OR (earlier_donations >= 0 AND earlier_donations <= 500)",
+            name="earlier_donations",
         ),
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
         # Call-out matching walks one (group, ward) at a time in last-donation order: models/callout_matching.

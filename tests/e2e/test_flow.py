@@ -91,12 +91,13 @@ async def test_a_repeat_donor_in_english_types_the_last_date_and_needs_ten_turns
     asked = await tom.press("Nhị Chiểu")
     assert "Have you donated blood before?" in asked[0].text
     summary = await tom.send("2 months ago")
-    assert "23 Sep 2026" in summary[0].text
+    assert "23 Sep 2026" in summary[0].text and "How many times have you donated before" in summary[0].text
     done = await tom.press("Confirm")
     assert "You are now registered" in done[0].text
     assert tom.turns <= 10, tom.turns
     donor = await bot.donor_by_phone("+84912121020")
     assert donor is not None and donor.language == "en" and donor.last_donation_on == date(2026, 9, 23)
+    assert donor.earlier_donations is None, "not typed at the summary: not known"
 
 
 async def test_without_a_vi_or_en_hint_the_language_is_asked_first(bot: BotHarness) -> None:

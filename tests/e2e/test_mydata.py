@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, func, or_, select
 
-from models import links
+from models import honours, links
 from models.tables import Base, ChannelAccount, Donor, Outbox, Signup
 from tests.e2e.test_callouts import callout_messages, reserve, start_callout
 from tests.helpers import BotHarness, FixedClock, running_bot
@@ -144,6 +144,10 @@ async def test_mydata_holds_every_row_that_is_about_the_person(tmp_path: Path) -
             await links.request_approval(
                 session, donor_id=donor.id, account_id=account.id, action="mydata", now=bot.clock.now()
             )
+            # the organisers corrected her donations before the bot
+            mine = await session.get(Donor, donor.id)
+            assert mine is not None
+            await honours.correct_earlier(session, mine, 7, actor="cli:lan", now=bot.clock.now())
         await bot.send(lan, "/kiemtra")  # a dialogue in progress
         await settled(bot)
         reply = await bot.send(lan, "/mydata")
@@ -177,5 +181,9 @@ async def test_mydata_holds_every_row_that_is_about_the_person(tmp_path: Path) -
                         missing.append(f"outbox text {row['payload']['text'][:40]!r}")
         assert tables_about_people >= 11, "the walk found too few tables"
         assert not missing, "\n".join(missing)
+        assert exported["donations_before_the_bot"] == {
+            "count": 7,
+            "checked_by_organisers_at": bot.clock.now().isoformat(),
+        }
         assert exported["emergency_callouts"][0]["answer"] == "accepted"
         assert exported["dialogues_in_progress"][0]["flow"] == "selfcheck"

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from emulators.telegram import SentMessage, SimUser
-from models import checkin
+from models import honours
 from models.tables import Base, ChannelAccount, Signup
 from scheduler.jobs import run_planners_once
 from tests.e2e.test_privacy_and_profile import link_as_newcomer, register_to_confirm, registered
@@ -270,7 +270,7 @@ async def test_erasure_leaves_nothing_that_names_the_donor_in_any_table(
         (notice,) = await arrives(bot, organiser, "0912 777 888")
         assert "Trịnh Thị Mười" in (notice.text or "")
         async with bot.app.sessions() as session:
-            assert await checkin.donation_count(session, signup.donor_id) == 1
+            assert await honours.total_count(session, signup.donor_id) == 1
 
         await bot.send(donor, "/xoa")
         assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(donor, "Xóa tất cả"))

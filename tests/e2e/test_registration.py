@@ -50,9 +50,16 @@ async def test_full_registration_in_vietnamese(bot: BotHarness) -> None:
     when = await bot.press(lan, "Đã từng hiến")
     assert "Lần gần nhất" in when[0].text and when[0].button_labels() == []
     summary = await bot.send(lan, "15/6/2026")
+    assert "bao nhiêu lần, tính cả lần gần nhất? Nếu nhớ, gõ số lần, ví dụ: «3 lần»" in summary[0].text
+    assert "• Số lần hiến trước khi dùng bot: chưa có" in summary[0].text
+    unread = await bot.send(lan, "nhiều lắm")
+    assert "gõ số lần đã hiến, ví dụ: 3 hoặc «3 lần»" in unread[0].text
+    assert await bot.count_donors() == 0
+    summary = await bot.send(lan, "ba lần")  # optional: Confirm at once would leave it unknown
     text = summary[0].text
     for expected in ("Nguyễn Thị Lan", "03/08/1995", "Nữ", "0912 345 678", "O+", "Nhị Chiểu", "15/06/2026"):
         assert expected in text
+    assert "• Số lần hiến trước khi dùng bot: 3 lần" in text and "Nếu nhớ" not in text
     assert "tối đa 24 giờ" in text
     assert await bot.count(Donation) == 0
     assert await bot.donor_by_phone("+84912345678") is None, "nothing is written before Confirm"
@@ -66,6 +73,7 @@ async def test_full_registration_in_vietnamese(bot: BotHarness) -> None:
     assert (donor.blood_abo, donor.blood_rh, donor.weight_kg) == ("O", "+", None)
     assert (donor.ward, donor.organisation, donor.is_reserve) == ("Nhị Chiểu", None, False)
     assert donor.language == "vi"
+    assert donor.earlier_donations == 3
     assert donor.consent_at == bot.clock.now()
     rows = await bot.personal_rows()
     assert rows == {"donors": 1, "donations": 1, "accounts": 1, "conversations": 0}
@@ -104,10 +112,32 @@ async def test_edit_from_summary_returns_to_summary(bot: BotHarness) -> None:
     assert "Lần gần nhất" in question[0].text and "Chưa từng hiến" in question[0].button_labels()
     summary = await bot.press(lan, "Chưa từng hiến")
     assert "Lần hiến gần nhất: Chưa từng hiến" in summary[-1].text
+    assert "Số lần hiến trước khi dùng bot: 0 lần" in summary[-1].text, "never donated: none before"
     assert "Xác nhận" in str(summary[-1].reply_markup)
     await bot.press(lan, "Xác nhận")
     donor = await bot.donor_by_phone("+84912345678")
-    assert donor is not None and donor.last_donation_on is None
+    assert donor is not None and donor.last_donation_on is None and donor.earlier_donations == 0
+
+
+async def test_the_earlier_count_is_changed_from_edit_and_unknown_when_not_typed(bot: BotHarness) -> None:
+    lan = bot.user(1007)
+    await register_until_summary(bot, lan)
+    await bot.press(lan, "Sửa")
+    asked = await bot.press(lan, "Số lần hiến trước khi dùng bot")
+    # no "not sure" button: on Zalo it would be choice 1, and "1" is a count
+    assert "bao nhiêu lần" in asked[0].text and asked[0].button_labels() == []
+    summary = await bot.send(lan, "12")
+    assert "Số lần hiến trước khi dùng bot: 12 lần" in summary[-1].text
+    await bot.press(lan, "Sửa")
+    await bot.press(lan, "Số lần hiến trước khi dùng bot")
+    summary = await bot.send(lan, "Không nhớ rõ")
+    assert "Số lần hiến trước khi dùng bot: chưa có" in summary[-1].text
+    assert "Nếu nhớ" not in summary[-1].text, "answered: not asked again"
+    await bot.press(lan, "Xác nhận")
+    donor = await bot.donor_by_phone("+84912345678")
+    assert (
+        donor is not None and donor.earlier_donations is None and donor.last_donation_on == date(2026, 6, 15)
+    )
 
 
 async def test_ward_buttons_are_paginated(tmp_path: Path) -> None:

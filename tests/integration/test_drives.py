@@ -16,7 +16,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain import plan_file
-from models import audit, checkin, donors, drive_day_changes, drive_days, organisers, plan_import, signups
+from models import (
+    audit,
+    checkin,
+    donors,
+    drive_day_changes,
+    drive_days,
+    honours,
+    organisers,
+    plan_import,
+    signups,
+)
 from models.db import create_engine, session_factory, upgrade_database_async
 from models.signups import TakeRefusal
 from models.tables import (
@@ -501,7 +511,7 @@ async def test_recording_a_donation_twice_writes_one_row(sessions: Factory) -> N
         )
         row = await session.get(Signup, signup.id)
         assert row is not None and (row.status, row.result_volume_ml) == ("donated", 350)
-        assert await checkin.donation_count(session, donor) == 2
+        assert await honours.total_count(session, donor) == 2
     results = [a for a in await audit_actions(sessions) if a[1] == "signup.result"]
     assert results == [(ORGANISER, "signup.result", f"signup:{signup.id}")]
 

@@ -1,0 +1,187 @@
+"""Donation counts, the honour list and the milestones reached in a year. Never commits.
+
+The one count (`count_columns`, used by `total_count`, the honour list and the year's milestones, and so
+by /hoso, the thank-you and the congratulation push):
+
+    total = donations recorded at the desk + max(earlier_donations, self-reported donations)
+
+`earlier_donations` is what the donor gave before the bot, stated at registration right after the date
+of their last donation ("counting that one") or corrected by an organiser. The self-reported last
+donation (`donations.self_reported`, at most one row: /hoso replaces it) is one of those earlier
+donations, so it is not added on top: adding it would put a donor who said "15 times" on the list of
+"more than 15". When the earlier count is not known (NULL: skipped, "not sure", registered before it was
+asked) the self-reported row alone counts, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import ColumnElement, Integer, Subquery, and_, case, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.milestones import MAX_EARLIER_DONATIONS, lost, newly_reached
+from models import audit, outbox
+from models.tables import Donation, Donor
+
+__all__ = [
+    "HonourRow",
+    "MilestoneRow",
+    "correct_earlier",
+    "honour_list",
+    "milestone_key",
+    "milestones_in_year",
+    "total_count",
+    "withdraw_lost",
+]
+
+
+def _tally(until: date | None = None, *, label: str = "") -> Subquery:
+    """Per donor: donations recorded at the desk and self-reported ones (up to `until` inclusive)."""
+    within: ColumnElement[bool] = true() if until is None else Donation.donated_on <= until
+    recorded = func.sum(case((and_(Donation.self_reported.is_(False), within), 1), else_=0))
+    reported = func.sum(case((and_(Donation.self_reported.is_(True), within), 1), else_=0))
+    return (
+        select(
+            Donation.donor_id.label("donor_id"),
+            recorded.label("recorded"),
+            reported.label("reported"),
+        )
+        .where(Donation.donor_id.is_not(None))
+        .group_by(Donation.donor_id)
+        .subquery(f"tally{label}")
+    )
+
+
+def count_columns(tally: Subquery) -> ColumnElement[int]:
+    """The total count of the module doc, for a `Donor` outer-joined to a `_tally` subquery."""
+    recorded = func.coalesce(tally.c.recorded, 0)
+    reported = func.coalesce(tally.c.reported, 0)
+    earlier = case(
+        (Donor.earlier_donations.is_(None), reported),
+        (Donor.earlier_donations >= reported, Donor.earlier_donations),
+        else_=reported,
+    )
+    return (recorded + earlier).cast(Integer)
+
+
+async def total_count(session: AsyncSession, donor_id: int) -> int:
+    """One donor's count (0 for an unknown donor): what /hoso, the thank-you and milestones say."""
+    tally = _tally()
+    count = await session.scalar(
+        select(count_columns(tally))
+        .select_from(Donor)
+        .outerjoin(tally, tally.c.donor_id == Donor.id)
+        .where(Donor.id == donor_id)
+    )
+    return int(count or 0)
+
+
+@dataclass(frozen=True)
+class HonourRow:
+    donor_id: int
+    full_name: str
+    ward: str | None
+    count: int
+    earlier: int | None  # what of the count came before the bot (None: not stated)
+
+
+async def honour_list(session: AsyncSession, *, more_than: int, ward: str | None = None) -> list[HonourRow]:
+    """Donors whose count is more than `more_than` (`[recognition] honour_more_than`), of `ward` when
+    given; most donations first, then by name."""
+    tally = _tally()
+    count = count_columns(tally).label("count")
+    query = (
+        select(Donor.id, Donor.full_name, Donor.ward, count, Donor.earlier_donations)
+        .outerjoin(tally, tally.c.donor_id == Donor.id)
+        .where(count_columns(tally) > more_than)
+        .order_by(count.desc(), Donor.full_name, Donor.id)
+    )
+    if ward is not None:
+        query = query.where(Donor.ward == ward)
+    rows = await session.execute(query)
+    return [HonourRow(*row) for row in rows.tuples()]
+
+
+@dataclass(frozen=True)
+class MilestoneRow:
+    donor_id: int
+    full_name: str
+    ward: str | None
+    milestone: int
+    count: int  # at the end of the year
+
+
+async def milestones_in_year(
+    session: AsyncSession,
+    *,
+    year: int,
+    milestones: Sequence[int],
+    ward: str | None = None,
+    milestone: int | None = None,
+) -> list[MilestoneRow]:
+    """The people whose donations in `year` took their count past a milestone (one row per milestone
+    crossed; only `milestone` when given), for the certificate ceremony; by milestone (highest first),
+    then name. Earlier donations count at every date, so a correction of them reaches nothing."""
+    before, end = _tally(date(year - 1, 12, 31), label="_before"), _tally(date(year, 12, 31), label="_end")
+    at_start, at_end = count_columns(before).label("at_start"), count_columns(end).label("at_end")
+    query = (
+        select(Donor.id, Donor.full_name, Donor.ward, at_start, at_end)
+        .outerjoin(before, before.c.donor_id == Donor.id)
+        .join(end, end.c.donor_id == Donor.id)  # no donation at all: nothing to reach
+        .where(count_columns(end) > count_columns(before))
+    )
+    if ward is not None:
+        query = query.where(Donor.ward == ward)
+    wanted = [n for n in milestones if milestone is None or n == milestone]
+    rows: list[MilestoneRow] = []
+    for donor_id, name, donor_ward, start, finish in (await session.execute(query)).tuples():
+        for n in newly_reached(int(start), int(finish), wanted):
+            rows.append(MilestoneRow(donor_id, name, donor_ward, n, int(finish)))
+    rows.sort(key=lambda r: (-r.milestone, r.full_name, r.donor_id))
+    return rows
+
+
+async def correct_earlier(
+    session: AsyncSession, donor: Donor, count: int, *, actor: str, now: datetime
+) -> int | None:
+    """An organiser's correction of the donations before the bot (from the hospital's records); audited
+    with the old and the new count. From then on the donor's /hoso shows it and no longer changes it.
+    Returns the count it replaced."""
+    if not 0 <= count <= MAX_EARLIER_DONATIONS:
+        raise ValueError(f"count must be 0..{MAX_EARLIER_DONATIONS}")
+    old = donor.earlier_donations
+    donor.earlier_donations = count
+    donor.earlier_checked_at = now
+    donor.updated_at = now
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="donor.earlier_count",
+        target=f"donor:{donor.id}",
+        details={"from": old, "to": count},
+        now=now,
+    )
+    return old
+
+
+def milestone_key(donor_id: int, milestone: int) -> str:
+    """The congratulation's outbox key: one per donor and milestone, ever (a result corrected and
+    recorded again finds it and queues nothing new)."""
+    return f"milestone:{donor_id}:{milestone}"
+
+
+async def withdraw_lost(
+    session: AsyncSession, *, donor_id: int, before: int, after: int, milestones: Sequence[int]
+) -> int:
+    """Withdraws the congratulations still waiting for milestones the count no longer reaches (a
+    donation corrected to "deferred"); one already sent stays sent. Returns how many."""
+    withdrawn = 0
+    for n in lost(before, after, milestones):
+        withdrawn += await outbox.withdraw(
+            session, key_prefix=milestone_key(donor_id, n) + ":", about=donor_id
+        )
+    return withdrawn
