@@ -95,6 +95,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("hiemmau", "hiemmau", "rare", ("hiếm máu", "máu hiếm"), ("rare donors",), organiser=True),
     CommandSpec("thongbao", "thongbao", "announce", ("thông báo",), ("announce",), organiser=True),
     CommandSpec("tiendo", "tiendo", "progress", ("tiến độ",), ("progress",), organiser=True),
+    CommandSpec(
+        "thongke",
+        "thongke",
+        "stats",
+        ("thống kê", "báo cáo"),
+        ("stats", "statistics", "report"),
+        organiser=True,
+        takes_args=True,
+    ),
 )
 
 BY_KEY: dict[str, CommandSpec] = {spec.key: spec for spec in COMMANDS}

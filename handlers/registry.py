@@ -23,6 +23,7 @@ from handlers import (
     reminders,
     selfcheck,
     start,
+    stats,
 )
 from handlers.flow import Dialogue, on_press
 from handlers.router import Command, Flow, Routes
@@ -73,6 +74,7 @@ HANDLERS: dict[str, Command] = {
     "hiemmau": Command(rare_donors.show),
     "thongbao": Command(announce.start),
     "tiendo": Command(announce.show_progress),
+    "thongke": Command(stats.show_stats),
 }
 
 

@@ -88,9 +88,11 @@ class HonourRow:
     earlier: int | None  # what of the count came before the bot (None: not stated)
 
 
-async def honour_list(session: AsyncSession, *, more_than: int, ward: str | None = None) -> list[HonourRow]:
-    """Donors whose count is more than `more_than` (`[recognition] honour_more_than`), of `ward` when
-    given; most donations first, then by name."""
+async def honour_list(
+    session: AsyncSession, *, more_than: int, ward: str | None = None, organisation: str | None = None
+) -> list[HonourRow]:
+    """Donors whose count is more than `more_than` (`[recognition] honour_more_than`), of `ward` or
+    `organisation` when given (an organiser's scope); most donations first, then by name."""
     tally = _tally()
     count = count_columns(tally).label("count")
     query = (
@@ -101,6 +103,8 @@ async def honour_list(session: AsyncSession, *, more_than: int, ward: str | None
     )
     if ward is not None:
         query = query.where(Donor.ward == ward)
+    if organisation is not None:
+        query = query.where(Donor.organisation == organisation)
     rows = await session.execute(query)
     return [HonourRow(*row) for row in rows.tuples()]
 
@@ -120,6 +124,7 @@ async def milestones_in_year(
     year: int,
     milestones: Sequence[int],
     ward: str | None = None,
+    organisation: str | None = None,
     milestone: int | None = None,
 ) -> list[MilestoneRow]:
     """The people whose donations in `year` took their count past a milestone (one row per milestone
@@ -135,6 +140,8 @@ async def milestones_in_year(
     )
     if ward is not None:
         query = query.where(Donor.ward == ward)
+    if organisation is not None:
+        query = query.where(Donor.organisation == organisation)
     wanted = [n for n in milestones if milestone is None or n == milestone]
     rows: list[MilestoneRow] = []
     for donor_id, name, donor_ward, start, finish in (await session.execute(query)).tuples():

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, drives, organisers, recognition
+from bot.cli import announce, callouts, checks, drives, organisers, recognition, report
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -32,6 +32,7 @@ def parser() -> argparse.ArgumentParser:
     announce.add_parser(sub)
     callouts.add_parser(sub)
     recognition.add_parser(sub)
+    report.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -69,6 +70,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(callouts.run(args, settings))
     elif command == "announce":
         return asyncio.run(announce.run(args, settings))
+    elif command == "report":
+        return asyncio.run(report.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
     elif command == "config":
