@@ -10,7 +10,8 @@ date.
 The extractor prefers saying nothing to guessing: it returns ``None`` when no fact about the
 person is found, so a question about the rules ("bao nhiêu tuổi thì được hiến?") goes to the
 FAQ. A condition that is negated ("chưa từng xăm"), hypothetical ("nếu bị cúm"), about other
-people ("người bị HIV") or about donating itself ("hiến máu có bị lây HIV không") is skipped.
+people ("người bị HIV", "vợ tôi đang mang thai": :mod:`domain.relatives`) or about donating
+itself ("hiến máu có bị lây HIV không") is skipped.
 Permanent conditions, which end the conversation, also need a sign that the person has them
 ("tôi bị", "mắc", "nhiễm", "have").
 
@@ -29,6 +30,7 @@ from domain.eligibility import Person
 from domain.facts_dates import BARE_DURATION, When, duration_when, find_dates, longest_first
 from domain.facts_profile import find_age, find_birth, find_sex, find_weight
 from domain.facts_text import TypedText, compatible
+from domain.relatives import without_relatives
 from domain.rules import Condition, ConditionKind, DonationKind, Rules
 
 __all__ = ["extract_facts"]
@@ -50,6 +52,10 @@ _MODALS = ("được", "đc", "thể", "nên", "muốn", "sẽ", "cần", "đị
 _STATE = ("bị", "mắc", "nhiễm", "đang", "đã", "từng", "có", "have", "has", "had", "got", "with")
 _STATE_OR_RECENT = (*_STATE, *_RECENT)
 _RULE_CUES = ("bao lâu", "bao nhiêu", "bao giờ", "khi nào", "how long", "how many", "how soon")
+_FUTURE = (
+    "định", "dự định", "sắp", "sẽ", "chuẩn bị", "tuần sau", "tháng sau", "ngày mai", "mai",
+    "going to", "gonna", "will", "plan to", "planning to", "tomorrow", "next week",
+)  # fmt: skip
 _PERMANENT_SUPPRESS = (
     "lây", "nguy cơ", "phòng", "ngừa", "xét nghiệm", "test", "tested", "tiêm", "vắc xin",
     "risk", "prevent", "catch", "get", "spread", "giảm", "reduce", "sàng lọc", "screen",
@@ -126,6 +132,11 @@ def _find_donations(tx: TypedText) -> list[_Anchor]:
             continue
         if tx.has_before(m.start(), _MODALS, words=1):
             continue  # "mới được hiến", "muốn hiến": not a donation that happened
+        if tx.has_before(m.start(), _FUTURE, words=3):
+            continue  # "định đi hiến", "sắp hiến", "tuần sau đi hiến": not yet
+        clause_start, _ = tx.clause(m.start())
+        if tx.has_before(m.start(), ("mới",), words=1) and tx.find(_RULE_CUES, clause_start, m.start()):
+            continue  # "nặng bao nhiêu kg mới hiến được": "only then", not "just donated"
         recent = tx.has_before(m.start(), _RECENT, words=2)
         past = tx.has_before(m.start(), _PAST_DONATION, words=3)
         kind = _kind_of(m.group(1) or "")
@@ -158,13 +169,15 @@ def _keep_condition(tx: TypedText, s: int, e: int, cond: Condition, has_time: bo
         return False
     marker = tx.has_before(s, _STATE_OR_RECENT, words=3)
     if cond.kind is ConditionKind.PERMANENT:
+        clause_start, clause_end = tx.clause(s)
+        if tx.find(_NEGATIVE_RESULT, clause_start, clause_end):
+            return False
+        # "xét nghiệm HIV dương tính", "tested positive for hepatitis C": a result, not a worry.
+        if tx.find(_POSITIVE_RESULT, clause_start, clause_end):
+            return True
         if tx.has_before(s, _PERMANENT_SUPPRESS, words=6):
             return False
-        _, clause_end = tx.clause(s)
-        if tx.find(_NEGATIVE_RESULT, e, clause_end):
-            return False
-        positive = bool(tx.find(_POSITIVE_RESULT, e, clause_end))
-        return clause_pronoun or marker or positive
+        return clause_pronoun or marker
     # "xăm hình bao lâu thì được hiến?" asks about the rule, not about the person.
     pronoun_before = bool(tx.find(_PRONOUNS, 0, s))
     dated = has_time or BARE_DURATION.match(tx.folded, e) is not None
@@ -210,7 +223,7 @@ def _bare_durations(tx: TypedText, anchors: list[_Anchor], today: date) -> list[
 
 def extract_facts(text: str, *, today: date, rules: Rules) -> Person | None:
     """The personal facts in ``text``, or ``None`` when it states none (see module doc)."""
-    tx = TypedText(text)
+    tx = TypedText(without_relatives(text))
     birth = find_birth(tx, today)
     age = find_age(tx)
     weight = find_weight(tx)

@@ -8,7 +8,9 @@ nào", "làm sao", "how", "ở đâu" for registration, "thủ tục") — leave
 schedule of drives is the exception: "hiến máu ở đâu", "khi nào có đợt hiến máu", "where can I
 donate" ask for the schedule, which the ``drives`` handler shows, so place and time words are
 part of that request. A greeting or thanks followed by a real question ("chào bạn, hiến máu có
-đau không") is the question.
+đau không") is the question. What the message says about a relative is left out first
+(:mod:`domain.relatives`): "vợ tôi đang mang thai, tôi có hiến được không" asks to check the
+asker.
 
 Matching works on :func:`domain.lexicon.canonical_tokens`, so diacritics, chat shorthand and
 "đăng kí"/"đăng ký" spellings do not matter.
@@ -20,6 +22,7 @@ import re
 from enum import StrEnum
 
 from domain.lexicon import DOMAIN_WORDS, canonical_tokens, word_set
+from domain.relatives import without_relatives
 
 
 class Intent(StrEnum):
@@ -72,7 +75,7 @@ _REGISTER = [
 _REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am")
 
 _DRIVES = [
-    r"\blich\b",
+    r"(?<!du )\blich\b",  # "du lịch" is travel
     r"\bdot\b",
     r"ngay hoi",
     r"\bo dau\b",
@@ -97,7 +100,8 @@ _DRIVES = [
 _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
-    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang)\b"
+    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyet hoc|truyen mau|trung tam|"
+    r"institute|centre|center|hematology)\b"
 )
 
 _MY_DATA = re.compile(
@@ -143,7 +147,11 @@ _SELF_CHECK = [
     r"duoc( khong| chua| nua khong)",
     r"co the",
 ]
-_SELF_CHECK_EXTRA = word_set("khong chua duoc nua con xem if to check can could")
+# A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
+_SELF_CHECK_EXTRA = word_set(
+    "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
+    "going plan planning next week tomorrow"
+)
 _HELP = re.compile(
     r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
     r"what can you do|how do(es)? (this|the) bot work|how to use( this| the)?( bot)?)\W*$"
@@ -179,7 +187,7 @@ _THANKS_EXTRA = word_set("nhieu lam rat so much a lot very ok great good tot qua
 
 def detect_intent(text: str) -> Intent | None:
     """The request in a free-text message, or ``None`` when it is a question or off-topic."""
-    tokens = canonical_tokens(text.replace("cám ơn", "cảm ơn"))
+    tokens = canonical_tokens(without_relatives(text).replace("cám ơn", "cảm ơn"))
     if not tokens:
         return None
     s = " ".join(tokens)

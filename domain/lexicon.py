@@ -232,7 +232,12 @@ _ANCHORS = re.compile(
     r"\b(kim|needle|huyet|hong cau|tieu cau|rh|plaster|bandage|ml|dang ky|register|sign up|"
     r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
     r"xet nghiem|chung nhan|certificate|"
-    r"platelet|plasma|apheresi|transfusion|truyen)\b"
+    r"platelet|plasma|apheresi|transfusion|truyen|"
+    # this bot's own concepts, and the blood centres
+    r"check in|checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
+    r"huyet hoc|hematology|haematology|test result|"
+    # English "it" in a question to this bot is the donation: "how long does it take", "does it hurt"
+    r"(?:does|will|is|did|would) it)\b"
 )
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(

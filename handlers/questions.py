@@ -1,7 +1,8 @@
 """Text outside a dialogue is a question: a request to act, personal facts, an FAQ, or "not sure".
 
 A confidently wrong answer is worse than "I don't know": below the matcher's confidence the bot says
-so, offers the three closest questions as buttons, and gives the hotline.
+so, offers the three closest questions as buttons, and gives the hotline; a question about something
+else than giving blood is told so, with the hotline. The answer is in the question's language.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from core import buttons
 from domain.eligibility import Person
 from domain.intents import Intent
+from domain.language import question_language
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
 from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
@@ -35,6 +37,8 @@ async def answer(ctx: Context) -> None:
         ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)
+    elif understood.off_topic:
+        ctx.say("answer_off_topic", hotline=ctx.settings.bot.hotline)
     elif understood.suggestions:
         rows = [[Choice(_title(e.questions[0]), buttons.Faq(e.id).pack())] for e in understood.suggestions]
         ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
@@ -42,10 +46,26 @@ async def answer(ctx: Context) -> None:
         ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
 
 
+def _question_lang(ctx: Context, text: str) -> str:
+    """The language to answer in: the question's own when it tells (:mod:`domain.language`);
+    else, for someone who has chosen no language yet, the platform's hint; else the chat's."""
+    faq = ctx.knowledge.faq
+    written = question_language(text)
+    if written in faq:
+        return written
+    hint = ctx.incoming.language_hint
+    if ctx.state.language is None and ctx.donor is None and hint in faq:
+        return hint
+    return ctx.lang
+
+
 def _understand(ctx: Context, text: str) -> Understanding:
-    """Understands in the chat's language, or in the other one when only that one is sure."""
+    """Understands in the question's language (see `_question_lang`), or in the other one when only
+    that one is sure; the reply is in the language it was understood in."""
     knowledge = ctx.knowledge
-    first = ctx.lang
+    first = _question_lang(ctx, text)
+    if first != ctx.lang:
+        ctx.reply_lang = first
     result = understand(text, index=knowledge.faq[first], today=ctx.today(), facts_extractor=knowledge.facts)
     if result.kind is not Kind.UNSURE:
         return result

@@ -10,6 +10,9 @@ import hashlib
 import re
 from pathlib import Path
 
+from domain.faq_file import load_faq
+from domain.intents import Intent
+
 ROOT = Path(__file__).resolve().parents[3]
 HELDOUT = ROOT / "tests" / "data" / "faq_heldout.tsv"
 EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
@@ -35,4 +38,15 @@ def test_heldout_shape_and_no_overlap_with_the_tuning_set() -> None:
     assert sum(r[2] == "en" for r in held) >= 30
     tuning = {r[0].casefold() for r in _rows(EVAL)}
     assert [r[0] for r in held if r[0].casefold() in tuning] == []
+    assert len(tuning) >= 400
     assert len(held) + len(tuning) >= 600
+
+
+def test_heldout_labels_name_real_entries_and_intents() -> None:
+    ids = {e.id for e in load_faq(ROOT / "data" / "faq.vi.toml")}
+    intents = {i.value for i in Intent}
+    for text, label, lang in _rows(HELDOUT):
+        kind, _, name = label.partition(":")
+        assert lang in {"vi", "en"}, text
+        assert kind in {"faq", "intent", "verdict", "none"}, text
+        assert name in (ids if kind == "faq" else intents if kind == "intent" else {""}), text
