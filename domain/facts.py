@@ -160,14 +160,18 @@ def _donating_before(tx: TypedText, pos: int) -> bool:
 
 def _keep_condition(tx: TypedText, s: int, e: int, cond: Condition, has_time: bool) -> bool:
     """Whether a matched condition is a fact about the person (see module doc)."""
-    if tx.has_before(s, _NEGATIONS, words=5) or tx.has_before(s, _HYPOTHETICAL):
+    if tx.has_before(s, _NEGATIONS, words=5):
+        return False
+    # "nếu bị cúm thì…" is hypothetical; "can I donate if I had a cold last week?" is not: a date.
+    if tx.has_before(s, _HYPOTHETICAL) and not has_time:
         return False
     clause_pronoun = tx.has_in_clause(s, _PRONOUNS)
     if tx.has_before(s, _GENERIC_SUBJECT, words=3) and not clause_pronoun:
         return False
-    if _donating_before(tx, s):
-        return False
     marker = tx.has_before(s, _STATE_OR_RECENT, words=3)
+    # "hiến máu có bị lây HIV không" asks about donating; "can I donate if I had a cold" tells.
+    if _donating_before(tx, s) and not (marker and tx.has_before(s, _PRONOUNS, words=3)):
+        return False
     if cond.kind is ConditionKind.PERMANENT:
         clause_start, clause_end = tx.clause(s)
         if tx.find(_NEGATIVE_RESULT, clause_start, clause_end):

@@ -90,3 +90,10 @@ def test_a_positive_result_is_the_permanent_rule(text: str, rule: str) -> None:
 def test_a_negative_result_or_a_worry_is_not() -> None:
     assert facts("tôi xét nghiệm HIV âm tính") is None
     assert facts("hiến máu có bị lây HIV không") is None
+
+
+def test_if_with_a_past_date_is_a_fact_and_without_one_a_hypothesis() -> None:
+    # "last week" ends on Sunday 15/06/2025 (TODAY is Wednesday 18/06/2025)
+    assert facts("can I donate if I had a cold last week?") == Person(events={"cold": date(2025, 6, 15)})
+    assert facts("nếu bị cúm thì có hiến được không") is None
+    assert facts("if I get the flu can I still donate") is None

@@ -1,0 +1,50 @@
+"""Issue 19 end to end: the question's language, off-topic questions, a relative's facts, lab results.
+
+The clock of these tests: 2026-11-23 (a Monday) in Vietnam.
+"""
+
+from __future__ import annotations
+
+from tests.helpers import BotHarness, texts
+
+
+async def test_an_english_question_in_a_vietnamese_chat_is_answered_in_english(bot: BotHarness) -> None:
+    user = bot.user(6101)  # Telegram language Vietnamese: the chat is in Vietnamese
+    reply = texts(await bot.send(user, "can I donate if I had a cold last week?"))
+    # "last week" ends on Sunday 22/11/2026; a cold defers 7 days: 29/11/2026
+    assert "You cannot donate just yet. You can donate from 29 Nov 2026." in reply
+    assert "After recovering from a cold" in reply
+    again = texts(await bot.send(user, "hiến máu có đau không"))
+    assert "đau" in again.lower() and "hurt" not in again.lower(), (
+        "a Vietnamese question, a Vietnamese answer"
+    )
+
+
+async def test_a_new_user_is_answered_in_the_platforms_language_when_the_text_does_not_tell(
+    bot: BotHarness,
+) -> None:
+    user = bot.user(6102, language_code="en")
+    reply = texts(await bot.send(user, "O+"))
+    assert "Sorry" in reply and "Xin lỗi" not in reply
+
+
+async def test_an_off_topic_question_is_told_so_with_the_hotline(bot: BotHarness) -> None:
+    user = bot.user(6103)
+    for question in ("thuốc nào chữa đau đầu nhanh", "đăng ký hiến tạng ở đâu", "tuổi Dần hợp màu gì"):
+        reply = await bot.send(user, question)
+        assert "không phải về hiến máu" in reply[0].text and "Hội Chữ thập đỏ" in reply[0].text, question
+        assert reply[0].button_labels() == [], "no blood-donation suggestions for it"
+
+
+async def test_a_relatives_pregnancy_is_not_the_askers(bot: BotHarness) -> None:
+    user = bot.user(6104)
+    reply = await bot.send(user, "vợ tôi đang mang thai, tôi có hiến máu được không")
+    assert "không lưu lại" in reply[0].text, "the self-check starts for the asker"
+    assert "mang thai" not in texts(reply)
+
+
+async def test_a_positive_result_gets_the_rule(bot: BotHarness) -> None:
+    user = bot.user(6105)
+    reply = texts(await bot.send(user, "tôi xét nghiệm HIV dương tính"))
+    assert "Rất tiếc, theo quy định bạn không hiến máu được." in reply
+    assert "Người nhiễm HIV không hiến máu được" in reply
