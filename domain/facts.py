@@ -82,12 +82,19 @@ def _condition_keywords(rules: Rules) -> list[tuple[str, Condition]]:
     return [(kw, cond) for cond in rules.conditions() for kw in cond.keywords]
 
 
+def _lead(folded: str) -> int:
+    """Length of a leading state word ("bi ", "dang ", "mac ") of a matched keyword."""
+    m = re.match(r"(?:bi|dang|mac|bij) ", folded)
+    return m.end() if m else 0
+
+
 def _find_conditions(tx: TypedText, rules: Rules) -> list[tuple[int, int, Condition]]:
     matches: list[tuple[int, int, Condition]] = []
     for kw, cond in _condition_keywords(rules):
         for s, e, _ in tx.find((kw,)):
             matches.append((s, e, cond))
-    matches.sort(key=lambda m: (-(m[1] - m[0]), m[0]))
+    # The longest first, not counting a leading "bị"/"đang": "ho gà" (whooping cough) over "bị ho".
+    matches.sort(key=lambda m: (-(m[1] - m[0] - _lead(tx.folded[m[0] : m[1]])), m[0]))
     kept: list[tuple[int, int, Condition]] = []
     for s, e, cond in matches:
         if all(e <= ks or s >= ke for ks, ke, _ in kept):

@@ -76,7 +76,7 @@ _REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am")
 
 _DRIVES = [
     r"(?<!du )\blich\b",  # "du lịch" is travel
-    r"\bdot\b",
+    r"\bdot (?:hien|nay|toi|sau|tiep|moi|nao|gan)\b|\b(?:cac|nhung|may) dot\b",  # "đợt", not "đột quỵ"
     r"ngay hoi",
     r"\bo dau\b",
     r"\btai dau\b",

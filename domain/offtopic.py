@@ -28,7 +28,8 @@ __all__ = ["is_off_topic"]
 _OTHER_DONATION = re.compile(
     r"\b(?:hien|dang ky hien|hien tang)\s+(?:tang|noi tang|bo phan|than|gan|giac mac|tinh trung|"
     r"trung|xac|tuy|tuy xuong|te bao goc|dat|tien|sach|quan ao)\b"
-    r"|\b(?:organs?|kidney|liver|cornea|sperm|eggs?|bone marrow|stem cells?|body to science)\b"
+    r"|\b(?:donat\w*|donor|give|giv) (?:my |an |a |your )?(?:organs?|kidney|liver|cornea|sperm|eggs?|"
+    r"bone marrow|stem cells?|body)\b|\b(?:organ|kidney|liver|sperm|egg|marrow|cornea) (?:donor|donat\w*)\b"
     r"|\bhien tang\b"
 )
 _BLOOD = re.compile(r"\b(?:mau|blood|tieu cau|huyet tuong|platelet|plasma)\b")

@@ -29,7 +29,7 @@ _KIN_EN = (
 )
 _RELATIVE = re.compile(
     rf"\b(?:(?:{_KIN_VI})(?: cua)? (?:toi|minh|em|anh|tui)|con cua (?:toi|minh|em|anh)|"
-    rf"(?:my|our) (?:{_KIN_EN}))\b"
+    rf"(?<!nursing )(?<!feeding )(?:my|our) (?:{_KIN_EN}))\b"  # "nursing my baby" is the asker
 )
 _SELF = frozenset({"toi", "minh", "em", "tui", "i"})
 _SHORT = {"e": "em", "a": "anh", "mk": "minh", "mik": "minh", "t": "toi"}
