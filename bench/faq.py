@@ -6,12 +6,15 @@ Two sets, printed separately: tests/data/faq_eval.tsv is the tuning set (weights
 lexicon entries are chosen on it); tests/data/faq_heldout.tsv was written before any tuning and is
 never used to choose anything, so its figure is the honest one. ``--sweep`` and ``--tune-only`` look
 at the tuning set alone. For each set: the accuracy per label kind, the confusion list (expected →
-got, text), p50/p95 time to understand one message; the run ends with one line of key=value figures.
+got, text), p50/p95 time to understand one message (as in the chat, facts extractor included; the
+fastest of 3 runs of each message, since other processes share the machine); the run ends with one
+line of key=value figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -35,6 +38,7 @@ EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
 HELDOUT = ROOT / "tests" / "data" / "faq_heldout.tsv"
 TODAY = date(2025, 6, 1)
 SMALL_TALK = {Intent.GREETING, Intent.THANKS}
+REPEATS = 3
 
 
 def read_eval(path: Path = EVAL) -> list[tuple[str, str, str]]:
@@ -103,9 +107,12 @@ def run(
         kind = label.split(":")[0]
         # As in the chat: the facts extractor is always there, so a question it wrongly reads as
         # personal facts is a miss (listed again under "stolen").
-        start = time.perf_counter()
-        u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
-        times.append((time.perf_counter() - start) * 1000)
+        best = math.inf
+        for _ in range(REPEATS):  # the fastest of REPEATS: other processes share the 2 cores
+            start = time.perf_counter()
+            u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
+            best = min(best, (time.perf_counter() - start) * 1000)
+        times.append(best)
         if kind in {"faq", "intent", "none"} and u.kind is Kind.VERDICT:
             stolen.append(f"{label} | {text}")
         ok = is_right(label, u)

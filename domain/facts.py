@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from domain.eligibility import Person
 from domain.facts_dates import BARE_DURATION, When, duration_when, find_dates, longest_first
@@ -32,6 +33,7 @@ from domain.facts_profile import find_age, find_birth, find_sex, find_weight
 from domain.facts_text import TypedText, compatible
 from domain.relatives import without_relatives
 from domain.rules import Condition, ConditionKind, DonationKind, Rules
+from domain.text import fold
 
 __all__ = ["extract_facts"]
 
@@ -88,9 +90,17 @@ def _lead(folded: str) -> int:
     return m.end() if m else 0
 
 
+@lru_cache(maxsize=4096)
+def _longest_word(keyword: str) -> str:
+    """The keyword's longest folded word: a keyword whose word is not in the text cannot match."""
+    return max(re.split(r"[\s\-]+", fold(keyword)), key=len)
+
+
 def _find_conditions(tx: TypedText, rules: Rules) -> list[tuple[int, int, Condition]]:
     matches: list[tuple[int, int, Condition]] = []
     for kw, cond in _condition_keywords(rules):
+        if _longest_word(kw) not in tx.folded:
+            continue  # a substring test, 50 times cheaper than the match (p95 of a question)
         for s, e, _ in tx.find((kw,)):
             matches.append((s, e, cond))
     # The longest first, not counting a leading "bị"/"đang": "ho gà" (whooping cough) over "bị ho".

@@ -51,8 +51,13 @@ def _drop(clause: str) -> str:
     return " ".join(words[:first])
 
 
+_KIN_WORD = re.compile(rf"\b(?:{_KIN_VI}|{_KIN_EN}|con)\b")
+
+
 def without_relatives(text: str) -> str:
     """``text`` without what it says about a relative (as typed, marks kept)."""
+    if not _KIN_WORD.search(fold(text)):
+        return text  # most messages name no relative: one fold instead of one per word
     parts = _CLAUSE.split(text)
     kept = [p if _CLAUSE.fullmatch(p) else _drop(p) for p in parts]
     out = "".join(kept)
