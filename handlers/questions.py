@@ -12,6 +12,7 @@ from domain.eligibility import Person
 from domain.intents import Intent
 from domain.language import question_language
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
+from domain.rule_statements import stated_rules
 from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
@@ -33,7 +34,8 @@ async def answer(ctx: Context) -> None:
         await act(ctx, understood.intent)
     elif understood.kind is Kind.VERDICT and isinstance(understood.facts, Person):
         decision = await verdicts.decide_today(ctx, understood.facts)
-        ctx.say_text(verdicts.render_decision(ctx, decision))
+        stated = stated_rules(understood.facts, decision.assessment, ctx.knowledge.rules)
+        ctx.say_text(verdicts.render_decision(ctx, decision, stated=stated))
         ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)

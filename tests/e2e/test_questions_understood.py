@@ -48,3 +48,12 @@ async def test_a_positive_result_gets_the_rule(bot: BotHarness) -> None:
     reply = texts(await bot.send(user, "tôi xét nghiệm HIV dương tính"))
     assert "Rất tiếc, theo quy định bạn không hiến máu được." in reply
     assert "Người nhiễm HIV không hiến máu được" in reply
+
+
+async def test_a_yes_states_the_rule_asked_about(bot: BotHarness) -> None:
+    user = bot.user(6106)
+    reply = texts(await bot.send(user, "tôi 25 tuổi có hiến máu được không"))
+    assert "Theo những gì bạn kể, bạn có thể đăng ký hiến máu." in reply
+    assert "Quy định: người hiến máu từ đủ 18 đến 60 tuổi." in reply
+    platelets = texts(await bot.send(user, "tôi hiến tiểu cầu cách đây 3 tuần, giờ hiến lại được không"))
+    assert "hiến tiểu cầu hoặc huyết tương cách nhau ít nhất 2 tuần" in platelets
