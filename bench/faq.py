@@ -1,6 +1,6 @@
 """FAQ matcher benchmark: accuracy on the tuning set and on the frozen held-out set, and answer time.
 
-Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|all] [--sweep] [--quiet] [--tune-only]
+Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|chargram|all] [--sweep] [--quiet] [--tune-only]
 
 Two sets, printed separately: tests/data/faq_eval.tsv is the tuning set (weights, thresholds and
 lexicon entries are chosen on it); tests/data/faq_heldout.tsv was written before any tuning and is
@@ -155,7 +155,7 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "all"]
+        "--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "chargram", "all"]
     )
     parser.add_argument("--sweep", action="store_true", help="try thresholds and margins (tuning set)")
     parser.add_argument("--quiet", action="store_true")
@@ -173,7 +173,7 @@ def main() -> None:
                     )
         return
     methods: list[Method] = (
-        ["bm25", "fuzzy", "combined"]
+        ["bm25", "fuzzy", "combined", "chargram"]
         if args.method == "all"
         else [default if args.method == "default" else args.method]  # type: ignore[list-item]
     )

@@ -61,7 +61,7 @@ _FUTURE = (
 _PERMANENT_SUPPRESS = (
     "lây", "nguy cơ", "phòng", "ngừa", "xét nghiệm", "test", "tested", "tiêm", "vắc xin",
     "risk", "prevent", "catch", "get", "spread", "giảm", "reduce", "sàng lọc", "screen",
-    "có phải", "kiểm tra",
+    "có phải", "kiểm tra", "sợ", "lo", "ngại", "afraid", "scared", "worried", "worry",
 )  # fmt: skip
 _NEGATIVE_RESULT = ("âm tính", "negative")
 _POSITIVE_RESULT = ("dương tính", "positive")
@@ -214,6 +214,10 @@ def _assign_dates(anchors: list[_Anchor], whens: list[When], tx: TypedText) -> d
         same = [i for i, a in enumerate(anchors) if tx.clause(a.start) == clause]
         if not w.relative:  # a calendar date dates a donation only if it is said to be past
             same = [i for i in same if anchors[i].condition is not None or anchors[i].past]
+        if w.present:  # "sáng nay hiến máu được không" asks about today; "sáng nay vừa hiến" tells
+            same = [
+                i for i in same if anchors[i].condition is not None or anchors[i].past or anchors[i].recent
+            ]
         before = [i for i in same if anchors[i].end <= w.start]
         after = [i for i in same if anchors[i].start >= w.end]
         target: int | None = None

@@ -97,3 +97,22 @@ def test_if_with_a_past_date_is_a_fact_and_without_one_a_hypothesis() -> None:
     assert facts("can I donate if I had a cold last week?") == Person(events={"cold": date(2025, 6, 15)})
     assert facts("nếu bị cúm thì có hiến được không") is None
     assert facts("if I get the flu can I still donate") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "12h trưa có đi hiến máu được không",
+        "hôm qua 2h sáng mới ngủ, sáng nay hiến máu được không",
+        "hiến máu lúc 8h30 được không",
+        "hôm nay hiến máu được không",
+        "how many kg for platelets?",
+    ],
+)
+def test_a_clock_time_today_or_a_weight_question_is_no_fact(text: str) -> None:
+    assert facts(text) is None
+
+
+def test_today_with_a_done_donation_still_dates_it() -> None:
+    assert facts("sáng nay tôi vừa hiến máu").last_donation_on == TODAY  # type: ignore[union-attr]
+    assert facts("hôm nay đã hiến máu rồi").last_donation_on == TODAY  # type: ignore[union-attr]
