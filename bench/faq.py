@@ -1,6 +1,7 @@
 """FAQ matcher benchmark: accuracy on the tuning set and on the frozen held-out set, and answer time.
 
-Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|chargram|all] [--sweep] [--quiet] [--tune-only]
+Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|chargram|all] [--sweep] [--quiet]
+     [--tune-only]
 
 Two sets, printed separately: tests/data/faq_eval.tsv is the tuning set (weights, thresholds and
 lexicon entries are chosen on it); tests/data/faq_heldout.tsv was written before any tuning and is
