@@ -57,3 +57,13 @@ async def test_a_yes_states_the_rule_asked_about(bot: BotHarness) -> None:
     assert "Quy định: người hiến máu từ đủ 18 đến 60 tuổi." in reply
     platelets = texts(await bot.send(user, "tôi hiến tiểu cầu cách đây 3 tuần, giờ hiến lại được không"))
     assert "hiến tiểu cầu hoặc huyết tương cách nhau ít nhất 2 tuần" in platelets
+
+
+async def test_a_donors_profile_completes_a_free_text_verdict(bot: BotHarness) -> None:
+    from tests.e2e.test_can_i_donate import registered
+
+    user = await registered(bot, 6107)  # female, 52,5 kg, last donation 15/06/2026 (whole blood)
+    reply = texts(await bot.send(user, "mình mới xăm hình tuần trước, hiến được không"))
+    # the tattoo (last week: Sunday 22/11/2026) defers 6 months: 22/05/2027
+    assert "Bạn có thể hiến từ ngày 22/05/2027" in reply
+    assert "cân nặng" not in reply and "giới tính" not in reply, "the profile's weight and sex are not asked"
