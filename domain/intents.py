@@ -36,6 +36,10 @@ class Intent(StrEnum):
     HELP = "help"
     GREETING = "greeting"
     THANKS = "thanks"
+    MY_BOOKINGS = "my_bookings"
+    REMINDERS = "reminders"
+    LANGUAGE = "language"
+    PROFILE = "profile"
 
 
 # Words that may surround a request without changing it.
@@ -100,7 +104,7 @@ _DRIVES = [
 _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
-    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyet hoc|truyen mau|trung tam|"
+    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
     r"institute|centre|center|hematology)\b"
 )
 
@@ -138,6 +142,38 @@ _CHANGE_SIGNUP = re.compile(
 _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em"
+)
+# The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
+_REMINDERS = re.compile(
+    r"\b(tat|bat|mo|ngung|dung|huy|turn off|turn on|stop|disable|enable)\b.*\b(nhac nho|nhac lich|nhac|"
+    r"reminder)\b"
+)
+_REMINDERS_EXTRA = word_set(
+    "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
+    "lich thong bao cua giup the all reminder nua het"
+)
+_LANGUAGE = re.compile(
+    r"\b(doi|chuyen|change|switch|dung|noi|speak|use|talk)\b.*\b(ngon ngu|tieng anh|tieng viet|english|"
+    r"vietnamese|language)\b"
+)
+_LANGUAGE_EXTRA = word_set(
+    "muon want would like doi chuyen change switch dung noi speak use talk ngon ngu tieng anh viet "
+    "english vietnamese language sang qua to in can khong"
+)
+_MY_BOOKINGS = re.compile(
+    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|(my|show) (booking|signup|appointment))\b"
+)
+_MY_BOOKINGS_EXTRA = word_set(
+    "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
+    "appointment all tat ca nhung cac sap toi upcoming"
+)
+_PROFILE = re.compile(
+    r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
+    r"dia chi|profile|phone|weight|address)\b"
+)
+_PROFILE_EXTRA = word_set(
+    "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
+    "mau dia chi profile phone number weight address cua trong in lai moi"
 )
 _SELF_CHECK = [
     r"kiem tra( xem)?",
@@ -197,6 +233,14 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.DELETE_DATA
     if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
         return Intent.MY_DATA
+    if _REMINDERS.search(s) and not asks and not _residual(s, [], _REMINDERS_EXTRA):
+        return Intent.REMINDERS
+    if _LANGUAGE.search(s) and not _residual(s, [], _LANGUAGE_EXTRA):
+        return Intent.LANGUAGE
+    if _PROFILE.search(s) and not asks and not _residual(s, [], _PROFILE_EXTRA):
+        return Intent.PROFILE
+    if _MY_BOOKINGS.search(s) and not asks and not _residual(s, [], _MY_BOOKINGS_EXTRA):
+        return Intent.MY_BOOKINGS
     if _CANCEL_SIGNUP.search(s) and not asks and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
         return Intent.CANCEL_SIGNUP
     if _CHANGE_SIGNUP.search(s) and not asks and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):

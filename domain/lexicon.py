@@ -159,6 +159,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"kiem tra suc khoe|kham benh", "kham"),
         (r"khang sinh|antibiotics?", "khangsinh"),
         (r"vi sao|tai sao|why", "taisao"),
+        # one concept each, so that their syllables match nothing else ("học" in "huyết học")
+        (r"huyet hoc", "huyethoc"),
+        # "máu" in idioms is a temper, not blood; "hiến" in "hiến pháp" is a constitution
+        (r"mau lua|mau chien|mau mat|nong mau|mau nong", "tinhkhi"),
+        (r"hien phap", "hienphap"),
+        (r"hien ke", "hienke"),
         # English: one word per concept
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
@@ -235,7 +241,7 @@ _ANCHORS = re.compile(
     r"platelet|plasma|apheresi|transfusion|truyen|"
     # this bot's own concepts, and the blood centres
     r"check in|checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
-    r"huyet hoc|hematology|haematology|test result|"
+    r"huyethoc|hematology|haematology|test result|"
     # English "it" in a question to this bot is the donation: "how long does it take", "does it hurt"
     r"(?:does|will|is|did|would) it)\b"
 )

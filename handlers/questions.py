@@ -13,7 +13,18 @@ from domain.intents import Intent
 from domain.language import question_language
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
 from domain.rule_statements import stated_rules
-from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
+from handlers import (
+    callout_answers,
+    common,
+    drives,
+    my_signups,
+    privacy,
+    profile,
+    registration,
+    reminders,
+    selfcheck,
+    verdicts,
+)
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -109,6 +120,14 @@ async def act(ctx: Context, intent: Intent) -> None:
         ctx.say("answer_thanks")
     elif intent is Intent.DRIVES:
         await drives.list_drive_days(ctx)
+    elif intent is Intent.MY_BOOKINGS:
+        await my_signups.my_signups(ctx)
+    elif intent is Intent.REMINDERS:
+        await reminders.show(ctx)
+    elif intent is Intent.LANGUAGE:
+        await common.language(ctx)
+    elif intent is Intent.PROFILE:
+        await profile.show(ctx)
 
 
 async def on_faq_button(ctx: Context, pressed: buttons.Faq) -> None:

@@ -5,6 +5,7 @@ The clock of these tests: 2026-11-23 (a Monday) in Vietnam.
 
 from __future__ import annotations
 
+from tests.e2e.test_can_i_donate import registered
 from tests.helpers import BotHarness, texts
 
 
@@ -60,10 +61,21 @@ async def test_a_yes_states_the_rule_asked_about(bot: BotHarness) -> None:
 
 
 async def test_a_donors_profile_completes_a_free_text_verdict(bot: BotHarness) -> None:
-    from tests.e2e.test_can_i_donate import registered
-
     user = await registered(bot, 6107)  # female, 52,5 kg, last donation 15/06/2026 (whole blood)
     reply = texts(await bot.send(user, "mình mới xăm hình tuần trước, hiến được không"))
     # the tattoo (last week: Sunday 22/11/2026) defers 6 months: 22/05/2027
     assert "Bạn có thể hiến từ ngày 22/05/2027" in reply
     assert "cân nặng" not in reply and "giới tính" not in reply, "the profile's weight and sex are not asked"
+
+
+async def test_a_request_said_as_a_sentence_does_what_its_command_does(bot: BotHarness) -> None:
+    user = await registered(bot, 6108)
+    for sentence, command in (
+        ("tôi muốn tắt nhắc nhở", "/nhacnho"),
+        ("xem lịch hẹn của tôi", "/lichcuatoi"),
+        ("tôi muốn sửa hồ sơ", "/hoso"),
+        ("đổi ngôn ngữ sang tiếng Anh", "/ngonngu"),
+    ):
+        said = texts(await bot.send(user, sentence))
+        typed = texts(await bot.send(user, command))
+        assert said == typed, sentence

@@ -22,6 +22,10 @@ from domain.offtopic import is_off_topic
         "tuổi Mão hợp màu gì",
         "người tuổi Thìn hiến máu có tốt không",  # a horoscope even beside "hiến máu"
         "horoscope for leo this week",
+        "đăng ký kết hôn cần giấy tờ gì",
+        "how do i register a motorbike",
+        "tiêm phòng cho bé 2 tháng tuổi ở đâu",
+        "anh ấy máu lửa quá phải làm sao",  # "máu lửa" is a temper
     ],
 )
 def test_off_topic(text: str) -> None:
@@ -38,6 +42,8 @@ def test_off_topic(text: str) -> None:
         "bệnh thận có hiến máu được không",
         "hiến tiểu cầu là gì",
         "tôi bị sốt hôm qua",
+        "đăng ký hiến máu ở đâu",
+        "tiêm phòng xong bao lâu thì được hiến máu",
     ],
 )
 def test_about_giving_blood(text: str) -> None:

@@ -130,6 +130,10 @@ REQUESTS: dict[Intent, tuple[str, str]] = {
     Intent.HELP: ("hướng dẫn sử dụng", "what can you do"),
     Intent.GREETING: ("xin chào", "hello"),
     Intent.THANKS: ("cảm ơn nhiều", "thank you"),
+    Intent.MY_BOOKINGS: ("xem lịch hẹn của tôi", "show my bookings"),
+    Intent.REMINDERS: ("tôi muốn tắt nhắc nhở", "turn off the reminders"),
+    Intent.LANGUAGE: ("đổi ngôn ngữ sang tiếng Anh", "switch to english"),
+    Intent.PROFILE: ("tôi muốn sửa hồ sơ", "edit my profile"),
 }
 
 
