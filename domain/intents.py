@@ -105,7 +105,7 @@ _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
-    r"institute|centre|center|hematology)\b"
+    r"institute|centre|center|hematology|clb|cau lac bo|club)\b"
 )
 
 _MY_DATA = re.compile(
