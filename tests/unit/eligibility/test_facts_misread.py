@@ -116,3 +116,18 @@ def test_a_clock_time_today_or_a_weight_question_is_no_fact(text: str) -> None:
 def test_today_with_a_done_donation_still_dates_it() -> None:
     assert facts("sáng nay tôi vừa hiến máu").last_donation_on == TODAY  # type: ignore[union-attr]
     assert facts("hôm nay đã hiến máu rồi").last_donation_on == TODAY  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["bệnh viện đang thiếu máu trầm trọng", "bv tinh dang thieu mau nhom O", "dịp Tết hay thiếu máu lắm"],
+)
+def test_a_shortage_of_blood_is_not_anaemia(text: str) -> None:
+    assert facts(text) is None
+
+
+def test_anaemia_is_still_the_persons() -> None:
+    assert facts("tôi bị thiếu máu nhẹ") == Person(advice=frozenset({"anaemia"}))
+    # the horoscope's "tuổi" is not an age; the number is
+    assert facts("năm nay tuổi Thân có nên hiến máu không") is None
+    assert facts("tôi tuổi Tý 25 tuổi") == Person(age_years=25)
