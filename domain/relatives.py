@@ -32,6 +32,7 @@ _RELATIVE = re.compile(
     rf"(?<!nursing )(?<!feeding )(?:my|our) (?:{_KIN_EN}))\b"  # "nursing my baby" is the asker
 )
 _SELF = frozenset({"toi", "minh", "em", "tui", "i"})
+_AUX = frozenset({"can", "could", "may", "should", "do", "am", "will", "would", "and", "but", "so"})
 _SHORT = {"e": "em", "a": "anh", "mk": "minh", "mik": "minh", "t": "toi"}
 _CLAUSE = re.compile(r"([,;.!?\n]+)")
 
@@ -47,6 +48,8 @@ def _drop(clause: str) -> str:
     after = s[: m.end()].count(" ") + 1
     for i in range(after + 1, len(words)):
         if folded[i] in _SELF:
+            if folded[i] == "i" and folded[i - 1] in _AUX and i - 1 > after:
+                i -= 1  # "my wife is pregnant can I donate": the question starts at "can"
             return " ".join(words[:first] + words[i:])
     return " ".join(words[:first])
 
