@@ -7,8 +7,12 @@ else than giving blood is told so, with the hotline. The answer is in the questi
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
 from core import buttons
 from domain.eligibility import Person
+from domain.follow_up import is_follow_up, merge
 from domain.intents import Intent
 from domain.language import question_language
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
@@ -44,8 +48,9 @@ async def answer(ctx: Context) -> None:
     if understood.kind is Kind.INTENT and understood.intent is not None:
         await act(ctx, understood.intent)
     elif understood.kind is Kind.VERDICT and isinstance(understood.facts, Person):
-        decision = await verdicts.decide_today(ctx, understood.facts)
-        stated = stated_rules(understood.facts, decision.assessment, ctx.knowledge.rules)
+        asked = _with_earlier_facts(ctx, text.strip(), understood.facts)
+        decision = await verdicts.decide_today(ctx, asked)
+        stated = stated_rules(asked, decision.assessment, ctx.knowledge.rules)
         ctx.say_text(verdicts.render_decision(ctx, decision, stated=stated))
         ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
@@ -57,6 +62,27 @@ async def answer(ctx: Context) -> None:
         ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
     else:  # nothing close enough to suggest: no "one of the questions below"
         ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
+
+
+# The facts of each chat's last verdict, for a follow-up ("còn nếu tôi 50kg thì sao?") a few minutes
+# later: in memory only, never written (self-check answers are not stored either), forgotten after
+# FOLLOW_UP_TTL, and at most FOLLOW_UP_CHATS chats (the oldest go first).
+FOLLOW_UP_TTL = timedelta(minutes=10)
+FOLLOW_UP_CHATS = 10_000
+_earlier: OrderedDict[str, tuple[datetime, Person]] = OrderedDict()
+
+
+def _with_earlier_facts(ctx: Context, text: str, facts: Person) -> Person:
+    """`facts`, laid over those of the chat's last verdict when this message follows it up; kept."""
+    key = f"{ctx.incoming.platform}:{ctx.incoming.chat_id}"
+    now = ctx.now()
+    kept = _earlier.pop(key, None)
+    if kept is not None and now - kept[0] <= FOLLOW_UP_TTL and is_follow_up(text):
+        facts = merge(kept[1], facts)
+    _earlier[key] = (now, facts)
+    while len(_earlier) > FOLLOW_UP_CHATS:
+        _earlier.popitem(last=False)
+    return facts
 
 
 def _question_lang(ctx: Context, text: str) -> str:

@@ -79,3 +79,15 @@ async def test_a_request_said_as_a_sentence_does_what_its_command_does(bot: BotH
         said = texts(await bot.send(user, sentence))
         typed = texts(await bot.send(user, command))
         assert said == typed, sentence
+
+
+async def test_a_follow_up_keeps_the_facts_given_just_before(bot: BotHarness) -> None:
+    user = bot.user(6109)
+    first = texts(await bot.send(user, "tôi 17 tuổi nặng 48kg có hiến được không"))
+    assert "sinh nhật 18 tuổi" in first
+    follow = texts(await bot.send(user, "còn nếu tôi 19 tuổi thì sao?"))
+    assert "Theo những gì bạn kể, bạn có thể đăng ký hiến máu." in follow
+    # 48 kg × 9 ml/kg = 432 ml: the largest volume collected within it is 350 ml
+    assert "mỗi lần hiến tối đa 350 ml" in follow, "the 48 kg said just before is used"
+    fresh = texts(await bot.send(user, "tôi 19 tuổi có hiến được không"))
+    assert "350 ml" not in fresh, "a new question starts afresh"
