@@ -1,14 +1,21 @@
-"""FAQ matcher benchmark: accuracy on tests/data/faq_eval.tsv and answer time per question.
+"""FAQ matcher benchmark: accuracy on the tuning set and on the frozen held-out set, and answer time.
 
-Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|all] [--sweep] [--quiet]
+Run: .venv/bin/python bench/faq.py [--method bm25|fuzzy|combined|chargram|all] [--sweep] [--quiet]
+     [--tune-only]
 
-Prints the accuracy per label kind, the confusion list (expected → got, text), p50/p95 time
-to understand one message, and ends with one line of key=value figures.
+Two sets, printed separately: tests/data/faq_eval.tsv is the tuning set (weights, thresholds and
+lexicon entries are chosen on it); tests/data/faq_heldout.tsv was written before any tuning and is
+never used to choose anything, so its figure is the honest one. ``--sweep`` and ``--tune-only`` look
+at the tuning set alone. For each set: the accuracy per label kind, the confusion list (expected →
+got, text), p50/p95 time to understand one message (as in the chat, facts extractor included; the
+fastest of 3 runs of each message, since other processes share the machine); the run ends with one
+line of key=value figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import statistics
 import sys
 import time
@@ -29,8 +36,10 @@ from domain.questions import Kind, Understanding, understand  # noqa: E402
 from domain.rules_file import load_rules  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
+HELDOUT = ROOT / "tests" / "data" / "faq_heldout.tsv"
 TODAY = date(2025, 6, 1)
 SMALL_TALK = {Intent.GREETING, Intent.THANKS}
+REPEATS = 3
 
 
 def read_eval(path: Path = EVAL) -> list[tuple[str, str, str]]:
@@ -80,10 +89,15 @@ def build(method: Method, threshold: float | None = None, margin: float | None =
 
 
 def run(
-    method: Method, *, verbose: bool, threshold: float | None = None, margin: float | None = None
+    method: Method,
+    *,
+    verbose: bool,
+    threshold: float | None = None,
+    margin: float | None = None,
+    path: Path = EVAL,
 ) -> dict:
     idx = build(method, threshold, margin)
-    rows = read_eval()
+    rows = read_eval(path)
     extractor = real_extractor()
     per_kind: dict[str, list[bool]] = {"faq": [], "intent": [], "none": [], "verdict": []}
     misses: list[tuple[str, str, str]] = []
@@ -92,16 +106,16 @@ def run(
     for text, label, lang in rows:
         index = idx[lang]
         kind = label.split(":")[0]
-        if kind == "verdict":
-            u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
-        else:
+        # As in the chat: the facts extractor is always there, so a question it wrongly reads as
+        # personal facts is a miss (listed again under "stolen").
+        best = math.inf
+        for _ in range(REPEATS):  # the fastest of REPEATS: other processes share the 2 cores
             start = time.perf_counter()
-            u = understand(text, index=index, today=TODAY)
-            times.append((time.perf_counter() - start) * 1000)
-            if kind in {"faq", "none"}:
-                with_facts = understand(text, index=index, today=TODAY, facts_extractor=extractor)
-                if with_facts.kind is Kind.VERDICT:
-                    stolen.append(f"{label} | {text}")
+            u = understand(text, index=index, today=TODAY, facts_extractor=extractor)
+            best = min(best, (time.perf_counter() - start) * 1000)
+        times.append(best)
+        if kind in {"faq", "intent", "none"} and u.kind is Kind.VERDICT:
+            stolen.append(f"{label} | {text}")
         ok = is_right(label, u)
         per_kind[kind].append(ok)
         if not ok:
@@ -113,7 +127,7 @@ def run(
     p50 = statistics.median(times)
     p95 = times[int(0.95 * (len(times) - 1))]
     if verbose:
-        print(f"== method={method} threshold={idx['vi'].threshold} margin={idx['vi'].margin}")
+        print(f"== {path.name}: method={method} threshold={idx['vi'].threshold} margin={idx['vi'].margin}")
         for kind, oks in per_kind.items():
             if oks:
                 print(f"  {kind:8} {sum(oks):4}/{len(oks):<4} {sum(oks) / len(oks):.3f}")
@@ -134,6 +148,7 @@ def run(
         "verdict": (sum(verdict) / len(verdict)) if verdict else None,
         "p50": p50,
         "p95": p95,
+        "times": times,
         "misses": Counter(m[0].split(":")[0] for m in misses),
     }
 
@@ -141,10 +156,11 @@ def run(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "all"]
+        "--method", default="default", choices=["default", "bm25", "fuzzy", "combined", "chargram", "all"]
     )
-    parser.add_argument("--sweep", action="store_true", help="try thresholds and margins")
+    parser.add_argument("--sweep", action="store_true", help="try thresholds and margins (tuning set)")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--tune-only", action="store_true", help="leave the held-out set out")
     args = parser.parse_args()
     default: Method = PRODUCTION
     if args.sweep:
@@ -158,24 +174,43 @@ def main() -> None:
                     )
         return
     methods: list[Method] = (
-        ["bm25", "fuzzy", "combined"]
+        ["bm25", "fuzzy", "combined", "chargram"]
         if args.method == "all"
         else [default if args.method == "default" else args.method]  # type: ignore[list-item]
     )
-    result = {}
+    tune: dict = {}
+    held: dict | None = None
     for method in methods:
-        result = run(method, verbose=not args.quiet)
+        tune = run(method, verbose=not args.quiet)
+        held = None if args.tune_only else run(method, verbose=not args.quiet, path=HELDOUT)
         if args.method == "all":
             print(
-                f"  {method}: acc={result['acc']:.3f} none_unsure={result['none_unsure']:.3f}"
-                f" p95_ms={result['p95']:.2f}"
+                f"  {method}: tune_top1={tune['acc']:.3f} tune_notsure={tune['none_unsure']:.3f}"
+                + ("" if held is None else f" heldout_top1={held['acc']:.3f}")
+                + ("" if held is None else f" offtopic_notsure={held['none_unsure']:.3f}")
             )
-    verdict = "n/a" if result["verdict"] is None else f"{result['verdict']:.2f}"
-    print(
-        f"faq entries={result['entries']} eval={result['eval']} acc={result['acc']:.2f}"
-        f" none_unsure={result['none_unsure']:.2f} verdict={verdict}"
-        f" p50_ms={result['p50']:.1f} p95_ms={result['p95']:.1f}"
-    )
+    times = sorted(tune["times"] + ([] if held is None else held["times"]))
+    p95 = times[int(0.95 * (len(times) - 1))]
+    figures = [
+        f"faq_entries={tune['entries']}",
+        f"tune_rows={tune['eval']}",
+        f"tune_top1={tune['acc']:.3f}",
+        f"tune_notsure={tune['none_unsure']:.3f}",
+        f"tune_verdict={_share(tune['verdict'])}",
+    ]
+    if held is not None:
+        figures += [
+            f"heldout_rows={held['eval']}",
+            f"heldout_top1={held['acc']:.3f}",
+            f"offtopic_notsure={held['none_unsure']:.3f}",
+            f"verdict_acc={_share(held['verdict'])}",
+        ]
+    figures += [f"p50_ms={statistics.median(times):.2f}", f"p95_ms={p95:.2f}"]
+    print(" ".join(figures))
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ ENGINE_MESSAGES: Mapping[str, frozenset[str]] = {
     "elig_unknown_sex": frozenset(),
     "elig_unknown_last_donation": frozenset(),
     "elig_final_decision_at_site": frozenset(),
+    # domain.rule_statements: the rule of a fact the question gave, beside a yes
+    "elig_rule_age": frozenset({"min_years", "max_years"}),
+    "elig_rule_interval": frozenset({"whole_weeks", "component_weeks"}),
 }
 
 

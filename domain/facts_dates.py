@@ -70,6 +70,7 @@ class When:
     day: date
     bare: bool = False  # a bare duration ("2 tháng") only counts right after what it dates
     relative: bool = True  # "… trước", "cách đây …", "ago": in the past by its wording
+    present: bool = False  # "hôm nay", "sáng nay": dates a donation only if it is said to be done
 
 
 _RELATIVE = [
@@ -148,7 +149,7 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
                 "lastmonth": today.replace(day=1) - timedelta(days=1),
                 "lastyear": date(today.year - 1, 12, 31),
             }[kind]
-            found.append(When(m.start(), m.end(), day))
+            found.append(When(m.start(), m.end(), day, present=kind == "today"))
     for m in _DMY.finditer(f):
         d = date_or_none(expand_year(m.group(4), today), int(m.group(3)), int(m.group(1)))
         if (d := _in_past(d, today)) is not None:

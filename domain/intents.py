@@ -8,7 +8,9 @@ nào", "làm sao", "how", "ở đâu" for registration, "thủ tục") — leave
 schedule of drives is the exception: "hiến máu ở đâu", "khi nào có đợt hiến máu", "where can I
 donate" ask for the schedule, which the ``drives`` handler shows, so place and time words are
 part of that request. A greeting or thanks followed by a real question ("chào bạn, hiến máu có
-đau không") is the question.
+đau không") is the question. What the message says about a relative is left out first
+(:mod:`domain.relatives`): "vợ tôi đang mang thai, tôi có hiến được không" asks to check the
+asker.
 
 Matching works on :func:`domain.lexicon.canonical_tokens`, so diacritics, chat shorthand and
 "đăng kí"/"đăng ký" spellings do not matter.
@@ -20,6 +22,7 @@ import re
 from enum import StrEnum
 
 from domain.lexicon import DOMAIN_WORDS, canonical_tokens, word_set
+from domain.relatives import without_relatives
 
 
 class Intent(StrEnum):
@@ -33,6 +36,10 @@ class Intent(StrEnum):
     HELP = "help"
     GREETING = "greeting"
     THANKS = "thanks"
+    MY_BOOKINGS = "my_bookings"
+    REMINDERS = "reminders"
+    LANGUAGE = "language"
+    PROFILE = "profile"
 
 
 # Words that may surround a request without changing it.
@@ -72,8 +79,8 @@ _REGISTER = [
 _REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am")
 
 _DRIVES = [
-    r"\blich\b",
-    r"\bdot\b",
+    r"(?<!du )\blich\b",  # "du lịch" is travel
+    r"\bdot (?:hien|nay|toi|sau|tiep|moi|nao|gan)\b|\b(?:cac|nhung|may) dot\b",  # "đợt", not "đột quỵ"
     r"ngay hoi",
     r"\bo dau\b",
     r"\btai dau\b",
@@ -97,7 +104,8 @@ _DRIVES = [
 _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
-    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang)\b"
+    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
+    r"institute|centre|center|hematology|clb|cau lac bo|club)\b"
 )
 
 _MY_DATA = re.compile(
@@ -135,6 +143,38 @@ _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em"
 )
+# The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
+_REMINDERS = re.compile(
+    r"\b(tat|bat|mo|ngung|dung|huy|turn off|turn on|stop|disable|enable)\b.*\b(nhac nho|nhac lich|nhac|"
+    r"reminder)\b"
+)
+_REMINDERS_EXTRA = word_set(
+    "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
+    "lich thong bao cua giup the all reminder nua het"
+)
+_LANGUAGE = re.compile(
+    r"\b(doi|chuyen|change|switch|dung|noi|speak|use|talk)\b.*\b(ngon ngu|tieng anh|tieng viet|english|"
+    r"vietnamese|language)\b"
+)
+_LANGUAGE_EXTRA = word_set(
+    "muon want would like doi chuyen change switch dung noi speak use talk ngon ngu tieng anh viet "
+    "english vietnamese language sang qua to in can khong"
+)
+_MY_BOOKINGS = re.compile(
+    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|(my|show) (booking|signup|appointment))\b"
+)
+_MY_BOOKINGS_EXTRA = word_set(
+    "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
+    "appointment all tat ca nhung cac sap toi upcoming"
+)
+_PROFILE = re.compile(
+    r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
+    r"dia chi|profile|phone|weight|address)\b"
+)
+_PROFILE_EXTRA = word_set(
+    "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
+    "mau dia chi profile phone number weight address cua trong in lai moi"
+)
 _SELF_CHECK = [
     r"kiem tra( xem)?",
     r"du dieu kien",
@@ -143,7 +183,11 @@ _SELF_CHECK = [
     r"duoc( khong| chua| nua khong)",
     r"co the",
 ]
-_SELF_CHECK_EXTRA = word_set("khong chua duoc nua con xem if to check can could")
+# A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
+_SELF_CHECK_EXTRA = word_set(
+    "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
+    "going plan planning next week tomorrow"
+)
 _HELP = re.compile(
     r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
     r"what can you do|how do(es)? (this|the) bot work|how to use( this| the)?( bot)?)\W*$"
@@ -179,7 +223,7 @@ _THANKS_EXTRA = word_set("nhieu lam rat so much a lot very ok great good tot qua
 
 def detect_intent(text: str) -> Intent | None:
     """The request in a free-text message, or ``None`` when it is a question or off-topic."""
-    tokens = canonical_tokens(text.replace("cám ơn", "cảm ơn"))
+    tokens = canonical_tokens(without_relatives(text).replace("cám ơn", "cảm ơn"))
     if not tokens:
         return None
     s = " ".join(tokens)
@@ -189,6 +233,14 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.DELETE_DATA
     if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
         return Intent.MY_DATA
+    if _REMINDERS.search(s) and not asks and not _residual(s, [], _REMINDERS_EXTRA):
+        return Intent.REMINDERS
+    if _LANGUAGE.search(s) and not _residual(s, [], _LANGUAGE_EXTRA):
+        return Intent.LANGUAGE
+    if _PROFILE.search(s) and not asks and not _residual(s, [], _PROFILE_EXTRA):
+        return Intent.PROFILE
+    if _MY_BOOKINGS.search(s) and not asks and not _residual(s, [], _MY_BOOKINGS_EXTRA):
+        return Intent.MY_BOOKINGS
     if _CANCEL_SIGNUP.search(s) and not asks and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
         return Intent.CANCEL_SIGNUP
     if _CHANGE_SIGNUP.search(s) and not asks and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):

@@ -121,6 +121,7 @@ _SHORTHAND: dict[str, str] = {
     "ths": "thanks",
     "cam": "cam",
     "cccd": "cccd",
+    "clb": "cau lac bo",
     "vaccine": "vac xin",
     "vacxin": "vac xin",
     "vacin": "vac xin",
@@ -151,7 +152,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"tieu duong|dai thao duong|duong huyet cao", "dai thao duong"),
         (r"cao huyet ap|tang huyet ap|huyet ap cao", "huyet ap cao"),
         (r"can cuoc cong dan|can cuoc|chung minh nhan dan|chung minh thu|cmnd", "cccd"),
-        (r"hinh xam|xam hinh|xam minh|phun xam", "xam"),
+        (r"hinh xam|xam hinh|xam minh|phun xam|phun may|phun moi|dieu khac (?:long|chan) may", "xam"),
+        # "lao" is tuberculosis after "bị/mắc/bệnh", Laos after "đi/sang/từ/ở/về"
+        (r"lao (?=phoi|hach|xuong)", "benhlao "),
+        (r"\b(bi|mac|benh|nhiem|chua|khoi) lao", r"\1 benhlao"),
+        (r"\b(di|sang|o|tu|ve|qua|nuoc) lao", r"\1 nuoclao"),
+        (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
@@ -159,6 +165,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"kiem tra suc khoe|kham benh", "kham"),
         (r"khang sinh|antibiotics?", "khangsinh"),
         (r"vi sao|tai sao|why", "taisao"),
+        # one concept each, so that their syllables match nothing else ("học" in "huyết học")
+        (r"huyet hoc", "huyethoc"),
+        # "máu" in idioms is a temper, not blood; "hiến" in "hiến pháp" is a constitution
+        (r"mau lua|mau chien|mau mat|nong mau|mau nong", "tinhkhi"),
+        (r"hien phap", "hienphap"),
+        (r"hien ke", "hienke"),
         # English: one word per concept
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
@@ -181,6 +193,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"alcohol|beer|drinking|drunk|hangover", "alcohol"),
         (r"a cold|colds|common cold|influenza|the flu|flu", "flu"),
         (r"takes|taken|took|taking", "take"),
+        (r"tired|exhausted|weakness|fatigue|weak", "weak"),
         (r"reused?|reusing|shared?|sharing", "reuse"),
     ]
 ]
@@ -232,7 +245,12 @@ _ANCHORS = re.compile(
     r"\b(kim|needle|huyet|hong cau|tieu cau|rh|plaster|bandage|ml|dang ky|register|sign up|"
     r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
     r"xet nghiem|chung nhan|certificate|"
-    r"platelet|plasma|apheresi|transfusion|truyen)\b"
+    r"platelet|plasma|apheresi|transfusion|truyen|"
+    # this bot's own concepts, and the blood centres
+    r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
+    r"huyethoc|hematology|haematology|test result|"
+    # English "it" in a question to this bot is the donation: "how long does it take", "does it hurt"
+    r"(?:does|will|is|did|would) it)\b"
 )
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(
@@ -271,7 +289,8 @@ def canonical_tokens(text: str) -> list[str]:
             out.append(_NUMBER_UNITS[word])
             continue
         if word == "kg":
-            out.append("khong")
+            # "kg" is "không" in chat, but "bao nhiêu kg", "mấy kg" ask a weight
+            out.append("kg" if prev in {"bn", "nhieu", "may", "bnhieu", "baonhieu"} else "khong")
             continue
         if word == "bn":
             out.extend(["bao"] if nxt == "lau" else ["bao", "nhieu"] if nxt in _QUANTITY else ["ban"])

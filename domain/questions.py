@@ -8,11 +8,17 @@ Order of the checks (the first that applies wins):
 3. a confident FAQ answer (:meth:`domain.faq_index.FaqIndex.confident`);
 4. otherwise "not sure", with the three closest FAQ entries as suggestions.
 
+Before 2, a message about something else than giving blood (:mod:`domain.offtopic`: medicine
+for a headache, organ donation, horoscopes) is "not sure", marked ``off_topic`` so that the
+answer says it is not about giving blood and gives the hotline — never a blood-donation answer.
+
 One refinement of 2: the extractor also finds a condition in a general question ("có hình xăm
 có hiến được không", "uống thuốc kháng sinh có hiến được không", "tại sao lại thiếu máu").
 When the message gives nothing specific about the person — no number, no date or time
 ("tuần trước", "hôm qua", "mới xăm", "2 months ago") — and the FAQ answers it confidently, the
 FAQ answer wins: it explains the rule, and ends by saying the doctor at the drive decides.
+Two exceptions: a permanent condition the person says they have ("tôi bị nhiễm HIV") and a
+positive test result ("xét nghiệm dương tính") always get the verdict, which states the rule.
 
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
 application) so that this module does not depend on it.
@@ -26,10 +32,12 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from domain.eligibility import Person
 from domain.faq_file import FaqEntry
 from domain.faq_index import FaqIndex
 from domain.intents import Intent, detect_intent
 from domain.lexicon import canonical_tokens
+from domain.offtopic import is_off_topic
 
 FactsExtractor = Callable[[str, date], object | None]
 
@@ -48,6 +56,8 @@ class Understanding:
     entry: FaqEntry | None = None
     facts: object | None = None
     suggestions: tuple[FaqEntry, ...] = ()
+    off_topic: bool = False
+    """Not about giving blood at all (with kind UNSURE and no suggestions)."""
 
 
 SUGGESTIONS = 3
@@ -61,7 +71,7 @@ _SPECIFIC = re.compile(
     r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
     r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
     r"nho|xo|bam|phau|om|mac|di)|yesterday|last (week|month|year|night|time)|ago|recently|"
-    r"just (got|had|gave|donated|finished))\b"
+    r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
 )
 
 
@@ -82,10 +92,13 @@ def understand(
     intent = detect_intent(text)
     if intent is not None:
         return Understanding(Kind.INTENT, intent=intent)
+    if is_off_topic(text):
+        return Understanding(Kind.UNSURE, off_topic=True)
     entry = index.confident(text)
     if facts_extractor is not None:
         facts = facts_extractor(text, today)
-        if facts is not None and (entry is None or is_specific(text)):
+        permanent = isinstance(facts, Person) and bool(facts.permanent)
+        if facts is not None and (entry is None or permanent or is_specific(text)):
             return Understanding(Kind.VERDICT, facts=facts)
     if entry is not None:
         return Understanding(Kind.FAQ, entry=entry)

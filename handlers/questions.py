@@ -1,16 +1,34 @@
 """Text outside a dialogue is a question: a request to act, personal facts, an FAQ, or "not sure".
 
 A confidently wrong answer is worse than "I don't know": below the matcher's confidence the bot says
-so, offers the three closest questions as buttons, and gives the hotline.
+so, offers the three closest questions as buttons, and gives the hotline; a question about something
+else than giving blood is told so, with the hotline. The answer is in the question's language.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import datetime, timedelta
+
 from core import buttons
 from domain.eligibility import Person
+from domain.follow_up import is_follow_up, merge
 from domain.intents import Intent
+from domain.language import question_language
 from domain.questions import MAX_CHARS, Kind, Understanding, understand
-from handlers import callout_answers, common, drives, my_signups, privacy, registration, selfcheck, verdicts
+from domain.rule_statements import stated_rules
+from handlers import (
+    callout_answers,
+    common,
+    drives,
+    my_signups,
+    privacy,
+    profile,
+    registration,
+    reminders,
+    selfcheck,
+    verdicts,
+)
 from handlers.context import Context
 from handlers.messages import Choice, InputKind
 
@@ -30,11 +48,15 @@ async def answer(ctx: Context) -> None:
     if understood.kind is Kind.INTENT and understood.intent is not None:
         await act(ctx, understood.intent)
     elif understood.kind is Kind.VERDICT and isinstance(understood.facts, Person):
-        decision = await verdicts.decide_today(ctx, understood.facts)
-        ctx.say_text(verdicts.render_decision(ctx, decision))
+        asked = _with_earlier_facts(ctx, text.strip(), understood.facts)
+        decision = await verdicts.decide_today(ctx, asked)
+        stated = stated_rules(asked, decision.assessment, ctx.knowledge.rules)
+        ctx.say_text(verdicts.render_decision(ctx, decision, stated=stated))
         ctx.say(verdicts.next_step_key(ctx, decision.assessment), hotline=ctx.settings.bot.hotline)
     elif understood.kind is Kind.FAQ and understood.entry is not None:
         ctx.say_text(understood.entry.answer)
+    elif understood.off_topic:
+        ctx.say("answer_off_topic", hotline=ctx.settings.bot.hotline)
     elif understood.suggestions:
         rows = [[Choice(_title(e.questions[0]), buttons.Faq(e.id).pack())] for e in understood.suggestions]
         ctx.say("answer_unsure", choices=rows, hotline=ctx.settings.bot.hotline)
@@ -42,10 +64,47 @@ async def answer(ctx: Context) -> None:
         ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
 
 
+# The facts of each chat's last verdict, for a follow-up ("còn nếu tôi 50kg thì sao?") a few minutes
+# later: in memory only, never written (self-check answers are not stored either), forgotten after
+# FOLLOW_UP_TTL, and at most FOLLOW_UP_CHATS chats (the oldest go first).
+FOLLOW_UP_TTL = timedelta(minutes=10)
+FOLLOW_UP_CHATS = 10_000
+_earlier: OrderedDict[str, tuple[datetime, Person]] = OrderedDict()
+
+
+def _with_earlier_facts(ctx: Context, text: str, facts: Person) -> Person:
+    """`facts`, laid over those of the chat's last verdict when this message follows it up; kept."""
+    key = f"{ctx.incoming.platform}:{ctx.incoming.chat_id}"
+    now = ctx.now()
+    kept = _earlier.pop(key, None)
+    if kept is not None and now - kept[0] <= FOLLOW_UP_TTL and is_follow_up(text):
+        facts = merge(kept[1], facts)
+    _earlier[key] = (now, facts)
+    while len(_earlier) > FOLLOW_UP_CHATS:
+        _earlier.popitem(last=False)
+    return facts
+
+
+def _question_lang(ctx: Context, text: str) -> str:
+    """The language to answer in: the question's own when it tells (:mod:`domain.language`);
+    else, for someone who has chosen no language yet, the platform's hint; else the chat's."""
+    faq = ctx.knowledge.faq
+    written = question_language(text)
+    if written in faq:
+        return written
+    hint = ctx.incoming.language_hint
+    if ctx.state.language is None and ctx.donor is None and hint in faq:
+        return hint
+    return ctx.lang
+
+
 def _understand(ctx: Context, text: str) -> Understanding:
-    """Understands in the chat's language, or in the other one when only that one is sure."""
+    """Understands in the question's language (see `_question_lang`), or in the other one when only
+    that one is sure; the reply is in the language it was understood in."""
     knowledge = ctx.knowledge
-    first = ctx.lang
+    first = _question_lang(ctx, text)
+    if first != ctx.lang:
+        ctx.reply_lang = first
     result = understand(text, index=knowledge.faq[first], today=ctx.today(), facts_extractor=knowledge.facts)
     if result.kind is not Kind.UNSURE:
         return result
@@ -87,6 +146,14 @@ async def act(ctx: Context, intent: Intent) -> None:
         ctx.say("answer_thanks")
     elif intent is Intent.DRIVES:
         await drives.list_drive_days(ctx)
+    elif intent is Intent.MY_BOOKINGS:
+        await my_signups.my_signups(ctx)
+    elif intent is Intent.REMINDERS:
+        await reminders.show(ctx)
+    elif intent is Intent.LANGUAGE:
+        await common.language(ctx)
+    elif intent is Intent.PROFILE:
+        await profile.show(ctx)
 
 
 async def on_faq_button(ctx: Context, pressed: buttons.Faq) -> None:

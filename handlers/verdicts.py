@@ -94,8 +94,10 @@ def render_reasons(ctx: Context, reasons: Sequence[Reason]) -> str:
     return "\n\n".join(ctx.t(r.key, **_params(ctx, dict(r.params))) for r in reasons)
 
 
-def render_decision(ctx: Context, decision: Decision) -> str:
+def render_decision(ctx: Context, decision: Decision, *, stated: Sequence[Reason] = ()) -> str:
     """The verdict with its reasons, then the planned donations giving that day would collide with
-    (the rules allowing it, the verdict then says that the plans stand in the way)."""
+    (the rules allowing it, the verdict then says that the plans stand in the way); `stated` adds
+    the rules of the facts a question gave (`domain.rule_statements`)."""
     headline = "decision_verdict_planned" if decision.eligible and decision.clashes else None
-    return render(ctx, decision.assessment, extra=decision.clash_reasons, headline=headline)
+    extra = (*decision.clash_reasons, *stated)
+    return render(ctx, decision.assessment, extra=extra, headline=headline)

@@ -198,7 +198,9 @@ def test_marks_typed_must_agree() -> None:
 
 def test_contradictions_are_left_out() -> None:
     assert facts("tôi 17 tuổi, à nhầm 18 tuổi") is None  # two different ages: no guess
-    assert facts("tôi là nam, em gái tôi") is None
+    assert facts("tôi là nam, à nhầm, nữ") is None
+    # The sister's sex is hers (issue 19: someone else's facts), not a contradiction.
+    assert facts("tôi là nam, em gái tôi") == person(sex=Sex.MALE)
 
 
 def test_end_to_end_with_the_engine() -> None:

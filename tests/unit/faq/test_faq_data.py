@@ -79,11 +79,13 @@ def test_vietnamese_answers_keep_the_certificate_wording() -> None:
     assert "15/2023/TT-BYT" in entries["support"].answer
 
 
-def test_questions_are_not_copied_from_the_evaluation_set() -> None:
-    """The eval measures generalisation: no question of the data may be (nearly) one of its lines."""
+def test_questions_are_not_copied_from_the_evaluation_sets() -> None:
+    """The evals measure generalisation: no question of the data may be (nearly) one of their
+    lines — of the tuning set, and above all of the frozen held-out set."""
     lines = [
         line.split("\t")[0]
-        for line in EVAL.read_text(encoding="utf-8").splitlines()
+        for path in (EVAL, EVAL.with_name("faq_heldout.tsv"))
+        for line in path.read_text(encoding="utf-8").splitlines()
         if line and not line.startswith("#")
     ]
     folded = [re.sub(r"[^\w ]", "", fold(t)) for t in lines]

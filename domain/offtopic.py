@@ -1,0 +1,76 @@
+"""Messages that are not about giving blood, recognised before any answer is chosen.
+
+A confident blood-donation answer to "thuốc nào chữa đau đầu", "đăng ký hiến tạng ở đâu" or "tuổi
+Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. Four
+classes are recognised, each by what the message is about, not by its words one at a time:
+
+* **other donations** — organs, corneas, marrow, sperm, a body to science, money or land: "hiến"
+  followed by something other than blood, or the English nouns, in a message that does not name
+  blood;
+* **horoscopes** — a zodiac animal after "tuổi" ("tuổi Thân" is not an age), "tử vi", "xem bói",
+  "hợp màu/mệnh", star signs. These are off-topic even next to "hiến máu";
+* **treatment advice** — which medicine to take, how to cure something, what to do about an
+  illness, in a message that does not name giving blood ("hiến máu xong chóng mặt phải làm sao" is
+  aftercare; "con tôi bị sốt phải làm sao" is a question for a doctor);
+* **other paperwork and health services** — "đăng ký kết hôn", "register a motorbike", "tiêm phòng
+  cho bé ở đâu", "xét nghiệm covid ở đâu", in a message that does not name donating or blood.
+
+The answer to all three is "this is not about giving blood" and the hotline
+(:mod:`domain.questions`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from domain.lexicon import canonical_tokens, mentions_domain
+
+__all__ = ["is_off_topic"]
+
+_OTHER_DONATION = re.compile(
+    r"\b(?:hien|dang ky hien|hien tang)\s+(?:tang|noi tang|bo phan|than|gan|giac mac|tinh trung|"
+    r"trung|xac|tuy|tuy xuong|te bao goc|dat|tien|sach|quan ao)\b"
+    r"|\b(?:donat\w*|donor|give|giv) (?:my |an |a |your )?(?:organs?|kidney|liver|cornea|sperm|eggs?|"
+    r"bone marrow|stem cells?|body)\b|\b(?:organ|kidney|liver|sperm|egg|marrow|cornea) (?:donor|donat\w*)\b"
+    r"|\bhien tang\b"
+)
+_BLOOD = re.compile(r"\b(?:mau|blood|tieu cau|huyet tuong|platelet|plasma)\b")
+_ZODIAC = "ty|ti|suu|dan|mao|thin|ngo|mui|than|dau|tuat|hoi"
+_HOROSCOPE = re.compile(
+    rf"\btuoi (?:{_ZODIAC})\b|\btu vi\b|\bxem boi\b|\bxem tuoi\b|\bhop (?:mau|menh|tuoi|huong)\b"
+    r"|\bhop voi tuoi\b|\bmenh (?:kim|moc|thuy|hoa|tho)\b|\bcung hoang dao\b|\btinh duyen\b"
+    r"|\bphong thuy\b|\b(?:horoscope|zodiac|astrology|star sign)\b"
+    r"|\b(?:bach duong|kim nguu|song tu|cu giai|su tu|xu nu|thien binh|bo cap|nhan ma|ma ket|"
+    r"bao binh|song ngu)\b"
+)
+_TREATMENT = re.compile(
+    r"\bthuoc (?:\w+ ){0,2}(?:gi|nao)\b|\bchua (?:\w+ )?(?:the nao|nhu the nao|sao|bang gi|gi)\b"
+    r"|\b(?:phai|nen) lam (?:sao|gi)\b|\blam sao (?:cho|de) (?:het|khoi|giam)\b|\bcach chua\b"
+    r"|\b(?:what|which) (?:medicine|should i take)\b|\b(?:take|medicine|cure|remedy|treatment) "
+    r"for\b|\bhow (?:do|can) i (?:cure|treat)\b"
+)
+
+
+# "Đăng ký" is all paperwork in Vietnam: marriage, residence, a motorbike… (not a donor).
+_OTHER_REGISTRATION = re.compile(
+    r"\b(?:dang ky|register|registration)\s+(?:(?:a|an|anh|my|the|cho)\s+)?(?:ket hon|khai sinh|thuong tru|"
+    r"tam tru|ho khau|xe|bien so|kinh doanh|doanh nghiep|cong ty|sim|thue|bao hiem|hoc|nguyen vong|"
+    r"tai khoan|motorbike|car|vehicle|marriage|birth|business|company|tax|course|exam|class)\b"
+)
+# Health services for someone or something else: "tiêm phòng cho bé ở đâu", "xét nghiệm covid ở đâu".
+_HEALTH_SERVICE = re.compile(
+    r"\b(?:tiem|vac xin|kham|xet nghiem|chua|dieu tri|test|vaccine)\b.*\b(?:o dau|cho nao|where)\b"
+)
+_NAMES_DONATION = re.compile(r"\b(?:hien|donat\w*|donor|blood|mau)\b")
+
+
+def is_off_topic(text: str) -> bool:
+    """Whether the message is about something else than giving blood (see the module doc)."""
+    s = " ".join(canonical_tokens(text))
+    if _HOROSCOPE.search(s):
+        return True
+    if _OTHER_DONATION.search(s) and not _BLOOD.search(s):
+        return True
+    if (_OTHER_REGISTRATION.search(s) or _HEALTH_SERVICE.search(s)) and not _NAMES_DONATION.search(s):
+        return True
+    return bool(_TREATMENT.search(s)) and not mentions_domain(text)
