@@ -17,6 +17,7 @@ from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
 from domain import start_codes
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
+from handlers.recent_facts import RecentFacts
 from models import organisers
 from models.tables import ChannelAccount, Donor
 
@@ -58,6 +59,9 @@ class Context:
     # so the person can press another one (see `handlers.messages.Replies.taken`).
     press_refused: bool = False
     replies: list[Reply] = field(default_factory=list)
+    # The facts of the chat's last free-text verdict, for a follow-up ("còn nếu tôi 50kg?"); the
+    # dispatcher's own, so nothing is shared between apps.
+    recent_facts: RecentFacts = field(default_factory=RecentFacts)
     # Button data the router runs after this turn's handler, as if pressed: a dialogue that ends on another
     # journey's screen (registration on the deep-linked drive day) names that screen instead of importing it.
     then: str | None = None

@@ -10,7 +10,7 @@ from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step
 from handlers.messages import Attachment
 from handlers.profile import show as show_profile
-from models import conversations, donor_export, erasure
+from models import accounts, conversations, donor_export, erasure
 
 ERASE = "erase"
 
@@ -70,6 +70,8 @@ async def on_erase(ctx: Context, answer: Parsed) -> None:
         ctx.say("erase_cancelled")
         return
     ctx.say("erased")
+    chats = [(a.platform, a.chat_id) for a in await accounts.accounts_of(ctx.session, ctx.donor.id)]
+    ctx.recent_facts.forget([*chats, (ctx.incoming.platform, ctx.incoming.chat_id)])
     await erasure.erase(ctx.session, ctx.donor, today=ctx.today())
     ctx.state.language = None
 

@@ -7,9 +7,6 @@ else than giving blood is told so, with the hotline. The answer is in the questi
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from datetime import datetime, timedelta
-
 from core import buttons
 from domain.eligibility import Person
 from domain.follow_up import is_follow_up, merge
@@ -64,24 +61,14 @@ async def answer(ctx: Context) -> None:
         ctx.say("answer_unsure_none", hotline=ctx.settings.bot.hotline)
 
 
-# The facts of each chat's last verdict, for a follow-up ("còn nếu tôi 50kg thì sao?") a few minutes
-# later: in memory only, never written (self-check answers are not stored either), forgotten after
-# FOLLOW_UP_TTL, and at most FOLLOW_UP_CHATS chats (the oldest go first).
-FOLLOW_UP_TTL = timedelta(minutes=10)
-FOLLOW_UP_CHATS = 10_000
-_earlier: OrderedDict[str, tuple[datetime, Person]] = OrderedDict()
-
-
 def _with_earlier_facts(ctx: Context, text: str, facts: Person) -> Person:
-    """`facts`, laid over those of the chat's last verdict when this message follows it up; kept."""
-    key = f"{ctx.incoming.platform}:{ctx.incoming.chat_id}"
-    now = ctx.now()
-    kept = _earlier.pop(key, None)
-    if kept is not None and now - kept[0] <= FOLLOW_UP_TTL and is_follow_up(text):
-        facts = merge(kept[1], facts)
-    _earlier[key] = (now, facts)
-    while len(_earlier) > FOLLOW_UP_CHATS:
-        _earlier.popitem(last=False)
+    """`facts`, laid over those of the chat's last verdict when this message follows it up; kept
+    (`handlers.recent_facts`: in memory for a few minutes, never written)."""
+    platform, chat, now = ctx.incoming.platform, ctx.incoming.chat_id, ctx.now()
+    earlier = ctx.recent_facts.take(platform, chat, now)
+    if earlier is not None and is_follow_up(text):
+        facts = merge(earlier, facts)
+    ctx.recent_facts.keep(platform, chat, now, facts)
     return facts
 
 

@@ -25,6 +25,7 @@ from domain import start_codes
 from handlers import numbered
 from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
+from handlers.recent_facts import RecentFacts
 from models import accounts, conversations
 from models.db import connection_lost, loggable
 
@@ -120,6 +121,7 @@ class Dispatcher:
         self.catalogs = catalogs
         self.clock = clock
         self.routes = routes
+        self.recent_facts = RecentFacts()
 
     async def handle(self, incoming: Incoming) -> Replies:
         incoming = incoming.cleaned()  # the one place where outside text enters the core
@@ -219,6 +221,7 @@ class Dispatcher:
             knowledge=self.knowledge,
             account=account,
             bot_username=self.bot_username,
+            recent_facts=self.recent_facts,
         )
         return context, shown
 

@@ -26,7 +26,9 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 async def show_stats(ctx: Context, args: str = "") -> None:
     if not await organiser_only(ctx):
         return
-    scope = await organisers.scope_of(ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id)
+    scope = await organisers.scope_of(
+        ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
+    )
     if scope is None:  # the role went between the check and now
         ctx.say("organiser_only")
         return
@@ -60,7 +62,9 @@ async def show_stats(ctx: Context, args: str = "") -> None:
     t = ctx.t
     heading = data.heading(t)
     ctx.say_text(
-        summary.text(data.figures, t, heading=heading, recognition=data.recognition, max_lines=CHAT_LIST_LINES)
+        summary.text(
+            data.figures, t, heading=heading, recognition=data.recognition, max_lines=CHAT_LIST_LINES
+        )
         + "\n\n"
         + t("rep_more_in_file")
     )

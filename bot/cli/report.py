@@ -16,12 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from domain.figures import Scope
+
 from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import load_knowledge
-from domain.figures import Scope
 from services.reports import gather, summary
 from services.reports.workbook import Table, write_csv, write_workbook
 
@@ -81,6 +82,12 @@ def _csv_table(workbook_sheets: list[Any], t: Any, table: str) -> Table:
     raise UsageError(f"--table: no {table} table in this report")
 
 
+def _write_charts(folder: Path, pngs: list[tuple[str, bytes]]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, png in pngs:
+        (folder / name).write_bytes(png)
+
+
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> None:
     scope = _scope(args, settings)
     now = datetime.now(UTC)
@@ -107,27 +114,33 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
         )
         heading = data.heading(t)
         stem = f"report-{data.figures.year}" if data.figures.year else f"report-campaign-{campaigns[0].id}"
+        pngs: list[tuple[str, bytes]] = []
         if args.format == "text":
             out.write(summary.text(data.figures, t, heading=heading, recognition=data.recognition) + "\n")
         else:
             path = Path(args.output or f"{stem}.{args.format}")
             pngs = await asyncio.to_thread(summary.all_charts, data.figures, t)
-            book = summary.workbook(data.figures, t, heading=heading, recognition=data.recognition, chart_pngs=pngs)
+            book = summary.workbook(
+                data.figures, t, heading=heading, recognition=data.recognition, chart_pngs=pngs
+            )
             try:
                 if args.format == "xlsx":
                     await asyncio.to_thread(write_workbook, path, book)
                 else:
                     write_csv(path, _csv_table(list(book.sheets), t, args.table))
             except OSError as exc:
-                raise UsageError(f"--output: cannot write {path} ({exc.strerror or type(exc).__name__})") from None
+                raise UsageError(
+                    f"--output: cannot write {path} ({exc.strerror or type(exc).__name__})"
+                ) from None
             out.write(f"Wrote {path}.\n")
         if args.charts:
             folder = Path(args.charts)
+            pngs = pngs or await asyncio.to_thread(summary.all_charts, data.figures, t)
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                for name, png in await asyncio.to_thread(summary.all_charts, data.figures, t):
-                    (folder / name).write_bytes(png)
+                await asyncio.to_thread(_write_charts, folder, pngs)
             except OSError as exc:
-                raise UsageError(f"--charts: cannot write into {folder} ({exc.strerror or type(exc).__name__})") from None
+                raise UsageError(
+                    f"--charts: cannot write into {folder} ({exc.strerror or type(exc).__name__})"
+                ) from None
             out.write(f"Wrote the charts into {folder}.\n")
         await gather.record(session, data, actor=cli_actor(), output=args.format, now=now)

@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from domain.figures import Figures, Scope, ScopeKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.i18n import Translator
 from domain import ids
-from domain.figures import Figures, Scope, ScopeKind
 from domain.rules import Rules
 from models import audit, figures, honours
 from models.tables import Campaign
@@ -102,9 +102,7 @@ def workbook_bytes(data: ReportData, t: Translator) -> bytes:
     return buffer.getvalue()
 
 
-async def record(
-    session: AsyncSession, data: ReportData, *, actor: str, output: str, now: datetime
-) -> None:
+async def record(session: AsyncSession, data: ReportData, *, actor: str, output: str, now: datetime) -> None:
     """Audits a report given out: who, which scope and filter, what form, how many named rows."""
     await audit.record(
         session,

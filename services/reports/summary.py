@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from core.i18n import Translator
 from domain.figures import TAG_NAMES, Figures, QuotaLine, Scope, ScopeKind, Share
+
+from core.i18n import Translator
 from services.reports import charts
 from services.reports.numbers import fmt_int, fmt_percent
 from services.reports.workbook import (
@@ -98,7 +99,9 @@ def paragraph(figures: Figures, t: Translator) -> str:
         lines.append(t("rep_units_no_target", units=n(units.actual)))
     else:
         difference = units.difference or 0
-        key = "rep_units_above" if difference > 0 else "rep_units_met" if difference == 0 else "rep_units_below"
+        key = (
+            "rep_units_above" if difference > 0 else "rep_units_met" if difference == 0 else "rep_units_below"
+        )
         lines.append(
             t(
                 key,
@@ -176,7 +179,11 @@ def _reserve_line(figures: Figures, t: Translator) -> str:
     if not reserve.actual:
         return t("rep_reserve_none")
     groups = ", ".join(
-        t("rep_group_item", group=group if group != "?" else t("rep_group_unknown"), count=fmt_int(count, lang))
+        t(
+            "rep_group_item",
+            group=group if group != "?" else t("rep_group_unknown"),
+            count=fmt_int(count, lang),
+        )
         for group, count in figures.reserve_by_group
     )
     if reserve.target is None:
@@ -229,7 +236,10 @@ def text(
     if not _has_anything(figures):
         return "\n\n".join([heading, t("rep_as_of", date=t.date(figures.today)), t("rep_nothing")])
     parts = [heading + "\n" + t("rep_as_of", date=t.date(figures.today)), paragraph(figures, t)]
-    for key, lines in (("rep_wards_heading", figures.wards), ("rep_organisations_heading", figures.organisations)):
+    for key, lines in (
+        ("rep_wards_heading", figures.wards),
+        ("rep_organisations_heading", figures.organisations),
+    ):
         if not lines:
             continue
         shown = [_quota_line(line, t) for line in lines[: max_lines or None]]
@@ -318,7 +328,9 @@ def progress_chart(figures: Figures, t: Translator) -> bytes:
 def quota_chart(lines: Sequence[QuotaLine], t: Translator, *, title_key: str) -> bytes:
     return charts.quota_chart(
         charts.Quotas(
-            text=charts.ChartText(title=t(title_key), no_data=t("rep_chart_no_data"), x_label=t("rep_chart_units")),
+            text=charts.ChartText(
+                title=t(title_key), no_data=t("rep_chart_no_data"), x_label=t("rep_chart_units")
+            ),
             rows=[(line.name, line.units.actual, line.units.target) for line in lines],
             actual_label=t("rep_chart_units"),
             quota_label=t("rep_chart_quota"),
@@ -360,11 +372,14 @@ def repeat_chart(figures: Figures, t: Translator) -> bytes:
 
 
 def all_charts(figures: Figures, t: Translator) -> list[tuple[str, bytes]]:
-    """(file name, PNG) of every chart, in the report's order (the CLI writes them, the workbook embeds them)."""
+    """(file name, PNG) of every chart in order: the CLI writes them, the workbook embeds them."""
     return [
         ("progress.png", progress_chart(figures, t)),
         ("wards.png", quota_chart(figures.wards, t, title_key="rep_chart_quota_wards")),
-        ("organisations.png", quota_chart(figures.organisations, t, title_key="rep_chart_quota_organisations")),
+        (
+            "organisations.png",
+            quota_chart(figures.organisations, t, title_key="rep_chart_quota_organisations"),
+        ),
         ("reserve.png", reserve_chart(figures, t)),
         ("repeat.png", repeat_chart(figures, t)),
     ]
@@ -380,7 +395,10 @@ def _quota_table(lines: Sequence[QuotaLine], t: Translator, *, title_key: str, s
         Column(t("rep_col_donors"), Format.INT),
     ]
     if staff:
-        columns += [Column(t("rep_col_headcount"), Format.INT), Column(t("rep_col_staff_share"), Format.PERCENT)]
+        columns += [
+            Column(t("rep_col_headcount"), Format.INT),
+            Column(t("rep_col_staff_share"), Format.PERCENT),
+        ]
     rows: list[list[CellValue]] = []
     for line in lines:
         percent = line.units.percent
@@ -466,7 +484,8 @@ def workbook(
             title=t("rep_sheet_reserve"),
             columns=[Column(t("rep_col_group")), Column(t("rep_col_reserve"), Format.INT)],
             rows=[
-                [group if group != "?" else t("rep_group_unknown"), count] for group, count in figures.reserve_by_group
+                [group if group != "?" else t("rep_group_unknown"), count]
+                for group, count in figures.reserve_by_group
             ],
         )
     )
@@ -479,7 +498,11 @@ def workbook(
                     threshold=fmt_int(recognition.threshold, t.lang),
                     count=fmt_int(len(recognition.honours), t.lang),
                 ),
-                columns=[Column(t("rep_col_name")), Column(t("rep_col_ward")), Column(t("rep_col_count"), Format.INT)],
+                columns=[
+                    Column(t("rep_col_name")),
+                    Column(t("rep_col_ward")),
+                    Column(t("rep_col_count"), Format.INT),
+                ],
                 rows=[[row.name, row.ward, row.count] for row in recognition.honours],
             )
         )

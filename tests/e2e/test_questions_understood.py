@@ -91,3 +91,14 @@ async def test_a_follow_up_keeps_the_facts_given_just_before(bot: BotHarness) ->
     assert "mỗi lần hiến tối đa 350 ml" in follow, "the 48 kg said just before is used"
     fresh = texts(await bot.send(user, "tôi 19 tuổi có hiến được không"))
     assert "350 ml" not in fresh, "a new question starts afresh"
+
+
+async def test_erasing_forgets_the_facts_kept_for_a_follow_up(bot: BotHarness) -> None:
+    user = await registered(bot, 6110)
+    first = texts(await bot.send(user, "tôi 17 tuổi nặng 48kg có hiến được không"))
+    assert "sinh nhật 18 tuổi" in first
+    await bot.send(user, "/xoa")
+    assert "Đã xóa toàn bộ dữ liệu" in texts(await bot.press(user, "Xóa tất cả"))
+    follow = texts(await bot.send(user, "còn nếu tôi 19 tuổi thì sao?"))
+    assert "Theo những gì bạn kể, bạn có thể đăng ký hiến máu." in follow
+    assert "350 ml" not in follow, "the 48 kg typed before /xoa is gone with everything else"
