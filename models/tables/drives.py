@@ -35,6 +35,8 @@ class Campaign(Base):
     target_repeat_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_350_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_reserve_donors: Mapped[int | None] = mapped_column(Integer)
+    # Reserve donors who could give today (not away, past their interval): "≥ 100 ready for emergencies".
+    target_emergency_ready: Mapped[int | None] = mapped_column(Integer)
     slogan: Mapped[str | None] = mapped_column(String(limits.SLOGAN))
     description: Mapped[str | None] = mapped_column(String(limits.DESCRIPTION))
     poster_path: Mapped[str | None] = mapped_column(String(limits.PATH))
