@@ -98,6 +98,10 @@ class Scope:
     def text(self) -> str:
         return self.kind.value if self.name is None else f"{self.kind.value}:{self.name}"
 
+    def covers_quota(self, quota: QuotaPlan) -> bool:
+        """Whether the quota is the whole area's business or this scope's own."""
+        return self.name is None or (quota.kind == self.kind.value and fold(quota.name) == fold(self.name))
+
     def covers(self, *, ward: str | None, organisation: str | None) -> bool:
         """Whether a donor of this ward and organisation is inside the scope (names compared folded)."""
         if self.name is None:
@@ -330,11 +334,13 @@ def cumulative(by_day: Mapping[date, int]) -> tuple[tuple[date, int], ...]:
 
 
 def _quota_lines(
+    scope: Scope,
     kind: str,
     counted: Mapping[str, tuple[int, int]],
     quotas: Sequence[QuotaPlan],
 ) -> tuple[QuotaLine, ...]:
-    """Every name with donations or a quota: quotas first in their order, then the rest by units."""
+    """Every name with donations or a quota, quotas first in their order, then the rest by most units;
+    under a ward or organisation scope, other quotas only where donors of the scope gave."""
     by_fold: dict[str, tuple[str, int, int]] = {}  # folded name → (first spelling, donors, units)
     for name, (donors, units) in counted.items():
         spelling, d, u = by_fold.get(fold(name), (name, 0, 0))
@@ -344,6 +350,8 @@ def _quota_lines(
     for quota in quotas:
         if quota.kind != kind or fold(quota.name) in seen:
             continue
+        if not scope.covers_quota(quota) and fold(quota.name) not in by_fold:
+            continue  # another ward's (or organisation's) quota, with nobody of the scope in it
         key = fold(quota.name)
         seen.add(key)
         _, donors, units = by_fold.get(key, (quota.name, 0, 0))
@@ -443,8 +451,8 @@ def assemble(
         volumes=volumes,
         donors=mix,
         deferrals=tuple(sorted(counts.deferrals.items(), key=lambda item: (-item[1], item[0]))),
-        wards=_quota_lines("ward", wards, quotas),
-        organisations=_quota_lines("organisation", organisations, quotas),
+        wards=_quota_lines(scope, "ward", wards, quotas),
+        organisations=_quota_lines(scope, "organisation", organisations, quotas),
         reserve_by_group=tuple(
             (g, counts.reserve_by_group[g]) for g in _GROUP_ORDER if counts.reserve_by_group.get(g)
         ),
