@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, case, cast, exists, false, func, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -85,29 +85,37 @@ def _scoped(statement: Select[Any], scope: Scope, donor_column: Any) -> Select[A
     return statement.join(Donor, Donor.id == donor_column).where(*_scope_terms(scope))
 
 
-async def _funnel(
-    session: AsyncSession, scope: Scope, *, year: int | None, campaign_ids: Sequence[int] | None
-) -> tuple[Funnel, dict[str, int]]:
-    """Sign-ups by status and deferral reason: the funnel and the deferrals."""
-    statement = (
-        select(Signup.status, Signup.deferral_reason, func.count())
-        .join(DriveDay, DriveDay.id == Signup.drive_day_id)
-        .where(Signup.status != "cancelled")
-        .group_by(Signup.status, Signup.deferral_reason)
-    )
+def _drive_days(*, year: int | None, campaign_ids: Sequence[int] | None) -> Select[Any]:
+    """Ids of the drive days of the filter (a few hundred a year: the sign-up queries use them as an IN)."""
+    statement = select(DriveDay.id)
     if year is not None:
         first, end = _year_range(year)
         statement = statement.where(DriveDay.day >= first, DriveDay.day < end)
     if campaign_ids is not None:
         statement = statement.where(DriveDay.campaign_id.in_(campaign_ids))
-    statement = _scoped(statement, scope, Signup.donor_id)
-    by_status: dict[str, int] = {}
+    return statement
+
+
+async def _funnel(
+    session: AsyncSession, scope: Scope, *, year: int | None, campaign_ids: Sequence[int] | None
+) -> tuple[Funnel, dict[str, int]]:
+    """Sign-ups by status (read from `ix_signups_session_slot` alone), then the deferred ones by reason."""
+    days = _drive_days(year=year, campaign_ids=campaign_ids)
+    statement = (
+        select(Signup.status, func.count())
+        .where(Signup.drive_day_id.in_(days), Signup.status != "cancelled")
+        .group_by(Signup.status)
+    )
+    by_status = dict((await session.execute(_scoped(statement, scope, Signup.donor_id))).tuples().all())
+    reasons = (
+        select(Signup.deferral_reason, func.count())
+        .where(Signup.drive_day_id.in_(days), Signup.status == "deferred")
+        .group_by(Signup.deferral_reason)
+    )
     deferrals: dict[str, int] = {}
-    for status, reason, n in (await session.execute(statement)).tuples():
-        by_status[status] = by_status.get(status, 0) + n
-        if status == "deferred":
-            key = (reason or "").strip()
-            deferrals[key] = deferrals.get(key, 0) + n
+    for reason, n in (await session.execute(_scoped(reasons, scope, Signup.donor_id))).tuples():
+        key = (reason or "").strip()
+        deferrals[key] = deferrals.get(key, 0) + n
     donated, deferred = by_status.get("donated", 0), by_status.get("deferred", 0)
     funnel = Funnel(
         registered=sum(by_status.values()),
@@ -118,45 +126,95 @@ async def _funnel(
     return funnel, deferrals
 
 
-async def _units_by_day_volume(
+async def _units(
     session: AsyncSession, scope: Scope, *, year: int | None, campaign_ids: Sequence[int] | None
-) -> dict[tuple[date, int | None], int]:
+) -> tuple[dict[tuple[date, int | None], int], dict[int, int]]:
+    """Units by (day, volume) and by campaign, in one pass over `ix_donations_figures`."""
     statement = (
-        select(Donation.donated_on, Donation.volume_ml, func.count())
+        select(Donation.donated_on, Donation.volume_ml, Donation.drive_day_id, func.count())
         .where(*_units_filter(year=year, years_back=0, campaign_ids=campaign_ids))
-        .group_by(Donation.donated_on, Donation.volume_ml)
+        .group_by(Donation.donated_on, Donation.volume_ml, Donation.drive_day_id)
     )
-    statement = _scoped(statement, scope, Donation.donor_id)
-    return {(day, volume): n for day, volume, n in (await session.execute(statement)).tuples()}
+    by_day_volume: dict[tuple[date, int | None], int] = {}
+    by_drive_day: dict[int, int] = {}
+    for day, volume, drive_day_id, n in (
+        await session.execute(_scoped(statement, scope, Donation.donor_id))
+    ).tuples():
+        by_day_volume[(day, volume)] = by_day_volume.get((day, volume), 0) + n
+        if drive_day_id is not None:
+            by_drive_day[drive_day_id] = by_drive_day.get(drive_day_id, 0) + n
+    by_campaign: dict[int, int] = {}
+    if by_drive_day:
+        owners = select(DriveDay.id, DriveDay.campaign_id).where(DriveDay.id.in_(list(by_drive_day)))
+        for drive_day_id, campaign_id in (await session.execute(owners)).tuples():
+            by_campaign[campaign_id] = by_campaign.get(campaign_id, 0) + by_drive_day[drive_day_id]
+    return by_day_volume, by_campaign
 
 
-async def _donors_by(
-    session: AsyncSession,
-    scope: Scope,
-    *,
-    year: int | None,
-    years_back: int,
-    campaign_ids: Sequence[int] | None,
-) -> dict[tuple[int, str | None, str | None, bool], tuple[int, int]]:
-    """(year, ward, organisation, repeat) → (donors, units): each donor once a year (of the campaign's year
-    under a campaign filter), repeat when they had any donation before their first of that year."""
-    if campaign_ids is not None:
-        period: Any = Campaign.year
-        base = (
-            select(Donation.donor_id, period.label("y"), func.min(Donation.donated_on).label("first"))
-            .join(DriveDay, DriveDay.id == Donation.drive_day_id)
-            .join(Campaign, Campaign.id == DriveDay.campaign_id)
-        )
-    else:
-        period = cast(func.extract("year", Donation.donated_on), Integer)
-        base = select(Donation.donor_id, period.label("y"), func.min(Donation.donated_on).label("first"))
+DonorsBy = dict[tuple[int, str | None, str | None, bool], tuple[int, int]]
+
+
+async def _donors_by_year(session: AsyncSession, scope: Scope, *, year: int, places: bool) -> DonorsBy:
+    """(year, ward, organisation, repeat) → (donors, units) of one year; ward and organisation None
+    unless `places` (the years before, for the repeat share by year, need only the two counts).
+
+    Each donor of the year once, from a year's range of `ix_donations_figures` (donor_id is in it);
+    repeat when one probe of `ix_donations_donor_id_donated_on` finds any donation (self-reported too)
+    before their first unit of the year.
+    """
+    first, end = _year_range(year)
     per_donor = (
-        base.add_columns(func.count().label("n"))
+        select(Donation.donor_id, func.min(Donation.donated_on).label("first"), func.count().label("n"))
         .where(
+            Donation.self_reported == false(),
+            Donation.donated_on >= first,
+            Donation.donated_on < end,
             Donation.donor_id.is_not(None),
-            *_units_filter(year=year, years_back=years_back, campaign_ids=campaign_ids),
         )
-        .group_by(Donation.donor_id, period)
+        .group_by(Donation.donor_id)
+        .subquery("per_donor")
+    )
+    earlier = aliased(Donation)
+    repeat = exists().where(earlier.donor_id == per_donor.c.donor_id, earlier.donated_on < per_donor.c.first)
+    where: list[ColumnElement[bool]] = _scope_terms(scope)
+    wanted: list[Any] = [Donor.ward, Donor.organisation] if places else []
+    flagged = (
+        select(per_donor.c.n, *wanted, case((repeat, 1), else_=0).label("repeat"))
+        .select_from(per_donor)
+        .join(Donor, Donor.id == per_donor.c.donor_id)
+        .where(*where)
+        .subquery("flagged")
+    )
+    keys = [flagged.c.ward, flagged.c.organisation] if places else []
+    statement = select(*keys, flagged.c.repeat, func.count(), func.sum(flagged.c.n)).group_by(
+        *keys, flagged.c.repeat
+    )
+    found: DonorsBy = {}
+    for row in (await session.execute(statement)).tuples():
+        ward, organisation = (row[0], row[1]) if places else (None, None)
+        again, donors, units = row[-3:]
+        found[(year, ward, organisation, bool(again))] = (int(donors), int(units))
+    return found
+
+
+async def _donors_by_campaign(
+    session: AsyncSession, scope: Scope, *, campaign_ids: Sequence[int]
+) -> DonorsBy:
+    """(campaign year, ward, organisation, repeat) → (donors, units) for the campaigns' donors: a few
+    thousand donations, so each donor's earlier donation is one probe of the donor index."""
+    per_donor = (
+        select(
+            Donation.donor_id,
+            Campaign.year.label("y"),
+            func.min(Donation.donated_on).label("first"),
+            func.count().label("n"),
+        )
+        .join(DriveDay, DriveDay.id == Donation.drive_day_id)
+        .join(Campaign, Campaign.id == DriveDay.campaign_id)
+        .where(
+            Donation.donor_id.is_not(None), *_units_filter(year=None, years_back=0, campaign_ids=campaign_ids)
+        )
+        .group_by(Donation.donor_id, Campaign.year)
         .subquery("per_donor")
     )
     earlier = aliased(Donation)
@@ -220,26 +278,18 @@ async def _emergency_ready(
     return sum(found.values())
 
 
-async def _by_campaign(
-    session: AsyncSession, scope: Scope, *, year: int | None, campaign_ids: Sequence[int] | None
-) -> tuple[dict[int, int], dict[int, tuple[Tag, ...]], dict[int, int | None]]:
-    """Units per campaign in the filter, and the tags and unit targets of the campaigns concerned."""
-    statement = (
-        select(DriveDay.campaign_id, func.count())
-        .select_from(Donation)
-        .join(DriveDay, DriveDay.id == Donation.drive_day_id)
-        .where(*_units_filter(year=year, years_back=0, campaign_ids=campaign_ids))
-        .group_by(DriveDay.campaign_id)
-    )
-    statement = _scoped(statement, scope, Donation.donor_id)
-    units = dict((await session.execute(statement)).tuples().all())
+async def _campaigns(
+    session: AsyncSession, *, year: int | None, campaign_ids: Sequence[int] | None, with_units: Sequence[int]
+) -> tuple[dict[int, tuple[Tag, ...]], dict[int, int | None]]:
+    """The tags and unit targets of the campaigns concerned: those filtered, or the year's and any other
+    with units in the year."""
     concerned = select(Campaign.id, Campaign.target_units)
     if campaign_ids is not None:
         concerned = concerned.where(Campaign.id.in_(campaign_ids))
     elif year is not None:
-        concerned = concerned.where((Campaign.year == year) | Campaign.id.in_(list(units)))
+        concerned = concerned.where((Campaign.year == year) | Campaign.id.in_(list(with_units)))
     targets = dict((await session.execute(concerned)).tuples().all())
-    return units, await quotas.tags_of(session, list(targets)), targets
+    return await quotas.tags_of(session, list(targets)), targets
 
 
 async def figures(
@@ -258,26 +308,29 @@ async def figures(
     `quotas.campaigns_tagged`), inside `scope`.
 
     Targets: under a campaign filter the campaigns' (``quotas.campaign_targets``), else the year's
-    (`year_targets`); quotas likewise. The repeat share by year covers `history_years` before a year.
+    (`year_targets`); quotas likewise. The repeat share by year covers `history_years` before a year
+    (a year filter and a campaign filter together: the campaigns, inside the year).
     """
     if year is None and campaign_ids is None:
         raise ValueError("figures of a year or of campaigns")
     ids = None if campaign_ids is None else list(campaign_ids)
     funnel, deferrals = await _funnel(session, scope, year=year, campaign_ids=ids)
-    units_by_campaign, campaign_tags, campaign_targets = await _by_campaign(
-        session, scope, year=year, campaign_ids=ids
+    units_by_day_volume, units_by_campaign = await _units(session, scope, year=year, campaign_ids=ids)
+    campaign_tags, campaign_targets = await _campaigns(
+        session, year=year, campaign_ids=ids, with_units=list(units_by_campaign)
     )
+    if ids is not None:
+        donors_by = await _donors_by_campaign(session, scope, campaign_ids=ids)
+    else:
+        assert year is not None
+        donors_by = await _donors_by_year(session, scope, year=year, places=True)
+        for before in range(year - history_years, year):
+            donors_by.update(await _donors_by_year(session, scope, year=before, places=False))
     counts = Counts(
         funnel=funnel,
         deferrals=deferrals,
-        units_by_day_volume=await _units_by_day_volume(session, scope, year=year, campaign_ids=ids),
-        donors_by=await _donors_by(
-            session,
-            scope,
-            year=year,
-            years_back=history_years if year is not None and ids is None else 0,
-            campaign_ids=ids,
-        ),
+        units_by_day_volume=units_by_day_volume,
+        donors_by=donors_by,
         reserve_by_group=await _reserve_by_group(session, scope),
         emergency_ready=await _emergency_ready(
             session, scope, rules=rules, settings=settings, today=today, now=now

@@ -142,8 +142,8 @@ class Donation(Base):
             name="kind",
         ),
         Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
-        # The year figures (models/figures) read a year's donations from this index alone, never the table.
-        Index("ix_donations_figures", "donated_on", "self_reported", "volume_ml", "donor_id"),
+        # The year figures (models/figures) read a year's units from this index alone, never the table.
+        Index("ix_donations_figures", "donated_on", "self_reported", "volume_ml", "session_id", "donor_id"),
         Index("ix_donations_session_id", "session_id"),
     )
 

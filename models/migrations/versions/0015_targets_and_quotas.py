@@ -1,8 +1,8 @@
 """targets and quotas: named-campaign tags, year targets, ward/organisation quotas, organiser scope
 
 `campaigns.target_emergency_ready` joins the other targets; `organisers.scope` ("area" for everyone
-granted before) limits what an organiser's figures cover. Two indexes let the year figures read a year's
-donations from an index (models/figures.py, bench/report.py).
+granted before) limits what an organiser's figures cover. The year figures read a year's units from
+`ix_donations_figures` alone, and deferrals from a small partial index (models/figures.py, bench/report.py).
 
 Revision ID: 0015
 Revises: 0014
@@ -76,13 +76,22 @@ def upgrade() -> None:
     op.create_index(
         "ix_donations_figures",
         "donations",
-        ["donated_on", "self_reported", "volume_ml", "donor_id"],
+        ["donated_on", "self_reported", "volume_ml", "session_id", "donor_id"],
         unique=False,
     )
     op.create_index("ix_donations_session_id", "donations", ["session_id"], unique=False)
+    op.create_index(
+        "ix_signups_deferred",
+        "signups",
+        ["session_id", "deferral_reason"],
+        unique=False,
+        sqlite_where=sa.text("status = 'deferred'"),
+        postgresql_where=sa.text("status = 'deferred'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_signups_deferred", table_name="signups")
     op.drop_index("ix_donations_session_id", table_name="donations")
     op.drop_index("ix_donations_figures", table_name="donations")
     op.drop_index("ix_quotas_year", table_name="quotas")
