@@ -43,7 +43,8 @@ from models import callout_criteria, callout_matching, quotas
 from models.tables import Campaign, Donation, Donor, DriveDay, Signup
 
 HISTORY_YEARS = 4
-"""A year's figures also count the repeat share of this many years before it (the chart by year)."""
+"""The years before a year whose repeat share the chart by year shows (`figures(history_years=...)`);
+each costs one more pass over a year of donations, so the text report and /thongke ask for none."""
 
 # TODO(earlier-donations): when `donors.earlier_donations` (the count a donor states at registration,
 # the honour-list helper's column) lands, a donor with earlier_donations > 0 is a repeat donor too: add
@@ -302,7 +303,7 @@ async def figures(
     now: datetime,
     year: int | None = None,
     campaign_ids: Sequence[int] | None = None,
-    history_years: int = HISTORY_YEARS,
+    history_years: int = 0,
 ) -> Figures:
     """The figures of a year, or of campaigns (a campaign, or those of a named campaign:
     `quotas.campaigns_tagged`), inside `scope`.

@@ -213,7 +213,7 @@ async def seeded(database_url: str, tmp_path: Path) -> AsyncIterator[Seeded]:
 
 
 async def test_the_year_figures_of_the_area(seeded: Seeded) -> None:
-    got = await seeded.figures(year=2026)
+    got = await seeded.figures(year=2026, history_years=4)
     # sign-ups of D1-D3 but F's cancelled one: A B E | C D G F | A erased E D = 11;
     # checked in: all but G (active) = 10; donated A B C D A erased = 6; deferred E F E = 3
     assert (got.funnel.registered, got.funnel.checked_in, got.funnel.donated, got.funnel.deferred) == (
