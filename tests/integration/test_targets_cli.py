@@ -221,3 +221,11 @@ def test_an_organiser_scope_is_checked_and_stored(cli: Cli) -> None:
         2,
         'donorbot organiser: --scope: a scope is "area", "ward:<name>" or "organisation:<name>"\n',
     )
+
+
+def test_the_example_year_plan_imports(cli: Cli) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "kinh-mon-2026-year.toml"
+    code, out, err = cli("target", "import", str(example))
+    assert (code, err) == (0, "")
+    assert out == "Imported the 2026 plan: 6 changed (5 quotas in the file).\n"  # the targets and 5 quotas
+    assert cli.rows("SELECT sum(units) FROM quotas WHERE kind = 'ward'") == [(1100,)]
