@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, select, true
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -81,9 +81,11 @@ def _units_filter(
 
 
 def _scoped(statement: Select[Any], scope: Scope, donor_column: Any) -> Select[Any]:
+    """Only the rows of the scope's donors: an IN over the donors of the ward or organisation, which
+    SQLite keeps as an in-memory list (half the time of looking each row's donor up)."""
     if scope.name is None:
         return statement
-    return statement.join(Donor, Donor.id == donor_column).where(*_scope_terms(scope))
+    return statement.where(donor_column.in_(select(Donor.id).where(*_scope_terms(scope))))
 
 
 def _drive_days(*, year: int | None, campaign_ids: Sequence[int] | None) -> Select[Any]:
@@ -315,6 +317,9 @@ async def figures(
     if year is None and campaign_ids is None:
         raise ValueError("figures of a year or of campaigns")
     ids = None if campaign_ids is None else list(campaign_ids)
+    if session.get_bind().dialect.name == "postgresql":
+        # These aggregates run for a second or less; compiling them (jit_above_cost) would cost more.
+        await session.execute(text("SET LOCAL jit = off"))
     funnel, deferrals = await _funnel(session, scope, year=year, campaign_ids=ids)
     units_by_day_volume, units_by_campaign = await _units(session, scope, year=year, campaign_ids=ids)
     campaign_tags, campaign_targets = await _campaigns(

@@ -144,7 +144,15 @@ class Donation(Base):
         Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
         # The year figures (models/figures) read a year's units from this index alone, never the table.
         Index("ix_donations_figures", "donated_on", "self_reported", "volume_ml", "session_id", "donor_id"),
-        Index("ix_donations_session_id", "session_id"),
+        # ... and a campaign's from this one (its drive days' donations), never the table either.
+        Index(
+            "ix_donations_session_figures",
+            "session_id",
+            "self_reported",
+            "donated_on",
+            "volume_ml",
+            "donor_id",
+        ),
     )
 
 

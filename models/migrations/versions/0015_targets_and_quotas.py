@@ -2,7 +2,8 @@
 
 `campaigns.target_emergency_ready` joins the other targets; `organisers.scope` ("area" for everyone
 granted before) limits what an organiser's figures cover. The year figures read a year's units from
-`ix_donations_figures` alone, and deferrals from a small partial index (models/figures.py, bench/report.py).
+`ix_donations_figures` alone, a campaign's from `ix_donations_session_figures`, and deferrals from a small
+partial index (models/figures.py, bench/report.py).
 
 Revision ID: 0015
 Revises: 0014
@@ -79,7 +80,12 @@ def upgrade() -> None:
         ["donated_on", "self_reported", "volume_ml", "session_id", "donor_id"],
         unique=False,
     )
-    op.create_index("ix_donations_session_id", "donations", ["session_id"], unique=False)
+    op.create_index(
+        "ix_donations_session_figures",
+        "donations",
+        ["session_id", "self_reported", "donated_on", "volume_ml", "donor_id"],
+        unique=False,
+    )
     op.create_index(
         "ix_signups_deferred",
         "signups",
@@ -92,7 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_signups_deferred", table_name="signups")
-    op.drop_index("ix_donations_session_id", table_name="donations")
+    op.drop_index("ix_donations_session_figures", table_name="donations")
     op.drop_index("ix_donations_figures", table_name="donations")
     op.drop_index("ix_quotas_year", table_name="quotas")
     op.drop_index("ix_quotas_campaign_id", table_name="quotas")
