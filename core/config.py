@@ -223,6 +223,8 @@ class RegistrationSettings(_Section):
 class AreaSettings(_Section):
     name: str = Field(default="Thị xã Kinh Môn", min_length=1)
     wards: tuple[str, ...] = ("Tam Lưu", "Nhị Chiểu", "Bắc An Phụ", "Nam An Phụ")
+    # Inhabitants, for "units ≈ 1.73 % of the population" in the figures (models/figures); None: not shown.
+    population: int | None = Field(default=None, ge=1, le=200_000_000)
 
     @field_validator("wards")
     @classmethod

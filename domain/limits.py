@@ -64,3 +64,6 @@ ERROR: Final = 300  # the last delivery error (cut to fit)
 BATCH: Final = 64
 APPROVAL_ACTION: Final = 16  # "erase", "phone", "mydata"
 COMPONENT: Final = 16
+SCOPE: Final = 140  # an organiser's scope: "area", "ward:<name>" or "organisation:<name>" (domain.figures)
+TAG: Final = 24  # a named campaign's tag (domain.figures.Tag)
+QUOTA_KIND: Final = 16  # "ward" | "organisation"

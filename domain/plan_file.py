@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 
 from domain import limits
+from domain.figures import Tag, parse_tags
 from domain.organisations import SECTORS, is_audience
-from domain.text import clean_input
+from domain.text import clean_input, fold
 
 MAX_ROUND = 20
 MAX_CAPACITY = 100_000  # donors in one session
 MAX_SLOT_MINUTES = 24 * 60
+MAX_UNITS = 1_000_000  # units (donations) in one target or quota
+MAX_HEADCOUNT = 10_000_000
 
 
 class PlanError(ValueError):
@@ -46,6 +50,37 @@ class DriveDayPlan:
 
 
 @dataclass(frozen=True)
+class QuotaEntry:
+    """One `[[quotas]]` entry: units asked of a ward (as `[area] wards` spells it) or an organisation,
+    and its headcount for the "≥ 20 % of the staff donated" figure."""
+
+    kind: str  # "ward" | "organisation"
+    name: str
+    units: int | None = None
+    headcount: int | None = None
+
+
+@dataclass(frozen=True)
+class TargetValues:
+    """The targets of a campaign or a year (every one optional). One donation is one unit."""
+
+    units: int | None = None
+    repeat_share: float | None = None
+    share_350: float | None = None
+    reserve_donors: int | None = None
+    emergency_ready: int | None = None
+
+
+@dataclass(frozen=True)
+class YearPlan:
+    """A year plan file: `[year]` with the year's targets, and `[[quotas]]` for the year."""
+
+    year: int
+    targets: TargetValues
+    quotas: tuple[QuotaEntry, ...] = ()
+
+
+@dataclass(frozen=True)
 class CampaignPlan:
     """The `[campaign]` table of a plan file and its sessions."""
 
@@ -60,7 +95,20 @@ class CampaignPlan:
     target_repeat_share: float | None = None
     target_350_share: float | None = None
     target_reserve_donors: int | None = None
+    target_emergency_ready: int | None = None
     poster_path: str | None = None
+    tags: tuple[Tag, ...] = ()
+    quotas: tuple[QuotaEntry, ...] = ()
+
+    @property
+    def targets(self) -> TargetValues:
+        return TargetValues(
+            units=self.target_units,
+            repeat_share=self.target_repeat_share,
+            share_350=self.target_350_share,
+            reserve_donors=self.target_reserve_donors,
+            emergency_ready=self.target_emergency_ready,
+        )
 
 
 _KEY = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{limits.KEY - 1}}}")
@@ -86,8 +134,19 @@ _CAMPAIGN_KEYS = {
     "target_repeat_share",
     "target_350_share",
     "target_reserve_donors",
+    "target_emergency_ready",
+    "tags",
     "poster",
 }
+_TARGET_KEYS = {
+    "target_units",
+    "target_repeat_share",
+    "target_350_share",
+    "target_reserve_donors",
+    "target_emergency_ready",
+}
+_YEAR_KEYS = {"year", *_TARGET_KEYS}
+_QUOTA_KEYS = {"ward", "organisation", "units", "headcount"}
 _SESSION_KEYS = {
     "key",
     "round",
@@ -171,6 +230,23 @@ class _Table:
         if not 0 <= value <= 1:
             raise self.fail(name, "must be between 0 and 1 (0.6 means 60 %)")
         return float(value)
+
+    def strings(self, name: str) -> tuple[str, ...]:
+        value = self._get(name, False)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(name, 'must be a list of texts in quotes, like ["chu-nhat-do", "7-4"]')
+        return tuple(value)
+
+    def targets(self) -> TargetValues:
+        return TargetValues(
+            units=self.integer("target_units", minimum=1, maximum=MAX_UNITS),
+            repeat_share=self.share("target_repeat_share"),
+            share_350=self.share("target_350_share"),
+            reserve_donors=self.integer("target_reserve_donors", minimum=0, maximum=MAX_HEADCOUNT),
+            emergency_ready=self.integer("target_emergency_ready", minimum=0, maximum=MAX_HEADCOUNT),
+        )
 
     def day(self, name: str) -> date:
         value = self._get(name, True)
@@ -261,22 +337,84 @@ def _read_drive_day(raw: object, where: str) -> DriveDayPlan:
     return plan
 
 
-def load_plan(path: Path) -> CampaignPlan:
-    """Reads and validates a campaign plan file (see examples/kinh-mon-2020.toml for the keys).
-
-    Every problem names its key path, sessions numbered from 1 in file order, so an organiser can find
-    the line: `sessions[2].start: must be HH:MM`.
-    """
+def _read_toml(path: Path) -> dict[str, object]:
     try:
         with path.open("rb") as fh:
-            raw = tomllib.load(fh)
+            return tomllib.load(fh)
     except FileNotFoundError:
         raise PlanError("file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(f"not valid TOML: {exc}") from None
+
+
+def ward_in(text: str, wards: Sequence[str]) -> str | None:
+    """The ward of `wards` that `text` names, with or without diacritics ("tam luu" → "Tam Lưu"), or None."""
+    wanted = fold(text)
+    return next((ward for ward in wards if fold(ward) == wanted), None)
+
+
+def _read_quotas(raw: object, wards: Sequence[str] | None) -> tuple[QuotaEntry, ...]:
+    """`[[quotas]]` entries, each with exactly one of `ward` (one of `wards`) and `organisation`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise PlanError("quotas: must be [[quotas]] entries")
+    entries: list[QuotaEntry] = []
+    seen: set[tuple[str, str]] = set()
+    for number, item in enumerate(raw, start=1):
+        table = _Table(item, f"quotas[{number}]", _QUOTA_KEYS)
+        ward = table.text("ward", max_len=limits.WARD)
+        organisation = table.text("organisation", max_len=limits.ORGANISATION)
+        if (ward is None) == (organisation is None):
+            raise table.fail("ward", "give either ward or organisation (one of them)")
+        if ward is not None and wards is not None:
+            known = ward_in(ward, wards)
+            if known is None:
+                raise table.fail("ward", f"{ward!r} is not in config.toml [area] wards ({', '.join(wards)})")
+            ward = known
+        kind, name = ("ward", ward) if ward is not None else ("organisation", organisation or "")
+        if (kind, fold(name)) in seen:
+            raise table.fail(kind, f"{name!r} has a quota in an earlier entry")
+        seen.add((kind, fold(name)))
+        entry = QuotaEntry(
+            kind=kind,
+            name=name,
+            units=table.integer("units", minimum=0, maximum=MAX_UNITS),
+            headcount=table.integer("headcount", minimum=1, maximum=MAX_HEADCOUNT),
+        )
+        if entry.units is None and entry.headcount is None:
+            raise table.fail("units", "missing (a quota needs units, headcount or both)")
+        entries.append(entry)
+    return tuple(entries)
+
+
+def load_year_plan(path: Path, *, wards: Sequence[str] | None = None) -> YearPlan:
+    """Reads and validates a year plan file: `[year]` (year and targets) and optional `[[quotas]]`
+    (see examples/kinh-mon-2026-year.toml). Ward quotas must name one of `wards` when given."""
+    raw = _read_toml(path)
     for name in raw:
-        if name not in ("campaign", "sessions"):
-            raise PlanError(f"{name}: unknown key (expected [campaign] and [[sessions]])")
+        if name not in ("year", "quotas"):
+            raise PlanError(f"{name}: unknown key (expected [year] and [[quotas]])")
+    if "year" not in raw:
+        raise PlanError("year: missing ([year] table)")
+    table = _Table(raw["year"], "year", _YEAR_KEYS)
+    return YearPlan(
+        year=table.integer("year", minimum=2000, maximum=2100, required=True) or 0,
+        targets=table.targets(),
+        quotas=_read_quotas(raw.get("quotas"), wards),
+    )
+
+
+def load_plan(path: Path, *, wards: Sequence[str] | None = None) -> CampaignPlan:
+    """Reads and validates a campaign plan file (see examples/kinh-mon-2020.toml for the keys).
+
+    Every problem names its key path, sessions and quotas numbered from 1 in file order, so an organiser
+    can find the line: `sessions[2].start: must be HH:MM`. Ward quotas must name one of `wards` when given.
+    """
+    raw = _read_toml(path)
+    for name in raw:
+        if name not in ("campaign", "sessions", "quotas"):
+            raise PlanError(f"{name}: unknown key (expected [campaign], [[sessions]] and [[quotas]])")
     if "campaign" not in raw:
         raise PlanError("campaign: missing ([campaign] table)")
     table = _Table(raw["campaign"], "campaign", _CAMPAIGN_KEYS)
@@ -292,6 +430,11 @@ def load_plan(path: Path) -> CampaignPlan:
             raise PlanError(f"{where}.key: {plan.key!r} is used by an earlier session")
         seen.add(plan.key)
         sessions.append(plan)
+    try:
+        tags = parse_tags(table.strings("tags"))
+    except ValueError as exc:
+        raise table.fail("tags", str(exc)) from None
+    targets = table.targets()
     return CampaignPlan(
         key=table.key("key"),
         name=table.required_text("name", max_len=limits.CAMPAIGN_NAME),
@@ -299,10 +442,13 @@ def load_plan(path: Path) -> CampaignPlan:
         organising_unit=table.text("organising_unit", max_len=limits.ORGANISING_UNIT),
         slogan=table.text("slogan", max_len=limits.SLOGAN),
         description=table.text("description", max_len=limits.DESCRIPTION, multiline=True),
-        target_units=table.integer("target_units", minimum=1, maximum=1_000_000),
-        target_repeat_share=table.share("target_repeat_share"),
-        target_350_share=table.share("target_350_share"),
-        target_reserve_donors=table.integer("target_reserve_donors", minimum=0, maximum=1_000_000),
+        target_units=targets.units,
+        target_repeat_share=targets.repeat_share,
+        target_350_share=targets.share_350,
+        target_reserve_donors=targets.reserve_donors,
+        target_emergency_ready=targets.emergency_ready,
         poster_path=table.text("poster", max_len=limits.PATH),
         sessions=tuple(sessions),
+        tags=tags,
+        quotas=_read_quotas(raw.get("quotas"), wards),
     )

@@ -388,8 +388,12 @@ async def match(
     return found if limit is None else found[:limit]
 
 
-async def preview(session: AsyncSession, criteria: Criteria) -> dict[tuple[str, str | None], int]:
-    """How many donors match, by (blood group code, ward); ward None for donors without a ward."""
+async def preview(
+    session: AsyncSession, criteria: Criteria, *, among: Sequence[ColumnElement[bool]] = ()
+) -> dict[tuple[str, str | None], int]:
+    """How many donors match, by (blood group code, ward); ward None for donors without a ward.
+
+    `among`: further conditions on `Donor` (the figures' emergency-ready count of one organisation)."""
     if not criteria.groups:
         return {}
     pairs = [split_group(code) for code in dict.fromkeys(criteria.groups)]
@@ -404,6 +408,7 @@ async def preview(session: AsyncSession, criteria: Criteria) -> dict[tuple[str, 
             Donor.is_reserve == true(),
             or_(*(and_(Donor.blood_abo == abo, Donor.blood_rh == rh) for abo, rh in pairs)),
             reachable,
+            *among,
             *_eligible_terms(
                 p, exclude=criteria.exclude_callout_id is not None, skip_booked=criteria.skip_booked
             ),

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.figures import Scope
 from models import accounts, audit
 from models.tables import ChannelAccount, Donor, Organiser
 
@@ -20,8 +21,12 @@ async def grant(
     unit: str | None,
     actor: str,
     now: datetime,
+    scope: Scope | None = None,
 ) -> Organiser:
-    """Gives a chat account the role (creating the account row if the person never wrote yet)."""
+    """Gives a chat account the role (creating the account row if the person never wrote yet).
+
+    `scope`: what their figures cover (the area when None); granting again sets it again."""
+    scope_text = (scope or Scope.area()).text
     account = await accounts.account_row(session, platform=platform, user_id=user_id)
     if account is None:
         # In private chats the chat id is the user id on Telegram and Zalo.
@@ -30,17 +35,17 @@ async def grant(
         await session.flush()
     organiser = await session.scalar(select(Organiser).where(Organiser.account_id == account.id))
     if organiser is None:
-        organiser = Organiser(account_id=account.id, role=role, unit=unit, created_at=now)
+        organiser = Organiser(account_id=account.id, role=role, unit=unit, scope=scope_text, created_at=now)
         session.add(organiser)
     else:
-        organiser.role, organiser.unit = role, unit
+        organiser.role, organiser.unit, organiser.scope = role, unit, scope_text
     await session.flush()
     await audit.record(
         session,
         actor=actor,
         action="organiser.grant",
         target=f"{platform}:{user_id}",
-        details={"role": role, "unit": unit},
+        details={"role": role, "unit": unit, "scope": scope_text},
         now=now,
     )
     return organiser
@@ -97,3 +102,20 @@ async def is_organiser(session: AsyncSession, *, platform: str, user_id: str) ->
         )
     )
     return bool(found)
+
+
+async def scope_of(session: AsyncSession, *, platform: str, user_id: str) -> Scope | None:
+    """What this chat account's figures cover (`domain.figures.Scope`), or None if it is no organiser.
+
+    An admin sees the whole area whatever the column says."""
+    row = (
+        await session.execute(
+            select(Organiser.role, Organiser.scope)
+            .join(ChannelAccount, ChannelAccount.id == Organiser.account_id)
+            .where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
+        )
+    ).first()
+    if row is None:
+        return None
+    role, scope = row
+    return Scope.area() if role == "admin" else Scope.parse(scope)

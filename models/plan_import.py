@@ -1,4 +1,5 @@
-"""Writing a parsed campaign plan (`domain.plan_file`): the campaign and its drive days. Never commits.
+"""Writing a parsed campaign plan (`domain.plan_file`): the campaign, its drive days, tags and quotas, and
+a year plan's targets and quotas. Never commits.
 
 Idempotent, by the campaign's and each drive day's `key`: importing the same file again changes nothing,
 and an edited file changes only what it changed, moving sign-ups with changed hours and reporting the
@@ -13,8 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.plan_file import CampaignPlan
-from models import audit
+from domain.plan_file import CampaignPlan, YearPlan
+from models import audit, quotas
 from models.drive_day_changes import plan_values, reslot, withdraw_drive_day_pushes
 from models.drive_days import DriveError, active_donor_ids, apply_values, campaign_by_key, taken_count
 from models.tables import Campaign, DriveDay
@@ -34,6 +35,8 @@ class ImportResult:
     unchanged: int
     affected_donor_ids: tuple[int, ...] = field(default=())
     affected_drive_days: tuple[tuple[int, tuple[int, ...]], ...] = field(default=())
+    tags_changed: bool = False
+    quotas_changed: int = 0  # `[[quotas]]` entries created or changed
 
 
 def _campaign_values(plan: CampaignPlan) -> dict[str, object]:
@@ -47,6 +50,7 @@ def _campaign_values(plan: CampaignPlan) -> dict[str, object]:
         "target_repeat_share": plan.target_repeat_share,
         "target_350_share": plan.target_350_share,
         "target_reserve_donors": plan.target_reserve_donors,
+        "target_emergency_ready": plan.target_emergency_ready,
         "poster_path": plan.poster_path,
     }
 
@@ -131,6 +135,12 @@ async def import_plan(
         row.updated_at = now
         updated += 1
     await session.flush()
+    # Tags are the file's (none listed: none); quotas not in the file are left alone, like sessions.
+    tagged = await quotas.set_tags(session, campaign, plan.tags, actor=actor, now=now)
+    quotas_changed = 0
+    for quota in plan.quotas:
+        if await quotas.set_quota(session, quota, campaign_id=campaign.id, actor=actor, now=now):
+            quotas_changed += 1
     await audit.record(
         session,
         actor=actor,
@@ -140,4 +150,22 @@ async def import_plan(
         now=now,
     )
     everyone = tuple(sorted({donor for donors in affected.values() for donor in donors}))
-    return ImportResult(created, updated, unchanged, everyone, tuple(sorted(affected.items())))
+    return ImportResult(
+        created, updated, unchanged, everyone, tuple(sorted(affected.items())), tagged, quotas_changed
+    )
+
+
+async def import_year_plan(session: AsyncSession, plan: YearPlan, *, actor: str, now: datetime) -> int:
+    """Sets a year's targets (the file's: a target left out is cleared) and its quotas (those not in the
+    file are left alone); how many rows changed. Idempotent."""
+    changed = (
+        1
+        if await quotas.set_targets(
+            session, year=plan.year, values=plan.targets, replace=True, actor=actor, now=now
+        )
+        else 0
+    )
+    for quota in plan.quotas:
+        if await quotas.set_quota(session, quota, year=plan.year, actor=actor, now=now):
+            changed += 1
+    return changed

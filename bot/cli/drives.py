@@ -219,7 +219,7 @@ async def _import(
     session: AsyncSession, out: TextIO, err: TextIO, *, path: Path, settings: Settings, now: datetime
 ) -> None:
     try:
-        plan = plan_file.load_plan(path)
+        plan = plan_file.load_plan(path, wards=settings.area.wards)  # ward quotas must name a known ward
     except plan_file.PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
     entries = tuple(

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, drives, organisers, recognition, report
+from bot.cli import announce, callouts, checks, drives, organisers, recognition, report, targets
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -33,6 +33,7 @@ def parser() -> argparse.ArgumentParser:
     callouts.add_parser(sub)
     recognition.add_parser(sub)
     report.add_parser(sub)
+    targets.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -68,6 +69,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(organisers.run(args, settings))
     elif command == "callout":
         return asyncio.run(callouts.run(args, settings))
+    elif command in ("target", "quota"):
+        return asyncio.run(targets.run(args, settings))
     elif command == "announce":
         return asyncio.run(announce.run(args, settings))
     elif command == "report":

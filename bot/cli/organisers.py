@@ -16,6 +16,7 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from domain import limits
+from domain.figures import Scope, ScopeKind
 from domain.ids import parse_int
 from models import organisers
 
@@ -32,6 +33,12 @@ def add_parser(subparsers: Any) -> None:
     )
     add.add_argument("--role", default="organiser", choices=["organiser", "admin"])
     add.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
+    add.add_argument(
+        "--scope",
+        default="area",
+        help='what their figures cover: "area" (default), "ward:<a ward of [area] wards>" or '
+        '"organisation:<name as donors give it>"',
+    )
     actions.add_parser("list", help="list organisers")
     remove = actions.add_parser("remove", help="take the role away")
     remove.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
@@ -60,6 +67,26 @@ def _user_id_problem(platform: str, user_id: str) -> str | None:
     elif not _CONSOLE_ID.fullmatch(user_id):
         return f"--user-id: {user_id!r} is not a console user (the OS user name, without spaces)"
     return None
+
+
+def _scope(text: str, settings: Settings) -> Scope:
+    """`--scope` read: "area", "ward:<name>" (as config.toml spells it, diacritics optional) or
+    "organisation:<name>"; a UsageError names the mistake."""
+    try:
+        scope = Scope.parse(values.one_line(text))
+    except ValueError as exc:
+        raise UsageError(f"--scope: {exc}") from None
+    if scope.kind is ScopeKind.WARD and scope.name is not None:
+        ward = settings.area.ward_named(scope.name)
+        if ward is None:
+            raise UsageError(
+                f"--scope: {scope.name!r} is not in config.toml [area] wards "
+                f"({', '.join(settings.area.wards)})"
+            )
+        return Scope.ward(ward)
+    if scope.name is not None and len(scope.name) > limits.ORGANISATION:
+        raise UsageError(f"--scope: the organisation is too long (at most {limits.ORGANISATION} characters)")
+    return scope
 
 
 def _problem(args: argparse.Namespace) -> str | None:
@@ -109,6 +136,7 @@ async def run(
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> None:
     if (problem := _problem(args)) is not None:  # before the database is opened (or created)
         raise UsageError(problem)
+    scope = _scope(args.scope, settings) if args.organiser_action == "add" else None
     now = datetime.now(UTC)
     menu: tuple[str, str, bool] | None = None
     async with unit_of_work(settings) as session:
@@ -121,8 +149,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
                 unit=values.one_line(args.unit or "") or None,
                 actor=cli_actor(),
                 now=now,
+                scope=scope,
             )
-            out.write(f"{args.platform}:{args.user_id} is now {args.role}.\n")
+            seen = "" if scope is None or scope.name is None else f" (figures of {scope.text})"
+            out.write(f"{args.platform}:{args.user_id} is now {args.role}{seen}.\n")
             menu = (args.platform, args.user_id.strip(), True)
         elif args.organiser_action == "remove":
             done = await organisers.revoke(
@@ -135,7 +165,8 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         else:
             for account, organiser in await organisers.listing(session):
                 unit = f" ({organiser.unit})" if organiser.unit else ""
-                out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}\n")
+                scope_text = "" if organiser.scope in (None, "area") else f"\t{organiser.scope}"
+                out.write(f"{account.platform}:{account.user_id}\t{organiser.role}{unit}{scope_text}\n")
     if menu is not None:  # after the commit: the menu follows the role on record
         platform, user_id, granted = menu
         out.write(await _update_menu(settings, err, platform=platform, user_id=user_id, organiser=granted))

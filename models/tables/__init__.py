@@ -14,6 +14,7 @@ from models.tables.drives import Campaign, DriveDay, Signup
 from models.tables.links import Approval, LinkFailure, LinkNotice
 from models.tables.outbox import AnnouncementRow, Outbox
 from models.tables.people import AuditEntry, ChannelAccount, Conversation, Donation, Donor, Organiser
+from models.tables.targets import CampaignTag, Quota, YearTarget
 
 __all__ = [
     "AnnouncementRow",
@@ -23,6 +24,7 @@ __all__ = [
     "Callout",
     "CalloutRecipient",
     "Campaign",
+    "CampaignTag",
     "ChannelAccount",
     "Conversation",
     "Donation",
@@ -32,7 +34,9 @@ __all__ = [
     "LinkNotice",
     "Organiser",
     "Outbox",
+    "Quota",
     "Signup",
     "UtcDateTime",
+    "YearTarget",
     "utcnow",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -35,6 +36,8 @@ class Campaign(Base):
     target_repeat_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_350_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_reserve_donors: Mapped[int | None] = mapped_column(Integer)
+    # Reserve donors who could give today (not away, past their interval): "≥ 100 ready for emergencies".
+    target_emergency_ready: Mapped[int | None] = mapped_column(Integer)
     slogan: Mapped[str | None] = mapped_column(String(limits.SLOGAN))
     description: Mapped[str | None] = mapped_column(String(limits.DESCRIPTION))
     poster_path: Mapped[str | None] = mapped_column(String(limits.PATH))
@@ -116,4 +119,12 @@ class Signup(Base):
         CheckConstraint("feeling IS NULL OR feeling IN ('fine', 'dizzy', 'bruise', 'other')", name="feeling"),
         Index("ix_signups_session_slot", "session_id", "slot_start", "status"),
         Index("ix_signups_donor_id", "donor_id"),
+        # The figures' deferrals by reason (models/figures): a few rows, found without reading the rest.
+        Index(
+            "ix_signups_deferred",
+            "session_id",
+            "deferral_reason",
+            sqlite_where=text("status = 'deferred'"),
+            postgresql_where=text("status = 'deferred'"),
+        ),
     )

@@ -151,6 +151,17 @@ class Donation(Base):
             name="kind",
         ),
         Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
+        # The year figures (models/figures) read a year's units from this index alone, never the table.
+        Index("ix_donations_figures", "donated_on", "self_reported", "volume_ml", "session_id", "donor_id"),
+        # ... and a campaign's from this one (its drive days' donations), never the table either.
+        Index(
+            "ix_donations_session_figures",
+            "session_id",
+            "self_reported",
+            "donated_on",
+            "volume_ml",
+            "donor_id",
+        ),
     )
 
 
@@ -182,6 +193,8 @@ class Organiser(Base):
     )
     role: Mapped[str] = mapped_column(String(limits.ROLE))
     unit: Mapped[str | None] = mapped_column(String(limits.ORGANISER_UNIT))
+    # What their figures cover (`domain.figures.Scope`): "area", "ward:<name>" or "organisation:<name>".
+    scope: Mapped[str] = mapped_column(String(limits.SCOPE), default="area", server_default="area")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     account: Mapped[ChannelAccount] = relationship(back_populates="organiser")

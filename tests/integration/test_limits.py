@@ -281,6 +281,11 @@ INTERNAL: dict[str, str] = {
     "link_failures.user_id": "the platform's user id",
     "approvals.action": "CHECK values",
     "approvals.status": "CHECK values",
+    "organisers.scope": "domain.figures.Scope.text, length checked by Scope.parse (organiser add --scope)",
+    "campaign_tags.tag": "domain.figures.Tag values",
+    "quotas.kind": "CHECK values",
+    "quotas.name": "a ward of [area] wards, or an organisation cut to limits.ORGANISATION by the plan file "
+    "and `quota set` (tests/integration/test_targets_cli.py)",
 }
 
 
