@@ -42,10 +42,13 @@ async def show_stats(ctx: Context, args: str = "") -> None:
         else:
             campaign = await gather.campaign_by_reference(ctx.session, reference)
             if campaign is None:
-                if number is not None:
-                    ctx.say("rep_unknown_campaign", id=number)
-                else:
-                    ctx.say("rep_bad_argument", text=reference[:40])
+                recent = await gather.recent_campaigns(ctx.session)
+                listed = "\n".join(
+                    ctx.t("rep_campaign_item", id=c.id, name=c.name, year=c.year) for c in recent
+                )
+                ctx.say(
+                    "rep_unknown_campaign", text=reference[:40], campaigns=listed or ctx.t("rep_no_campaigns")
+                )
                 ctx.say("rep_usage")
                 return
             campaigns.append(campaign)

@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, exists, false, func, select, text, true
+from sqlalchemy import ColumnElement, Select, case, exists, false, func, or_, select, text, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -46,9 +46,8 @@ HISTORY_YEARS = 4
 """The years before a year whose repeat share the chart by year shows (`figures(history_years=...)`);
 each costs one more pass over a year of donations, so the text report and /thongke ask for none."""
 
-# TODO(earlier-donations): when `donors.earlier_donations` (the count a donor states at registration,
-# the honour-list helper's column) lands, a donor with earlier_donations > 0 is a repeat donor too: add
-# `Donor.earlier_donations > 0` to `_repeat` (an OR with the EXISTS below).
+# A donor who stated (or whose organiser recorded) donations before the bot, `donors.earlier_donations`
+# > 0, is a repeat donor whatever the donations table holds.
 
 
 def _scope_terms(scope: Scope) -> list[ColumnElement[bool]]:
@@ -182,7 +181,11 @@ async def _donors_by_year(session: AsyncSession, scope: Scope, *, year: int, pla
     where: list[ColumnElement[bool]] = _scope_terms(scope)
     wanted: list[Any] = [Donor.ward, Donor.organisation] if places else []
     flagged = (
-        select(per_donor.c.n, *wanted, case((repeat, 1), else_=0).label("repeat"))
+        select(
+            per_donor.c.n,
+            *wanted,
+            case((or_(repeat, Donor.earlier_donations > 0), 1), else_=0).label("repeat"),
+        )
         .select_from(per_donor)
         .join(Donor, Donor.id == per_donor.c.donor_id)
         .where(*where)
@@ -228,7 +231,7 @@ async def _donors_by_campaign(
             per_donor.c.n,
             Donor.ward,
             Donor.organisation,
-            case((repeat, 1), else_=0).label("repeat"),
+            case((or_(repeat, Donor.earlier_donations > 0), 1), else_=0).label("repeat"),
         )
         .join(Donor, Donor.id == per_donor.c.donor_id)
         .where(*_scope_terms(scope))

@@ -16,13 +16,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from domain.figures import Scope
-
 from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import load_knowledge
+from domain.figures import Scope
 from services.reports import gather, summary
 from services.reports.workbook import Table, write_csv, write_workbook
 
@@ -127,7 +126,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
                 if args.format == "xlsx":
                     await asyncio.to_thread(write_workbook, path, book)
                 else:
-                    write_csv(path, _csv_table(list(book.sheets), t, args.table))
+                    write_csv(path, _csv_table(list(book.sheets), t, args.table), t.lang)
             except OSError as exc:
                 raise UsageError(
                     f"--output: cannot write {path} ({exc.strerror or type(exc).__name__})"

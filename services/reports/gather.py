@@ -11,13 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from domain.figures import Figures, Scope, ScopeKind
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.i18n import Translator
 from domain import ids
+from domain.figures import Figures, Scope, ScopeKind
 from domain.rules import Rules
 from models import audit, figures, honours
 from models.tables import Campaign
@@ -41,7 +41,16 @@ async def campaign_by_reference(session: AsyncSession, reference: str) -> Campai
     number = ids.parse_id(text)
     if number is not None:
         return await session.get(Campaign, number)
-    return await session.scalar(select(Campaign).where(Campaign.key == text.lower()))
+    by_key: Campaign | None = await session.scalar(select(Campaign).where(Campaign.key == text.lower()))
+    return by_key
+
+
+async def recent_campaigns(session: AsyncSession, limit: int = 10) -> list[Campaign]:
+    """The latest campaigns, newest first (to answer a wrong campaign number with the right ones)."""
+    rows = await session.scalars(
+        select(Campaign).order_by(Campaign.year.desc(), Campaign.id.desc()).limit(limit)
+    )
+    return list(rows)
 
 
 async def gather(

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.figures import TAG_NAMES, Figures, QuotaLine, Scope, ScopeKind, Share
-
 from core.i18n import Translator
+from domain.figures import TAG_NAMES, Figures, QuotaLine, Scope, ScopeKind, Share
 from services.reports import charts
 from services.reports.numbers import fmt_int, fmt_percent
 from services.reports.workbook import (
@@ -266,7 +265,7 @@ def text(
                 tags.append(t("rep_tag_line", name=name, units=fmt_int(line.units.actual, lang)))
         parts.append("\n".join([t("rep_tags_heading"), *tags]))
     if recognition is not None:
-        lines = [
+        honoured = [
             t(
                 "rep_honours",
                 threshold=fmt_int(recognition.threshold, lang),
@@ -281,8 +280,8 @@ def text(
                 t("rep_milestone_item", milestone=milestone, count=fmt_int(count, lang))
                 for milestone, count in sorted(counts.items())
             )
-            lines.append(t("rep_milestones", items=items))
-        parts.append("\n".join(lines))
+            honoured.append(t("rep_milestones", items=items))
+        parts.append("\n".join(honoured))
     return "\n\n".join(parts)
 
 

@@ -40,6 +40,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from services.reports.numbers import fmt_decimal, fmt_percent
+
 CellValue = str | int | float | date | None
 Target = str | os.PathLike[str] | IO[bytes]
 
@@ -147,19 +149,25 @@ def write_workbook(target: Target, workbook: Workbook) -> None:
     book.save(os.fspath(target) if isinstance(target, str | os.PathLike) else target)
 
 
-def write_csv(target: Target, table: Table) -> None:
+def write_csv(target: Target, table: Table, lang: str = "vi") -> None:
     """The table as CSV: UTF-8 with a BOM (so Excel reads Vietnamese right), comma-separated, the header
-    first; numbers plain (1440, 1.425 for a share), dates ISO (2021-08-03), risky texts prefixed with "'".
+    first; counts plain (1440), dates ISO (2021-08-03), risky texts prefixed with "'". Shares and decimals
+    are written as the report writes them ("142,5 %", "52,5"): a plain 1.425 would be read as 1425 by a
+    spreadsheet set to Vietnamese, where "." groups thousands.
     """
     if isinstance(target, str | os.PathLike):
         with open(target, "wb") as stream:
-            write_csv(stream, table)
+            write_csv(stream, table, lang)
         return
     text = io.TextIOWrapper(target, encoding="utf-8-sig", newline="", write_through=True)
     try:
         writer = csv.writer(text, lineterminator="\r\n")
         writer.writerow([_csv_value(column.header) for column in table.columns])
-        writer.writerows([_csv_value(value) for value in row] for row in table.rows)
+        formats = [column.format for column in table.columns]
+        writer.writerows(
+            [_csv_value(value, fmt, lang) for value, fmt in zip(row, formats, strict=False)]
+            for row in table.rows
+        )
         text.flush()
     finally:
         text.detach()  # the caller's stream stays open
@@ -301,9 +309,14 @@ def _print_setup(ws: Worksheet, header_row: int | None, landscape: bool) -> None
         ws.print_title_rows = f"{header_row}:{header_row}"
 
 
-def _csv_value(value: CellValue) -> str | int | float:
+def _csv_value(value: CellValue, fmt: Format = Format.TEXT, lang: str = "vi") -> str | int | float:
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if fmt is Format.PERCENT:
+            return fmt_percent(value, lang)
+        if fmt is Format.DECIMAL or isinstance(value, float):
+            return fmt_decimal(value, lang)
     if isinstance(value, str):
         return neutralise_csv(value)
     if isinstance(value, datetime):

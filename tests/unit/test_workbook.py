@@ -229,15 +229,15 @@ def test_csv_round_trip_with_a_bom_and_neutralised_texts(tmp_path: Path) -> None
     ]
 
 
-def test_csv_numbers_plain_dates_iso_and_the_stream_left_open() -> None:
+def test_csv_counts_plain_shares_as_written_dates_iso_and_the_stream_left_open() -> None:
     out = io.BytesIO()
     write_csv(out, WARDS)
     assert not out.closed
     text = out.getvalue().decode("utf-8-sig")
     assert text.split("\r\n") == [
         '"Phường, xã",Đơn vị máu,Chỉ tiêu,Đạt,Đợt gần nhất',
-        "Phường Đông Vệ,1440,1010,1.4257,2021-12-05",
-        "Phường Điện Biên,67,100,0.67,",
+        'Phường Đông Vệ,1440,1010,"142,5 %",2021-12-05',  # never 1.4257: Vietnamese Excel reads 14257
+        "Phường Điện Biên,67,100,67 %,",
         "Xã Quảng Thịnh,0,,,2021-03-14",
         "",
     ]

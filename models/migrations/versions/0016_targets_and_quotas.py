@@ -5,8 +5,8 @@ granted before) limits what an organiser's figures cover. The year figures read 
 `ix_donations_figures` alone, a campaign's from `ix_donations_session_figures`, and deferrals from a small
 partial index (models/figures.py, bench/report.py).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-02
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
