@@ -71,12 +71,13 @@ async def show_stats(ctx: Context, args: str = "") -> None:
         + "\n\n"
         + t("rep_more_in_file")
     )
-    chart = await asyncio.to_thread(summary.progress_chart, data.figures, t)
+    pngs = await asyncio.to_thread(summary.all_charts, data.figures, t)
+    _, progress = pngs[0]  # the progress chart in the chat; all of them in the workbook
     ctx.say_text(
         t("rep_chart_progress"),
-        attachment=File("thongke.png", chart, "image/png", is_image=True, alt=t("rep_chart_alt")),
+        attachment=File("thongke.png", progress, "image/png", is_image=True, alt=t("rep_chart_alt")),
     )
-    workbook = await asyncio.to_thread(gather.workbook_bytes, data, t)
+    workbook = await asyncio.to_thread(gather.workbook_bytes, data, t, pngs)
     name = f"thongke-{data.figures.year}.xlsx" if data.figures.year else "thongke-chien-dich.xlsx"
     ctx.say_text(
         t("rep_file_caption", title=heading),

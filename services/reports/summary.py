@@ -324,7 +324,13 @@ def progress_chart(figures: Figures, t: Translator) -> bytes:
     )
 
 
+CHART_ROWS = 25
+"""Bars on a ward or organisation chart: those with a quota first, then the most units (a district's wards
+fit; a province's 200 organisations would take 2 s to draw and be unreadable; the sheet lists them all)."""
+
+
 def quota_chart(lines: Sequence[QuotaLine], t: Translator, *, title_key: str) -> bytes:
+    lines = lines[:CHART_ROWS]
     return charts.quota_chart(
         charts.Quotas(
             text=charts.ChartText(
