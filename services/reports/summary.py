@@ -245,7 +245,7 @@ def text(
         if key == "rep_wards_heading" and figures.unattributed_units:
             shown.append(t("rep_unattributed", units=fmt_int(figures.unattributed_units, lang)))
         if max_lines is not None and len(lines) > max_lines:
-            shown.append("…")
+            shown.append(t("rep_more_lines", count=fmt_int(len(lines) - max_lines, lang)))
         parts.append("\n".join([t(key), *shown]))
     if figures.by_tag:
         tags = []
