@@ -4,6 +4,10 @@
 answer is the report in words (lists cut short), the progress chart and the workbook with every table;
 a ward organiser's figures, honour list and milestones are their ward's only (`organisers.scope`). Each
 report given out is audited (`report.export`, with how many named rows left).
+
+The charts and the workbook are drawn in a worker thread, inside the turn (about a second for a district:
+bench/report.py); the turn's transaction stays open meanwhile, which on SQLite holds other turns back that
+long — the price of one consistent reading of the figures, paid only when an organiser asks.
 """
 
 from __future__ import annotations
