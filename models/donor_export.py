@@ -92,7 +92,7 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
             for a in accounts
         ],
         "organiser_roles": [
-            {"role": o.role, "unit": o.unit, "since": o.created_at.isoformat()}
+            {"role": o.role, "unit": o.unit, "scope": o.scope, "since": o.created_at.isoformat()}
             for o in await _rows(session, Organiser, Organiser.account_id.in_(account_ids))
         ],
         "dialogues_in_progress": [
