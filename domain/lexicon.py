@@ -108,6 +108,10 @@ _SHORTHAND: dict[str, str] = {
     "bv": "benh vien",
     "sk": "suc khoe",
     "xn": "xet nghiem",
+    "hs": "hoc sinh",
+    "sv": "sinh vien",
+    "sdt": "so dien thoai",
+    "sđt": "so dien thoai",
     "tg": "thoi gian",
     "vn": "viet nam",
     "ki": "ky",
@@ -163,6 +167,15 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
         (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
+        # "mấy tiếng" is hours ("tiếng Anh" a language): without this, the typo fixer reads "kiêng"
+        (
+            r"\b(may|bao nhieu|vai|mot|hai|ba|nua|\d+) tieng(?: dong ho)?\b"
+            r"(?! (?:anh|viet|trung|nhat|han|phap))",
+            r"\1 gio",
+        ),
+        (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        (r"do chien ran|chien ran|do chien|dau mo|do beo|nhieu mo", "daumo"),
+        (r"giay cn|giay chung nhan", "giay chung nhan"),
         (r"khang sinh|antibiotics?", "khangsinh"),
         (r"vi sao|tai sao|why", "taisao"),
         # one concept each, so that their syllables match nothing else ("học" in "huyết học")
@@ -171,7 +184,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"mau lua|mau chien|mau mat|nong mau|mau nong", "tinhkhi"),
         (r"hien phap", "hienphap"),
         (r"hien ke", "hienke"),
-        # English: one word per concept
+        # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
+        (r"how long", "howlong"),
+        (r"recovery|recovering|recovered|recovers", "recover"),
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
         (r"pregnancy|pregnant|expecting", "pregnant"),
@@ -186,6 +201,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"paid|pay|money|compensation|compensated|allowance|reward", "pay"),
         (r"pass out|passing out|faint|fainting|lightheaded|light headed", "faint"),
+        (r"fasting|fast|empty stomach|skip(?:ping)? breakfast|without eating", "nhinan"),
+        (r"fatty|greasy|fried food|fried|oily food|oily", "daumo"),
+        (r"dentists?|dental", "dental"),
         (r"smokers?|smoking|smoke|cigarettes?|vaping|vapers?", "smoke"),
         (r"diabetics?|diabetes", "diabetes"),
         (r"hypertension|high blood pressure", "high pressure"),
@@ -255,7 +273,7 @@ _ANCHORS = re.compile(
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(
     "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
-    "can lam bi hom nay mai qua sang toi taisao"
+    "can lam bi hom nay mai qua sang toi taisao howlong"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SPLIT_NUM = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
