@@ -270,9 +270,17 @@ class FaqIndex:
             return None
         if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
             return None
-        if not mentions_domain(text) and self._shared(text, top[0][0]) < 2:
+        if not mentions_domain(text) and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
             return None
         return self._entries[top[0][0]]
+
+    def _unknown(self, text: str) -> bool:
+        """Whether the message has a word no question has (after the typo fixer): in a message
+        that does not name donation, that word is likely what it is about ("facebook")."""
+        return any(
+            f not in self._idf and "_" not in f and f[0] != "~" and not f.isdigit()
+            for f in self._correct(features(text))
+        )
 
     def _shared(self, text: str, entry_id: str) -> int:
         """How many topics (runs of neighbouring topic words: "số điện thoại" is one) of the
@@ -290,10 +298,20 @@ class FaqIndex:
                 and (word not in marked or marked[word] in doc.tf)
             )
 
+        # A run counts once: "hs lớp 12 nên học thêm" is "học sinh … học", one topic, not two.
         words = self._correct(topic_words(text))
-        runs, previous = 0, False
+        runs: list[set[str]] = []
+        previous = False
         for word in words:
             now = topical(word)
-            runs += now and not previous
+            if now and not previous:
+                runs.append(set())
+            if now:
+                runs[-1].add(word)
             previous = now
-        return runs
+        seen: set[str] = set()
+        count = 0
+        for run in runs:
+            count += not run <= seen
+            seen |= run
+        return count

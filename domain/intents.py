@@ -133,8 +133,9 @@ _CANCEL_SIGNUP = re.compile(
 )
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
-    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em"
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could"
 )
+_BOOKING = re.compile(r"\b(lich|hen|buoi|hien|mau|book|booking|appointment|signup|slot|donation)\b")
 # "Tôi muốn đổi lịch", "đổi giờ hẹn", "reschedule my booking": the sign-ups with change-time buttons.
 _CHANGE_SIGNUP = re.compile(
     r"\b(doi|change|move|chuyen)\b.*\b(lich|hen|gio|buoi|book|appointment|signup|slot|time)\b"
@@ -142,7 +143,8 @@ _CHANGE_SIGNUP = re.compile(
 )
 _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
-    "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong"
+    "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
+    "could"
 )
 # The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
 _REMINDERS = re.compile(
@@ -232,8 +234,11 @@ def detect_intent(text: str) -> Intent | None:
         return None
     s = " ".join(tokens)
     asks = bool(_QUESTION.search(s))
-    # "Đổi giờ hiến máu được không?", "hủy lịch được không": a polite request to act, not a question.
-    polite = asks and not _QUESTION.search(re.sub(r"\b(co )?duoc khong\b", " ", s))
+    # "Đổi giờ hiến máu được không?", "hủy lịch được không": a polite request to act, not a question
+    # (when it names the booking: "đổi giờ làm được không" is about work).
+    polite = (
+        asks and not _QUESTION.search(re.sub(r"\b(co )?duoc khong\b", " ", s)) and bool(_BOOKING.search(s))
+    )
 
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA

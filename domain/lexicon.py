@@ -266,9 +266,10 @@ _ANCHORS = re.compile(
     r"platelet|plasma|apheresi|transfusion|truyen|"
     # this bot's own concepts, and the blood centres
     r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
-    r"huyethoc|hematology|haematology|test result|"
-    # English "it" in a question to this bot is the donation: "how long does it take", "does it hurt"
-    r"(?:does|will|is|did|would) it)\b"
+    r"huyethoc|hematology|haematology|test result)\b"
+    # English "it" in a short question to this bot is the donation: "how long does it take", "does it
+    # hurt"; with more after it, "it" is what those words say ("…does it take to boil an egg").
+    r"|\b(?:does|will|is|did|would) it(?: [a-z0-9]+){0,3}$"
 )
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(

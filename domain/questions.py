@@ -17,7 +17,9 @@ có hiến được không", "uống thuốc kháng sinh có hiến được kh�
 When the message gives nothing specific about the person — no number, no date or time
 ("tuần trước", "hôm qua", "mới xăm", "2 months ago") — and the FAQ answers it confidently, the
 FAQ answer wins: it explains the rule, and ends by saying the doctor at the drive decides.
-Two exceptions: a permanent condition the person says they have ("tôi bị nhiễm HIV") and a
+A condition named with no donation word, nothing specific and no word for the asker ("uống bia
+rượu có hại không") is a general health question: no verdict. Two exceptions to the FAQ's win: a
+permanent condition the person says they have ("tôi bị nhiễm HIV") and a
 positive test result ("xét nghiệm dương tính") always get the verdict, which states the rule.
 
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
@@ -36,7 +38,7 @@ from domain.eligibility import Person
 from domain.faq_file import FaqEntry
 from domain.faq_index import FaqIndex
 from domain.intents import Intent, detect_intent
-from domain.lexicon import canonical_tokens
+from domain.lexicon import canonical_tokens, mentions_domain
 from domain.offtopic import is_off_topic
 
 FactsExtractor = Callable[[str, date], object | None]
@@ -70,9 +72,20 @@ ask briefly; any other caller gets the first MAX_CHARS characters understood."""
 _SPECIFIC = re.compile(
     r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
     r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
-    r"nho|xo|bam|phau|om|mac|di)|yesterday|last (week|month|year|night|time)|ago|recently|"
+    r"nho|xo|bam|phau|om|mac|di|o|tu|sang|ve)|yesterday|last (week|month|year|night|time)|ago|recently|"
     r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
 )
+
+
+# Who a message is about when it names a condition: "tôi/mình/em bị…", "I have…".
+_FIRST_PERSON = re.compile(r"\b(toi|minh|em|tui|tao|i|im|ive|me|my)\b")
+
+
+def is_about_me(text: str) -> bool:
+    """Whether a message speaks of the asker ("tôi", "mình", "em", "I"…): a condition named with
+    none of this, no donation word and nothing specific is a general health question
+    ("uống bia rượu có hại không", "is fasting good for you"), not facts for a verdict."""
+    return bool(_FIRST_PERSON.search(" ".join(canonical_tokens(text))))
 
 
 def is_specific(text: str) -> bool:
@@ -97,6 +110,8 @@ def understand(
     entry = index.confident(text)
     if facts_extractor is not None:
         facts = facts_extractor(text, today)
+        if not (mentions_domain(text) or is_specific(text) or is_about_me(text)):
+            facts = None  # a health question that is not about giving blood nor about the asker
         permanent = isinstance(facts, Person) and bool(facts.permanent)
         if facts is not None and (entry is None or permanent or is_specific(text)):
             return Understanding(Kind.VERDICT, facts=facts)
