@@ -48,7 +48,10 @@ _NEGATIONS = (
 _HYPOTHETICAL = ("nếu", "giả sử", "lỡ", "if", "suppose", "in case")
 _GENERIC_SUBJECT = ("người", "ai", "những ai", "people", "someone", "anyone", "those", "person")
 _RECENT = ("mới", "vừa", "vừa mới", "just", "recently")
-_PAST_DONATION = (*_RECENT, "lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
+_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
+_PAST_DONATION = (*_RECENT, *_PAST_MARKERS)
+# Said after the donation: "tôi hiến máu lần cuối vào 15/3".
+_PAST_AFTER = ("lần cuối", "lần trước", "lần gần nhất", "gần nhất", "đợt trước")
 _ILL = ("bị", "mắc", "đang", "ốm", "had", "have")
 _MODALS = ("được", "đc", "thể", "nên", "muốn", "sẽ", "cần", "định", "phải", "want", "to")
 _STATE = ("bị", "mắc", "nhiễm", "đang", "đã", "từng", "có", "have", "has", "had", "got", "with")
@@ -161,7 +164,14 @@ def _find_donations(tx: TypedText) -> list[_Anchor]:
         if tx.has_before(m.start(), ("mới",), words=1) and tx.find(_RULE_CUES, clause_start, m.start()):
             continue  # "nặng bao nhiêu kg mới hiến được": "only then", not "just donated"
         recent = tx.has_before(m.start(), _RECENT, words=2)
-        past = tx.has_before(m.start(), _PAST_DONATION, words=3)
+        # "mới"/"vừa" right before ("mới đi hiến"), not before another verb ("2h sáng nay mới ngủ,
+        # có hiến được không" is about sleep); "đã", "lần cuối" a little further.
+        _, clause_end = tx.clause(m.start())
+        past = (
+            recent
+            or tx.has_before(m.start(), _PAST_MARKERS, words=3)
+            or bool(tx.find(_PAST_AFTER, m.end(), min(clause_end, m.end() + 16)))
+        )
         kind = _kind_of(m.group(1) or "")
         out.append(_Anchor(m.start(), m.end(), kind=kind, recent=recent, past=past))
     for m in _DONATION_EN.finditer(tx.folded):
