@@ -129,6 +129,7 @@ _DONATION_EN = re.compile(
     r"(?<!\w)(?:donated|gave blood|given blood|last donation|last donated|donation|gave)"
     r"((?:\s+(?:blood|whole blood|platelets?|plasma|red cells?))?)(?!\w)"
 )
+_ASKS_CAN = re.compile(r"\s*(?:lai\s+)?(?:duoc|dc|dk)\s+(?:khong|ko|k|kh|hok|hong|chua|nua)(?!\w)")
 _NOT_DONATION_AFTER = re.compile(r"^\s+(?:tai|nay|gio|dang|van|co\s+the|thoi)(?!\w)")
 _DONATING = re.compile(r"(?<!\w)(?:hien|donat\w*|give blood|giving blood|gave blood)(?!\w)")
 
@@ -172,6 +173,8 @@ def _find_donations(tx: TypedText) -> list[_Anchor]:
             or tx.has_before(m.start(), _PAST_MARKERS, words=3)
             or bool(tx.find(_PAST_AFTER, m.end(), min(clause_end, m.end() + 16)))
         )
+        if not past and _ASKS_CAN.match(tx.folded, m.end()):
+            continue  # "đêm qua ngủ ít, có đi hiến được không": asks about donating, not a donation
         kind = _kind_of(m.group(1) or "")
         out.append(_Anchor(m.start(), m.end(), kind=kind, recent=recent, past=past))
     for m in _DONATION_EN.finditer(tx.folded):

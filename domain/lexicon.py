@@ -254,7 +254,7 @@ STOPWORDS = word_set(
     "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
     "be been being do does did doing can could should would will shall might must to of for "
     "in on at by with the a and or if that this these those there what how which whom whose "
-    "whats have has had having get got just really very much please hi ok"
+    "whats have has had having get got just really very much please hi ok while"
 )
 # Words of the domain: present in nearly every question, never unigram features.
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")

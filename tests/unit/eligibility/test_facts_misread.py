@@ -157,3 +157,10 @@ def test_a_year_dates_a_condition_at_its_last_day() -> None:
 def test_a_birth_year_is_no_date_of_anything_else() -> None:
     found = facts("tôi sinh năm 2008 có hiến được không")
     assert found is not None and (found.age_years, found.events, found.last_donation_on) == (16, {}, None)
+
+
+def test_asking_whether_one_can_donate_after_last_night_is_no_donation_last_night() -> None:
+    # "đêm qua" dated the "hiến" of "có đi hiến được không": a donation yesterday, wait 12 weeks.
+    found = facts("dem qua ngu it co di hien dc ko")
+    assert found is None or found.last_donation_on is None
+    assert facts("toi hien mau hom qua").last_donation_on == date(2025, 6, 17)  # type: ignore[union-attr]

@@ -134,3 +134,30 @@ def test_not_sure_without_donation_words(index: FaqIndex, text: str) -> None:
 def test_it_names_the_donation_only_in_a_short_question() -> None:
     assert mentions_domain("does it hurt")
     assert not mentions_domain("how long does it take to boil an egg")
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("tối qua thức khuya thì có hiến máu được không", "sleep_before"),  # "tối qua" is no "tôi"
+        ("vừa đi du lịch Campuchia về có được hiến máu không", "travel_malaria"),
+        ("can i donate while breastfeeding", "breastfeeding"),  # "while" carries no topic
+    ],
+)
+def test_a_question_about_a_situation_the_doctor_decides_gets_the_faq(
+    index: FaqIndex, rules: Rules, text: str, entry_id: str
+) -> None:
+    u = understand(
+        text, index=index, today=TODAY, facts_extractor=lambda t, d: extract_facts(t, today=d, rules=rules)
+    )
+    assert u.kind is Kind.FAQ and u.entry is not None and u.entry.id == entry_id
+
+
+def test_the_asker_telling_such_a_situation_gets_the_verdict(index: FaqIndex, rules: Rules) -> None:
+    u = understand(
+        "hom qua em uong ruou say",
+        index=index,
+        today=TODAY,
+        facts_extractor=lambda t, d: extract_facts(t, today=d, rules=rules),
+    )
+    assert u.kind is Kind.VERDICT
