@@ -165,7 +165,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
-        (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung", "vac xin"),
+        (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung|mui nhac lai|mui nhac", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
         # "mấy tiếng" is hours ("tiếng Anh" a language): without this, the typo fixer reads "kiêng"
         (
@@ -186,6 +186,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
+        (r"unsubscribe|opt out", "stop getting messages"),
+        (r"single use|disposable|used only once|dung mot lan|dung 1 lan", "dungmotlan"),
         (r"recovery|recovering|recovered|recovers", "recover"),
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
@@ -238,6 +240,8 @@ _QUANTITY = {
     "cc",
     "nhom",
 }
+# A blood group's letter after "nhóm"/"group": one word each ("a" alone is "anh" or English "a").
+_GROUP_LETTERS = {"a": "nhoma", "b": "nhomb", "ab": "nhomab", "o": "nhomo"}
 _NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
 
 
@@ -266,7 +270,7 @@ _ANCHORS = re.compile(
     r"platelet|plasma|apheresi|transfusion|truyen|"
     # this bot's own concepts, and the blood centres
     r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
-    r"huyethoc|hematology|haematology|test result)\b"
+    r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo)\b"
     # English "it" in a short question to this bot is the donation: "how long does it take", "does it
     # hurt"; with more after it, "it" is what those words say ("…does it take to boil an egg").
     r"|\b(?:does|will|is|did|would) it(?: [a-z0-9]+){0,3}$"
@@ -313,6 +317,15 @@ def canonical_tokens(text: str) -> list[str]:
             continue
         if word == "bn":
             out.extend(["bao"] if nxt == "lau" else ["bao", "nhieu"] if nxt in _QUANTITY else ["ban"])
+            continue
+        before = raw[i - 2] if i > 1 else ""
+        if word in _GROUP_LETTERS and (
+            word == "ab"
+            or prev in {"nhom", "group", "type"}
+            or (prev, before) == ("mau", "nhom")
+            or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+        ):
+            out.append(_GROUP_LETTERS[word])  # "nhóm (máu) A" is a group ("hiến máu ạ/ở" are not)
             continue
         if word == "hong" and nxt == "cau":
             out.append("hong")

@@ -161,3 +161,26 @@ def test_the_asker_telling_such_a_situation_gets_the_verdict(index: FaqIndex, ru
         facts_extractor=lambda t, d: extract_facts(t, today=d, rules=rules),
     )
     assert u.kind is Kind.VERDICT
+
+
+def test_a_group_letter_is_not_a_pronoun_nor_a_particle() -> None:
+    assert canonical_tokens("nhom ab co cho nhom a dc ko") == [
+        "nhom", "nhomab", "co", "cho", "nhom", "nhoma", "duoc", "khong"
+    ]  # fmt: skip
+    assert canonical_tokens("ai thi k dc hien mau a")[-1] == "anh"  # "ạ" after "máu", as before
+    assert canonical_tokens("hiến máu ở đâu") == ["hien", "mau", "o", "dau"]
+    assert canonical_tokens("nhóm máu O")[-1] == canonical_tokens("who can receive o blood")[-2] == "nhomo"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("nhom ab co cho nhom a dc ko", "compatibility"),
+        ("can o negative give to everyone", "compatibility"),
+        ("how do i unsubscribe from the bot", "quit"),
+        ("are the needles single use", "infection_risk"),
+    ],
+)
+def test_more_words_people_type(index: FaqIndex, text: str, entry_id: str) -> None:
+    found = index.confident(text)
+    assert found is not None and found.id == entry_id
