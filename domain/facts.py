@@ -219,7 +219,7 @@ def _keep_condition(tx: TypedText, s: int, e: int, cond: Condition, has_time: bo
             return True
         if tx.has_before(s, _PERMANENT_SUPPRESS, words=6):
             return False
-        return clause_pronoun or marker
+        return clause_pronoun or marker or has_time  # "nhiễm HIV từ 2019": dated, so it happened
     # "xăm hình bao lâu thì được hiến?" asks about the rule, not about the person.
     pronoun_before = bool(tx.find(_PRONOUNS, 0, s))
     dated = has_time or BARE_DURATION.match(tx.folded, e) is not None

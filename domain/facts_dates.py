@@ -97,8 +97,8 @@ _DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|
 _ISO = re.compile(r"(?<![\d/.\-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.\-])")
 _DM = re.compile(r"(?<![\d/.\-,])(\d{1,2})/(\d{1,2})(?![\d/.\-])")
 _VI_DATE = re.compile(r"(?<!\w)ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?(?!\w)")
-# "năm 2015", "in 2015" (not "sinh năm 2008", "born in 2008": a birth year, read elsewhere).
-_YEAR = re.compile(r"(?<!sinh )(?<!born )(?<!\w)(?:nam|in|vao nam)\s+((?:19|20)\d{2})(?!\w)")
+# "năm 2015", "in 2015", "từ 2019" (not "sinh năm 2008", "born in 2008": a birth year, read elsewhere).
+_YEAR = re.compile(r"(?<!sinh )(?<!born )(?<!\w)(?:nam|in|vao nam|tu|tu nam|since)\s+((?:19|20)\d{2})(?!\w)")
 _VI_MONTH = re.compile(r"(?<!\w)thang\s+(\d{1,2})(?:\s*(?:nam|/)\s*(\d{4}))?(?![\w/])")
 
 

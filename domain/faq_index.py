@@ -73,6 +73,7 @@ from domain.lexicon import (
     DOMAIN_WORDS,
     QUESTION_WORDS,
     STOPWORDS,
+    anchor_words,
     canonical_tokens,
     content_words,
     mentions_domain,
@@ -270,9 +271,20 @@ class FaqIndex:
             return None
         if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
             return None
-        if not mentions_domain(text) and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
+        gated = not mentions_domain(text) or self._anchor_missed(text, top[0][0])
+        if gated and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
             return None
         return self._entries[top[0][0]]
+
+    def _anchor_missed(self, text: str, entry_id: str) -> bool:
+        """Whether the message is donation talk only by a word like "kim" (needle) that the
+        entry does not have: "kim khâu máy loại nào tốt" is no question about blood groups."""
+        anchors = anchor_words(text)
+        words = [w for w in anchors or () if w not in STOPWORDS]  # "bot" is in no question's features
+        if not words:
+            return False
+        doc = next(d for d in self._docs if d.entry_id == entry_id)
+        return not any(w in doc.tf for w in words)
 
     def _unknown(self, text: str) -> bool:
         """Whether the message has a word no question has (after the typo fixer): in a message

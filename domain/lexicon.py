@@ -28,6 +28,7 @@ __all__ = [
     "DOMAIN_WORDS",
     "QUESTION_WORDS",
     "STOPWORDS",
+    "anchor_words",
     "canonical_tokens",
     "content_words",
     "mentions_domain",
@@ -167,6 +168,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
         (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung|mui nhac lai|mui nhac", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
+        (r"sot ret", "sotret"),  # malaria: its "sốt" is not a fever
         # "mấy tiếng" is hours ("tiếng Anh" a language): without this, the typo fixer reads "kiêng"
         (
             r"\b(may|bao nhieu|vai|mot|hai|ba|nua|\d+) tieng(?: dong ho)?\b"
@@ -250,7 +252,7 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that never carry the topic of a question.
+# Words that never carry the topic of a question ("o" is "ở"; the group O is "nhomo").
 STOPWORDS = word_set(
     "toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi a ha oi nhe nha "
     "nhi ne day vay the thi ma la va voi cua cho cai dang di co khong duoc chua roi nhung cac "
@@ -258,7 +260,7 @@ STOPWORDS = word_set(
     "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
     "be been being do does did doing can could should would will shall might must to of for "
     "in on at by with the a and or if that this these those there what how which whom whose "
-    "whats have has had having get got just really very much please hi ok while"
+    "whats have has had having get got just really very much please hi ok while o"
 )
 # Words of the domain: present in nearly every question, never unigram features.
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
@@ -346,6 +348,17 @@ def content_words(tokens: Sequence[str]) -> list[str]:
 def topic_words(text: str) -> list[str]:
     """The words of a message that can say what it is about: no stop words, no domain words."""
     return [t for t in content_words(canonical_tokens(text)) if t not in DOMAIN_WORDS]
+
+
+def anchor_words(text: str) -> frozenset[str] | None:
+    """The words that make a message donation talk without a domain word ("kim", "xét
+    nghiệm"…), or ``None`` when it has a domain word (or no anchor at all: see
+    :func:`mentions_domain`)."""
+    tokens = canonical_tokens(text)
+    if any(t in DOMAIN_WORDS for t in tokens):
+        return None
+    found = [m.group() for m in _ANCHORS.finditer(" ".join(tokens))]
+    return frozenset(w for phrase in found for w in phrase.split()) or None
 
 
 def mentions_domain(text: str) -> bool:

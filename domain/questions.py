@@ -72,34 +72,27 @@ ask briefly; any other caller gets the first MAX_CHARS characters understood."""
 _SPECIFIC = re.compile(
     r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
     r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
-    r"nho|xo|bam|phau|om|mac|di|o|tu|sang|ve)|yesterday|last (week|month|year|night|time)|ago|recently|"
+    r"nho|xo|bam|phau|om|mac|di|o|tu|sang|ve)|yesterday|"
+    r"last (week|month|year|night|time)|ago|recently|"
     r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
 )
 
 
-# Who a message is about when it names a condition: "tôi/mình/em bị…", "I have…".
-_FIRST_PERSON = re.compile(r"\b(toi(?! (?:qua|nay|hom|truoc))|minh|em|tui|tao|i|im|ive|me|my)\b")
+# Who a message is about when it names a condition: "tôi/mình/em bị…", "I have…" — or, as
+# Vietnamese drops the subject, a word for a state of the asker ("đang bị sốt", "từng bị lao").
+_FIRST_PERSON = re.compile(
+    r"\b(toi(?! (?:qua|nay|hom|truoc))|minh|em|tui|tao|i|im|ive|me|my|bi|mac|dang|tung|da|moi|vua|"
+    r"nhiem|have|has|had|got|on|tested)\b"
+)
 """("tối qua", "tối nay" fold to "toi" too: evenings, not the asker.)"""
 
 
 def is_about_me(text: str) -> bool:
-    """Whether a message speaks of the asker ("tôi", "mình", "em", "I"…): a condition named with
-    none of this, no donation word and nothing specific is a general health question
-    ("uống bia rượu có hại không", "is fasting good for you"), not facts for a verdict."""
+    """Whether a message speaks of the asker ("tôi", "mình", "em", "I", or a state: "đang bị",
+    "từng", "mới"…): a condition named with none of this, no donation word and nothing specific is
+    a general health question ("uống bia rượu có hại không", "is fasting good for you"), not facts
+    for a verdict."""
     return bool(_FIRST_PERSON.search(" ".join(canonical_tokens(text))))
-
-
-def _advice_only(facts: object | None) -> bool:
-    """Whether the facts are only topics the drive's doctor decides (sleep, travel, alcohol…)."""
-    return (
-        isinstance(facts, Person)
-        and bool(facts.advice)
-        and not (facts.events or facts.permanent or facts.last_donation_on)
-        and facts.age_years is None
-        and facts.date_of_birth is None
-        and facts.weight_kg is None
-        and facts.sex is None
-    )
 
 
 def is_specific(text: str) -> bool:
@@ -127,8 +120,6 @@ def understand(
         if not (mentions_domain(text) or is_specific(text) or is_about_me(text)):
             facts = None  # a health question that is not about giving blood nor about the asker
         permanent = isinstance(facts, Person) and bool(facts.permanent)
-        if entry is not None and _advice_only(facts) and not is_about_me(text):
-            facts = None  # "tối qua thức khuya thì có hiến được không": the FAQ explains it best
         if facts is not None and (entry is None or permanent or is_specific(text)):
             return Understanding(Kind.VERDICT, facts=facts)
     if entry is not None:
