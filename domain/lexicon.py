@@ -169,6 +169,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung|mui nhac lai|mui nhac", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
         (r"sot ret", "sotret"),  # malaria: its "sốt" is not a fever
+        (r"luong mau|bao nhieu mau|how much blood|amount of blood|volume of blood", "luongmau"),
         # "mấy tiếng" is hours ("tiếng Anh" a language): without this, the typo fixer reads "kiêng"
         (
             r"\b(may|bao nhieu|vai|mot|hai|ba|nua|\d+) tieng(?: dong ho)?\b"
@@ -179,7 +180,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"do chien ran|chien ran|do chien|dau mo|do beo|nhieu mo", "daumo"),
         (r"giay cn|giay chung nhan", "giay chung nhan"),
         (r"khang sinh|antibiotics?", "khangsinh"),
-        (r"vi sao|tai sao|why", "taisao"),
+        (r"vi sao|tai sao|why|whats the point of|what is the point of", "taisao"),
+        # "bán" (sell) folds to "ban", which is "bạn" (you), a stop word
+        (r"mua ban|duoc ban|bi ban|ban mau|ban lai|sold|sell|selling", "muaban"),
+        (r"vo trung|sterile|sterilised|sterilized|clean", "votrung"),
         # one concept each, so that their syllables match nothing else ("học" in "huyết học")
         (r"huyet hoc", "huyethoc"),
         # "máu" in idioms is a temper, not blood; "hiến" in "hiến pháp" is a constitution
@@ -188,6 +192,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
+        (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),
         (r"unsubscribe|opt out", "stop getting messages"),
         (r"single use|disposable|used only once|dung mot lan|dung 1 lan", "dungmotlan"),
         (r"recovery|recovering|recovered|recovers", "recover"),
@@ -272,7 +277,7 @@ _ANCHORS = re.compile(
     r"platelet|plasma|apheresi|transfusion|truyen|"
     # this bot's own concepts, and the blood centres
     r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
-    r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo)\b"
+    r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo|luongmau)\b"
     # English "it" in a short question to this bot is the donation: "how long does it take", "does it
     # hurt"; with more after it, "it" is what those words say ("…does it take to boil an egg").
     r"|\b(?:does|will|is|did|would) it(?: [a-z0-9]+){0,3}$"

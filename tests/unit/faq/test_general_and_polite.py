@@ -202,3 +202,31 @@ def test_a_pronoun_dropped_statement_is_still_the_askers(index: FaqIndex, rules:
             facts_extractor=lambda t, d: extract_facts(t, today=d, rules=rules),
         )
         assert u.kind is Kind.VERDICT, text
+
+
+@pytest.mark.parametrize(
+    ("text", "entry_id"),
+    [
+        ("how much blood do they take", "volume"),  # not the time it takes
+        ("what should i do after giving blood", "aftercare"),
+        ("what to do before giving blood", "preparation"),
+        ("máu của mình có được bán không", "blood_use"),  # "bán" folds to the stop word "bạn"
+        ("is the needle clean", "infection_risk"),
+    ],
+)
+def test_concepts_of_the_third_pass(index: FaqIndex, text: str, entry_id: str) -> None:
+    found = index.confident(text)
+    assert found is not None and found.id == entry_id
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mua ban nha dat o dau",
+        "what should i do this weekend",
+        "is tap water clean",
+        "can i sell my old phone",
+    ],
+)
+def test_those_concepts_elsewhere_are_not_sure(index: FaqIndex, text: str) -> None:
+    assert index.confident(text) is None
