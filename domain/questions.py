@@ -17,10 +17,13 @@ có hiến được không", "uống thuốc kháng sinh có hiến được kh�
 When the message gives nothing specific about the person — no number, no date or time
 ("tuần trước", "hôm qua", "mới xăm", "2 months ago") — and the FAQ answers it confidently, the
 FAQ answer wins: it explains the rule, and ends by saying the doctor at the drive decides.
-A condition named with no donation word, nothing specific and no word for the asker ("uống bia
-rượu có hại không") is a general health question: no verdict. Two exceptions to the FAQ's win: a
-permanent condition the person says they have ("tôi bị nhiễm HIV") and a
+Two exceptions: a permanent condition the person says they have ("tôi bị nhiễm HIV") and a
 positive test result ("xét nghiệm dương tính") always get the verdict, which states the rule.
+
+A second refinement: a condition named with no donation word, nothing specific and no word for
+the asker — neither a pronoun nor a state word such as "bị", "đang", "từng", since Vietnamese
+drops the subject ("đang bị cảm sốt") — is a general health question ("uống bia rượu có hại
+không", "is fasting good for you"): no verdict.
 
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
 application) so that this module does not depend on it.
