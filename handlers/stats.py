@@ -4,6 +4,10 @@
 answer is the report in words (lists cut short), the progress chart and the workbook with every table;
 a ward organiser's figures, honour list and milestones are their ward's only (`organisers.scope`). Each
 report given out is audited (`report.export`, with how many named rows left).
+
+The charts and the workbook are drawn in a worker thread, inside the turn (about a second for a district:
+bench/report.py); the turn's transaction stays open meanwhile, which on SQLite holds other turns back that
+long — the price of one consistent reading of the figures, paid only when an organiser asks.
 """
 
 from __future__ import annotations
@@ -71,12 +75,13 @@ async def show_stats(ctx: Context, args: str = "") -> None:
         + "\n\n"
         + t("rep_more_in_file")
     )
-    chart = await asyncio.to_thread(summary.progress_chart, data.figures, t)
+    pngs = await asyncio.to_thread(summary.all_charts, data.figures, t)
+    _, progress = pngs[0]  # the progress chart in the chat; all of them in the workbook
     ctx.say_text(
         t("rep_chart_progress"),
-        attachment=File("thongke.png", chart, "image/png", is_image=True, alt=t("rep_chart_alt")),
+        attachment=File("thongke.png", progress, "image/png", is_image=True, alt=t("rep_chart_alt")),
     )
-    workbook = await asyncio.to_thread(gather.workbook_bytes, data, t)
+    workbook = await asyncio.to_thread(gather.workbook_bytes, data, t, pngs)
     name = f"thongke-{data.figures.year}.xlsx" if data.figures.year else "thongke-chien-dich.xlsx"
     ctx.say_text(
         t("rep_file_caption", title=heading),

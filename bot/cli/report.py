@@ -22,6 +22,7 @@ from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import load_knowledge
 from domain.figures import Scope
+from models import figures
 from services.reports import gather, summary
 from services.reports.workbook import Table, write_csv, write_workbook
 
@@ -110,6 +111,8 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
             now=now,
             year=year,
             campaigns=campaigns,
+            history_years=0 if args.format == "text" and not args.charts else figures.HISTORY_YEARS,
+            with_milestones=args.format != "text",
         )
         heading = data.heading(t)
         stem = f"report-{data.figures.year}" if data.figures.year else f"report-campaign-{campaigns[0].id}"

@@ -63,8 +63,14 @@ async def gather(
     now: datetime,
     year: int | None = None,
     campaigns: Sequence[Campaign] = (),
+    history_years: int = 0,
+    with_milestones: bool = True,
 ) -> ReportData:
-    """The figures of a year (today's when neither a year nor campaigns are given) or of campaigns."""
+    """The figures of a year (today's when neither a year nor campaigns are given) or of campaigns;
+    `history_years` earlier years of repeat share for the chart by year (each one more pass over a year
+    of donations: the workbook asks for them, the chat's text does not); `with_milestones` False leaves
+    out the year's milestones (a pass over every donation of the year's donors: the text report has no
+    list of them, the workbook and /thongke do)."""
     if year is None and not campaigns:
         year = today.year
     found = await figures.figures(
@@ -76,6 +82,7 @@ async def gather(
         now=now,
         year=year,
         campaign_ids=[c.id for c in campaigns] or None,
+        history_years=history_years,
     )
     ward = scope.name if scope.kind is ScopeKind.WARD else None
     organisation = scope.name if scope.kind is ScopeKind.ORGANISATION else None
@@ -84,12 +91,16 @@ async def gather(
         session, more_than=recognition.honour_more_than, ward=ward, organisation=organisation
     )
     milestone_year = year if year is not None else max(c.year for c in campaigns)
-    milestone_rows = await honours.milestones_in_year(
-        session,
-        year=milestone_year,
-        milestones=recognition.milestones,
-        ward=ward,
-        organisation=organisation,
+    milestone_rows = (
+        await honours.milestones_in_year(
+            session,
+            year=milestone_year,
+            milestones=recognition.milestones,
+            ward=ward,
+            organisation=organisation,
+        )
+        if with_milestones
+        else []
     )
     return ReportData(
         figures=found,
@@ -102,11 +113,16 @@ async def gather(
     )
 
 
-def workbook_bytes(data: ReportData, t: Translator) -> bytes:
+def workbook_bytes(
+    data: ReportData, t: Translator, chart_pngs: Sequence[tuple[str, bytes]] | None = None
+) -> bytes:
+    """The .xlsx of the report (the charts drawn here unless given, as `summary.all_charts` draws them)."""
     buffer = io.BytesIO()
     write_workbook(
         buffer,
-        summary.workbook(data.figures, t, heading=data.heading(t), recognition=data.recognition),
+        summary.workbook(
+            data.figures, t, heading=data.heading(t), recognition=data.recognition, chart_pngs=chart_pngs
+        ),
     )
     return buffer.getvalue()
 

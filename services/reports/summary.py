@@ -245,7 +245,7 @@ def text(
         if key == "rep_wards_heading" and figures.unattributed_units:
             shown.append(t("rep_unattributed", units=fmt_int(figures.unattributed_units, lang)))
         if max_lines is not None and len(lines) > max_lines:
-            shown.append("…")
+            shown.append(t("rep_more_lines", count=fmt_int(len(lines) - max_lines, lang)))
         parts.append("\n".join([t(key), *shown]))
     if figures.by_tag:
         tags = []
@@ -324,7 +324,13 @@ def progress_chart(figures: Figures, t: Translator) -> bytes:
     )
 
 
+CHART_ROWS = 25
+"""Bars on a ward or organisation chart: those with a quota first, then the most units (a district's wards
+fit; a province's 200 organisations would take 2 s to draw and be unreadable; the sheet lists them all)."""
+
+
 def quota_chart(lines: Sequence[QuotaLine], t: Translator, *, title_key: str) -> bytes:
+    lines = lines[:CHART_ROWS]
     return charts.quota_chart(
         charts.Quotas(
             text=charts.ChartText(

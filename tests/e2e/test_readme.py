@@ -146,6 +146,15 @@ async def test_the_input_formats_of_the_readme_are_read(bot: BotHarness) -> None
             assert f"Đã lưu «{label}»" in saved[0].text, (label, value, texts(saved))
 
 
+def _written_under(args: list[str], folder: Path) -> list[str]:
+    """The line with the files it writes (`--output`, `--charts`) put in `folder`, not in the checkout."""
+    out = list(args)
+    for i, arg in enumerate(out[:-1]):
+        if arg in ("--output", "--charts"):
+            out[i + 1] = str(folder / out[i + 1])
+    return out
+
+
 async def test_every_command_line_of_the_readme_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -171,6 +180,7 @@ async def test_every_command_line_of_the_readme_runs(
     for args in cli_lines():
         if args[:1] in ([], ["run"]):  # the bot itself: it runs until stopped
             continue
+        args = _written_under(args, tmp_path)
         code = await _in_thread(["--log-level", "WARNING", *args])
         captured = capsys.readouterr()
         if args == ["config", "check"]:  # the shipped config has no hotline number: the one thing it says

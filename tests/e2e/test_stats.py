@@ -26,6 +26,7 @@ from domain.figures import Scope
 from domain.plan_file import QuotaEntry, TargetValues
 from models import organisers, quotas
 from models.tables import AuditEntry, Campaign, Donation, Donor, DriveDay, Signup
+from tests.chats import Chats, running_zalo
 from tests.helpers import BotHarness, FixedClock, running_bot, texts
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 09:00 in Kinh Môn
@@ -173,3 +174,29 @@ async def test_donors_are_told_it_is_for_organisers(stats_bot: BotHarness) -> No
     said = texts(await stats_bot.send(donor, "/thongke"))
     assert "Lệnh này chỉ dành cho cán bộ tổ chức." in said
     assert "đơn vị máu" not in said
+
+
+async def test_on_zalo_without_a_public_url_the_files_become_text(tmp_path: Path) -> None:
+    async with running_zalo(tmp_path, FixedClock(NOW)) as zalo:
+        async with zalo.app.sessions() as session, session.begin():  # type: ignore[union-attr]
+            await seed_report_data(session)
+        chat = Chats(zalo)
+        staff = chat.user(9600, name="Cán bộ")
+        await chat.make_organiser(staff)
+        said = "\n".join(await chat.send(staff, "/thongke"))
+        assert "Thu về 3 đơn vị máu, đạt 60 % chỉ tiêu (5), còn thiếu 2 đơn vị." in said
+        assert "Biểu đồ không gửi được qua kênh này; số liệu ở tin trên." in said
+        assert "Bảng Excel không gửi được qua kênh này." in said
+        assert not [m for m in zalo.emu.messages(staff.chat_id) if m.method == "sendPhoto"]
+
+
+async def test_on_zalo_with_a_public_url_the_chart_is_a_photo(tmp_path: Path) -> None:
+    async with running_zalo(tmp_path, FixedClock(NOW), media=True) as zalo:
+        async with zalo.app.sessions() as session, session.begin():  # type: ignore[union-attr]
+            await seed_report_data(session)
+        chat = Chats(zalo)
+        staff = chat.user(9601, name="Cán bộ")
+        await chat.make_organiser(staff)
+        await chat.send(staff, "/thongke")
+        (photo,) = [m for m in zalo.emu.messages(staff.chat_id) if m.method == "sendPhoto"]
+        assert photo.photo_url and photo.caption == "Tiến độ thu máu so với chỉ tiêu"
