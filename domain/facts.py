@@ -48,7 +48,10 @@ _NEGATIONS = (
 _HYPOTHETICAL = ("nếu", "giả sử", "lỡ", "if", "suppose", "in case")
 _GENERIC_SUBJECT = ("người", "ai", "những ai", "people", "someone", "anyone", "those", "person")
 _RECENT = ("mới", "vừa", "vừa mới", "just", "recently")
-_PAST_DONATION = (*_RECENT, "lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
+_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
+_PAST_DONATION = (*_RECENT, *_PAST_MARKERS)
+# Said after the donation: "tôi hiến máu lần cuối vào 15/3".
+_PAST_AFTER = ("lần cuối", "lần trước", "lần gần nhất", "gần nhất", "đợt trước")
 _ILL = ("bị", "mắc", "đang", "ốm", "had", "have")
 _MODALS = ("được", "đc", "thể", "nên", "muốn", "sẽ", "cần", "định", "phải", "want", "to")
 _STATE = ("bị", "mắc", "nhiễm", "đang", "đã", "từng", "có", "have", "has", "had", "got", "with")
@@ -126,6 +129,7 @@ _DONATION_EN = re.compile(
     r"(?<!\w)(?:donated|gave blood|given blood|last donation|last donated|donation|gave)"
     r"((?:\s+(?:blood|whole blood|platelets?|plasma|red cells?))?)(?!\w)"
 )
+_ASKS_CAN = re.compile(r"\s*(?:lai\s+)?(?:duoc|dc|dk)\s+(?:khong|ko|k|kh|hok|hong|chua|nua)(?!\w)")
 _NOT_DONATION_AFTER = re.compile(r"^\s+(?:tai|nay|gio|dang|van|co\s+the|thoi)(?!\w)")
 _DONATING = re.compile(r"(?<!\w)(?:hien|donat\w*|give blood|giving blood|gave blood)(?!\w)")
 
@@ -161,7 +165,16 @@ def _find_donations(tx: TypedText) -> list[_Anchor]:
         if tx.has_before(m.start(), ("mới",), words=1) and tx.find(_RULE_CUES, clause_start, m.start()):
             continue  # "nặng bao nhiêu kg mới hiến được": "only then", not "just donated"
         recent = tx.has_before(m.start(), _RECENT, words=2)
-        past = tx.has_before(m.start(), _PAST_DONATION, words=3)
+        # "mới"/"vừa" right before ("mới đi hiến"), not before another verb ("2h sáng nay mới ngủ,
+        # có hiến được không" is about sleep); "đã", "lần cuối" a little further.
+        _, clause_end = tx.clause(m.start())
+        past = (
+            recent
+            or tx.has_before(m.start(), _PAST_MARKERS, words=3)
+            or bool(tx.find(_PAST_AFTER, m.end(), min(clause_end, m.end() + 16)))
+        )
+        if not past and _ASKS_CAN.match(tx.folded, m.end()):
+            continue  # "đêm qua ngủ ít, có đi hiến được không": asks about donating, not a donation
         kind = _kind_of(m.group(1) or "")
         out.append(_Anchor(m.start(), m.end(), kind=kind, recent=recent, past=past))
     for m in _DONATION_EN.finditer(tx.folded):
@@ -206,7 +219,7 @@ def _keep_condition(tx: TypedText, s: int, e: int, cond: Condition, has_time: bo
             return True
         if tx.has_before(s, _PERMANENT_SUPPRESS, words=6):
             return False
-        return clause_pronoun or marker
+        return clause_pronoun or marker or has_time  # "nhiễm HIV từ 2019": dated, so it happened
     # "xăm hình bao lâu thì được hiến?" asks about the rule, not about the person.
     pronoun_before = bool(tx.find(_PRONOUNS, 0, s))
     dated = has_time or BARE_DURATION.match(tx.folded, e) is not None

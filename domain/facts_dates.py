@@ -97,6 +97,8 @@ _DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|
 _ISO = re.compile(r"(?<![\d/.\-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.\-])")
 _DM = re.compile(r"(?<![\d/.\-,])(\d{1,2})/(\d{1,2})(?![\d/.\-])")
 _VI_DATE = re.compile(r"(?<!\w)ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?(?!\w)")
+# "năm 2015", "in 2015", "từ 2019" (not "sinh năm 2008", "born in 2008": a birth year, read elsewhere).
+_YEAR = re.compile(r"(?<!sinh )(?<!born )(?<!\w)(?:nam|in|vao nam|tu|tu nam|since)\s+((?:19|20)\d{2})(?!\w)")
 _VI_MONTH = re.compile(r"(?<!\w)thang\s+(\d{1,2})(?:\s*(?:nam|/)\s*(\d{4}))?(?![\w/])")
 
 
@@ -180,6 +182,10 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
             year -= 1
         day = min(last_day_of_month(year, month), today)
         found.append(When(m.start(), m.end(), day, relative=False))
+    for m in _YEAR.finditer(f):
+        year = int(m.group(1))
+        if year <= today.year:  # the year's last day at the latest (see the module doc)
+            found.append(When(m.start(), m.end(), min(date(year, 12, 31), today), relative=False))
     return longest_first([w for w in found if w.day <= today])
 
 

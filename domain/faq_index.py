@@ -47,11 +47,39 @@ entries; tune top-1 / tune not-sure → held-out top-1 / held-out not-sure):
 * Syllable bigrams are already features (above); a word segmenter or a learned re-ranker was not
   tried (no permissive-licence segmenter is installed, and 424 tuning lines are few to learn from).
 
+Second round (brief U2: three held-out runs at most, only their summary line read; tuning set
+534 → 930 lines, the 9 lines equal to held-out ones once folded removed; tune top-1 / tune
+not-sure → held-out top-1 / held-out not-sure / held-out verdict):
+
+1. Lexicon and data from the new tuning lines — shorthand hs/sv/sđt, "mấy tiếng" as hours (the
+   typo fixer read "kiêng"), fasting, fatty food, dentist, English "how long" and "recover" as
+   one word each, 35 FAQ paraphrases for thin entries — and the intents "xem hồ sơ" (profile)
+   and a polite "đổi giờ / hủy lịch được không": 0.904 / 0.989 (730 lines) → 0.829 / 0.929 /
+   0.978. Top-1 up, but one more off-topic line answered: not kept as it stood.
+2. Then, against what the tuning set showed answering off-topic lines: a topic counts once in
+   the gate ("hs lớp 12 … học"), a word no question has keeps a message without donation words
+   unsure ("facebook"), English "it" is the donation only in a short question, diet and
+   lifestyle advice is off-topic, a condition in a general health question is no verdict, an
+   advice-only situation asked without "tôi" gets the FAQ; facts: "mới" before another verb,
+   "hiến … lần cuối vào 15/3", "năm 2015", "có đi hiến được không"; blood group letters:
+   0.913 / 0.991 (845 lines) → 0.834 / 0.929 / 0.933. Verdicts fell: new pronoun-dropped
+   tuning lines ("đang bị cảm sốt", "bị viêm gan C") showed that the "no one named" tests took
+   the asker's own facts (Vietnamese drops the subject), so the advice-only rule was withdrawn
+   and a state word ("bị", "đang", "từng", "mới"…) counts as naming the asker.
+3. Then that, a gate for messages that are donation talk only by an anchor the entry lacks
+   ("kim khâu máy loại nào tốt"), "ở" a stop word, travel to Cambodia/Laos/Africa as the travel
+   advice, and more concepts (how much blood, "what should I do", "bán", sterile needles):
+   0.924 / 0.970 (930 lines; the tuning not-sure is on 168 off-topic lines, 88 of them new probes) →
+   **0.829 / 0.976 / 0.978**, kept. Off-topic not-sure now meets its goal; top-1 rose 0.813 →
+   0.829, far from 0.95: what is left are paraphrases with none of an entry's words, which
+   synonyms one by one do not reach (a segmenter or a learned model might: not installed).
+
 A match is *confident* only if its score reaches :attr:`FaqIndex.threshold` (0.4), beats the
 runner-up by :attr:`FaqIndex.margin` (0.03), and the message is about blood donation — it names
 it or uses a word only that talk uses (needle, haemoglobin, this bot's data…) — or shares at
 least two topics with the entry: "bạn bao nhiêu tuổi" shares "tuổi" with the age entry but is
-small talk.
+small talk. Such a message (or one that is donation talk only by an anchor word, "kim", that
+the entry lacks) is also not sure when it has a word no question has.
 """
 
 from __future__ import annotations
@@ -73,6 +101,7 @@ from domain.lexicon import (
     DOMAIN_WORDS,
     QUESTION_WORDS,
     STOPWORDS,
+    anchor_words,
     canonical_tokens,
     content_words,
     mentions_domain,
@@ -270,9 +299,28 @@ class FaqIndex:
             return None
         if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
             return None
-        if not mentions_domain(text) and self._shared(text, top[0][0]) < 2:
+        gated = not mentions_domain(text) or self._anchor_missed(text, top[0][0])
+        if gated and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
             return None
         return self._entries[top[0][0]]
+
+    def _anchor_missed(self, text: str, entry_id: str) -> bool:
+        """Whether the message is donation talk only by a word like "kim" (needle) that the
+        entry does not have: "kim khâu máy loại nào tốt" is no question about blood groups."""
+        anchors = anchor_words(text)
+        words = [w for w in anchors or () if w not in STOPWORDS]  # "bot" is in no question's features
+        if not words:
+            return False
+        doc = next(d for d in self._docs if d.entry_id == entry_id)
+        return not any(w in doc.tf for w in words)
+
+    def _unknown(self, text: str) -> bool:
+        """Whether the message has a word no question has (after the typo fixer): in a message
+        that does not name donation, that word is likely what it is about ("facebook")."""
+        return any(
+            f not in self._idf and "_" not in f and f[0] != "~" and not f.isdigit()
+            for f in self._correct(features(text))
+        )
 
     def _shared(self, text: str, entry_id: str) -> int:
         """How many topics (runs of neighbouring topic words: "số điện thoại" is one) of the
@@ -290,10 +338,20 @@ class FaqIndex:
                 and (word not in marked or marked[word] in doc.tf)
             )
 
+        # A run counts once: "hs lớp 12 nên học thêm" is "học sinh … học", one topic, not two.
         words = self._correct(topic_words(text))
-        runs, previous = 0, False
+        runs: list[set[str]] = []
+        previous = False
         for word in words:
             now = topical(word)
-            runs += now and not previous
+            if now and not previous:
+                runs.append(set())
+            if now:
+                runs[-1].add(word)
             previous = now
-        return runs
+        seen: set[str] = set()
+        count = 0
+        for run in runs:
+            count += not run <= seen
+            seen |= run
+        return count

@@ -108,9 +108,10 @@ _DRIVES_NOT = re.compile(
     r"institute|centre|center|hematology|clb|cau lac bo|club)\b"
 )
 
+# "Xem hồ sơ của tôi" is the profile (/hoso: each field with its edit button), not everything stored.
 _MY_DATA = re.compile(
-    r"\b(xem|kiem tra|coi|show|view|see|check)\b.*\b(thong tin|du lieu|ho so|data|info|"
-    r"information|profile)\b|^\W*(my data|mydata|ho so cua (toi|minh|em))\W*$"
+    r"\b(xem|kiem tra|coi|show|view|see|check)\b.*\b(thong tin|du lieu|data|info|"
+    r"information)\b|^\W*(my data|mydata)\W*$"
 )
 _MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
@@ -132,8 +133,9 @@ _CANCEL_SIGNUP = re.compile(
 )
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
-    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em"
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could"
 )
+_BOOKING = re.compile(r"\b(lich|hen|buoi|hien|mau|book|booking|appointment|signup|slot|donation)\b")
 # "Tôi muốn đổi lịch", "đổi giờ hẹn", "reschedule my booking": the sign-ups with change-time buttons.
 _CHANGE_SIGNUP = re.compile(
     r"\b(doi|change|move|chuyen)\b.*\b(lich|hen|gio|buoi|book|appointment|signup|slot|time)\b"
@@ -141,7 +143,8 @@ _CHANGE_SIGNUP = re.compile(
 )
 _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
-    "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em"
+    "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
+    "could"
 )
 # The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
 _REMINDERS = re.compile(
@@ -170,10 +173,13 @@ _MY_BOOKINGS_EXTRA = word_set(
 _PROFILE = re.compile(
     r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
     r"dia chi|profile|phone|weight|address)\b"
+    r"|\b(xem|coi|show|view|see|check|mo)\b.*\b(ho so|profile)\b"
+    r"|^\W*(ho so|profile) (cua (toi|minh|em)|ca nhan)\W*$|^\W*my profile\W*$"
 )
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
-    "mau dia chi profile phone number weight address cua trong in lai moi"
+    "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
+    "mo ca nhan"
 )
 _SELF_CHECK = [
     r"kiem tra( xem)?",
@@ -228,6 +234,11 @@ def detect_intent(text: str) -> Intent | None:
         return None
     s = " ".join(tokens)
     asks = bool(_QUESTION.search(s))
+    # "Đổi giờ hiến máu được không?", "hủy lịch được không": a polite request to act, not a question
+    # (when it names the booking: "đổi giờ làm được không" is about work).
+    polite = (
+        asks and not _QUESTION.search(re.sub(r"\b(co )?duoc khong\b", " ", s)) and bool(_BOOKING.search(s))
+    )
 
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
@@ -241,9 +252,9 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.PROFILE
     if _MY_BOOKINGS.search(s) and not asks and not _residual(s, [], _MY_BOOKINGS_EXTRA):
         return Intent.MY_BOOKINGS
-    if _CANCEL_SIGNUP.search(s) and not asks and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
+    if _CANCEL_SIGNUP.search(s) and (polite or not asks) and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
         return Intent.CANCEL_SIGNUP
-    if _CHANGE_SIGNUP.search(s) and not asks and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):
+    if _CHANGE_SIGNUP.search(s) and (polite or not asks) and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):
         return Intent.CHANGE_SIGNUP
     registers = any(re.search(rf"\b{p}\b", s) for p in _REGISTER)
     if registers and not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):

@@ -28,6 +28,7 @@ __all__ = [
     "DOMAIN_WORDS",
     "QUESTION_WORDS",
     "STOPWORDS",
+    "anchor_words",
     "canonical_tokens",
     "content_words",
     "mentions_domain",
@@ -108,6 +109,10 @@ _SHORTHAND: dict[str, str] = {
     "bv": "benh vien",
     "sk": "suc khoe",
     "xn": "xet nghiem",
+    "hs": "hoc sinh",
+    "sv": "sinh vien",
+    "sdt": "so dien thoai",
+    "sđt": "so dien thoai",
     "tg": "thoi gian",
     "vn": "viet nam",
     "ki": "ky",
@@ -161,17 +166,36 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
-        (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung", "vac xin"),
+        (r"vac xin|vaccine|vacxin|vaccin|tiem phong|tiem chung|mui nhac lai|mui nhac", "vac xin"),
         (r"kiem tra suc khoe|kham benh", "kham"),
+        (r"sot ret", "sotret"),  # malaria: its "sốt" is not a fever
+        (r"luong mau|bao nhieu mau|how much blood|amount of blood|volume of blood", "luongmau"),
+        # "mấy tiếng" is hours ("tiếng Anh" a language): without this, the typo fixer reads "kiêng"
+        (
+            r"\b(may|bao nhieu|vai|mot|hai|ba|nua|\d+) tieng(?: dong ho)?\b"
+            r"(?! (?:anh|viet|trung|nhat|han|phap))",
+            r"\1 gio",
+        ),
+        (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        (r"do chien ran|chien ran|do chien|dau mo|do beo|nhieu mo", "daumo"),
+        (r"giay cn|giay chung nhan", "giay chung nhan"),
         (r"khang sinh|antibiotics?", "khangsinh"),
-        (r"vi sao|tai sao|why", "taisao"),
+        (r"vi sao|tai sao|why|whats the point of|what is the point of", "taisao"),
+        # "bán" (sell) folds to "ban", which is "bạn" (you), a stop word
+        (r"mua ban|duoc ban|bi ban|ban mau|ban lai|sold|sell|selling", "muaban"),
+        (r"vo trung|sterile|sterilised|sterilized|clean", "votrung"),
         # one concept each, so that their syllables match nothing else ("học" in "huyết học")
         (r"huyet hoc", "huyethoc"),
         # "máu" in idioms is a temper, not blood; "hiến" in "hiến pháp" is a constitution
         (r"mau lua|mau chien|mau mat|nong mau|mau nong", "tinhkhi"),
         (r"hien phap", "hienphap"),
         (r"hien ke", "hienke"),
-        # English: one word per concept
+        # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
+        (r"how long", "howlong"),
+        (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),
+        (r"unsubscribe|opt out", "stop getting messages"),
+        (r"single use|disposable|used only once|dung mot lan|dung 1 lan", "dungmotlan"),
+        (r"recovery|recovering|recovered|recovers", "recover"),
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
         (r"pregnancy|pregnant|expecting", "pregnant"),
@@ -186,6 +210,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         (r"paid|pay|money|compensation|compensated|allowance|reward", "pay"),
         (r"pass out|passing out|faint|fainting|lightheaded|light headed", "faint"),
+        (r"fasting|fast|empty stomach|skip(?:ping)? breakfast|without eating", "nhinan"),
+        (r"fatty|greasy|fried food|fried|oily food|oily", "daumo"),
+        (r"dentists?|dental", "dental"),
         (r"smokers?|smoking|smoke|cigarettes?|vaping|vapers?", "smoke"),
         (r"diabetics?|diabetes", "diabetes"),
         (r"hypertension|high blood pressure", "high pressure"),
@@ -220,6 +247,8 @@ _QUANTITY = {
     "cc",
     "nhom",
 }
+# A blood group's letter after "nhóm"/"group": one word each ("a" alone is "anh" or English "a").
+_GROUP_LETTERS = {"a": "nhoma", "b": "nhomb", "ab": "nhomab", "o": "nhomo"}
 _NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
 
 
@@ -228,7 +257,7 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# Words that never carry the topic of a question.
+# Words that never carry the topic of a question ("o" is "ở"; the group O is "nhomo").
 STOPWORDS = word_set(
     "toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi a ha oi nhe nha "
     "nhi ne day vay the thi ma la va voi cua cho cai dang di co khong duoc chua roi nhung cac "
@@ -236,7 +265,7 @@ STOPWORDS = word_set(
     "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
     "be been being do does did doing can could should would will shall might must to of for "
     "in on at by with the a and or if that this these those there what how which whom whose "
-    "whats have has had having get got just really very much please hi ok"
+    "whats have has had having get got just really very much please hi ok while o"
 )
 # Words of the domain: present in nearly every question, never unigram features.
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
@@ -248,14 +277,15 @@ _ANCHORS = re.compile(
     r"platelet|plasma|apheresi|transfusion|truyen|"
     # this bot's own concepts, and the blood centres
     r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
-    r"huyethoc|hematology|haematology|test result|"
-    # English "it" in a question to this bot is the donation: "how long does it take", "does it hurt"
-    r"(?:does|will|is|did|would) it)\b"
+    r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo|luongmau)\b"
+    # English "it" in a short question to this bot is the donation: "how long does it take", "does it
+    # hurt"; with more after it, "it" is what those words say ("…does it take to boil an egg").
+    r"|\b(?:does|will|is|did|would) it(?: [a-z0-9]+){0,3}$"
 )
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(
     "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
-    "can lam bi hom nay mai qua sang toi taisao"
+    "can lam bi hom nay mai qua sang toi taisao howlong"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SPLIT_NUM = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
@@ -295,6 +325,15 @@ def canonical_tokens(text: str) -> list[str]:
         if word == "bn":
             out.extend(["bao"] if nxt == "lau" else ["bao", "nhieu"] if nxt in _QUANTITY else ["ban"])
             continue
+        before = raw[i - 2] if i > 1 else ""
+        if word in _GROUP_LETTERS and (
+            word == "ab"
+            or prev in {"nhom", "group", "type"}
+            or (prev, before) == ("mau", "nhom")
+            or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+        ):
+            out.append(_GROUP_LETTERS[word])  # "nhóm (máu) A" is a group ("hiến máu ạ/ở" are not)
+            continue
         if word == "hong" and nxt == "cau":
             out.append("hong")
             continue
@@ -314,6 +353,17 @@ def content_words(tokens: Sequence[str]) -> list[str]:
 def topic_words(text: str) -> list[str]:
     """The words of a message that can say what it is about: no stop words, no domain words."""
     return [t for t in content_words(canonical_tokens(text)) if t not in DOMAIN_WORDS]
+
+
+def anchor_words(text: str) -> frozenset[str] | None:
+    """The words that make a message donation talk without a domain word ("kim", "xét
+    nghiệm"…), or ``None`` when it has a domain word (or no anchor at all: see
+    :func:`mentions_domain`)."""
+    tokens = canonical_tokens(text)
+    if any(t in DOMAIN_WORDS for t in tokens):
+        return None
+    found = [m.group() for m in _ANCHORS.finditer(" ".join(tokens))]
+    return frozenset(w for phrase in found for w in phrase.split()) or None
 
 
 def mentions_domain(text: str) -> bool:

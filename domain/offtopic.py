@@ -1,7 +1,7 @@
 """Messages that are not about giving blood, recognised before any answer is chosen.
 
 A confident blood-donation answer to "thuốc nào chữa đau đầu", "đăng ký hiến tạng ở đâu" or "tuổi
-Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. Four
+Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. Five
 classes are recognised, each by what the message is about, not by its words one at a time:
 
 * **other donations** — organs, corneas, marrow, sperm, a body to science, money or land: "hiến"
@@ -13,9 +13,11 @@ classes are recognised, each by what the message is about, not by its words one 
   illness, in a message that does not name giving blood ("hiến máu xong chóng mặt phải làm sao" is
   aftercare; "con tôi bị sốt phải làm sao" is a question for a doctor);
 * **other paperwork and health services** — "đăng ký kết hôn", "register a motorbike", "tiêm phòng
-  cho bé ở đâu", "xét nghiệm covid ở đâu", in a message that does not name donating or blood.
+  cho bé ở đâu", "xét nghiệm covid ở đâu", in a message that does not name donating or blood;
+* **diet and lifestyle advice** — what to eat for something, whether a habit is good for you, how
+  much a day, in a message that does not name giving blood.
 
-The answer to all three is "this is not about giving blood" and the hotline
+The answer to all of them is "this is not about giving blood" and the hotline
 (:mod:`domain.questions`).
 """
 
@@ -61,6 +63,13 @@ _OTHER_REGISTRATION = re.compile(
 _HEALTH_SERVICE = re.compile(
     r"\b(?:tiem|vac xin|kham|xet nghiem|chua|dieu tri|test|vaccine)\b.*\b(?:o dau|cho nao|where)\b"
 )
+# Diet and lifestyle advice for its own sake: "người gầy nên ăn gì để tăng cân", "uống nước nhiều có
+# tốt không", "ngủ mấy tiếng một ngày là đủ" (after "hiến máu xong" it is aftercare).
+_LIFESTYLE = re.compile(
+    r"\b(?:nen|kieng) an (?:uong )?gi\b|\ban gi (?:de|cho)\b|\bco tot (?:khong|cho suc khoe)\b"
+    r"|\bmot ngay\b.*\b(?:du|bao nhieu)\b|\b(?:good|bad) for (?:you|me|your health|health)\b"
+    r"|\b(?:a|per|each) day\b"
+)
 _NAMES_DONATION = re.compile(r"\b(?:hien|donat\w*|donor|blood|mau)\b")
 
 
@@ -73,4 +82,4 @@ def is_off_topic(text: str) -> bool:
         return True
     if (_OTHER_REGISTRATION.search(s) or _HEALTH_SERVICE.search(s)) and not _NAMES_DONATION.search(s):
         return True
-    return bool(_TREATMENT.search(s)) and not mentions_domain(text)
+    return bool(_TREATMENT.search(s) or _LIFESTYLE.search(s)) and not mentions_domain(text)

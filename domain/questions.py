@@ -20,6 +20,11 @@ FAQ answer wins: it explains the rule, and ends by saying the doctor at the driv
 Two exceptions: a permanent condition the person says they have ("tôi bị nhiễm HIV") and a
 positive test result ("xét nghiệm dương tính") always get the verdict, which states the rule.
 
+A second refinement: a condition named with no donation word, nothing specific and no word for
+the asker — neither a pronoun nor a state word such as "bị", "đang", "từng", since Vietnamese
+drops the subject ("đang bị cảm sốt") — is a general health question ("uống bia rượu có hại
+không", "is fasting good for you"): no verdict.
+
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
 application) so that this module does not depend on it.
 """
@@ -36,7 +41,7 @@ from domain.eligibility import Person
 from domain.faq_file import FaqEntry
 from domain.faq_index import FaqIndex
 from domain.intents import Intent, detect_intent
-from domain.lexicon import canonical_tokens
+from domain.lexicon import canonical_tokens, mentions_domain
 from domain.offtopic import is_off_topic
 
 FactsExtractor = Callable[[str, date], object | None]
@@ -70,9 +75,27 @@ ask briefly; any other caller gets the first MAX_CHARS characters understood."""
 _SPECIFIC = re.compile(
     r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
     r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
-    r"nho|xo|bam|phau|om|mac|di)|yesterday|last (week|month|year|night|time)|ago|recently|"
+    r"nho|xo|bam|phau|om|mac|di|o|tu|sang|ve)|yesterday|"
+    r"last (week|month|year|night|time)|ago|recently|"
     r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
 )
+
+
+# Who a message is about when it names a condition: "tôi/mình/em bị…", "I have…" — or, as
+# Vietnamese drops the subject, a word for a state of the asker ("đang bị sốt", "từng bị lao").
+_FIRST_PERSON = re.compile(
+    r"\b(toi(?! (?:qua|nay|hom|truoc))|minh|em|tui|tao|i|im|ive|me|my|bi|mac|dang|tung|da|moi|vua|"
+    r"nhiem|have|has|had|got|on|tested)\b"
+)
+"""("tối qua", "tối nay" fold to "toi" too: evenings, not the asker.)"""
+
+
+def is_about_me(text: str) -> bool:
+    """Whether a message speaks of the asker ("tôi", "mình", "em", "I", or a state: "đang bị",
+    "từng", "mới"…): a condition named with none of this, no donation word and nothing specific is
+    a general health question ("uống bia rượu có hại không", "is fasting good for you"), not facts
+    for a verdict."""
+    return bool(_FIRST_PERSON.search(" ".join(canonical_tokens(text))))
 
 
 def is_specific(text: str) -> bool:
@@ -97,6 +120,8 @@ def understand(
     entry = index.confident(text)
     if facts_extractor is not None:
         facts = facts_extractor(text, today)
+        if not (mentions_domain(text) or is_specific(text) or is_about_me(text)):
+            facts = None  # a health question that is not about giving blood nor about the asker
         permanent = isinstance(facts, Person) and bool(facts.permanent)
         if facts is not None and (entry is None or permanent or is_specific(text)):
             return Understanding(Kind.VERDICT, facts=facts)

@@ -132,3 +132,35 @@ def test_anaemia_is_still_the_persons() -> None:
     # the horoscope's "tuổi" is not an age; the number is
     assert facts("năm nay tuổi Thân có nên hiến máu không") is None
     assert facts("tôi tuổi Tý 25 tuổi") == Person(age_years=25)
+
+
+# Second round (found on new tuning lines): a clock time and "mới" before another verb, a past
+# marker after the donation, a year.
+
+
+def test_moi_before_another_verb_is_not_a_donation_today() -> None:
+    # "2h sáng nay mới ngủ" (went to bed at 2 a.m.) was "donated this morning": wait 12 weeks.
+    found = facts("2h sang nay moi ngu co hien dc ko")
+    assert found is None or found.last_donation_on is None
+
+
+def test_a_past_marker_after_the_donation_dates_it() -> None:
+    found = facts("toi hien mau lan cuoi vao 15/3")
+    assert found is not None and found.last_donation_on == date(2025, 3, 15)
+
+
+def test_a_year_dates_a_condition_at_its_last_day() -> None:
+    found = facts("tôi đã từng bị lao phổi năm 2015")
+    assert found is not None and found.events == {"tuberculosis_cured": date(2015, 12, 31)}
+
+
+def test_a_birth_year_is_no_date_of_anything_else() -> None:
+    found = facts("tôi sinh năm 2008 có hiến được không")
+    assert found is not None and (found.age_years, found.events, found.last_donation_on) == (16, {}, None)
+
+
+def test_asking_whether_one_can_donate_after_last_night_is_no_donation_last_night() -> None:
+    # "đêm qua" dated the "hiến" of "có đi hiến được không": a donation yesterday, wait 12 weeks.
+    found = facts("dem qua ngu it co di hien dc ko")
+    assert found is None or found.last_donation_on is None
+    assert facts("toi hien mau hom qua").last_donation_on == date(2025, 6, 17)  # type: ignore[union-attr]
