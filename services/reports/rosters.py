@@ -87,6 +87,8 @@ def list_text(roster: Roster, t: Translator, tz: tzinfo, *, limit: int | None = 
     """The people themselves, one line each ("07:00 · Nguyễn Văn An · 0912 345 678 · dự bị"), cut to
     `limit` characters with a line saying how many more there are (Zalo, where no file can go)."""
     head = heading(roster, t)
+    if roster.day.status == "cancelled":
+        head += "\n" + t("ros_day_cancelled")
     if not roster.rows:
         return "\n".join((head, t("ros_nobody_no_shows" if roster.no_shows_only else "ros_nobody")))
     lines: list[str] = []
