@@ -59,4 +59,5 @@ async def show_roster(ctx: Context, args: str = "") -> None:
             t("ros_file_caption", id=found.day.id),
             attachment=File(roster_sheets.filename(found, "xlsx"), content, roster_sheets.XLSX, alt=alt),
         )
-    await roster_sheets.record(ctx.session, found, actor=ctx.actor, output="xlsx", now=ctx.now())
+    output = "xlsx" if found.rows else "text"  # nobody booked: no file goes out
+    await roster_sheets.record(ctx.session, found, actor=ctx.actor, output=output, now=ctx.now())
