@@ -104,6 +104,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         organiser=True,
         takes_args=True,
     ),
+    CommandSpec(
+        "danhsach", "danhsach", "roster", ("danh sách",), ("roster",), organiser=True, takes_args=True
+    ),
 )
 
 BY_KEY: dict[str, CommandSpec] = {spec.key: spec for spec in COMMANDS}

@@ -21,6 +21,7 @@ from handlers import (
     rare_donors,
     registration,
     reminders,
+    rosters,
     selfcheck,
     start,
     stats,
@@ -75,6 +76,7 @@ HANDLERS: dict[str, Command] = {
     "thongbao": Command(announce.start),
     "tiendo": Command(announce.show_progress),
     "thongke": Command(stats.show_stats),
+    "danhsach": Command(rosters.show_roster),
 }
 
 
