@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import invites as rules
@@ -200,8 +200,31 @@ async def redeem(
     return Redeemed(Outcome.GRANTED, invite)
 
 
-async def forget_failures(session: AsyncSession, *, platform: str, user_id: str) -> None:
-    """Deletes the wrong codes counted for a chat (its person erased their data)."""
-    await session.execute(
-        delete(InviteFailure).where(InviteFailure.platform == platform, InviteFailure.user_id == user_id)
-    )
+async def forget_failures(
+    session: AsyncSession,
+    *,
+    platform: str | None = None,
+    user_id: str | None = None,
+    before: datetime | None = None,
+) -> int:
+    """Deletes the wrong codes counted for a chat (its person erased their data), or those older than
+    `before` (retention: once they can no longer lock anyone out)."""
+    statement = delete(InviteFailure)
+    if platform is not None and user_id is not None:
+        statement = statement.where(InviteFailure.platform == platform, InviteFailure.user_id == user_id)
+    if before is not None:
+        statement = statement.where(InviteFailure.at < before)
+    result = await session.execute(statement.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def failures_of(session: AsyncSession, chats: list[tuple[str, str]]) -> list[datetime]:
+    """When wrong codes were sent from these chats ((platform, user id) pairs), for /mydata."""
+    if not chats:
+        return []
+    mine = [and_(InviteFailure.platform == p, InviteFailure.user_id == u) for p, u in chats]
+    return list(await session.scalars(select(InviteFailure.at).where(or_(*mine)).order_by(InviteFailure.at)))
+
+
+RETENTION = timedelta(hours=rules.FAILURE_WINDOW_HOURS + rules.LOCK_HOURS)
+"""How long a wrong code can count towards a lock; older ones are deleted by the hourly job."""

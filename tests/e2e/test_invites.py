@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from domain.figures import Scope
-from models import invites
+from models import donor_export, invites
 from models.tables import AuditEntry, ChannelAccount, Donor, InviteFailure, Organiser
 from tests.chats import Chats, chats_on
 from tests.helpers import FixedClock
@@ -144,8 +144,13 @@ async def test_xoa_of_someone_who_redeemed_keeps_the_role(chat: Chats) -> None:
     code = await new_invite(chat, scope=Scope.ward("Tam Lưu"))
     lan = chat.user(7108, name="Lan")
     await chat.add_donor(lan, phone="+84912710108")
-    await chat.send(lan, "/nhanma K7M2-QX9P")  # a wrong guess first: erased with the donor
+    await chat.send(lan, "/nhanma K7M2-QX9P")  # a wrong guess first: in /mydata, erased with the donor
     assert "✅ Đã nhận mã mời." in joined(await chat.send(lan, code))
+    async with chat.app.sessions() as session:
+        donor = await session.scalar(select(Donor))
+        assert donor is not None
+        exported = await donor_export.export(session, donor)
+    assert exported["wrong_invite_codes"] == [{"at": NOW.isoformat()}]
     assert "không thể hoàn tác" in joined(await chat.send(lan, "/xoa"))
     assert "Đã xóa toàn bộ dữ liệu" in joined(await chat.choose(lan, "Xóa tất cả"))
     async with chat.app.sessions() as session:

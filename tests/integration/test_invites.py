@@ -67,6 +67,13 @@ async def test_the_lock_counts_five_wrong_codes_within_an_hour(database_url: str
         refused = await send(code, NOW + timedelta(minutes=121))
         assert (refused.outcome, refused.locked_until) == (Outcome.LOCKED, NOW + timedelta(minutes=122))
         assert (await send(code, NOW + timedelta(minutes=122))).outcome is Outcome.GRANTED
+        # Retention: the hourly job forgets wrong codes two hours old (they can lock no one any more).
+        async with sessions() as session, session.begin():
+            assert timedelta(hours=2) == invites.RETENTION
+            forgotten = await invites.forget_failures(session, before=NOW + timedelta(minutes=45))
+            assert forgotten == 3  # 00:00, 00:15, 00:30
+            left = await invites.failures_of(session, [("zalo", "7")])
+            assert left == [NOW + timedelta(minutes=m) for m in (45, 61, 62)]
     finally:
         await engine.dispose()
 
