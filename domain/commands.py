@@ -84,6 +84,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("ngonngu", "ngonngu", "language", ("ngôn ngữ", "đổi ngôn ngữ"), ("language",)),
     CommandSpec("huy", "huy", "cancel", ("hủy", "huỷ", "dừng"), ("cancel", "stop")),
     CommandSpec("help", "help", "help", ("trợ giúp",), ("help",), aliases=("trogiup",)),
+    # For someone about to be made an organiser: their platform id (/toi), the invite code (/nhanma).
+    CommandSpec("toi", "toi", "whoami", ("tôi là ai",), ("who am i",), menu=False),
+    CommandSpec("nhanma", "nhanma", "redeem", ("nhận mã",), ("redeem",), takes_args=True, menu=False),
     CommandSpec(
         "checkin", "checkin", "checkin", ("checkin",), ("check in",), organiser=True, takes_args=True
     ),
@@ -103,6 +106,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("stats", "statistics", "report"),
         organiser=True,
         takes_args=True,
+    ),
+    CommandSpec(
+        "danhsach", "danhsach", "roster", ("danh sách",), ("roster",), organiser=True, takes_args=True
     ),
 )
 

@@ -50,6 +50,7 @@ CHAT_ID: Final = 64
 MESSAGE_ID: Final = 32
 STATUS: Final = 12
 CHECKIN_CODE: Final = 12
+INVITE_HASH: Final = 64  # domain.invites.code_hash: 32 bytes in hex
 DEFERRAL_REASON: Final = 200
 FEELING: Final = 12
 FLOW: Final = 32

@@ -16,7 +16,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from domain import limits
-from domain.figures import Tag, parse_tags
+from domain.figures import Tag, Targets, parse_tags
 from domain.organisations import SECTORS, is_audience
 from domain.text import clean_input, fold
 
@@ -60,15 +60,9 @@ class QuotaEntry:
     headcount: int | None = None
 
 
-@dataclass(frozen=True)
-class TargetValues:
-    """The targets of a campaign or a year (every one optional). One donation is one unit."""
-
-    units: int | None = None
-    repeat_share: float | None = None
-    share_350: float | None = None
-    reserve_donors: int | None = None
-    emergency_ready: int | None = None
+TargetValues = Targets
+"""The targets of a campaign or a year (every one optional; one donation is one unit), as a plan sets them
+and the figures measure against them: one type for both."""
 
 
 @dataclass(frozen=True)

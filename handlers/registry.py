@@ -12,6 +12,7 @@ from handlers import (
     checkin,
     common,
     drives,
+    invites,
     linking,
     my_signups,
     organiser_drives,
@@ -21,6 +22,7 @@ from handlers import (
     rare_donors,
     registration,
     reminders,
+    rosters,
     selfcheck,
     start,
     stats,
@@ -67,6 +69,8 @@ HANDLERS: dict[str, Command] = {
     "ngonngu": Command(common.language, replaces_flow=False),
     "huy": Command(common.cancel_command(RESTART)),
     "help": Command(common.help_, replaces_flow=False),
+    "toi": Command(invites.whoami, replaces_flow=False),
+    "nhanma": Command(invites.redeem, replaces_flow=False),
     "checkin": Command(checkin.check_in),
     "taodot": Command(organiser_drives.start_create),
     "khancap": Command(callouts.start),
@@ -75,6 +79,7 @@ HANDLERS: dict[str, Command] = {
     "thongbao": Command(announce.start),
     "tiendo": Command(announce.show_progress),
     "thongke": Command(stats.show_stats),
+    "danhsach": Command(rosters.show_roster),
 }
 
 

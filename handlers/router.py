@@ -21,7 +21,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
-from domain import start_codes
+from domain import invites, start_codes
 from handlers import numbered
 from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
@@ -167,6 +167,10 @@ class Dispatcher:
             progress.organiser = ctx.account is not None and ctx.account.organiser is not None
             await self._route(ctx)
             await self._then(ctx)
+            # an invite code may have made this chat an organiser: its Telegram menu follows
+            progress.organiser = progress.organiser or (
+                ctx.account is not None and ctx.account.organiser is not None
+            )
             progress.lang = ctx.lang  # /ngonngu may have changed it
             saved: numbered.Saved | None = None
             if not caps.buttons:  # choices become numbered text; what the numbers mean is saved
@@ -235,11 +239,18 @@ class Dispatcher:
         return replace(incoming, kind=InputKind.CHOICE, choice=value, text=None)
 
     def _typed_command(self, ctx: Context, flow: Flow | None) -> tuple[str, str] | None:
-        """A poster's short code ("DK 12", in a dialogue too: it cannot be an answer), or a command's
-        words typed without the slash, when no dialogue is waiting for an answer."""
+        """A poster's short code ("DK 12", in a dialogue too: it cannot be an answer), an organiser's
+        invite code ("K7M2-QX9P"; without the dash only outside a dialogue), or a command's words typed
+        without the slash, when no dialogue is waiting for an answer."""
         text = ctx.incoming.text
         if ctx.incoming.kind is InputKind.TEXT and text and (payload := start_codes.payload_of(text)):
             return "start", payload
+        if (
+            ctx.incoming.kind is InputKind.TEXT
+            and text
+            and (code := invites.typed_code(text, in_dialogue=flow is not None)) is not None
+        ):
+            return "nhanma", code
         if flow is not None or self.routes.typed_command is None or ctx.incoming.kind is not InputKind.TEXT:
             return None
         if not text or len(text) > MAX_TEXT_LENGTH:

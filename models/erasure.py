@@ -12,7 +12,7 @@ from typing import Final
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import links
+from models import invites, links
 from models.accounts import accounts_of
 from models.tables import (
     Approval,
@@ -37,11 +37,12 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
 
     Deleted: the donor, their self-reported donations, sign-ups still to come (their place is free again)
     and cancelled ones, chat accounts, dialogues, link notices, approvals, wrong birth dates typed for
-    their phone and every push about them. Kept without anyone's identity (`donor_id` NULL): donations
-    recorded at a drive (date, volume, kind, place, session), sign-ups that are history (checked in,
-    with a result, or of a day already past; code, check-in time, deferral reason and feeling cleared)
-    and call-out answers (`donor_id` and `account_id` NULL, answer time cleared) — so a campaign's
-    donation count and a closed call-out's "1/2" stay as they were. `today` is the local date.
+    their phone, wrong invite codes sent from their chats and every push about them. Kept without
+    anyone's identity (`donor_id` NULL): donations recorded at a drive (date, volume, kind, place,
+    session), sign-ups that are history (checked in, with a result, or of a day already past; code,
+    check-in time, deferral reason and feeling cleared) and call-out answers (`donor_id` and
+    `account_id` NULL, answer time cleared) — so a campaign's donation count and a closed call-out's
+    "1/2" stay as they were. `today` is the local date.
 
     An account that also holds an organiser role stays (the role is not the donor's personal data), but
     it no longer points at the donor.
@@ -101,6 +102,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
                 Conversation.platform == account.platform, Conversation.chat_id == account.chat_id
             )
         )
+        await invites.forget_failures(session, platform=account.platform, user_id=account.user_id)
         is_organiser = await session.scalar(
             select(func.count()).select_from(Organiser).where(Organiser.account_id == account.id)
         )

@@ -15,10 +15,13 @@ from typing import Any, TextIO
 from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
+from domain import invites as invites_rules
 from domain import limits
 from domain.figures import Scope, ScopeKind
-from domain.ids import parse_int
-from models import organisers
+from domain.ids import parse_id, parse_int
+from models import invites, organisers
+from models.invites import Outcome
+from models.tables import Invite
 
 
 def add_parser(subparsers: Any) -> None:
@@ -39,6 +42,20 @@ def add_parser(subparsers: Any) -> None:
         help='what their figures cover: "area" (default), "ward:<a ward of [area] wards>" or '
         '"organisation:<name as donors give it>"',
     )
+    invite = actions.add_parser(
+        "invite", help="print a one-time code that makes whoever sends it to the bot an organiser"
+    )
+    invite.add_argument("--role", default="organiser", choices=["organiser", "admin"])
+    invite.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
+    invite.add_argument("--scope", default="area", help='as for "organiser add"')
+    invite.add_argument(
+        "--hours",
+        default=str(invites_rules.DEFAULT_HOURS),
+        help=f"how long the code works, in hours (at most {invites_rules.MAX_HOURS})",
+    )
+    actions.add_parser("invites", help="list the invite codes not used yet (the codes are not shown)")
+    revoke = actions.add_parser("revoke", help="revoke an invite code not used yet, by its id")
+    revoke.add_argument("invite_id", metavar="ID")
     actions.add_parser("list", help="list organisers")
     remove = actions.add_parser("remove", help="take the role away")
     remove.add_argument("--platform", default="telegram", choices=["telegram", "zalo", "console"])
@@ -136,8 +153,11 @@ async def run(
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> None:
     if (problem := _problem(args)) is not None:  # before the database is opened (or created)
         raise UsageError(problem)
-    scope = _scope(args.scope, settings) if args.organiser_action == "add" else None
+    scope = _scope(args.scope, settings) if args.organiser_action in ("add", "invite") else None
     now = datetime.now(UTC)
+    if args.organiser_action in ("invite", "invites", "revoke"):
+        await _invites(args, settings, out, scope=scope or Scope.area(), now=now)
+        return
     menu: tuple[str, str, bool] | None = None
     async with unit_of_work(settings) as session:
         if args.organiser_action == "add":
@@ -170,3 +190,63 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     if menu is not None:  # after the commit: the menu follows the role on record
         platform, user_id, granted = menu
         out.write(await _update_menu(settings, err, platform=platform, user_id=user_id, organiser=granted))
+
+
+def _hours(text: str) -> int:
+    hours = parse_int(text.strip(), minimum=1, maximum=invites_rules.MAX_HOURS)
+    if hours is None:
+        raise UsageError(f"--hours: must be a whole number from 1 to {invites_rules.MAX_HOURS}")
+    return hours
+
+
+def _invite_line(invite: Invite, settings: Settings) -> str:
+    """One pending invite for `organiser invites`: id, role (unit), scope, expiry, who made it."""
+    unit = f" ({invite.unit})" if invite.unit else ""
+    until = invite.expires_at.astimezone(settings.tz)
+    expiry = f"until {until:%Y-%m-%d %H:%M}"
+    return f"{invite.id}\t{invite.role}{unit}\t{invite.scope}\t{expiry}\tby {invite.created_by}\n"
+
+
+async def _invites(
+    args: argparse.Namespace, settings: Settings, out: TextIO, *, scope: Scope, now: datetime
+) -> None:
+    """`organiser invite`, `organiser invites` and `organiser revoke ID`, in one unit of work."""
+    hours = _hours(args.hours) if args.organiser_action == "invite" else 0
+    invite_id = None
+    if args.organiser_action == "revoke":
+        invite_id = parse_id(args.invite_id.strip())
+        if invite_id is None:
+            raise UsageError(f"ID: {args.invite_id!r} is not an invite id (see: donorbot organiser invites)")
+    async with unit_of_work(settings) as session:
+        if args.organiser_action == "invite":
+            invite, code = await invites.create(
+                session,
+                role=args.role,
+                unit=values.one_line(args.unit or "") or None,
+                scope=scope,
+                hours=hours,
+                actor=cli_actor(),
+                now=now,
+            )
+            shown = invites_rules.shown(code)
+            until = invite.expires_at.astimezone(settings.tz)
+            out.write(
+                f"Invite {invite.id}: {shown}\n"
+                f"Whoever sends this code to the bot (on any channel, once, until {until:%Y-%m-%d %H:%M}) "
+                f"becomes {args.role} ({scope.text}). It is not shown again.\n"
+            )
+        elif args.organiser_action == "invites":
+            for invite in await invites.pending(session, now=now):
+                out.write(_invite_line(invite, settings))
+        else:
+            assert invite_id is not None
+            done = await invites.revoke(session, invite_id, actor=cli_actor(), now=now)
+            if done.outcome is not Outcome.GRANTED:
+                why = {
+                    Outcome.UNKNOWN: "there is no invite",
+                    Outcome.USED: "it has been used: remove the role with organiser remove",
+                    Outcome.REVOKED: "it was revoked already",
+                    Outcome.EXPIRED: "it has expired already",
+                }[done.outcome]
+                raise UsageError(f"invite {invite_id}: {why}.", named=False)
+            out.write(f"Invite {invite_id} is revoked: its code no longer works.\n")

@@ -11,6 +11,7 @@ The tables are grouped by area in this package's modules; every caller imports t
 from models.tables.base import Base, UtcDateTime, utcnow
 from models.tables.callouts import Callout, CalloutRecipient
 from models.tables.drives import Campaign, DriveDay, Signup
+from models.tables.invites import Invite, InviteFailure
 from models.tables.links import Approval, LinkFailure, LinkNotice
 from models.tables.outbox import AnnouncementRow, Outbox
 from models.tables.people import AuditEntry, ChannelAccount, Conversation, Donation, Donor, Organiser
@@ -30,6 +31,8 @@ __all__ = [
     "Donation",
     "Donor",
     "DriveDay",
+    "Invite",
+    "InviteFailure",
     "LinkFailure",
     "LinkNotice",
     "Organiser",

@@ -275,9 +275,10 @@ async def test_each_platform_keeps_its_own_pace(world: World) -> None:
     assert all(later - earlier >= 0.97 for earlier, later in zip(zalo_times, zalo_times[10:], strict=False))
     assert zalo_times[-1] - zalo_times[0] >= 1.8
     # Telegram went at its own pace meanwhile, not held back to Zalo's: at 10/s its 200 would take 20 s and
-    # Zalo's first second would see at most 10 of them (bounds loose enough for a loaded 2-core machine).
+    # Zalo's first second would see at most 10 of them. The bounds leave room for a loaded 2-core machine
+    # (27 in that second were seen with a suite and three other sessions running).
     assert telegram_times[-1] - started < 8.0, telegram_times[-1] - started
-    assert sum(1 for at in telegram_times if at < zalo_times[0] + 1.0) >= 40
+    assert sum(1 for at in telegram_times if at < zalo_times[0] + 1.0) > 15
     assert all(
         later - earlier >= 0.97 for earlier, later in zip(telegram_times, telegram_times[200:], strict=False)
     )

@@ -185,6 +185,13 @@ def organiser_add(
     return accepts
 
 
+def organiser_invite(option: str) -> Accepts:
+    def accepts(n: int) -> bool:
+        return cli()("organiser", "invite", option, "a" * n) == 0
+
+    return accepts
+
+
 # --- the columns -----------------------------------------------------------------------------------
 
 INPUTS: dict[str, dict[str, Accepts]] = {
@@ -231,6 +238,7 @@ INPUTS: dict[str, dict[str, Accepts]] = {
         "callout create --contact": callout_create("--contact"),
     },
     "organisers.unit": {"organiser add --unit": organiser_add("--unit")},
+    "invites.unit": {"organiser invite --unit": organiser_invite("--unit")},
     "channel_accounts.user_id": {
         # Telegram ids are numbers below 2**52; a Zalo id is a string the column must hold whole
         "organiser add --user-id": organiser_add("--user-id", text=lambda n: "1" * n, platform="zalo")
@@ -262,6 +270,12 @@ INTERNAL: dict[str, str] = {
     "conversations.step": "step names of the flows",
     "conversations.language": "catalog language codes",
     "organisers.role": "CHECK values",
+    "invites.role": "CHECK values",
+    "invites.code_hash": "domain.invites.code_hash (64 hex characters)",
+    "invites.scope": "domain.figures.Scope.text, as organisers.scope (organiser invite --scope)",
+    "invites.created_by": "cli:<os user>, as in the audit log",
+    "invite_failures.platform": "adapter names",
+    "invite_failures.user_id": "the platform's user id",
     "audit_log.actor": "platform:user id or cli:<os user>, cut to fit by models.audit",
     "announcements.actor": "platform:user id or cli:<os user>, as in the audit log",
     "audit_log.action": "action names in code",

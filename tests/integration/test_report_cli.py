@@ -11,30 +11,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.cli import main
 from models.db import create_engine, session_factory
 from tests.e2e.test_stats import seed_report_data
-
-
-class Cli:
-    def __init__(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.tmp = tmp_path
-        self.db = tmp_path / "report.sqlite3"
-        self.config = tmp_path / "config.toml"
-        self.config.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{self.db}"\n', encoding="utf-8")
-        self.capsys = capsys
-
-    def __call__(self, *args: str) -> tuple[int, str, str]:
-        code = main(["--config", str(self.config), "--log-level", "WARNING", *args])
-        captured = self.capsys.readouterr()
-        return code, captured.out, captured.err
+from tests.integration.test_targets_cli import Cli
 
 
 @pytest.fixture
 def cli(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Cli:
     monkeypatch.delenv("DONORBOT_DATABASE_URL", raising=False)
     monkeypatch.delenv("DONORBOT_CONFIG", raising=False)
-    runner = Cli(tmp_path, capsys)
+    runner = Cli(tmp_path, capsys)  # its database: targets.sqlite3 in tmp_path
     assert runner("db", "upgrade")[0] == 0
 
     async def seed() -> None:

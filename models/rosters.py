@@ -1,0 +1,185 @@
+"""The roster of one drive day: who booked it, for the desk and the phone calls after it. Never commits.
+
+A roster row is one sign-up that is not cancelled: the donor's name, phone (display form), slot, reserve
+and first-time flags, and where the sign-up stands (booked, checked in, donated, deferred). It holds names
+and phones, so it is for organisers only and always within their scope (`domain.figures.Scope`): a ward
+organiser sees the donors of their ward, an organisation's the donors of that organisation, whatever
+ward the drive day is held in.
+
+Which days a scoped organiser may open: a day held in their ward, or a day at which at least one donor of
+their scope booked (a central drive their people go to). Any other day is "outside your scope" — said
+plainly rather than shown as an empty list, so an organiser who typed the wrong number knows it.
+
+First-time donor (as in `models.figures`): no donation of theirs on record before the day (recorded at a
+drive or reported at registration) and no donations before the bot (`earlier_donations` None or 0).
+
+No-shows: the sign-ups of a day that is over (`domain.slots.has_ended`, local time) still "active" and
+never checked in: the people to call and ask whether all is well and when they can come.
+
+Sign-ups of donors who erased their data keep no donor (`donor_id` NULL) and are not listed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, tzinfo
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from domain.figures import Scope, ScopeKind
+from domain.phone import display_phone
+from domain.slots import has_ended
+from models.tables import Campaign, Donation, Donor, DriveDay, Signup
+
+LISTED_STATUSES = ("active", "checked_in", "donated", "deferred")  # every status but "cancelled"
+
+
+class Refusal(StrEnum):
+    """Why no roster is given."""
+
+    UNKNOWN = "unknown"  # no drive day with that id
+    OUT_OF_SCOPE = "out_of_scope"  # a day of another ward, none of the organiser's donors booked
+    NOT_OVER = "not_over"  # no-shows asked before the day ended
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    signup_id: int
+    name: str
+    phone: str  # display form: "0912 345 678"
+    slot: time
+    reserve: bool
+    first_time: bool
+    status: str  # active | checked_in | donated | deferred
+    checked_in_at: datetime | None  # UTC
+
+
+@dataclass(frozen=True)
+class DayInfo:
+    id: int
+    day: date
+    start: time
+    end: time
+    place: str
+    ward: str | None
+    campaign: str
+    status: str  # scheduled | cancelled
+
+
+@dataclass(frozen=True)
+class Roster:
+    day: DayInfo
+    scope: Scope
+    rows: tuple[RosterRow, ...]
+    over: bool  # the day has ended (local time)
+    no_shows_only: bool = False
+
+    @property
+    def checked_in(self) -> int:
+        """Sign-ups that came to the desk (checked in, donated or deferred)."""
+        return sum(1 for row in self.rows if row.status != "active" or row.checked_in_at is not None)
+
+    def per_slot(self) -> list[tuple[time, int, int]]:
+        """(slot, sign-ups, checked in) in slot order."""
+        counts: dict[time, list[int]] = {}
+        for row in self.rows:
+            booked = counts.setdefault(row.slot, [0, 0])
+            booked[0] += 1
+            booked[1] += row.status != "active" or row.checked_in_at is not None
+        return [(slot, n, came) for slot, (n, came) in sorted(counts.items())]
+
+
+def _in_scope(scope: Scope) -> ColumnElement[bool] | None:
+    if scope.kind is ScopeKind.AREA:
+        return None
+    column = Donor.ward if scope.kind is ScopeKind.WARD else Donor.organisation
+    return column == scope.name
+
+
+def _first_time(day: date) -> ColumnElement[bool]:
+    earlier = exists().where(Donation.donor_id == Donor.id, Donation.donated_on < day)
+    return and_(~earlier, or_(Donor.earlier_donations.is_(None), Donor.earlier_donations == 0))
+
+
+async def load(
+    session: AsyncSession,
+    drive_day_id: int,
+    *,
+    scope: Scope,
+    now: datetime,
+    tz: tzinfo,
+    no_shows: bool = False,
+) -> Roster | Refusal:
+    """The roster (or, with `no_shows`, the no-shows) of a drive day as `scope` may see it."""
+    found = (
+        await session.execute(
+            select(DriveDay, Campaign.name)
+            .join(Campaign, Campaign.id == DriveDay.campaign_id)
+            .where(DriveDay.id == drive_day_id)
+        )
+    ).first()
+    if found is None:
+        return Refusal.UNKNOWN
+    drive_day, campaign = found
+    scoped = _in_scope(scope)
+    listed: list[ColumnElement[bool]] = [
+        Signup.drive_day_id == drive_day.id,
+        Signup.status.in_(LISTED_STATUSES),
+    ]
+    if scoped is not None:
+        listed.append(scoped)
+        held_here = scope.kind is ScopeKind.WARD and drive_day.ward == scope.name
+        if not held_here:
+            booked = await session.scalar(select(exists().where(Signup.donor_id == Donor.id, *listed)))
+            if not booked:
+                return Refusal.OUT_OF_SCOPE
+    over = has_ended(drive_day.day, drive_day.end_time, now=now, tz=tz)
+    if no_shows:
+        if not over:
+            return Refusal.NOT_OVER
+        listed += [Signup.status == "active", Signup.checked_in_at.is_(None)]
+    statement: Any = (
+        select(
+            Signup.id,
+            Donor.full_name,
+            Donor.phone,
+            Signup.slot_start,
+            Donor.is_reserve,
+            _first_time(drive_day.day).label("first_time"),
+            Signup.status,
+            Signup.checked_in_at,
+        )
+        .join(Donor, Donor.id == Signup.donor_id)
+        .where(*listed)
+        .order_by(Signup.slot_start, Donor.full_name, Signup.id)
+    )
+    rows = tuple(
+        RosterRow(
+            signup_id=signup_id,
+            name=name,
+            phone=display_phone(phone),
+            slot=slot,
+            reserve=bool(reserve),
+            first_time=bool(first),
+            status=status,
+            checked_in_at=checked_in_at,
+        )
+        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in (
+            await session.execute(statement)
+        ).tuples()
+    )
+    info = DayInfo(
+        id=drive_day.id,
+        day=drive_day.day,
+        start=drive_day.start_time,
+        end=drive_day.end_time,
+        place=drive_day.place_name,
+        ward=drive_day.ward,
+        campaign=campaign,
+        status=drive_day.status,
+    )
+    return Roster(day=info, scope=scope, rows=rows, over=over, no_shows_only=no_shows)
