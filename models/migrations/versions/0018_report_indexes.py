@@ -11,8 +11,8 @@ The year report at a province's size (issue 15, bench/report.py --full):
 - `ix_donors_earlier_stated` holds the donors who stated donations before the bot, the honour list's
   second kind of candidate, found without reading every donor.
 
-Revision ID: 0017
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-02
 """
 
@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0017"
-down_revision: str | None = "0016"
+revision: str = "0018"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
