@@ -12,7 +12,8 @@ whole blood group. PostgreSQL's indexes keep NULLs last, so there each branch is
 and "donated before". One tail branch finds donors in wards the configuration does not know (renamed or
 merged wards) through index ranges between the known wards, never by reading the whole group. The
 per-donor checks are correlated subqueries on small indexes: the reachable account
-(``ix_channel_accounts_donor_id``), the 30-day count (``ix_callout_recipients_donor_messaged``) and
+(``ix_channel_accounts_reachable``: donor_id, unreachable_at), the 30-day count
+(``ix_callout_recipients_donor_messaged``) and
 "already messaged by this call-out" (the unique (callout_id, donor_id)). The statement's text depends only
 on its shape (numbers of groups and wards), is built once per shape and gets its values as parameters.
 bench/callout.py, 1,000,000 donors: about 1 ms on SQLite for a wave of 6 (about 200 ms without the index);
@@ -42,6 +43,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -401,7 +403,13 @@ async def preview(
     p: dict[str, BindParameter[Any]] = {
         name: bindparam(name, value=values[name], type_=t) for name, t in _PARAMS.items()
     }
-    reachable = exists().where(ChannelAccount.donor_id == Donor.id, ChannelAccount.unreachable_at.is_(None))
+    # SELECT 1, not EXISTS's default SELECT *: then SQLite answers from `ix_channel_accounts_reachable`
+    # alone instead of reading each reserve donor's chat row (0.3 s of the year report's figures).
+    reachable = (
+        select(literal_column("1"))
+        .where(ChannelAccount.donor_id == Donor.id, ChannelAccount.unreachable_at.is_(None))
+        .exists()
+    )
     statement = (
         select(Donor.blood_abo, Donor.blood_rh, Donor.ward, func.count())
         .where(

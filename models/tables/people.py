@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,6 +87,13 @@ class Donor(Base):
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
         # Call-out matching walks one (group, ward) at a time in last-donation order: models/callout_matching.
         Index("ix_donors_callout", "is_reserve", "blood_abo", "blood_rh", "ward", "last_donation_on", "id"),
+        # The honour list's donors with donations stated before the bot (models/honours), without a scan.
+        Index(
+            "ix_donors_earlier_stated",
+            "id",
+            sqlite_where=text("earlier_donations > 0"),
+            postgresql_where=text("earlier_donations > 0"),
+        ),
     )
 
 
@@ -117,7 +125,9 @@ class ChannelAccount(Base):
 
     __table_args__ = (
         UniqueConstraint("platform", "user_id", name="uq_channel_accounts_platform_user"),
-        Index("ix_channel_accounts_donor_id", "donor_id"),
+        # A donor's chats; "has a reachable chat" (the call-out preview, the emergency-ready count) is
+        # answered from this index alone (migration 0017).
+        Index("ix_channel_accounts_reachable", "donor_id", "unreachable_at"),
     )
 
 
@@ -150,7 +160,8 @@ class Donation(Base):
             "kind IN ('whole_blood', 'apheresis_red_cells', 'apheresis_platelets', 'apheresis_plasma')",
             name="kind",
         ),
-        Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on"),
+        # A donor's history; with self_reported, their counts (models/honours) never read the table.
+        Index("ix_donations_donor_id_donated_on", "donor_id", "donated_on", "self_reported"),
         # The year figures (models/figures) read a year's units from this index alone, never the table.
         Index("ix_donations_figures", "donated_on", "self_reported", "volume_ml", "session_id", "donor_id"),
         # ... and a campaign's from this one (its drive days' donations), never the table either.
