@@ -19,6 +19,7 @@ from bot.channels.telegram import TelegramChannel
 from core.config import Settings, load_settings
 from core.knowledge import Knowledge, load_knowledge
 from domain import plan_file
+from domain.figures import Scope
 from emulators.telegram import SentMessage, SimUser, TelegramEmulator
 from handlers.messages import Incoming, Replies
 from models import donors, organisers, plan_import
@@ -87,8 +88,10 @@ async def register_donor(
         return donor.id
 
 
-async def grant_organiser(app: App, now: datetime, platform: str, user_id: str) -> None:
-    """Makes a chat an organiser of the Red Cross, written directly."""
+async def grant_organiser(
+    app: App, now: datetime, platform: str, user_id: str, *, scope: Scope | None = None
+) -> None:
+    """Makes a chat an organiser of the Red Cross (the whole area unless `scope` says), written directly."""
     async with app.sessions() as session, session.begin():
         await organisers.grant(
             session,
@@ -96,6 +99,7 @@ async def grant_organiser(app: App, now: datetime, platform: str, user_id: str) 
             user_id=user_id,
             role="organiser",
             unit="Hội Chữ thập đỏ",
+            scope=scope,
             actor="test",
             now=now,
         )
@@ -226,9 +230,9 @@ class BotHarness:
             self.app, self.clock.now(), "telegram", str(user.id), str(user.chat_id), phone=phone, **values
         )
 
-    async def make_organiser(self, user: SimUser) -> None:
+    async def make_organiser(self, user: SimUser, *, scope: Scope | None = None) -> None:
         assert self.app is not None
-        await grant_organiser(self.app, self.clock.now(), "telegram", str(user.id))
+        await grant_organiser(self.app, self.clock.now(), "telegram", str(user.id), scope=scope)
 
     async def import_plan(self, path: Path) -> None:
         assert self.app is not None

@@ -23,8 +23,6 @@ import openpyxl
 from sqlalchemy import select
 
 from domain.figures import Scope
-from emulators.telegram import SimUser
-from models import organisers
 from models.tables import AuditEntry, Donation, Donor, DriveDay, Signup
 from tests.chats import Chats, running_zalo
 from tests.e2e.test_booking import book, load, plan, session
@@ -33,23 +31,6 @@ from tests.helpers import BotHarness, FixedClock, running_bot, texts
 BEFORE = datetime(2020, 7, 20, 2, 0, tzinfo=UTC)  # Monday 20/07/2020, 09:00 in Vietnam
 ON_THE_DAY = datetime(2020, 8, 3, 1, 0, tzinfo=UTC)  # 08:00 on 03/08/2020
 AFTER = datetime(2020, 8, 3, 5, 0, tzinfo=UTC)  # 12:00, half an hour after the day closed
-
-
-async def _scoped_organiser(bot: BotHarness, user_id: int, scope: Scope) -> SimUser:
-    user = bot.user(user_id, name="Cán bộ")
-    assert bot.app is not None
-    async with bot.app.sessions() as db, db.begin():
-        await organisers.grant(
-            db,
-            platform="telegram",
-            user_id=str(user_id),
-            role="organiser",
-            unit="Hội Chữ thập đỏ",
-            scope=scope,
-            actor="test",
-            now=BEFORE,
-        )
-    return user
 
 
 def _sheet(content: bytes, title: str = "Danh sách") -> list[list[object]]:
@@ -181,8 +162,9 @@ async def test_the_roster_after_sign_ups_in_the_chat_then_the_no_shows(tmp_path:
 async def test_a_ward_organiser_sees_their_ward_only_and_a_donor_nothing(tmp_path: Path) -> None:
     async with running_bot(tmp_path, FixedClock(BEFORE)) as bot:
         ids = await _setup(bot, tmp_path)
-        nhi_chieu = await _scoped_organiser(bot, 8991, Scope.ward("Nhị Chiểu"))
-        tam_luu = await _scoped_organiser(bot, 8992, Scope.ward("Tam Lưu"))
+        nhi_chieu, tam_luu = bot.user(8991, name="Cán bộ"), bot.user(8992, name="Cán bộ")
+        await bot.make_organiser(nhi_chieu, scope=Scope.ward("Nhị Chiểu"))
+        await bot.make_organiser(tam_luu, scope=Scope.ward("Tam Lưu"))
 
         # Hoa of Nhị Chiểu booked the Tam Lưu day: her organiser sees her, and only her.
         message, document = await bot.send(nhi_chieu, f"/danhsach {ids['day']}")
