@@ -21,8 +21,8 @@ from models import organisers
 from models.outbox import File
 from models.tables import Campaign
 from services.reports import gather, summary
+from services.reports.workbook import XLSX_MIME
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHAT_LIST_LINES = 8  # wards/organisations shown in the chat's text; the workbook has them all
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
@@ -85,6 +85,6 @@ async def show_stats(ctx: Context, args: str = "") -> None:
     name = f"thongke-{data.figures.year}.xlsx" if data.figures.year else "thongke-chien-dich.xlsx"
     ctx.say_text(
         t("rep_file_caption", title=heading),
-        attachment=File(name, workbook, XLSX, alt=t("rep_file_alt")),
+        attachment=File(name, workbook, XLSX_MIME, alt=t("rep_file_alt")),
     )
     await gather.record(ctx.session, data, actor=ctx.actor, output="xlsx", now=ctx.now())

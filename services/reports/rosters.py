@@ -20,6 +20,7 @@ from domain.figures import Scope, ScopeKind
 from models import audit
 from models.rosters import Roster, RosterRow
 from services.reports.workbook import (
+    XLSX_MIME,
     CellValue,
     Column,
     Format,
@@ -30,7 +31,7 @@ from services.reports.workbook import (
     write_workbook,
 )
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = XLSX_MIME
 
 
 def scope_name(scope: Scope, t: Translator) -> str:

@@ -45,6 +45,9 @@ from services.reports.numbers import fmt_decimal, fmt_percent
 CellValue = str | int | float | date | None
 Target = str | os.PathLike[str] | IO[bytes]
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+"""The media type of what `write_workbook` writes (a chat file's type)."""
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 SHEET_TITLE_MAX = 31
 _SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
