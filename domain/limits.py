@@ -68,3 +68,4 @@ COMPONENT: Final = 16
 SCOPE: Final = 140  # an organiser's scope: "area", "ward:<name>" or "organisation:<name>" (domain.figures)
 TAG: Final = 24  # a named campaign's tag (domain.figures.Tag)
 QUOTA_KIND: Final = 16  # "ward" | "organisation"
+CONSENT_SOURCE: Final = 16  # "chat" | "desk_paper" | "import_paper" (models.tables.people.Donor)

@@ -49,7 +49,11 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
         "phone": donor.phone,
         "date_of_birth": donor.date_of_birth.isoformat(),
         "sex": donor.sex,
-        "blood_group": {"abo": donor.blood_abo, "rh": donor.blood_rh},
+        "blood_group": {
+            "abo": donor.blood_abo,
+            "rh": donor.blood_rh,
+            "confirmed_by_lab_on": donor.blood_confirmed_on.isoformat() if donor.blood_confirmed_on else None,
+        },
         "weight_kg": donor.weight_kg,
         "ward": donor.ward,
         "organisation": donor.organisation,
@@ -57,6 +61,9 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
         "reserve_donor": donor.is_reserve,
         "language": donor.language,
         "consent_at": donor.consent_at.isoformat(),
+        "consent_source": donor.consent_source,
+        "consent_taken_by": donor.consent_taken_by,
+        "consent_form_on": donor.consent_form_on.isoformat() if donor.consent_form_on else None,
         "eligible_from": donor.eligible_from.isoformat() if donor.eligible_from else None,
         "eligible_from_saved_at": _at(donor.eligible_from_opt_in_at),
         "last_donation": {

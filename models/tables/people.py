@@ -48,6 +48,17 @@ class Donor(Base):
     is_reserve: Mapped[bool] = mapped_column(Boolean, default=False)
     language: Mapped[str] = mapped_column(String(limits.LANGUAGE), default="vi")
     consent_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # How the consent was given: "chat" (the bot's consent step), "desk_paper" (a paper form signed at
+    # the check-in desk) or "import_paper" (a paper form behind a list an organiser imported). For a
+    # paper consent, who recorded it (an actor, "telegram:123" or "cli:<user>") and the form's date.
+    consent_source: Mapped[str] = mapped_column(
+        String(limits.CONSENT_SOURCE), default="chat", server_default="chat"
+    )
+    consent_taken_by: Mapped[str | None] = mapped_column(String(limits.ACTOR))
+    consent_form_on: Mapped[date | None] = mapped_column(Date)
+    # The blood group as the lab found it: the day it was confirmed (then blood_abo/blood_rh are the lab's);
+    # None while the group is the donor's own word. Call-out matching prefers confirmed groups.
+    blood_confirmed_on: Mapped[date | None] = mapped_column(Date)
     # "Can donate again from": kept only after a separate, explicit opt-in at the self-check.
     eligible_from: Mapped[date | None] = mapped_column(Date)
     eligible_from_opt_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -80,6 +91,7 @@ class Donor(Base):
             "organisation_type IS NULL OR organisation_type IN ('school', 'company', 'agency', 'none')",
             name="organisation_type",
         ),
+        CheckConstraint("consent_source IN ('chat', 'desk_paper', 'import_paper')", name="consent_source"),
         CheckConstraint(
             "earlier_donations IS NULL OR (earlier_donations >= 0 AND earlier_donations <= 500)",
             name="earlier_donations",
