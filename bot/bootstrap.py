@@ -6,12 +6,13 @@ import asyncio
 import gc
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core import metrics
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.i18n import Catalogs
@@ -26,6 +27,22 @@ from scheduler.sender import Sender
 
 
 @dataclass
+class Running:
+    """What `serve` has running in this process, for /readyz and the metrics (bot/web/health)."""
+
+    delivery: bool = False
+    scheduler: bool = False
+
+    def set(self, *, delivery: bool | None = None, scheduler: bool | None = None) -> None:
+        if delivery is not None:
+            self.delivery = delivery
+            metrics.DELIVERY_RUNNING.set(int(delivery))
+        if scheduler is not None:
+            self.scheduler = scheduler
+            metrics.SCHEDULER_RUNNING.set(int(scheduler))
+
+
+@dataclass
 class App:
     settings: Settings
     engine: AsyncEngine
@@ -34,6 +51,7 @@ class App:
     clock: Clock
     knowledge: Knowledge
     dispatcher: Dispatcher
+    running: Running = field(default_factory=Running)
 
     async def prepare(self) -> None:
         """Upgrades the schema before the first update is handled."""
@@ -178,8 +196,11 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         delivery = app.delivery_loop(senders)
         app.dispatcher.on_pushed = delivery.wake
         pushes = asyncio.create_task(delivery.run(stop))
+        pushes.add_done_callback(lambda _: app.running.set(delivery=False))
+        app.running.set(delivery=True)
         scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them
         scheduler.start()
+        app.running.set(scheduler=True)
         try:
             runs = [asyncio.create_task(channel.run(stop)) for channel in channels]
             await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
@@ -190,6 +211,7 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         finally:
             stop.set()
             scheduler.shutdown(wait=False)  # a planning run cut short is rolled back and simply runs again
+            app.running.set(scheduler=False)
             await pushes
             app.dispatcher.on_pushed = None
     finally:

@@ -194,11 +194,21 @@ class WebSettings(_Section):
     public_url: str | None = None
     media_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Start it even when no channel needs it, for /healthz, /readyz and /metrics (bot/web/health).
+    enabled: bool = False
+    # /readyz answers 503 when more outbox rows than this are due and not sent.
+    ready_max_backlog: int = Field(default=10_000, ge=1)
 
     @field_validator("public_url")
     @classmethod
     def _public(cls, value: str | None) -> str | None:
         return None if value is None or not value.strip() else _http_base(value.strip())
+
+
+class LogSettings(_Section):
+    """One line per event on stderr: "text" for people, "json" (one object per line) for a log shipper."""
+
+    format: Literal["text", "json"] = "text"
 
 
 class RegistrationSettings(_Section):
@@ -379,6 +389,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     zalo: ZaloSettings = ZaloSettings()
     web: WebSettings = WebSettings()
+    log: LogSettings = LogSettings()
     registration: RegistrationSettings = RegistrationSettings()
     area: AreaSettings = AreaSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()

@@ -8,6 +8,7 @@ dialogue stays where it was, and the person gets an apology instead of silence.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import metrics
 from core.channels import capabilities
 from core.clock import Clock
 from core.config import Settings
@@ -126,13 +128,17 @@ class Dispatcher:
     async def handle(self, incoming: Incoming) -> Replies:
         incoming = incoming.cleaned()  # the one place where outside text enters the core
         progress = _Progress()
+        started = time.perf_counter()
         try:
             ctx = await self._turn_with_retry(incoming, progress)
         except Exception as exc:
+            metrics.UPDATES.labels(incoming.platform, "failed").inc()
             _log_failed_turn(incoming, exc)
             t = self.catalogs.get(progress.lang or incoming.language_hint)
             reply = Reply(t("error_internal", hotline=self.settings.bot.hotline))
             return Replies([reply], taken=False, organiser=progress.organiser, lang=progress.lang)
+        metrics.TURN_SECONDS.labels(incoming.platform).observe(time.perf_counter() - started)
+        metrics.UPDATES.labels(incoming.platform, "ok").inc()
         if ctx.pushed and self.on_pushed is not None:
             self.on_pushed()
         return Replies(

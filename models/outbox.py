@@ -417,3 +417,15 @@ async def replace_waiting(session: AsyncSession, *, key: str, text: str, choices
         .values(payload=payload_of(text, choices))
     )
     return rowcount(result) == 1
+
+
+async def backlog_by_kind(session: AsyncSession, *, now: datetime) -> dict[str, int]:
+    """Rows that should have gone out by `now` and have not: pending and due, or being sent; by kind.
+
+    A reminder planned for tomorrow is not backlog. Counted from the claim index (status first)."""
+    rows = await session.execute(
+        select(Outbox.kind, func.count())
+        .where(or_(Outbox.status == "sending", (Outbox.status == "pending") & (Outbox.due_at <= now)))
+        .group_by(Outbox.kind)
+    )
+    return {kind: int(count) for kind, count in rows.tuples()}

@@ -20,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import metrics
 from core.clock import Clock
 from models import outbox, outbox_claims
 from models.outbox import File
@@ -216,6 +217,7 @@ class DeliveryRecords:
     async def sent(self, job: Job) -> None:
         await self._recorder.record(job.id)
         self.stats["sent"] += 1
+        metrics.OUTBOX_OUTCOMES.labels(job.kind, "sent").inc()
         _LOG.debug("outbox %s: sent (%s, attempt %s)", job.id, job.kind, job.attempts)
 
     async def retry_later(self, job: Job, error: RetryLater) -> None:
@@ -223,6 +225,8 @@ class DeliveryRecords:
         async with self.sessions() as session, session.begin():
             await outbox_claims.mark_retry(session, job.id, due_at=due, error=str(error), count_attempt=False)
         self.stats["rate_limited"] += 1
+        metrics.OUTBOX_OUTCOMES.labels(job.kind, "rate_limited").inc()
+        metrics.RATE_LIMITED.labels(job.platform).inc()
         _LOG.info("outbox %s: 429, retry after %ss", job.id, error.retry_after)
 
     async def retry(self, job: Job, message: str, *, after: float) -> None:
@@ -231,12 +235,14 @@ class DeliveryRecords:
         async with self.sessions() as session, session.begin():
             await outbox_claims.mark_retry(session, job.id, due_at=due, error=message)
         self.stats["retried"] += 1
+        metrics.OUTBOX_OUTCOMES.labels(job.kind, "retried").inc()
         _LOG.info("outbox %s: attempt %s failed (%s), retrying", job.id, job.attempts, message)
 
     async def failed(self, job: Job, message: str, stat: str) -> None:
         async with self.sessions() as session, session.begin():
             await outbox_claims.mark_failed(session, job.id, error=message)
         self.stats[stat] += 1
+        metrics.OUTBOX_OUTCOMES.labels(job.kind, "failed").inc()
         _LOG.warning("outbox %s: failed after %s attempt(s): %s", job.id, job.attempts, message)
 
     async def unreachable(
@@ -266,6 +272,7 @@ class DeliveryRecords:
                 if moved_to is None:
                     await outbox_claims.mark_failed(session, job.id, error=message)
         self.stats["unreachable"] += 1
+        metrics.OUTBOX_OUTCOMES.labels(job.kind, "unreachable").inc()
         if moved_to is not None:
             self.stats["rerouted"] += 1
             _LOG.info("outbox %s: account %s unreachable, to account %s", job.id, job.account_id, moved_to)

@@ -21,6 +21,7 @@ from typing import Any
 
 from bot.bootstrap import App, build_app, serve
 from bot.channels.zalo import ZaloChannel
+from bot.web import health
 from bot.web.media import MediaStore
 from bot.web.server import WebServer
 from core.config import Settings
@@ -82,6 +83,7 @@ class ZaloHarness:
         web = media = None
         if self.with_media or self.settings.zalo.mode == "webhook":
             web = WebServer(self.settings, clock=self.clock)
+            health.mount(web, app)  # as bot/cli/serve mounts it
         if self.with_media and web is not None:
             media = MediaStore(self.settings, clock=self.clock)
             media.mount(web)

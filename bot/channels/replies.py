@@ -35,6 +35,7 @@ from enum import Enum
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core import metrics
 from core.clock import Clock
 from models import accounts, outbox, outbox_claims
 from models.outbox import Choices, File
@@ -122,6 +123,7 @@ class ReplyCourier:
                 return _Result.SENT
             except RetryLater as error:
                 floods += 1
+                metrics.RATE_LIMITED.labels(self.platform).inc()
                 if floods > FLOOD_RETRIES or error.retry_after > MAX_FLOOD_WAIT:
                     return _Result.QUEUE
                 await asyncio.sleep(error.retry_after)

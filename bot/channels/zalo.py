@@ -27,6 +27,7 @@ from bot.channels.zalo_poller import ZaloPoller
 from bot.web.media import MediaStore
 from bot.web.server import WebServer
 from bot.web.webhook import read_one_json, secret_guard
+from core import metrics
 from core.channels import ZALO
 from core.config import StartupError
 from domain.message_split import split_message
@@ -165,7 +166,9 @@ class ZaloChannel:
                     "zalo.mode = webhook needs web.public_url (HTTPS) and ZALO_WEBHOOK_SECRET "
                     '(8 to 256 characters); or use zalo.mode = "polling"'
                 )
-            guard = secret_guard(settings.zalo_webhook_secret)
+            guard = secret_guard(
+                settings.zalo_webhook_secret, on_reject=metrics.WEBHOOK_REJECTED.labels(PLATFORM).inc
+            )
             web.add_route("POST", settings.zalo.webhook_path, guard(self._on_webhook), name="zalo_webhook")
 
     async def open(self) -> ZaloSender:

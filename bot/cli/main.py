@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     for note in settings.deprecations:
         print(f"Configuration note: {note}", file=sys.stderr)
     secrets = secrets_of(settings)
-    setup_logging(args.log_level, secrets=secrets)
+    setup_logging(args.log_level, secrets=secrets, format=settings.log.format)
     return guarded(lambda: _command(args, settings), secrets=secrets)
 
 

@@ -31,25 +31,29 @@ def console_user(value: str | None) -> str | None:
 
 
 def _needs_web(settings: Settings) -> bool:
-    """The HTTP server starts only when something needs it: the Zalo webhook, or media by URL."""
+    """The HTTP server starts only when something needs it: the Zalo webhook, media by URL, or
+    `web.enabled` (health and metrics)."""
     zalo_webhook = bool(settings.zalo_token) and settings.zalo.mode == "webhook"
-    return zalo_webhook or (bool(settings.zalo_token) and settings.web.public_url is not None)
+    media = bool(settings.zalo_token) and settings.web.public_url is not None
+    return settings.web.enabled or zalo_webhook or media
 
 
 def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[Channel], WebServer | None]:
     """Every channel whose token is set (Telegram, Zalo, or both); the console when none is, or alone
     with `--console`. The HTTP server, when one of them needs it, with its routes mounted."""
     settings = app.settings
-    if console or not (settings.telegram_token or settings.zalo_token):
-        why = "--console" if console else "no TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
-        log.info("%s: console channel on %s", why, describe(settings.database.url))
-        return [ConsoleChannel(app, user=user)], None
-    channels: list[Channel] = []
     web: WebServer | None = None
     if _needs_web(settings):
+        from bot.web import health
         from bot.web.server import WebServer
 
         web = WebServer(settings, clock=app.clock)
+        health.mount(web, app)
+    if console or not (settings.telegram_token or settings.zalo_token):
+        why = "--console" if console else "no TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
+        log.info("%s: console channel on %s", why, describe(settings.database.url))
+        return [ConsoleChannel(app, user=user)], web
+    channels: list[Channel] = []
     if settings.telegram_token:
         # imported here: python-telegram-bot takes a fifth of a second to load, which the console
         # and every other command would pay for nothing

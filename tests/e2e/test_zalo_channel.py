@@ -67,6 +67,21 @@ def text_event(user_id: str, text: str, message_id: str) -> dict[str, Any]:
     }
 
 
+REJECTED = 'donorbot_webhook_rejected_total{channel="zalo"}'
+
+
+async def scraped(http: aiohttp.ClientSession, url: str, sample: str) -> float:
+    """One sample's value on the /metrics page (0 before it was first counted)."""
+    async with http.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        for line in (await response.text()).splitlines():
+            name, _, value = line.rpartition(" ")
+            if name == sample:
+                return float(value)
+    return 0.0
+
+
 async def test_webhook_mode_takes_events_and_refuses_strangers(tmp_path: Path) -> None:
     async with running_zalo(tmp_path, webhook=True) as h:
         public = h.settings.web.public_url
@@ -86,9 +101,20 @@ async def test_webhook_mode_takes_events_and_refuses_strangers(tmp_path: Path) -
         body = {"ok": True, "result": text_event(stranger.id, "/start", "forged-1")}
         url = f"{public}{path}"
         async with aiohttp.ClientSession() as http:
+            rejected_before = await scraped(http, f"{public}/metrics", REJECTED)
             for headers in ({}, {"X-Bot-Api-Secret-Token": "not-the-secret"}):
                 async with http.post(url, json=body, headers=headers) as response:
                     assert response.status == 403
+            assert await scraped(http, f"{public}/metrics", REJECTED) == rejected_before + 2
+            async with http.get(f"{public}/readyz") as response:
+                ready = await response.text()
+                assert response.status == 200, ready
+                assert ready.splitlines()[:4] == [
+                    "ready",
+                    "database ok ok",
+                    "delivery ok running",
+                    "scheduler ok running",
+                ]
             await settle(h)
             assert h.emu.messages(stranger) == [], "a refused request runs no turn"
             rows = select(func.count()).select_from(Conversation).where(Conversation.chat_id == stranger.id)

@@ -64,3 +64,10 @@ def test_a_zalo_webhook_starts_the_server_and_needs_its_secret(tmp_path: Path) -
         tmp_path, zalo_token="2:b", zalo_webhook_secret="s3cret-s3cret", zalo=webhook, web=public
     )
     assert channels == ["zalo"] and web
+
+
+def test_web_enabled_starts_the_server_for_health_and_metrics(tmp_path: Path) -> None:
+    channels, web = _channels(tmp_path, telegram_token="1:a", web={"enabled": True})
+    assert channels == ["telegram"] and web
+    channels, web = _channels(tmp_path, web={"enabled": True})
+    assert channels == ["console"] and web, "the console can be watched too"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import asyncpg
 from sqlalchemy.exc import IntegrityError
 
-from bot.cli.logs import RedactingFormatter
+from bot.cli.logs import JsonFormatter, RedactingFormatter
 
 PHONE = "+84912345678"
 
@@ -42,3 +43,21 @@ def test_other_errors_keep_their_text_but_never_a_secret() -> None:
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", (), (ValueError, error, None))
     text = RedactingFormatter("%(message)s", secrets=("123:SECRET",)).format(record)
     assert "bad value from <secret>" in text
+
+
+def test_the_json_format_is_one_object_per_line_without_values_or_secrets() -> None:
+    error = database_error()
+    record = logging.LogRecord(
+        "scheduler.delivery", logging.ERROR, __file__, 1, "outbox %s: %s", (7, "x"), None
+    )
+    record.exc_info = (type(error), error, error.__traceback__)
+    record.args = (7, "token 123:SECRET")
+    line = JsonFormatter(secrets=("123:SECRET",)).format(record)
+    assert "\n" not in line, "one event, one line"
+    event = json.loads(line)
+    assert set(event) == {"time", "level", "logger", "message", "traceback"}
+    assert event["level"] == "ERROR" and event["logger"] == "scheduler.delivery"
+    assert event["message"] == "outbox 7: token <secret>"
+    assert event["time"].endswith("+00:00")
+    assert "UniqueViolationError" in event["traceback"]
+    assert PHONE not in line and PHONE[1:] not in line and "123:SECRET" not in line

@@ -1,0 +1,150 @@
+"""/readyz and /metrics asked over HTTP of the app's server: ready only with the database answering, the
+delivery loop and the scheduler running and the outbox backlog under its limit; turns and outcomes counted,
+with no personal data in any label."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.bootstrap import App, build_app
+from bot.web import health
+from bot.web.server import WebServer
+from handlers.messages import Incoming, InputKind
+from models import outbox
+from models.tables import ChannelAccount
+from tests.helpers import FixedClock, make_settings, shared_knowledge
+
+
+@asynccontextmanager
+async def app_serving(tmp_path: Path, **web: Any) -> AsyncIterator[tuple[App, aiohttp.ClientSession]]:
+    settings = make_settings(tmp_path, web={"port": 0, **web})
+    app = build_app(settings, clock=FixedClock(), knowledge=shared_knowledge())
+    await app.prepare()
+    server = WebServer(settings, clock=app.clock)
+    health.mount(server, app)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.base_url) as client:
+            yield app, client
+    finally:
+        await server.stop()
+        await app.close()
+
+
+async def readyz(client: aiohttp.ClientSession) -> tuple[int, list[str]]:
+    async with client.get("/readyz") as response:
+        assert response.headers["Cache-Control"] == "no-store"
+        return response.status, (await response.text()).splitlines()
+
+
+async def test_not_ready_until_delivery_and_scheduler_run(tmp_path: Path) -> None:
+    async with app_serving(tmp_path) as (app, client):
+        status, lines = await readyz(client)
+        assert status == 503
+        assert lines == [
+            "not ready",
+            "database ok ok",
+            "delivery FAIL stopped",
+            "scheduler FAIL stopped",
+            "outbox_backlog ok 0 due (limit 10000)",
+        ]
+        app.running.set(delivery=True, scheduler=True)
+        status, lines = await readyz(client)
+        assert status == 200 and lines[0] == "ready"
+        app.running.set(delivery=False, scheduler=False)
+
+
+async def test_a_backlog_over_the_limit_is_not_ready(tmp_path: Path) -> None:
+    async with app_serving(tmp_path, ready_max_backlog=2) as (app, client):
+        app.running.set(delivery=True, scheduler=True)
+        now = app.clock.now()
+        async with app.sessions() as session, session.begin():
+            account = ChannelAccount(platform="telegram", user_id="501", chat_id="501", created_at=now)
+            session.add(account)
+            await session.flush()
+            for n in range(3):  # due an hour ago, not sent: backlog
+                await outbox.enqueue(
+                    session,
+                    account_id=account.id,
+                    kind="reminder",
+                    text=f"r{n}",
+                    key=f"k{n}",
+                    about_donor_id=None,
+                    due_at=now - timedelta(hours=1),
+                )
+            await outbox.enqueue(  # tomorrow's reminder is planned, not late
+                session,
+                account_id=account.id,
+                kind="reminder",
+                text="later",
+                key="later",
+                about_donor_id=None,
+                due_at=now + timedelta(days=1),
+            )
+        status, lines = await readyz(client)
+        assert status == 503 and "outbox_backlog FAIL 3 due (limit 2)" in lines
+        async with client.get("/metrics") as response:
+            page = await response.text()
+        assert 'donorbot_outbox_backlog{kind="reminder"} 3.0' in page
+        app.running.set(delivery=False, scheduler=False)
+
+
+async def test_an_unreachable_database_is_not_ready(tmp_path: Path) -> None:
+    refused = "postgresql+asyncpg://postgres@127.0.0.1:1/none"  # nothing listens on port 1
+    settings = make_settings(tmp_path, database_url=refused, web={"port": 0})
+    app = build_app(settings, clock=FixedClock(), knowledge=shared_knowledge())
+    app.running.set(delivery=True, scheduler=True)
+    server = WebServer(settings, clock=app.clock)
+    health.mount(server, app)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.base_url) as client:
+            status, lines = await readyz(client)
+            assert status == 503 and lines[1].startswith("database FAIL ")
+            assert not any(line.startswith("outbox_backlog") for line in lines)
+            async with client.get("/metrics") as response:  # the counters are still there
+                assert response.status == 200
+                assert "donorbot_updates_total" in await response.text()
+    finally:
+        await server.stop()
+        await app.close()
+        app.running.set(delivery=False, scheduler=False)
+
+
+async def test_turns_are_counted_by_channel_without_personal_labels(tmp_path: Path) -> None:
+    async with app_serving(tmp_path) as (app, client):
+
+        async def sample(page: str, name: str) -> float:
+            for line in page.splitlines():
+                key, _, value = line.rpartition(" ")
+                if key == name:
+                    return float(value)
+            return 0.0
+
+        async def page() -> str:
+            async with client.get("/metrics") as response:
+                return await response.text()
+
+        ok = 'donorbot_updates_total{channel="console",outcome="ok"}'
+        turns = 'donorbot_turn_seconds_count{channel="console"}'
+        before = await page()
+        for text in ("/start", "Nguyễn Văn An 0912345678"):
+            await app.dispatcher.handle(
+                Incoming(
+                    platform="console",
+                    user_id="u-0912345678",
+                    chat_id="c-0912345678",
+                    kind=InputKind.TEXT,
+                    text=text,
+                )
+            )
+        after = await page()
+        assert await sample(after, ok) == await sample(before, ok) + 2
+        assert await sample(after, turns) == await sample(before, turns) + 2
+        assert "0912345678" not in after and "Nguyễn" not in after, "no id or text in a label"
