@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core import metrics
@@ -19,9 +20,10 @@ from core.i18n import Catalogs
 from core.knowledge import Knowledge, load_knowledge
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
-from models.db import create_engine, session_factory, upgrade_database_async
+from models.db import create_engine, is_sqlite, session_factory, upgrade_database_async
 from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
+from scheduler.leader import Leadership, Role
 from scheduler.pacer import Pace
 from scheduler.sender import Sender
 
@@ -31,15 +33,15 @@ class Running:
     """What `serve` has running in this process, for /readyz and the metrics (bot/web/health)."""
 
     delivery: bool = False
-    scheduler: bool = False
+    scheduler: Role = Role.STOPPED  # leader: runs it; standby: another process does (scheduler/leader)
 
-    def set(self, *, delivery: bool | None = None, scheduler: bool | None = None) -> None:
+    def set(self, *, delivery: bool | None = None, scheduler: Role | None = None) -> None:
         if delivery is not None:
             self.delivery = delivery
             metrics.DELIVERY_RUNNING.set(int(delivery))
         if scheduler is not None:
             self.scheduler = scheduler
-            metrics.SCHEDULER_RUNNING.set(int(scheduler))
+            metrics.SCHEDULER_RUNNING.set(int(scheduler is Role.LEADER))
 
 
 @dataclass
@@ -198,9 +200,30 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         pushes = asyncio.create_task(delivery.run(stop))
         pushes.add_done_callback(lambda _: app.running.set(delivery=False))
         app.running.set(delivery=True)
-        scheduler = build_scheduler(app)  # plans reminders into the outbox; the delivery loop sends them
-        scheduler.start()
-        app.running.set(scheduler=True)
+        schedulers: list[AsyncIOScheduler] = []
+
+        def lead() -> None:  # plans reminders into the outbox; the delivery loop sends them
+            scheduler = build_scheduler(app)
+            scheduler.start()
+            schedulers.append(scheduler)
+
+        def step_down() -> None:
+            while schedulers:  # a planning run cut short is rolled back and simply runs again
+                schedulers.pop().shutdown(wait=False)
+
+        election: asyncio.Task[None] | None = None
+        if is_sqlite(app.settings.database.url):  # one process serves a SQLite file: no election
+            lead()
+            app.running.set(scheduler=Role.LEADER)
+        else:  # several processes may share PostgreSQL: one leads (scheduler/leader)
+            leadership = Leadership(
+                app.settings.database.url,
+                lease_seconds=app.settings.scheduler.leader_lease_seconds,
+                start=lead,
+                stop=step_down,
+                on_change=lambda role: app.running.set(scheduler=role),
+            )
+            election = asyncio.create_task(leadership.run(stop))
         try:
             runs = [asyncio.create_task(channel.run(stop)) for channel in channels]
             await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
@@ -210,8 +233,10 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
                     raise outcome
         finally:
             stop.set()
-            scheduler.shutdown(wait=False)  # a planning run cut short is rolled back and simply runs again
-            app.running.set(scheduler=False)
+            if election is not None:
+                await election  # steps down and releases the lock
+            step_down()
+            app.running.set(scheduler=Role.STOPPED)
             await pushes
             app.dispatcher.on_pushed = None
     finally:

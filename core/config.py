@@ -211,6 +211,13 @@ class LogSettings(_Section):
     format: Literal["text", "json"] = "text"
 
 
+class SchedulerSettings(_Section):
+    """Several processes on one PostgreSQL database elect one to run the scheduler (scheduler/leader)."""
+
+    # A standby takes over at most this long after the leader's process or machine is gone.
+    leader_lease_seconds: float = Field(default=30.0, ge=3, le=600)
+
+
 class RegistrationSettings(_Section):
     min_age: int = Field(default=18, ge=16, le=100)
     max_age: int = Field(default=60, ge=16, le=100)
@@ -390,6 +397,7 @@ class Settings(_Section):
     zalo: ZaloSettings = ZaloSettings()
     web: WebSettings = WebSettings()
     log: LogSettings = LogSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     registration: RegistrationSettings = RegistrationSettings()
     area: AreaSettings = AreaSettings()
     knowledge: KnowledgeSettings = KnowledgeSettings()

@@ -23,6 +23,7 @@ from bot.web.server import WebServer
 from core import metrics
 from models import outbox
 from models.db import loggable
+from scheduler.leader import Role
 
 log = logging.getLogger("donorbot.web")
 
@@ -54,7 +55,8 @@ async def checks(app: App) -> list[Check]:
         log.warning("readyz: database check failed: %s", loggable(exc))
         found.append(Check("database", False, type(exc).__name__))
     found.append(Check("delivery", app.running.delivery, "running" if app.running.delivery else "stopped"))
-    found.append(Check("scheduler", app.running.scheduler, "running" if app.running.scheduler else "stopped"))
+    role = app.running.scheduler  # a standby is ready: another process runs the scheduler
+    found.append(Check("scheduler", role is not Role.STOPPED, str(role)))
     limit = app.settings.web.ready_max_backlog
     if backlog is not None:
         found.append(Check("outbox_backlog", backlog <= limit, f"{backlog} due (limit {limit})"))

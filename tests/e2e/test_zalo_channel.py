@@ -113,7 +113,7 @@ async def test_webhook_mode_takes_events_and_refuses_strangers(tmp_path: Path) -
                     "ready",
                     "database ok ok",
                     "delivery ok running",
-                    "scheduler ok running",
+                    "scheduler ok leader",
                 ]
             await settle(h)
             assert h.emu.messages(stranger) == [], "a refused request runs no turn"
