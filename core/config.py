@@ -131,6 +131,11 @@ class DatabaseSettings(_Section):
 
 class TelegramSettings(_Section):
     api_base_url: str = OFFICIAL_TELEGRAM_API
+    # "polling" (getUpdates: one process per token) or "webhook" (Telegram POSTs every update to
+    # web.public_url + webhook_path; needs HTTPS and TELEGRAM_WEBHOOK_SECRET; any number of processes
+    # behind a reverse proxy, on PostgreSQL).
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_path: str = "/telegram/webhook"
     poll_timeout: int = Field(default=30, ge=0, le=50)
     concurrent_updates: int = Field(default=64, ge=1, le=1024)
 
@@ -138,6 +143,13 @@ class TelegramSettings(_Section):
     @classmethod
     def _http_url(cls, value: str) -> str:
         return _http_base(value)
+
+    @field_validator("webhook_path")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not value.startswith("/") or " " in value:
+            raise ValueError('must be a path starting with "/", like "/telegram/webhook"')
+        return value
 
 
 def _http_base(value: str) -> str:
@@ -411,6 +423,11 @@ class Settings(_Section):
     zalo_webhook_secret: str | None = Field(
         default=None, exclude=True, repr=False, min_length=8, max_length=256
     )
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token on every webhook request (1 to 256 of
+    # A-Z, a-z, 0-9, _ and -, as setWebhook allows; 16 or more recommended).
+    telegram_webhook_secret: str | None = Field(
+        default=None, exclude=True, repr=False, min_length=1, max_length=256, pattern=r"^[A-Za-z0-9_-]+$"
+    )
     # Signs media URLs (bot/web/media); without it a random one is kept in data_dir.
     web_secret: str | None = Field(default=None, exclude=True, repr=False)
     # What the file still says the old way (read, but to be changed): printed by the CLI at start.
@@ -459,6 +476,7 @@ def load_settings(path: Path | None = None, *, environ: dict[str, str] | None = 
     raw["telegram_token"] = env.get("TELEGRAM_BOT_TOKEN") or None
     raw["zalo_token"] = env.get("ZALO_BOT_TOKEN") or None
     raw["zalo_webhook_secret"] = env.get("ZALO_WEBHOOK_SECRET") or None
+    raw["telegram_webhook_secret"] = env.get("TELEGRAM_WEBHOOK_SECRET") or None
     raw["web_secret"] = env.get("DONORBOT_WEB_SECRET") or None
     raw["deprecations"] = tuple(f"{path}: {note}" for note in _read_deprecated(raw, path))
     try:

@@ -168,6 +168,7 @@ class Dispatcher:
         """One unit of work: load the person and the dialogue, route, save the state, commit."""
         caps = capabilities(incoming.platform)
         async with self.sessions() as session, session.begin():
+            await conversations.lock_chat(session, platform=incoming.platform, chat_id=incoming.chat_id)
             ctx, shown = await self._context(session, incoming)
             progress.lang = ctx.lang
             progress.organiser = ctx.account is not None and ctx.account.organiser is not None

@@ -6,10 +6,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.db import dialect
 from models.tables import Conversation
+
+
+async def lock_chat(session: AsyncSession, *, platform: str, chat_id: str) -> None:
+    """Makes the transaction the only one of this chat's turns until it ends, on any process.
+
+    On PostgreSQL a transaction-level advisory lock on the chat (released at commit or rollback): two
+    instances that each got an update of one chat run its turns one after the other, so the second sees
+    the dialogue state the first saved. A lock on the conversation row would not do: a chat's first turn
+    has no row yet. (A hash collision only makes two chats wait for each other.) On SQLite every
+    transaction already takes the one write lock first (`BEGIN IMMEDIATE`, models/db.py).
+    """
+    if dialect(session) != "postgresql":
+        return
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:chat, 0))"), {"chat": f"{platform}:{chat_id}"}
+    )
 
 
 async def load(session: AsyncSession, *, platform: str, chat_id: str) -> Conversation | None:

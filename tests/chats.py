@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
-import socket
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -36,6 +35,7 @@ from tests.helpers import (
     register_donor,
     running_bot,
     shared_knowledge,
+    with_public_url,
 )
 
 WEBHOOK_SECRET = "test-webhook-secret-0123"
@@ -188,21 +188,12 @@ async def running_zalo(
             settings = settings.model_copy(update={"zalo": zalo, "zalo_webhook_secret": WEBHOOK_SECRET})
         harness = ZaloHarness(emu, settings, clock or FixedClock(), media=media)
         if media or webhook:
-            harness.settings = _with_public_url(settings)
+            harness.settings = with_public_url(settings)
         await harness.start()
         try:
             yield harness
         finally:
             await harness.stop()
-
-
-def _with_public_url(settings: Settings) -> Settings:
-    """Settings whose web.public_url is this test's server: a free port picked now and used for it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    web = settings.web.model_copy(update={"port": port, "public_url": f"http://127.0.0.1:{port}"})
-    return settings.model_copy(update={"web": web})
 
 
 class Chats:

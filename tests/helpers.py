@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import socket
 import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,8 @@ from sqlalchemy import func, insert, select
 
 from bot.bootstrap import App, build_app, serve
 from bot.channels.telegram import TelegramChannel
+from bot.web import health
+from bot.web.server import WebServer
 from core.config import Settings, load_settings
 from core.knowledge import Knowledge, load_knowledge
 from domain import plan_file
@@ -132,12 +135,16 @@ class BotHarness:
     async def start(self) -> None:
         app = build_app(self.settings, clock=self.clock, knowledge=shared_knowledge())
         await app.prepare()
-        channel = self.attach(app)
+        web = None
+        if self.settings.telegram.mode == "webhook":  # as bot/cli/serve builds it
+            web = WebServer(self.settings, clock=self.clock)
+            health.mount(web, app)
+        channel = self.attach(app, web=web)
         self._stop = asyncio.Event()
-        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop))
+        self._task = asyncio.create_task(serve(app, [channel], stop=self._stop, web=web))
         await self.wait_polling()
 
-    def attach(self, app: App) -> TelegramChannel:
+    def attach(self, app: App, *, web: WebServer | None = None) -> TelegramChannel:
         """Counts the turns of `app` (to know which messages a turn produced) and gives its Telegram
         channel; `start` serves it alone, `tests.chats.running_both` next to Zalo."""
         handle = app.dispatcher.handle
@@ -153,11 +160,13 @@ class BotHarness:
 
         app.dispatcher.handle = counted  # type: ignore[method-assign]
         self.app = app
-        return TelegramChannel(app, token=self.emu.token)
+        return TelegramChannel(app, token=self.emu.token, web=web)
 
     async def wait_polling(self) -> None:
+        """Until the bot takes updates: its first getUpdates, or (webhook mode) its setWebhook."""
+        method = "setWebhook" if self.settings.telegram.mode == "webhook" else "getUpdates"
         await self.emu.wait_until(
-            lambda: any(c.method == "getUpdates" for c in self.emu.calls), what="polling to start"
+            lambda: any(c.method == method for c in self.emu.calls), what="the bot to take updates"
         )
 
     async def stop(self) -> None:
@@ -283,16 +292,46 @@ def texts(messages: list[SentMessage]) -> str:
     return "\n---\n".join(m.text or "" for m in messages)
 
 
+def with_public_url(settings: Settings) -> Settings:
+    """Settings whose web.public_url is this test's server: a free port picked now and used for it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    web = settings.web.model_copy(update={"port": port, "public_url": f"http://127.0.0.1:{port}"})
+    return settings.model_copy(update={"web": web})
+
+
+TELEGRAM_WEBHOOK_SECRET = "test-telegram-webhook_0123"
+
+
+def telegram_webhook(settings: Settings, *, public_url: str | None = None) -> Settings:
+    """Settings of a bot that takes Telegram updates by webhook on its own free port (at `public_url`,
+    a proxy in front of it, when given)."""
+    settings = with_public_url(settings)
+    if public_url is not None:
+        web = settings.web.model_copy(update={"public_url": public_url})
+        settings = settings.model_copy(update={"web": web})
+    return settings.model_copy(
+        update={
+            "telegram": settings.telegram.model_copy(update={"mode": "webhook"}),
+            "telegram_webhook_secret": TELEGRAM_WEBHOOK_SECRET,
+        }
+    )
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     tmp_path: Path,
     clock: FixedClock | None = None,
     *,
     database_url: str | None = None,
+    webhook: bool = False,
     **sections: Any,
 ) -> Any:
     async with TelegramEmulator() as emu:
         settings = make_settings(tmp_path, database_url=database_url, **sections)
+        if webhook:
+            settings = telegram_webhook(settings)
         harness = BotHarness(emu, settings, clock or FixedClock())
         await harness.start()
         try:

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Awaitable
 from typing import Any
 
+from aiohttp import web
 from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
@@ -19,6 +20,9 @@ from bot.bootstrap import App
 from bot.channels.aiohttp_request import AiohttpRequest
 from bot.channels.replies import Outgoing, ReplyCourier
 from bot.channels.telegram_sender import MAX_CAPTION, MAX_MESSAGE, TelegramSender
+from bot.web.server import WebServer
+from bot.web.webhook import TELEGRAM_SECRET_HEADER, read_one_json, secret_guard
+from core import metrics
 from core.config import Settings, StartupError
 from core.i18n import Catalogs
 from domain import commands
@@ -332,21 +336,66 @@ async def log_in(
 
 
 class TelegramChannel:
-    """Telegram through long polling, as a `bot.bootstrap.Channel`: `open` logs in and gives the sender of
-    pushes, `run` polls until `stop` is set; the composition root (`bot.bootstrap.serve`) runs the
-    delivery loop and the scheduler next to it."""
+    """Telegram as a `bot.bootstrap.Channel`: `open` logs in and gives the sender of pushes, `run` takes
+    updates until `stop` is set; the composition root (`bot.bootstrap.serve`) runs the delivery loop and
+    the scheduler next to it.
+
+    Updates come by long polling (`telegram.mode = "polling"`), or by webhook (`"webhook"`): Telegram
+    POSTs each update to `web.public_url` + `telegram.webhook_path` on the app's HTTP server, where the
+    guard refuses a request without `TELEGRAM_WEBHOOK_SECRET` (403, counted, constant-time compare) before
+    its body is read. A webhook update is handled before it is answered, through the same per-chat
+    processor as polling: it is acknowledged only once its turn committed (a process that dies mid-turn
+    leaves it to Telegram's retry), and on PostgreSQL the turn's per-chat advisory lock
+    (`handlers.router`) keeps two instances from running one chat's turns at once. Stopping leaves the
+    webhook set (other instances still serve it); `telegram.mode = "polling"` deletes it at start."""
 
     platform = PLATFORM
 
-    def __init__(self, app: App, *, token: str) -> None:
+    def __init__(self, app: App, *, token: str, web: WebServer | None = None) -> None:
         self.app = app
         self.token = token
         self.application, self.menus = build_application(app, token=token)
+        settings = app.settings
+        self.webhook = settings.telegram.mode == "webhook"
+        if self.webhook:
+            if web is None or settings.web.public_url is None or not settings.telegram_webhook_secret:
+                raise StartupError(
+                    "telegram.mode = webhook needs web.public_url (HTTPS) and TELEGRAM_WEBHOOK_SECRET "
+                    '(1 to 256 of A-Z, a-z, 0-9, _ and -); or use telegram.mode = "polling"'
+                )
+            guard = secret_guard(
+                settings.telegram_webhook_secret,
+                header=TELEGRAM_SECRET_HEADER,
+                on_reject=metrics.WEBHOOK_REJECTED.labels(PLATFORM).inc,
+            )
+            web.add_route(
+                "POST", settings.telegram.webhook_path, guard(self._on_webhook), name="telegram_webhook"
+            )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        """One update: parsed, handled (in its chat's order), then answered 200 — also when the turn
+        failed (the person got the apology; Telegram would only send it again)."""
+        data = await read_one_json(request, self.app.settings.web.max_body_bytes)
+        application = self.application
+        try:
+            update = Update.de_json(data, application.bot)
+        except Exception:  # not an update (a forged body with the right secret): nothing to retry
+            raise web.HTTPBadRequest() from None
+        await application.update_processor.process_update(update, application.process_update(update))
+        return web.Response(text="ok")
 
     async def open(self) -> TelegramSender:
         app, application = self.app, self.application
         await log_in(application, api_base_url=app.settings.telegram.api_base_url, token=self.token)
         app.dispatcher.bot_username = application.bot.username
+        if self.webhook:
+            settings = app.settings
+            assert settings.web.public_url is not None
+            await application.bot.set_webhook(
+                url=f"{settings.web.public_url}{settings.telegram.webhook_path}",
+                secret_token=settings.telegram_webhook_secret,
+                max_connections=settings.telegram.concurrent_updates,
+            )
         await self.menus.start()
         limits = app.settings.delivery
         if limits.rate_per_second > TELEGRAM_FREE_RATE and not limits.paid_broadcast:
@@ -359,10 +408,13 @@ class TelegramChannel:
         return TelegramSender(application.bot, paid_broadcast=limits.paid_broadcast)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Polls Telegram until `stop` is set."""
+        """Polls Telegram until `stop` is set (or, with the webhook, keeps its route served)."""
         application = self.application
         await application.start()
         try:
+            if self.webhook:
+                await stop.wait()
+                return
             assert application.updater is not None
             await application.updater.start_polling(
                 poll_interval=0, timeout=self.app.settings.telegram.poll_timeout, drop_pending_updates=False

@@ -73,7 +73,14 @@ def redact(text: str, secrets: Iterable[str]) -> str:
 
 def secrets_of(settings: Settings) -> tuple[str, ...]:
     password = make_url(settings.database.url).password
-    return tuple(str(s) for s in (settings.telegram_token, password) if s)
+    secrets = (
+        settings.telegram_token,
+        settings.zalo_token,
+        settings.telegram_webhook_secret,
+        settings.zalo_webhook_secret,
+        password,
+    )
+    return tuple(str(s) for s in secrets if s)
 
 
 def setup_logging(level: str = "INFO", *, secrets: Iterable[str] = (), format: str = "text") -> None:

@@ -34,8 +34,9 @@ def _needs_web(settings: Settings) -> bool:
     """The HTTP server starts only when something needs it: the Zalo webhook, media by URL, or
     `web.enabled` (health and metrics)."""
     zalo_webhook = bool(settings.zalo_token) and settings.zalo.mode == "webhook"
+    telegram_webhook = bool(settings.telegram_token) and settings.telegram.mode == "webhook"
     media = bool(settings.zalo_token) and settings.web.public_url is not None
-    return settings.web.enabled or zalo_webhook or media
+    return settings.web.enabled or zalo_webhook or telegram_webhook or media
 
 
 def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[Channel], WebServer | None]:
@@ -59,8 +60,8 @@ def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[C
         # and every other command would pay for nothing
         from bot.channels.telegram import TelegramChannel
 
-        log.info("Telegram: polling %s", settings.telegram.api_base_url)
-        channels.append(TelegramChannel(app, token=settings.telegram_token))
+        log.info("Telegram: %s at %s", settings.telegram.mode, settings.telegram.api_base_url)
+        channels.append(TelegramChannel(app, token=settings.telegram_token, web=web))
     if settings.zalo_token:
         from bot.channels.zalo import ZaloChannel
         from bot.web.media import MediaStore

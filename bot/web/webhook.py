@@ -16,7 +16,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-SECRET_HEADER = "X-Bot-Api-Secret-Token"
+SECRET_HEADER = "X-Bot-Api-Secret-Token"  # Zalo's
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class SecretGuard:

@@ -24,7 +24,7 @@ from emulators.telegram.records import (
     StoredFile,
 )
 from emulators.telegram.server import ApiServer, CallHook
-from emulators.telegram.state import EmulatorState, file_api
+from emulators.telegram.state import EmulatorState, WebhookDelivery, file_api
 
 DEFAULT_TOKEN = "123456789:TEST-emulator-token"
 
@@ -228,6 +228,11 @@ class TelegramEmulator:
     def calls(self) -> list[ApiCall]:
         """Every API request in arrival order, including failed ones."""
         return self.state.calls
+
+    @property
+    def webhook_deliveries(self) -> list[WebhookDelivery]:
+        """Every POST of an update to the bot's webhook, in order, with the status it got."""
+        return self.state.webhook_deliveries
 
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.state.calls if c.method.lower() == method.lower()]

@@ -92,18 +92,24 @@ async def get_me(state: EmulatorState, params: JSONDict) -> JSONDict:
 
 
 async def delete_webhook(state: EmulatorState, params: JSONDict) -> bool:
-    state.webhook_url = ""
+    state.webhook_url, state.webhook_secret = "", ""
     if opt_bool(params, "drop_pending_updates"):
         state.pending_updates.clear()
     return True
 
 
 async def set_webhook(state: EmulatorState, params: JSONDict) -> bool:
-    """Only records the URL (no delivery): while set, getUpdates answers 409 as Telegram does."""
+    """Records the URL and the secret: the server then POSTs the updates there one at a time, in order,
+    with the secret in `X-Telegram-Bot-Api-Secret-Token` (emulators/telegram/server.py); while it is set,
+    getUpdates answers 409 as Telegram does. HTTPS only, as Telegram, except on 127.0.0.1 for tests."""
     url = opt_str(params, "url") or ""
-    if url and not url.startswith("https://"):
+    if url and not url.startswith(("https://", "http://127.0.0.1:")):
         raise ApiError.bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-    state.webhook_url = url
+    secret = opt_str(params, "secret_token") or ""
+    if secret and (len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret)):
+        raise ApiError.bad_request("bad webhook: secret token contains unallowed characters")
+    state.webhook_url, state.webhook_secret = url, secret
+    state.updates_changed.notify()
     if opt_bool(params, "drop_pending_updates"):
         state.pending_updates.clear()
     return True

@@ -8,17 +8,20 @@ error shape with the same HTTP status, which is what PTB maps to its exception c
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from emulators.telegram.methods import METHODS
 from emulators.telegram.params import ApiError, read_params
 from emulators.telegram.records import ApiCall, JSONDict
-from emulators.telegram.state import EmulatorState
+from emulators.telegram.state import EmulatorState, WebhookDelivery
 
 _LOG = logging.getLogger(__name__)
 
@@ -30,6 +33,9 @@ answer instead of the method, or ``await asyncio.sleep(...)`` to simulate a slow
 """
 
 _UNAUTHORIZED = ApiError(401, "Unauthorized")
+WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_TIMEOUT = 60.0  # seconds Telegram waits for the bot's answer to one update
+WEBHOOK_RETRY = 0.2  # seconds before a failed delivery is tried again (Telegram backs off longer)
 _MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 
@@ -43,6 +49,8 @@ class ApiServer:
         self.hooks: list[CallHook] = []
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._pusher: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
@@ -62,14 +70,53 @@ class ApiServer:
         self._runner = runner
         address = runner.addresses[0]
         self._port = int(address[1])
+        self._http = aiohttp.ClientSession()
+        self._pusher = asyncio.create_task(self._push_to_webhook(), name="telegram-emulator-webhook")
 
     async def stop(self) -> None:
         """Release pending long polls (they answer ``[]``), then close the server."""
         self.state.closing = True
         self.state.updates_changed.notify()
+        if self._pusher is not None:
+            self._pusher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pusher
+            self._pusher = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    async def _push_to_webhook(self) -> None:
+        """While a webhook is set, POSTs each pending update to it, one at a time, in order, as Telegram
+        does: the next one only after the bot answered the last with 2xx; a failed delivery is tried
+        again (after WEBHOOK_RETRY seconds) and blocks the ones behind it."""
+        state = self.state
+        while not state.closing:
+            pending = state.deliverable(1) if state.webhook_url else []
+            if not pending:
+                await state.updates_changed.wait(time.monotonic() + 3600)
+                continue
+            update, url = pending[0], state.webhook_url
+            status: int | None = None
+            assert self._http is not None
+            headers = {WEBHOOK_SECRET_HEADER: state.webhook_secret} if state.webhook_secret else {}
+            try:
+                async with self._http.post(
+                    url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
+                ) as response:
+                    await response.read()
+                    status = response.status
+            except (TimeoutError, aiohttp.ClientError):
+                status = None
+            state.webhook_deliveries.append(WebhookDelivery(url, int(update["update_id"]), status))
+            state.activity.notify()
+            if status is not None and 200 <= status < 300:
+                state.confirm(int(update["update_id"]) + 1)
+            else:
+                await asyncio.sleep(WEBHOOK_RETRY)
 
     async def dispatch(self, method: str, params: JSONDict) -> Any:
         """Log the call, run hooks, run the method; the single path every API call takes."""

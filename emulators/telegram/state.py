@@ -26,6 +26,13 @@ from emulators.telegram.records import (
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
+@dataclass(frozen=True)
+class WebhookDelivery:
+    url: str
+    update_id: int
+    status: int | None
+
+
 @dataclass
 class EmulatorState:
     """Bot identity, simulated users, the update queue and everything the bot sent."""
@@ -43,6 +50,9 @@ class EmulatorState:
     """Bot commands keyed by (canonical scope JSON, language_code)."""
     calls: list[ApiCall] = field(default_factory=list)
     webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_deliveries: list[WebhookDelivery] = field(default_factory=list)
+    """Every POST of an update to the webhook, in order, with the answer's status (None: no answer)."""
     allowed_updates: list[str] | None = None
     closing: bool = False
     poll_generation: int = 0
