@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
@@ -23,7 +23,7 @@ from handlers.router import Dispatcher
 from models.db import create_engine, is_sqlite, session_factory, upgrade_database_async
 from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
-from scheduler.leader import Leadership, Role
+from scheduler.leader import DELIVERY_LOCK, SCHEDULER_LOCK, Leadership, Role
 from scheduler.pacer import Pace
 from scheduler.sender import Sender
 
@@ -32,13 +32,15 @@ from scheduler.sender import Sender
 class Running:
     """What `serve` has running in this process, for /readyz and the metrics (bot/web/health)."""
 
-    delivery: bool = False
-    scheduler: Role = Role.STOPPED  # leader: runs it; standby: another process does (scheduler/leader)
+    # leader: runs here; standby: another process does (scheduler/leader); stopped: nowhere, as far as
+    # this process knows
+    delivery: Role = Role.STOPPED
+    scheduler: Role = Role.STOPPED
 
-    def set(self, *, delivery: bool | None = None, scheduler: Role | None = None) -> None:
+    def set(self, *, delivery: Role | None = None, scheduler: Role | None = None) -> None:
         if delivery is not None:
             self.delivery = delivery
-            metrics.DELIVERY_RUNNING.set(int(delivery))
+            metrics.DELIVERY_RUNNING.set(int(delivery is Role.LEADER))
         if scheduler is not None:
             self.scheduler = scheduler
             metrics.SCHEDULER_RUNNING.set(int(scheduler is Role.LEADER))
@@ -188,6 +190,32 @@ async def serve(
             await web.stop()
 
 
+def _elect(
+    app: App,
+    key: int,
+    start: Callable[[], None],
+    stop: Callable[[], None],
+    on_change: Callable[[Role], None],
+    until: asyncio.Event,
+) -> asyncio.Task[None] | None:
+    """Runs `start` in the one process that holds `key` (scheduler/leader) until `until` is set.
+
+    On SQLite, which serves one process, at once and without an election (None: no task to wait for)."""
+    if is_sqlite(app.settings.database.url):
+        start()
+        on_change(Role.LEADER)
+        return None
+    leadership = Leadership(
+        app.settings.database.url,
+        lease_seconds=app.settings.scheduler.leader_lease_seconds,
+        start=start,
+        stop=stop,
+        on_change=on_change,
+        key=key,
+    )
+    return asyncio.create_task(leadership.run(until))
+
+
 async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) -> None:
     opened: list[Channel] = []
     try:
@@ -195,35 +223,36 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         for channel in channels:
             senders[channel.platform] = await channel.open()
             opened.append(channel)
-        delivery = app.delivery_loop(senders)
-        app.dispatcher.on_pushed = delivery.wake
-        pushes = asyncio.create_task(delivery.run(stop))
-        pushes.add_done_callback(lambda _: app.running.set(delivery=False))
-        app.running.set(delivery=True)
+        sending: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+
+        def send() -> None:  # drains the outbox through the channels' senders
+            loop = app.delivery_loop(senders)
+            done = asyncio.Event()
+            sending.append((done, asyncio.create_task(loop.run(done))))
+            app.dispatcher.on_pushed = loop.wake
+
+        def stop_sending() -> None:
+            app.dispatcher.on_pushed = None
+            for done, _ in sending:
+                done.set()
+
         schedulers: list[AsyncIOScheduler] = []
 
-        def lead() -> None:  # plans reminders into the outbox; the delivery loop sends them
+        def plan() -> None:  # plans reminders into the outbox; the delivery loop sends them
             scheduler = build_scheduler(app)
             scheduler.start()
             schedulers.append(scheduler)
 
-        def step_down() -> None:
+        def stop_planning() -> None:
             while schedulers:  # a planning run cut short is rolled back and simply runs again
                 schedulers.pop().shutdown(wait=False)
 
-        election: asyncio.Task[None] | None = None
-        if is_sqlite(app.settings.database.url):  # one process serves a SQLite file: no election
-            lead()
-            app.running.set(scheduler=Role.LEADER)
-        else:  # several processes may share PostgreSQL: one leads (scheduler/leader)
-            leadership = Leadership(
-                app.settings.database.url,
-                lease_seconds=app.settings.scheduler.leader_lease_seconds,
-                start=lead,
-                stop=step_down,
-                on_change=lambda role: app.running.set(scheduler=role),
-            )
-            election = asyncio.create_task(leadership.run(stop))
+        elections = [
+            _elect(app, DELIVERY_LOCK, send, stop_sending, lambda role: app.running.set(delivery=role), stop),
+            _elect(
+                app, SCHEDULER_LOCK, plan, stop_planning, lambda role: app.running.set(scheduler=role), stop
+            ),
+        ]
         try:
             runs = [asyncio.create_task(channel.run(stop)) for channel in channels]
             await asyncio.wait(runs, return_when=asyncio.FIRST_COMPLETED)
@@ -233,12 +262,14 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
                     raise outcome
         finally:
             stop.set()
-            if election is not None:
-                await election  # steps down and releases the lock
-            step_down()
-            app.running.set(scheduler=Role.STOPPED)
-            await pushes
-            app.dispatcher.on_pushed = None
+            for election in elections:
+                if election is not None:
+                    await election  # steps down and releases the lock
+            stop_planning()
+            stop_sending()
+            app.running.set(delivery=Role.STOPPED, scheduler=Role.STOPPED)
+            for _, task in sending:
+                await task
     finally:
         for channel in reversed(opened):
             await channel.close()

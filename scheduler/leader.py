@@ -1,4 +1,5 @@
-"""Which process runs the scheduler when several share one PostgreSQL database: one leader, the others wait.
+"""Which process runs the scheduler (and which drains the outbox) when several share one PostgreSQL database:
+one leader each, the others wait.
 
 The planners are idempotent (outbox keys), so two schedulers would not send anything twice, but they would
 do every planning run twice and race for the same rows. APScheduler 3's job stores must not be shared
@@ -32,8 +33,12 @@ from models.db import create_engine, is_sqlite, loggable
 
 _LOG = logging.getLogger(__name__)
 
-# One lock for the whole bot: "donorbot scheduler" as a 64-bit key (any constant no other app uses).
-LOCK_KEY = 0x646F6E6F72626F74
+# The two things one process of the bot does for all (64-bit keys no other app is likely to use): run the
+# scheduler, and drain the outbox — one sender keeps the platforms' bot-wide rate (30 msg/s on Telegram)
+# whatever the number of instances; the others' turns queue pushes for it (it polls the outbox twice a
+# second when idle).
+SCHEDULER_LOCK = 0x646F6E6F72626F74
+DELIVERY_LOCK = 0x646F6E6F72626F75
 
 
 class Role(StrEnum):
@@ -53,7 +58,7 @@ class Leadership:
         start: Callable[[], None],
         stop: Callable[[], None],
         on_change: Callable[[Role], None] = lambda role: None,
-        key: int = LOCK_KEY,
+        key: int = SCHEDULER_LOCK,
     ) -> None:
         self.url = url
         self.tick = lease_seconds / 3

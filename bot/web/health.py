@@ -54,7 +54,8 @@ async def checks(app: App) -> list[Check]:
     except Exception as exc:  # unreachable, refused, timed out: not ready, and say which kind of error
         log.warning("readyz: database check failed: %s", loggable(exc))
         found.append(Check("database", False, type(exc).__name__))
-    found.append(Check("delivery", app.running.delivery, "running" if app.running.delivery else "stopped"))
+    delivery = app.running.delivery  # a standby is ready: another process sends
+    found.append(Check("delivery", delivery is not Role.STOPPED, str(delivery)))
     role = app.running.scheduler  # a standby is ready: another process runs the scheduler
     found.append(Check("scheduler", role is not Role.STOPPED, str(role)))
     limit = app.settings.web.ready_max_backlog

@@ -112,7 +112,7 @@ async def test_webhook_mode_takes_events_and_refuses_strangers(tmp_path: Path) -
                 assert ready.splitlines()[:4] == [
                     "ready",
                     "database ok ok",
-                    "delivery ok running",
+                    "delivery ok leader",
                     "scheduler ok leader",
                 ]
             await settle(h)

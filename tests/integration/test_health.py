@@ -55,15 +55,15 @@ async def test_not_ready_until_delivery_and_scheduler_run(tmp_path: Path) -> Non
             "scheduler FAIL stopped",
             "outbox_backlog ok 0 due (limit 10000)",
         ]
-        app.running.set(delivery=True, scheduler=Role.LEADER)
+        app.running.set(delivery=Role.LEADER, scheduler=Role.LEADER)
         status, lines = await readyz(client)
         assert status == 200 and lines[0] == "ready"
-        app.running.set(delivery=False, scheduler=Role.STOPPED)
+        app.running.set(delivery=Role.STOPPED, scheduler=Role.STOPPED)
 
 
 async def test_a_backlog_over_the_limit_is_not_ready(tmp_path: Path) -> None:
     async with app_serving(tmp_path, ready_max_backlog=2) as (app, client):
-        app.running.set(delivery=True, scheduler=Role.LEADER)
+        app.running.set(delivery=Role.LEADER, scheduler=Role.LEADER)
         now = app.clock.now()
         async with app.sessions() as session, session.begin():
             account = ChannelAccount(platform="telegram", user_id="501", chat_id="501", created_at=now)
@@ -93,14 +93,14 @@ async def test_a_backlog_over_the_limit_is_not_ready(tmp_path: Path) -> None:
         async with client.get("/metrics") as response:
             page = await response.text()
         assert 'donorbot_outbox_backlog{kind="reminder"} 3.0' in page
-        app.running.set(delivery=False, scheduler=Role.STOPPED)
+        app.running.set(delivery=Role.STOPPED, scheduler=Role.STOPPED)
 
 
 async def test_an_unreachable_database_is_not_ready(tmp_path: Path) -> None:
     refused = "postgresql+asyncpg://postgres@127.0.0.1:1/none"  # nothing listens on port 1
     settings = make_settings(tmp_path, database_url=refused, web={"port": 0})
     app = build_app(settings, clock=FixedClock(), knowledge=shared_knowledge())
-    app.running.set(delivery=True, scheduler=Role.LEADER)
+    app.running.set(delivery=Role.LEADER, scheduler=Role.LEADER)
     server = WebServer(settings, clock=app.clock)
     health.mount(server, app)
     await server.start()
@@ -115,7 +115,7 @@ async def test_an_unreachable_database_is_not_ready(tmp_path: Path) -> None:
     finally:
         await server.stop()
         await app.close()
-        app.running.set(delivery=False, scheduler=Role.STOPPED)
+        app.running.set(delivery=Role.STOPPED, scheduler=Role.STOPPED)
 
 
 async def test_turns_are_counted_by_channel_without_personal_labels(tmp_path: Path) -> None:
