@@ -4,6 +4,8 @@ with no personal data in any label."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -11,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
+from sqlalchemy.engine import make_url
 
 from bot.bootstrap import App, build_app
 from bot.web import health
@@ -149,3 +153,70 @@ async def test_turns_are_counted_by_channel_without_personal_labels(tmp_path: Pa
         assert await sample(after, ok) == await sample(before, ok) + 2
         assert await sample(after, turns) == await sample(before, turns) + 2
         assert "0912345678" not in after and "Nguyễn" not in after, "no id or text in a label"
+
+
+class TcpRelay:
+    """A TCP forwarder to PostgreSQL that can be cut (every connection dropped, the port refused) and
+    restored on the same port: the database going away and coming back, as the app sees it."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._pipes: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self._pipes |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.CancelledError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+    async def cut(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in self._pipes:
+            writer.transport.abort()
+        self._pipes.clear()
+        await self._server.wait_closed()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_readyz_follows_the_database_going_away_and_coming_back(
+    tmp_path: Path, database_url: str
+) -> None:
+    url = make_url(database_url)
+    relay = TcpRelay((url.host or "127.0.0.1", url.port or 5432))
+    await relay.start()
+    relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
+    settings = make_settings(tmp_path, database_url=relayed, web={"port": 0})
+    app = build_app(settings, clock=FixedClock(), knowledge=shared_knowledge())
+    app.running.set(delivery=Role.LEADER, scheduler=Role.LEADER)
+    server = WebServer(settings, clock=app.clock)
+    health.mount(server, app)
+    await server.start()
+    try:
+        async with aiohttp.ClientSession(server.base_url) as client:
+            assert (await readyz(client))[0] == 200
+            await relay.cut()  # PostgreSQL stops, as far as the app can tell
+            status, lines = await readyz(client)
+            assert status == 503 and lines[1].startswith("database FAIL"), lines
+            await relay.start()  # and comes back on the same address
+            status, lines = await readyz(client)
+            assert status == 200, lines
+    finally:
+        await server.stop()
+        await relay.cut()
+        await app.close()
+        app.running.set(delivery=Role.STOPPED, scheduler=Role.STOPPED)
