@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, drives, organisers, recognition, report, roster, targets
+from bot.cli import announce, callouts, checks, db, drives, organisers, recognition, report, roster, targets
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -23,8 +23,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (Telegram with a token, else the console)")
     run.add_argument("--console", action="store_true", help="use the console even with a token")
     run.add_argument("--user", help="the console's user (default: your login), to be someone else")
-    db = sub.add_parser("db", help="database schema")
-    db.add_argument("action", choices=["upgrade"])
+    db.add_parser(sub)
     config = sub.add_parser("config", help="check the configuration file and connect to the database")
     config.add_argument("action", choices=["check"])
     drives.add_parser(sub)
@@ -63,7 +62,7 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         user = console_user(getattr(args, "user", None))
         asyncio.run(run_bot(settings, console=getattr(args, "console", False) or user is not None, user=user))
     elif command == "db":
-        return checks.upgrade(settings)
+        return checks.upgrade(settings) if args.action == "upgrade" else asyncio.run(db.copy(args, settings))
     elif command == "drive":
         return asyncio.run(drives.run(args, settings))
     elif command == "organiser":
