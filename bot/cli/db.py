@@ -3,23 +3,59 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import sqlite3
+import sys
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.cli.harness import UsageError, run_command
+from bot.cli.harness import EXIT_OK, EXIT_USAGE, UsageError, run_command
 from core.config import Settings
 from models.copying import TargetNotEmpty, copy_all
-from models.db import create_engine, describe, upgrade_database_async
+from models.db import create_engine, describe, is_sqlite, upgrade_database_async
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     db = sub.add_parser("db", help="database schema, and copying it all to another database")
-    db.add_argument("action", choices=["upgrade", "copy"])
+    db.add_argument("action", choices=["upgrade", "copy", "backup"])
     db.add_argument(
         "--to",
-        metavar="URL",
-        help="copy: the (empty) database to copy into, e.g. postgresql+asyncpg://donorbot@db/donorbot",
+        metavar="URL|FILE",
+        help="copy: the (empty) database to copy into, e.g. postgresql+asyncpg://donorbot@db/donorbot; "
+        "backup: the file to write the SQLite backup to",
     )
+
+
+def backup(args: argparse.Namespace, settings: Settings) -> int:
+    """`donorbot db backup --to FILE`: an online copy of the SQLite file (safe while the bot runs).
+
+    SQLite's backup API copies the pages under a read lock a few at a time, so the bot goes on writing;
+    the copy is one consistent state. Restoring is stopping the bot and putting the file back (or
+    `db copy` from it). PostgreSQL has its own tools (pg_dump; see docs/OPERATIONS.md)."""
+    url = settings.database.url
+    if not is_sqlite(url):
+        print(
+            "donorbot db backup: the database is PostgreSQL: use pg_dump (docs/OPERATIONS.md)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not args.to:
+        print("donorbot db backup: backup needs --to FILE", file=sys.stderr)
+        return EXIT_USAGE
+    target = Path(args.to)
+    if target.exists():
+        print(f"donorbot db backup: {target} exists: name a new file", file=sys.stderr)
+        return EXIT_USAGE
+    source_path = make_url(url).database
+    assert source_path is not None
+    with (
+        contextlib.closing(sqlite3.connect(source_path)) as source,
+        contextlib.closing(sqlite3.connect(target)) as copy,
+    ):
+        source.backup(copy, pages=256)
+    print(f"Backed up {source_path} to {target}.")
+    return EXIT_OK
 
 
 async def copy(args: argparse.Namespace, settings: Settings) -> int:

@@ -62,6 +62,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         user = console_user(getattr(args, "user", None))
         asyncio.run(run_bot(settings, console=getattr(args, "console", False) or user is not None, user=user))
     elif command == "db":
+        if args.action == "backup":
+            return db.backup(args, settings)
         return checks.upgrade(settings) if args.action == "upgrade" else asyncio.run(db.copy(args, settings))
     elif command == "drive":
         return asyncio.run(drives.run(args, settings))
