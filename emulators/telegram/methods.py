@@ -109,6 +109,7 @@ async def set_webhook(state: EmulatorState, params: JSONDict) -> bool:
     if secret and (len(secret) > 256 or not all(c.isalnum() or c in "_-" for c in secret)):
         raise ApiError.bad_request("bad webhook: secret token contains unallowed characters")
     state.webhook_url, state.webhook_secret = url, secret
+    state.webhook_max_connections = min(max(opt_int(params, "max_connections") or 40, 1), 100)
     state.updates_changed.notify()
     if opt_bool(params, "drop_pending_updates"):
         state.pending_updates.clear()

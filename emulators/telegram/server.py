@@ -33,6 +33,23 @@ answer instead of the method, or ``await asyncio.sleep(...)`` to simulate a slow
 """
 
 _UNAUTHORIZED = ApiError(401, "Unauthorized")
+
+
+def _chat_of(update: JSONDict) -> object:
+    """The chat an update belongs to (its message's, or a button press's), for per-chat ordering."""
+    for kind in ("message", "edited_message", "callback_query", "my_chat_member"):
+        payload = update.get(kind)
+        if isinstance(payload, dict):
+            message = payload.get("message", payload)
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict):
+                return chat.get("id")
+            sender = payload.get("from")
+            if isinstance(sender, dict):
+                return sender.get("id")
+    return update.get("update_id")
+
+
 WEBHOOK_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 WEBHOOK_TIMEOUT = 60.0  # seconds Telegram waits for the bot's answer to one update
 WEBHOOK_RETRY = 0.2  # seconds before a failed delivery is tried again (Telegram backs off longer)
@@ -90,19 +107,48 @@ class ApiServer:
             self._runner = None
 
     async def _push_to_webhook(self) -> None:
-        """While a webhook is set, POSTs each pending update to it, one at a time, in order, as Telegram
-        does: the next one only after the bot answered the last with 2xx; a failed delivery is tried
-        again (after WEBHOOK_RETRY seconds) and blocks the ones behind it."""
+        """While a webhook is set, POSTs the pending updates to it as Telegram does: up to the webhook's
+        `max_connections` at once, but one chat's updates one at a time, in order — a chat's next update
+        goes only after the bot answered its last with 2xx; a failed delivery is tried again (after
+        WEBHOOK_RETRY seconds) and holds back that chat's later ones, not other chats'."""
         state = self.state
-        while not state.closing:
-            pending = state.deliverable(1) if state.webhook_url else []
-            if not pending:
+        busy: dict[object, asyncio.Task[None]] = {}  # chat -> its delivery under way
+        try:
+            while not state.closing:
+                pending = state.deliverable(len(state.pending_updates)) if state.webhook_url else []
+                held: set[object] = set()
+                starts: list[tuple[object, JSONDict]] = []
+                for update in pending:
+                    chat = _chat_of(update)
+                    if chat in busy or chat in held:
+                        held.add(chat)  # behind an earlier update of its chat
+                        continue
+                    held.add(chat)
+                    if len(busy) + len(starts) < state.webhook_max_connections:
+                        starts.append((chat, update))
+                for chat, update in starts:
+                    busy[chat] = asyncio.create_task(self._deliver(update, state.webhook_url, busy, chat))
                 await state.updates_changed.wait(time.monotonic() + 3600)
-                continue
-            update, url = pending[0], state.webhook_url
+        finally:
+            for task in list(busy.values()):
+                task.cancel()
+
+    async def _deliver(
+        self, update: JSONDict, url: str, busy: dict[object, asyncio.Task[None]], chat: object
+    ) -> None:
+        try:
+            await self._post_until_taken(update, url)
+        finally:
+            busy.pop(chat, None)  # before the notify: the pusher then sees the chat free
+            self.state.updates_changed.notify()  # the chat's next update may go
+
+    async def _post_until_taken(self, update: JSONDict, url: str) -> None:
+        state = self.state
+        update_id = int(update["update_id"])
+        assert self._http is not None
+        headers = {WEBHOOK_SECRET_HEADER: state.webhook_secret} if state.webhook_secret else {}
+        while not state.closing:
             status: int | None = None
-            assert self._http is not None
-            headers = {WEBHOOK_SECRET_HEADER: state.webhook_secret} if state.webhook_secret else {}
             try:
                 async with self._http.post(
                     url, json=update, headers=headers, timeout=aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT)
@@ -111,12 +157,12 @@ class ApiServer:
                     status = response.status
             except (TimeoutError, aiohttp.ClientError):
                 status = None
-            state.webhook_deliveries.append(WebhookDelivery(url, int(update["update_id"]), status))
+            state.webhook_deliveries.append(WebhookDelivery(url, update_id, status))
             state.activity.notify()
             if status is not None and 200 <= status < 300:
-                state.confirm(int(update["update_id"]) + 1)
-            else:
-                await asyncio.sleep(WEBHOOK_RETRY)
+                state.pending_updates = [u for u in state.pending_updates if u["update_id"] != update_id]
+                break
+            await asyncio.sleep(WEBHOOK_RETRY)
 
     async def dispatch(self, method: str, params: JSONDict) -> Any:
         """Log the call, run hooks, run the method; the single path every API call takes."""

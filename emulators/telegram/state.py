@@ -51,6 +51,7 @@ class EmulatorState:
     calls: list[ApiCall] = field(default_factory=list)
     webhook_url: str = ""
     webhook_secret: str = ""
+    webhook_max_connections: int = 40  # setWebhook's max_connections: updates POSTed at once
     webhook_deliveries: list[WebhookDelivery] = field(default_factory=list)
     """Every POST of an update to the webhook, in order, with the answer's status (None: no answer)."""
     allowed_updates: list[str] | None = None

@@ -72,7 +72,7 @@ async def test_register_export_and_erase(sessions) -> None:  # type: ignore[no-u
         assert account is not None and account.donor is not None
         assert account.donor.consent_at == NOW  # aware UTC back from both backends
         exported = await donor_export.export(session, account.donor)
-        assert exported["blood_group"] == {"abo": "O", "rh": "+"}
+        assert exported["blood_group"] == {"abo": "O", "rh": "+", "confirmed_by_lab_on": None}
         assert [a["user_id"] for a in exported["chat_accounts"]] == ["1", "2"]
     async with sessions() as session, session.begin():
         donor = await session.get(Donor, donor_id)
