@@ -22,6 +22,7 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
+from domain.slots import has_ended
 from services.reports import poster as posters
 
 _BOT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{3,31}")
@@ -68,11 +69,10 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
             hotline=str(settings.bot.hotline),
             now=now,
             tz=settings.tz,
+            over_ok=True,
         )
         if found is None:
-            raise UsageError(
-                f"no drive day {drive_day_id} going ahead (cancelled or over?); see `donorbot drive list`"
-            )
+            raise UsageError(f"no drive day {drive_day_id}, or it is cancelled (see `donorbot drive list`)")
         poster, view = found
         content = await asyncio.to_thread(posters.render, poster, args.format)
         path = Path(args.output or posters.filename(view, args.format))
@@ -83,4 +83,6 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
             raise UsageError(f"--output: cannot write {path} ({problem})") from None
         qr = f"QR: {poster.qr_payload}" if poster.qr_payload else "no QR code (give --bot)"
         out.write(f"Wrote {path} (A4 {args.format.upper()}, {qr}, code {poster.code}).\n")
+        if has_ended(view.day, view.end_time, now=now, tz=settings.tz):
+            out.write(f"Note: drive day {drive_day_id} is over; its poster is for the record only.\n")
         await posters.record(session, view, actor=cli_actor(), output=args.format, now=now)

@@ -224,10 +224,13 @@ async def load(
     hotline: str,
     now: datetime,
     tz: ZoneInfo,
+    over_ok: bool = False,
 ) -> tuple[Poster, DriveDayView] | None:
-    """The poster of a drive day still going ahead (scheduled, not over), or None."""
+    """The poster of a drive day that is not cancelled (and, unless `over_ok`, not over), or None."""
     view = await drive_days.drive_day_view(session, drive_day_id)
-    if view is None or view.status != "scheduled" or has_ended(view.day, view.end_time, now=now, tz=tz):
+    if view is None or view.status != "scheduled":
+        return None
+    if not over_ok and has_ended(view.day, view.end_time, now=now, tz=tz):
         return None
     campaign = await drive_days.campaign_by_id(session, view.campaign_id)
     slogan = campaign.slogan if campaign is not None else None
