@@ -28,7 +28,7 @@ from models import campaigns
 NAME = "campaign_create"
 _BUTTONS_PLEASE = "error_use_buttons_current"
 _PERCENT = re.compile(r"^(\d{1,3}(?:[.,]\d{1,2})?)\s*%?$")
-_QUOTA_LINE = re.compile(r"^(.+?)\s*[:=\-–]\s*([\d.,\s]+)$")
+_QUOTA_LINE = re.compile(r"^(.+?)\s*(?:[:=\-–]|\s)\s*([\d][\d.,\s]*)$")  # "Tam Lưu: 120", "Tam Lưu 120"
 _SKIP_WORDS = frozenset({"bo qua", "skip", "khong", "no", "-"})
 MAX_QUOTA_LINES = 100
 
