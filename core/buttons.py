@@ -515,6 +515,37 @@ class CreateConfirm(ButtonData, prefix="cnew"):
     answer: Annotated[str, YES_NO]
 
 
+class CreateSlotLength(ButtonData, prefix="cslot"):
+    """Minutes of one time slot of a new session."""
+
+    minutes: Annotated[str, Word("15", "20", "30", "60")]
+
+
+class CreateAudience(ButtonData, prefix="caud"):
+    """Who a new session is for: "open", or a sector of `domain.organisations.SECTORS`."""
+
+    pick: Annotated[str, Word("open", "school", "company", "agency")]
+
+
+class CreateEdit(ButtonData, prefix="cedit"):
+    """A value of the new session's summary to change (its default was offered)."""
+
+    field: Annotated[str, Word("address", "slot", "audience")]
+
+
+# --- campaigns from the chat (handlers/campaigns.py) ---------------------------------------------------
+
+
+class FormSkip(ButtonData, prefix="fskip"):
+    """ "Skip" under an optional question of /taochiendich and /taodot."""
+
+    skip: Annotated[str, Word("skip")] = "skip"
+
+
+class CampaignConfirm(ButtonData, prefix="cmpok"):
+    answer: Annotated[str, YES_NO]
+
+
 class DriveMove(ButtonData, prefix="orgdrive", tag="move"):
     drive_id: Annotated[int, Id()]
 

@@ -110,6 +110,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "danhsach", "danhsach", "roster", ("danh sách",), ("roster",), organiser=True, takes_args=True
     ),
+    CommandSpec(
+        "taochiendich",
+        "taochiendich",
+        "newcampaign",
+        ("tạo chiến dịch", "chiến dịch mới"),
+        ("new campaign",),
+        organiser=True,
+    ),
+    CommandSpec("apphich", "apphich", "poster", ("áp phích",), ("poster",), organiser=True, takes_args=True),
 )
 
 BY_KEY: dict[str, CommandSpec] = {spec.key: spec for spec in COMMANDS}

@@ -93,6 +93,8 @@ class CampaignPlan:
     poster_path: str | None = None
     tags: tuple[Tag, ...] = ()
     quotas: tuple[QuotaEntry, ...] = ()
+    first_day: date | None = None  # asked by /taochiendich; a plan file leaves them out
+    last_day: date | None = None
 
     @property
     def targets(self) -> TargetValues:
@@ -299,6 +301,67 @@ def check_drive_day(plan: DriveDayPlan) -> tuple[str, str] | None:
     ):
         if value is not None and len(value) > limit:
             return name, f"is too long (at most {limit} characters)"
+    return None
+
+
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def check_targets(targets: TargetValues) -> tuple[str, str] | None:
+    """The first target out of range, as (plan key, problem), or None: the ranges a plan file's
+    `target_*` keys obey, shared by /taochiendich."""
+    for name, value, low, high in (
+        ("target_units", targets.units, 1, MAX_UNITS),
+        ("target_reserve_donors", targets.reserve_donors, 0, MAX_HEADCOUNT),
+        ("target_emergency_ready", targets.emergency_ready, 0, MAX_HEADCOUNT),
+    ):
+        if value is not None and not low <= value <= high:
+            return name, f"must be between {low} and {high}"
+    for name, share in (
+        ("target_repeat_share", targets.repeat_share),
+        ("target_350_share", targets.share_350),
+    ):
+        if share is not None and not 0 <= share <= 1:
+            return name, "must be between 0 and 1 (0.6 means 60 %)"
+    return None
+
+
+def check_quota(entry: QuotaEntry) -> tuple[str, str] | None:
+    """What is wrong with one quota's numbers, as (plan key, problem), or None (as `[[quotas]]` reads)."""
+    if entry.units is None and entry.headcount is None:
+        return "units", "missing (a quota needs units, headcount or both)"
+    if entry.units is not None and not 0 <= entry.units <= MAX_UNITS:
+        return "units", f"must be between 0 and {MAX_UNITS}"
+    if entry.headcount is not None and not 1 <= entry.headcount <= MAX_HEADCOUNT:
+        return "headcount", f"must be between 1 and {MAX_HEADCOUNT}"
+    return None
+
+
+def check_campaign(plan: CampaignPlan) -> tuple[str, str] | None:
+    """The first thing wrong with a campaign's own values (not its sessions), as (key, problem), or None.
+
+    What a plan file's `[campaign]` table obeys, for a campaign made without a file (/taochiendich)."""
+    if not _KEY.fullmatch(plan.key):
+        return "key", "must be lower-case letters, digits and dashes, like r1-tam-luu"
+    if not plan.name.strip() or len(plan.name) > limits.CAMPAIGN_NAME:
+        return "name", f"must be 1 to {limits.CAMPAIGN_NAME} characters"
+    if not MIN_YEAR <= plan.year <= MAX_YEAR:
+        return "year", f"must be between {MIN_YEAR} and {MAX_YEAR}"
+    for name, value, limit in (
+        ("organising_unit", plan.organising_unit, limits.ORGANISING_UNIT),
+        ("slogan", plan.slogan, limits.SLOGAN),
+    ):
+        if value is not None and len(value) > limit:
+            return name, f"is too long (at most {limit} characters)"
+    if plan.first_day is not None and plan.last_day is not None and plan.last_day < plan.first_day:
+        return "last_day", f"must not be before the first day ({plan.first_day.isoformat()})"
+    if plan.first_day is not None and plan.first_day.year != plan.year:
+        return "first_day", f"must be in the campaign's year ({plan.year})"
+    if (problem := check_targets(plan.targets)) is not None:
+        return problem
+    for number, quota in enumerate(plan.quotas, start=1):
+        if (problem := check_quota(quota)) is not None:
+            return f"quotas[{number}].{problem[0]}", problem[1]
     return None
 
 

@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import announce, callouts, checkin, organiser_drives, privacy, profile, registration, selfcheck
+from handlers import (
+    announce,
+    callouts,
+    campaigns,
+    checkin,
+    organiser_drives,
+    privacy,
+    profile,
+    registration,
+    selfcheck,
+)
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -38,7 +48,17 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     ),
     "drive_create.mmd": (
         organiser_drives.CREATE_FLOW,
-        ("/taodot (handlers/organiser_drives.py): a new session, written once confirmed.",),
+        (
+            "/taodot (handlers/organiser_drives.py): a new session, written once confirmed; the summary",
+            "offers the address, slot length and audience as defaults, each changed by a button.",
+        ),
+    ),
+    "campaign_create.mmd": (
+        campaigns.FLOW,
+        (
+            "/taochiendich (handlers/campaigns.py): a campaign, its targets and ward quotas, written once",
+            "confirmed.",
+        ),
     ),
     "drive_move.mmd": (
         organiser_drives.MOVE_FLOW,

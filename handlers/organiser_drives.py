@@ -1,5 +1,10 @@
 """Organisers manage drives from the chat: /taodot creates a session; buttons cancel or move one.
 
+/taodot asks the campaign (the newest first: one just made with /taochiendich leads), the date, hours,
+place, ward and capacity; the summary offers the defaults of the address (none), the slot length
+(30 minutes) and the audience (open), each changed by a button (15/20/30/60 minutes; open or a sector
+of `domain.organisations.SECTORS`) before Confirm.
+
 The role is checked on every step and every button, not only when the dialogue starts. Cancelling or
 moving tells the donors signed up, through the outbox (services/drive_days.py).
 """
@@ -19,7 +24,7 @@ from domain.slots import has_ended
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as
 from handlers.messages import Choice
-from models import drive_day_changes, drive_days
+from models import campaigns, drive_day_changes, drive_days
 from models.drive_days import DriveDayView
 from services import drive_days as drive_day_service
 
@@ -43,8 +48,8 @@ def parse_hours(text: str) -> tuple[time, time] | None:
 
 async def start_create(ctx: Context, _args: str = "") -> None:
     """/taodot: asks which campaign the new session belongs to (the runner checks the role)."""
-    if await ctx.is_organiser() and not await drive_days.list_campaigns(ctx.session):
-        ctx.say("create_no_campaign")
+    if await ctx.is_organiser() and not await campaigns.recent_campaigns(ctx.session, 1):
+        ctx.say("create_no_campaign_yet")
         return
     await CREATE_FLOW.begin(ctx)
 
@@ -53,10 +58,10 @@ _BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one
 
 
 async def ask_campaign(ctx: Context, _page: int = 0) -> None:
-    campaigns = await drive_days.list_campaigns(ctx.session)
+    recent = await campaigns.recent_campaigns(ctx.session)
     # ids, not keys: a key may have 64 characters, and Telegram takes at most 64 bytes of button data
-    rows = [[Choice(f"{c.name} ({c.year})", buttons.CreateCampaign(c.id).pack())] for c in campaigns]
-    ctx.say("create_ask_campaign", choices=rows)
+    rows = [[Choice(f"{c.name} ({c.year})", buttons.CreateCampaign(c.id).pack())] for c in recent]
+    ctx.say("create_ask_campaign_recent", choices=rows)
 
 
 async def read_campaign(ctx: Context) -> Parsed:
@@ -121,37 +126,101 @@ def read_capacity(ctx: Context) -> Parsed:
     return Parsed({"capacity": capacity}) if capacity is not None else Parsed(error="create_error_capacity")
 
 
+SLOT_MINUTES: Final = ("15", "20", "30", "60")
+AUDIENCES: Final = ("open", "school", "company", "agency")
+DEFAULT_SLOT_MINUTES = plan_file.DriveDayPlan.slot_minutes
+DEFAULT_AUDIENCE = plan_file.DriveDayPlan.audience
+
+
+def read_address(ctx: Context) -> Parsed:
+    if ctx.pressed(buttons.FormSkip) is not None:
+        return Parsed({"address": None})
+    text = plan_file.one_line(ctx.typed() or "")
+    if not 3 <= len(text) <= limits.ADDRESS or text.startswith("/"):
+        return Parsed(error="create_error_address", params={"limit": limits.ADDRESS})
+    return Parsed({"address": text})
+
+
+def ask_address(ctx: Context, _page: int = 0) -> None:
+    ctx.say("create_ask_address", choices=[[ctx.choice("button_skip", buttons.FormSkip())]])
+
+
+def ask_slot(ctx: Context, _page: int = 0) -> None:
+    row = [ctx.choice("create_slot_button", buttons.CreateSlotLength(m), minutes=m) for m in SLOT_MINUTES]
+    ctx.say("create_ask_slot", choices=[row])
+
+
+def read_slot(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.CreateSlotLength)
+    typed = (ctx.typed() or "").removesuffix("phút").removesuffix("min").strip()
+    minutes = pressed.minutes if pressed is not None else typed
+    return (
+        Parsed({"slot_minutes": int(minutes)}) if minutes in SLOT_MINUTES else Parsed(error=_BUTTONS_PLEASE)
+    )
+
+
+def ask_audience(ctx: Context, _page: int = 0) -> None:
+    choices = [ctx.choice(f"create_audience_button_{a}", buttons.CreateAudience(a)) for a in AUDIENCES]
+    ctx.say("create_ask_audience", choices=[choices[:2], choices[2:]])
+
+
+def read_audience(ctx: Context) -> Parsed:
+    pressed = ctx.pressed(buttons.CreateAudience)
+    return Parsed({"audience": pressed.pick}) if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
+
+
 def ask_confirm(ctx: Context, _page: int = 0) -> None:
     d = ctx.state.data
-    ctx.say(
-        "create_summary",
-        campaign=d["campaign"],
-        day=ctx.t.day(date.fromisoformat(d["day"])),
-        start=d["start"],
-        end=d["end"],
-        place=d["place"],
-        ward=d.get("ward") or ctx.t("create_ward_none"),
-        capacity=d["capacity"],
+    audience = d.get("audience") or DEFAULT_AUDIENCE
+    more = ctx.t(
+        "create_summary_more",
+        address=d.get("address") or ctx.t("create_address_none"),
+        slot=d.get("slot_minutes") or DEFAULT_SLOT_MINUTES,
+        audience=ctx.t(f"drive_audience_{audience}"),
+    )
+    ctx.say_text(
+        ctx.t(
+            "create_summary",
+            campaign=d["campaign"],
+            day=ctx.t.day(date.fromisoformat(d["day"])),
+            start=d["start"],
+            end=d["end"],
+            place=d["place"],
+            ward=d.get("ward") or ctx.t("create_ward_none"),
+            capacity=d["capacity"],
+        )
+        + "\n"
+        + more,
         choices=[
             [
                 ctx.choice("button_confirm", buttons.CreateConfirm("yes")),
                 ctx.choice("button_cancel", buttons.CreateConfirm("no")),
-            ]
+            ],
+            [
+                ctx.choice("button_create_address", buttons.CreateEdit("address")),
+                ctx.choice("button_create_slot", buttons.CreateEdit("slot")),
+                ctx.choice("button_create_audience", buttons.CreateEdit("audience")),
+            ],
         ],
     )
 
 
 def read_confirm(ctx: Context) -> Parsed:
+    if (edit := ctx.pressed(buttons.CreateEdit)) is not None:
+        return Parsed(edit.field)
     pressed = ctx.pressed(buttons.CreateConfirm)
     return Parsed(pressed.answer == "yes") if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
 
 
-async def on_confirm(ctx: Context, answer: Parsed) -> None:
+async def on_confirm(ctx: Context, answer: Parsed) -> str | None:
+    if isinstance(answer.value, str):
+        return answer.value  # the step that changes a default: address, slot or audience
     if answer.value:
         await create(ctx)
     else:
         ctx.state.clear()
         ctx.say("cancelled")
+    return None
 
 
 CREATE_FLOW = Dialogue(
@@ -192,9 +261,40 @@ CREATE_FLOW = Dialogue(
             ask_confirm,
             read_confirm,
             on_confirm,
-            buttons=(buttons.CreateConfirm,),
+            buttons=(buttons.CreateConfirm, buttons.CreateEdit),
             foreign=_BUTTONS_PLEASE,
-            edges=(Edge(END, "Confirm: the session is created / Cancel: nothing"),),
+            edges=(
+                Edge(END, "Confirm: the session is created / Cancel: nothing"),
+                Edge("address", "🏠 Address"),
+                Edge("slot", "⏱ Slot length"),
+                Edge("audience", "👥 Audience"),
+            ),
+        ),
+        Step(
+            "address",
+            ask_address,
+            read_address,
+            save_as(None, "confirm"),
+            buttons=(buttons.FormSkip,),
+            edges=(Edge("confirm", "an address or Skip"),),
+        ),
+        Step(
+            "slot",
+            ask_slot,
+            read_slot,
+            save_as(None, "confirm"),
+            buttons=(buttons.CreateSlotLength,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("confirm", "15 / 20 / 30 / 60 minutes"),),
+        ),
+        Step(
+            "audience",
+            ask_audience,
+            read_audience,
+            save_as(None, "confirm"),
+            buttons=(buttons.CreateAudience,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(Edge("confirm", "open or a sector"),),
         ),
     ),
     restart="taodot",
@@ -217,12 +317,16 @@ async def create(ctx: Context) -> None:
         place_name=d["place"],
         capacity=d["capacity"],
         ward=d.get("ward"),
+        address=d.get("address"),
+        slot_minutes=d.get("slot_minutes") or DEFAULT_SLOT_MINUTES,
+        audience=d.get("audience") or DEFAULT_AUDIENCE,
     )
     row = await drive_day_changes.add_drive_day(
         ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
     )
     ctx.state.clear()
     ctx.say("create_done", id=row.id, link=ctx.start_links(f"drive_{row.id}"))
+    ctx.say("create_poster_hint", id=row.id)
 
 
 # --- cancel and move buttons under a session (shown to organisers) -----------------------------------

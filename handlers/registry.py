@@ -9,6 +9,7 @@ from handlers import (
     away,
     callout_answers,
     callouts,
+    campaigns,
     checkin,
     common,
     drives,
@@ -16,6 +17,7 @@ from handlers import (
     linking,
     my_signups,
     organiser_drives,
+    posters,
     privacy,
     profile,
     questions,
@@ -45,6 +47,7 @@ FLOWS: tuple[Flow, ...] = (
     checkin.WEIGHT_FLOW,
     announce.FLOW,
     callouts.FLOW,
+    campaigns.FLOW,
 )
 
 
@@ -80,6 +83,8 @@ HANDLERS: dict[str, Command] = {
     "tiendo": Command(announce.show_progress),
     "thongke": Command(stats.show_stats),
     "danhsach": Command(rosters.show_roster),
+    "taochiendich": Command(campaigns.start),
+    "apphich": Command(posters.show_poster),
 }
 
 

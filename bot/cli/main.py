@@ -7,7 +7,19 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, db, drives, organisers, recognition, report, roster, targets
+from bot.cli import (
+    announce,
+    callouts,
+    checks,
+    db,
+    drives,
+    organisers,
+    poster,
+    recognition,
+    report,
+    roster,
+    targets,
+)
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -33,6 +45,7 @@ def parser() -> argparse.ArgumentParser:
     recognition.add_parser(sub)
     report.add_parser(sub)
     roster.add_parser(sub)
+    poster.add_parser(sub)
     targets.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
@@ -79,6 +92,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(report.run(args, settings))
     elif command == "roster":
         return asyncio.run(roster.run(args, settings))
+    elif command == "poster":
+        return asyncio.run(poster.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
     elif command == "config":

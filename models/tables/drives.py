@@ -32,6 +32,8 @@ class Campaign(Base):
     name: Mapped[str] = mapped_column(String(limits.CAMPAIGN_NAME))
     organising_unit: Mapped[str | None] = mapped_column(String(limits.ORGANISING_UNIT))
     year: Mapped[int] = mapped_column(Integer)
+    first_day: Mapped[date | None] = mapped_column(Date)  # asked by /taochiendich; plan files leave it out
+    last_day: Mapped[date | None] = mapped_column(Date)
     target_units: Mapped[int | None] = mapped_column(Integer)
     target_repeat_share: Mapped[float | None] = mapped_column(Float)  # 0..1
     target_350_share: Mapped[float | None] = mapped_column(Float)  # 0..1
@@ -45,6 +47,10 @@ class Campaign(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
     drive_days: Mapped[list[DriveDay]] = relationship(back_populates="campaign", order_by="DriveDay.day")
+
+    __table_args__ = (
+        CheckConstraint("first_day IS NULL OR last_day IS NULL OR last_day >= first_day", name="days"),
+    )
 
 
 class DriveDay(Base):

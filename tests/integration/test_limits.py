@@ -23,7 +23,7 @@ from bot.cli import main
 from core.config import PROJECT_ROOT, AreaSettings, load_settings
 from core.i18n import Catalogs
 from domain import limits, plan_file
-from handlers import callouts, organiser_drives
+from handlers import callouts, campaigns, organiser_drives
 from handlers.context import Context, State
 from handlers.fields import FIELDS
 from handlers.messages import Incoming, InputKind
@@ -55,6 +55,17 @@ def field(name: str) -> Accepts:
 
 def taodot_place() -> Accepts:
     return lambda n: organiser_drives.read_place(_context("a" * n)).ok
+
+
+def taodot_address() -> Accepts:
+    return lambda n: organiser_drives.read_address(_context("a" * n)).ok
+
+
+def taochiendich(step: str) -> Accepts:
+    """A typed step of /taochiendich's step table."""
+    found = campaigns.FLOW.step(step)
+    assert found is not None, step
+    return lambda n: found.read(_context("a" * n)).ok  # type: ignore[union-attr]
 
 
 def khancap(step: str) -> Accepts:
@@ -205,6 +216,7 @@ INPUTS: dict[str, dict[str, Accepts]] = {
         "drive edit --place": drive_edit("--place"),
     },
     "drive_sessions.address": {
+        "/taodot": taodot_address(),
         "plan sessions.address": plan("sessions", "address"),
         "drive add --address": drive_add("--address"),
         "drive edit --address": drive_edit("--address"),
@@ -220,9 +232,15 @@ INPUTS: dict[str, dict[str, Accepts]] = {
         "drive add --key": drive_add("--key"),
     },
     "campaigns.key": {"plan campaign.key": plan("campaign", "key")},
-    "campaigns.name": {"plan campaign.name": plan("campaign", "name")},
-    "campaigns.organising_unit": {"plan campaign.organising_unit": plan("campaign", "organising_unit")},
-    "campaigns.slogan": {"plan campaign.slogan": plan("campaign", "slogan")},
+    "campaigns.name": {"plan campaign.name": plan("campaign", "name"), "/taochiendich": taochiendich("name")},
+    "campaigns.organising_unit": {
+        "plan campaign.organising_unit": plan("campaign", "organising_unit"),
+        "/taochiendich": taochiendich("unit"),
+    },
+    "campaigns.slogan": {
+        "plan campaign.slogan": plan("campaign", "slogan"),
+        "/taochiendich": taochiendich("slogan"),
+    },
     "campaigns.description": {"plan campaign.description": plan("campaign", "description")},
     "campaigns.poster_path": {"plan campaign.poster": plan("campaign", "poster")},
     "callouts.place": {
