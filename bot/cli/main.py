@@ -7,7 +7,19 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, drives, organisers, recognition, report, roster, targets
+from bot.cli import (
+    announce,
+    callouts,
+    checks,
+    drives,
+    exports,
+    imports,
+    organisers,
+    recognition,
+    report,
+    roster,
+    targets,
+)
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -35,6 +47,8 @@ def parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     roster.add_parser(sub)
     targets.add_parser(sub)
+    imports.add_parser(sub)
+    exports.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -78,6 +92,10 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(report.run(args, settings))
     elif command == "roster":
         return asyncio.run(roster.run(args, settings))
+    elif command == "import":
+        return asyncio.run(imports.run(args, settings))
+    elif command == "export":
+        return asyncio.run(exports.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
     elif command == "config":
