@@ -10,6 +10,8 @@ None; a datetime is its date. A text that `services.reports.workbook` neutralise
 from __future__ import annotations
 
 import csv
+import io
+import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,7 +80,7 @@ def open_table(path: Path, is_header: Callable[[Sequence[Cell]], bool]) -> Itera
         return
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise FileUnreadable(f"{path.name}: not a readable .xlsx file ({type(exc).__name__})") from None
     try:
         yield _xlsx_table(book, is_header)
@@ -86,10 +88,7 @@ def open_table(path: Path, is_header: Callable[[Sequence[Cell]], bool]) -> Itera
         book.close()
 
 
-def _csv_table(stream: object, path: Path) -> Table:
-    import io
-
-    assert isinstance(stream, io.TextIOBase)
+def _csv_table(stream: io.TextIOBase, path: Path) -> Table:
     try:
         first = stream.readline()
         while first and not first.strip():
