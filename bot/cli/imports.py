@@ -73,9 +73,8 @@ async def run(
 ) -> int:
     """0 imported; 1 bad rows, nothing imported; 2 a wrong option or an unreadable file."""
     outcome: list[int] = []
-    work = _donors(args, settings, out or sys.stdout, outcome)
-    if args.what == "results":
-        work = _results(args, settings, out or sys.stdout, outcome)
+    command = _results if args.what == "results" else _donors
+    work = command(args, settings, out or sys.stdout, outcome)
     code = await run_command(f"import {args.what}", work, err=err)
     return code or (outcome[0] if outcome else 0)
 
