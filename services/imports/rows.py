@@ -67,14 +67,14 @@ class Limits:
     min_age: int
     max_age: int
     today: date
+    _folded: dict[str, str] = field(init=False, repr=False, compare=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_folded", {fold(ward): ward for ward in self.wards})
 
     def ward(self, text: str) -> str | None:
         """The configured ward a cell names: "Tam Lưu", "tam luu", "P. Tam Lưu", "phường Tam Lưu"."""
-        for wanted in (" ".join(fold(text).split()), ward_words(text)):
-            found = next((w for w in self.wards if fold(w) == wanted), None)
-            if found is not None:
-                return found
-        return None
+        return self._folded.get(" ".join(fold(text).split())) or self._folded.get(ward_words(text))
 
 
 def text_of(value: Cell) -> str:
