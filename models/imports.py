@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Table, and_, case, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import Scope, ScopeKind
@@ -70,7 +70,7 @@ async def insert_donors(session: AsyncSession, values: Sequence[Mapping[str, Any
     """
     if not values:
         return {}
-    await session.execute(insert(Donor.__table__), list(values))
+    await session.execute(insert(_table(Donor)), list(values))
     rows = await session.execute(
         select(Donor.phone, Donor.id).where(Donor.phone.in_([value["phone"] for value in values]))
     )
@@ -80,7 +80,14 @@ async def insert_donors(session: AsyncSession, values: Sequence[Mapping[str, Any
 async def insert_reported_donations(session: AsyncSession, values: Sequence[Mapping[str, Any]]) -> None:
     """Self-reported donations (a list's "last donation"), one statement for the batch."""
     if values:
-        await session.execute(insert(Donation.__table__), [_columns(Donation, value) for value in values])
+        await session.execute(insert(_table(Donation)), [_columns(Donation, value) for value in values])
+
+
+def _table(entity: Any) -> Table:
+    """The entity's Core table: an executemany of plain rows, without the ORM's bulk-insert path."""
+    table = entity.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _columns(entity: Any, value: Mapping[str, Any]) -> dict[str, Any]:
