@@ -254,6 +254,8 @@ INTERNAL: dict[str, str] = {
     "donors.language": "catalog language codes",
     "donors.last_donation_kind": "donation kinds (models.checkin.KINDS)",
     "donors.organisation_type": "CHECK values (domain.organisations.OrganisationType)",
+    "donors.consent_source": "CHECK values (chat, desk_paper, import_paper)",
+    "donors.consent_taken_by": "an actor from models.audit.actor_for, cut to fit (limits.ACTOR)",
     "drive_sessions.audience": '"open" or a name of domain.organisations.SECTORS (plan, drive add)',
     "channel_accounts.platform": "adapter names (telegram, console)",
     "channel_accounts.chat_id": "the platform's chat id",
