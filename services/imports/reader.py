@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -76,7 +77,7 @@ def open_table(path: Path, is_header: Callable[[Sequence[Cell]], bool]) -> Itera
         raise FileUnreadable(f"{path}: no such file")
     if suffix == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as stream:
-            yield _csv_table(stream, path)
+            yield _csv_table(stream, path, is_header)
         return
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -88,24 +89,47 @@ def open_table(path: Path, is_header: Callable[[Sequence[Cell]], bool]) -> Itera
         book.close()
 
 
-def _csv_table(stream: io.TextIOBase, path: Path) -> Table:
+def _csv_table(stream: io.TextIOBase, path: Path, is_header: Callable[[Sequence[Cell]], bool]) -> Table:
+    """The header is the first line `is_header` accepts within the first lines (a title may be above it),
+    else the first non-blank line; the separator is the one the first lines use most."""
+    first_lines: list[str] = []
     try:
-        first = stream.readline()
-        while first and not first.strip():
-            first = stream.readline()
+        for line in stream:
+            first_lines.append(line)
+            if len(first_lines) >= _HEADER_SEARCH:
+                break
     except UnicodeDecodeError:
         raise FileUnreadable(f"{path.name}: not UTF-8 text (save the CSV as UTF-8)") from None
-    delimiter = max((";", ",", "\t"), key=first.count)
-    if not first.count(delimiter):
-        delimiter = ","
-    header = [cell(value) for value in next(csv.reader([first], delimiter=delimiter), [])]
-    reader = csv.reader(stream, delimiter=delimiter)
+    head = "".join(first_lines)
+    delimiter = max((";", ",", "\t"), key=head.count) if any(d in head for d in ";,\t") else ","
+    reader = csv.reader(itertools.chain(first_lines, stream), delimiter=delimiter)
+    seen: list[Row] = []
+    header: Row | None = None
+    try:
+        for values in reader:
+            cells = [cell(value) for value in values]
+            if _blank(cells):
+                continue
+            seen.append((reader.line_num, cells))
+            if is_header(cells):
+                header = seen.pop()
+                seen = []  # a title above the header is not a row
+                break
+            if reader.line_num >= _HEADER_SEARCH:
+                break
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise FileUnreadable(f"{path.name}: not a readable CSV file ({type(exc).__name__})") from None
+    if header is None:
+        if not seen:
+            raise FileUnreadable(f"{path.name}: the file is empty")
+        header, seen = seen[0], seen[1:]
 
     def rows() -> Iterator[Row]:
-        line = 1
+        yield from seen
+        line = reader.line_num
         try:
             for values in reader:
-                line += 1
+                line = reader.line_num
                 cells = [cell(value) for value in values]
                 if not _blank(cells):
                     yield line, cells
@@ -114,7 +138,7 @@ def _csv_table(stream: io.TextIOBase, path: Path) -> Table:
         except csv.Error as exc:
             raise FileUnreadable(f"{path.name}: line {line}: {exc}") from None
 
-    return Table(1, header, rows())
+    return Table(header[0], header[1], rows())
 
 
 def _xlsx_table(book: object, is_header: Callable[[Sequence[Cell]], bool]) -> Table:

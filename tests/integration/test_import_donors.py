@@ -272,6 +272,23 @@ def test_csv_with_or_without_bom_and_either_separator(cli: Cli, sep: str, bom: b
     assert cli.rows("SELECT full_name FROM donors ORDER BY phone")[0] == ("Nguyễn Thị Hoa",)
 
 
+def test_a_title_above_the_header_is_not_a_row(cli: Cli) -> None:
+    path = cli.tmp / "list.csv"
+    write_csv(path, HEADERS_VI, GOOD, sep=";")
+    path.write_text(
+        "DANH SÁCH NGƯỜI HIẾN MÁU NĂM 2019;;\n;;\n" + path.read_text(encoding="utf-8-sig"), encoding="utf-8"
+    )
+    code, out, err = cli.imp(path)
+    assert code == 0, out + err
+    assert "Người mới: 3." in out
+    bad = cli.tmp / "bad.csv"
+    bad.write_text(
+        path.read_text(encoding="utf-8") + "Phạm Văn Dũng;0123;01/01/1990;Nam;;;;;;\n", encoding="utf-8"
+    )
+    code, out, _ = cli.imp(bad)
+    assert code == 1 and "Dòng 7: số điện thoại «0123» không đúng" in out  # the file's own line number
+
+
 def test_an_xlsx_with_numbers_and_dates_as_excel_types(cli: Cli) -> None:
     # Excel drops a phone's leading 0 when it is typed as a number, and keeps dates and years as numbers.
     path = write_xlsx(
