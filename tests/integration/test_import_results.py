@@ -18,6 +18,7 @@ import sqlite3
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from bot.cli import main
@@ -185,3 +186,23 @@ def test_a_code_of_another_day_and_an_unknown_session(cli: Cli) -> None:
     assert "Row 2: the code «ZZZ999» is not a booking for drive day 1" in out
     code, _, err = cli("import", "results", str(path), "--session", "nope")
     assert code == 2 and "no drive day 'nope'" in err
+
+
+def test_an_xlsx_from_the_blood_centre_with_a_title_row(cli: Cli) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["KẾT QUẢ TIẾP NHẬN MÁU — BUỔI 01/03/2026"])
+    sheet.append([])
+    sheet.append(["Số điện thoại", "Kết quả", "Thể tích (ml)", "Nhóm máu", "Ngày hiến"])
+    sheet.append([912000001, "Đã hiến", 450, "AB Rh−", datetime(2026, 3, 1)])
+    sheet.append(["0912 000 002", "Tạm hoãn", None, None, None])
+    path = cli.tmp / "ket-qua.xlsx"
+    book.save(path)
+    code, out, err = cli("import", "results", str(path), "--session", "a")
+    assert code == 0, out + err
+    assert cli.rows("SELECT status, result_volume_ml FROM signups ORDER BY id") == [
+        ("donated", 450),
+        ("deferred", None),
+    ]
+    assert cli.rows("SELECT blood_abo, blood_rh FROM donors WHERE phone = '+84912000001'") == [("AB", "-")]
