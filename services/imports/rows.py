@@ -265,6 +265,8 @@ def read_result(
         bad("imp_err_volume", value=volume_text)
     if result_text and result is None:
         bad("imp_err_volume", value=result_text)
+    if (isinstance(volume, int) and result == "deferred") or (volume == "deferred" and result == "donated"):
+        bad("imp_err_contradiction", volume=volume_text, result=result_text)
     outcome = volume if isinstance(volume, int) or volume == "deferred" else result or volume
     if outcome is None and not (volume_text and volume is None) and not (result_text and result is None):
         bad("imp_err_no_result")

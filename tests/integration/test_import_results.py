@@ -184,6 +184,9 @@ def test_a_code_of_another_day_and_an_unknown_session(cli: Cli) -> None:
     code, out, _ = cli("import", "results", str(path), "--session", "a", "--lang", "en")
     assert code == 1
     assert "Row 2: the code «ZZZ999» is not a booking for drive day 1" in out
+    path.write_text("SĐT,Kết quả,Thể tích\n0912000001,hoãn,350\n", encoding="utf-8")
+    code, out, _ = cli("import", "results", str(path), "--session", "a")
+    assert code == 1 and "Dòng 2: kết quả «hoãn» và thể tích «350» mâu thuẫn nhau" in out
     code, _, err = cli("import", "results", str(path), "--session", "nope")
     assert code == 2 and "no drive day 'nope'" in err
 
