@@ -13,6 +13,8 @@ from bot.cli import (
     checks,
     db,
     drives,
+    exports,
+    imports,
     organisers,
     poster,
     recognition,
@@ -47,6 +49,8 @@ def parser() -> argparse.ArgumentParser:
     roster.add_parser(sub)
     poster.add_parser(sub)
     targets.add_parser(sub)
+    imports.add_parser(sub)
+    exports.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -94,6 +98,10 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(roster.run(args, settings))
     elif command == "poster":
         return asyncio.run(poster.run(args, settings))
+    elif command == "import":
+        return asyncio.run(imports.run(args, settings))
+    elif command == "export":
+        return asyncio.run(exports.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
     elif command == "config":
