@@ -204,7 +204,9 @@ def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Sha
     groups = [split_group(code) for code in dict.fromkeys(criteria.groups)]
     ranked = ward_ranking(criteria)
     sqlite_ = dialect == "sqlite"
-    per_ward = len(groups) * (1 if sqlite_ else 2)
+    per_ward = len(groups) * (
+        2 if sqlite_ else 4
+    )  # confirmed and self-reported (PostgreSQL: × never/donated)
     head = max(0, min(len(ranked), (MAX_BRANCHES - 1) // max(1, per_ward) - 1))
     shape = _Shape(
         sqlite=sqlite_,
@@ -247,7 +249,9 @@ def _statement(shape: _Shape) -> Select[Any]:
         .scalar_subquery()
     )
 
-    def branch(rank: Any, where: Sequence[ColumnElement[bool]], order: Sequence[Any]) -> Any:
+    def branch(
+        rank: Any, self_reported: Any, where: Sequence[ColumnElement[bool]], order: Sequence[Any]
+    ) -> Any:
         statement = (
             select(
                 Donor.id.label("donor_id"),
@@ -260,6 +264,7 @@ def _statement(shape: _Shape) -> Select[Any]:
                 Donor.last_donation_on,
                 Donor.language,
                 rank.label("ward_rank"),
+                self_reported.label("self_reported"),
             )
             .join(ChannelAccount, ChannelAccount.id == reachable_account)
             .where(*where, *eligible)
@@ -276,21 +281,30 @@ def _statement(shape: _Shape) -> Select[Any]:
     slots = [(w, Donor.ward == bindparam(f"ward_{w}")) for w in range(shape.head)]
     slots.append((unknown_rank, Donor.ward.is_(None)))
     branches = []
+    # A group the lab confirmed is asked before a self-reported one, ward by ward: each (ward, group) is
+    # two branches, the confirmed donors read from the partial index `ix_donors_callout_confirmed`.
+    sources = (
+        (literal(0), Donor.blood_confirmed_on.is_not(None)),
+        (literal(1), Donor.blood_confirmed_on.is_(None)),
+    )
     for w, ward in slots:
         for g in range(shape.groups):
-            group = [
-                Donor.is_reserve == true(),
-                Donor.blood_abo == bindparam(f"abo_{g}"),
-                Donor.blood_rh == bindparam(f"rh_{g}"),
-            ]
-            # The index's own order (ward is one value here; "IS NULL" is not an equality to PostgreSQL's
-            # planner, so naming the constant columns lets it read the index in order and stop early).
-            order = [Donor.ward, Donor.last_donation_on]
-            if shape.sqlite:  # ascending order puts NULLs (never donated) first, as the index does
-                branches.append(branch(literal(w), [*group, ward], order))
-            else:  # PostgreSQL indexes keep NULLs last: the never-donated get a branch of their own
-                branches.append(branch(literal(w), [*group, ward, never], order))
-                branches.append(branch(literal(w), [*group, ward, donated], order))
+            for self_reported, source in sources:
+                group = [
+                    Donor.is_reserve == true(),
+                    Donor.blood_abo == bindparam(f"abo_{g}"),
+                    Donor.blood_rh == bindparam(f"rh_{g}"),
+                    source,
+                ]
+                # The index's own order (ward is one value here; "IS NULL" is not an equality to
+                # PostgreSQL's planner, so naming the constant columns lets it read the index in order
+                # and stop early).
+                order = [Donor.ward, Donor.last_donation_on]
+                if shape.sqlite:  # ascending order puts NULLs (never donated) first, as the index does
+                    branches.append(branch(literal(w), self_reported, [*group, ward], order))
+                else:  # PostgreSQL indexes keep NULLs last: the never-donated get a branch of their own
+                    branches.append(branch(literal(w), self_reported, [*group, ward, never], order))
+                    branches.append(branch(literal(w), self_reported, [*group, ward, donated], order))
 
     # The tail: donors in a ward the configuration does not know (renamed, merged) or ranked after the
     # head. Few as a rule, so sorting them is cheap; finding them must not mean reading every donor of
@@ -330,16 +344,21 @@ def _statement(shape: _Shape) -> Select[Any]:
             ),
             else_=rank,
         )
+    tail_self_reported = case((Donor.blood_confirmed_on.is_(None), literal(1)), else_=literal(0))
     branches.append(
         branch(
             rank,
+            tail_self_reported,
             [*tail_where, code.in_(bindparam("codes", expanding=True))],
-            [rank, Donor.last_donation_on.asc().nulls_first()],
+            [rank, tail_self_reported, Donor.last_donation_on.asc().nulls_first()],
         )
     )
     matched = union_all(*branches).subquery("matched")
     statement = select(matched).order_by(
-        matched.c.ward_rank, matched.c.last_donation_on.asc().nulls_first(), matched.c.donor_id
+        matched.c.ward_rank,
+        matched.c.self_reported,
+        matched.c.last_donation_on.asc().nulls_first(),
+        matched.c.donor_id,
     )
     return statement.limit(lim) if lim is not None else statement
 
