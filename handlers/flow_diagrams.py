@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import announce, callouts, checkin, organiser_drives, privacy, profile, registration, selfcheck
+from handlers import (
+    announce,
+    callouts,
+    checkin,
+    desk,
+    organiser_drives,
+    privacy,
+    profile,
+    registration,
+    selfcheck,
+)
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -58,6 +68,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     "desk_weight.mmd": (
         checkin.WEIGHT_FLOW,
         ("The weight measured at the check-in desk (handlers/checkin.py).",),
+    ),
+    "desk_walk_in.mmd": (
+        desk.WALK_IN_FLOW,
+        ("A walk-in at the check-in desk (handlers/desk.py): stored only once the paper form is signed.",),
     ),
 }
 

@@ -11,6 +11,7 @@ from handlers import (
     callouts,
     checkin,
     common,
+    desk,
     drives,
     invites,
     linking,
@@ -43,6 +44,7 @@ FLOWS: tuple[Flow, ...] = (
     organiser_drives.CREATE_FLOW,
     organiser_drives.MOVE_FLOW,
     checkin.WEIGHT_FLOW,
+    desk.WALK_IN_FLOW,
     announce.FLOW,
     callouts.FLOW,
 )
@@ -72,6 +74,8 @@ HANDLERS: dict[str, Command] = {
     "toi": Command(invites.whoami, replaces_flow=False),
     "nhanma": Command(invites.redeem, replaces_flow=False),
     "checkin": Command(checkin.check_in),
+    "timnguoi": Command(desk.find),
+    "vanglai": Command(desk.start_walk_in),
     "taodot": Command(organiser_drives.start_create),
     "khancap": Command(callouts.start),
     "dskhancap": Command(callout_answers.show_running),
@@ -101,6 +105,7 @@ def build_routes() -> Routes:
             "mvslot": on_press(buttons.MoveToSlot, my_signups.on_move_slot),
             "res": on_press(buttons.Result, checkin.on_result, organisers=True),
             "desk": on_press(checkin.DESK_BUTTONS, checkin.on_desk, organisers=True),
+            "dsk": desk.on_button,  # organisers only: checked first on every press
             "remind": on_press(buttons.Reminders, reminders.on_toggle),
             "feel": on_press(buttons.Feeling, reminders.on_feeling),
             "orgdrive": on_press(organiser_drives.DRIVE_BUTTONS, organiser_drives.on_button, organisers=True),
