@@ -13,7 +13,12 @@ exists. The desk, step by step:
 * Once a result is recorded, a second check-in shows it with "Correct the result"; a stale result
   button of an earlier screen is refused. Only the correction screen changes a recorded result.
 * A recorded donation queues a thank-you to the donor through the outbox, `THANKS_DELAY` later, so a
-  result corrected at the desk meanwhile withdraws it before the donor sees it (services.checkin).
+  result corrected at the desk meanwhile withdraws it before the donor sees it (services.checkin); a
+  walk-in without a chat is thanked by nobody, and the desk is told so.
+* The screen shows the blood group and where it comes from (the lab, or the donor's word) with the
+  "blood group from the lab" button, also offered with a first donation's result (handlers/desk.py).
+
+Finding a donor without a code, walk-ins and the lab's group are in handlers/desk.py.
 """
 
 from __future__ import annotations
