@@ -7,8 +7,9 @@ returns at most `limit` donors within the organiser's `Scope` (ward or organisat
 `models.rosters`), each with their booking of today and, failing that, their booking of another day (the
 desk warns about it). A phone or a code is one index lookup. A name is compared folded
 (`domain.text.fold`) in Python over the names of the scope — SQLite has no accent-insensitive
-comparison and there is no folded column yet —, which reads one short column per donor: about 0.1 s
-for 100,000 donors, fine for a desk, the first thing to index if areas grow past that.
+comparison and there is no folded column yet —: one short column per donor, read without sorting, a
+cheap translate-table pass first and `fold` only on the few names that pass it (about 0.3 s for 100,000
+donors). A folded, indexed name column is the next step if areas grow far past that.
 
 A walk-in (`add_paper_donor`, `walk_in_signup`) is a donor whose consent is a paper form signed at the
 desk (`consent_source="desk_paper"`, who recorded it and the form's date) and a sign-up on one of today's
@@ -21,8 +22,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
+from typing import Final
 
-from sqlalchemy import and_, case, select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -81,6 +83,20 @@ def looks_like_code(text: str) -> bool:
     return len(code) == CODE_LENGTH and all(ch in CODE_ALPHABET for ch in code)
 
 
+_QUICK_FOLD: Final = {
+    code: folded
+    for code in range(0xC0, 0x1F00)
+    if len(folded := fold(chr(code))) == 1 and folded != chr(code).lower()
+}
+"""Precomposed letters (Vietnamese and Latin) to their folded base letter, for a fast first pass."""
+
+
+def _maybe(tokens: list[str], name: str) -> bool:
+    """A cheap test that lets through every name `_name_matches` accepts (and a few more)."""
+    quick = name.lower().translate(_QUICK_FOLD)
+    return all(token in quick for token in tokens)
+
+
 def _name_matches(tokens: list[str], name: str) -> bool:
     """Every typed word is a word of the name (the last may be its beginning), diacritics ignored."""
     words = fold(name).split()
@@ -114,22 +130,27 @@ async def search(
     tokens = fold(text).split()
     if not tokens or not any(ch.isalpha() for ch in "".join(tokens)):
         return SearchResult("none", (), more=False)
-    booked_today = (
-        select(Signup.donor_id)
+    # Those booked today first (a short list), then the others, without sorting the whole table.
+    today_rows = await session.execute(
+        select(Donor.id, Donor.full_name)
+        .join(Signup, Signup.donor_id == Donor.id)
         .join(DriveDay, DriveDay.id == Signup.drive_day_id)
-        .where(DriveDay.day == today, Signup.status != CANCELLED, Signup.donor_id.is_not(None))
+        .where(DriveDay.day == today, Signup.status != CANCELLED, *where)
     )
-    first = case((Donor.id.in_(booked_today), 0), else_=1)
-    rows = await session.stream(
-        select(Donor.id, Donor.full_name).where(*where).order_by(first, Donor.full_name, Donor.id)
+    first = sorted(
+        {(name, i) for i, name in today_rows.tuples() if _maybe(tokens, name) and _name_matches(tokens, name)}
     )
-    ids = []
-    async for donor_id, name in rows:
-        if _name_matches(tokens, name):
-            ids.append(donor_id)
-            if len(ids) > limit:
-                break
-    await rows.close()
+    ids = list(dict.fromkeys(i for _, i in first))
+    others: list[tuple[str, int]] = []
+    if len(ids) <= limit:
+        rows = await session.stream(select(Donor.id, Donor.full_name).where(*where))
+        async for donor_id, name in rows:
+            if donor_id not in ids and _maybe(tokens, name) and _name_matches(tokens, name):
+                others.append((name, donor_id))
+                if len(ids) + len(others) > limit:
+                    break
+        await rows.close()
+    ids += [i for _, i in sorted(others)]
     return SearchResult("name", await _found(session, ids[:limit], today=today), more=len(ids) > limit)
 
 
