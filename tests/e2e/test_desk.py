@@ -19,6 +19,7 @@ from sqlalchemy import select
 from domain.figures import Scope
 from emulators.telegram import SimUser
 from models.tables import AuditEntry, ChannelAccount, Donation, Donor, Signup
+from tests.chats import running_zalo
 from tests.e2e.test_booking import book, load, plan, session
 from tests.helpers import BotHarness, FixedClock, register_donor, running_bot, texts
 
@@ -147,6 +148,10 @@ async def test_a_name_shared_by_many_shows_eight_and_says_there_are_more(tmp_pat
         assert "Tìm thấy 8 người" in reply.text and "8. Phạm Thị Mai" in reply.text
         assert "9. " not in reply.text and "Còn nhiều người khớp hơn" in reply.text
         assert "Hôm nay không có buổi hiến máu nào" in reply.text and reply.button_labels() == []
+        assert "Hôm nay không có buổi hiến máu nào" in texts(await bot.send(staff, "/vanglai"))
+        await load(bot, tmp_path, plan(2020, session("day", "2020-08-03", "Nhà văn hóa Tam Lưu", "Tam Lưu")))
+        one = texts(await bot.send(staff, "/vanglai"))
+        assert "buổi hôm nay: 07:00–11:30 · Nhà văn hóa Tam Lưu" in one and "Họ và tên người hiến" in one
 
 
 # --- 2. walk-ins ----------------------------------------------------------------------------------
@@ -360,3 +365,37 @@ async def test_a_non_organiser_gets_the_organiser_only_answer_for_every_desk_com
         after = await bot.donor_by_phone("+84912890001")
         assert after is not None and after.blood_abo == "O" and after.blood_confirmed_on is None
         assert (await _signup_of(bot, "+84912890001")).status == "active"
+
+
+async def test_on_zalo_without_buttons_the_desk_is_served_by_numbers(tmp_path: Path) -> None:
+    async with running_zalo(tmp_path, FixedClock(ON_THE_DAY)) as zalo:
+        path = tmp_path / "plan.toml"
+        path.write_text(
+            plan(
+                2020,
+                session("day", "2020-08-03", "Nhà văn hóa Tam Lưu", "Tam Lưu"),
+                session("other", "2020-08-03", "Trạm y tế Nhị Chiểu", "Nhị Chiểu", hours=("13:00", "16:00")),
+            ),
+            "utf-8",
+        )
+        await zalo.import_plan(path)
+        staff = zalo.user(9301, name="Cán bộ")
+        await zalo.make_organiser(staff)
+        await zalo.send(staff, "/vanglai")
+        await zalo.choose(staff, "Trạm y tế Nhị Chiểu")
+        for answer in ("Đỗ Thị Nga", "0912890080", "15/05/1998"):
+            await zalo.send(staff, answer)
+        await zalo.choose(staff, "Nữ")
+        await zalo.choose(staff, "O+")
+        await zalo.send(staff, "50")
+        shown = " ".join(m.shown_text or "" for m in await zalo.choose(staff, "Đã ký phiếu đồng ý"))
+        assert "Đã lưu người hiến vãng lai Đỗ Thị Nga" in shown and "Trạm y tế Nhị Chiểu" in shown
+        recorded = " ".join(m.shown_text or "" for m in await zalo.choose(staff, "Đã hiến 350 ml"))
+        assert "Đã ghi nhận kết quả hiến máu" in recorded
+        assert zalo.app is not None
+        async with zalo.app.sessions() as db:
+            nga = await db.scalar(select(Donor).where(Donor.phone == "+84912890080"))
+            assert nga is not None and nga.consent_taken_by == f"zalo:{staff.id}"
+            assert await db.scalar(select(Donation.volume_ml).where(Donation.donor_id == nga.id)) == 350
+        found = " ".join(m.shown_text or "" for m in await zalo.send(staff, "/timnguoi do thi nga"))
+        assert "1. Đỗ Thị Nga · 09•••••080" in found and "đã hiến" in found
