@@ -190,7 +190,13 @@ async def on_button(ctx: Context, payload: str) -> None:
 
 
 async def _open(ctx: Context, signup_id: int) -> None:
-    """A search result's booking: checked in (on its day) and its desk screen, in one press."""
+    """A search result's booking: checked in (on its day) and its desk screen, in one press (only for
+    a donor the organiser's search may show)."""
+    booked = await ctx.session.get(Signup, signup_id)
+    donor = await ctx.session.get(Donor, booked.donor_id) if booked and booked.donor_id else None
+    if donor is None or not await _in_scope(ctx, donor):
+        ctx.say("error_button_expired")
+        return
     result = await check_in_signup(
         ctx.session, signup_id=signup_id, actor=ctx.actor, now=ctx.now(), today=ctx.today()
     )

@@ -129,6 +129,9 @@ async def test_search_by_phone_in_three_formats_by_name_without_diacritics_and_b
         ward = await _staff(bot, 9191, scope=Scope.ward("Nhị Chiểu"))
         assert "Không tìm thấy" in texts(await bot.send(ward, "/timnguoi 0912890001"))
         assert "1. Lê Minh" in texts(await bot.send(ward, "/timnguoi le minh"))
+        lan_open = f"dsk:open:{lan.id}"
+        forged = texts(await bot.forge(ward, lan_open))
+        assert "không còn dùng được" in forged and "Lan" not in forged, "a forged button outside the scope"
         assert "Gõ /timnguoi kèm số điện thoại" in texts(await bot.send(staff, "/timnguoi"))
 
         searches = await bot.rows(select(AuditEntry).where(AuditEntry.action == "desk.search"))
