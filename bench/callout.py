@@ -4,8 +4,9 @@ Run: .venv/bin/python bench/callout.py [--donors N] [--runs 10] [--keep PATH]
 
 Generates donors into a temporary SQLite file (the schema of models/tables.py, one transaction of
 `executemany`), with a realistic mix: the configured wards, Vietnamese blood group frequencies (O 42 %,
-B 31 %, A 21 %, AB 6 %; Rh− 0.1 %), ~10 % reserve donors, last donations spread over two years (30 % never
-donated), a few unknown weights, absences, unreachable chats and 30 days of earlier call-outs. Then
+B 31 %, A 21 %, AB 6 %; Rh− 0.1 %), ~10 % reserve donors, ~5 % with a group the lab confirmed,
+last donations spread over two years (30 % never donated), a few unknown weights, absences, unreachable
+chats and 30 days of earlier call-outs. Then
 times `models.callout_matching.match` for an O+ call-out of 2 units in the first ward (wave of 6: limit=6)
 — p50/p95 over `--runs` runs — and prints the query plan with the index used. Also timed, for
 information: the second wave (the first six excluded), a widened A+ call-out (A+, A−, O+, O−) and the
@@ -78,6 +79,10 @@ def _donor_rows(count: int, wards: tuple[str, ...], rng: random.Random) -> Itera
             last_on = (TODAY - timedelta(days=rng.randint(1, 730))).isoformat()
             last_kind = rng.choices(kind_names, kind_weights)[0]
         away = (TODAY + timedelta(days=rng.randint(1, 60))).isoformat() if rng.random() < 0.01 else None
+        # ~5 % have a group the lab confirmed at a drive (asked first in their ward)
+        confirmed_on = (
+            (TODAY - timedelta(days=rng.randint(1, 700))).isoformat() if rng.random() < 0.05 else None
+        )
         yield (
             i,
             f"Người hiến {i}",
@@ -94,6 +99,7 @@ def _donor_rows(count: int, wards: tuple[str, ...], rng: random.Random) -> Itera
             away,
             last_on,
             last_kind,
+            confirmed_on,
             consent,
             consent,
         )
@@ -113,8 +119,9 @@ def generate(path: Path, count: int, wards: tuple[str, ...], *, seed: int = 7) -
     db.execute("BEGIN")
     db.executemany(
         "INSERT INTO donors (id, full_name, phone, date_of_birth, sex, blood_abo, blood_rh, weight_kg, ward,"
-        " is_reserve, language, consent_at, away_until, last_donation_on, last_donation_kind, created_at,"
-        " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " is_reserve, language, consent_at, away_until, last_donation_on, last_donation_kind,"
+        " blood_confirmed_on, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         _donor_rows(count, wards, rng),
     )
     created = _stamp(NOW - timedelta(days=400))

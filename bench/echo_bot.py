@@ -1,4 +1,4 @@
-"""A bare python-telegram-bot echo bot: the framework's own ceiling on the same emulator (bench/throughput.py).
+"""A bare python-telegram-bot echo bot: the framework's own ceiling on the emulator (bench/throughput.py).
 
 Run: python bench/echo_bot.py API_BASE_URL  (TELEGRAM_BOT_TOKEN in the environment)
 

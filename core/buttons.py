@@ -490,6 +490,55 @@ class DeskWeight(ButtonData, prefix="desk", tag="weight"):
     fix: Annotated[str, Word("fix"), OPTIONAL] = ""
 
 
+# --- organisers: the desk's search, walk-ins and the lab's blood group (handlers/desk.py) -----------
+
+
+class DeskOpen(ButtonData, prefix="dsk", tag="open"):
+    """A search result booked today: check in (if not yet) and show the desk screen."""
+
+    signup_id: Annotated[int, Id()]
+
+
+class DeskWalkIn(ButtonData, prefix="dsk", tag="walk"):
+    """A registered donor without a booking today: served as a walk-in (the session asked if several)."""
+
+    donor_id: Annotated[int, Id()]
+
+
+class DeskWalkInAt(ButtonData, prefix="dsk", tag="walkat"):
+    donor_id: Annotated[int, Id()]
+    drive_id: Annotated[int, Id()]
+
+
+class DeskNewWalkIn(ButtonData, prefix="dsk", tag="new"):
+    """Register someone who is not in the bot, at the desk."""
+
+    new: Annotated[str, Word("new")] = "new"
+
+
+class DeskBlood(ButtonData, prefix="dsk", tag="blood"):
+    """The desk screen's "blood group from the lab": shows the groups to pick."""
+
+    signup_id: Annotated[int, Id()]
+
+
+class DeskLabGroup(ButtonData, prefix="dsk", tag="lab"):
+    signup_id: Annotated[int, Id()]
+    group: Annotated[str, Word(*BLOOD_GROUPS)]
+
+
+class WalkInSession(ButtonData, prefix="dskses"):
+    """The walk-in dialogue's first question: which of today's sessions."""
+
+    drive_id: Annotated[int, Id()]
+
+
+class WalkInConsent(ButtonData, prefix="dskok"):
+    """The walk-in signed the paper consent form (yes), or not (no: nothing is stored)."""
+
+    answer: Annotated[str, YES_NO]
+
+
 class Result(ButtonData, prefix="res"):
     """`res:{signup}:{ml}` or `res:{signup}:defer_{reason}`, with `:fix` when correcting a result."""
 

@@ -90,6 +90,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "checkin", "checkin", "checkin", ("checkin",), ("check in",), organiser=True, takes_args=True
     ),
+    # The check-in desk beyond a code (handlers/desk.py): find a donor, register a walk-in.
+    CommandSpec(
+        "timnguoi",
+        "timnguoi",
+        "find",
+        ("tìm người",),
+        ("find",),
+        organiser=True,
+        takes_args=True,
+    ),
+    CommandSpec(
+        "vanglai", "vanglai", "walkin", ("vãng lai", "hiến vãng lai"), ("walk in", "walk-in"), organiser=True
+    ),
     CommandSpec("taodot", "taodot", "newdrive", ("tạo đợt", "tạo buổi"), ("new drive",), organiser=True),
     CommandSpec("khancap", "khancap", "callout", ("khẩn cấp",), ("call out", "callout"), organiser=True),
     CommandSpec(

@@ -13,7 +13,12 @@ exists. The desk, step by step:
 * Once a result is recorded, a second check-in shows it with "Correct the result"; a stale result
   button of an earlier screen is refused. Only the correction screen changes a recorded result.
 * A recorded donation queues a thank-you to the donor through the outbox, `THANKS_DELAY` later, so a
-  result corrected at the desk meanwhile withdraws it before the donor sees it (services.checkin).
+  result corrected at the desk meanwhile withdraws it before the donor sees it (services.checkin); a
+  walk-in without a chat is thanked by nobody, and the desk is told so.
+* The screen shows the blood group and where it comes from (the lab, or the donor's word) with the
+  "blood group from the lab" button, also offered with a first donation's result (handlers/desk.py).
+
+Finding a donor without a code, walk-ins and the lab's group are in handlers/desk.py.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from typing import Final
 from babel.numbers import format_decimal
 
 from core import buttons
+from domain.blood import ABO, BloodGroup, Rh
 from domain.eligibility import Sex
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
@@ -30,7 +36,7 @@ from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
 from handlers.messages import Choice
-from models import checkin, drive_days, honours
+from models import accounts, checkin, drive_days, honours
 from models.checkin import CheckInRefusal
 from models.tables import Donor, Signup
 from services.checkin import THANKS_DELAY, record_result, record_weight
@@ -89,6 +95,18 @@ def describe_result(ctx: Context, signup: Signup) -> str:
         return ctx.t("result_donated", ml=signup.result_volume_ml or "?")
     reason = signup.deferral_reason if signup.deferral_reason in DEFERRALS else "other"
     return ctx.t(f"result_defer_{reason}")
+
+
+def blood_text(ctx: Context, donor: Donor) -> str:
+    """The donor's blood group and where it comes from: the lab (and when) or the donor's own word."""
+    group = BloodGroup(
+        ABO(donor.blood_abo) if donor.blood_abo else None, Rh(donor.blood_rh) if donor.blood_rh else None
+    )
+    if not group.label:
+        return ctx.t("blood_unknown")
+    if donor.blood_confirmed_on is not None:
+        return ctx.t("desk_blood_confirmed", group=group.label, date=ctx.t.date(donor.blood_confirmed_on))
+    return ctx.t("desk_blood_self_reported", group=group.label)
 
 
 def volumes_for(ctx: Context, donor: Donor) -> Volumes:
@@ -167,12 +185,14 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
         [ctx.choice(f"result_defer_{r}", buttons.Result(signup.id, f"defer_{r}", mark)) for r in DEFERRALS]
     )
     rows.append([ctx.choice("desk_button_weight", buttons.DeskWeight(signup.id, mark))])
+    rows.append([ctx.choice("desk_button_lab_group", buttons.DeskBlood(signup.id))])
     ask = (
         ctx.t("desk_correcting", result=describe_result(ctx, signup))
         if recorded
         else ctx.t("desk_pick_result")
     )
-    ctx.say_text("\n".join((header, weight_line(ctx, donor, volumes), "", ask)), choices=rows)
+    blood = ctx.t("desk_blood_line", group=blood_text(ctx, donor))
+    ctx.say_text("\n".join((header, weight_line(ctx, donor, volumes), blood, "", ask)), choices=rows)
 
 
 async def _desk_signup(ctx: Context, signup_id: int | None) -> Signup | None:
@@ -326,9 +346,15 @@ async def on_result(ctx: Context, pressed: buttons.Result) -> None:
     if donated and donation is None:
         ctx.say("error_button_expired")
         return
-    if donated:
-        ctx.say("result_recorded_donated", minutes=int(THANKS_DELAY.total_seconds() // 60))
+    lab: list[list[Choice]] = []
+    if donated and donor.blood_confirmed_on is None:  # the first donation's result: the lab's group too
+        lab = [[ctx.choice("desk_button_lab_group", buttons.DeskBlood(signup.id))]]
+    has_chat = bool(await accounts.accounts_of(ctx.session, donor.id))
+    if donated and has_chat:
+        ctx.say("result_recorded_donated", minutes=int(THANKS_DELAY.total_seconds() // 60), choices=lab)
+    elif donated:  # a walk-in without a chat: nobody to thank in the chat
+        ctx.say("desk_result_recorded_no_chat", choices=lab)
     else:
         ctx.say("result_recorded_deferred")
-    if donation is not None:
+    if donation is not None and has_chat:
         ctx.pushed = True  # its thank-you (services.checkin.thank)

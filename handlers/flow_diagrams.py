@@ -15,6 +15,7 @@ from handlers import (
     callouts,
     campaigns,
     checkin,
+    desk,
     organiser_drives,
     privacy,
     profile,
@@ -78,6 +79,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
     "desk_weight.mmd": (
         checkin.WEIGHT_FLOW,
         ("The weight measured at the check-in desk (handlers/checkin.py).",),
+    ),
+    "desk_walk_in.mmd": (
+        desk.WALK_IN_FLOW,
+        ("A walk-in at the check-in desk (handlers/desk.py): stored only once the paper form is signed.",),
     ),
 }
 

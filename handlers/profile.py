@@ -100,6 +100,9 @@ async def on_edit_button(ctx: Context, pressed: buttons.ProfileEdit) -> None:
     if field_name == "earlier_donations" and (checked := ctx.donor.earlier_checked_at) is not None:
         ctx.say("earlier_donations_checked", date=ctx.t.date(checked.astimezone(ctx.settings.tz).date()))
         return
+    if field_name == "blood_group" and (confirmed := ctx.donor.blood_confirmed_on) is not None:
+        ctx.say("blood_group_confirmed", date=ctx.t.date(confirmed))  # the lab's, recorded at the desk
+        return
     await FLOW.begin(ctx, field_name)
 
 
@@ -114,6 +117,10 @@ async def on_answer(ctx: Context, answer: Parsed) -> None:
         ctx.say_text(ctx.t(key, **params))
         ctx.say("profile_not_changed")
         ctx.state.clear()
+        return
+    if name == "blood_group" and donor.blood_confirmed_on is not None:  # confirmed while it was asked
+        ctx.state.clear()
+        ctx.say("blood_group_confirmed", date=ctx.t.date(donor.blood_confirmed_on))
         return
     if name == "phone" and answer.value != donor.phone:
         if not await _phone_free(ctx, answer.value):

@@ -1,4 +1,5 @@
-"""What the check-in desk writes besides the check-in itself: a result with its thank-you, and a weight.
+"""What the check-in desk writes besides the check-in itself: a result with its thank-you, a weight,
+a walk-in registered on a paper consent form, and the blood group the lab found.
 
 The desk dialogue (handlers/checkin.py) calls these, and so will the spreadsheet import of results, so a
 recorded donation is always thanked the same way: one push keyed by the donation, `THANKS_DELAY` after
@@ -8,20 +9,28 @@ before the donor sees it. The check-in itself is one model call (`models.checkin
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.config import Settings
 from core.i18n import Catalogs
+from domain.blood import ABO, BloodGroup, Rh
 from domain.eligibility import next_eligible_date
 from domain.rules import DonationKind, Rules
-from models import audit, checkin, honours, outbox
-from models.tables import Donation, Donor, Signup
+from models import audit, checkin, desk, honours, outbox
+from models.tables import Donation, Donor, DriveDay, Signup
 from services import recognition
 
-__all__ = ["THANKS_DELAY", "record_result", "record_weight", "thank"]
+__all__ = [
+    "THANKS_DELAY",
+    "record_lab_group",
+    "record_result",
+    "record_weight",
+    "register_walk_in",
+    "thank",
+]
 
 THANKS_DELAY: Final = timedelta(minutes=10)
 """The thank-you waits this long after the result: a mis-tap corrected at the desk never reaches the donor."""
@@ -133,3 +142,69 @@ async def record_weight(
         details={"signup": signup_id},
         now=now,
     )
+
+
+async def register_walk_in(
+    session: AsyncSession,
+    new: desk.PaperDonor,
+    *,
+    drive_day_id: int,
+    actor: str,
+    today: date,
+    now: datetime,
+    tz: tzinfo,
+) -> tuple[Donor, Signup] | None:
+    """A walk-in at the desk: their donor row (consent on a paper form, recorded by `actor` today) and a
+    sign-up on today's session, checked in now; audited `desk.walk_in` with ids only.
+
+    None (nothing written) when the session is not today's any more; `models.desk.PhoneTaken` when the
+    phone is registered meanwhile. A walk-in has no chat, so no push is queued for them.
+    """
+    drive = await session.get(DriveDay, drive_day_id)
+    if drive is None or drive.day != today or drive.status == "cancelled":
+        return None
+    donor = await desk.add_paper_donor(session, new, taken_by=actor, form_on=today, now=now)
+    signup = await desk.walk_in_signup(
+        session, drive_day_id=drive_day_id, donor_id=donor.id, today=today, now=now, tz=tz, actor=actor
+    )
+    assert signup is not None  # the session was checked above, in this transaction
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk.walk_in",
+        target=f"donor:{donor.id}",
+        details={"signup": signup.id, "session": drive_day_id},
+        now=now,
+    )
+    return donor, signup
+
+
+async def record_lab_group(
+    session: AsyncSession,
+    *,
+    donor: Donor,
+    group: BloodGroup,
+    signup_id: int,
+    actor: str,
+    today: date,
+    now: datetime,
+) -> BloodGroup:
+    """The blood group the lab found: stored on the donor as confirmed today (the donor's /hoso no longer
+    changes it, call-out matching prefers it); returns the group on the profile before. Audited
+    `desk.blood_group` with ids and whether it changed, never the group."""
+    before = BloodGroup(
+        ABO(donor.blood_abo) if donor.blood_abo else None, Rh(donor.blood_rh) if donor.blood_rh else None
+    )
+    donor.blood_abo = group.abo.value if group.abo else None
+    donor.blood_rh = group.rh.value if group.rh else None
+    donor.blood_confirmed_on = today
+    donor.updated_at = now
+    await audit.record(
+        session,
+        actor=actor,
+        action="desk.blood_group",
+        target=f"donor:{donor.id}",
+        details={"signup": signup_id, "changed": before.code != group.code},
+        now=now,
+    )
+    return before

@@ -99,6 +99,18 @@ class Donor(Base):
         Index("ix_donors_ward_reserve", "ward", "is_reserve"),
         # Call-out matching walks one (group, ward) at a time in last-donation order: models/callout_matching.
         Index("ix_donors_callout", "is_reserve", "blood_abo", "blood_rh", "ward", "last_donation_on", "id"),
+        # ... and the donors whose group the lab confirmed, asked first in their ward (migration 0020).
+        Index(
+            "ix_donors_callout_confirmed",
+            "is_reserve",
+            "blood_abo",
+            "blood_rh",
+            "ward",
+            "last_donation_on",
+            "id",
+            sqlite_where=text("blood_confirmed_on IS NOT NULL"),
+            postgresql_where=text("blood_confirmed_on IS NOT NULL"),
+        ),
         # The honour list's donors with donations stated before the bot (models/honours), without a scan.
         Index(
             "ix_donors_earlier_stated",
