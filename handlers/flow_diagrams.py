@@ -10,7 +10,17 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from handlers import announce, callouts, checkin, organiser_drives, privacy, profile, registration, selfcheck
+from handlers import (
+    announce,
+    callouts,
+    checkin,
+    clubs,
+    organiser_drives,
+    privacy,
+    profile,
+    registration,
+    selfcheck,
+)
 from handlers.flow import END, Dialogue, Edge
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -50,6 +60,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
             "/kiemtra self-check (handlers/selfcheck.py). Answers live only in the dialogue and are dropped",
             "at the verdict.",
         ),
+    ),
+    "club_create.mmd": (
+        clubs.CREATE_FLOW,
+        ("/taoclb (handlers/clubs.py): a club's name and kind; the answer is its join code.",),
     ),
     "callout.mmd": (
         callouts.FLOW,

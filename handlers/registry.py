@@ -10,6 +10,7 @@ from handlers import (
     callout_answers,
     callouts,
     checkin,
+    clubs,
     common,
     drives,
     invites,
@@ -45,6 +46,7 @@ FLOWS: tuple[Flow, ...] = (
     checkin.WEIGHT_FLOW,
     announce.FLOW,
     callouts.FLOW,
+    clubs.CREATE_FLOW,
 )
 
 
@@ -80,6 +82,10 @@ HANDLERS: dict[str, Command] = {
     "tiendo": Command(announce.show_progress),
     "thongke": Command(stats.show_stats),
     "danhsach": Command(rosters.show_roster),
+    "thamgia": Command(clubs.join),
+    "clbcuatoi": Command(clubs.my_clubs),
+    "taoclb": Command(clubs.start_create),
+    "clb": Command(clubs.show_clubs),
 }
 
 
@@ -109,6 +115,8 @@ def build_routes() -> Routes:
             "annprog": on_press(buttons.AnnounceProgress, announce.on_progress_button, organisers=True),
             "unlink": on_press(buttons.Unlink, linking.on_unlink),
             "appr": on_press(buttons.Approval, linking.on_approval),
+            "clbjoin": on_press(buttons.ClubJoin, clubs.on_join_button),
+            "clbleave": on_press(buttons.ClubLeave, clubs.on_leave),
         },
         fallback=questions.answer,
     )

@@ -59,6 +59,9 @@ class Criteria:
     exclude_callout_id: int | None = None
     tz: tzinfo = UTC  # the configured zone: `day` and session hours are local
     skip_booked: bool = False  # the first wave: not the donors booked for a session today
+    # Only members of these clubs (club ids; () for any club): a "clubs first" call-out's first wave.
+    # None: club membership does not matter. Members are still reserve donors who met every term above.
+    clubs: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def criteria_for(
     exclude_callout_id: int | None = None,
     tz: tzinfo = UTC,
     skip_booked: bool = False,
+    clubs: Sequence[int] | None = None,
 ) -> Criteria:
     """Criteria from the rules file (age, weight, intervals) and a call-out's groups, widened by `table`.
 
@@ -124,6 +128,7 @@ def criteria_for(
         exclude_callout_id=exclude_callout_id,
         tz=tz,
         skip_booked=skip_booked,
+        clubs=tuple(clubs) if clubs is not None else None,
     )
 
 

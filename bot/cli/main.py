@@ -7,7 +7,18 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli import announce, callouts, checks, drives, organisers, recognition, report, roster, targets
+from bot.cli import (
+    announce,
+    callouts,
+    checks,
+    clubs,
+    drives,
+    organisers,
+    recognition,
+    report,
+    roster,
+    targets,
+)
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
 from bot.cli.serve import console_user, run_bot
@@ -35,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     report.add_parser(sub)
     roster.add_parser(sub)
     targets.add_parser(sub)
+    clubs.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -80,6 +92,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(roster.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
+    elif command == "club":
+        return asyncio.run(clubs.run(args, settings))
     elif command == "config":
         return checks.check_config(settings, args.config)
     return EXIT_OK

@@ -118,12 +118,20 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
         stem = f"report-{data.figures.year}" if data.figures.year else f"report-campaign-{campaigns[0].id}"
         pngs: list[tuple[str, bytes]] = []
         if args.format == "text":
-            out.write(summary.text(data.figures, t, heading=heading, recognition=data.recognition) + "\n")
+            text = summary.text(
+                data.figures, t, heading=heading, recognition=data.recognition, clubs=data.clubs
+            )
+            out.write(text + "\n")
         else:
             path = Path(args.output or f"{stem}.{args.format}")
             pngs = await asyncio.to_thread(summary.all_charts, data.figures, t)
             book = summary.workbook(
-                data.figures, t, heading=heading, recognition=data.recognition, chart_pngs=pngs
+                data.figures,
+                t,
+                heading=heading,
+                recognition=data.recognition,
+                chart_pngs=pngs,
+                clubs=data.clubs,
             )
             try:
                 if args.format == "xlsx":
