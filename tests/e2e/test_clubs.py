@@ -4,10 +4,12 @@ in /thongke, and memberships in /mydata and gone after /xoa."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
 
+import openpyxl
 from sqlalchemy import select
 
 from domain import clubs as rules
@@ -193,6 +195,21 @@ async def test_stats_show_club_figures_and_mydata_and_erasure_cover_memberships(
         stats = await bot.send(staff, "/thongke")
         assert "Câu lạc bộ (thành viên · lượt hiến năm nay · dự bị):" in stats[0].text
         assert "• CLB Hiến máu Tam Lưu: 1 thành viên · 1 lượt hiến · 1 dự bị" in stats[0].text
+        (book_file,) = [m.file for m in stats if m.file is not None and m.file.filename.endswith(".xlsx")]
+        book = openpyxl.load_workbook(io.BytesIO(book_file.content))
+        sheet = book["Câu lạc bộ"]
+        rows = [[cell for cell in row if cell is not None] for row in sheet.iter_rows(values_only=True)]
+        assert ["Câu lạc bộ", "Khóa", "Loại", "Phường/xã", "Thành viên", "Lượt hiến trong năm",
+                "Thành viên dự bị", "O+"] in rows  # fmt: skip
+        assert [
+            club.name,
+            club.key,
+            "Câu lạc bộ hiến máu",
+            1,
+            1,
+            1,
+            1,
+        ] in rows  # no ward: /taoclb by an area organiser
 
         await bot.send(lan, "sai-ma")  # not a code: nothing counted
         reply = await bot.send(lan, "/mydata")
