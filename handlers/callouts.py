@@ -17,7 +17,7 @@ from core import buttons
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from domain.figures import Scope
+from domain.figures import Scope, ScopeKind
 from domain.ids import parse_id, parse_index, parse_int
 from handlers import common
 from handlers.callout_answers import show_tally
@@ -215,8 +215,13 @@ async def read_clubs(ctx: Context) -> Parsed:
     pressed = ctx.pressed(buttons.CalloutClubs)
     if pressed is None:
         return Parsed(error=_BUTTONS_PLEASE)
-    if pressed.pick == "all":
-        return Parsed({"clubs": []})
+    if pressed.pick == "all":  # every club; for a ward organiser, every club they look after
+        scope = await organisers.scope_of(
+            ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
+        )
+        if scope is None or scope.kind is ScopeKind.AREA:
+            return Parsed({"clubs": []})
+        return Parsed({"clubs": [c.club.id for c in await _clubs_in_scope(ctx)]})
     if pressed.pick == "none":
         return Parsed({"clubs": None})
     if pressed.pick == "done":

@@ -16,7 +16,7 @@ from datetime import datetime
 from core import buttons
 from domain import clubs as rules
 from domain import commands, limits
-from domain.figures import Scope
+from domain.figures import Scope, ScopeKind
 from domain.phone import display_phone
 from handlers import registration
 from handlers.context import Context
@@ -70,6 +70,10 @@ async def _join(ctx: Context, code: str) -> None:
             _say_wrong(ctx, found)
             return
         ctx.say("club_register_first", club=found.club.name)
+        if ctx.state.flow == registration.NAME:  # registering already: the answers so far are kept
+            ctx.state.data["then"] = buttons.ClubJoin(code).pack()
+            await registration.FLOW.ask(ctx)
+            return
         await registration.start(ctx, "")
         ctx.state.data["then"] = buttons.ClubJoin(code).pack()
         return
@@ -248,7 +252,7 @@ async def on_kind(ctx: Context, answer: Parsed) -> None:
         return
     inc = ctx.incoming
     scope = await organisers.scope_of(ctx.session, platform=inc.platform, user_id=inc.user_id) or Scope.area()
-    ward = scope.name if scope.kind.value == "ward" else None
+    ward = scope.name if scope.kind is ScopeKind.WARD else None
     club = await club_service.create(
         ctx.session,
         name=ctx.state.data["name"],

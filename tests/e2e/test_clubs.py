@@ -100,6 +100,8 @@ async def test_someone_not_registered_registers_first_and_then_joins(tmp_path: P
         assert await bot.count(ClubMember) == 0
         await bot.press(new, "Đồng ý")
         await bot.send(new, "Nguyễn Thị Mai")
+        again = await bot.send(new, f"/thamgia {club.join_code}")  # mid-registration: the answers stay
+        assert "cần đăng ký người hiến máu trước" in again[0].text and "Ngày sinh" in texts(again)
         await bot.send(new, "03/08/1995")
         await bot.press(new, "Nữ")
         await bot.send(new, "0912 007 021")
