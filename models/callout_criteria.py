@@ -10,6 +10,9 @@
 * The first wave (``skip_booked``) also leaves out donors booked for a session today: their session
   counts on them. A booking on a later day does not (the call-out is for today: the donor hears of the
   clash when they accept); later waves may ask the booked too.
+* A "clubs first" wave (``clubs``) also needs the donor to be a member of one of those clubs (any club
+  for ``()``). Membership is never a reason to call: a member is asked only as a reserve donor who meets
+  every term above (joining a club is not consent to call-outs; joining the reserve is).
 * These terms narrow the candidates in SQL (``models.callout_matching``); ``domain.decision`` decides
   (``services.callouts.matching`` checks each candidate with ``may_call`` on the facts of
   ``models.donor_facts``, the same as every other decision).
