@@ -27,7 +27,7 @@ from services.reports import gather, summary
 from services.reports.workbook import Table, write_csv, write_workbook
 
 FORMATS = ("text", "xlsx", "csv")
-TABLES = ("wards", "organisations", "reserve", "honours", "milestones")
+TABLES = ("wards", "organisations", "reserve", "honours", "milestones", "clubs")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -75,6 +75,7 @@ def _csv_table(workbook_sheets: list[Any], t: Any, table: str) -> Table:
         "reserve": t("rep_sheet_reserve"),
         "honours": t("rep_sheet_honours"),
         "milestones": t("rep_sheet_milestones"),
+        "clubs": t("rep_sheet_clubs"),
     }
     for sheet in workbook_sheets:
         if isinstance(sheet, Table) and sheet.title == titles[table]:

@@ -85,6 +85,21 @@ def test_a_club_from_creation_to_a_leader_and_a_new_code(donorbot: Donorbot) -> 
         "no registered donor"
         in donorbot("club", "add-member", "clb-hien-mau-tam-luu", "--phone", "0912 000 111")[2]
     )
+    # a call-out that asks this club's members first: the other reserve donor waits for wave 2
+    asyncio.run(_register(donorbot.url, "+84912008002"))
+    callout = ("callout", "create", "--groups", "O+", "--units", "1", "--place", "BV Kinh Môn")
+    callout += ("--address", "Phường An Lưu", "--contact", "BS Hùng", "--deadline", "23:59")
+    code, out, err = donorbot(*callout, "--club", "clb-hien-mau-tam-luu")
+    assert code == 0, err
+    assert "2 reserve donors match" in out
+    assert "Clubs first (1 club(s)): 1 matching member(s) in wave 1." in out
+    assert "wave 1 queued for 1 donors" in out
+    assert "no club with key" in donorbot(*callout, "--club", "nope", "--dry-run")[2]
+    csv_path = donorbot.db.parent / "clubs.csv"
+    code, _, err = donorbot("report", "--format", "csv", "--table", "clubs", "--output", str(csv_path))
+    assert code == 0, err
+    row = "CLB Hiến máu Tam Lưu,clb-hien-mau-tam-luu,Câu lạc bộ hiến máu,Tam Lưu,1,"
+    assert row in csv_path.read_text(encoding="utf-8-sig")
     assert (
         "Removed" in donorbot("club", "remove-member", "clb-hien-mau-tam-luu", "--phone", "0912 008 001")[1]
     )
@@ -99,6 +114,8 @@ def test_a_club_from_creation_to_a_leader_and_a_new_code(donorbot: Donorbot) -> 
         "club.add_member",
         "club.leader",
         "club.new_code",
+        "callout.create",
+        "report.export",
         "club.remove_member",
     ]
     assert {e.actor for e in entries} == {cli_actor()}  # type: ignore[attr-defined]
