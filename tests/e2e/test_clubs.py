@@ -131,6 +131,9 @@ async def test_the_member_list_is_for_leaders_and_organisers_only(tmp_path: Path
             row = await session.get(Club, club.id)
             assert row is not None
             await clubs.set_role(session, row, lead_id, "leader", actor="cli:test", now=bot.clock.now())
+        led = await bot.send(lead, "/clb")
+        assert "Các câu lạc bộ bạn làm trưởng nhóm" in led[0].text and club.key in led[0].text
+        assert "chỉ dành cho cán bộ" in (await bot.send(member, "/clb"))[0].text
         shown = await bot.send(lead, f"/clb {club.key}")
         assert "Lê Thị Nga" in shown[0].text and "0912 007 032" in shown[0].text
         assert "Trần Văn Hùng · trưởng nhóm" in shown[0].text
