@@ -144,7 +144,7 @@ def _eligible_terms(
             )
             .correlate(Donor)
         )
-    if clubs is not None:  # a "clubs first" wave: members of the clubs (`clubs` of them; 0: any club)
+    if clubs is not None:  # a "clubs first" wave: members of the clubs bound as club_ids (0: any club)
         member = aliased(ClubMember)
         in_club: Select[Any] = select(literal_column("1")).where(member.donor_id == Donor.id)
         if clubs:
