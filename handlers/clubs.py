@@ -159,7 +159,9 @@ async def show_clubs(ctx: Context, args: str = "") -> None:
         if not led:
             ctx.say("organiser_only")
             return
-        lines = "\n".join(ctx.t("club_led_line", name=c.name, key=c.key) for c in led)
+        lines = "\n".join(
+            ctx.t("club_led_line", name=c.name, key=c.key, code=rules.shown(c.join_code)) for c in led
+        )
         ctx.say("club_led", lines=lines, command=commands.name("clb", ctx.lang))
         return
     found = await clubs.listed(ctx.session, scope=scope, actor=ctx.actor)
