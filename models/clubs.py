@@ -162,9 +162,9 @@ async def add_members(
     session: AsyncSession,
     club_id: int,
     donor_ids: Iterable[int],
-    *,
     source: str,
     now: datetime,
+    *,
     role: str = "member",
 ) -> int:
     """Adds donors to a club (for the chat, the organiser's commands and a member list's import); those
