@@ -1,4 +1,4 @@
-"""Throughput benchmark: N people registering at once through the Bot API emulator, against real bot processes.
+"""Throughput benchmark: N people registering at once through the Bot API emulator, against real bots.
 
 Run: .venv/bin/python bench/throughput.py [--people 200] [--only echo,sqlite,pg1,pg2] [--quick]
 

@@ -628,6 +628,12 @@ class CalloutArea(ButtonData, prefix="coa"):
     pick: Annotated[str, Name(4, r"all|done|\d{1,3}", "done")]
 
 
+class CalloutClubs(ButtonData, prefix="coclb"):
+    """Clubs first: a club's id (toggled), "all" clubs, "none" (everyone alike) or "done"."""
+
+    pick: Annotated[str, Name(9, r"all|none|done|[1-9]\d{0,8}", "999999999")]
+
+
 class CalloutGo(ButtonData, prefix="cogo"):
     action: Annotated[str, Word("widen", "yes", "no")]
 
@@ -640,3 +646,21 @@ class CalloutAnswer(ButtonData, prefix="co"):
 class CalloutTally(ButtonData, prefix="cov"):
     action: Annotated[str, Word("list", "refresh", "extend", "close")]
     callout_id: Annotated[int, Id()]
+
+
+# --- clubs (handlers/clubs.py) ---------------------------------------------------------------------------
+
+
+class ClubKind(ButtonData, prefix="clbkind"):
+    kind: Annotated[str, Word("club", "living_bank", "family", "school", "company")]
+
+
+class ClubJoin(ButtonData, prefix="clbjoin"):
+    """Joins the club of this code once registration is done (`ctx.then`); pressed by hand it is the
+    same as typing the code: a wrong one is counted."""
+
+    code: Annotated[str, Name(9, r"CLB[0-9A-Z]{6}", "CLB999999")]
+
+
+class ClubLeave(ButtonData, prefix="clbleave"):
+    club_id: Annotated[int, Id()]

@@ -87,6 +87,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     # For someone about to be made an organiser: their platform id (/toi), the invite code (/nhanma).
     CommandSpec("toi", "toi", "whoami", ("tôi là ai",), ("who am i",), menu=False),
     CommandSpec("nhanma", "nhanma", "redeem", ("nhận mã",), ("redeem",), takes_args=True, menu=False),
+    # Clubs: a club's join code ("CLB-7K2MQX", also typed alone), a donor's clubs.
+    CommandSpec("thamgia", "thamgia", "join", takes_args=True, menu=False),
+    CommandSpec("clbcuatoi", "clbcuatoi", "myclubs", ("câu lạc bộ của tôi", "clb của tôi"), ("my clubs",)),
     CommandSpec(
         "checkin", "checkin", "checkin", ("checkin",), ("check in",), organiser=True, takes_args=True
     ),
@@ -132,6 +135,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
         organiser=True,
     ),
     CommandSpec("apphich", "apphich", "poster", ("áp phích",), ("poster",), organiser=True, takes_args=True),
+    CommandSpec("taoclb", "taoclb", "newclub", ("tạo câu lạc bộ", "tạo clb"), ("new club",), organiser=True),
+    # /clb KEY shows the member list to a club's leaders too (handlers.clubs decides who may see it).
+    CommandSpec("clb", "clb", "clubs", ("câu lạc bộ",), ("clubs",), organiser=True, takes_args=True),
 )
 
 BY_KEY: dict[str, CommandSpec] = {spec.key: spec for spec in COMMANDS}

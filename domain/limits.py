@@ -23,6 +23,7 @@ PLACE: Final = 160  # a drive session's place, a call-out's place
 ADDRESS: Final = 300
 CONTACT: Final = 300  # who to call, shown to donors who accept a call-out
 ORGANISER_UNIT: Final = 120  # `donorbot organiser add --unit`
+CLUB_NAME: Final = 120  # a blood donors' club, a "living blood bank", a school or company team
 
 # --- campaign plans (`donorbot drive import`, `drive add`) ------------------------------------------
 
@@ -69,3 +70,8 @@ SCOPE: Final = 140  # an organiser's scope: "area", "ward:<name>" or "organisati
 TAG: Final = 24  # a named campaign's tag (domain.figures.Tag)
 QUOTA_KIND: Final = 16  # "ward" | "organisation"
 CONSENT_SOURCE: Final = 16  # "chat" | "desk_paper" | "import_paper" (models.tables.people.Donor)
+CLUB_KEY: Final = 40  # a club's short key (`donorbot club create --key`): lower-case letters, digits, dashes
+CLUB_KIND: Final = 12  # domain.clubs.KINDS
+CLUB_CODE: Final = 12  # domain.clubs: a join code as stored ("CLB7K2MQX")
+CLUB_ROLE: Final = 8  # "member" | "leader"
+CLUB_SOURCE: Final = 12  # "chat" | "import" | "organiser"

@@ -17,13 +17,14 @@ from core import buttons
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from domain.ids import parse_index, parse_int
+from domain.figures import Scope, ScopeKind
+from domain.ids import parse_id, parse_index, parse_int
 from handlers import common
 from handlers.callout_answers import show_tally
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as
 from handlers.messages import Choice
-from models import callout_matching
+from models import callout_matching, clubs, organisers
 from models.callout_criteria import Criteria
 from services.callouts import waves
 from services.callouts.matching import criteria_of, wider_groups
@@ -161,10 +162,87 @@ def on_area(ctx: Context, answer: Parsed) -> str | None:
     """The wards (on to the preview), or one toggled: the question edited in place."""
     if isinstance(answer.value, list):
         ctx.state.data["wards"] = answer.value
-        return "preview"
+        return "clubs"
     wards, picked = ctx.settings.area.wards, ctx.state.data.get("wards", [])
     ctx.state.data["wards"] = [w for w in wards if (w in picked) != (w == wards[answer.value])]
     ask_area(ctx, edit=True)
+    return None
+
+
+MAX_CLUB_BUTTONS = 12  # clubs offered one by one; "All clubs" covers the others
+
+
+async def _clubs_in_scope(ctx: Context) -> list[clubs.Listed]:
+    scope = await organisers.scope_of(
+        ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
+    )
+    return [
+        c for c in await clubs.listed(ctx.session, scope=scope or Scope.area(), actor=ctx.actor) if c.members
+    ]
+
+
+async def ask_clubs(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
+    """Clubs first? Asked only when the organiser has clubs with members: each club as a toggle, All
+    clubs, No (everyone alike), Done. Without clubs it goes straight on to the preview."""
+    found = await _clubs_in_scope(ctx)
+    if not found:
+        ctx.state.data["clubs"] = None
+        ctx.state.step = "preview"
+        await preview(ctx)
+        return
+    picked = set(ctx.state.data.get("club_picks", ()))
+    rows = [
+        [
+            Choice(
+                ("✓ " if c.club.id in picked else "") + f"{c.club.name} ({c.members})",
+                buttons.CalloutClubs(str(c.club.id)).pack(),
+            )
+        ]
+        for c in found[:MAX_CLUB_BUTTONS]
+    ]
+    rows.append(
+        [
+            ctx.choice("callout_clubs_all", buttons.CalloutClubs("all")),
+            ctx.choice("callout_clubs_none", buttons.CalloutClubs("none")),
+        ]
+    )
+    rows.append([ctx.choice("button_done", buttons.CalloutClubs("done"))])
+    ctx.say("callout_ask_clubs", choices=rows, edit=edit)
+
+
+async def read_clubs(ctx: Context) -> Parsed:
+    """A club's button (its id: toggled), All clubs ([]), No (None) or Done (the clubs picked)."""
+    pressed = ctx.pressed(buttons.CalloutClubs)
+    if pressed is None:
+        return Parsed(error=_BUTTONS_PLEASE)
+    if pressed.pick == "all":  # every club; for a ward organiser, every club they look after
+        scope = await organisers.scope_of(
+            ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
+        )
+        if scope is None or scope.kind is ScopeKind.AREA:
+            return Parsed({"clubs": []})
+        return Parsed({"clubs": [c.club.id for c in await _clubs_in_scope(ctx)]})
+    if pressed.pick == "none":
+        return Parsed({"clubs": None})
+    if pressed.pick == "done":
+        picks = list(ctx.state.data.get("club_picks", ()))
+        return Parsed({"clubs": picks}) if picks else Parsed(error="callout_error_clubs")
+    club_id = parse_id(pressed.pick)
+    offered = {c.club.id for c in await _clubs_in_scope(ctx)}
+    return Parsed(club_id) if club_id in offered else Parsed(error=_BUTTONS_PLEASE)
+
+
+async def on_clubs(ctx: Context, answer: Parsed) -> str | None:
+    """The clubs first (on to the preview), or one toggled: the question edited in place."""
+    if isinstance(answer.value, dict):
+        ctx.state.data["clubs"] = answer.value["clubs"]
+        ctx.state.data.pop("club_picks", None)
+        return "preview"
+    picks = list(ctx.state.data.get("club_picks", ()))
+    ctx.state.data["club_picks"] = [c for c in picks if c != answer.value] + (
+        [] if answer.value in picks else [answer.value]
+    )
+    await ask_clubs(ctx, edit=True)
     return None
 
 
@@ -206,6 +284,7 @@ def _need(ctx: Context) -> Need:
         deadline=datetime.fromisoformat(d["deadline"]),
         wards=d["wards"],
         donor_groups=d.get("donor_groups"),
+        clubs=d.get("clubs"),
     )
 
 
@@ -245,6 +324,14 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
         added = [g for g in d["donor_groups"] if g not in d["groups"]]
         parts[0] += "\n" + ctx.t("callout_preview_widened", groups=group_list(added))
     wave = min(total, d["units"] * ctx.settings.callouts.wave_factor)
+    if d.get("clubs") is not None:
+        counted = await callout_matching.preview(
+            ctx.session,
+            criteria_of(_need(ctx), ctx.settings, ctx.knowledge.rules, now=ctx.now(), club_members=True),
+        )
+        members = sum(counted.values())
+        parts[0] += "\n" + ctx.t("callout_preview_clubs", members=members)
+        wave = min(members, wave) or wave
     parts.append(ctx.t("callout_preview_send", wave=wave) if total else ctx.t("callout_preview_nobody"))
     extra = wider_groups(ctx.settings, d["groups"], d["component"], found.groups)
     rows: list[list[Choice]] = []
@@ -329,7 +416,19 @@ FLOW = Dialogue(
             on_area,
             buttons=(buttons.CalloutArea,),
             foreign=_BUTTONS_PLEASE,
-            edges=(Edge("preview", "All wards, or wards toggled in place, then Done"),),
+            edges=(Edge("clubs", "All wards, or wards toggled in place, then Done"),),
+        ),
+        Step(
+            "clubs",
+            ask_clubs,
+            read_clubs,
+            on_clubs,
+            buttons=(buttons.CalloutClubs,),
+            foreign=_BUTTONS_PLEASE,
+            edges=(
+                Edge("preview", "All clubs / No / clubs toggled in place, then Done"),
+                Edge("preview", "no club with members: straight on"),
+            ),
         ),
         Step(
             "preview",

@@ -15,6 +15,7 @@ from handlers import (
     callouts,
     campaigns,
     checkin,
+    clubs,
     desk,
     organiser_drives,
     privacy,
@@ -71,6 +72,10 @@ DIAGRAMS: dict[str, tuple[Dialogue, tuple[str, ...]]] = {
             "/kiemtra self-check (handlers/selfcheck.py). Answers live only in the dialogue and are dropped",
             "at the verdict.",
         ),
+    ),
+    "club_create.mmd": (
+        clubs.CREATE_FLOW,
+        ("/taoclb (handlers/clubs.py): a club's name and kind; the answer is its join code.",),
     ),
     "callout.mmd": (
         callouts.FLOW,

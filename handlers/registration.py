@@ -490,8 +490,10 @@ async def confirm(ctx: Context) -> None:
     ctx.state.clear()
     ctx.state.language = None  # from now on the donor's stored language applies
     await conversations.forget(ctx.session, platform=inc.platform, chat_id=inc.chat_id)
-    if then:  # the deep-linked drive day, shown by its button's handler (handlers.drives imports this module)
-        ctx.then = "drive:" + then.removeprefix("drive_")
+    # The deep-linked drive day, shown by its button's handler (handlers.drives imports this module), or a
+    # button another dialogue left to run after Confirm (a club's join code: "clbjoin:CLB7K2MQX").
+    if then:
+        ctx.then = "drive:" + then.removeprefix("drive_") if then.startswith("drive_") else then
 
 
 async def phone_in_use(ctx: Context, existing: Donor) -> None:

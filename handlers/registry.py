@@ -11,6 +11,7 @@ from handlers import (
     callouts,
     campaigns,
     checkin,
+    clubs,
     common,
     desk,
     drives,
@@ -50,6 +51,7 @@ FLOWS: tuple[Flow, ...] = (
     announce.FLOW,
     callouts.FLOW,
     campaigns.FLOW,
+    clubs.CREATE_FLOW,
 )
 
 
@@ -89,6 +91,10 @@ HANDLERS: dict[str, Command] = {
     "danhsach": Command(rosters.show_roster),
     "taochiendich": Command(campaigns.start),
     "apphich": Command(posters.show_poster),
+    "thamgia": Command(clubs.join),
+    "clbcuatoi": Command(clubs.my_clubs),
+    "taoclb": Command(clubs.start_create),
+    "clb": Command(clubs.show_clubs),
 }
 
 
@@ -119,6 +125,8 @@ def build_routes() -> Routes:
             "annprog": on_press(buttons.AnnounceProgress, announce.on_progress_button, organisers=True),
             "unlink": on_press(buttons.Unlink, linking.on_unlink),
             "appr": on_press(buttons.Approval, linking.on_approval),
+            "clbjoin": on_press(buttons.ClubJoin, clubs.on_join_button),
+            "clbleave": on_press(buttons.ClubLeave, clubs.on_leave),
         },
         fallback=questions.answer,
     )

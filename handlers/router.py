@@ -23,7 +23,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
-from domain import invites, start_codes
+from domain import clubs, invites, start_codes
 from handlers import numbered
 from handlers.context import Context, State
 from handlers.messages import Incoming, InputKind, Replies, Reply
@@ -258,6 +258,8 @@ class Dispatcher:
             and (code := invites.typed_code(text, in_dialogue=flow is not None)) is not None
         ):
             return "nhanma", code
+        if flow is None and ctx.incoming.kind is InputKind.TEXT and text and (club := clubs.typed_code(text)):
+            return "thamgia", club  # a club's join code ("CLB-7K2MQX"), outside a dialogue
         if flow is not None or self.routes.typed_command is None or ctx.incoming.kind is not InputKind.TEXT:
             return None
         if not text or len(text) > MAX_TEXT_LENGTH:

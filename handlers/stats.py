@@ -70,7 +70,12 @@ async def show_stats(ctx: Context, args: str = "") -> None:
     heading = data.heading(t)
     ctx.say_text(
         summary.text(
-            data.figures, t, heading=heading, recognition=data.recognition, max_lines=CHAT_LIST_LINES
+            data.figures,
+            t,
+            heading=heading,
+            recognition=data.recognition,
+            max_lines=CHAT_LIST_LINES,
+            clubs=data.clubs,
         )
         + "\n\n"
         + t("rep_more_in_file")

@@ -10,6 +10,9 @@
 * The first wave (``skip_booked``) also leaves out donors booked for a session today: their session
   counts on them. A booking on a later day does not (the call-out is for today: the donor hears of the
   clash when they accept); later waves may ask the booked too.
+* A "clubs first" wave (``clubs``) also needs the donor to be a member of one of those clubs (any club
+  for ``()``). Membership is never a reason to call: a member is asked only as a reserve donor who meets
+  every term above (joining a club is not consent to call-outs; joining the reserve is).
 * These terms narrow the candidates in SQL (``models.callout_matching``); ``domain.decision`` decides
   (``services.callouts.matching`` checks each candidate with ``may_call`` on the facts of
   ``models.donor_facts``, the same as every other decision).
@@ -59,6 +62,9 @@ class Criteria:
     exclude_callout_id: int | None = None
     tz: tzinfo = UTC  # the configured zone: `day` and session hours are local
     skip_booked: bool = False  # the first wave: not the donors booked for a session today
+    # Only members of these clubs (club ids; () for any club): a "clubs first" call-out's first wave.
+    # None: club membership does not matter. Members are still reserve donors who met every term above.
+    clubs: tuple[int, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ def criteria_for(
     exclude_callout_id: int | None = None,
     tz: tzinfo = UTC,
     skip_booked: bool = False,
+    clubs: Sequence[int] | None = None,
 ) -> Criteria:
     """Criteria from the rules file (age, weight, intervals) and a call-out's groups, widened by `table`.
 
@@ -124,6 +131,7 @@ def criteria_for(
         exclude_callout_id=exclude_callout_id,
         tz=tz,
         skip_booked=skip_booked,
+        clubs=tuple(clubs) if clubs is not None else None,
     )
 
 

@@ -70,7 +70,16 @@ from models.callout_criteria import (
     split_group,
     ward_ranking,
 )
-from models.tables import Callout, CalloutRecipient, ChannelAccount, Donor, DriveDay, Signup, UtcDateTime
+from models.tables import (
+    Callout,
+    CalloutRecipient,
+    ChannelAccount,
+    ClubMember,
+    Donor,
+    DriveDay,
+    Signup,
+    UtcDateTime,
+)
 
 MAX_BRANCHES: Final = 240
 """Above this many (ward, group) branches the last-ranked wards share the tail branch, ranked by CASE
@@ -78,7 +87,7 @@ MAX_BRANCHES: Final = 240
 
 
 def _eligible_terms(
-    p: Mapping[str, Any], *, exclude: bool, skip_booked: bool = False
+    p: Mapping[str, Any], *, exclude: bool, skip_booked: bool = False, clubs: int | None = None
 ) -> list[ColumnElement[bool]]:
     """Every condition but the blood group, the ward and the account, on the bind parameters `p`."""
     recent = aliased(CalloutRecipient)
@@ -139,6 +148,13 @@ def _eligible_terms(
             )
             .correlate(Donor)
         )
+    if clubs is not None:  # a "clubs first" wave: members of the clubs bound as club_ids (0: any club)
+        member = aliased(ClubMember)
+        in_club: Select[Any] = select(literal_column("1")).where(member.donor_id == Donor.id)
+        if clubs:
+            ids = p["club_ids"] if "club_ids" in p else bindparam("club_ids", expanding=True)
+            in_club = in_club.where(member.club_id.in_(ids))
+        terms.append(in_club.correlate(Donor).exists())
     if exclude:
         asked = aliased(CalloutRecipient)
         terms.append(
@@ -202,6 +218,7 @@ class _Shape:
     exclude: bool
     limited: bool
     skip_booked: bool = False
+    clubs: int | None = None  # 1: members of the clubs bound as club_ids only, 0: of any club; None: anyone
 
 
 def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Shape, dict[str, Any]]:
@@ -220,8 +237,11 @@ def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Sha
         exclude=criteria.exclude_callout_id is not None,
         limited=limit is not None,
         skip_booked=criteria.skip_booked,
+        clubs=None if criteria.clubs is None else min(len(criteria.clubs), 1),
     )
     values = _values(criteria)
+    if criteria.clubs:
+        values["club_ids"] = list(criteria.clubs)
     for i, (abo, rh) in enumerate(groups):
         values[f"abo_{i}"], values[f"rh_{i}"] = abo, rh
     values["abos"] = sorted({abo for abo, _ in groups})
@@ -241,7 +261,7 @@ def _shape(criteria: Criteria, *, dialect: str, limit: int | None) -> tuple[_Sha
 def _statement(shape: _Shape) -> Select[Any]:
     """The matching statement for one shape; see the module docstring."""
     p: dict[str, BindParameter[Any]] = {name: bindparam(name, type_=t) for name, t in _PARAMS.items()}
-    eligible = _eligible_terms(p, exclude=shape.exclude, skip_booked=shape.skip_booked)
+    eligible = _eligible_terms(p, exclude=shape.exclude, skip_booked=shape.skip_booked, clubs=shape.clubs)
     lim = bindparam("lim", type_=Integer()) if shape.limited else None
     account = aliased(ChannelAccount)
     reachable_account = (
@@ -426,6 +446,8 @@ async def preview(
     p: dict[str, BindParameter[Any]] = {
         name: bindparam(name, value=values[name], type_=t) for name, t in _PARAMS.items()
     }
+    if criteria.clubs:
+        p["club_ids"] = bindparam("club_ids", value=list(criteria.clubs), expanding=True)
     # SELECT 1, not EXISTS's default SELECT *: then SQLite answers from `ix_channel_accounts_reachable`
     # alone instead of reading each reserve donor's chat row (0.3 s of the year report's figures).
     reachable = (
@@ -441,7 +463,10 @@ async def preview(
             reachable,
             *among,
             *_eligible_terms(
-                p, exclude=criteria.exclude_callout_id is not None, skip_booked=criteria.skip_booked
+                p,
+                exclude=criteria.exclude_callout_id is not None,
+                skip_booked=criteria.skip_booked,
+                clubs=None if criteria.clubs is None else min(len(criteria.clubs), 1),
             ),
         )
         .group_by(Donor.blood_abo, Donor.blood_rh, Donor.ward)

@@ -89,11 +89,13 @@ async def create(
     now: datetime,
     tally_chat_id: str | None = None,
     donor_groups: Sequence[str] | None = None,
+    first_clubs: Sequence[int] | None = None,
 ) -> Callout:
     """A new open call-out (no wave sent yet). Bad values are the caller's bug: ValueError.
 
     `donor_groups`: the groups to ask when the organiser widened it to compatible groups (None: the
-    configured matching for `groups`)."""
+    configured matching for `groups`). `first_clubs`: the clubs whose members the first wave asks
+    ([] every club; None: no club first)."""
     codes = list(dict.fromkeys(groups))
     if not codes:
         raise ValueError("a call-out needs at least one blood group")
@@ -124,6 +126,7 @@ async def create(
         next_wave_at=None,
         tally_chat_id=tally_chat_id,
         created_at=now,
+        first_clubs=list(dict.fromkeys(first_clubs)) if first_clubs is not None else None,
     )
     session.add(callout)
     await session.flush()

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import invites, links
+from models import clubs, invites, links
 from models.accounts import accounts_of, linked_since
 from models.donors import donations_of
 from models.tables import (
@@ -119,6 +119,20 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
         "wrong_birth_dates": [
             {"phone": f.phone or None, "at": f.at.isoformat()}
             for f in await _link_failures_of(session, donor.phone, accounts)
+        ],
+        "clubs": [
+            {
+                "club": club.name,
+                "kind": club.kind,
+                "role": row.role,
+                "joined_at": row.joined_at.isoformat(),
+                "source": row.source,
+            }
+            for club, row in await clubs.clubs_of(session, donor.id)
+        ],
+        "wrong_club_codes": [
+            {"at": at.isoformat()}
+            for at in await clubs.failures_of(session, [(a.platform, a.user_id) for a in accounts])
         ],
         "wrong_invite_codes": [
             {"at": at.isoformat()}

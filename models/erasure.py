@@ -12,12 +12,13 @@ from typing import Final
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import invites, links
+from models import clubs, invites, links
 from models.accounts import accounts_of
 from models.tables import (
     Approval,
     CalloutRecipient,
     ChannelAccount,
+    ClubMember,
     Conversation,
     Donation,
     Donor,
@@ -37,7 +38,8 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
 
     Deleted: the donor, their self-reported donations, sign-ups still to come (their place is free again)
     and cancelled ones, chat accounts, dialogues, link notices, approvals, wrong birth dates typed for
-    their phone, wrong invite codes sent from their chats and every push about them. Kept without
+    their phone, wrong invite and club codes sent from their chats, club memberships and every push
+    about them. Kept without
     anyone's identity (`donor_id` NULL): donations recorded at a drive (date, volume, kind, place,
     session), sign-ups that are history (checked in, with a result, or of a day already past; code,
     check-in time, deferral reason and feeling cleared) and call-out answers (`donor_id` and
@@ -103,6 +105,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
             )
         )
         await invites.forget_failures(session, platform=account.platform, user_id=account.user_id)
+        await clubs.forget_failures(session, platform=account.platform, user_id=account.user_id)
         is_organiser = await session.scalar(
             select(func.count()).select_from(Organiser).where(Organiser.account_id == account.id)
         )
@@ -115,6 +118,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
         delete(Outbox).where(or_(Outbox.about_donor_id == donor.id, Outbox.to_donor_id == donor.id))
     )
     await session.execute(delete(LinkNotice).where(LinkNotice.donor_id == donor.id))
+    await session.execute(delete(ClubMember).where(ClubMember.donor_id == donor.id))  # their clubs
     await session.execute(delete(Approval).where(Approval.donor_id == donor.id))
     await links.forget_failures(session, phone=donor.phone)
     await session.execute(  # the id may be reused: chats the owner removed are free again

@@ -26,7 +26,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.i18n import Catalogs
 from core.knowledge import Knowledge
-from models import accounts, conversations, invites, links, outbox
+from models import accounts, clubs, conversations, invites, links, outbox
 from scheduler.planner import PLANNERS
 from services.callouts import waves
 
@@ -102,7 +102,7 @@ async def run_planners_once(app: JobApp) -> int:
 async def expire_conversations(app: JobApp) -> int:
     """Deletes dialogues left unfinished longer than `[bot] conversation_ttl_hours` (their answers are
     personal data), blanks the texts of pushes finished that long ago and forgets wrong birth dates
-    and wrong invite codes once they can no longer lock anyone out; returns the dialogues."""
+    and wrong invite and club codes once they can no longer lock anyone out; returns the dialogues."""
     now = app.clock.now()
     before = now - timedelta(hours=app.settings.bot.conversation_ttl_hours)
     lock = timedelta(hours=app.settings.registration.link_lock_hours)
@@ -111,6 +111,7 @@ async def expire_conversations(app: JobApp) -> int:
         blanked = await outbox.forget_texts(session, before=before)
         await links.forget_failures(session, before=now - 2 * lock)
         await invites.forget_failures(session, before=now - invites.RETENTION)
+        await clubs.forget_failures(session, before=now - clubs.RETENTION)  # wrong club join codes
         await accounts.forget_bare_accounts(session, before=before)
     if deleted or blanked:
         _LOG.info("forgot %s unfinished dialogue(s) and %s delivered push text(s)", deleted, blanked)

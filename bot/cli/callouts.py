@@ -20,7 +20,7 @@ from core.knowledge import load_knowledge
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from models import callout_matching, callouts
+from models import callout_matching, callouts, clubs
 from models.tables import Callout
 from services.callouts import closing, waves
 from services.callouts.matching import criteria_of
@@ -42,6 +42,15 @@ def add_parser(subparsers: Any) -> None:
     create.add_argument("--contact", required=True, help="shown only to donors who accept")
     create.add_argument("--deadline", required=True, help='"18:00", "24/11 18:00" (local time)')
     create.add_argument("--ward", action="append", default=[], help="ward to call first (repeatable)")
+    create.add_argument(
+        "--clubs-first", action="store_true", help="wave 1 asks only the members of every club"
+    )
+    create.add_argument(
+        "--club",
+        action="append",
+        default=[],
+        help="wave 1 asks only this club's members (its key; repeatable)",
+    )
     create.add_argument("--dry-run", action="store_true", help="only count who would be asked")
     status = actions.add_parser("status", help="the tally of a call-out")
     status.add_argument("id", metavar="ID")
@@ -125,6 +134,12 @@ async def _create(
     deadline = parse_deadline(args.deadline, now=now, settings=settings)
     if deadline is None:
         raise UsageError('--deadline: use a future local time like "18:00" or "24/11 18:00"')
+    first: list[int] | None = [] if args.clubs_first else None
+    for key in args.club:
+        club = await clubs.by_key(session, key)
+        if club is None:
+            raise UsageError(f"--club: no club with key {key!r} (donorbot club list)")
+        first = [*(first or []), club.id]
     rules = load_knowledge(settings).rules
     need = Need(
         groups=groups,
@@ -135,11 +150,18 @@ async def _create(
         contact=contact,
         deadline=deadline,
         wards=wards,
+        clubs=first,
     )
     counts = await callout_matching.preview(session, criteria_of(need, settings, rules, now=now))
     out.write(f"{sum(counts.values())} reserve donors match:\n")
     for (code, ward), n in sorted(counts.items(), key=lambda kv: -kv[1]):
         out.write(f"  {code}\t{ward or '(no ward)'}\t{n}\n")
+    if first is not None:
+        members = await callout_matching.preview(
+            session, criteria_of(need, settings, rules, now=now, club_members=True)
+        )
+        which = "every club" if not first else f"{len(first)} club(s)"
+        out.write(f"Clubs first ({which}): {sum(members.values())} matching member(s) in wave 1.\n")
     if args.dry_run:
         return
     launched = await waves.launch(

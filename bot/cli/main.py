@@ -11,6 +11,7 @@ from bot.cli import (
     announce,
     callouts,
     checks,
+    clubs,
     db,
     drives,
     exports,
@@ -51,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     targets.add_parser(sub)
     imports.add_parser(sub)
     exports.add_parser(sub)
+    clubs.add_parser(sub)
     faq = sub.add_parser("faq", help="validate FAQ or eligibility rules files")
     faq.add_argument("action", choices=["check"])
     faq.add_argument("files", nargs="+", type=Path)
@@ -104,6 +106,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
         return asyncio.run(exports.run(args, settings))
     elif command in ("donor", "honours"):
         return asyncio.run(recognition.run(args, settings))
+    elif command == "club":
+        return asyncio.run(clubs.run(args, settings))
     elif command == "config":
         return checks.check_config(settings, args.config)
     return EXIT_OK

@@ -27,7 +27,7 @@ from services.reports import gather, summary
 from services.reports.workbook import Table, write_csv, write_workbook
 
 FORMATS = ("text", "xlsx", "csv")
-TABLES = ("wards", "organisations", "reserve", "honours", "milestones")
+TABLES = ("wards", "organisations", "reserve", "honours", "milestones", "clubs")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -75,6 +75,7 @@ def _csv_table(workbook_sheets: list[Any], t: Any, table: str) -> Table:
         "reserve": t("rep_sheet_reserve"),
         "honours": t("rep_sheet_honours"),
         "milestones": t("rep_sheet_milestones"),
+        "clubs": t("rep_sheet_clubs"),
     }
     for sheet in workbook_sheets:
         if isinstance(sheet, Table) and sheet.title == titles[table]:
@@ -118,12 +119,20 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
         stem = f"report-{data.figures.year}" if data.figures.year else f"report-campaign-{campaigns[0].id}"
         pngs: list[tuple[str, bytes]] = []
         if args.format == "text":
-            out.write(summary.text(data.figures, t, heading=heading, recognition=data.recognition) + "\n")
+            text = summary.text(
+                data.figures, t, heading=heading, recognition=data.recognition, clubs=data.clubs
+            )
+            out.write(text + "\n")
         else:
             path = Path(args.output or f"{stem}.{args.format}")
             pngs = await asyncio.to_thread(summary.all_charts, data.figures, t)
             book = summary.workbook(
-                data.figures, t, heading=heading, recognition=data.recognition, chart_pngs=pngs
+                data.figures,
+                t,
+                heading=heading,
+                recognition=data.recognition,
+                chart_pngs=pngs,
+                clubs=data.clubs,
             )
             try:
                 if args.format == "xlsx":

@@ -10,6 +10,7 @@ The tables are grouped by area in this package's modules; every caller imports t
 
 from models.tables.base import Base, UtcDateTime, utcnow
 from models.tables.callouts import Callout, CalloutRecipient
+from models.tables.clubs import Club, ClubJoinFailure, ClubMember
 from models.tables.drives import Campaign, DriveDay, Signup
 from models.tables.invites import Invite, InviteFailure
 from models.tables.links import Approval, LinkFailure, LinkNotice
@@ -27,6 +28,9 @@ __all__ = [
     "Campaign",
     "CampaignTag",
     "ChannelAccount",
+    "Club",
+    "ClubJoinFailure",
+    "ClubMember",
     "Conversation",
     "Donation",
     "Donor",

@@ -40,6 +40,9 @@ class Callout(Base):
     contact: Mapped[str | None] = mapped_column(String(limits.CONTACT))  # shown to donors who accept
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
     wards: Mapped[list[str] | None] = mapped_column(JSON)  # None: all wards
+    # Clubs first (services.callouts.waves): the first wave asks only members of these clubs (club ids;
+    # [] for every club), later waves everyone. None: no club first.
+    first_clubs: Mapped[list[int] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(limits.STATUS), default="open")
     waves_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

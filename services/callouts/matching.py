@@ -36,12 +36,13 @@ def criteria(
     exclude: int | None = None,
     donor_groups: Sequence[str] | None = None,
     wave: int = 0,
+    clubs: Sequence[int] | None = None,
 ) -> Criteria:
     """What a donor must meet for this call-out (the rules file's age, weight and intervals).
 
     `donor_groups` are the groups asked when the organiser widened the call-out; otherwise the groups
     needed, widened by config.toml's table when `widen_red_cells` is on. The first wave leaves out
-    donors booked for a session today.
+    donors booked for a session today. `clubs`: only members of these clubs (() any club).
     """
     table = settings.callouts.compatibility if settings.callouts.widen_red_cells else None
     if donor_groups is not None:
@@ -59,11 +60,15 @@ def criteria(
         exclude_callout_id=exclude,
         tz=settings.tz,
         skip_booked=wave == 1,
+        clubs=clubs,
     )
 
 
-def criteria_of(need: Need, settings: Settings, rules: Rules, *, now: datetime) -> Criteria:
-    """The criteria of a call-out not created yet (the preview, and the check before sending)."""
+def criteria_of(
+    need: Need, settings: Settings, rules: Rules, *, now: datetime, club_members: bool = False
+) -> Criteria:
+    """The criteria of a call-out not created yet (the preview, and the check before sending);
+    `club_members`: only the members of its clubs first (the preview's count of them)."""
     return criteria(
         settings,
         rules,
@@ -72,6 +77,7 @@ def criteria_of(need: Need, settings: Settings, rules: Rules, *, now: datetime) 
         wards=need.wards,
         now=now,
         donor_groups=need.donor_groups,
+        clubs=need.clubs if club_members else None,
     )
 
 

@@ -34,6 +34,7 @@ class Need:
     deadline: datetime
     wards: Sequence[str] = ()  # asked first; none: all wards alike
     donor_groups: Sequence[str] | None = None  # the groups asked when the organiser widened it
+    clubs: Sequence[int] | None = None  # clubs first: their members in wave 1 (() every club); None: no
 
 
 def label(code: str) -> str:

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.i18n import Catalogs
 from domain.rules import Rules
 from models import audit, callout_matching, callouts, outbox
+from models.callout_criteria import Candidate, Criteria
 from models.tables import Callout
 from services.callouts.matching import candidates, criteria, criteria_of
 from services.callouts.need import Need, group_list
@@ -63,13 +64,21 @@ async def launch(
         tally_chat_id=tally_chat_id,
         now=now,
         donor_groups=need.donor_groups,
+        first_clubs=need.clubs,
     )
+    details: dict[str, object] = {
+        "groups": list(need.groups),
+        "units": need.units,
+        "component": need.component,
+    }
+    if need.clubs is not None:
+        details["clubs_first"] = list(need.clubs) or "all"
     await audit.record(
         session,
         actor=actor,
         action="callout.create",
         target=f"callout:{callout.id}",
-        details={"groups": list(need.groups), "units": need.units, "component": need.component},
+        details=details,
         now=now,
     )
     callout.matched = matched
@@ -86,11 +95,16 @@ async def send_wave(
     rules: Rules,
     now: datetime,
 ) -> int:
-    """Messages the next wave of matching donors who were not asked yet; schedules the one after."""
+    """Messages the next wave of matching donors who were not asked yet; schedules the one after.
+
+    Clubs first (`callout.first_clubs`): the first wave asks only the clubs' matching members — everyone,
+    when none of them matches, rather than lose a wave's interval in an emergency; later waves ask the
+    members not asked yet first, then everyone else."""
     wave = callout.waves_sent + 1
-    found = await candidates(
-        session,
-        criteria(
+    limit = callout.units_needed * settings.callouts.wave_factor
+
+    def crit(clubs: list[int] | None) -> Criteria:
+        return criteria(
             settings,
             rules,
             groups=list(callout.groups),
@@ -100,11 +114,20 @@ async def send_wave(
             exclude=callout.id,
             donor_groups=callout.donor_groups,
             wave=wave,
-        ),
-        rules=rules,
-        wave=wave,
-        limit=callout.units_needed * settings.callouts.wave_factor,
-    )
+            clubs=clubs,
+        )
+
+    found: list[Candidate] = []
+    if callout.first_clubs is not None:
+        found = await candidates(
+            session, crit(list(callout.first_clubs)), rules=rules, wave=wave, limit=limit
+        )
+    if wave > 1 or not found:
+        taken = {c.donor_id for c in found}
+        others = await candidates(
+            session, crit(None), rules=rules, wave=wave, limit=limit - len(found) + len(taken)
+        )
+        found += [c for c in others if c.donor_id not in taken][: limit - len(found)]
     await callouts.add_recipients(session, callout.id, found, wave=wave, now=now)
     due = now if settings.reminders.callouts_ignore_quiet_hours else quiet_shift(now, settings)
     for candidate in found:

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.i18n import Translator
 from domain import ids
+from domain.clubs import ClubLine
 from domain.figures import Figures, Scope, ScopeKind
 from domain.rules import Rules
-from models import audit, figures, honours
+from models import audit, clubs, figures, honours
 from models.tables import Campaign
 from services.reports import summary
 from services.reports.workbook import write_workbook
@@ -30,6 +31,7 @@ class ReportData:
     figures: Figures
     recognition: summary.Recognition
     campaign_names: tuple[str, ...] = ()
+    clubs: tuple[ClubLine, ...] = ()  # the scope's clubs: members, the year's donations, reserve by group
 
     def heading(self, t: Translator) -> str:
         return summary.title(self.figures, t, self.campaign_names)
@@ -110,6 +112,7 @@ async def gather(
             milestones=[summary.Milestone(r.full_name, r.ward, r.milestone, r.count) for r in milestone_rows],
         ),
         campaign_names=tuple(c.name for c in campaigns),
+        clubs=tuple(await clubs.figures(session, scope=scope, year=milestone_year)),
     )
 
 
@@ -121,7 +124,12 @@ def workbook_bytes(
     write_workbook(
         buffer,
         summary.workbook(
-            data.figures, t, heading=data.heading(t), recognition=data.recognition, chart_pngs=chart_pngs
+            data.figures,
+            t,
+            heading=data.heading(t),
+            recognition=data.recognition,
+            chart_pngs=chart_pngs,
+            clubs=data.clubs,
         ),
     )
     return buffer.getvalue()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from core.i18n import Translator
+from domain.clubs import ClubLine
+from domain.compatibility import GROUPS
 from domain.figures import TAG_NAMES, Figures, QuotaLine, Scope, ScopeKind, Share
 from services.reports import charts
 from services.reports.numbers import fmt_int, fmt_percent
@@ -226,10 +228,12 @@ def text(
     heading: str,
     recognition: Recognition | None = None,
     max_lines: int | None = None,
+    clubs: Sequence[ClubLine] = (),
 ) -> str:
     """The whole report as text: heading, paragraph, wards, organisations, named campaigns, recognition.
 
-    `max_lines` caps each list (the chat's short form: the file has them all).
+    `max_lines` caps each list (the chat's short form: the file has them all); the clubs are listed
+    with the most members first.
     """
     lang = t.lang
     if not _has_anything(figures):
@@ -264,6 +268,21 @@ def text(
             else:
                 tags.append(t("rep_tag_line", name=name, units=fmt_int(line.units.actual, lang)))
         parts.append("\n".join([t("rep_tags_heading"), *tags]))
+    if clubs:
+        ranked = sorted(clubs, key=lambda c: (-c.members, -c.donations, c.name))
+        shown_clubs = [
+            t(
+                "rep_club_line",
+                name=c.name,
+                members=fmt_int(c.members, lang),
+                donations=fmt_int(c.donations, lang),
+                reserve=fmt_int(c.reserve, lang),
+            )
+            for c in ranked[: max_lines or None]
+        ]
+        if max_lines is not None and len(ranked) > max_lines:
+            shown_clubs.append(t("rep_more_lines", count=fmt_int(len(ranked) - max_lines, lang)))
+        parts.append("\n".join([t("rep_clubs_heading"), *shown_clubs]))
     if recognition is not None:
         honoured = [
             t(
@@ -422,6 +441,35 @@ def _quota_table(lines: Sequence[QuotaLine], t: Translator, *, title_key: str, s
     return Table(title=t(title_key), columns=columns, rows=rows, heading=t(title_key))
 
 
+def _clubs_table(clubs: Sequence[ClubLine], t: Translator) -> Table:
+    """The "Clubs" sheet: each club's members, the year's donations, reserve members, and by group."""
+    groups = [g for g in (*GROUPS, "?") if any(dict(c.reserve_by_group).get(g) for c in clubs)]
+    columns = [
+        Column(t("rep_col_club")),
+        Column(t("rep_col_club_key")),
+        Column(t("rep_col_kind")),
+        Column(t("rep_col_ward")),
+        Column(t("rep_col_members"), Format.INT),
+        Column(t("rep_col_donations_year"), Format.INT),
+        Column(t("rep_col_reserve_members"), Format.INT),
+        *(Column(g if g != "?" else t("rep_group_unknown"), Format.INT) for g in groups),
+    ]
+    rows: list[list[CellValue]] = [
+        [
+            c.name,
+            c.key,
+            t(f"club_kind_{c.kind}"),
+            c.ward,
+            c.members,
+            c.donations,
+            c.reserve,
+            *(dict(c.reserve_by_group).get(g, 0) for g in groups),
+        ]
+        for c in clubs
+    ]
+    return Table(title=t("rep_sheet_clubs"), columns=columns, rows=rows)
+
+
 def workbook(
     figures: Figures,
     t: Translator,
@@ -429,6 +477,7 @@ def workbook(
     heading: str,
     recognition: Recognition | None = None,
     chart_pngs: Sequence[tuple[str, bytes]] | None = None,
+    clubs: Sequence[ClubLine] = (),
 ) -> Workbook:
     """The year-end workbook: summary (the paragraph and the key figures), wards, organisations, named
     campaigns, reserve pool, honour list, milestones, charts."""
@@ -494,6 +543,8 @@ def workbook(
             ],
         )
     )
+    if clubs:
+        sheets.append(_clubs_table(clubs, t))
     if recognition is not None:
         sheets.append(
             Table(

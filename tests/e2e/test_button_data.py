@@ -12,6 +12,7 @@ back as exactly one kind declared in core/buttons.py (so no button is built by h
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ FLOW_PREFIXES = {
     "donated", "last_donation", "reserve", "chk", "cmp", "cward", "cnew", "cog", "coc", "codl", "coa", "cogo",
     "annaud", "annward", "annok", "erase",
 }  # fmt: skip
+# Buttons a dialogue leaves in `ctx.then` to run after it, never shown (a club's code kept through
+# registration: handlers/clubs.py).
+THEN_ONLY = {"clbjoin"}
 
 
 def long_text(text: str, length: int) -> str:
@@ -250,6 +254,13 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await tap(bot, staff, "orgdrive:cancel:")
         await tap(bot, staff, "orgdrive:cancelyes:")
 
+        await bot.send(staff, "/taoclb")  # a club with the longest name; Lan joins it by its code
+        await bot.send(staff, long_text("CLB Hiến máu tình nguyện Tam Lưu", 120))
+        created = texts(await tap(bot, staff, "clbkind:living_bank"))
+        club_code = re.search(r"CLB-[0-9A-Z]{6}", created)
+        assert club_code is not None, created
+        assert "Bạn đã tham gia" in texts(await bot.send(lan, club_code.group()))
+
         await bot.send(staff, "/khancap")
         await tap(bot, staff, "cog:O+")
         await tap(bot, staff, "cog:done")
@@ -260,6 +271,8 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await tap(bot, staff, "codl:6")
         await tap(bot, staff, "coa:11")
         await tap(bot, staff, "coa:done")
+        await tap(bot, staff, "coclb:")  # the club toggled, then Done: its members first
+        await tap(bot, staff, "coclb:done")
         await tap(bot, staff, "cogo:yes")
         await tap(bot, staff, "cov:refresh:")
         await arrives(bot, lan, "co:")
@@ -312,6 +325,8 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await tap(bot, lan, "appr:")
         await arrives(bot, lan, "unlink:")
         await tap(bot, lan, "unlink:")
+        await bot.send(lan, "/clbcuatoi")
+        await tap(bot, lan, "clbleave:")
         await bot.send(lan, "/xoa")
         await tap(bot, lan, "erase:no")
 
@@ -331,5 +346,5 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
                     undeclared[data] = kinds
         assert too_long == [] and refused == []
         assert not undeclared, f"buttons that do not parse as one declared kind: {undeclared}"
-        missing = (set(build_routes().buttons) | FLOW_PREFIXES) - seen
+        missing = (set(build_routes().buttons) | FLOW_PREFIXES) - THEN_ONLY - seen
         assert not missing, f"journeys never showed these buttons: {sorted(missing)}"

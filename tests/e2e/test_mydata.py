@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Column, Table, and_, func, or_, select
 
-from models import honours, links
+from models import clubs, honours, links
 from models.tables import Base, ChannelAccount, Donor, Outbox, Signup
 from tests.e2e.test_callouts import callout_messages, reserve, start_callout
 from tests.helpers import BotHarness, FixedClock, running_bot
@@ -144,10 +144,22 @@ async def test_mydata_holds_every_row_that_is_about_the_person(tmp_path: Path) -
             await links.request_approval(
                 session, donor_id=donor.id, account_id=account.id, action="mydata", now=bot.clock.now()
             )
+            # she is in a club, and once typed a club code wrong
+            club = await clubs.create(
+                session,
+                name="CLB Tam Lưu",
+                kind="club",
+                ward="Tam Lưu",
+                key=None,
+                actor="cli:lan",
+                now=bot.clock.now(),
+            )
+            await clubs.add_members(session, club.id, [donor.id], source="chat", now=bot.clock.now())
             # the organisers corrected her donations before the bot
             mine = await session.get(Donor, donor.id)
             assert mine is not None
             await honours.correct_earlier(session, mine, 7, actor="cli:lan", now=bot.clock.now())
+        await bot.send(lan, "CLB-ZZZZZZ")  # a wrong club code, counted for her chat
         await bot.send(lan, "/kiemtra")  # a dialogue in progress
         await settled(bot)
         reply = await bot.send(lan, "/mydata")
@@ -187,3 +199,4 @@ async def test_mydata_holds_every_row_that_is_about_the_person(tmp_path: Path) -
         }
         assert exported["emergency_callouts"][0]["answer"] == "accepted"
         assert exported["dialogues_in_progress"][0]["flow"] == "selfcheck"
+        assert exported["clubs"][0]["club"] == "CLB Tam Lưu" and len(exported["wrong_club_codes"]) == 1

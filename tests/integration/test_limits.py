@@ -23,7 +23,7 @@ from bot.cli import main
 from core.config import PROJECT_ROOT, AreaSettings, load_settings
 from core.i18n import Catalogs
 from domain import limits, plan_file
-from handlers import callouts, campaigns, organiser_drives
+from handlers import callouts, campaigns, clubs, organiser_drives
 from handlers.context import Context, State
 from handlers.fields import FIELDS
 from handlers.messages import Incoming, InputKind
@@ -196,6 +196,27 @@ def organiser_add(
     return accepts
 
 
+def club_create_name() -> Accepts:
+    def accepts(n: int) -> bool:
+        cli().unique()
+        return cli()("club", "create", "a" * n, "--key", f"k{cli().keys}") == 0
+
+    return accepts
+
+
+def club_create_key() -> Accepts:
+    def accepts(n: int) -> bool:
+        prefix = cli().unique()
+        key = prefix + "a" * (n - len(prefix))
+        return cli()("club", "create", "CLB Tam Lưu", "--key", key) == 0
+
+    return accepts
+
+
+def taoclb_name() -> Accepts:
+    return lambda n: clubs.read_name(_context("a" * n)).ok
+
+
 def organiser_invite(option: str) -> Accepts:
     def accepts(n: int) -> bool:
         return cli()("organiser", "invite", option, "a" * n) == 0
@@ -257,6 +278,11 @@ INPUTS: dict[str, dict[str, Accepts]] = {
     },
     "organisers.unit": {"organiser add --unit": organiser_add("--unit")},
     "invites.unit": {"organiser invite --unit": organiser_invite("--unit")},
+    "clubs.name": {"/taoclb": taoclb_name(), "club create NAME": club_create_name()},
+    "clubs.key": {"club create --key": club_create_key()},
+    "clubs.ward": {
+        "config.toml [area] wards (club create --ward; /taoclb: the organiser's ward)": config_ward
+    },
     "channel_accounts.user_id": {
         # Telegram ids are numbers below 2**52; a Zalo id is a string the column must hold whole
         "organiser add --user-id": organiser_add("--user-id", text=lambda n: "1" * n, platform="zalo")
@@ -295,6 +321,13 @@ INTERNAL: dict[str, str] = {
     "invites.scope": "domain.figures.Scope.text, as organisers.scope (organiser invite --scope)",
     "invites.created_by": "cli:<os user>, as in the audit log",
     "invite_failures.platform": "adapter names",
+    "clubs.kind": "CHECK values (domain.clubs.KINDS)",
+    "clubs.join_code": "domain.clubs.new_code",
+    "clubs.created_by": "platform:user id or cli:<os user>, as in the audit log",
+    "club_members.role": "CHECK values",
+    "club_members.source": "CHECK values",
+    "club_join_failures.platform": "adapter names",
+    "club_join_failures.user_id": "the platform's user id",
     "invite_failures.user_id": "the platform's user id",
     "audit_log.actor": "platform:user id or cli:<os user>, cut to fit by models.audit",
     "announcements.actor": "platform:user id or cli:<os user>, as in the audit log",
