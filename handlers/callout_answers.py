@@ -70,10 +70,6 @@ async def tally_pressed(ctx: Context, pressed: buttons.CalloutTally) -> None:
     await show_tally(ctx, callout.id, edit=True)
 
 
-on_tally_button = on_press(buttons.CalloutTally, tally_pressed, organisers=True)
-"""The router's handler of the tally's buttons (`cov:`): anything else is "this button has expired"."""
-
-
 async def show_running(ctx: Context, _args: str = "") -> None:
     """/dskhancap: the tally of every call-out still running (or ended in the last day), with its buttons."""
     if not await organiser_only(ctx):

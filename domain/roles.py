@@ -1,0 +1,149 @@
+"""Who may do what: the organiser roles, their scopes, and the one permission table. Pure.
+
+An organiser row holds a role and a scope (`domain.figures.Scope`, stored as its text). What a role may
+do depends on the kind of scope it holds, so the table is keyed by both:
+
+* `admin` (always the area): everything.
+* `organiser`, scope `area`: every organiser capability but invites and organiser administration.
+* `organiser`, scope `ward:<name>`: the desk, rosters, figures, announcements, drive days (create, move,
+  cancel), rare donors and exports — each inside the ward; no call-outs (below).
+* `organiser`, scope `organisation:<name>`: the desk for their people, rosters, figures, announcements,
+  rare donors and exports — inside the organisation; no drive days and no call-outs (a school or a
+  company runs no drive day of its own in the data: a drive day has a ward, not an organisation).
+* `club_leader`, scope `club:<key>`: nothing yet beyond /toi; the clubs' tables come with the clubs
+  (`CLUB_LEADER_TODO`).
+* `desk`, scope `drive_day:<id>`: check-in and results at that drive day only.
+
+Call-outs are the area's: an emergency in a ward's hospital may need donors of every ward, and the
+matching (`models.callout_matching`) ranks the call-out's wards first but asks the others too, so a
+call-out cannot be kept inside one ward without a new column and statement shape. Until it can, a ward
+or organisation organiser asks the area (an admin or an area organiser) to send one.
+
+The CLI is the operator: it is trusted and audited as `cli:<user>`, and keeps every action area-wide;
+this table is for the chat. Which command needs which capability is declared once, in
+`handlers.registry.CAPABILITIES`; whether a target (a drive day, a donor) is inside the scope is
+`Scope.holds_drive_day` / `Scope.covers`, asked by the handler that has the target.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from domain.figures import Scope, ScopeKind
+
+__all__ = [
+    "CAPABILITIES",
+    "CLUB_LEADER_TODO",
+    "GRANTS",
+    "ROLES",
+    "SCOPE_KINDS",
+    "Capability",
+    "Grant",
+    "Role",
+    "scope_problem",
+]
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # the area's administrator: everything
+    ORGANISER = "organiser"  # organiser work inside their scope (area, ward or organisation)
+    CLUB_LEADER = "club_leader"  # their club's members (scope "club:<key>")
+    DESK = "desk"  # desk staff: check-in and results of one drive day (scope "drive_day:<id>")
+
+
+ROLES: Final = tuple(role.value for role in Role)
+"""The values `organisers.role` and `invites.role` may hold (their CHECK constraints)."""
+
+
+class Capability(StrEnum):
+    """One kind of organiser work; each organiser command, button and dialogue needs exactly one."""
+
+    CHECKIN = "checkin"  # /checkin, the desk screen, the weight measured at the desk
+    RESULT = "result"  # a donation or deferral recorded at the desk
+    ROSTER = "roster"  # /danhsach
+    STATS = "stats"  # /thongke
+    ANNOUNCE = "announce"  # /thongbao, /tiendo
+    DRIVE_CREATE = "drive_create"  # /taodot
+    DRIVE_CHANGE = "drive_change"  # move or cancel a drive day
+    CALLOUT = "callout"  # /khancap, /dskhancap and the tally's buttons
+    RARE_DONORS = "rare_donors"  # /hiemmau
+    EXPORT = "export"  # files with donors' data (the roster's and report's workbooks go with their command)
+    INVITE = "invite"  # invite codes (the CLI's today)
+    ORGANISER_ADMIN = "organiser_admin"  # grant and remove roles (the CLI's today)
+
+
+CAPABILITIES: Final = tuple(Capability)
+
+_ORGANISER_WORK: Final = frozenset(Capability) - {Capability.INVITE, Capability.ORGANISER_ADMIN}
+
+CLUB_LEADER_TODO: Final = frozenset[Capability]()
+"""TODO(clubs): what a club leader may do once the clubs' tables exist — their members' roster and
+figures, announcements to their club (Capability.ANNOUNCE with a club audience). Until then nothing:
+every organiser command answers a club leader with the role's text, and /toi works as for anyone."""
+
+GRANTS: Final[Mapping[tuple[Role, ScopeKind], frozenset[Capability]]] = {
+    (Role.ADMIN, ScopeKind.AREA): frozenset(Capability),
+    (Role.ORGANISER, ScopeKind.AREA): _ORGANISER_WORK,
+    (Role.ORGANISER, ScopeKind.WARD): _ORGANISER_WORK - {Capability.CALLOUT},
+    (Role.ORGANISER, ScopeKind.ORGANISATION): _ORGANISER_WORK
+    - {Capability.DRIVE_CREATE, Capability.DRIVE_CHANGE, Capability.CALLOUT},
+    (Role.CLUB_LEADER, ScopeKind.CLUB): CLUB_LEADER_TODO,
+    (Role.DESK, ScopeKind.DRIVE_DAY): frozenset({Capability.CHECKIN, Capability.RESULT}),
+}
+"""The permission table: (role, kind of scope) → what it may do. A pair not here may do nothing."""
+
+SCOPE_KINDS: Final[Mapping[Role, tuple[ScopeKind, ...]]] = {
+    Role.ADMIN: (ScopeKind.AREA,),
+    Role.ORGANISER: (ScopeKind.AREA, ScopeKind.WARD, ScopeKind.ORGANISATION),
+    Role.CLUB_LEADER: (ScopeKind.CLUB,),
+    Role.DESK: (ScopeKind.DRIVE_DAY,),
+}
+"""The scopes each role is granted with (`scope_problem`)."""
+
+
+def scope_problem(role: str, scope: Scope) -> str | None:
+    """Why `role` cannot be granted with `scope` (English, for the CLI), or None."""
+    try:
+        known = Role(role)
+    except ValueError:
+        return f"{role!r} is not a role ({', '.join(ROLES)})"
+    if known is Role.ADMIN:
+        return None  # an admin's scope is the area whatever was given
+    kinds = SCOPE_KINDS[known]
+    if scope.kind not in kinds:
+        wanted = " or ".join(kind.value + ("" if kind is ScopeKind.AREA else ":…") for kind in kinds)
+        return f"a {known.value} needs a scope {wanted}, not {scope.text!r}"
+    return None
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One chat account's role and scope, as stored (an unknown role string may do nothing)."""
+
+    role: str
+    scope: Scope
+
+    @property
+    def known_role(self) -> Role | None:
+        try:
+            return Role(self.role)
+        except ValueError:
+            return None
+
+    @property
+    def effective_scope(self) -> Scope:
+        """The scope the role works in: the area for an admin, whatever the column says."""
+        return Scope.area() if self.known_role is Role.ADMIN else self.scope
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        role = self.known_role
+        if role is None:
+            return frozenset()
+        return GRANTS.get((role, self.effective_scope.kind), frozenset())
+
+    def may(self, capability: Capability) -> bool:
+        return capability in self.capabilities

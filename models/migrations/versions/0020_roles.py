@@ -1,0 +1,37 @@
+"""roles with scopes: club leaders and desk staff may hold an organiser row or an invite
+
+Revision ID: 0020
+Revises: 0019
+Create Date: 2026-12-02
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0020"
+down_revision: str | None = "0019"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ROLES = "role IN ('admin', 'organiser', 'club_leader', 'desk')"  # domain.roles.ROLES
+OLD = "role IN ('organiser', 'admin')"
+
+
+def _check(table: str, condition: str) -> None:
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(op.f(f"ck_{table}_role"), type_="check")
+        batch_op.create_check_constraint(op.f(f"ck_{table}_role"), condition)
+
+
+def upgrade() -> None:
+    _check("organisers", ROLES)
+    _check("invites", ROLES)
+
+
+def downgrade() -> None:
+    # Club leaders and desk staff lose the role: the old constraint knows only these two.
+    op.execute("DELETE FROM organisers WHERE role NOT IN ('organiser', 'admin')")
+    op.execute("DELETE FROM invites WHERE role NOT IN ('organiser', 'admin')")
+    _check("organisers", OLD)
+    _check("invites", OLD)
