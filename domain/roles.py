@@ -115,7 +115,7 @@ def scope_problem(role: str, scope: Scope) -> str | None:
     kinds = SCOPE_KINDS[known]
     if scope.kind not in kinds:
         wanted = " or ".join(kind.value + ("" if kind is ScopeKind.AREA else ":…") for kind in kinds)
-        return f"a {known.value} needs a scope {wanted}, not {scope.text!r}"
+        return f"the role {known.value} needs a scope {wanted}, not {scope.text!r}"
     return None
 
 
