@@ -1,0 +1,108 @@
+"""What a scope changes in a journey, through the real PTB stack and the emulator (domain/roles.py): a ward
+organiser's /taodot is held in their ward without asking, and their /thongbao reaches only their ward's
+donors — an organisation's organiser's only that organisation's — with the preview saying so; a ward
+organiser's Move and Cancel under a day of another ward are refused and change nothing.
+
+Donors: Lan (Tam Lưu, THPT Kinh Môn), Minh (Tam Lưu), Hoa (Nhị Chiểu, THPT Kinh Môn).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core import buttons
+from domain.figures import Scope
+from models.tables import DriveDay, Outbox
+from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
+from tests.e2e.test_roles_matrix import SCHOOL
+from tests.helpers import BotHarness, FixedClock, SimUser, running_bot, texts
+
+
+async def _donors(bot: BotHarness) -> dict[str, int]:
+    lan, minh, hoa = bot.user(8701, name="Lan"), bot.user(8702, name="Minh"), bot.user(8703, name="Hoa")
+    return {
+        "Lan": await bot.add_donor(lan, phone="+84912870001", organisation=SCHOOL),
+        "Minh": await bot.add_donor(minh, phone="+84912870002"),
+        "Hoa": await bot.add_donor(hoa, phone="+84912870003", ward="Nhị Chiểu", organisation=SCHOOL),
+    }
+
+
+async def _announce(bot: BotHarness, staff: SimUser, words: str) -> tuple[str, set[int]]:
+    """/thongbao to everyone the scope allows; the preview's first line and who got an outbox row."""
+    asked = await bot.send(staff, "/thongbao")
+    assert asked[0].button_labels() == [
+        "Tất cả người hiến trong phạm vi của tôi",
+        "Người hiến dự bị trong phạm vi của tôi",
+    ], "no other ward to choose"
+    await bot.press(staff, "Tất cả người hiến trong phạm vi")
+    preview = await bot.send(staff, words)
+    await bot.press(staff, "Xác nhận")
+    rows = await bot.rows(select(Outbox).where(Outbox.kind == "announcement"))
+    return preview[0].text or "", {
+        row.about_donor_id for row in rows if row.payload and words in str(row.payload)
+    }
+
+
+async def test_a_ward_organiser_announces_to_their_ward_only(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        donors = await _donors(bot)
+        staff = bot.user(8790, name="Cán bộ phường")
+        await bot.make_organiser(staff, scope=Scope.ward("Tam Lưu"))
+        preview, reached = await _announce(bot, staff, "Chủ nhật này hiến máu ở nhà văn hóa.")
+        assert "sẽ gửi tới người hiến ở Tam Lưu, tổng cộng 2 người" in preview
+        assert reached == {donors["Lan"], donors["Minh"]}
+        # A forged "one ward" press cannot widen it: the scope decides the audience.
+        await bot.send(staff, "/thongbao")
+        after_forged = await bot.forge(staff, buttons.AnnounceAudience("ward").pack())
+        assert "Gõ nội dung thông báo" in texts(after_forged)
+
+
+async def test_an_organisation_organiser_announces_to_their_organisation_only(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        donors = await _donors(bot)
+        staff = bot.user(8791, name="Cán bộ trường")
+        await bot.make_organiser(staff, scope=Scope.organisation(SCHOOL))
+        preview, reached = await _announce(bot, staff, "Trường mình hiến máu thứ Bảy.")
+        assert f"sẽ gửi tới người hiến của đơn vị {SCHOOL}, tổng cộng 2 người" in preview
+        assert reached == {donors["Lan"], donors["Hoa"]}
+
+
+async def test_a_ward_organiser_creates_drive_days_in_their_ward_without_being_asked(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        staff = bot.user(8792, name="Cán bộ phường")
+        await bot.make_organiser(staff, scope=Scope.ward("Nhị Chiểu"))
+        await bot.send(staff, "/taodot")
+        await bot.press(staff, "Kinh Môn ngàn trái tim vàng")
+        await bot.send(staff, "15/8/2020")
+        await bot.send(staff, "7h-10h30")
+        asked = await bot.send(staff, "Nhà văn hóa Nhị Chiểu")
+        assert texts(asked) == "Tiếp nhận tối đa bao nhiêu người? Ví dụ: 250.", "the ward is not asked"
+        summary = await bot.send(staff, "80")
+        assert "Nhị Chiểu" in texts(summary)
+        await bot.press(staff, "Xác nhận")
+        row = await bot.scalar(select(DriveDay).where(DriveDay.place_name == "Nhà văn hóa Nhị Chiểu"))
+        assert row is not None and row.ward == "Nhị Chiểu"
+
+
+async def test_a_ward_organiser_moves_and_cancels_only_their_wards_days(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        days = await bot.rows(select(DriveDay).order_by(DriveDay.id))
+        own = next(d for d in days if d.ward == "Tam Lưu")
+        other = next(d for d in days if d.ward not in ("Tam Lưu", None))
+        staff = bot.user(8793, name="Cán bộ phường")
+        await bot.make_organiser(staff, scope=Scope.ward("Tam Lưu"))
+        await bot.send(staff, "/lichhien")
+        for pressed in (buttons.DriveMove(other.id), buttons.DriveCancelYes(other.id)):
+            refused = texts(await bot.forge(staff, pressed.pack()))
+            assert (
+                "⛔ Việc này nằm ngoài phạm vi của bạn (người tổ chức, phạm vi: phường/xã Tam Lưu)" in refused
+            )
+            assert "dời hoặc hủy buổi hiến máu trong phạm vi đó" in refused
+        again = await bot.scalar(select(DriveDay).where(DriveDay.id == other.id))
+        assert again is not None and (again.status, again.day) == ("scheduled", other.day)
+        asked = texts(await bot.forge(staff, buttons.DriveMove(own.id).pack()))
+        assert asked.startswith("Ngày mới?")
