@@ -6,7 +6,7 @@ do depends on the kind of scope it holds, so the table is keyed by both:
 * `admin` (always the area): everything.
 * `organiser`, scope `area`: every organiser capability but invites and organiser administration.
 * `organiser`, scope `ward:<name>`: the desk, rosters, figures, announcements, drive days (create, move,
-  cancel), rare donors and exports — each inside the ward; no call-outs (below).
+  cancel), call-outs, rare donors and exports — each inside the ward (a call-out asks its donors only).
 * `organiser`, scope `organisation:<name>`: the desk for their people, rosters, figures, announcements,
   rare donors and exports — inside the organisation; no drive days and no call-outs (a school or a
   company runs no drive day of its own in the data: a drive day has a ward, not an organisation).
@@ -14,15 +14,16 @@ do depends on the kind of scope it holds, so the table is keyed by both:
   (`CLUB_LEADER_TODO`).
 * `desk`, scope `drive_day:<id>`: check-in and results at that drive day only.
 
-Call-outs are the area's: an emergency in a ward's hospital may need donors of every ward, and the
-matching (`models.callout_matching`) ranks the call-out's wards first but asks the others too, so a
-call-out cannot be kept inside one ward without a new column and statement shape. Until it can, a ward
-or organisation organiser asks the area (an admin or an area organiser) to send one.
+Call-outs: an emergency in a ward's hospital may need donors of every ward, so a call-out across the
+area is an area organiser's or an admin's; a ward organiser's asks the donors of their ward only
+(`callouts.wards_only`, said in the preview). An organisation's organiser sends none: its people are
+spread over the wards, and a hospital's need is the area's or a ward's business.
 
 The CLI is the operator: it is trusted and audited as `cli:<user>`, and keeps every action area-wide;
 this table is for the chat. Which command needs which capability is declared once, in
-`handlers.registry.CAPABILITIES`; whether a target (a drive day, a donor) is inside the scope is
-`Scope.holds_drive_day` / `Scope.covers`, asked by the handler that has the target.
+`handlers.registry` (`COMMAND_CAPABILITIES`, `FLOW_CAPABILITIES`, `BUTTON_CAPABILITIES`); whether a
+target (a drive day, a donor) is inside the scope is `Scope.holds_drive_day` / `Scope.covers`, asked by
+the handler that has the target.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ every organiser command answers a club leader with the role's text, and /toi wor
 GRANTS: Final[Mapping[tuple[Role, ScopeKind], frozenset[Capability]]] = {
     (Role.ADMIN, ScopeKind.AREA): frozenset(Capability),
     (Role.ORGANISER, ScopeKind.AREA): _ORGANISER_WORK,
-    (Role.ORGANISER, ScopeKind.WARD): _ORGANISER_WORK - {Capability.CALLOUT},
+    (Role.ORGANISER, ScopeKind.WARD): _ORGANISER_WORK,
     (Role.ORGANISER, ScopeKind.ORGANISATION): _ORGANISER_WORK
     - {Capability.DRIVE_CREATE, Capability.DRIVE_CHANGE, Capability.CALLOUT},
     (Role.CLUB_LEADER, ScopeKind.CLUB): CLUB_LEADER_TODO,

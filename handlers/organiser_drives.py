@@ -255,6 +255,17 @@ async def create(ctx: Context) -> None:
 # --- cancel and move buttons under a session (shown to organisers) -----------------------------------
 
 
+async def staff_rows(ctx: Context, drive_day_id: int, *, ward: str | None) -> list[list[Choice]]:
+    """Move and Cancel under a session, for a role that may change it (`domain.roles`: the area's, or a
+    ward organiser's own ward's day); nothing for anyone else."""
+    grant = await ctx.grant()
+    if grant is None or not grant.may(Capability.DRIVE_CHANGE):
+        return []
+    if not grant.effective_scope.holds_drive_day(drive_day_id=drive_day_id, ward=ward):
+        return []
+    return [organiser_row(ctx, drive_day_id)]
+
+
 def organiser_row(ctx: Context, drive_day_id: int) -> list[Choice]:
     return [
         ctx.choice("button_drive_move", buttons.DriveMove(drive_day_id)),

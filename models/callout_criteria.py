@@ -16,6 +16,8 @@
 * Donors whose weight is unknown (they skipped the question) are NOT matched: a donor sent to a hospital
   in a hurry and turned away at the scale is worse than one not asked; /hoso lets them add it. A donor
   whose group is not fully known never matches either.
+* A ward organiser's call-out (``wards_only``) asks donors of its wards only (``domain.roles``); the
+  statement is the same, its rows of other wards (ranked after) are left out.
 * Order: donors of the call-out's wards first, then the other wards in the configured order, then unknown
   wards; within a ward, those who never donated first, then the longest since the last donation, then id.
 
@@ -59,6 +61,7 @@ class Criteria:
     exclude_callout_id: int | None = None
     tz: tzinfo = UTC  # the configured zone: `day` and session hours are local
     skip_booked: bool = False  # the first wave: not the donors booked for a session today
+    wards_only: bool = False  # only donors of `wards` (a ward organiser's call-out)
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,7 @@ def criteria_for(
     exclude_callout_id: int | None = None,
     tz: tzinfo = UTC,
     skip_booked: bool = False,
+    wards_only: bool = False,
 ) -> Criteria:
     """Criteria from the rules file (age, weight, intervals) and a call-out's groups, widened by `table`.
 
@@ -124,6 +128,7 @@ def criteria_for(
         exclude_callout_id=exclude_callout_id,
         tz=tz,
         skip_booked=skip_booked,
+        wards_only=wards_only and bool(wards),
     )
 
 

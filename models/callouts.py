@@ -89,6 +89,7 @@ async def create(
     now: datetime,
     tally_chat_id: str | None = None,
     donor_groups: Sequence[str] | None = None,
+    wards_only: bool = False,
 ) -> Callout:
     """A new open call-out (no wave sent yet). Bad values are the caller's bug: ValueError.
 
@@ -119,6 +120,7 @@ async def create(
         contact=contact,
         deadline=deadline,
         wards=list(dict.fromkeys(wards)) if wards else None,
+        wards_only=wards_only and bool(wards),
         status="open",
         waves_sent=0,
         next_wave_at=None,

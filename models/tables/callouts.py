@@ -7,12 +7,14 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -40,6 +42,8 @@ class Callout(Base):
     contact: Mapped[str | None] = mapped_column(String(limits.CONTACT))  # shown to donors who accept
     deadline: Mapped[datetime] = mapped_column(UtcDateTime)
     wards: Mapped[list[str] | None] = mapped_column(JSON)  # None: all wards
+    # Only donors of `wards` (a ward organiser's call-out, domain.roles); False: `wards` are asked first.
+    wards_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(limits.STATUS), default="open")
     waves_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

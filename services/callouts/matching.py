@@ -36,6 +36,7 @@ def criteria(
     exclude: int | None = None,
     donor_groups: Sequence[str] | None = None,
     wave: int = 0,
+    wards_only: bool = False,
 ) -> Criteria:
     """What a donor must meet for this call-out (the rules file's age, weight and intervals).
 
@@ -59,6 +60,7 @@ def criteria(
         exclude_callout_id=exclude,
         tz=settings.tz,
         skip_booked=wave == 1,
+        wards_only=wards_only,
     )
 
 
@@ -72,6 +74,7 @@ def criteria_of(need: Need, settings: Settings, rules: Rules, *, now: datetime) 
         wards=need.wards,
         now=now,
         donor_groups=need.donor_groups,
+        wards_only=need.wards_only,
     )
 
 

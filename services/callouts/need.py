@@ -34,6 +34,7 @@ class Need:
     deadline: datetime
     wards: Sequence[str] = ()  # asked first; none: all wards alike
     donor_groups: Sequence[str] | None = None  # the groups asked when the organiser widened it
+    wards_only: bool = False  # only donors of `wards`: a ward organiser's call-out (domain.roles)
 
 
 def label(code: str) -> str:

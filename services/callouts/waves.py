@@ -63,6 +63,7 @@ async def launch(
         tally_chat_id=tally_chat_id,
         now=now,
         donor_groups=need.donor_groups,
+        wards_only=need.wards_only,
     )
     await audit.record(
         session,
@@ -100,6 +101,7 @@ async def send_wave(
             exclude=callout.id,
             donor_groups=callout.donor_groups,
             wave=wave,
+            wards_only=callout.wards_only,
         ),
         rules=rules,
         wave=wave,

@@ -1,7 +1,8 @@
 """What a scope changes in a journey, through the real PTB stack and the emulator (domain/roles.py): a ward
 organiser's /taodot is held in their ward without asking, and their /thongbao reaches only their ward's
 donors — an organisation's organiser's only that organisation's — with the preview saying so; a ward
-organiser's Move and Cancel under a day of another ward are refused and change nothing.
+organiser's Move and Cancel under a day of another ward are refused and change nothing; a ward
+organiser's call-out asks their ward's reserve donors only, in every wave.
 
 Donors: Lan (Tam Lưu, THPT Kinh Môn), Minh (Tam Lưu), Hoa (Nhị Chiểu, THPT Kinh Môn).
 """
@@ -14,7 +15,9 @@ from sqlalchemy import select
 
 from core import buttons
 from domain.figures import Scope
-from models.tables import DriveDay, Outbox
+from models.tables import Callout, DriveDay, Outbox
+from scheduler.jobs import advance_callouts
+from tests.e2e.test_callouts import callout_messages, reserve
 from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
 from tests.e2e.test_roles_matrix import SCHOOL
 from tests.helpers import BotHarness, FixedClock, SimUser, running_bot, texts
@@ -96,6 +99,10 @@ async def test_a_ward_organiser_moves_and_cancels_only_their_wards_days(tmp_path
         staff = bot.user(8793, name="Cán bộ phường")
         await bot.make_organiser(staff, scope=Scope.ward("Tam Lưu"))
         await bot.send(staff, "/lichhien")
+        shown = await bot.forge(staff, buttons.Drive(own.id).pack())
+        assert "🛠 Hủy buổi" in shown[0].button_labels()
+        shown = await bot.forge(staff, buttons.Drive(other.id).pack())
+        assert not any("🛠" in label for m in shown for label in m.button_labels()), "not theirs to change"
         for pressed in (buttons.DriveMove(other.id), buttons.DriveCancelYes(other.id)):
             refused = texts(await bot.forge(staff, pressed.pack()))
             assert (
@@ -106,3 +113,35 @@ async def test_a_ward_organiser_moves_and_cancels_only_their_wards_days(tmp_path
         assert again is not None and (again.status, again.day) == ("scheduled", other.day)
         asked = texts(await bot.forge(staff, buttons.DriveMove(own.id).pack()))
         assert asked.startswith("Ngày mới?")
+
+
+async def test_a_ward_organisers_call_out_asks_their_ward_only(tmp_path: Path) -> None:
+    """Two O+ reserve donors in Tam Lưu, one in Nhị Chiểu; 1 unit → a wave of 3 would reach all three
+    for the area's organiser, the ward's reaches the two of Tam Lưu, and the next wave nobody else."""
+    async with running_bot(tmp_path, FixedClock()) as bot:
+        here = [await reserve(bot, 8711 + n, phone=f"+8491287001{n}") for n in range(2)]
+        there = await reserve(bot, 8720, phone="+84912870020", ward="Nhị Chiểu")
+        staff = bot.user(8794, name="Cán bộ phường")
+        await bot.make_organiser(staff, scope=Scope.ward("Tam Lưu"))
+        await bot.send(staff, "/khancap")
+        await bot.press(staff, "O+")
+        await bot.press(staff, "Xong")
+        await bot.press(staff, "Máu toàn phần")
+        await bot.send(staff, "1")
+        await bot.send(staff, "Bệnh viện Đa khoa Kinh Môn")
+        await bot.send(staff, "Phường An Lưu, Kinh Môn")
+        await bot.send(staff, "BS Hùng 0912 000 999")
+        preview = texts(await bot.press(staff, "Trong 6 giờ"))  # no ward question: their ward
+        assert "Người hiến dự bị phù hợp: 2" in preview and "O+ · Tam Lưu: 2" in preview
+        assert "Nhị Chiểu" not in preview
+        assert "Chỉ nhắn người hiến ở Tam Lưu (phạm vi của bạn)" in preview
+        launched = await bot.press(staff, "Gửi ngay")
+        assert "tới 2 người" in texts(launched)
+        await bot.emu.wait_until(lambda: all(callout_messages(bot, user) for user in here), what="the wave")
+        assert callout_messages(bot, there) == []
+        callout = await bot.scalar(select(Callout))
+        assert callout is not None and (callout.wards, callout.wards_only) == (["Tam Lưu"], True)
+        assert bot.app is not None
+        bot.clock.advance(minutes=21)
+        assert await advance_callouts(bot.app) == 0, "the next wave finds nobody else in the ward"
+        assert callout_messages(bot, there) == []

@@ -1,4 +1,5 @@
-"""roles with scopes: club leaders and desk staff may hold an organiser row or an invite
+"""roles with scopes: club leaders and desk staff may hold an organiser row or an invite; a ward
+organiser's call-out asks its ward only (callouts.wards_only)
 
 Revision ID: 0020
 Revises: 0019
@@ -7,6 +8,7 @@ Create Date: 2026-12-02
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
@@ -27,9 +29,14 @@ def _check(table: str, condition: str) -> None:
 def upgrade() -> None:
     _check("organisers", ROLES)
     _check("invites", ROLES)
+    # Every call-out so far asked its wards first and then the others.
+    with op.batch_alter_table("callouts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("wards_only", sa.Boolean(), server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("callouts", schema=None) as batch_op:
+        batch_op.drop_column("wards_only")
     # Club leaders and desk staff lose the role: the old constraint knows only these two.
     op.execute("DELETE FROM organisers WHERE role NOT IN ('organiser', 'admin')")
     op.execute("DELETE FROM invites WHERE role NOT IN ('organiser', 'admin')")
