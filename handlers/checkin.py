@@ -49,7 +49,7 @@ def kg(ctx: Context, value: float) -> str:
 
 async def check_in(ctx: Context, args: str) -> None:
     """/checkin CODE: marks the donor as arrived on the session's day and shows the check-in screen."""
-    if not await organiser_only(ctx):
+    if not await organiser_only(ctx, Capability.CHECKIN):  # also reached from the QR's deep link
         return
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()
