@@ -83,7 +83,9 @@ _ORGANISER_WORK: Final = frozenset(Capability) - {Capability.INVITE, Capability.
 CLUB_LEADER_TODO: Final = frozenset[Capability]()
 """TODO(clubs): what a club leader may do once the clubs' tables exist — their members' roster and
 figures, announcements to their club (Capability.ANNOUNCE with a club audience). Until then nothing:
-every organiser command answers a club leader with the role's text, and /toi works as for anyone."""
+every organiser command answers a club leader with the role's text, and /toi works as for anyone.
+Before granting one: `models.rosters` and `models.figures` read any scope but the area's and a ward's as
+an organisation's (`Donor.organisation`), so they must learn the club scope (its members) first."""
 
 GRANTS: Final[Mapping[tuple[Role, ScopeKind], frozenset[Capability]]] = {
     (Role.ADMIN, ScopeKind.AREA): frozenset(Capability),

@@ -145,3 +145,22 @@ async def test_a_ward_organisers_call_out_asks_their_ward_only(tmp_path: Path) -
         bot.clock.advance(minutes=21)
         assert await advance_callouts(bot.app) == 0, "the next wave finds nobody else in the ward"
         assert callout_messages(bot, there) == []
+
+
+async def test_toi_names_the_new_roles_and_their_scopes(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        first = await bot.scalar(select(DriveDay).order_by(DriveDay.id).limit(1))
+        assert first is not None
+        desk, leader = bot.user(8795, name="Bàn 1"), bot.user(8796, name="Chủ nhiệm")
+        await bot.make_organiser(desk, role="desk", scope=Scope.drive_day(first.id))
+        await bot.make_organiser(leader, role="club_leader", scope=Scope.club("clb-tam-luu"))
+        said = texts(await bot.send(desk, "/toi"))
+        assert f"Bạn là cán bộ bàn đón tiếp — phạm vi: buổi hiến máu số {first.id}." in said
+        said = texts(await bot.send(leader, "/toi"))
+        assert "Bạn là trưởng câu lạc bộ — phạm vi: câu lạc bộ clb-tam-luu." in said
+        refused = texts(await bot.send(leader, "/thongke"))
+        assert refused == (
+            "⛔ Vai trò của bạn (trưởng câu lạc bộ, phạm vi: câu lạc bộ clb-tam-luu) không được xem thống kê "
+            "(/thongke).\nBạn có thể: chưa có việc nào của người tổ chức (chỉ xem /toi)."
+        )
