@@ -146,6 +146,14 @@ class Scope:
         own = ward if self.kind is ScopeKind.WARD else organisation
         return own is not None and fold(own) == fold(self.name)
 
+    def holds_callout(self, *, wards: Sequence[str] | None, wards_only: bool) -> bool:
+        """Whether a call-out is this scope's to follow and act on (its tally lists who accepted, with
+        phones): any for the area, a ward's own ward-only call-outs for a ward; none for anyone else."""
+        if self.kind is ScopeKind.AREA:
+            return True
+        own = [fold(w) for w in wards or ()]
+        return self.kind is ScopeKind.WARD and wards_only and own == [fold(self.name or "")]
+
     def holds_drive_day(self, *, drive_day_id: int, ward: str | None) -> bool:
         """Whether a drive day is this scope's own to run: any in the area, one held in the ward (as
         ``models.rosters`` decides), the desk's one day. An organisation or club holds none (its people

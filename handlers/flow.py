@@ -50,7 +50,7 @@ from domain.roles import CAPABILITIES, Capability, Grant
 from handlers.context import Context
 from handlers.messages import InputKind
 from models import audit
-from models.tables import Donor, DriveDay, Signup
+from models.tables import Callout, Donor, DriveDay, Signup
 
 B = TypeVar("B", bound=ButtonData)
 B2 = TypeVar("B2", bound=ButtonData)
@@ -238,6 +238,21 @@ async def within_scope(
     ):
         return True
     await refuse(ctx, capability, grant=grant, target=f"drive_day:{drive_day_id}")
+    return False
+
+
+async def callout_in_scope(ctx: Context, callout: Callout) -> bool:
+    """Whether the chat's role may follow this call-out (`Scope.holds_callout`); else refused, audited."""
+    grant = await ctx.grant()
+    if grant is None:
+        ctx.say("organiser_only")
+        return False
+    if grant.may(Capability.CALLOUT) and grant.effective_scope.holds_callout(
+        wards=callout.wards, wards_only=callout.wards_only
+    ):
+        return True
+    target = f"callout:{callout.id}" if grant.may(Capability.CALLOUT) else None
+    await refuse(ctx, Capability.CALLOUT, grant=grant, target=target)
     return False
 
 

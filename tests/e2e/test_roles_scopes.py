@@ -2,7 +2,8 @@
 organiser's /taodot is held in their ward without asking, and their /thongbao reaches only their ward's
 donors — an organisation's organiser's only that organisation's — with the preview saying so; a ward
 organiser's Move and Cancel under a day of another ward are refused and change nothing; a ward
-organiser's call-out asks their ward's reserve donors only, in every wave.
+organiser's call-out asks their ward's reserve donors only, in every wave, and
+only that ward's organisers (and the area's) follow it.
 
 Donors: Lan (Tam Lưu, THPT Kinh Môn), Minh (Tam Lưu), Hoa (Nhị Chiểu, THPT Kinh Môn).
 """
@@ -145,6 +146,17 @@ async def test_a_ward_organisers_call_out_asks_their_ward_only(tmp_path: Path) -
         bot.clock.advance(minutes=21)
         assert await advance_callouts(bot.app) == 0, "the next wave finds nobody else in the ward"
         assert callout_messages(bot, there) == []
+        # Its tally (who accepted, with phones) is the ward's and the area's, not another ward's.
+        neighbour, area = bot.user(8797, name="Cán bộ Nhị Chiểu"), bot.user(8798, name="Cán bộ huyện")
+        await bot.make_organiser(neighbour, scope=Scope.ward("Nhị Chiểu"))
+        await bot.make_organiser(area)
+        assert texts(await bot.send(neighbour, "/dskhancap")).startswith("Không có lời kêu gọi khẩn cấp nào")
+        refused = texts(await bot.forge(neighbour, buttons.CalloutTally("list", callout.id).pack()))
+        assert refused.startswith(
+            "⛔ Việc này nằm ngoài phạm vi của bạn (người tổ chức, phạm vi: phường/xã Nhị"
+        )
+        for allowed in (staff, area):
+            assert texts(await bot.send(allowed, "/dskhancap")).startswith(f"Lời kêu gọi #{callout.id}")
 
 
 async def test_toi_names_the_new_roles_and_their_scopes(tmp_path: Path) -> None:

@@ -80,3 +80,13 @@ def test_which_scopes_a_role_is_granted_with() -> None:
     assert scope_problem("organiser", Scope.club("x")) is not None
     assert scope_problem("boss", Scope.area()) == "'boss' is not a role (admin, organiser, club_leader, desk)"
     assert {r.value for r in Role} == {"admin", "organiser", "club_leader", "desk"}
+
+
+def test_which_call_outs_a_scope_follows() -> None:
+    assert Scope.area().holds_callout(wards=None, wards_only=False)
+    assert Scope.ward("Tam Lưu").holds_callout(wards=["tam luu"], wards_only=True)
+    assert not Scope.ward("Tam Lưu").holds_callout(wards=["Tam Lưu"], wards_only=False), "the area's"
+    assert not Scope.ward("Tam Lưu").holds_callout(wards=["Tam Lưu", "Nhị Chiểu"], wards_only=True)
+    assert not Scope.ward("Tam Lưu").holds_callout(wards=None, wards_only=False)
+    assert not Scope.organisation("THPT").holds_callout(wards=None, wards_only=False)
+    assert not Scope.drive_day(1).holds_callout(wards=None, wards_only=False)
