@@ -42,6 +42,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Final, TypeVar, overload
 
 from core.buttons import ButtonData
@@ -135,6 +136,9 @@ async def _run(result: Awaitable[Any] | Any) -> Any:
 
 REFUSED: Final = "organiser.refused"
 """The audit action of an organiser's attempt their role or scope does not allow."""
+REFUSAL_QUIET: Final = timedelta(minutes=10)
+"""The same refusal (actor and target) is written once in this time: one row says it happened, and a
+burst of presses of a forged or stale button adds nothing (the question asked of the audit log)."""
 
 
 async def organiser_only(ctx: Context, capability: Capability | None = None) -> bool:
@@ -174,7 +178,8 @@ async def refuse(
     audits the attempt: `organiser.refused` with the capability and the target's id, never a name.
 
     Refusals of people without any role are not audited: anyone may type /khancap, and a log of every
-    donor's curiosity would bury the attempts that matter (a role used outside its scope)."""
+    donor's curiosity would bury the attempts that matter (a role used outside its scope). The same
+    refusal again within `REFUSAL_QUIET` is said but not written again."""
     grant = grant or await ctx.grant()
     if grant is None:
         ctx.say("organiser_only")
@@ -195,13 +200,14 @@ async def refuse(
     }
     if scope.kind is ScopeKind.DRIVE_DAY:
         details["scope_id"] = scope.drive_day_id  # an id; ward and organisation names stay out
+    written_as = target or f"capability:{capability.value}"
+    since = ctx.now() - REFUSAL_QUIET
+    if await audit.recorded_since(
+        ctx.session, actor=ctx.actor, action=REFUSED, target=written_as, since=since
+    ):
+        return
     await audit.record(
-        ctx.session,
-        actor=ctx.actor,
-        action=REFUSED,
-        target=target or f"capability:{capability.value}",
-        details=details,
-        now=ctx.now(),
+        ctx.session, actor=ctx.actor, action=REFUSED, target=written_as, details=details, now=ctx.now()
     )
 
 

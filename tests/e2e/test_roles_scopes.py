@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from core import buttons
 from domain.figures import Scope
-from models.tables import Callout, DriveDay, Outbox
+from models.tables import AuditEntry, Callout, DriveDay, Outbox
 from scheduler.jobs import advance_callouts
 from tests.e2e.test_callouts import callout_messages, reserve
 from tests.e2e.test_drives import BEFORE_ROUND_1, KINH_MON
@@ -176,3 +176,23 @@ async def test_toi_names_the_new_roles_and_their_scopes(tmp_path: Path) -> None:
             "⛔ Vai trò của bạn (trưởng câu lạc bộ, phạm vi: câu lạc bộ clb-tam-luu) không được xem thống kê "
             "(/thongke).\nBạn có thể: chưa có việc nào của người tổ chức (chỉ xem /toi)."
         )
+
+
+async def test_a_burst_of_the_same_refusal_is_audited_once(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        other = await bot.scalar(select(DriveDay).where(DriveDay.ward == "Nhị Chiểu"))
+        assert other is not None
+        staff = bot.user(8799, name="Cán bộ phường")
+        await bot.make_organiser(staff, scope=Scope.ward("Tam Lưu"))
+        await bot.send(staff, "/lichhien")
+        for _ in range(3):
+            said = texts(await bot.forge(staff, buttons.DriveCancelYes(other.id).pack()))
+            assert said.startswith("⛔ Việc này nằm ngoài phạm vi của bạn")
+        await bot.send(staff, "/hiemmau")
+        refused = await bot.rows(select(AuditEntry).where(AuditEntry.action == "organiser.refused"))
+        assert [(e.actor, e.target) for e in refused] == [("telegram:8799", f"drive_day:{other.id}")]
+        assert refused[0].details == {"capability": "drive_change", "role": "organiser", "scope": "ward"}
+        bot.clock.advance(minutes=11)
+        await bot.forge(staff, buttons.DriveCancelYes(other.id).pack())
+        assert len(await bot.rows(select(AuditEntry).where(AuditEntry.action == "organiser.refused"))) == 2
