@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from domain.roles import Capability
 from domain.text import fold
 
 LANGUAGES = ("vi", "en")
@@ -38,6 +39,9 @@ class CommandSpec:
     """Other slash names that work too (older or shorter ones)."""
     organiser: bool = False
     """Only for organisers: in their menu, and their words are read only from them."""
+    capability: Capability | None = None
+    """What an organiser's role must be able to do to use it (`domain.roles`); every organiser command
+    names one (`_check_table`), and `handlers.registry` checks it before the handler runs."""
     takes_args: bool = False
     menu: bool = True
     """Shown in the platform's menu and in /help."""
@@ -88,16 +92,69 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("toi", "toi", "whoami", ("tôi là ai",), ("who am i",), menu=False),
     CommandSpec("nhanma", "nhanma", "redeem", ("nhận mã",), ("redeem",), takes_args=True, menu=False),
     CommandSpec(
-        "checkin", "checkin", "checkin", ("checkin",), ("check in",), organiser=True, takes_args=True
+        "checkin",
+        "checkin",
+        "checkin",
+        ("checkin",),
+        ("check in",),
+        organiser=True,
+        capability=Capability.CHECKIN,
+        takes_args=True,
     ),
-    CommandSpec("taodot", "taodot", "newdrive", ("tạo đợt", "tạo buổi"), ("new drive",), organiser=True),
-    CommandSpec("khancap", "khancap", "callout", ("khẩn cấp",), ("call out", "callout"), organiser=True),
     CommandSpec(
-        "dskhancap", "dskhancap", "callouts", ("danh sách khẩn cấp",), ("running callouts",), organiser=True
+        "taodot",
+        "taodot",
+        "newdrive",
+        ("tạo đợt", "tạo buổi"),
+        ("new drive",),
+        organiser=True,
+        capability=Capability.DRIVE_CREATE,
     ),
-    CommandSpec("hiemmau", "hiemmau", "rare", ("hiếm máu", "máu hiếm"), ("rare donors",), organiser=True),
-    CommandSpec("thongbao", "thongbao", "announce", ("thông báo",), ("announce",), organiser=True),
-    CommandSpec("tiendo", "tiendo", "progress", ("tiến độ",), ("progress",), organiser=True),
+    CommandSpec(
+        "khancap",
+        "khancap",
+        "callout",
+        ("khẩn cấp",),
+        ("call out", "callout"),
+        organiser=True,
+        capability=Capability.CALLOUT,
+    ),
+    CommandSpec(
+        "dskhancap",
+        "dskhancap",
+        "callouts",
+        ("danh sách khẩn cấp",),
+        ("running callouts",),
+        organiser=True,
+        capability=Capability.CALLOUT,
+    ),
+    CommandSpec(
+        "hiemmau",
+        "hiemmau",
+        "rare",
+        ("hiếm máu", "máu hiếm"),
+        ("rare donors",),
+        organiser=True,
+        capability=Capability.RARE_DONORS,
+    ),
+    CommandSpec(
+        "thongbao",
+        "thongbao",
+        "announce",
+        ("thông báo",),
+        ("announce",),
+        organiser=True,
+        capability=Capability.ANNOUNCE,
+    ),
+    CommandSpec(
+        "tiendo",
+        "tiendo",
+        "progress",
+        ("tiến độ",),
+        ("progress",),
+        organiser=True,
+        capability=Capability.ANNOUNCE,
+    ),
     CommandSpec(
         "thongke",
         "thongke",
@@ -105,10 +162,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("thống kê", "báo cáo"),
         ("stats", "statistics", "report"),
         organiser=True,
+        capability=Capability.STATS,
         takes_args=True,
     ),
     CommandSpec(
-        "danhsach", "danhsach", "roster", ("danh sách",), ("roster",), organiser=True, takes_args=True
+        "danhsach",
+        "danhsach",
+        "roster",
+        ("danh sách",),
+        ("roster",),
+        organiser=True,
+        capability=Capability.ROSTER,
+        takes_args=True,
     ),
 )
 
@@ -164,6 +229,9 @@ def _check_table() -> None:
     for n in names:
         if not re.fullmatch(r"[a-z0-9_]{1,32}", n):  # what Telegram's setMyCommands accepts
             raise ValueError(f"/{n} is not a valid command name")
+    for spec in COMMANDS:
+        if spec.organiser != (spec.capability is not None):
+            raise ValueError(f"/{spec.vi}: an organiser command names its capability, no other does")
 
 
 _check_table()

@@ -20,8 +20,9 @@ area is an area organiser's or an admin's; a ward organiser's asks the donors of
 spread over the wards, and a hospital's need is the area's or a ward's business.
 
 The CLI is the operator: it is trusted and audited as `cli:<user>`, and keeps every action area-wide;
-this table is for the chat. Which command needs which capability is declared once, in
-`handlers.registry` (`COMMAND_CAPABILITIES`, `FLOW_CAPABILITIES`, `BUTTON_CAPABILITIES`); whether a
+this table is for the chat. Which command needs which capability is declared once: on its
+`domain.commands.CommandSpec`, and in `handlers.registry` for dialogues and buttons (`FLOW_CAPABILITIES`,
+`BUTTON_CAPABILITIES`); whether a
 target (a drive day, a donor) is inside the scope is `Scope.holds_drive_day` / `Scope.covers`, asked by
 the handler that has the target.
 """

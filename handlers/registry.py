@@ -86,18 +86,11 @@ HANDLERS: dict[str, Command] = {
 
 
 # --- who may do what: the capability (domain/roles.py) of every organiser command, dialogue and button.
-# A command of domain/commands.py marked organiser=True, a dialogue with organisers=True or an organiser
-# button missing here fails at start (build_routes), and tests/e2e/test_roles_matrix.py walks them all.
+# A command's is on its CommandSpec (domain/commands.py refuses an organiser command without one); a
+# dialogue with organisers=True or an organiser button missing here fails at start (build_routes), and
+# tests/e2e/test_roles_matrix.py walks them all.
 COMMAND_CAPABILITIES: dict[str, Capability] = {
-    "checkin": Capability.CHECKIN,
-    "taodot": Capability.DRIVE_CREATE,
-    "khancap": Capability.CALLOUT,
-    "dskhancap": Capability.CALLOUT,
-    "hiemmau": Capability.RARE_DONORS,
-    "thongbao": Capability.ANNOUNCE,
-    "tiendo": Capability.ANNOUNCE,
-    "thongke": Capability.STATS,
-    "danhsach": Capability.ROSTER,
+    spec.key: spec.capability for spec in COMMANDS if spec.capability is not None
 }
 FLOW_CAPABILITIES: dict[str, Capability] = {
     organiser_drives.CREATE_FLOW.name: Capability.DRIVE_CREATE,

@@ -196,3 +196,22 @@ async def test_a_burst_of_the_same_refusal_is_audited_once(tmp_path: Path) -> No
         bot.clock.advance(minutes=11)
         await bot.forge(staff, buttons.DriveCancelYes(other.id).pack())
         assert len(await bot.rows(select(AuditEntry).where(AuditEntry.action == "organiser.refused"))) == 2
+
+
+async def test_help_lists_the_commands_the_role_may_use(tmp_path: Path) -> None:
+    async with running_bot(tmp_path, FixedClock(BEFORE_ROUND_1)) as bot:
+        await bot.import_plan(KINH_MON)
+        desk, leader, area = (
+            bot.user(8780, name="Bàn"),
+            bot.user(8781, name="CLB"),
+            bot.user(8782, name="Huyện"),
+        )
+        await bot.make_organiser(desk, role="desk", scope=Scope.drive_day(1))
+        await bot.make_organiser(leader, role="club_leader", scope=Scope.club("clb"))
+        await bot.make_organiser(area)
+        said = texts(await bot.send(desk, "/help"))
+        assert "Lệnh cho cán bộ tổ chức" in said and "/checkin" in said
+        assert "/thongbao" not in said and "/taodot" not in said and "/khancap" not in said
+        assert "Lệnh cho cán bộ tổ chức" not in texts(await bot.send(leader, "/help")), "none to list yet"
+        said = texts(await bot.send(area, "/help"))
+        assert all(f"/{name}" in said for name in ("checkin", "taodot", "khancap", "thongbao", "danhsach"))
