@@ -157,7 +157,7 @@ async def organiser_only(ctx: Context, capability: Capability | None = None) -> 
 
 
 def scope_name(ctx: Context, scope: Scope) -> str:
-    """ "toàn khu vực", "phường Tam Lưu", "buổi hiến máu số 12"…"""
+    """ "toàn địa bàn", "phường/xã Tam Lưu", "buổi hiến máu số 12"…"""
     return ctx.t(f"role_scope_{scope.kind.value}", name=scope.name or "")
 
 
