@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from domain.roles import Capability
 from domain.text import fold
 
 LANGUAGES = ("vi", "en")
@@ -38,6 +39,9 @@ class CommandSpec:
     """Other slash names that work too (older or shorter ones)."""
     organiser: bool = False
     """Only for organisers: in their menu, and their words are read only from them."""
+    capability: Capability | None = None
+    """What an organiser's role must be able to do to use it (`domain.roles`); every organiser command
+    names one (`_check_table`), and `handlers.registry` checks it before the handler runs."""
     takes_args: bool = False
     menu: bool = True
     """Shown in the platform's menu and in /help."""
@@ -91,7 +95,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("thamgia", "thamgia", "join", takes_args=True, menu=False),
     CommandSpec("clbcuatoi", "clbcuatoi", "myclubs", ("câu lạc bộ của tôi", "clb của tôi"), ("my clubs",)),
     CommandSpec(
-        "checkin", "checkin", "checkin", ("checkin",), ("check in",), organiser=True, takes_args=True
+        "checkin",
+        "checkin",
+        "checkin",
+        ("checkin",),
+        ("check in",),
+        organiser=True,
+        capability=Capability.CHECKIN,
+        takes_args=True,
     ),
     # The check-in desk beyond a code (handlers/desk.py): find a donor, register a walk-in.
     CommandSpec(
@@ -101,19 +112,72 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("tìm người",),
         ("find",),
         organiser=True,
+        capability=Capability.CHECKIN,
         takes_args=True,
     ),
     CommandSpec(
-        "vanglai", "vanglai", "walkin", ("vãng lai", "hiến vãng lai"), ("walk in", "walk-in"), organiser=True
+        "vanglai",
+        "vanglai",
+        "walkin",
+        ("vãng lai", "hiến vãng lai"),
+        ("walk in", "walk-in"),
+        organiser=True,
+        capability=Capability.CHECKIN,
     ),
-    CommandSpec("taodot", "taodot", "newdrive", ("tạo đợt", "tạo buổi"), ("new drive",), organiser=True),
-    CommandSpec("khancap", "khancap", "callout", ("khẩn cấp",), ("call out", "callout"), organiser=True),
     CommandSpec(
-        "dskhancap", "dskhancap", "callouts", ("danh sách khẩn cấp",), ("running callouts",), organiser=True
+        "taodot",
+        "taodot",
+        "newdrive",
+        ("tạo đợt", "tạo buổi"),
+        ("new drive",),
+        organiser=True,
+        capability=Capability.DRIVE_CREATE,
     ),
-    CommandSpec("hiemmau", "hiemmau", "rare", ("hiếm máu", "máu hiếm"), ("rare donors",), organiser=True),
-    CommandSpec("thongbao", "thongbao", "announce", ("thông báo",), ("announce",), organiser=True),
-    CommandSpec("tiendo", "tiendo", "progress", ("tiến độ",), ("progress",), organiser=True),
+    CommandSpec(
+        "khancap",
+        "khancap",
+        "callout",
+        ("khẩn cấp",),
+        ("call out", "callout"),
+        organiser=True,
+        capability=Capability.CALLOUT,
+    ),
+    CommandSpec(
+        "dskhancap",
+        "dskhancap",
+        "callouts",
+        ("danh sách khẩn cấp",),
+        ("running callouts",),
+        organiser=True,
+        capability=Capability.CALLOUT,
+    ),
+    CommandSpec(
+        "hiemmau",
+        "hiemmau",
+        "rare",
+        ("hiếm máu", "máu hiếm"),
+        ("rare donors",),
+        organiser=True,
+        capability=Capability.RARE_DONORS,
+    ),
+    CommandSpec(
+        "thongbao",
+        "thongbao",
+        "announce",
+        ("thông báo",),
+        ("announce",),
+        organiser=True,
+        capability=Capability.ANNOUNCE,
+    ),
+    CommandSpec(
+        "tiendo",
+        "tiendo",
+        "progress",
+        ("tiến độ",),
+        ("progress",),
+        organiser=True,
+        capability=Capability.ANNOUNCE,
+    ),
     CommandSpec(
         "thongke",
         "thongke",
@@ -121,10 +185,18 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("thống kê", "báo cáo"),
         ("stats", "statistics", "report"),
         organiser=True,
+        capability=Capability.STATS,
         takes_args=True,
     ),
     CommandSpec(
-        "danhsach", "danhsach", "roster", ("danh sách",), ("roster",), organiser=True, takes_args=True
+        "danhsach",
+        "danhsach",
+        "roster",
+        ("danh sách",),
+        ("roster",),
+        organiser=True,
+        capability=Capability.ROSTER,
+        takes_args=True,
     ),
     CommandSpec(
         "taochiendich",
@@ -133,11 +205,31 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("tạo chiến dịch", "chiến dịch mới"),
         ("new campaign",),
         organiser=True,
+        capability=Capability.CAMPAIGN,
     ),
-    CommandSpec("apphich", "apphich", "poster", ("áp phích",), ("poster",), organiser=True, takes_args=True),
-    CommandSpec("taoclb", "taoclb", "newclub", ("tạo câu lạc bộ", "tạo clb"), ("new club",), organiser=True),
-    # /clb KEY shows the member list to a club's leaders too (handlers.clubs decides who may see it).
-    CommandSpec("clb", "clb", "clubs", ("câu lạc bộ",), ("clubs",), organiser=True, takes_args=True),
+    CommandSpec(
+        "apphich",
+        "apphich",
+        "poster",
+        ("áp phích",),
+        ("poster",),
+        organiser=True,
+        capability=Capability.POSTER,
+        takes_args=True,
+    ),
+    CommandSpec(
+        "taoclb",
+        "taoclb",
+        "newclub",
+        ("tạo câu lạc bộ", "tạo clb"),
+        ("new club",),
+        organiser=True,
+        capability=Capability.CLUBS,
+    ),
+    # /clb KEY shows the member list to organisers and to a club's leaders. Not an organiser command:
+    # leaders are club members without an organiser role; handlers.clubs asks
+    # models.clubs.can_see_members, and answers anyone else "organisers only".
+    CommandSpec("clb", "clb", "clubs", ("câu lạc bộ",), ("clubs",), takes_args=True),
 )
 
 BY_KEY: dict[str, CommandSpec] = {spec.key: spec for spec in COMMANDS}
@@ -192,6 +284,9 @@ def _check_table() -> None:
     for n in names:
         if not re.fullmatch(r"[a-z0-9_]{1,32}", n):  # what Telegram's setMyCommands accepts
             raise ValueError(f"/{n} is not a valid command name")
+    for spec in COMMANDS:
+        if spec.organiser != (spec.capability is not None):
+            raise ValueError(f"/{spec.vi}: an organiser command names its capability, no other does")
 
 
 _check_table()

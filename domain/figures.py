@@ -10,7 +10,8 @@ donations the donor reported at registration are their history (they make a late
 never units of a campaign or a year.
 
 Who sees what is a :class:`Scope`: the whole area, one ward, or one organisation (an organiser's
-``organisers.scope``); every count is taken inside it.
+``organisers.scope``); every count is taken inside it. A club leader's scope is one club and a desk's one
+drive day (``domain.roles``): neither is ever given figures, the roles table grants them no report.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from enum import StrEnum
 from typing import Final
 
 from domain import limits
+from domain.ids import parse_id
 from domain.text import fold
 
 __all__ = [
@@ -53,6 +55,11 @@ class ScopeKind(StrEnum):
     AREA = "area"  # everything the bot serves
     WARD = "ward"  # donors of one ward (their profile's ward)
     ORGANISATION = "organisation"  # donors of one school, company or agency (their profile's organisation)
+    CLUB = "club"  # the members of one donor club, by the club's key (club leaders; see domain.roles)
+    DRIVE_DAY = "drive_day"  # one drive day, by its id (desk staff: check-in and results there only)
+
+
+_NAMED: Final = (ScopeKind.WARD, ScopeKind.ORGANISATION, ScopeKind.CLUB, ScopeKind.DRIVE_DAY)
 
 
 @dataclass(frozen=True)
@@ -60,11 +67,15 @@ class Scope:
     """What an organiser may see; stored on ``organisers.scope`` as :meth:`text` ("ward:Tam Lưu")."""
 
     kind: ScopeKind = ScopeKind.AREA
-    name: str | None = None  # the ward or organisation, as stored on the donors; None for the area
+    # The ward or organisation as stored on the donors, the club's key, the drive day's id in digits;
+    # None for the area.
+    name: str | None = None
 
     def __post_init__(self) -> None:
         if (self.kind is ScopeKind.AREA) != (self.name is None):
             raise ValueError("a ward or organisation scope needs a name, the area scope none")
+        if self.kind is ScopeKind.DRIVE_DAY and parse_id(self.name or "") is None:
+            raise ValueError("a drive day scope names the drive day's id")
 
     @classmethod
     def area(cls) -> Scope:
@@ -79,8 +90,17 @@ class Scope:
         return cls(ScopeKind.ORGANISATION, name)
 
     @classmethod
+    def club(cls, key: str) -> Scope:
+        return cls(ScopeKind.CLUB, key)
+
+    @classmethod
+    def drive_day(cls, drive_day_id: int) -> Scope:
+        return cls(ScopeKind.DRIVE_DAY, str(drive_day_id))
+
+    @classmethod
     def parse(cls, text: str | None) -> Scope:
-        """The scope stored or typed as "area", "ward:<name>", "organisation:<name>"; ValueError else.
+        """The scope stored or typed as "area", "ward:<name>", "organisation:<name>", "club:<key>" or
+        "drive_day:<id>"; ValueError else.
 
         NULL (an organiser granted before scopes existed) is the area, as the column's default.
         """
@@ -88,26 +108,61 @@ class Scope:
             return cls()
         kind, sep, name = text.partition(":")
         name = " ".join(name.split())
-        if not sep or not name or kind.strip() not in (ScopeKind.WARD.value, ScopeKind.ORGANISATION.value):
-            raise ValueError('a scope is "area", "ward:<name>" or "organisation:<name>"')
+        if not sep or not name or kind.strip() not in _NAMED:
+            raise ValueError(
+                'a scope is "area", "ward:<name>", "organisation:<name>", "club:<key>" or "drive_day:<id>"'
+            )
         if len(text) > limits.SCOPE:
             raise ValueError(f"a scope has at most {limits.SCOPE} characters")
+        if kind.strip() == ScopeKind.DRIVE_DAY.value:
+            drive_day_id = parse_id(name)
+            if drive_day_id is None:
+                raise ValueError(f"drive_day:{name}: a drive day is named by its id (drive_day:12)")
+            return cls.drive_day(drive_day_id)
         return cls(ScopeKind(kind.strip()), name)
 
     @property
     def text(self) -> str:
         return self.kind.value if self.name is None else f"{self.kind.value}:{self.name}"
 
+    @property
+    def drive_day_id(self) -> int | None:
+        """The desk's drive day (a `drive_day` scope), else None."""
+        return parse_id(self.name or "") if self.kind is ScopeKind.DRIVE_DAY else None
+
     def covers_quota(self, quota: QuotaPlan) -> bool:
         """Whether the quota is the whole area's business or this scope's own."""
         return self.name is None or (quota.kind == self.kind.value and fold(quota.name) == fold(self.name))
 
     def covers(self, *, ward: str | None, organisation: str | None) -> bool:
-        """Whether a donor of this ward and organisation is inside the scope (names compared folded)."""
+        """Whether a donor of this ward and organisation is inside the scope (names compared folded).
+
+        A club's or a drive day's scope covers no donor by ward or organisation (the club's members are
+        the clubs' tables' business; a desk sees the donors of its day's sign-ups only)."""
         if self.name is None:
             return True
+        if self.kind not in (ScopeKind.WARD, ScopeKind.ORGANISATION):
+            return False
         own = ward if self.kind is ScopeKind.WARD else organisation
         return own is not None and fold(own) == fold(self.name)
+
+    def holds_callout(self, *, wards: Sequence[str] | None, wards_only: bool) -> bool:
+        """Whether a call-out is this scope's to follow and act on (its tally lists who accepted, with
+        phones): any for the area, a ward's own ward-only call-outs for a ward; none for anyone else."""
+        if self.kind is ScopeKind.AREA:
+            return True
+        own = [fold(w) for w in wards or ()]
+        return self.kind is ScopeKind.WARD and wards_only and own == [fold(self.name or "")]
+
+    def holds_drive_day(self, *, drive_day_id: int, ward: str | None) -> bool:
+        """Whether a drive day is this scope's own to run: any in the area, one held in the ward (as
+        ``models.rosters`` decides), the desk's one day. An organisation or club holds none (its people
+        go to days run by others)."""
+        if self.kind is ScopeKind.AREA:
+            return True
+        if self.kind is ScopeKind.WARD:
+            return ward is not None and self.name is not None and fold(ward) == fold(self.name)
+        return self.kind is ScopeKind.DRIVE_DAY and self.drive_day_id == drive_day_id
 
 
 # ------------------------------------------------------------------------------------------- named days

@@ -5,15 +5,18 @@ organiser's own words, sent exactly as typed, at most `announcements.MAX_TEXT` c
 preview with the number of recipients and waits for Confirm. Confirm writes one outbox row per reachable
 chat account (lowest priority: call-outs and reminders go first; due at the end of the quiet hours if
 confirmed during them) and an audit entry; the delivery loop sends them within the platform's limits.
-The role is checked on every step and every button.
+The role is checked on every step and every button. Scope (`domain.roles`): a ward organiser's
+announcement reaches only donors of their ward, an organisation's organiser's only donors of that
+organisation — "who?" offers all or reserve donors within the scope, and the preview names it.
 """
 
 from __future__ import annotations
 
 from core import buttons
 from domain.choices import match_option
+from domain.figures import ScopeKind
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only, scope_of
 from handlers.messages import Choice, InputKind
 from models import announcements
 from models.announcements import Audience
@@ -23,14 +26,24 @@ ANNOUNCE = "announce"
 _BUTTONS_PLEASE = "error_use_buttons_current"  # said when the answer is not one of the question's buttons
 
 
-def _audience(ctx: Context) -> Audience:
+async def _audience(ctx: Context) -> Audience:
+    """Who was chosen, inside the role's scope as it is now: a ward organiser's is their ward, an
+    organisation organiser's their organisation, whatever the dialogue's data says."""
     data = ctx.state.data
-    return Audience(wards=tuple(data.get("wards") or ()), reserve_only=bool(data.get("reserve_only")))
+    reserve_only = bool(data.get("reserve_only"))
+    scope = await scope_of(ctx)
+    if scope is not None and scope.kind is ScopeKind.WARD and scope.name is not None:
+        return Audience(wards=(scope.name,), reserve_only=reserve_only)
+    if scope is not None and scope.kind is ScopeKind.ORGANISATION:
+        return Audience(organisation=scope.name, reserve_only=reserve_only)
+    return Audience(wards=tuple(data.get("wards") or ()), reserve_only=reserve_only)
 
 
 def describe(ctx: Context, audience: Audience) -> str:
     """ "tất cả người hiến đã đăng ký", "người hiến ở Tam Lưu", ..."""
-    return ctx.t(f"ann_audience_{audience.name}", wards=", ".join(audience.wards))
+    return ctx.t(
+        f"ann_audience_{audience.name}", wards=", ".join(audience.wards), organisation=audience.organisation
+    )
 
 
 # --- /thongbao ----------------------------------------------------------------------------------------
@@ -43,7 +56,17 @@ async def start(ctx: Context, _args: str = "") -> None:
     await FLOW.begin(ctx)
 
 
-def ask_audience(ctx: Context, _page: int = 0) -> None:
+async def ask_audience(ctx: Context, _page: int = 0) -> None:
+    scope = await scope_of(ctx)
+    if scope is not None and scope.name is not None:  # a ward's or an organisation's: no other ward
+        ctx.say(
+            "ann_ask_audience",
+            choices=[
+                [ctx.choice("ann_button_all_scope", buttons.AnnounceAudience("all"))],
+                [ctx.choice("ann_button_reserve_scope", buttons.AnnounceAudience("reserve"))],
+            ],
+        )
+        return
     ctx.say(
         "ann_ask_audience",
         choices=[
@@ -59,9 +82,11 @@ def read_audience(ctx: Context) -> Parsed:
     return Parsed(pressed.audience) if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
 
 
-def on_audience(ctx: Context, picked: Parsed) -> str:
+async def on_audience(ctx: Context, picked: Parsed) -> str:
     ctx.state.data.update(wards=[], reserve_only=picked.value == "reserve")
-    return "ward" if picked.value == "ward" else "text"
+    scope = await scope_of(ctx)
+    scoped = scope is not None and scope.name is not None  # a forged "ward" press: the scope decides
+    return "ward" if picked.value == "ward" and not scoped else "text"
 
 
 def ask_ward(ctx: Context, _page: int = 0) -> None:
@@ -105,7 +130,7 @@ def read_text(ctx: Context) -> Parsed:
 async def on_text(ctx: Context, text: Parsed) -> str:
     """On to the preview, or back to "who?" when nobody would get it."""
     ctx.state.data["text"] = text.value
-    audience = _audience(ctx)
+    audience = await _audience(ctx)
     if (await announcements.reach(ctx.session, audience)).donors == 0:
         ctx.say("ann_no_recipients", audience=describe(ctx, audience))
         return "audience"
@@ -114,7 +139,7 @@ async def on_text(ctx: Context, text: Parsed) -> str:
 
 async def preview(ctx: Context, _page: int = 0) -> None:
     """The recipient count, then the text exactly as donors will see it, with Confirm / Cancel."""
-    audience = _audience(ctx)
+    audience = await _audience(ctx)
     reach = await announcements.reach(ctx.session, audience)
     ctx.say("ann_preview", audience=describe(ctx, audience), count=reach.donors)
     ctx.say_text(
@@ -143,7 +168,7 @@ async def on_confirm(ctx: Context, answer: Parsed) -> None:
     created = await announcements.create(
         ctx.session,
         text=ctx.state.data["text"],
-        audience=_audience(ctx),
+        audience=await _audience(ctx),
         actor=ctx.actor,
         now=ctx.now(),
         due_at=due,

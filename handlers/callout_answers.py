@@ -15,7 +15,7 @@ from datetime import timedelta
 from core import buttons
 from domain.phone import display_phone
 from handlers.context import Context
-from handlers.flow import on_press, organiser_only
+from handlers.flow import callout_in_scope, on_press, organiser_only, scope_of
 from handlers.messages import Choice
 from models import callouts
 from models.tables import Callout
@@ -50,6 +50,8 @@ async def tally_pressed(ctx: Context, pressed: buttons.CalloutTally) -> None:
     if callout is None:
         ctx.say("error_button_expired")
         return
+    if not await callout_in_scope(ctx, callout):  # a ward organiser: their ward's call-outs only
+        return
     if ctx.account is not None and ctx.account.id == callout.created_by_account_id and ctx.incoming.ref:
         callout.tally_message_id = ctx.incoming.ref
     if action == "list":
@@ -70,15 +72,16 @@ async def tally_pressed(ctx: Context, pressed: buttons.CalloutTally) -> None:
     await show_tally(ctx, callout.id, edit=True)
 
 
-on_tally_button = on_press(buttons.CalloutTally, tally_pressed, organisers=True)
-"""The router's handler of the tally's buttons (`cov:`): anything else is "this button has expired"."""
-
-
 async def show_running(ctx: Context, _args: str = "") -> None:
     """/dskhancap: the tally of every call-out still running (or ended in the last day), with its buttons."""
     if not await organiser_only(ctx):
         return
-    found = await callouts.running(ctx.session, since=ctx.now() - RECENT)
+    scope = await scope_of(ctx)
+    found = [  # a ward organiser follows their ward's call-outs only (domain.roles)
+        c
+        for c in await callouts.running(ctx.session, since=ctx.now() - RECENT)
+        if scope is not None and scope.holds_callout(wards=c.wards, wards_only=c.wards_only)
+    ]
     if not found:
         ctx.say("callout_none_running")
         return

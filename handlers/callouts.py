@@ -6,6 +6,9 @@ when compatible groups (domain.compatibility) would find more donors, it offers 
 preview then becomes the organiser's live tally; the tally's buttons, /dskhancap and the donors'
 answers are in handlers/callout_answers.py. What happens after the sending (waves, filling, closing,
 the tally's updates) is in services/callouts/, shared with the scheduler and `donorbot callout`.
+
+Scope (`domain.roles`): a ward organiser's call-out asks the donors of their ward only — the wards are
+not asked, and the preview says so; a call-out across the area is an area organiser's or an admin's.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from domain.ids import parse_id, parse_index, parse_int
 from handlers import common
 from handlers.callout_answers import show_tally
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as, scope_of
 from handlers.messages import Choice
 from models import callout_matching, clubs, organisers
 from models.callout_criteria import Criteria
@@ -125,6 +128,22 @@ def read_deadline(ctx: Context) -> Parsed:
     elif text:
         deadline = parse_deadline(text, now=ctx.now(), settings=ctx.settings)
     return Parsed(deadline.isoformat()) if deadline is not None else Parsed(error="callout_error_deadline")
+
+
+async def _scoped(ctx: Context) -> bool:
+    """Keeps a ward organiser's call-out inside their ward, as the role is now (True when it is)."""
+    scope = await scope_of(ctx)
+    ward = scope.name if scope is not None and scope.kind is ScopeKind.WARD else None
+    if ward is not None:
+        ctx.state.data["wards"] = [ward]
+    ctx.state.data["wards_only"] = ward is not None
+    return ward is not None
+
+
+async def after_deadline(ctx: Context, deadline: Parsed) -> str:
+    """On to the wards — or, for a ward organiser, to the preview: their ward only."""
+    ctx.state.data["deadline"] = deadline.value
+    return "preview" if await _scoped(ctx) else "area"
 
 
 def ask_area(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
@@ -285,6 +304,7 @@ def _need(ctx: Context) -> Need:
         wards=d["wards"],
         donor_groups=d.get("donor_groups"),
         clubs=d.get("clubs"),
+        wards_only=bool(d.get("wards_only")),
     )
 
 
@@ -299,6 +319,7 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
     some the call-out does not ask yet (the organiser decides; whole blood only, unless config.toml
     names compatible groups for platelets).
     """
+    await _scoped(ctx)
     found = _criteria_for(ctx)
     counts = await callout_matching.preview(ctx.session, found)
     d = ctx.state.data
@@ -320,6 +341,8 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
         lines=lines or ctx.t("callout_no_match"),
     )
     parts = [text]
+    if d.get("wards_only"):
+        parts[0] += "\n" + ctx.t("callout_preview_ward_only", ward=", ".join(d["wards"]))
     if d.get("donor_groups"):
         added = [g for g in d["donor_groups"] if g not in d["groups"]]
         parts[0] += "\n" + ctx.t("callout_preview_widened", groups=group_list(added))
@@ -347,6 +370,7 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
 async def launch(ctx: Context) -> bool:
     """Creates the call-out, messages the first wave and shows the live tally; False (nothing created)
     when nobody matches (a preview pressed late, or forged)."""
+    await _scoped(ctx)
     launched = await waves.launch(
         ctx.session,
         _need(ctx),
@@ -404,10 +428,13 @@ FLOW = Dialogue(
             "deadline",
             ask_deadline,
             read_deadline,
-            save_as("deadline", "area"),
+            after_deadline,
             buttons=(buttons.CalloutDeadline,),
             foreign="callout_error_deadline",
-            edges=(Edge("area", "in 2 / 6 / 24 hours, or a time typed"),),
+            edges=(
+                Edge("area", "in 2 / 6 / 24 hours, or a time typed"),
+                Edge("preview", "the same, from a ward organiser: their ward only"),
+            ),
         ),
         Step(
             "area",

@@ -32,9 +32,10 @@ from domain.blood import ABO, BloodGroup, Rh
 from domain.eligibility import Sex
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
+from domain.roles import Capability
 from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only, signup_in_scope
 from handlers.messages import Choice
 from models import accounts, checkin, drive_days, honours
 from models.checkin import CheckInRefusal
@@ -54,13 +55,16 @@ def kg(ctx: Context, value: float) -> str:
 
 async def check_in(ctx: Context, args: str) -> None:
     """/checkin CODE: marks the donor as arrived on the session's day and shows the check-in screen."""
-    if not await organiser_only(ctx):
+    if not await organiser_only(ctx, Capability.CHECKIN):  # also reached from the QR's deep link
         return
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()
     code = args.strip()
     if not code:
         ctx.say("checkin_usage")
+        return
+    found = await checkin.signup_by_code(ctx.session, code)  # a desk's day, a ward's days (domain.roles)
+    if found is not None and not await signup_in_scope(ctx, Capability.CHECKIN, found):
         return
     result = await checkin.check_in(ctx.session, code=code, actor=ctx.actor, now=ctx.now(), today=ctx.today())
     if result is CheckInRefusal.NOT_FOUND:
@@ -214,6 +218,9 @@ async def on_desk(ctx: Context, pressed: DeskButton) -> None:
     signup_id = pressed.signup_id
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()  # another screen's button: the weight asked for before is not awaited any more
+    found = await ctx.session.get(Signup, signup_id)
+    if found is not None and not await signup_in_scope(ctx, Capability.CHECKIN, found):
+        return
     if isinstance(pressed, buttons.DeskCheckIn):
         result = await checkin.check_in(
             ctx.session, signup_id=signup_id, actor=ctx.actor, now=ctx.now(), today=ctx.today(), any_day=True
@@ -311,6 +318,8 @@ async def on_result(ctx: Context, pressed: buttons.Result) -> None:
     donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
     if signup is None or donor is None:
         ctx.say("error_button_expired")
+        return
+    if not await signup_in_scope(ctx, Capability.RESULT, signup):
         return
     if donated:
         volumes = volumes_for(ctx, donor)

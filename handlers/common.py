@@ -6,28 +6,28 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from core import buttons
 from domain import commands
+from domain.roles import Grant
 from handlers.context import Context
 
 
-def command_lines(ctx: Context, *, organiser: bool) -> str:
-    """ "/lichhien – Lịch các buổi hiến máu sắp tới" per menu command (everyone's, or the organisers'),
-    named in the person's language."""
+def command_lines(ctx: Context, *, organiser: bool, grant: Grant | None = None) -> str:
+    """ "/lichhien – Lịch các buổi hiến máu sắp tới" per menu command (everyone's, or the organisers' —
+    those `grant` may use, when given), named in the person's language."""
     return "\n".join(
         f"/{spec.name(ctx.lang)} – {ctx.t(f'cmd_{spec.key}')}"
         for spec in commands.COMMANDS
-        if spec.menu and spec.organiser == organiser
+        if spec.menu
+        and spec.organiser == organiser
+        and (grant is None or spec.capability is None or grant.may(spec.capability))
     )
 
 
 async def help_(ctx: Context, _args: str = "") -> None:
-    """Lists what the bot can do (and, for organisers, their commands)."""
+    """Lists what the bot can do (and, for organisers, the commands their role may use: domain.roles)."""
     ctx.say("help", commands=command_lines(ctx, organiser=False), hotline=ctx.settings.bot.hotline)
-    if ctx.account is not None and ctx.account.organiser is not None:
-        ctx.say(
-            "help_organiser",
-            commands=command_lines(ctx, organiser=True),
-            drives=commands.name("lichhien", ctx.lang),
-        )
+    grant = await ctx.grant() if ctx.account is not None and ctx.account.organiser is not None else None
+    if grant is not None and (lines := command_lines(ctx, organiser=True, grant=grant)):
+        ctx.say("help_organiser", commands=lines, drives=commands.name("lichhien", ctx.lang))
 
 
 def say_cancelled(ctx: Context, restart: str | None) -> None:

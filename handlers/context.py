@@ -16,6 +16,7 @@ from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import Knowledge
 from domain import start_codes
+from domain.roles import Grant
 from handlers.messages import Attachment, Choice, Incoming, InputKind, Reply
 from handlers.recent_facts import RecentFacts
 from models import organisers
@@ -112,8 +113,15 @@ class Context:
         return f"{self.incoming.platform}:{self.incoming.user_id}"
 
     async def is_organiser(self) -> bool:
-        """Whether this chat account holds an organiser role (checked on every organiser action)."""
+        """Whether this chat account holds an organiser role, any of `domain.roles` (menus, staff rows)."""
         return await organisers.is_organiser(
+            self.session, platform=self.incoming.platform, user_id=self.incoming.user_id
+        )
+
+    async def grant(self) -> Grant | None:
+        """This chat account's role and scope, read afresh (checked on every organiser action:
+        `handlers.flow.organiser_only`); None for anyone without a role."""
+        return await organisers.grant_of(
             self.session, platform=self.incoming.platform, user_id=self.incoming.user_id
         )
 

@@ -26,9 +26,10 @@ from core.buttons import BLOOD_GROUPS
 from domain.blood import BloodGroup
 from domain.calendar import age_on
 from domain.choices import match_option, parse_yes_no
-from domain.figures import Scope
+from domain.figures import Scope, ScopeKind
 from domain.ids import parse_id
 from domain.phone import display_phone
+from domain.roles import Capability
 from handlers import checkin
 from handlers.context import Context
 from handlers.fields import FIELDS, tell_converted
@@ -164,7 +165,7 @@ DESK_BUTTONS: Final = (
 
 async def on_button(ctx: Context, payload: str) -> None:
     """Every `dsk:` button (organisers only, checked first on each press)."""
-    if not await organiser_only(ctx):
+    if not await organiser_only(ctx, Capability.CHECKIN):
         return
     pressed: DeskButton | None = None
     for kind in DESK_BUTTONS:
@@ -316,9 +317,12 @@ async def _lab_group(ctx: Context, signup_id: int, code: str) -> None:
 
 async def start_walk_in(ctx: Context, _args: str = "") -> None:
     """/vanglai (/walkin): a walk-in at the desk; with one session today it is not asked."""
-    if not await organiser_only(ctx):
+    grant = await ctx.grant()
+    if grant is None or not await organiser_only(ctx):
         return
     sessions = await desk.sessions_today(ctx.session, ctx.today())
+    if grant.effective_scope.kind is ScopeKind.DRIVE_DAY:  # desk staff: their drive day only
+        sessions = [s for s in sessions if str(s.id) == grant.effective_scope.name]
     if not sessions:
         ctx.state.clear()
         ctx.say("desk_no_session_today")

@@ -206,7 +206,7 @@ async def show_drive_day(ctx: Context, drive_day_id: int | None) -> None:
         return
     assert view is not None
     details = _details(ctx, view)
-    staff = [organiser_drives.organiser_row(ctx, view.id)] if await ctx.is_organiser() else []
+    staff = await organiser_drives.staff_rows(ctx, view.id, ward=view.ward)
     facts = await verdicts.facts(ctx)
     if facts is not None:
         if _booked_here(facts, view):

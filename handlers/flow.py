@@ -41,12 +41,17 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any, Final, TypeVar, overload
 
 from core.buttons import ButtonData
+from domain.figures import Scope, ScopeKind
+from domain.roles import CAPABILITIES, Capability, Grant
 from handlers.context import Context
 from handlers.messages import InputKind
+from models import audit
+from models.tables import Callout, Donor, DriveDay, Signup
 
 B = TypeVar("B", bound=ButtonData)
 B2 = TypeVar("B2", bound=ButtonData)
@@ -129,12 +134,147 @@ async def _run(result: Awaitable[Any] | Any) -> Any:
     return await result if inspect.isawaitable(result) else result
 
 
-async def organiser_only(ctx: Context) -> bool:
-    """The organiser check of every organiser step and button: False (and said) for anyone else."""
-    if await ctx.is_organiser():
+REFUSED: Final = "organiser.refused"
+"""The audit action of an organiser's attempt their role or scope does not allow."""
+REFUSAL_QUIET: Final = timedelta(minutes=10)
+"""The same refusal (actor and target) is written once in this time: one row says it happened, and a
+burst of presses of a forged or stale button adds nothing (the question asked of the audit log)."""
+
+
+async def organiser_only(ctx: Context, capability: Capability | None = None) -> bool:
+    """The check of every organiser command, dialogue step and button (`domain.roles`): False (and said)
+    unless the chat holds a role whose table row has `capability` (any role when None: the registry has
+    checked the capability before such a call). Someone without a role hears "for organisers only"; a
+    role without the capability hears what it may do instead, and the attempt is audited."""
+    grant = await ctx.grant()
+    if grant is None:
+        ctx.say("organiser_only")
+        return False
+    if capability is None or grant.may(capability):
         return True
-    ctx.say("organiser_only")
+    await refuse(ctx, capability, grant=grant)
     return False
+
+
+def scope_name(ctx: Context, scope: Scope) -> str:
+    """ "toàn địa bàn", "phường/xã Tam Lưu", "buổi hiến máu số 12"…"""
+    return ctx.t(f"role_scope_{scope.kind.value}", name=scope.name or "")
+
+
+def may_list(ctx: Context, grant: Grant) -> str:
+    """What the role may do, in table order ("nothing yet" for a club leader)."""
+    allowed = [ctx.t(f"role_may_{c.value}") for c in CAPABILITIES if grant.may(c)]
+    return ", ".join(allowed) if allowed else ctx.t("role_may_nothing")
+
+
+async def refuse(
+    ctx: Context,
+    capability: Capability,
+    *,
+    grant: Grant | None = None,
+    target: str | None = None,
+) -> None:
+    """Says that the role (or, with `target`, its scope) does not allow this and what it may do, and
+    audits the attempt: `organiser.refused` with the capability and the target's id, never a name.
+
+    Refusals of people without any role are not audited: anyone may type /khancap, and a log of every
+    donor's curiosity would bury the attempts that matter (a role used outside its scope). The same
+    refusal again within `REFUSAL_QUIET` is said but not written again."""
+    grant = grant or await ctx.grant()
+    if grant is None:
+        ctx.say("organiser_only")
+        return
+    scope = grant.effective_scope
+    key = "role_refused_scope" if target is not None else "role_refused"
+    ctx.say(
+        key,
+        role=ctx.t(f"role_{grant.known_role.value if grant.known_role else 'unknown'}"),
+        scope=scope_name(ctx, scope),
+        task=ctx.t(f"role_may_{capability.value}"),
+        may=may_list(ctx, grant),
+    )
+    details: dict[str, object] = {
+        "capability": capability.value,
+        "role": grant.role,
+        "scope": scope.kind.value,
+    }
+    if scope.kind is ScopeKind.DRIVE_DAY:
+        details["scope_id"] = scope.drive_day_id  # an id; ward and organisation names stay out
+    written_as = target or f"capability:{capability.value}"
+    since = ctx.now() - REFUSAL_QUIET
+    if await audit.recorded_since(
+        ctx.session, actor=ctx.actor, action=REFUSED, target=written_as, since=since
+    ):
+        return
+    await audit.record(
+        ctx.session, actor=ctx.actor, action=REFUSED, target=written_as, details=details, now=ctx.now()
+    )
+
+
+async def scope_of(ctx: Context) -> Scope | None:
+    """The scope the chat's role works in (the area for an admin), or None without a role."""
+    grant = await ctx.grant()
+    return None if grant is None else grant.effective_scope
+
+
+async def within_scope(
+    ctx: Context,
+    capability: Capability,
+    *,
+    drive_day_id: int,
+    ward: str | None,
+    donor_ward: str | None = None,
+    donor_organisation: str | None = None,
+) -> bool:
+    """Whether the chat's role may do `capability` at this drive day (`Scope.holds_drive_day`: the area,
+    a day held in the ward, the desk's own day) or, for an organisation's organiser, for this donor of
+    theirs; else says so with what the role may do, audited (`refuse`)."""
+    grant = await ctx.grant()
+    if grant is None:
+        ctx.say("organiser_only")
+        return False
+    scope = grant.effective_scope
+    if not grant.may(capability):
+        await refuse(ctx, capability, grant=grant)
+        return False
+    if scope.holds_drive_day(drive_day_id=drive_day_id, ward=ward):
+        return True
+    if scope.kind is ScopeKind.ORGANISATION and scope.covers(
+        ward=donor_ward, organisation=donor_organisation
+    ):
+        return True
+    await refuse(ctx, capability, grant=grant, target=f"drive_day:{drive_day_id}")
+    return False
+
+
+async def callout_in_scope(ctx: Context, callout: Callout) -> bool:
+    """Whether the chat's role may follow this call-out (`Scope.holds_callout`); else refused, audited."""
+    grant = await ctx.grant()
+    if grant is None:
+        ctx.say("organiser_only")
+        return False
+    if grant.may(Capability.CALLOUT) and grant.effective_scope.holds_callout(
+        wards=callout.wards, wards_only=callout.wards_only
+    ):
+        return True
+    target = f"callout:{callout.id}" if grant.may(Capability.CALLOUT) else None
+    await refuse(ctx, Capability.CALLOUT, grant=grant, target=target)
+    return False
+
+
+async def signup_in_scope(ctx: Context, capability: Capability, signup: Signup) -> bool:
+    """`within_scope` for a sign-up at the desk: its drive day (a desk's own day, a day held in the
+    ward organiser's ward, any for the area), or its donor for an organisation's organiser."""
+    drive_day = await ctx.session.get(DriveDay, signup.drive_day_id)
+    donor = await ctx.session.get(Donor, signup.donor_id) if signup.donor_id is not None else None
+    return await within_scope(
+        ctx,
+        capability,
+        drive_day_id=signup.drive_day_id,
+        ward=drive_day.ward if drive_day is not None else None,
+        donor_ward=donor.ward if donor is not None else None,
+        donor_organisation=donor.organisation if donor is not None else None,
+    )
 
 
 @dataclass(frozen=True)
@@ -145,6 +285,8 @@ class Dialogue:
     steps: tuple[Step, ...]
     restart: str | None = None  # the command that starts it again, named by /huy
     organisers: bool = False  # every step checks the role again
+    # What the role must be able to do (`domain.roles`), set by the registry (`needing`); None: any role.
+    capability: Capability | None = None
     donors: bool = False  # only for a registered donor: anyone else's answer ends it ("expired")
     max_text_length: int = 500  # handlers.router.MAX_TEXT_LENGTH unless a step reads more
     entries: tuple[Edge, ...] = ()  # how it starts, for the diagram
@@ -156,6 +298,10 @@ class Dialogue:
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name}: two steps share a name")
 
+    def needing(self, capability: Capability) -> Dialogue:
+        """This dialogue checking `capability` on every turn (the registry's declaration)."""
+        return replace(self, capability=capability)
+
     def step(self, name: str | None) -> Step | None:
         return next((step for step in self.steps if step.name == name), None)
 
@@ -165,7 +311,7 @@ class Dialogue:
 
     async def begin(self, ctx: Context, step: str | None = None) -> None:
         """Starts the dialogue (after the organiser check, for theirs) at its first step or `step`."""
-        if self.organisers and not await organiser_only(ctx):
+        if self.organisers and not await organiser_only(ctx, self.capability):
             return
         ctx.state.go(self.name, step or self.first)
         await self.ask(ctx)
@@ -186,9 +332,8 @@ class Dialogue:
 
     async def on_input(self, ctx: Context) -> None:
         """Reads the answer to the current step and moves on, or says what was wrong and asks again."""
-        if self.organisers and not await ctx.is_organiser():
+        if self.organisers and not await organiser_only(ctx, self.capability):
             ctx.state.clear()
-            ctx.say("organiser_only")
             return
         current = self.step(ctx.state.step)
         if current is None or (self.donors and ctx.donor is None):  # a step that no longer exists
@@ -219,7 +364,7 @@ def on_press(
     kinds: type[B],
     handler: Callable[[Context, B], Awaitable[None]],
     *,
-    organisers: bool = False,
+    capability: Capability | None = None,
     invalid: str = "error_button_expired",
 ) -> Callable[[Context, str], Awaitable[None]]: ...
 
@@ -229,7 +374,7 @@ def on_press(
     kinds: tuple[type[B], type[B2]],
     handler: Callable[[Context, B | B2], Awaitable[None]],
     *,
-    organisers: bool = False,
+    capability: Capability | None = None,
     invalid: str = "error_button_expired",
 ) -> Callable[[Context, str], Awaitable[None]]: ...
 
@@ -239,7 +384,7 @@ def on_press(
     kinds: tuple[type[B], type[B2], type[B3]],
     handler: Callable[[Context, B | B2 | B3], Awaitable[None]],
     *,
-    organisers: bool = False,
+    capability: Capability | None = None,
     invalid: str = "error_button_expired",
 ) -> Callable[[Context, str], Awaitable[None]]: ...
 
@@ -248,14 +393,14 @@ def on_press(
     kinds: type[ButtonData] | tuple[type[ButtonData], ...],
     handler: Callable[[Context, Any], Awaitable[None]],
     *,
-    organisers: bool = False,
+    capability: Capability | None = None,
     invalid: str = "error_button_expired",
 ) -> Callable[[Context, str], Awaitable[None]]:
     """A button handler for the router that gets the pressed button typed (core/buttons.py).
 
     The value is parsed once, here: anything that is not one of `kinds` is answered with `invalid`
-    ("this button has expired") without reaching the handler; with `organisers`, the role is checked
-    first, on every press.
+    ("this button has expired") without reaching the handler; with `capability` (an organiser's button,
+    declared in the registry), the role is checked first, on every press (`organiser_only`).
     """
     declared = kinds if isinstance(kinds, tuple) else (kinds,)
     prefixes = {kind.prefix for kind in declared}
@@ -263,7 +408,7 @@ def on_press(
         raise ValueError(f"one prefix per handler: {sorted(prefixes)}")
 
     async def pressed(ctx: Context, payload: str) -> None:
-        if organisers and not await organiser_only(ctx):
+        if capability is not None and not await organiser_only(ctx, capability):
             return
         for kind in declared:
             if (value := kind.parse_payload(payload)) is not None:

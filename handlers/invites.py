@@ -14,6 +14,7 @@ from datetime import datetime
 from domain import commands
 from domain import invites as rules
 from domain.figures import Scope, ScopeKind
+from domain.roles import ROLES
 from handlers.context import Context
 from models import accounts, invites
 from models.invites import Outcome
@@ -26,13 +27,15 @@ def _scope_text(ctx: Context, organiser: Organiser) -> str:
         return ctx.t("rep_scope_ward", name=scope.name)
     if scope.kind is ScopeKind.ORGANISATION:
         return ctx.t("rep_scope_organisation", name=scope.name)
+    if scope.kind in (ScopeKind.CLUB, ScopeKind.DRIVE_DAY):  # domain.roles: club leaders, desk staff
+        return ctx.t(f"role_scope_{scope.kind.value}", name=scope.name)
     return ctx.t("rep_scope_area")
 
 
 def _role_lines(ctx: Context, organiser: Organiser) -> str:
     return ctx.t(
         "whoami_organiser",
-        role=ctx.t("role_admin") if organiser.role == "admin" else ctx.t("role_organiser"),
+        role=ctx.t(f"role_{organiser.role}" if organiser.role in ROLES else "role_unknown"),
         scope=_scope_text(ctx, organiser),
         unit=organiser.unit,
     )

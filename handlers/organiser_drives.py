@@ -7,6 +7,9 @@ of `domain.organisations.SECTORS`) before Confirm.
 
 The role is checked on every step and every button, not only when the dialogue starts. Cancelling or
 moving tells the donors signed up, through the outbox (services/drive_days.py).
+
+Scope (`domain.roles`): a ward organiser creates drive days in their own ward (the ward is set, not
+asked) and moves or cancels only days held there; an area organiser or admin any.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from core import buttons
 from domain import limits, plan_file
 from domain.choices import match_option
 from domain.dates import parse_date
+from domain.figures import ScopeKind
 from domain.ids import parse_index, parse_int
+from domain.roles import Capability
 from domain.slots import has_ended
 from handlers.context import Context
-from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as
+from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, refuse, save_as, scope_of, within_scope
 from handlers.messages import Choice
 from models import campaigns, drive_day_changes, drive_days
 from models.drive_days import DriveDayView
@@ -99,6 +104,17 @@ def read_place(ctx: Context) -> Parsed:
     if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
         return Parsed(error="create_error_place", params={"limit": limits.PLACE})
     return Parsed({"place": " ".join(text.split())})
+
+
+async def after_place(ctx: Context, place: Parsed) -> str:
+    """On to the ward — or, for a ward organiser, straight to the capacity: their drive days are held in
+    their ward."""
+    ctx.state.data.update(place.value)
+    scope = await scope_of(ctx)
+    if scope is not None and scope.kind is ScopeKind.WARD:
+        ctx.state.data["ward"] = scope.name
+        return "capacity"
+    return "ward"
 
 
 def ask_ward(ctx: Context, _page: int = 0) -> None:
@@ -239,7 +255,13 @@ CREATE_FLOW = Dialogue(
         Step(
             "hours", ask_key("create_ask_hours"), read_hours, save_as(None, "place"), edges=(Edge("place"),)
         ),
-        Step("place", ask_key("create_ask_place"), read_place, save_as(None, "ward"), edges=(Edge("ward"),)),
+        Step(
+            "place",
+            ask_key("create_ask_place"),
+            read_place,
+            after_place,
+            edges=(Edge("ward"), Edge("capacity", "a ward organiser: their ward")),
+        ),
         Step(
             "ward",
             ask_ward,
@@ -307,6 +329,11 @@ CREATE_FLOW = Dialogue(
 
 async def create(ctx: Context) -> None:
     d = ctx.state.data
+    scope = await scope_of(ctx)
+    if scope is not None and scope.kind is ScopeKind.WARD and d.get("ward") != scope.name:
+        ctx.state.clear()  # a dialogue begun under another scope: nothing is created outside the ward
+        await refuse(ctx, Capability.DRIVE_CREATE, target=f"ward:{d.get('ward') or '-'}")
+        return
     day = date.fromisoformat(d["day"])
     key = await drive_day_changes.free_drive_day_key(ctx.session, campaign_key=d["campaign_key"], day=day)
     plan = plan_file.DriveDayPlan(
@@ -332,6 +359,17 @@ async def create(ctx: Context) -> None:
 # --- cancel and move buttons under a session (shown to organisers) -----------------------------------
 
 
+async def staff_rows(ctx: Context, drive_day_id: int, *, ward: str | None) -> list[list[Choice]]:
+    """Move and Cancel under a session, for a role that may change it (`domain.roles`: the area's, or a
+    ward organiser's own ward's day); nothing for anyone else."""
+    grant = await ctx.grant()
+    if grant is None or not grant.may(Capability.DRIVE_CHANGE):
+        return []
+    if not grant.effective_scope.holds_drive_day(drive_day_id=drive_day_id, ward=ward):
+        return []
+    return [organiser_row(ctx, drive_day_id)]
+
+
 def organiser_row(ctx: Context, drive_day_id: int) -> list[Choice]:
     return [
         ctx.choice("button_drive_move", buttons.DriveMove(drive_day_id)),
@@ -349,6 +387,8 @@ async def on_button(ctx: Context, pressed: DriveButton) -> None:
     if view is None or view.status != "scheduled":
         ctx.say("drive_not_available")
         return
+    if not await within_scope(ctx, Capability.DRIVE_CHANGE, drive_day_id=view.id, ward=view.ward):
+        return
     if isinstance(pressed, buttons.DriveCancel):
         ctx.say(
             "drive_cancel_confirm",
@@ -365,6 +405,7 @@ async def on_button(ctx: Context, pressed: DriveButton) -> None:
             actor=ctx.actor,
             tz=ctx.settings.tz,
             now=ctx.now(),
+            scope=await scope_of(ctx),
         )
         ctx.pushed = True
         ctx.say("drive_cancelled_told", count=told.donors)
@@ -424,7 +465,12 @@ async def move(ctx: Context, answer: Parsed) -> None:
                 actor=ctx.actor,
                 tz=ctx.settings.tz,
                 now=ctx.now(),
+                scope=await scope_of(ctx),
             )
+    except drive_day_service.OutOfScope:  # the role's scope changed since the Move button
+        ctx.state.clear()
+        await refuse(ctx, Capability.DRIVE_CHANGE, target=f"drive_day:{data['session_id']}")
+        return
     except drive_days.DriveError:  # cancelled between the check above and the row lock
         ctx.state.clear()
         ctx.say("drive_move_cancelled")

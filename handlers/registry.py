@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from core import buttons
-from domain.commands import COMMANDS, typed_command
+from domain.commands import COMMANDS, CommandSpec, typed_command
+from domain.roles import Capability
 from handlers import (
     announce,
     away,
@@ -31,7 +32,8 @@ from handlers import (
     start,
     stats,
 )
-from handlers.flow import Dialogue, on_press
+from handlers.context import Context
+from handlers.flow import Dialogue, on_press, organiser_only
 from handlers.router import Command, Flow, Routes
 
 # Commands shown in the platform's menu and in /help, in this order (descriptions are catalog keys
@@ -98,11 +100,62 @@ HANDLERS: dict[str, Command] = {
 }
 
 
+# --- who may do what: the capability (domain/roles.py) of every organiser command, dialogue and button.
+# A command's is on its CommandSpec (domain/commands.py refuses an organiser command without one); a
+# dialogue with organisers=True or an organiser button missing here fails at start (build_routes), and
+# tests/e2e/test_roles_matrix.py walks them all.
+COMMAND_CAPABILITIES: dict[str, Capability] = {
+    spec.key: spec.capability for spec in COMMANDS if spec.capability is not None
+}
+FLOW_CAPABILITIES: dict[str, Capability] = {
+    organiser_drives.CREATE_FLOW.name: Capability.DRIVE_CREATE,
+    organiser_drives.MOVE_FLOW.name: Capability.DRIVE_CHANGE,
+    checkin.WEIGHT_FLOW.name: Capability.CHECKIN,
+    announce.FLOW.name: Capability.ANNOUNCE,
+    callouts.FLOW.name: Capability.CALLOUT,
+    desk.WALK_IN_FLOW.name: Capability.CHECKIN,
+    campaigns.FLOW.name: Capability.CAMPAIGN,
+    clubs.CREATE_FLOW.name: Capability.CLUBS,
+}
+BUTTON_CAPABILITIES: dict[str, Capability] = {
+    "res": Capability.RESULT,
+    "desk": Capability.CHECKIN,
+    "orgdrive": Capability.DRIVE_CHANGE,
+    "cov": Capability.CALLOUT,
+    "annprog": Capability.ANNOUNCE,
+}
+
+
+def _guarded(spec: CommandSpec) -> Command:
+    """The command's handler, behind its capability check when it is an organiser's."""
+    command = HANDLERS[spec.key]
+    if not spec.organiser:
+        return command
+    capability = COMMAND_CAPABILITIES[spec.key]  # KeyError: declare the new command's capability above
+    handler = command.handler
+
+    async def checked(ctx: Context, args: str) -> None:
+        if await organiser_only(ctx, capability):
+            await handler(ctx, args)
+
+    return Command(checked, replaces_flow=command.replaces_flow)
+
+
+def _flow(flow: Flow) -> Flow:
+    if isinstance(flow, Dialogue) and flow.organisers:
+        return flow.needing(FLOW_CAPABILITIES[flow.name])  # KeyError: declare its capability above
+    return flow
+
+
+def _organisers(prefix: str) -> Capability:
+    return BUTTON_CAPABILITIES[prefix]
+
+
 def build_routes() -> Routes:
     return Routes(
-        commands={name: HANDLERS[spec.key] for spec in COMMANDS for name in spec.names},
+        commands={name: _guarded(spec) for spec in COMMANDS for name in spec.names},
         typed_command=typed_command,
-        flows={flow.name: flow for flow in FLOWS},
+        flows={flow.name: _flow(flow) for flow in FLOWS},
         buttons={
             "hoso": on_press(buttons.ProfileEdit, profile.on_edit_button),
             "setlang": on_press(buttons.SetLanguage, common.on_language_button),
@@ -114,15 +167,21 @@ def build_routes() -> Routes:
             "slot": on_press(buttons.Slot, drives.on_slot),
             "mysu": on_press((buttons.MoveSignup, buttons.CancelSignup), my_signups.on_my_signup),
             "mvslot": on_press(buttons.MoveToSlot, my_signups.on_move_slot),
-            "res": on_press(buttons.Result, checkin.on_result, organisers=True),
-            "desk": on_press(checkin.DESK_BUTTONS, checkin.on_desk, organisers=True),
-            "dsk": desk.on_button,  # organisers only: checked first on every press
+            "res": on_press(buttons.Result, checkin.on_result, capability=_organisers("res")),
+            "desk": on_press(checkin.DESK_BUTTONS, checkin.on_desk, capability=_organisers("desk")),
+            "dsk": desk.on_button,  # checks the checkin capability first on every press
             "remind": on_press(buttons.Reminders, reminders.on_toggle),
             "feel": on_press(buttons.Feeling, reminders.on_feeling),
-            "orgdrive": on_press(organiser_drives.DRIVE_BUTTONS, organiser_drives.on_button, organisers=True),
+            "orgdrive": on_press(
+                organiser_drives.DRIVE_BUTTONS, organiser_drives.on_button, capability=_organisers("orgdrive")
+            ),
             "co": callout_answers.on_answer,
-            "cov": callout_answers.on_tally_button,
-            "annprog": on_press(buttons.AnnounceProgress, announce.on_progress_button, organisers=True),
+            "cov": on_press(
+                buttons.CalloutTally, callout_answers.tally_pressed, capability=_organisers("cov")
+            ),
+            "annprog": on_press(
+                buttons.AnnounceProgress, announce.on_progress_button, capability=_organisers("annprog")
+            ),
             "unlink": on_press(buttons.Unlink, linking.on_unlink),
             "appr": on_press(buttons.Approval, linking.on_approval),
             "clbjoin": on_press(buttons.ClubJoin, clubs.on_join_button),

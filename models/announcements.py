@@ -45,14 +45,19 @@ class AnnouncementError(ValueError):
 
 @dataclass(frozen=True)
 class Audience:
-    """Who gets it: every registered donor, or only these wards, and/or only reserve donors."""
+    """Who gets it: every registered donor, or only these wards, or one organisation's donors (an
+    organisation's organiser: their scope), and/or only reserve donors."""
 
     wards: tuple[str, ...] = ()
     reserve_only: bool = False
+    organisation: str | None = None  # as the donors' profiles spell it (as `models.figures` compares)
 
     @property
     def name(self) -> str:
-        """`all`, `wards`, `reserve` or `reserve_wards` (for the audit log and the texts)."""
+        """`all`, `wards`, `organisation`, `reserve`, `reserve_wards` or `reserve_organisation` (for the
+        audit log and the texts)."""
+        if self.organisation is not None:
+            return "reserve_organisation" if self.reserve_only else "organisation"
         if self.wards:
             return "reserve_wards" if self.reserve_only else "wards"
         return "reserve" if self.reserve_only else "all"
@@ -61,18 +66,29 @@ class Audience:
         found: list[ColumnElement[bool]] = []
         if self.wards:
             found.append(Donor.ward.in_(self.wards))
+        if self.organisation is not None:
+            found.append(Donor.organisation == self.organisation)
         if self.reserve_only:
             found.append(Donor.is_reserve.is_(True))
         return found
 
     def details(self) -> dict[str, object]:
-        return {"audience": self.name, "wards": list(self.wards), "reserve_only": self.reserve_only}
+        found: dict[str, object] = {
+            "audience": self.name,
+            "wards": list(self.wards),
+            "reserve_only": self.reserve_only,
+        }
+        if self.organisation is not None:  # an organisation is no person: its name may be logged
+            found["organisation"] = self.organisation
+        return found
 
     @classmethod
     def from_details(cls, details: dict[str, Any]) -> Audience:
+        organisation = details.get("organisation")
         return cls(
             wards=tuple(str(w) for w in details.get("wards") or ()),
             reserve_only=bool(details.get("reserve_only")),
+            organisation=str(organisation) if organisation is not None else None,
         )
 
 

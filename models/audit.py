@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import date, datetime, time
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import limits
@@ -67,3 +68,21 @@ async def record(
             details=cleaned,
         )
     )
+
+
+async def recorded_since(
+    session: AsyncSession, *, actor: str, action: str, target: str, since: datetime
+) -> bool:
+    """Whether this actor's `action` on `target` is in the log since `since` (a range of `ix_audit_log_at`:
+    meant for the last few minutes, as `handlers.flow.refuse` asks)."""
+    found = await session.scalar(
+        select(AuditEntry.id)
+        .where(
+            AuditEntry.at > since,
+            AuditEntry.actor == actor[:_ACTOR_MAX],
+            AuditEntry.action == action,
+            AuditEntry.target == target[:_TARGET_MAX],
+        )
+        .limit(1)
+    )
+    return found is not None

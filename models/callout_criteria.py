@@ -19,6 +19,8 @@
 * Donors whose weight is unknown (they skipped the question) are NOT matched: a donor sent to a hospital
   in a hurry and turned away at the scale is worse than one not asked; /hoso lets them add it. A donor
   whose group is not fully known never matches either.
+* A ward organiser's call-out (``wards_only``) asks donors of its wards only (``domain.roles``); the
+  statement is the same, its rows of other wards (ranked after) are left out.
 * Order: donors of the call-out's wards first, then the other wards in the configured order, then unknown
   wards; within a ward, those who never donated first, then the longest since the last donation, then id.
 
@@ -65,6 +67,7 @@ class Criteria:
     # Only members of these clubs (club ids; () for any club): a "clubs first" call-out's first wave.
     # None: club membership does not matter. Members are still reserve donors who met every term above.
     clubs: tuple[int, ...] | None = None
+    wards_only: bool = False  # only donors of `wards` (a ward organiser's call-out)
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ def criteria_for(
     tz: tzinfo = UTC,
     skip_booked: bool = False,
     clubs: Sequence[int] | None = None,
+    wards_only: bool = False,
 ) -> Criteria:
     """Criteria from the rules file (age, weight, intervals) and a call-out's groups, widened by `table`.
 
@@ -132,6 +136,7 @@ def criteria_for(
         tz=tz,
         skip_booked=skip_booked,
         clubs=tuple(clubs) if clubs is not None else None,
+        wards_only=wards_only and bool(wards),
     )
 
 

@@ -406,6 +406,9 @@ async def match(
     if (limit is not None and limit <= 0) or not criteria.groups:
         return []
     skip = set(offset_donor_ids)
+    # A ward organiser's call-out: its wards rank first, so the other wards' rows come after every row of
+    # its own, and leaving them out keeps the first `limit` of its wards.
+    only = set(criteria.wards or ()) if criteria.wards_only else set()
     # Skipping in Python keeps the statement's text the same whatever is skipped: at most len(skip) of
     # the first limit + len(skip) rows are skipped, so the first `limit` others remain.
     fetch = None if limit is None else limit + len(skip)
@@ -428,7 +431,7 @@ async def match(
             language=row["language"],
         )
         for row in rows
-        if row["donor_id"] not in skip
+        if row["donor_id"] not in skip and (not only or row["ward"] in only)
     ]
     return found if limit is None else found[:limit]
 
@@ -441,6 +444,8 @@ async def preview(
     `among`: further conditions on `Donor` (the figures' emergency-ready count of one organisation)."""
     if not criteria.groups:
         return {}
+    if criteria.wards_only:
+        among = (*among, Donor.ward.in_(criteria.wards or ()))
     pairs = [split_group(code) for code in dict.fromkeys(criteria.groups)]
     values = _values(criteria)
     p: dict[str, BindParameter[Any]] = {

@@ -90,6 +90,7 @@ async def create(
     tally_chat_id: str | None = None,
     donor_groups: Sequence[str] | None = None,
     first_clubs: Sequence[int] | None = None,
+    wards_only: bool = False,
 ) -> Callout:
     """A new open call-out (no wave sent yet). Bad values are the caller's bug: ValueError.
 
@@ -121,6 +122,7 @@ async def create(
         contact=contact,
         deadline=deadline,
         wards=list(dict.fromkeys(wards)) if wards else None,
+        wards_only=wards_only and bool(wards),
         status="open",
         waves_sent=0,
         next_wave_at=None,

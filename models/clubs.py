@@ -127,12 +127,18 @@ def _in_scope(scope: Scope) -> list[ColumnElement[bool]]:
 
 
 def covers(scope: Scope, club: Club, actor: str | None = None) -> bool:
-    """Whether a club is within an organiser's scope (see `listed`)."""
+    """Whether a club is within an organiser's scope (see `listed`): the area's every club, a ward's the
+    clubs of that ward, an organisation's the clubs its organiser created, a club leader's (`club:<key>`)
+    that club; a desk's (one drive day) none."""
+    if scope.kind is ScopeKind.AREA:
+        return True
     if scope.kind is ScopeKind.WARD:
         return club.ward is not None and fold(club.ward) == fold(scope.name or "")
     if scope.kind is ScopeKind.ORGANISATION:
         return club.created_by == actor
-    return True
+    if scope.kind is ScopeKind.CLUB:
+        return scope.name is not None and club.key.casefold() == scope.name.casefold()
+    return False
 
 
 async def listed(

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from typing import Final
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.figures import Scope, ScopeKind
+from domain.ids import parse_id
 from domain.phone import parse_phone
 from domain.slots import CODE_ALPHABET, CODE_LENGTH, new_code, normalise_code, slot_starts
 from domain.text import fold
@@ -74,8 +75,14 @@ def scope_filter(scope: Scope) -> ColumnElement[bool] | None:
     desk's search applies the organiser's scope."""
     if scope.kind is ScopeKind.AREA:
         return None
-    column = Donor.ward if scope.kind is ScopeKind.WARD else Donor.organisation
-    return column == scope.name
+    if scope.kind is ScopeKind.WARD:
+        return Donor.ward == scope.name
+    if scope.kind is ScopeKind.ORGANISATION:
+        return Donor.organisation == scope.name
+    if scope.kind is ScopeKind.DRIVE_DAY:  # desk staff: the people booked on their drive day
+        day = parse_id(scope.name or "")
+        return Donor.id.in_(select(Signup.donor_id).where(Signup.drive_day_id == (day or 0)))
+    return false()  # a club leader's scope holds no desk work
 
 
 def looks_like_code(text: str) -> bool:

@@ -1,4 +1,6 @@
-"""Who holds the organiser role; granted and removed from the command line, always audited."""
+"""Who holds an organiser role, and its scope; granted and removed from the command line, always audited.
+
+What a role may do is `domain.roles`; `grant_of` is the one read of it the chat's checks use."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import Scope
+from domain.roles import Grant, scope_problem
 from models import accounts, audit
 from models.tables import ChannelAccount, Donor, Organiser
 
@@ -25,7 +28,10 @@ async def grant(
 ) -> Organiser:
     """Gives a chat account the role (creating the account row if the person never wrote yet).
 
-    `scope`: what their figures cover (the area when None); granting again sets it again."""
+    `scope`: what their work covers (the area when None); granting again sets it again. A role its scope
+    does not fit (`domain.roles.scope_problem`: a desk without a drive day) is a ValueError."""
+    if (problem := scope_problem(role, scope or Scope.area())) is not None:
+        raise ValueError(problem)
     scope_text = (scope or Scope.area()).text
     account = await accounts.account_row(session, platform=platform, user_id=user_id)
     if account is None:
@@ -104,10 +110,8 @@ async def is_organiser(session: AsyncSession, *, platform: str, user_id: str) ->
     return bool(found)
 
 
-async def scope_of(session: AsyncSession, *, platform: str, user_id: str) -> Scope | None:
-    """What this chat account's figures cover (`domain.figures.Scope`), or None if it is no organiser.
-
-    An admin sees the whole area whatever the column says."""
+async def grant_of(session: AsyncSession, *, platform: str, user_id: str) -> Grant | None:
+    """This chat account's role and scope (`domain.roles.Grant`), or None if it holds no role."""
     row = (
         await session.execute(
             select(Organiser.role, Organiser.scope)
@@ -118,4 +122,16 @@ async def scope_of(session: AsyncSession, *, platform: str, user_id: str) -> Sco
     if row is None:
         return None
     role, scope = row
-    return Scope.area() if role == "admin" else Scope.parse(scope)
+    try:
+        parsed = Scope.parse(scope)
+    except ValueError:  # a scope no release wrote: the role works nowhere rather than everywhere
+        return Grant(role="", scope=Scope.area())
+    return Grant(role=role, scope=parsed)
+
+
+async def scope_of(session: AsyncSession, *, platform: str, user_id: str) -> Scope | None:
+    """What this chat account's figures cover (`domain.figures.Scope`), or None if it is no organiser.
+
+    An admin sees the whole area whatever the column says."""
+    found = await grant_of(session, platform=platform, user_id=user_id)
+    return None if found is None else found.effective_scope

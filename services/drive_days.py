@@ -17,8 +17,23 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Catalogs
+from domain.figures import Scope
 from models import drive_day_changes
+from models.drive_days import DriveError
+from models.tables import DriveDay
 from services import notices
+
+
+class OutOfScope(DriveError):
+    """The drive day is not the organiser's to change: not held in their ward (`Scope.holds_drive_day`)."""
+
+
+async def _check_scope(session: AsyncSession, scope: Scope, drive_day_id: int) -> None:
+    if scope.name is None:
+        return  # the area (an admin, an area organiser, the CLI): any drive day
+    found = await session.get(DriveDay, drive_day_id)
+    if found is not None and not scope.holds_drive_day(drive_day_id=found.id, ward=found.ward):
+        raise OutOfScope(f"drive day {drive_day_id} is outside the scope {scope.kind.value}")
 
 
 @dataclass(frozen=True)
@@ -52,12 +67,15 @@ async def cancel(
     actor: str,
     tz: ZoneInfo,
     now: datetime,
+    scope: Scope | None = None,
 ) -> Told:
     """Cancels the drive day (audit `drive.cancel`) and queues the cancellation notice to its donors.
 
     The notice step runs even when nobody is to be told (a day cancelled twice tells nobody twice): it
-    also forgets the pushes still waiting that describe the day (`services.notices`).
+    also forgets the pushes still waiting that describe the day (`services.notices`). `scope`: the
+    organiser's (the area when None, as for the CLI); a day outside it raises `OutOfScope`, nothing done.
     """
+    await _check_scope(session, scope or Scope.area(), drive_day_id)
     donor_ids = await drive_day_changes.cancel_drive_day(
         session, drive_day_id=drive_day_id, actor=actor, now=now
     )
@@ -80,14 +98,17 @@ async def change(
     actor: str,
     tz: ZoneInfo,
     now: datetime,
+    scope: Scope | None = None,
 ) -> Told:
     """Moves the drive day (day, hours: audit `drive.move`) and edits it (place, address, capacity: audit
     `drive.edit`); None keeps a value. The donors whom either change concerns get one notice, of the day
     as it is now; when neither concerns anybody (a capacity, or nothing changed) nothing is queued.
 
     Raises `models.drive_days.DriveError` for a change the drive rules refuse (a cancelled day moved,
-    the end before the start, a capacity below the sign-ups taken).
+    the end before the start, a capacity below the sign-ups taken), and `OutOfScope` for a day outside
+    the organiser's `scope` (the area when None, as for the CLI), before anything is changed.
     """
+    await _check_scope(session, scope or Scope.area(), drive_day_id)
     notify: set[int] = set()
     moving = day is not None or start_time is not None or end_time is not None
     editing = place_name is not None or address is not None or capacity is not None

@@ -92,15 +92,22 @@ async def register_donor(
 
 
 async def grant_organiser(
-    app: App, now: datetime, platform: str, user_id: str, *, scope: Scope | None = None
+    app: App,
+    now: datetime,
+    platform: str,
+    user_id: str,
+    *,
+    scope: Scope | None = None,
+    role: str = "organiser",
 ) -> None:
-    """Makes a chat an organiser of the Red Cross (the whole area unless `scope` says), written directly."""
+    """Makes a chat an organiser of the Red Cross (the whole area unless `scope` says; another role of
+    `domain.roles` with `role`), written directly."""
     async with app.sessions() as session, session.begin():
         await organisers.grant(
             session,
             platform=platform,
             user_id=user_id,
-            role="organiser",
+            role=role,
             unit="Hội Chữ thập đỏ",
             scope=scope,
             actor="test",
@@ -239,9 +246,11 @@ class BotHarness:
             self.app, self.clock.now(), "telegram", str(user.id), str(user.chat_id), phone=phone, **values
         )
 
-    async def make_organiser(self, user: SimUser, *, scope: Scope | None = None) -> None:
+    async def make_organiser(
+        self, user: SimUser, *, scope: Scope | None = None, role: str = "organiser"
+    ) -> None:
         assert self.app is not None
-        await grant_organiser(self.app, self.clock.now(), "telegram", str(user.id), scope=scope)
+        await grant_organiser(self.app, self.clock.now(), "telegram", str(user.id), scope=scope, role=role)
 
     async def import_plan(self, path: Path) -> None:
         assert self.app is not None

@@ -19,9 +19,10 @@ from domain import invites as invites_rules
 from domain import limits
 from domain.figures import Scope, ScopeKind
 from domain.ids import parse_id, parse_int
+from domain.roles import ROLES, Role, scope_problem
 from models import invites, organisers
 from models.invites import Outcome
-from models.tables import Invite
+from models.tables import DriveDay, Invite
 
 
 def add_parser(subparsers: Any) -> None:
@@ -34,18 +35,25 @@ def add_parser(subparsers: Any) -> None:
         required=True,
         help="the person's user id on that platform (Telegram: a number such as 123456789)",
     )
-    add.add_argument("--role", default="organiser", choices=["organiser", "admin"])
+    add.add_argument(
+        "--role",
+        default="organiser",
+        choices=list(ROLES),
+        help="admin: everything; organiser: organiser work within --scope; club_leader: their club "
+        "(--scope club:<key>); desk: check-in and results of one drive day (--scope drive_day:<id>)",
+    )
     add.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
     add.add_argument(
         "--scope",
         default="area",
-        help='what their figures cover: "area" (default), "ward:<a ward of [area] wards>" or '
-        '"organisation:<name as donors give it>"',
+        help='what their work covers: "area" (default), "ward:<a ward of [area] wards>", '
+        '"organisation:<name as donors give it>" (organisers), "club:<key>" (club leaders) or '
+        '"drive_day:<id>" (desk staff)',
     )
     invite = actions.add_parser(
         "invite", help="print a one-time code that makes whoever sends it to the bot an organiser"
     )
-    invite.add_argument("--role", default="organiser", choices=["organiser", "admin"])
+    invite.add_argument("--role", default="organiser", choices=list(ROLES), help='as for "organiser add"')
     invite.add_argument("--unit", help="e.g. Hội Chữ thập đỏ thị xã Kinh Môn")
     invite.add_argument("--scope", default="area", help='as for "organiser add"')
     invite.add_argument(
@@ -101,9 +109,32 @@ def _scope(text: str, settings: Settings) -> Scope:
                 f"({', '.join(settings.area.wards)})"
             )
         return Scope.ward(ward)
-    if scope.name is not None and len(scope.name) > limits.ORGANISATION:
+    if (
+        scope.kind is ScopeKind.ORGANISATION
+        and scope.name is not None
+        and len(scope.name) > limits.ORGANISATION
+    ):
         raise UsageError(f"--scope: the organisation is too long (at most {limits.ORGANISATION} characters)")
     return scope
+
+
+def _covering(scope: Scope) -> str:
+    return "figures of" if scope.kind in (ScopeKind.WARD, ScopeKind.ORGANISATION) else "scope"
+
+
+def _role_scope(role: str, scope: Scope) -> Scope:
+    """The scope the role is granted with: a desk needs `drive_day:<id>`, a club leader `club:<key>`,
+    an organiser area, ward or organisation (`domain.roles.scope_problem`); an admin's is the area."""
+    if (problem := scope_problem(role, scope)) is not None:
+        raise UsageError(f"--scope: {problem}")
+    return Scope.area() if role == Role.ADMIN else scope
+
+
+async def _check_target(session: Any, scope: Scope) -> None:
+    """A desk's drive day must exist (a club's key is not checked yet: TODO(clubs) once clubs exist)."""
+    drive_day_id = scope.drive_day_id
+    if drive_day_id is not None and await session.get(DriveDay, drive_day_id) is None:
+        raise UsageError(f"--scope: there is no drive day {drive_day_id} (see: donorbot drive list)")
 
 
 def _problem(args: argparse.Namespace) -> str | None:
@@ -153,7 +184,11 @@ async def run(
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> None:
     if (problem := _problem(args)) is not None:  # before the database is opened (or created)
         raise UsageError(problem)
-    scope = _scope(args.scope, settings) if args.organiser_action in ("add", "invite") else None
+    scope = (
+        _role_scope(args.role, _scope(args.scope, settings))
+        if args.organiser_action in ("add", "invite")
+        else None
+    )
     now = datetime.now(UTC)
     if args.organiser_action in ("invite", "invites", "revoke"):
         await _invites(args, settings, out, scope=scope or Scope.area(), now=now)
@@ -161,6 +196,8 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     menu: tuple[str, str, bool] | None = None
     async with unit_of_work(settings) as session:
         if args.organiser_action == "add":
+            assert scope is not None
+            await _check_target(session, scope)
             await organisers.grant(
                 session,
                 platform=args.platform,
@@ -171,7 +208,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
                 now=now,
                 scope=scope,
             )
-            seen = "" if scope is None or scope.name is None else f" (figures of {scope.text})"
+            seen = "" if scope.name is None else f" ({_covering(scope)} {scope.text})"
             out.write(f"{args.platform}:{args.user_id} is now {args.role}{seen}.\n")
             menu = (args.platform, args.user_id.strip(), True)
         elif args.organiser_action == "remove":
@@ -219,6 +256,7 @@ async def _invites(
             raise UsageError(f"ID: {args.invite_id!r} is not an invite id (see: donorbot organiser invites)")
     async with unit_of_work(settings) as session:
         if args.organiser_action == "invite":
+            await _check_target(session, scope)
             invite, code = await invites.create(
                 session,
                 role=args.role,

@@ -7,12 +7,14 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     ForeignKey,
     Index,
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -43,6 +45,8 @@ class Callout(Base):
     # Clubs first (services.callouts.waves): the first wave asks only members of these clubs (club ids;
     # [] for every club), later waves everyone. None: no club first.
     first_clubs: Mapped[list[int] | None] = mapped_column(JSON)
+    # Only donors of `wards` (a ward organiser's call-out, domain.roles); False: `wards` are asked first.
+    wards_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     status: Mapped[str] = mapped_column(String(limits.STATUS), default="open")
     waves_sent: Mapped[int] = mapped_column(Integer, default=0)
     next_wave_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from domain import limits
 from models.tables.base import Base, UtcDateTime, utcnow
+from models.tables.people import ROLE_CHECK
 
 
 class Invite(Base):
@@ -35,7 +36,7 @@ class Invite(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        CheckConstraint("role IN ('organiser', 'admin')", name="role"),
+        CheckConstraint(ROLE_CHECK, name="role"),
         Index("ix_invites_expires_at", "expires_at"),
     )
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from domain import limits
+from domain.roles import ROLES
 from models.tables.base import Base, UtcDateTime, utcnow
 
 
@@ -217,6 +218,10 @@ class Conversation(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
+ROLE_CHECK = "role IN (" + ", ".join(f"'{role}'" for role in ROLES) + ")"
+"""The roles of `domain.roles`, for the CHECK of `organisers.role` and `invites.role` (migration 0020)."""
+
+
 class Organiser(Base):
     """A channel account with an organiser role; checked on every organiser command."""
 
@@ -228,13 +233,14 @@ class Organiser(Base):
     )
     role: Mapped[str] = mapped_column(String(limits.ROLE))
     unit: Mapped[str | None] = mapped_column(String(limits.ORGANISER_UNIT))
-    # What their figures cover (`domain.figures.Scope`): "area", "ward:<name>" or "organisation:<name>".
+    # What their work covers (`domain.figures.Scope`): "area", "ward:<name>", "organisation:<name>",
+    # "club:<key>" or "drive_day:<id>"; which scopes fit which role is `domain.roles`.
     scope: Mapped[str] = mapped_column(String(limits.SCOPE), default="area", server_default="area")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     account: Mapped[ChannelAccount] = relationship(back_populates="organiser")
 
-    __table_args__ = (CheckConstraint("role IN ('organiser', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint(ROLE_CHECK, name="role"),)
 
 
 class AuditEntry(Base):

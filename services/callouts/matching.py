@@ -37,6 +37,7 @@ def criteria(
     donor_groups: Sequence[str] | None = None,
     wave: int = 0,
     clubs: Sequence[int] | None = None,
+    wards_only: bool = False,
 ) -> Criteria:
     """What a donor must meet for this call-out (the rules file's age, weight and intervals).
 
@@ -61,6 +62,7 @@ def criteria(
         tz=settings.tz,
         skip_booked=wave == 1,
         clubs=clubs,
+        wards_only=wards_only,
     )
 
 
@@ -78,6 +80,7 @@ def criteria_of(
         now=now,
         donor_groups=need.donor_groups,
         clubs=need.clubs if club_members else None,
+        wards_only=need.wards_only,
     )
 
 

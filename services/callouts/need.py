@@ -35,6 +35,7 @@ class Need:
     wards: Sequence[str] = ()  # asked first; none: all wards alike
     donor_groups: Sequence[str] | None = None  # the groups asked when the organiser widened it
     clubs: Sequence[int] | None = None  # clubs first: their members in wave 1 (() every club); None: no
+    wards_only: bool = False  # only donors of `wards`: a ward organiser's call-out (domain.roles)
 
 
 def label(code: str) -> str:

@@ -65,6 +65,7 @@ async def launch(
         now=now,
         donor_groups=need.donor_groups,
         first_clubs=need.clubs,
+        wards_only=need.wards_only,
     )
     details: dict[str, object] = {
         "groups": list(need.groups),
@@ -115,6 +116,7 @@ async def send_wave(
             donor_groups=callout.donor_groups,
             wave=wave,
             clubs=clubs,
+            wards_only=callout.wards_only,
         )
 
     found: list[Candidate] = []

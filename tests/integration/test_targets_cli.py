@@ -219,7 +219,8 @@ def test_an_organiser_scope_is_checked_and_stored(cli: Cli) -> None:
     code, out, err = cli("organiser", "add", "--user-id", "5553", "--scope", "district")
     assert (code, err) == (
         2,
-        'donorbot organiser: --scope: a scope is "area", "ward:<name>" or "organisation:<name>"\n',
+        'donorbot organiser: --scope: a scope is "area", "ward:<name>", "organisation:<name>", '
+        '"club:<key>" or "drive_day:<id>"\n',
     )
 
 
