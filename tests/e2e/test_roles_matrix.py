@@ -122,7 +122,7 @@ def _announce(text: str, role: Role) -> bool:
 CASES: tuple[Case, ...] = (
     Case("checkin", lambda i: f"/checkin {i.code_d}", lambda t, _: "Đã check-in: Lan" in t, "D"),
     Case("checkin", lambda i: f"/checkin {i.code_e}", lambda t, _: "Đã check-in: Hoa" in t, "E"),
-    Case("taodot", lambda _: "/taodot", lambda t, _: t == VI("create_ask_campaign")),
+    Case("taodot", lambda _: "/taodot", lambda t, _: t.startswith("Buổi hiến máu mới thuộc chiến dịch nào?")),
     Case("khancap", lambda _: "/khancap", lambda t, _: t == VI("callout_ask_groups")),
     Case("dskhancap", lambda _: "/dskhancap", lambda t, _: t == VI("callout_none_running")),
     Case("hiemmau", lambda _: "/hiemmau", _rare),
@@ -141,6 +141,26 @@ CASES: tuple[Case, ...] = (
         lambda t, _: "Danh sách đăng ký buổi hiến máu số" in t,
         "E",
         out_of_scope="không thuộc phạm vi bạn phụ trách",
+    ),
+    Case("taochiendich", lambda _: "/taochiendich", lambda t, _: t == VI("cmp_ask_name")),
+    Case("taoclb", lambda _: "/taoclb", lambda t, _: t == VI("club_ask_name")),
+    Case(
+        "apphich",
+        lambda i: f"/apphich {i.d}",
+        lambda t, _: t.startswith("Áp phích A4 cho buổi hiến máu") and "Nhà văn hóa Tam Lưu" in t,
+        "D",
+    ),
+    # The desk's search: Lan (booked on D) is inside every scope that has the desk's work.
+    Case("timnguoi", lambda _: "/timnguoi lan", lambda t, _: "Tìm thấy 1 người" in t and "Lan" in t, "D"),
+    # A walk-in: two sessions today for the area's and a ward's organiser, only D for D's desk.
+    Case(
+        "vanglai",
+        lambda _: "/vanglai",
+        lambda t, role: (
+            VI("desk_walkin_ask_name") in t
+            if role.grant is not None and role.grant.role == "desk"
+            else VI("desk_walkin_ask_session") in t
+        ),
     ),
     Case(
         "orgdrive",
@@ -339,12 +359,27 @@ async def _enter_weight(bot: BotHarness, user: SimUser, ids: Ids) -> None:
     await bot.forge(user, buttons.DeskWeight(ids.signup_d).pack())
 
 
+async def _enter_walk_in(bot: BotHarness, user: SimUser, ids: Ids) -> None:
+    await bot.send(user, "/vanglai")
+
+
+async def _enter_campaign(bot: BotHarness, user: SimUser, ids: Ids) -> None:
+    await bot.send(user, "/taochiendich")
+
+
+async def _enter_club(bot: BotHarness, user: SimUser, ids: Ids) -> None:
+    await bot.send(user, "/taoclb")
+
+
 FLOW_ENTRIES = {
     "drive_create": _enter_create,
     "drive_move": _enter_move,
     "announce": _enter_announce,
     "callout_create": _enter_callout,
     "desk_weight": _enter_weight,
+    "desk_walk_in": _enter_walk_in,
+    "campaign_create": _enter_campaign,
+    "club_create": _enter_club,
 }
 
 
