@@ -1,5 +1,4 @@
-"""clubs: blood donors' clubs, their members (a donor may be in several), wrong join codes per chat, and
-a call-out's "clubs first"
+"""clubs: donors' clubs, their members, wrong join codes per chat, and a call-out's "clubs first"
 
 Revision ID: 0022
 Revises: 0021

@@ -1,5 +1,4 @@
-"""roles with scopes: club leaders and desk staff may hold an organiser row or an invite; a ward
-organiser's call-out asks its ward only (callouts.wards_only)
+"""roles with scopes: club leaders and desk staff; a ward organiser's call-out asks its ward only
 
 Revision ID: 0023
 Revises: 0022
