@@ -31,7 +31,7 @@ from domain.import_columns import (
     RESULT_REQUIRED,
     map_headers,
 )
-from models import audit
+from models import audit, clubs
 from models import imports as import_queries
 from services.imports import donors as donor_import
 from services.imports import results as result_import
@@ -58,6 +58,11 @@ def add_parser(subparsers: Any) -> None:
         "--consent-date",
         required=True,
         help="the date of the signed paper consent forms behind the list (YYYY-MM-DD)",
+    )
+    donors.add_argument(
+        "--club",
+        metavar="KEY",
+        help="a club's member list: everyone in it (new or already known) joins the club (see `club list`)",
     )
     results = sub.add_parser("results", help="a drive day's results: phone or code, volume or deferred, …")
     results.add_argument("file", metavar="FILE", help="a .xlsx or .csv file")
@@ -129,7 +134,15 @@ async def _donors(args: argparse.Namespace, settings: Settings, out: TextIO, out
                     _say_missing(t, out, header.missing)
                     outcome.append(EXIT_ROWS_REFUSED)
                     raise _Discard
-                job = donor_import.DonorImport(session, consent_date=consent_date, actor=cli_actor(), now=now)
+                club_id = None
+                if args.club is not None:
+                    club = await clubs.by_key(session, args.club.strip())
+                    if club is None:
+                        raise UsageError(f"--club: no club {args.club!r} (see `donorbot club list`)")
+                    club_id = club.id
+                job = donor_import.DonorImport(
+                    session, consent_date=consent_date, actor=cli_actor(), now=now, club_id=club_id
+                )
                 seen: dict[str, int] = {}
                 rows = 0
                 for number, cells in table.rows:
@@ -161,6 +174,8 @@ async def _donors(args: argparse.Namespace, settings: Settings, out: TextIO, out
                 )
                 + "\n"
             )
+            if job.club_id is not None:
+                out.write(t("imp_club_joined", joined=tally.joined, club=args.club.strip()) + "\n")
             if args.dry_run:
                 out.write(t("imp_dry_run") + "\n")
                 raise _Discard

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import audit, callouts, imports
+from models import audit, callouts, clubs, imports
 from services.imports.rows import DonorRow
 
 BATCH = 1000
@@ -36,6 +36,7 @@ class Tally:
     unchanged: int = 0
     updated: int = 0
     skipped: int = 0
+    joined: int = 0  # added to the club (`club_id`); those already members are not counted
 
     @property
     def known(self) -> int:
@@ -46,9 +47,18 @@ class DonorImport:
     """Rows added one at a time, written a batch at a time; `finish` writes the rest and audits."""
 
     def __init__(
-        self, session: AsyncSession, *, consent_date: date, actor: str, now: datetime, batch: int = BATCH
+        self,
+        session: AsyncSession,
+        *,
+        consent_date: date,
+        actor: str,
+        now: datetime,
+        batch: int = BATCH,
+        club_id: int | None = None,
     ) -> None:
+        """`club_id`: a club's member list — every donor of a good row, new or known, joins that club."""
         self.session = session
+        self.club_id = club_id
         self.consent_date = consent_date
         self.actor = actor
         self.now = now
@@ -86,6 +96,11 @@ class DonorImport:
         for row in rows:
             if (found := known.get(row.phone)) is not None:
                 await self._fill(found, row)
+        if self.club_id is not None:
+            members = [*ids.values(), *(found.id for found in known.values())]
+            self.tally.joined += await clubs.add_members(
+                self.session, self.club_id, members, source="import", now=self.now
+            )
 
     def _values(self, row: DonorRow) -> dict[str, Any]:
         return {
@@ -162,6 +177,9 @@ class DonorImport:
                 "unchanged": self.tally.unchanged,
                 "updated": self.tally.updated,
                 "skipped": self.tally.skipped,
+                **(
+                    {"club_id": self.club_id, "joined": self.tally.joined} if self.club_id is not None else {}
+                ),
                 "consent_form_on": self.consent_date.isoformat(),
             },
             now=self.now,
@@ -176,9 +194,10 @@ async def import_rows(
     consent_date: date,
     actor: str,
     now: datetime,
+    club_id: int | None = None,
 ) -> Tally:
-    """Imports checked rows (the entry point for other lists, e.g. a club's members); audited."""
-    job = DonorImport(session, consent_date=consent_date, actor=actor, now=now)
+    """Imports checked rows (the entry point for other lists; `club_id`: a club's members); audited."""
+    job = DonorImport(session, consent_date=consent_date, actor=actor, now=now, club_id=club_id)
     count = 0
     if isinstance(rows, AsyncIterable):
         async for row in rows:

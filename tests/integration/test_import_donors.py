@@ -422,3 +422,28 @@ def test_two_thousand_rows_stream_in_batches(cli: Cli) -> None:
     assert cli.rows("SELECT count(*) FROM donors WHERE consent_source = 'import_paper'") == [(2000,)]
     code, out, _ = cli.imp(path)
     assert "Người mới: 0. Đã có trong hệ thống: 2000" in out
+
+
+def test_a_club_member_list_joins_everyone_in_it_once(cli: Cli) -> None:
+    """`--club KEY`: a club's member list — the new people and those already known all become members;
+    importing it again adds nobody; an unknown club is refused before anything is written."""
+    code, out, err = cli("club", "create", "CLB Hiến máu Tam Lưu", "--kind", "club", "--key", "clb-tam-luu")
+    assert code == 0, err
+    first = write_csv(cli.tmp / "first.csv", HEADERS_VI, GOOD[:1])
+    assert cli.imp(first)[0] == 0  # one of them is known before the club's list comes
+    members = write_csv(cli.tmp / "members.csv", HEADERS_VI, GOOD)
+    before = cli.snapshot()
+    code, out, err = cli.imp(members, "--club", "khong-co")
+    assert code == 2 and "--club: no club 'khong-co'" in err
+    assert cli.snapshot() == before
+    code, out, _ = cli.imp(members, "--club", "clb-tam-luu")
+    assert code == 0
+    assert f"Thêm vào câu lạc bộ clb-tam-luu: {len(GOOD)} người" in out
+    joined = cli.rows(
+        "SELECT d.phone, m.role, m.source FROM club_members m"
+        " JOIN donors d ON d.id = m.donor_id ORDER BY d.phone"
+    )
+    assert len(joined) == len(GOOD) and {(r[1], r[2]) for r in joined} == {("member", "import")}
+    code, out, _ = cli.imp(members, "--club", "clb-tam-luu")
+    assert code == 0 and "Thêm vào câu lạc bộ clb-tam-luu: 0 người" in out
+    assert len(cli.rows("SELECT * FROM club_members")) == len(GOOD)
