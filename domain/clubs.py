@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
-from domain import limits
+from domain import invites, limits
 from domain.invites import ALPHABET
 from domain.text import fold
 
@@ -32,10 +32,10 @@ SOURCES: Final = ("chat", "import", "organiser")
 PREFIX: Final = "CLB"
 LENGTH: Final = 6
 
-MAX_FAILURES: Final = 5
-"""Wrong codes a chat may send within `FAILURE_WINDOW_HOURS` before it is locked out (as invites)."""
-FAILURE_WINDOW_HOURS: Final = 1
-LOCK_HOURS: Final = 1
+# Wrong join codes lock a chat out as wrong invite codes do (domain.invites.locked_until).
+MAX_FAILURES: Final = invites.MAX_FAILURES
+FAILURE_WINDOW_HOURS: Final = invites.FAILURE_WINDOW_HOURS
+LOCK_HOURS: Final = invites.LOCK_HOURS
 
 _TYPED: Final = re.compile(rf"{PREFIX}[\s\-–—_.]*([0-9A-Z]{{{LENGTH}}})")
 _BARE: Final = re.compile(rf"[0-9A-Z]{{{LENGTH}}}")

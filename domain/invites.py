@@ -15,6 +15,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Final
 
 ALPHABET: Final = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -76,3 +78,20 @@ def code_hash(code: str) -> str:
     """The stored form of a normalised code (64 hex characters); the same code gives the same hash."""
     digest = hashlib.scrypt(code.encode("ascii", "replace"), salt=_SALT, n=2**14, r=8, p=1, dklen=32)
     return digest.hex()
+
+
+def lock_window(now: datetime) -> datetime:
+    """The earliest wrong code that can still count towards a lock at `now` (what to read, and no more)."""
+    return now - timedelta(hours=FAILURE_WINDOW_HOURS + LOCK_HOURS)
+
+
+def locked_until(failures: Sequence[datetime], now: datetime) -> datetime | None:
+    """Until when a chat may not send codes, or None: `MAX_FAILURES` wrong codes (at `failures`, oldest
+    first) within `FAILURE_WINDOW_HOURS` lock it until `LOCK_HOURS` after the last of them. The rule of
+    invite codes and of clubs' join codes alike."""
+    window, lock = timedelta(hours=FAILURE_WINDOW_HOURS), timedelta(hours=LOCK_HOURS)
+    until: datetime | None = None
+    for first, latest in zip(failures, failures[MAX_FAILURES - 1 :], strict=False):
+        if latest - first <= window and latest + lock > now:
+            until = max(until or latest + lock, latest + lock)
+    return until

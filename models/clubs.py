@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import clubs as rules
+from domain import invites as invite_rules
 from domain.clubs import ClubLine
 from domain.compatibility import GROUPS
 from domain.figures import Scope, ScopeKind
@@ -304,25 +305,16 @@ async def locked_until(
     session: AsyncSession, *, platform: str, user_id: str, now: datetime
 ) -> datetime | None:
     """Until when this chat may not send join codes, or None (the rule of `models.invites.locked_until`)."""
-    window = timedelta(hours=rules.FAILURE_WINDOW_HOURS)
-    lock = timedelta(hours=rules.LOCK_HOURS)
-    times = list(
-        await session.scalars(
-            select(ClubJoinFailure.at)
-            .where(
-                ClubJoinFailure.platform == platform,
-                ClubJoinFailure.user_id == user_id,
-                ClubJoinFailure.at > now - window - lock,
-            )
-            .order_by(ClubJoinFailure.at)
+    times = await session.scalars(
+        select(ClubJoinFailure.at)
+        .where(
+            ClubJoinFailure.platform == platform,
+            ClubJoinFailure.user_id == user_id,
+            ClubJoinFailure.at > invite_rules.lock_window(now),
         )
+        .order_by(ClubJoinFailure.at)
     )
-    until: datetime | None = None
-    last = rules.MAX_FAILURES - 1
-    for first, latest in zip(times, times[last:], strict=False):
-        if latest - first <= window and latest + lock > now:
-            until = max(until or latest + lock, latest + lock)
-    return until
+    return invite_rules.locked_until(list(times), now)
 
 
 async def club_for_code(

@@ -118,25 +118,16 @@ async def locked_until(
 ) -> datetime | None:
     """Until when this chat may not send codes, or None: `MAX_FAILURES` wrong codes within
     `FAILURE_WINDOW_HOURS` lock it until `LOCK_HOURS` after the last of them."""
-    window = timedelta(hours=rules.FAILURE_WINDOW_HOURS)
-    lock = timedelta(hours=rules.LOCK_HOURS)
-    times = list(
-        await session.scalars(
-            select(InviteFailure.at)
-            .where(
-                InviteFailure.platform == platform,
-                InviteFailure.user_id == user_id,
-                InviteFailure.at > now - window - lock,
-            )
-            .order_by(InviteFailure.at)
+    times = await session.scalars(
+        select(InviteFailure.at)
+        .where(
+            InviteFailure.platform == platform,
+            InviteFailure.user_id == user_id,
+            InviteFailure.at > rules.lock_window(now),
         )
+        .order_by(InviteFailure.at)
     )
-    until: datetime | None = None
-    last = rules.MAX_FAILURES - 1
-    for first, latest in zip(times, times[last:], strict=False):
-        if latest - first <= window and latest + lock > now:
-            until = max(until or latest + lock, latest + lock)
-    return until
+    return rules.locked_until(list(times), now)
 
 
 async def redeem(
