@@ -10,13 +10,14 @@ import os
 import tomllib
 from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core import divisions
 from domain import limits
 from domain.compatibility import RED_CELL_DONORS, check_table
 from domain.ids import parse_int
@@ -251,9 +252,26 @@ class RegistrationSettings(_Section):
 
 class AreaSettings(_Section):
     name: str = Field(default="Thị xã Kinh Môn", min_length=1)
+    # The province (after the 2025 merger, core/divisions.py): without `wards`, its wards and communes
+    # are the ones offered; with `wards`, the area's own list is used as given.
+    province: str | None = None
     wards: tuple[str, ...] = ("Tam Lưu", "Nhị Chiểu", "Bắc An Phụ", "Nam An Phụ")
     # Inhabitants, for "units ≈ 1.73 % of the population" in the figures (models/figures); None: not shown.
     population: int | None = Field(default=None, ge=1, le=200_000_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _province_wards(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("province") is None:
+            return data
+        province = divisions.province_named(str(data["province"]))
+        if province is None:
+            close = ", ".join(divisions.close_to(str(data["province"])))
+            raise ValueError(f"province: unknown province {data['province']!r} (the closest: {close})")
+        data = {**data, "province": province.short}
+        if "wards" not in data:
+            data["wards"] = province.wards
+        return data
 
     @field_validator("wards")
     @classmethod
