@@ -30,6 +30,7 @@ from handlers.messages import Incoming, InputKind, Replies, Reply
 from handlers.recent_facts import RecentFacts
 from models import accounts, conversations
 from models.db import connection_lost, loggable
+from models.tables import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +170,9 @@ class Dispatcher:
         caps = capabilities(incoming.platform)
         async with self.sessions() as session, session.begin():
             await conversations.lock_chat(session, platform=incoming.platform, chat_id=incoming.chat_id)
-            ctx, shown = await self._context(session, incoming)
+            # `_held` keeps the row until the save: the session's identity map holds rows weakly, and an
+            # unchanged row nobody references is dropped, so the save would read it again (a SELECT a turn).
+            ctx, shown, _held = await self._context(session, incoming)
             progress.lang = ctx.lang
             progress.organiser = ctx.account is not None and ctx.account.organiser is not None
             await self._route(ctx)
@@ -204,8 +207,11 @@ class Dispatcher:
             progress.committing = True  # leaving the block commits
         return ctx
 
-    async def _context(self, session: AsyncSession, incoming: Incoming) -> tuple[Context, numbered.Saved]:
-        """The turn's context, and the numbered choices the chat was last shown (no-button channels)."""
+    async def _context(
+        self, session: AsyncSession, incoming: Incoming
+    ) -> tuple[Context, numbered.Saved, Conversation | None]:
+        """The turn's context, the numbered choices the chat was last shown (no-button channels), and the
+        conversation row it was read from."""
         account = await accounts.account_for(session, platform=incoming.platform, user_id=incoming.user_id)
         if account is not None:
             if account.unreachable_at is not None:
@@ -234,7 +240,7 @@ class Dispatcher:
             bot_username=self.bot_username,
             recent_facts=self.recent_facts,
         )
-        return context, shown
+        return context, shown, row
 
     @staticmethod
     def _picked(incoming: Incoming, shown: numbered.Saved) -> Incoming:
