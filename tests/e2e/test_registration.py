@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from core import divisions
 from emulators.telegram import SimUser
 from models.tables import Donation
-from tests.helpers import BotHarness, texts
+from tests.helpers import BotHarness, running_bot, texts
 
 
 async def register_until_summary(
@@ -206,3 +207,27 @@ async def test_logs_never_hold_the_phone_birth_date_or_token(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     for secret in ("987111222", "0987 111 222", "03/08/1995", "1995-08-03", bot.emu.token):
         assert secret not in logged
+
+
+async def test_a_province_s_wards_are_offered_and_typed_without_diacritics(tmp_path: Path) -> None:
+    """`[area] province = "Hải Phòng"` without its own wards: the ward question pages through the
+    city's 114 wards and communes, and one typed without diacritics is taken."""
+    haiphong = divisions.province_named("Hải Phòng")
+    assert haiphong is not None
+    area = {"name": "Thành phố Hải Phòng", "province": "Hải Phòng", "wards": haiphong.wards}
+    async with running_bot(tmp_path, area=area) as bot:
+        lan = bot.user(8401)
+        await bot.send(lan, "/start")
+        await bot.press(lan, "Đồng ý")
+        await bot.send(lan, "nguyễn thị lan")
+        await bot.send(lan, "3/8/1995")
+        await bot.press(lan, "Nữ")
+        await bot.send(lan, "0912345678")
+        asked = await bot.press(lan, "O+")
+        pages = -(-len(haiphong.wards) // bot.settings.registration.wards_page_size)
+        assert "Thành phố Hải Phòng" in asked[0].text and f"1/{pages}" in asked[0].text
+        assert "đã từng hiến máu chưa" in texts(await bot.send(lan, "nam an phu"))
+        await bot.press(lan, "Chưa từng hiến")
+        await bot.press(lan, "Xác nhận")
+        donor = await bot.donor_by_phone("+84912345678")
+        assert donor is not None and donor.ward == "Nam An Phụ"
