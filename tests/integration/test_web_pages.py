@@ -1,0 +1,277 @@
+"""The organiser's web page over real HTTP: the login link /web sends through the emulator, used once; the
+session cookie and its flags; every page refused without a session; the roster within the scope; CSRF on
+POST; the security headers; `?lang=en`; the print stylesheet.
+
+The data (today Monday 23/11/2026): the campaign "Ngày hội thử" with a drive day in Tam Lưu on 30/11/2026
+and one in Nhị Chiểu on 01/12/2026; Lan (Tam Lưu, 0912 890 001) books the first at 07:00, nobody the
+second.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import aiohttp
+from sqlalchemy import select
+
+from bot.web import pages
+from bot.web.server import WebServer
+from core.i18n import Catalogs
+from domain.figures import Scope
+from emulators.telegram import SimUser, TelegramEmulator
+from models.tables import AuditEntry, Campaign, WebLogin, WebSession
+from tests.e2e.test_booking import book, load, plan, session
+from tests.helpers import BotHarness, FixedClock, make_settings, with_public_url
+
+VI = Catalogs().get("vi")
+EN = Catalogs().get("en")
+PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+)(/login/[A-Za-z0-9_-]{43})\b")
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@dataclass
+class Site:
+    bot: BotHarness
+    server: WebServer
+    ids: dict[str, int]
+    campaign_id: int
+
+    def client(self) -> aiohttp.ClientSession:
+        """A browser of its own: cookies for 127.0.0.1 kept (aiohttp's jar skips IP hosts by default)."""
+        return aiohttp.ClientSession(self.server.base_url, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    async def link(self, user: SimUser) -> str:
+        """The path of the login link the bot sends to `user` for /web."""
+        sent = await self.bot.send(user, "/web")
+        found = LINK.search(sent[0].text or "")
+        assert found is not None, sent[0].text
+        assert found.group(1) == self.bot.settings.web.public_url
+        return found.group(2)
+
+    async def logged_in(self, user: SimUser) -> aiohttp.ClientSession:
+        client = self.client()
+        async with client.get(await self.link(user)) as response:
+            assert response.status == 200 and response.url.path == "/"
+        return client
+
+
+@asynccontextmanager
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with TelegramEmulator() as emu:
+        settings = with_public_url(make_settings(tmp_path))
+        bot = BotHarness(emu, settings, FixedClock())
+        await bot.start()
+        assert bot.app is not None
+        server = WebServer(bot.settings, clock=bot.clock)
+        pages.mount(server, bot.app)
+        await server.start()
+        try:
+            ids = await load(
+                bot,
+                tmp_path,
+                plan(
+                    2026,
+                    session("day", "2026-11-30", "Nhà văn hóa Tam Lưu", "Tam Lưu"),
+                    session("other", "2026-12-01", "Trường THCS Nhị Chiểu", "Nhị Chiểu"),
+                ),
+            )
+            lan = bot.user(8901, name="Lan")
+            await bot.add_donor(lan, phone="+84912890001")
+            await book(bot, lan, "Nhà văn hóa Tam Lưu", "07:00")
+            (campaign,) = await bot.rows(select(Campaign))
+            yield Site(bot, server, ids, campaign.id)
+        finally:
+            await server.stop()
+            await bot.stop()
+
+
+async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_chats_figures(
+    tmp_path: Path,
+) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        path = await s.link(staff)
+        async with s.client() as browser:
+            async with browser.get(path, allow_redirects=False) as response:
+                assert response.status == 303 and response.headers["Location"] == "/"
+                cookie = response.headers["Set-Cookie"]
+            assert cookie.startswith("donorbot_session=")
+            assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
+            assert "Secure" not in cookie  # served over http here; https → Secure and __Host-
+            (row,) = await s.bot.rows(select(WebSession))
+            sid = cookie.split(";")[0].split("=", 1)[1]
+            assert row.session_hash != sid and len(row.session_hash) == 64  # only the hash is stored
+            (login,) = await s.bot.rows(select(WebLogin))
+            assert path.rsplit("/", 1)[1] not in (login.token_hash, str(login.id))
+
+            async with browser.get("/") as response:
+                assert response.status == 200
+                page = await response.text()
+                assert response.headers["Content-Security-Policy"] == PAGE_POLICY
+                assert response.headers["X-Frame-Options"] == "DENY"
+                assert response.headers["Cache-Control"] == "no-store"
+            assert VI("web_campaigns_heading") in page and "Ngày hội thử" in page
+            assert f'href="/campaign/{s.campaign_id}"' in page
+            assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
+            assert "<script" not in page and "style=" not in page  # nothing inline under the CSP
+            async with browser.get("/static/print.css") as response:
+                assert response.status == 200 and "@page { size: A4 portrait" in await response.text()
+
+            async with browser.get(f"/campaign/{s.campaign_id}") as response:
+                assert response.status == 200
+                page = await response.text()
+            assert "Kết quả chiến dịch «Ngày hội thử»" in page and "toàn địa bàn" in page
+
+            async with browser.get(f"/roster/{s.ids['day']}") as response:
+                assert response.status == 200
+                page = await response.text()
+            assert "Lan" in page and "0912 890 001" in page and "07:00" in page
+            assert VI("ros_col_sign") in page
+
+            # The same link a second time, even from another browser: refused.
+            async with s.client() as other, other.get(path) as response:
+                assert response.status == 403
+                assert "Gửi /web cho bot một lần nữa" in await response.text()
+
+        actions = {(a.action, a.actor) for a in await s.bot.rows(select(AuditEntry))}
+        actor = f"telegram:{staff.id}"
+        wanted = {"web.link", "web.login", "roster.export", "report.view"}
+        assert {(action, actor) for action in wanted} <= actions
+        (roster_entry,) = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "roster.export"))
+        assert roster_entry.details == {"scope": "area", "format": "web", "rows": 1}
+        for entry in await s.bot.rows(select(AuditEntry).where(AuditEntry.action.like("web.%"))):
+            assert "Lan" not in str(entry.details) and "0912" not in str(entry.details)
+
+
+async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        path = await s.link(staff)
+        s.bot.clock.advance(minutes=10, seconds=1)
+        async with s.client() as browser:
+            async with browser.get(path) as response:
+                assert response.status == 403
+                assert VI("web_link_expired_title") in await response.text()
+            async with browser.get("/login/" + "A" * 43) as response:
+                assert response.status == 403
+            assert not await s.bot.rows(select(WebSession))
+
+        browser = await s.logged_in(staff)
+        async with browser:
+            s.bot.clock.advance(minutes=29)
+            async with browser.get("/") as response:
+                assert response.status == 200  # 29 minutes idle: still on, and moved on
+            s.bot.clock.advance(minutes=30, seconds=1)
+            async with browser.get("/") as response:
+                assert response.status == 403
+                assert VI("web_login_needed_title") in await response.text()
+
+
+async def test_every_page_is_refused_without_a_session(tmp_path: Path) -> None:
+    async with site(tmp_path) as s, s.client() as browser:
+        for path in ("/", f"/campaign/{s.campaign_id}", f"/roster/{s.ids['day']}"):
+            async with browser.get(path) as response:
+                assert response.status == 403, path
+                page = await response.text()
+                assert "Lan" not in page and "Gửi /web cho bot" in page
+                assert response.headers["X-Frame-Options"] == "DENY"
+        async with browser.post("/logout", data={"csrf": "x"}) as response:
+            assert response.status == 403
+        async with browser.get("/", headers={"Cookie": "donorbot_session=forged"}) as response:
+            assert response.status == 403
+
+
+async def test_a_ward_organiser_sees_their_wards_roster_and_not_anothers(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        ward = s.bot.user(8991, name="Phường")
+        await s.bot.make_organiser(ward, scope=Scope.parse("ward:Tam Lưu"))
+        async with await s.logged_in(ward) as browser:
+            async with browser.get(f"/roster/{s.ids['day']}") as response:
+                assert response.status == 200 and "0912 890 001" in await response.text()
+            async with browser.get(f"/roster/{s.ids['other']}") as response:
+                assert response.status == 403
+                page = await response.text()
+            assert VI("web_roster_out_of_scope", id=s.ids["other"]) in page
+            async with browser.get("/roster/999999") as response:
+                assert response.status == 404
+            async with browser.get(f"/campaign/{s.campaign_id}") as response:
+                assert "phường/xã Tam Lưu" in await response.text()
+        refused = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "organiser.refused"))
+        other = f"drive_day:{s.ids['other']}"
+        assert [(r.actor, r.target) for r in refused] == [(f"telegram:{ward.id}", other)]
+
+
+async def test_a_desk_logs_in_but_sees_no_figures_or_roster(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        desk = s.bot.user(8992, name="Bàn")
+        await s.bot.make_organiser(desk, scope=Scope.parse(f"drive_day:{s.ids['day']}"), role="desk")
+        async with await s.logged_in(desk) as browser:
+            async with browser.get("/") as response:
+                assert response.status == 200
+                page = await response.text()
+            assert VI("role_may_checkin") in page and "Ngày hội thử" not in page
+            for path in (f"/roster/{s.ids['day']}", f"/campaign/{s.campaign_id}"):
+                async with browser.get(path) as response:
+                    assert response.status == 403 and "Lan" not in await response.text()
+
+
+async def test_logout_needs_the_csrf_token_and_the_language_switch_is_kept(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        async with await s.logged_in(staff) as browser:
+            async with browser.get("/?lang=en") as response:
+                page = await response.text()
+            assert '<html lang="en">' in page and EN("web_campaigns_heading") in page
+            async with browser.get(f"/roster/{s.ids['day']}") as response:  # kept in the session
+                page = await response.text()
+            assert EN("ros_col_sign") in page and "Tiếng Việt" in page
+            token = CSRF.search(page)
+            assert token is not None
+
+            async with browser.post("/logout") as response:
+                assert response.status == 403
+                assert EN("web_csrf_title") in await response.text()
+            async with browser.post("/logout", data={"csrf": "not-the-token"}) as response:
+                assert response.status == 403
+            async with browser.get("/") as response:
+                assert response.status == 200  # still logged in
+
+            async with browser.post("/logout", data={"csrf": token.group(1)}) as response:
+                assert response.status == 200 and EN("web_logged_out_title") in await response.text()
+            async with browser.get("/") as response:
+                assert response.status == 403
+        assert not await s.bot.rows(select(WebSession))
+
+
+async def test_web_in_the_chat(tmp_path: Path) -> None:
+    """A donor hears "organisers only"; without web.public_url an organiser hears the page is not set up."""
+    async with site(tmp_path) as s:
+        lan = s.bot.user(8901, name="Lan")
+        sent = await s.bot.send(lan, "/web")
+        assert sent[0].text == VI("organiser_only")
+        assert not await s.bot.rows(select(WebLogin))
+    async with TelegramEmulator() as emu:
+        bot = BotHarness(emu, make_settings(tmp_path / "bare"), FixedClock())
+        await bot.start()
+        try:
+            staff = bot.user(8990, name="Cán bộ")
+            await bot.make_organiser(staff)
+            sent = await bot.send(staff, "/web")
+            assert sent[0].text == VI("web_not_set_up")
+        finally:
+            await bot.stop()
+
+
+def test_the_cookie_is_host_only_over_https() -> None:
+    assert pages.cookie_name(True) == "__Host-donorbot"
+    assert pages.cookie_name(False) == "donorbot_session"
+    assert timedelta(minutes=10) == pages.web_sessions.LOGIN_VALID
