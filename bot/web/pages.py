@@ -215,6 +215,7 @@ class Pages:
         token = request.match_info["token"]
         now = self.app.clock.now()
         async with self.app.sessions() as db, db.begin():
+            await web_sessions.sweep(db, now=now)  # links and sessions that can no longer be used
             account_id = await web_sessions.take_login(db, token=token, now=now) if token else None
             if account_id is None:
                 return self.message(t, "web_link_expired", status=403)

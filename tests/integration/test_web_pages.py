@@ -24,6 +24,7 @@ from bot.web.server import WebServer
 from core.i18n import Catalogs
 from domain.figures import Scope
 from emulators.telegram import SimUser, TelegramEmulator
+from models import organisers
 from models.tables import AuditEntry, Campaign, WebLogin, WebSession
 from tests.e2e.test_booking import book, load, plan, session
 from tests.helpers import BotHarness, FixedClock, make_settings, with_public_url
@@ -62,9 +63,9 @@ class Site:
 
 
 @asynccontextmanager
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
+async def site(tmp_path: Path, database_url: str | None = None) -> AsyncIterator[Site]:
     async with TelegramEmulator() as emu:
-        settings = with_public_url(make_settings(tmp_path))
+        settings = with_public_url(make_settings(tmp_path, database_url=database_url))
         bot = BotHarness(emu, settings, FixedClock())
         await bot.start()
         assert bot.app is not None
@@ -93,8 +94,9 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_chats_figures(
     tmp_path: Path,
+    database_url: str,
 ) -> None:
-    async with site(tmp_path) as s:
+    async with site(tmp_path, database_url) as s:
         staff = s.bot.user(8990, name="Cán bộ")
         await s.bot.make_organiser(staff)
         path = await s.link(staff)
@@ -150,8 +152,10 @@ async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_c
             assert "Lan" not in str(entry.details) and "0912" not in str(entry.details)
 
 
-async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(tmp_path: Path) -> None:
-    async with site(tmp_path) as s:
+async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with site(tmp_path, database_url) as s:
         staff = s.bot.user(8990, name="Cán bộ")
         await s.bot.make_organiser(staff)
         path = await s.link(staff)
@@ -189,8 +193,10 @@ async def test_every_page_is_refused_without_a_session(tmp_path: Path) -> None:
             assert response.status == 403
 
 
-async def test_a_ward_organiser_sees_their_wards_roster_and_not_anothers(tmp_path: Path) -> None:
-    async with site(tmp_path) as s:
+async def test_a_ward_organiser_sees_their_wards_roster_and_not_anothers(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with site(tmp_path, database_url) as s:
         ward = s.bot.user(8991, name="Phường")
         await s.bot.make_organiser(ward, scope=Scope.parse("ward:Tam Lưu"))
         async with await s.logged_in(ward) as browser:
@@ -223,8 +229,10 @@ async def test_a_desk_logs_in_but_sees_no_figures_or_roster(tmp_path: Path) -> N
                     assert response.status == 403 and "Lan" not in await response.text()
 
 
-async def test_logout_needs_the_csrf_token_and_the_language_switch_is_kept(tmp_path: Path) -> None:
-    async with site(tmp_path) as s:
+async def test_logout_needs_the_csrf_token_and_the_language_switch_is_kept(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with site(tmp_path, database_url) as s:
         staff = s.bot.user(8990, name="Cán bộ")
         await s.bot.make_organiser(staff)
         async with await s.logged_in(staff) as browser:
@@ -250,6 +258,59 @@ async def test_logout_needs_the_csrf_token_and_the_language_switch_is_kept(tmp_p
             async with browser.get("/") as response:
                 assert response.status == 403
         assert not await s.bot.rows(select(WebSession))
+
+
+async def test_a_link_whose_role_went_meanwhile_is_refused(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.add_donor(staff, phone="+84912890099")  # a donor too: the account stays without the role
+        await s.bot.make_organiser(staff)
+        path = await s.link(staff)
+        browser = await s.logged_in(staff)
+        assert s.bot.app is not None
+        async with s.bot.app.sessions() as db, db.begin():
+            await organisers.revoke(
+                db, platform="telegram", user_id=str(staff.id), actor="cli:test", now=s.bot.clock.now()
+            )
+        async with browser, browser.get("/") as response:  # the open session: the role is read again
+            assert response.status == 403 and VI("web_organisers_only") in await response.text()
+        await s.bot.make_organiser(staff)
+        second = await s.link(staff)
+        async with s.bot.app.sessions() as db, db.begin():
+            await organisers.revoke(
+                db, platform="telegram", user_id=str(staff.id), actor="cli:test", now=s.bot.clock.now()
+            )
+        async with s.client() as other, other.get(second) as response:
+            assert response.status == 403 and VI("web_organisers_only") in await response.text()
+        assert path != second
+
+
+async def test_over_https_the_cookie_is_secure_and_host_only(tmp_path: Path) -> None:
+    async with TelegramEmulator() as emu:
+        settings = with_public_url(make_settings(tmp_path))
+        web = settings.web.model_copy(update={"public_url": "https://donorbot.example.vn"})
+        bot = BotHarness(emu, settings.model_copy(update={"web": web}), FixedClock())
+        await bot.start()
+        assert bot.app is not None
+        server = WebServer(bot.settings, clock=bot.clock)
+        pages.mount(server, bot.app)
+        await server.start()
+        try:
+            staff = bot.user(8990, name="Cán bộ")
+            await bot.make_organiser(staff)
+            sent = await bot.send(staff, "/web")
+            found = re.search(r"https://donorbot\.example\.vn(/login/\S+)", sent[0].text or "")
+            assert found is not None, sent[0].text
+            async with (
+                aiohttp.ClientSession(server.base_url) as browser,
+                browser.get(found.group(1), allow_redirects=False) as response,
+            ):  # the proxy in front speaks https; the test talks to the server behind it
+                assert response.status == 303
+                cookie = response.headers["Set-Cookie"]
+            assert cookie.startswith("__Host-donorbot=") and "; Secure" in cookie and "HttpOnly" in cookie
+        finally:
+            await server.stop()
+            await bot.stop()
 
 
 async def test_web_in_the_chat(tmp_path: Path) -> None:
