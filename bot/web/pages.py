@@ -211,7 +211,8 @@ class Pages:
     # --- login and logout ------------------------------------------------------------------------------
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        t = self.app.catalogs.get(self._lang_asked(request) or "vi")
+        asked = self._lang_asked(request)
+        t = self.app.catalogs.get(asked or "vi")
         token = request.match_info["token"]
         now = self.app.clock.now()
         async with self.app.sessions() as db, db.begin():
@@ -223,7 +224,7 @@ class Pages:
             if opened_for is None:
                 return self.message(t, "web_organisers_only", status=403)
             actor, lang = opened_for
-            row, sid = await web_sessions.open_session(db, account_id=account_id, lang=lang, now=now)
+            row, sid = await web_sessions.open_session(db, account_id=account_id, lang=asked or lang, now=now)
             await audit.record(db, actor=actor, action="web.login", target=f"web_session:{row.id}", now=now)
         response = web.Response(status=303, headers={"Location": "/"})
         response.set_cookie(self.cookie, sid, path="/", httponly=True, samesite="Lax", secure=self.secure)
@@ -240,7 +241,7 @@ class Pages:
             now=self.app.clock.now(),
         )
         response = self.message(visit.t, "web_logged_out", status=200)
-        response.del_cookie(self.cookie, path="/")
+        response.del_cookie(self.cookie, path="/", secure=self.secure, httponly=True, samesite="Lax")
         return response
 
     # --- pages -----------------------------------------------------------------------------------------

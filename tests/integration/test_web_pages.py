@@ -9,11 +9,12 @@ second.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -25,7 +26,8 @@ from core.i18n import Catalogs
 from domain.figures import Scope
 from emulators.telegram import SimUser, TelegramEmulator
 from models import organisers
-from models.tables import AuditEntry, Campaign, WebLogin, WebSession
+from models.tables import AuditEntry, Campaign, Donation, WebLogin, WebSession
+from services.reports.numbers import fmt_percent
 from tests.e2e.test_booking import book, load, plan, session
 from tests.helpers import BotHarness, FixedClock, make_settings, with_public_url
 
@@ -34,6 +36,8 @@ EN = Catalogs().get("en")
 PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+)(/login/[A-Za-z0-9_-]{43})\b")
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+DAY = date(2026, 11, 30)
+AFTER = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)  # Wednesday 02/12/2026, 09:00 in Vietnam
 
 
 @dataclass
@@ -73,18 +77,20 @@ async def site(tmp_path: Path, database_url: str | None = None) -> AsyncIterator
         pages.mount(server, bot.app)
         await server.start()
         try:
+            text = plan(
+                2026,
+                session("day", "2026-11-30", "Nhà văn hóa Tam Lưu", "Tam Lưu"),
+                session("other", "2026-12-01", "Trường THCS Nhị Chiểu", "Nhị Chiểu"),
+            )
             ids = await load(
-                bot,
-                tmp_path,
-                plan(
-                    2026,
-                    session("day", "2026-11-30", "Nhà văn hóa Tam Lưu", "Tam Lưu"),
-                    session("other", "2026-12-01", "Trường THCS Nhị Chiểu", "Nhị Chiểu"),
-                ),
+                bot, tmp_path, text.replace("year = 2026\n", "year = 2026\ntarget_units = 4\n", 1)
             )
             lan = bot.user(8901, name="Lan")
-            await bot.add_donor(lan, phone="+84912890001")
+            lan_id = await bot.add_donor(lan, phone="+84912890001")
             await book(bot, lan, "Nhà văn hóa Tam Lưu", "07:00")
+            async with bot.app.sessions() as db, db.begin():  # she gave 350 ml that day: 1 unit of 4
+                db.add(Donation(donor_id=lan_id, donated_on=DAY, volume_ml=350, drive_day_id=ids["day"]))
+            bot.clock.current = AFTER
             (campaign,) = await bot.rows(select(Campaign))
             yield Site(bot, server, ids, campaign.id)
         finally:
@@ -120,6 +126,8 @@ async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_c
                 assert response.headers["X-Frame-Options"] == "DENY"
                 assert response.headers["Cache-Control"] == "no-store"
             assert VI("web_campaigns_heading") in page and "Ngày hội thử" in page
+            units = '<td class="num">1</td>\n    <td class="num">4</td>'  # units, target
+            assert units in page and f'w2"></span></span> {fmt_percent(0.25, "vi")}' in page
             assert f'href="/campaign/{s.campaign_id}"' in page
             assert '<link rel="stylesheet" href="/static/print.css" media="print">' in page
             assert "<script" not in page and "style=" not in page  # nothing inline under the CSP
@@ -130,6 +138,14 @@ async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_c
                 assert response.status == 200
                 page = await response.text()
             assert "Kết quả chiến dịch «Ngày hội thử»" in page and "toàn địa bàn" in page
+            # the same words as /thongke gives in the chat for that campaign
+            (chat, *_) = await s.bot.send(staff, f"/thongke {s.campaign_id}")
+            lines = (chat.text or "").split("\n\n", 1)[1].rsplit("\n\n", 1)[0].splitlines()
+            assert VI(
+                "rep_units_below", units="1", percent=fmt_percent(0.25, "vi"), target="4", difference="3"
+            ) in (lines)
+            for line in filter(None, lines):
+                assert f"<p>{html.escape(line, quote=False)}</p>" in page, line
 
             async with browser.get(f"/roster/{s.ids['day']}") as response:
                 assert response.status == 200
@@ -170,13 +186,28 @@ async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(
 
         browser = await s.logged_in(staff)
         async with browser:
-            s.bot.clock.advance(minutes=29)
-            async with browser.get("/") as response:
-                assert response.status == 200  # 29 minutes idle: still on, and moved on
+            for _ in range(2):  # 29 minutes idle, twice: each page moves the idle end on
+                s.bot.clock.advance(minutes=29)
+                async with browser.get("/") as response:
+                    assert response.status == 200
             s.bot.clock.advance(minutes=30, seconds=1)
             async with browser.get("/") as response:
                 assert response.status == 403
                 assert VI("web_login_needed_title") in await response.text()
+
+
+async def test_a_session_ends_after_twelve_hours_however_busy(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        async with await s.logged_in(staff) as browser:
+            for _ in range(28):  # a page every 25 minutes: 11 h 40 min
+                s.bot.clock.advance(minutes=25)
+                async with browser.get("/") as response:
+                    assert response.status == 200
+            s.bot.clock.advance(minutes=25)  # 12 h 05 min after the login
+            async with browser.get("/") as response:
+                assert response.status == 403
 
 
 async def test_every_page_is_refused_without_a_session(tmp_path: Path) -> None:
