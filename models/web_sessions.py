@@ -61,6 +61,16 @@ async def create_login(session: AsyncSession, *, account_id: int, now: datetime)
     return login, token
 
 
+async def login_account(session: AsyncSession, *, token: str, now: datetime) -> int | None:
+    """The chat account an unused, unexpired link logs in as, without taking it (the link's page)."""
+    found: int | None = await session.scalar(
+        select(WebLogin.account_id).where(
+            WebLogin.token_hash == digest(token), WebLogin.used_at.is_(None), WebLogin.expires_at > now
+        )
+    )
+    return found
+
+
 async def take_login(session: AsyncSession, *, token: str, now: datetime) -> int | None:
     """The chat account the link logs in as, marking it used; None when it is unknown, used or expired."""
     hashed = digest(token)

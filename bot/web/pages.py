@@ -2,8 +2,11 @@
 drive day's printable roster — server-rendered (Jinja2), Vietnamese first, no script at all.
 
 * `/login/{token}`: the one-time link /web sent (`handlers.web`). A used, expired or unknown token is a 403
-  page ("send /web again"); else a session cookie (random id, stored hashed; HttpOnly, SameSite=Lax,
-  Secure when `web.public_url` is https) and a redirect to `/`. Audited `web.login` (ids only).
+  page ("send /web again"); else a page with one "Log in" button, whose POST (CSRF by a double-submit
+  cookie) takes the link and sets the session cookie (random id, stored hashed; HttpOnly, SameSite=Lax,
+  Secure when `web.public_url` is https), then redirects to `/`. The GET takes nothing: Telegram's servers
+  fetch a message's links for its preview, and would otherwise use the link up before the organiser
+  opens it. Audited `web.login` (ids only).
 * Every page reads the session (idle 30 min, 12 h in all: `models.web_sessions`) and the chat account's
   role and scope afresh (`models.organisers.grant_of`) in the request's own transaction, then checks the
   page's capability (`domain.roles`) and, for a roster, the scope on the target (`models.rosters.load`).
@@ -104,6 +107,7 @@ class Pages:
         public = app.settings.web.public_url or ""
         self.secure = public.startswith("https://")
         self.cookie = cookie_name(self.secure)
+        self.login_cookie = cookie_name(self.secure) + "-login"
 
     # --- answers ---------------------------------------------------------------------------------------
 
@@ -210,14 +214,50 @@ class Pages:
 
     # --- login and logout ------------------------------------------------------------------------------
 
-    async def login(self, request: web.Request) -> web.StreamResponse:
+    async def login_page(self, request: web.Request) -> web.StreamResponse:
+        """GET of the link: a page with one button (a POST). Opening the link takes nothing, so a chat's
+        link preview — Telegram's servers fetch the links a message holds — cannot use it up first."""
         asked = self._lang_asked(request)
         t = self.app.catalogs.get(asked or "vi")
         token = request.match_info["token"]
         now = self.app.clock.now()
+        async with self.app.sessions() as db:
+            account_id = await web_sessions.login_account(db, token=token, now=now)
+            if account_id is None:
+                return self.message(t, "web_link_expired", status=403)
+            if await organisers_of_account(db, account_id) is None:
+                return self.message(t, "web_organisers_only", status=403)
+        nonce = web_sessions.new_token()
+        response = self.render(t, "login.html", visit=None, token=token, nonce=nonce, asked=asked or "")
+        # Double submit: the form's field must match this cookie, so no other site can post a link of
+        # its own (and log this browser in as someone else).
+        response.set_cookie(
+            self.login_cookie,
+            nonce,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=self.secure,
+            max_age=int(web_sessions.LOGIN_VALID.total_seconds()),
+        )
+        return response
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        """POST of the link's page: the link taken once, a session opened, the cookie set, then `/`."""
+        asked = self._lang_asked(request)
+        t = self.app.catalogs.get(asked or "vi")
+        token = request.match_info["token"]
+        form = await request.post()
+        sent, kept = form.get("csrf"), request.cookies.get(self.login_cookie)
+        if not isinstance(sent, str) or not kept or not secrets.compare_digest(sent, kept):
+            return self.message(t, "web_csrf", status=403)
+        field = form.get("lang")
+        if isinstance(field, str) and field in LANGS:
+            asked = field
+        now = self.app.clock.now()
         async with self.app.sessions() as db, db.begin():
             await web_sessions.sweep(db, now=now)  # links and sessions that can no longer be used
-            account_id = await web_sessions.take_login(db, token=token, now=now) if token else None
+            account_id = await web_sessions.take_login(db, token=token, now=now)
             if account_id is None:
                 return self.message(t, "web_link_expired", status=403)
             opened_for = await organisers_of_account(db, account_id)
@@ -226,9 +266,9 @@ class Pages:
             actor, lang = opened_for
             row, sid = await web_sessions.open_session(db, account_id=account_id, lang=asked or lang, now=now)
             await audit.record(db, actor=actor, action="web.login", target=f"web_session:{row.id}", now=now)
-        response = web.Response(status=303, headers={"Location": "/"})
+        response = web.Response(status=303, headers={"Location": "/", "Cache-Control": "no-store"})
         response.set_cookie(self.cookie, sid, path="/", httponly=True, samesite="Lax", secure=self.secure)
-        response.headers["Cache-Control"] = "no-store"
+        response.del_cookie(self.login_cookie, path="/", secure=self.secure, httponly=True, samesite="Strict")
         return response
 
     async def logout(self, request: web.Request, visit: Visit) -> web.StreamResponse:
@@ -370,7 +410,8 @@ async def organisers_of_account(db: AsyncSession, account_id: int) -> tuple[str,
 def mount(server: WebServer, app: App) -> None:
     """Adds the web page's routes (before the server starts)."""
     pages = Pages(app)
-    server.add_route("GET", "/login/{token}", pages.login, name="web_login")
+    server.add_route("GET", "/login/{token}", pages.login_page, name="web_login_page")
+    server.add_route("POST", "/login/{token}", pages.login, name="web_login")
     server.add_route("GET", "/", pages.page(None, pages.home), name="web_home")
     server.add_route(
         "GET", "/campaign/{campaign_id}", pages.page(Capability.STATS, pages.campaign), name="web_campaign"

@@ -61,9 +61,22 @@ class Site:
 
     async def logged_in(self, user: SimUser) -> aiohttp.ClientSession:
         client = self.client()
-        async with client.get(await self.link(user)) as response:
+        path = await self.link(user)
+        await login_form(client, path)
+        async with client.post(path, data={"csrf": await login_form(client, path)}) as response:
             assert response.status == 200 and response.url.path == "/"
         return client
+
+
+async def login_form(client: aiohttp.ClientSession, path: str) -> str:
+    """Opens the link's page (nothing taken yet: a preview may do the same) and gives its form's token."""
+    async with client.get(path) as response:
+        assert response.status == 200
+        page = await response.text()
+    assert f'<form method="post" action="{path}">' in page and VI("web_login_button") in page
+    found = CSRF.search(page)
+    assert found is not None
+    return found.group(1)
 
 
 @asynccontextmanager
@@ -107,10 +120,15 @@ async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_c
         await s.bot.make_organiser(staff)
         path = await s.link(staff)
         async with s.client() as browser:
-            async with browser.get(path, allow_redirects=False) as response:
+            await login_form(browser, path)  # a link preview fetching it twice takes nothing
+            nonce = await login_form(browser, path)
+            async with s.client() as forger, forger.post(path, data={"csrf": nonce}) as response:
+                assert response.status == 403  # a form posted without the page's cookie: refused
+            async with browser.post(path, data={"csrf": nonce}, allow_redirects=False) as response:
                 assert response.status == 303 and response.headers["Location"] == "/"
-                cookie = response.headers["Set-Cookie"]
-            assert cookie.startswith("donorbot_session=")
+                (cookie,) = [
+                    c for c in response.headers.getall("Set-Cookie") if c.startswith("donorbot_session=")
+                ]
             assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie
             assert "Secure" not in cookie  # served over http here; https → Secure and __Host-
             (row,) = await s.bot.rows(select(WebSession))
@@ -157,6 +175,8 @@ async def test_the_link_logs_in_once_with_a_safe_cookie_and_the_pages_show_the_c
             async with s.client() as other, other.get(path) as response:
                 assert response.status == 403
                 assert "Gửi /web cho bot một lần nữa" in await response.text()
+            async with browser.post(path, data={"csrf": nonce}) as response:
+                assert response.status == 403  # its page's cookie went with the login, and the link too
 
         actions = {(a.action, a.actor) for a in await s.bot.rows(select(AuditEntry))}
         actor = f"telegram:{staff.id}"
@@ -175,7 +195,12 @@ async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(
         staff = s.bot.user(8990, name="Cán bộ")
         await s.bot.make_organiser(staff)
         path = await s.link(staff)
-        s.bot.clock.advance(minutes=10, seconds=1)
+        async with s.client() as slow:  # the page opened in time, the button pressed too late
+            nonce = await login_form(slow, path)
+            s.bot.clock.advance(minutes=10, seconds=1)
+            async with slow.post(path, data={"csrf": nonce}) as response:
+                assert response.status == 403
+                assert VI("web_link_expired_title") in await response.text()
         async with s.client() as browser:
             async with browser.get(path) as response:
                 assert response.status == 403
@@ -332,12 +357,23 @@ async def test_over_https_the_cookie_is_secure_and_host_only(tmp_path: Path) -> 
             sent = await bot.send(staff, "/web")
             found = re.search(r"https://donorbot\.example\.vn(/login/\S+)", sent[0].text or "")
             assert found is not None, sent[0].text
-            async with (
-                aiohttp.ClientSession(server.base_url) as browser,
-                browser.get(found.group(1), allow_redirects=False) as response,
-            ):  # the proxy in front speaks https; the test talks to the server behind it
-                assert response.status == 303
-                cookie = response.headers["Set-Cookie"]
+            path = found.group(1)
+            # The proxy in front speaks https; the test talks to the server behind it over http, so the
+            # client keeps no Secure cookie: the page's cookie is sent back by hand.
+            async with aiohttp.ClientSession(server.base_url) as browser:
+                async with browser.get(path) as response:
+                    (nonce_cookie,) = response.headers.getall("Set-Cookie")
+                    page = await response.text()
+                assert nonce_cookie.startswith("__Host-donorbot-login=") and "; Secure" in nonce_cookie
+                assert "SameSite=Strict" in nonce_cookie
+                nonce = nonce_cookie.split(";")[0].split("=", 1)[1]
+                assert f'name="csrf" value="{nonce}"' in page
+                headers = {"Cookie": f"__Host-donorbot-login={nonce}"}
+                async with browser.post(
+                    path, data={"csrf": nonce}, headers=headers, allow_redirects=False
+                ) as response:
+                    assert response.status == 303
+                    (cookie,) = [c for c in response.headers.getall("Set-Cookie") if "donorbot=" in c]
             assert cookie.startswith("__Host-donorbot=") and "; Secure" in cookie and "HttpOnly" in cookie
         finally:
             await server.stop()
