@@ -20,6 +20,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import select
 
+from bot.bootstrap import build_app
+from bot.cli.serve import build_channels
 from bot.web import pages
 from bot.web.server import WebServer
 from core.i18n import Catalogs
@@ -403,3 +405,14 @@ def test_the_cookie_is_host_only_over_https() -> None:
     assert pages.cookie_name(True) == "__Host-donorbot"
     assert pages.cookie_name(False) == "donorbot_session"
     assert timedelta(minutes=10) == pages.web_sessions.LOGIN_VALID
+
+
+def test_donorbot_run_mounts_the_pages_whenever_there_is_a_public_url(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    public = settings.web.model_copy(update={"public_url": "https://hienmau.example.vn"})
+    app = build_app(settings.model_copy(update={"telegram_token": "1:a", "web": public}), clock=FixedClock())
+    _, server = build_channels(app, console=False, user="tester")
+    assert server is not None  # Telegram polling alone needs no server; the page does
+    routes = set(server._app.router.named_resources())
+    assert {"web_login_page", "web_login", "web_home", "web_campaign", "web_roster", "web_logout"} <= routes
+    assert {"healthz", "readyz", "metrics"} <= routes
