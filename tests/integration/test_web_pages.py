@@ -27,8 +27,8 @@ from bot.web.server import WebServer
 from core.i18n import Catalogs
 from domain.figures import Scope
 from emulators.telegram import SimUser, TelegramEmulator
-from models import organisers
-from models.tables import AuditEntry, Campaign, Donation, WebLogin, WebSession
+from models import donor_export, erasure, organisers
+from models.tables import AuditEntry, Campaign, Donation, Donor, WebLogin, WebSession
 from services.reports.numbers import fmt_percent
 from tests.e2e.test_booking import book, load, plan, session
 from tests.helpers import BotHarness, FixedClock, make_settings, with_public_url
@@ -416,3 +416,29 @@ def test_donorbot_run_mounts_the_pages_whenever_there_is_a_public_url(tmp_path: 
     routes = set(server._app.router.named_resources())
     assert {"web_login_page", "web_login", "web_home", "web_campaign", "web_roster", "web_logout"} <= routes
     assert {"healthz", "readyz", "metrics"} <= routes
+
+
+async def test_mydata_lists_the_web_logins_and_erasure_removes_them(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        staff_id = await s.bot.add_donor(staff, phone="+84912890099")  # an organiser who also gives blood
+        await s.bot.make_organiser(staff)
+        async with await s.logged_in(staff):
+            pass
+        assert s.bot.app is not None
+        async with s.bot.app.sessions() as db:
+            donor = await db.get(Donor, staff_id)
+            assert donor is not None
+            found = (await donor_export.export(db, donor))["web_page"]
+        (link,) = found["links"]
+        (opened,) = found["sessions"]
+        assert link["used_at"] == s.bot.clock.now().isoformat() and opened["lang"] == "vi"
+        (login,) = await s.bot.rows(select(WebLogin))
+        (row,) = await s.bot.rows(select(WebSession))
+        shown = str(found)
+        assert login.token_hash not in shown and row.session_hash not in shown and row.csrf_token not in shown
+        async with s.bot.app.sessions() as db, db.begin():
+            donor = await db.get(Donor, staff_id)
+            assert donor is not None
+            await erasure.erase(db, donor, today=s.bot.clock.now().date())
+        assert not await s.bot.rows(select(WebLogin)) and not await s.bot.rows(select(WebSession))
