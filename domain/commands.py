@@ -226,6 +226,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         organiser=True,
         capability=Capability.CLUBS,
     ),
+    # The organiser's web page (bot/web/pages.py): a one-time login link, for every role that has one.
+    CommandSpec("web", "web", "web", organiser=True, capability=Capability.WEB),
     # /clb KEY shows the member list to organisers and to a club's leaders. Not an organiser command:
     # leaders are club members without an organiser role; handlers.clubs asks
     # models.clubs.can_see_members, and answers anyone else "organisers only".

@@ -52,6 +52,7 @@ MESSAGE_ID: Final = 32
 STATUS: Final = 12
 CHECKIN_CODE: Final = 12
 INVITE_HASH: Final = 64  # domain.invites.code_hash: 32 bytes in hex
+WEB_TOKEN_HASH: Final = 64  # bot.web: a login token's or session id's sha256 in hex
 DEFERRAL_REASON: Final = 200
 FEELING: Final = 12
 FLOW: Final = 32

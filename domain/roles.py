@@ -12,7 +12,8 @@ do depends on the kind of scope it holds, so the table is keyed by both:
   company runs no drive day of its own in the data: a drive day has a ward, not an organisation).
 * `club_leader`, scope `club:<key>`: no organiser command; /clb shows them that club and its members,
   as it does a member marked leader in the club (`CLUB_LEADER`, `models.clubs.can_see_members`).
-* `desk`, scope `drive_day:<id>`: check-in and results at that drive day only.
+* `desk`, scope `drive_day:<id>`: check-in and results at that drive day only (and /web: the web page,
+  whose pages check their own capability).
 
 Call-outs: an emergency in a ward's hospital may need donors of every ward, so a call-out across the
 area is an area organiser's or an admin's; a ward organiser's asks the donors of their ward only
@@ -76,6 +77,7 @@ class Capability(StrEnum):
     CAMPAIGN = "campaign"  # /taochiendich: a campaign with its targets and ward quotas (the area's business)
     POSTER = "poster"  # /apphich: a drive day's printable poster
     CLUBS = "clubs"  # /taoclb: create a club (who sees a club's members: models.clubs.can_see_members)
+    WEB = "web"  # /web: a one-time link to the organiser's web page (each page checks its own capability)
     INVITE = "invite"  # invite codes (the CLI's today)
     ORGANISER_ADMIN = "organiser_admin"  # grant and remove roles (the CLI's today)
 
@@ -98,7 +100,7 @@ GRANTS: Final[Mapping[tuple[Role, ScopeKind], frozenset[Capability]]] = {
     (Role.ORGANISER, ScopeKind.ORGANISATION): _ORGANISER_WORK
     - {Capability.DRIVE_CREATE, Capability.DRIVE_CHANGE, Capability.CALLOUT, Capability.CAMPAIGN},
     (Role.CLUB_LEADER, ScopeKind.CLUB): CLUB_LEADER,
-    (Role.DESK, ScopeKind.DRIVE_DAY): frozenset({Capability.CHECKIN, Capability.RESULT}),
+    (Role.DESK, ScopeKind.DRIVE_DAY): frozenset({Capability.CHECKIN, Capability.RESULT, Capability.WEB}),
 }
 """The permission table: (role, kind of scope) → what it may do. A pair not here may do nothing."""
 

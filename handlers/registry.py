@@ -31,6 +31,7 @@ from handlers import (
     selfcheck,
     start,
     stats,
+    web,
 )
 from handlers.context import Context
 from handlers.flow import Dialogue, on_press, organiser_only
@@ -97,6 +98,7 @@ HANDLERS: dict[str, Command] = {
     "clbcuatoi": Command(clubs.my_clubs),
     "taoclb": Command(clubs.start_create),
     "clb": Command(clubs.show_clubs),
+    "web": Command(web.send_link, replaces_flow=False),
 }
 
 

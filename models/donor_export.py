@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import clubs, invites, links
+from models import clubs, invites, links, web_sessions
 from models.accounts import accounts_of, linked_since
 from models.donors import donations_of
 from models.tables import (
@@ -138,6 +138,7 @@ async def export(session: AsyncSession, donor: Donor) -> dict[str, Any]:
             {"at": at.isoformat()}
             for at in await invites.failures_of(session, [(a.platform, a.user_id) for a in accounts])
         ],
+        "web_page": await web_sessions.of_accounts(session, account_ids),
         "approvals": [
             {
                 "action": a.action,

@@ -12,7 +12,7 @@ from typing import Final
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import clubs, invites, links
+from models import clubs, invites, links, web_sessions
 from models.accounts import accounts_of
 from models.tables import (
     Approval,
@@ -106,6 +106,7 @@ async def erase(session: AsyncSession, donor: Donor, *, today: date) -> None:
         )
         await invites.forget_failures(session, platform=account.platform, user_id=account.user_id)
         await clubs.forget_failures(session, platform=account.platform, user_id=account.user_id)
+        await web_sessions.forget(session, account_id=account.id)  # the web page's links and sessions
         is_organiser = await session.scalar(
             select(func.count()).select_from(Organiser).where(Organiser.account_id == account.id)
         )

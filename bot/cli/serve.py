@@ -36,7 +36,9 @@ def _needs_web(settings: Settings) -> bool:
     zalo_webhook = bool(settings.zalo_token) and settings.zalo.mode == "webhook"
     telegram_webhook = bool(settings.telegram_token) and settings.telegram.mode == "webhook"
     media = bool(settings.zalo_token) and settings.web.public_url is not None
-    return settings.web.enabled or zalo_webhook or telegram_webhook or media
+    # the organiser's web page (bot/web/pages) lives at web.public_url: /web sends links there
+    pages = settings.web.public_url is not None
+    return settings.web.enabled or zalo_webhook or telegram_webhook or media or pages
 
 
 def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[Channel], WebServer | None]:
@@ -45,11 +47,12 @@ def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[C
     settings = app.settings
     web: WebServer | None = None
     if _needs_web(settings):
-        from bot.web import health
+        from bot.web import health, pages
         from bot.web.server import WebServer
 
         web = WebServer(settings, clock=app.clock)
         health.mount(web, app)
+        pages.mount(web, app)  # the organiser's web page: /login/{token}, /, /campaign/…, /roster/…
     if console or not (settings.telegram_token or settings.zalo_token):
         why = "--console" if console else "no TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
         log.info("%s: console channel on %s", why, describe(settings.database.url))

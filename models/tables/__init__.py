@@ -17,6 +17,7 @@ from models.tables.links import Approval, LinkFailure, LinkNotice
 from models.tables.outbox import AnnouncementRow, Outbox
 from models.tables.people import AuditEntry, ChannelAccount, Conversation, Donation, Donor, Organiser
 from models.tables.targets import CampaignTag, Quota, YearTarget
+from models.tables.web import WebLogin, WebSession
 
 __all__ = [
     "AnnouncementRow",
@@ -44,6 +45,8 @@ __all__ = [
     "Quota",
     "Signup",
     "UtcDateTime",
+    "WebLogin",
+    "WebSession",
     "YearTarget",
     "utcnow",
 ]

@@ -144,6 +144,8 @@ CASES: tuple[Case, ...] = (
     ),
     Case("taochiendich", lambda _: "/taochiendich", lambda t, _: t == VI("cmp_ask_name")),
     Case("taoclb", lambda _: "/taoclb", lambda t, _: t == VI("club_ask_name")),
+    # /web: no web.public_url in this bot, so the allowed answer is that the page is not set up.
+    Case("web", lambda _: "/web", lambda t, _: t == VI("web_not_set_up")),
     Case(
         "apphich",
         lambda i: f"/apphich {i.d}",

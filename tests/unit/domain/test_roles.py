@@ -63,7 +63,7 @@ def test_the_table() -> None:
     organisation = Grant("organiser", Scope.organisation("THPT Kinh Môn"))
     assert organisation.may(Capability.ANNOUNCE) and not organisation.may(Capability.DRIVE_CHANGE)
     desk = Grant("desk", Scope.drive_day(3))
-    assert desk.capabilities == {Capability.CHECKIN, Capability.RESULT}
+    assert desk.capabilities == {Capability.CHECKIN, Capability.RESULT, Capability.WEB}  # /web logs in
     assert Grant("club_leader", Scope.club("clb")).capabilities == CLUB_LEADER == frozenset()
     # a role with a scope that does not fit it, or a role no release wrote, may do nothing
     assert Grant("desk", Scope.area()).capabilities == frozenset()

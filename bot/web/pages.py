@@ -1,0 +1,423 @@
+"""The organiser's web page, first slice: log in through the bot, the campaigns, a campaign's figures and a
+drive day's printable roster — server-rendered (Jinja2), Vietnamese first, no script at all.
+
+* `/login/{token}`: the one-time link /web sent (`handlers.web`). A used, expired or unknown token is a 403
+  page ("send /web again"); else a page with one "Log in" button, whose POST (CSRF by a double-submit
+  cookie) takes the link and sets the session cookie (random id, stored hashed; HttpOnly, SameSite=Lax,
+  Secure when `web.public_url` is https), then redirects to `/`. The GET takes nothing: Telegram's servers
+  fetch a message's links for its preview, and would otherwise use the link up before the organiser
+  opens it. Audited `web.login` (ids only).
+* Every page reads the session (idle 30 min, 12 h in all: `models.web_sessions`) and the chat account's
+  role and scope afresh (`models.organisers.grant_of`) in the request's own transaction, then checks the
+  page's capability (`domain.roles`) and, for a roster, the scope on the target (`models.rosters.load`).
+  Refusals of a role holder are audited `organiser.refused` as the chat's are (once per 10 minutes).
+* Every POST carries the session's CSRF token (`csrf` field); without it, or with another, 403.
+* Pages get CSP `default-src 'self'; frame-ancestors 'none'; form-action 'self'`, X-Frame-Options DENY,
+  `Cache-Control: no-store` (names and phones must not stay in a shared computer's cache).
+* `?lang=en` (or `vi`) on any page switches the language and keeps it in the session.
+
+The figures and the roster are the chat's (`services.reports.gather|summary|rosters`): no rule twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.bootstrap import App
+from bot.web.server import WebServer
+from core.i18n import Translator
+from domain import ids
+from domain.figures import Scope
+from domain.roles import CAPABILITIES, Capability, Grant
+from models import audit, organisers, rosters, web_sessions
+from models.tables import Campaign, ChannelAccount
+from services.reports import gather, summary
+from services.reports import rosters as roster_sheets
+from services.reports.numbers import fmt_int, fmt_percent
+
+log = logging.getLogger("donorbot.web")
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+STATIC_FILES = {"site.css": "text/css", "print.css": "text/css"}
+
+PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
+LANGS = ("vi", "en")
+RECENT_CAMPAIGNS = 10
+REFUSAL_QUIET = timedelta(minutes=10)  # as handlers.flow.REFUSAL_QUIET: a burst of reloads is one row
+
+
+def cookie_name(secure: bool) -> str:
+    """`__Host-` over HTTPS: the browser then takes it only from this host, path /, Secure."""
+    return "__Host-donorbot" if secure else "donorbot_session"
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class Refused(Exception):
+    """A page answered with a status and a catalog key instead of its content."""
+
+    def __init__(self, status: int, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.status, self.key, self.params = status, key, params
+
+
+@dataclass
+class Visit:
+    """One request's view of who is asking: the session, the role and scope, the language."""
+
+    db: AsyncSession
+    opened: web_sessions.Opened
+    grant: Grant
+    t: Translator
+
+    @property
+    def scope(self) -> Scope:
+        return self.grant.effective_scope
+
+
+Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
+
+
+class Pages:
+    """The routes of the web page over one `App` (its database, catalogs, clock and settings)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.env = _environment()
+        public = app.settings.web.public_url or ""
+        self.secure = public.startswith("https://")
+        self.cookie = cookie_name(self.secure)
+        self.login_cookie = cookie_name(self.secure) + "-login"
+
+    # --- answers ---------------------------------------------------------------------------------------
+
+    def render(self, t: Translator, template: str, *, status: int = 200, **values: Any) -> web.Response:
+        html = self.env.get_template(template).render(t=t, lang=t.lang, **values)
+        return web.Response(
+            text=html,
+            status=status,
+            content_type="text/html",
+            charset="utf-8",
+            headers={
+                "Content-Security-Policy": PAGE_POLICY,
+                "X-Frame-Options": "DENY",
+                "Cache-Control": "no-store",
+            },
+        )
+
+    def message(self, t: Translator, key: str, *, status: int, **params: object) -> web.Response:
+        return self.render(
+            t, "message.html", status=status, heading=t(f"{key}_title"), text=t(key, **params), visit=None
+        )
+
+    def _lang_asked(self, request: web.Request) -> str | None:
+        asked = request.query.get("lang")
+        return asked if asked in LANGS else None
+
+    # --- the session around every page -----------------------------------------------------------------
+
+    def page(
+        self, capability: Capability | None, handler: Page
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        """`handler` behind the session, the role (with `capability`, when given) and, for POST, CSRF."""
+
+        async def run(request: web.Request) -> web.StreamResponse:
+            asked = self._lang_asked(request)
+            t = self.app.catalogs.get(asked or "vi")
+            sid = request.cookies.get(self.cookie)
+            now = self.app.clock.now()
+            async with self.app.sessions() as db, db.begin():
+                opened = await web_sessions.current(db, sid=sid, now=now) if sid else None
+                if opened is None:
+                    return self.message(t, "web_login_needed", status=403)
+                if asked is not None and asked != opened.lang:
+                    await web_sessions.set_lang(db, opened.id, asked)
+                lang = asked or opened.lang
+                t = self.app.catalogs.get(lang)
+                if request.method == "POST":
+                    form = await request.post()
+                    sent = form.get("csrf")
+                    if not isinstance(sent, str) or not secrets.compare_digest(sent, opened.csrf_token):
+                        return self.message(t, "web_csrf", status=403)
+                grant = await organisers.grant_of(db, platform=opened.platform, user_id=opened.user_id)
+                if grant is None or not grant.may(Capability.WEB):
+                    return self.message(t, "web_organisers_only", status=403)
+                visit = Visit(db, opened, grant, t)
+                if capability is not None and not grant.may(capability):
+                    await self._audit_refusal(visit, f"capability:{capability.value}", capability)
+                    return self._refused_role(visit, capability)
+                try:
+                    return await handler(request, visit)
+                except Refused as refusal:
+                    return self.render(
+                        t,
+                        "message.html",
+                        status=refusal.status,
+                        heading=t(f"{refusal.key}_title"),
+                        text=t(refusal.key, **refusal.params),
+                        visit=visit,
+                    )
+
+        return run
+
+    def _refused_role(self, visit: Visit, capability: Capability) -> web.Response:
+        t = visit.t
+        return self.render(
+            t,
+            "message.html",
+            status=403,
+            heading=t("web_refused_title"),
+            text=t("web_refused", task=t(f"role_may_{capability.value}"), may=may_list(visit.grant, t)),
+            visit=visit,
+        )
+
+    async def _audit_refusal(self, visit: Visit, target: str, capability: Capability) -> None:
+        now = self.app.clock.now()
+        actor = visit.opened.actor
+        if await audit.recorded_since(
+            visit.db, actor=actor, action="organiser.refused", target=target, since=now - REFUSAL_QUIET
+        ):
+            return
+        await audit.record(
+            visit.db,
+            actor=actor,
+            action="organiser.refused",
+            target=target,
+            details={
+                "capability": capability.value,
+                "role": visit.grant.role,
+                "scope_kind": visit.scope.kind.value,
+                "via": "web",
+            },
+            now=now,
+        )
+
+    # --- login and logout ------------------------------------------------------------------------------
+
+    async def login_page(self, request: web.Request) -> web.StreamResponse:
+        """GET of the link: a page with one button (a POST). Opening the link takes nothing, so a chat's
+        link preview — Telegram's servers fetch the links a message holds — cannot use it up first."""
+        asked = self._lang_asked(request)
+        t = self.app.catalogs.get(asked or "vi")
+        token = request.match_info["token"]
+        now = self.app.clock.now()
+        async with self.app.sessions() as db:
+            account_id = await web_sessions.login_account(db, token=token, now=now)
+            if account_id is None:
+                return self.message(t, "web_link_expired", status=403)
+            if await organisers_of_account(db, account_id) is None:
+                return self.message(t, "web_organisers_only", status=403)
+        nonce = web_sessions.new_token()
+        response = self.render(t, "login.html", visit=None, token=token, nonce=nonce, asked=asked or "")
+        # Double submit: the form's field must match this cookie, so no other site can post a link of
+        # its own (and log this browser in as someone else).
+        response.set_cookie(
+            self.login_cookie,
+            nonce,
+            path="/",
+            httponly=True,
+            samesite="Strict",
+            secure=self.secure,
+            max_age=int(web_sessions.LOGIN_VALID.total_seconds()),
+        )
+        return response
+
+    async def login(self, request: web.Request) -> web.StreamResponse:
+        """POST of the link's page: the link taken once, a session opened, the cookie set, then `/`."""
+        asked = self._lang_asked(request)
+        t = self.app.catalogs.get(asked or "vi")
+        token = request.match_info["token"]
+        form = await request.post()
+        sent, kept = form.get("csrf"), request.cookies.get(self.login_cookie)
+        if not isinstance(sent, str) or not kept or not secrets.compare_digest(sent, kept):
+            return self.message(t, "web_csrf", status=403)
+        field = form.get("lang")
+        if isinstance(field, str) and field in LANGS:
+            asked = field
+        now = self.app.clock.now()
+        async with self.app.sessions() as db, db.begin():
+            await web_sessions.sweep(db, now=now)  # links and sessions that can no longer be used
+            account_id = await web_sessions.take_login(db, token=token, now=now)
+            if account_id is None:
+                return self.message(t, "web_link_expired", status=403)
+            opened_for = await organisers_of_account(db, account_id)
+            if opened_for is None:
+                return self.message(t, "web_organisers_only", status=403)
+            actor, lang = opened_for
+            row, sid = await web_sessions.open_session(db, account_id=account_id, lang=asked or lang, now=now)
+            await audit.record(db, actor=actor, action="web.login", target=f"web_session:{row.id}", now=now)
+        response = web.Response(status=303, headers={"Location": "/", "Cache-Control": "no-store"})
+        response.set_cookie(self.cookie, sid, path="/", httponly=True, samesite="Lax", secure=self.secure)
+        response.del_cookie(self.login_cookie, path="/", secure=self.secure, httponly=True, samesite="Strict")
+        return response
+
+    async def logout(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        await web_sessions.close(visit.db, visit.opened.id)
+        await audit.record(
+            visit.db,
+            actor=visit.opened.actor,
+            action="web.logout",
+            target=f"web_session:{visit.opened.id}",
+            now=self.app.clock.now(),
+        )
+        response = self.message(visit.t, "web_logged_out", status=200)
+        response.del_cookie(self.cookie, path="/", secure=self.secure, httponly=True, samesite="Lax")
+        return response
+
+    # --- pages -----------------------------------------------------------------------------------------
+
+    async def home(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        t, now = visit.t, self.app.clock.now()
+        if not visit.grant.may(Capability.STATS):  # a desk's role: no figures, only what it may do
+            return self.render(
+                t, "home.html", visit=visit, campaigns=[], may=may_list(visit.grant, t), stats=False
+            )
+        lines = []
+        for campaign in await gather.recent_campaigns(visit.db, limit=RECENT_CAMPAIGNS):
+            data = await self._figures(visit, campaign)
+            lines.append(campaign_line(campaign, data, t))
+        return self.render(t, "home.html", visit=visit, campaigns=lines, may="", stats=True, now=now)
+
+    async def campaign(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        t = visit.t
+        number = ids.parse_id(request.match_info["campaign_id"])
+        found = await visit.db.get(Campaign, number) if number is not None else None
+        if found is None:
+            raise Refused(404, "web_campaign_unknown")
+        data = await self._figures(visit, found, with_milestones=True)
+        heading = data.heading(t)
+        report = summary.text(
+            data.figures, t, heading=heading, recognition=data.recognition, clubs=data.clubs
+        )
+        blocks = [block.splitlines() for block in report.split("\n\n")][1:]  # the heading is the <h1>
+        await gather.record(visit.db, data, actor=visit.opened.actor, output="text", now=self.app.clock.now())
+        return self.render(
+            t,
+            "campaign.html",
+            visit=visit,
+            heading=heading,
+            as_of=t("rep_as_of", date=t.date(data.figures.today)),
+            blocks=[lines for lines in blocks if lines],
+            line=campaign_line(found, data, t),
+        )
+
+    async def roster(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        t, now, tz = visit.t, self.app.clock.now(), self.app.settings.tz
+        number = ids.parse_id(request.match_info["drive_day_id"])
+        if number is None:
+            raise Refused(404, "web_roster_unknown")
+        found = await rosters.load(visit.db, number, scope=visit.scope, now=now, tz=tz)
+        if found is rosters.Refusal.UNKNOWN:
+            raise Refused(404, "web_roster_unknown")
+        if isinstance(found, rosters.Refusal):
+            await self._audit_refusal(visit, f"drive_day:{number}", Capability.ROSTER)
+            raise Refused(403, "web_roster_out_of_scope", id=number)
+        sheet = roster_sheets.table(found, t, tz)
+        await roster_sheets.record(visit.db, found, actor=visit.opened.actor, output="web", now=now)
+        return self.render(
+            t,
+            "roster.html",
+            visit=visit,
+            heading=roster_sheets.heading(found, t),
+            summary=roster_sheets.summary_text(found, t).splitlines()[1:],
+            columns=[c.header for c in sheet.columns],
+            rows=sheet.rows,
+            cancelled=found.day.status == "cancelled",
+        )
+
+    async def _figures(
+        self, visit: Visit, campaign: Campaign, *, with_milestones: bool = False
+    ) -> gather.ReportData:
+        return await gather.gather(
+            visit.db,
+            scope=visit.scope,
+            settings=self.app.settings,
+            rules=self.app.knowledge.rules,
+            today=self.app.clock.now().astimezone(self.app.settings.tz).date(),
+            now=self.app.clock.now(),
+            campaigns=[campaign],
+            with_milestones=with_milestones,
+        )
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        kind = STATIC_FILES.get(name)
+        if kind is None:
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=(STATIC / name).read_bytes(),
+            content_type=kind,
+            charset="utf-8",
+            headers={"Cache-Control": "public, max-age=3600"},
+        )
+
+
+def may_list(grant: Grant, t: Translator) -> str:
+    allowed = [t(f"role_may_{c.value}") for c in CAPABILITIES if grant.may(c)]
+    return ", ".join(allowed) if allowed else t("role_may_nothing")
+
+
+def campaign_line(campaign: Campaign, data: gather.ReportData, t: Translator) -> dict[str, object]:
+    """A campaign's row on the home page: units in the viewer's scope against the target."""
+    units = data.figures.units
+    lang = t.lang
+    percent = units.percent
+    return {
+        "id": campaign.id,
+        "name": campaign.name,
+        "year": campaign.year,
+        "units": fmt_int(units.actual, lang),
+        "target": fmt_int(units.target, lang) if units.target is not None else "—",
+        "percent": fmt_percent(percent / 100, lang) if percent is not None else "—",
+        # the bar's width, in steps of 10 % (classes w0…w10: no inline style under the CSP)
+        "bar": min(10, int(percent // 10)) if percent is not None else 0,
+    }
+
+
+async def organisers_of_account(db: AsyncSession, account_id: int) -> tuple[str, str] | None:
+    """(actor, language) of a chat account that may use the web page, or None."""
+    account = await db.get(ChannelAccount, account_id)
+    if account is None:
+        return None
+    grant = await organisers.grant_of(db, platform=account.platform, user_id=account.user_id)
+    if grant is None or not grant.may(Capability.WEB):
+        return None
+    await db.refresh(account, ["donor"])
+    lang = account.donor.language if account.donor is not None and account.donor.language in LANGS else "vi"
+    return f"{account.platform}:{account.user_id}", lang or "vi"
+
+
+def mount(server: WebServer, app: App) -> None:
+    """Adds the web page's routes (before the server starts)."""
+    pages = Pages(app)
+    server.add_route("GET", "/login/{token}", pages.login_page, name="web_login_page")
+    server.add_route("POST", "/login/{token}", pages.login, name="web_login")
+    server.add_route("GET", "/", pages.page(None, pages.home), name="web_home")
+    server.add_route(
+        "GET", "/campaign/{campaign_id}", pages.page(Capability.STATS, pages.campaign), name="web_campaign"
+    )
+    server.add_route(
+        "GET", "/roster/{drive_day_id}", pages.page(Capability.ROSTER, pages.roster), name="web_roster"
+    )
+    server.add_route("POST", "/logout", pages.page(None, pages.logout), name="web_logout")
+    server.add_route("GET", "/static/{name}", pages.static, name="web_static")
