@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -26,6 +27,8 @@ from scheduler.jobs import build_scheduler
 from scheduler.leader import DELIVERY_LOCK, SCHEDULER_LOCK, Leadership, Role
 from scheduler.pacer import Pace
 from scheduler.sender import Sender
+
+HANDOVER_SECONDS = 1.1  # a platform's rate window (1 s) and a margin: see `_serve`'s `send`
 
 
 @dataclass
@@ -225,10 +228,21 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
             opened.append(channel)
         sending: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
+        # Elected (PostgreSQL), a new sender waits out one rate window first: the one it replaces may have
+        # died a moment ago with its last second of sends still counted by the platform, and the two
+        # together must not go over the bot's rate (nor repeat an unrecorded send to a chat within 1 s).
+        handover = 0.0 if is_sqlite(app.settings.database.url) else HANDOVER_SECONDS
+
+        async def drain(loop: DeliveryLoop, done: asyncio.Event) -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), handover)
+            if not done.is_set():
+                await loop.run(done)
+
         def send() -> None:  # drains the outbox through the channels' senders
             loop = app.delivery_loop(senders)
             done = asyncio.Event()
-            sending.append((done, asyncio.create_task(loop.run(done))))
+            sending.append((done, asyncio.create_task(drain(loop, done) if handover else loop.run(done))))
             app.dispatcher.on_pushed = loop.wake
 
         def stop_sending() -> None:

@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.timeout(150), pytest.mark.postgres]
 RECIPIENTS = 5000
 KILL_AFTER = 1500
 CAP = 400  # msg/s the emulator allows the bot (Telegram: 30, or 1,000 with paid broadcasts)
-RATE = 380  # what the bot is configured to send at
+RATE = 350  # what the bot is configured to send at: a margin for sends that arrive bunched on a busy machine
 LEASE = 3  # seconds: scheduler.leader_lease_seconds (delivery.lease_seconds is 2)
 
 
