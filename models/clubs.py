@@ -17,17 +17,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select, true
+from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import clubs as rules
-from domain import invites as invite_rules
 from domain.clubs import ClubLine
 from domain.compatibility import GROUPS
 from domain.figures import Scope, ScopeKind
 from domain.text import fold
-from models import audit
+from models import audit, code_failures
 from models.tables import ChannelAccount, Club, ClubJoinFailure, ClubMember, Donation, Donor, Organiser
 
 
@@ -304,17 +303,10 @@ async def can_see_members(session: AsyncSession, account: ChannelAccount | None,
 async def locked_until(
     session: AsyncSession, *, platform: str, user_id: str, now: datetime
 ) -> datetime | None:
-    """Until when this chat may not send join codes, or None (the rule of `models.invites.locked_until`)."""
-    times = await session.scalars(
-        select(ClubJoinFailure.at)
-        .where(
-            ClubJoinFailure.platform == platform,
-            ClubJoinFailure.user_id == user_id,
-            ClubJoinFailure.at > invite_rules.lock_window(now),
-        )
-        .order_by(ClubJoinFailure.at)
+    """Until when this chat may not send codes, or None (`models.code_failures.locked_until`)."""
+    return await code_failures.locked_until(
+        session, ClubJoinFailure, platform=platform, user_id=user_id, now=now
     )
-    return invite_rules.locked_until(list(times), now)
 
 
 async def club_for_code(
@@ -364,24 +356,15 @@ async def forget_failures(
     user_id: str | None = None,
     before: datetime | None = None,
 ) -> int:
-    """Deletes the wrong join codes counted for a chat (its person erased their data), or those older than
-    `before` (retention)."""
-    statement = delete(ClubJoinFailure)
-    if platform is not None and user_id is not None:
-        statement = statement.where(ClubJoinFailure.platform == platform, ClubJoinFailure.user_id == user_id)
-    if before is not None:
-        statement = statement.where(ClubJoinFailure.at < before)
-    result = await session.execute(statement.execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Deletes the wrong codes counted for a chat, or those older than `before` (`code_failures.forget`)."""
+    return await code_failures.forget(
+        session, ClubJoinFailure, platform=platform, user_id=user_id, before=before
+    )
 
 
 async def failures_of(session: AsyncSession, chats: list[tuple[str, str]]) -> list[datetime]:
-    """When wrong join codes were sent from these chats ((platform, user id) pairs), for /mydata."""
-    if not chats:
-        return []
-    mine = [and_(ClubJoinFailure.platform == p, ClubJoinFailure.user_id == u) for p, u in chats]
-    rows = await session.scalars(select(ClubJoinFailure.at).where(or_(*mine)).order_by(ClubJoinFailure.at))
-    return list(rows)
+    """When wrong codes were sent from these chats, for /mydata (`code_failures.failures_of`)."""
+    return await code_failures.failures_of(session, ClubJoinFailure, chats)
 
 
 RETENTION = timedelta(hours=rules.FAILURE_WINDOW_HOURS + rules.LOCK_HOURS)

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import invites as rules
 from domain.figures import Scope
-from models import accounts, audit, organisers
+from models import accounts, audit, code_failures, organisers
 from models.tables import Invite, InviteFailure
 
 
@@ -116,18 +116,10 @@ async def revoke(session: AsyncSession, invite_id: int, *, actor: str, now: date
 async def locked_until(
     session: AsyncSession, *, platform: str, user_id: str, now: datetime
 ) -> datetime | None:
-    """Until when this chat may not send codes, or None: `MAX_FAILURES` wrong codes within
-    `FAILURE_WINDOW_HOURS` lock it until `LOCK_HOURS` after the last of them."""
-    times = await session.scalars(
-        select(InviteFailure.at)
-        .where(
-            InviteFailure.platform == platform,
-            InviteFailure.user_id == user_id,
-            InviteFailure.at > rules.lock_window(now),
-        )
-        .order_by(InviteFailure.at)
+    """Until when this chat may not send codes, or None (`models.code_failures.locked_until`)."""
+    return await code_failures.locked_until(
+        session, InviteFailure, platform=platform, user_id=user_id, now=now
     )
-    return rules.locked_until(list(times), now)
 
 
 async def redeem(
@@ -198,23 +190,15 @@ async def forget_failures(
     user_id: str | None = None,
     before: datetime | None = None,
 ) -> int:
-    """Deletes the wrong codes counted for a chat (its person erased their data), or those older than
-    `before` (retention: once they can no longer lock anyone out)."""
-    statement = delete(InviteFailure)
-    if platform is not None and user_id is not None:
-        statement = statement.where(InviteFailure.platform == platform, InviteFailure.user_id == user_id)
-    if before is not None:
-        statement = statement.where(InviteFailure.at < before)
-    result = await session.execute(statement.execution_options(synchronize_session=False))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Deletes the wrong codes counted for a chat, or those older than `before` (`code_failures.forget`)."""
+    return await code_failures.forget(
+        session, InviteFailure, platform=platform, user_id=user_id, before=before
+    )
 
 
 async def failures_of(session: AsyncSession, chats: list[tuple[str, str]]) -> list[datetime]:
-    """When wrong codes were sent from these chats ((platform, user id) pairs), for /mydata."""
-    if not chats:
-        return []
-    mine = [and_(InviteFailure.platform == p, InviteFailure.user_id == u) for p, u in chats]
-    return list(await session.scalars(select(InviteFailure.at).where(or_(*mine)).order_by(InviteFailure.at)))
+    """When wrong codes were sent from these chats, for /mydata (`code_failures.failures_of`)."""
+    return await code_failures.failures_of(session, InviteFailure, chats)
 
 
 RETENTION = timedelta(hours=rules.FAILURE_WINDOW_HOURS + rules.LOCK_HOURS)
