@@ -301,11 +301,16 @@ def texts(messages: list[SentMessage]) -> str:
     return "\n---\n".join(m.text or "" for m in messages)
 
 
-def with_public_url(settings: Settings) -> Settings:
-    """Settings whose web.public_url is this test's server: a free port picked now and used for it."""
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nothing listens on now (for a server the test starts next)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return int(probe.getsockname()[1])
+
+
+def with_public_url(settings: Settings) -> Settings:
+    """Settings whose web.public_url is this test's server: a free port picked now and used for it."""
+    port = free_port()
     web = settings.web.model_copy(update={"port": port, "public_url": f"http://127.0.0.1:{port}"})
     return settings.model_copy(update={"web": web})
 

@@ -10,7 +10,6 @@ import contextlib
 import dataclasses
 import os
 import signal
-import socket
 import sys
 import time
 from collections import Counter, deque
@@ -24,7 +23,7 @@ from emulators.telegram import TelegramEmulator
 from emulators.telegram.faults import RateLimiter
 from models import announcements
 from tests.e2e.test_kill import FIRST_USER, TELEGRAM, TEXT, seed, start_bot, statuses
-from tests.helpers import TELEGRAM_WEBHOOK_SECRET
+from tests.helpers import TELEGRAM_WEBHOOK_SECRET, free_port
 
 pytestmark = [pytest.mark.timeout(150), pytest.mark.postgres]
 
@@ -33,12 +32,6 @@ KILL_AFTER = 1500
 CAP = 400  # msg/s the emulator allows the bot (Telegram: 30, or 1,000 with paid broadcasts)
 RATE = 350  # what the bot is configured to send at: a margin for sends that arrive bunched on a busy machine
 LEASE = 3  # seconds: scheduler.leader_lease_seconds (delivery.lease_seconds is 2)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def busiest_second(stamps: list[float]) -> int:
