@@ -233,7 +233,10 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         # together must not go over the bot's rate (nor repeat an unrecorded send to a chat within 1 s).
         handover = 0.0 if is_sqlite(app.settings.database.url) else HANDOVER_SECONDS
 
-        async def drain(loop: DeliveryLoop, done: asyncio.Event) -> None:
+        async def drain(loop: DeliveryLoop, done: asyncio.Event, before: list[asyncio.Task[None]]) -> None:
+            # Leading again after a lost lock connection: the loop of the last term may still be
+            # finishing its batch; two loops in one process would each pace to the full rate.
+            await asyncio.gather(*before, return_exceptions=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(done.wait(), handover)
             if not done.is_set():
@@ -242,7 +245,9 @@ async def _serve(app: App, channels: Sequence[Channel], *, stop: asyncio.Event) 
         def send() -> None:  # drains the outbox through the channels' senders
             loop = app.delivery_loop(senders)
             done = asyncio.Event()
-            sending.append((done, asyncio.create_task(drain(loop, done) if handover else loop.run(done))))
+            earlier = [t for _, t in sending if not t.done()]
+            work = drain(loop, done, earlier) if handover else loop.run(done)
+            sending.append((done, asyncio.create_task(work)))
             app.dispatcher.on_pushed = loop.wake
 
         def stop_sending() -> None:
