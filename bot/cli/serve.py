@@ -47,12 +47,12 @@ def build_channels(app: App, *, console: bool, user: str | None) -> tuple[list[C
     settings = app.settings
     web: WebServer | None = None
     if _needs_web(settings):
-        from bot.web import health, pages
+        from bot.web import health, site
         from bot.web.server import WebServer
 
         web = WebServer(settings, clock=app.clock)
         health.mount(web, app)
-        pages.mount(web, app)  # the organiser's web page: /login/{token}, /, /campaign/…, /roster/…
+        site.mount(web, app)  # the organiser's web page (bot/web/site.py)
     if console or not (settings.telegram_token or settings.zalo_token):
         why = "--console" if console else "no TELEGRAM_BOT_TOKEN or ZALO_BOT_TOKEN"
         log.info("%s: console channel on %s", why, describe(settings.database.url))

@@ -50,11 +50,21 @@ log = logging.getLogger("donorbot.web")
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
-STATIC_FILES = {"site.css": "text/css", "print.css": "text/css"}
+STATIC_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
 
 PAGE_POLICY = "default-src 'self'; frame-ancestors 'none'; form-action 'self'"
 LANGS = ("vi", "en")
 RECENT_CAMPAIGNS = 10
+# The menu on every page: (path, capability needed, catalog key); an entry shows only to roles that may.
+NAV: tuple[tuple[str, Capability | None, str], ...] = (
+    ("/", None, "web_nav_home"),
+    ("/sessions", Capability.ROSTER, "web_nav_sessions"),
+    ("/desk", Capability.CHECKIN, "web_nav_desk"),
+    ("/callouts", Capability.CALLOUT, "web_nav_callouts"),
+    ("/donors", Capability.ROSTER, "web_nav_donors"),
+    ("/transfers", Capability.EXPORT, "web_nav_transfers"),
+    ("/audit", Capability.ORGANISER_ADMIN, "web_nav_audit"),
+)
 REFUSAL_QUIET = timedelta(minutes=10)  # as handlers.flow.REFUSAL_QUIET: a burst of reloads is one row
 
 
@@ -112,7 +122,13 @@ class Pages:
     # --- answers ---------------------------------------------------------------------------------------
 
     def render(self, t: Translator, template: str, *, status: int = 200, **values: Any) -> web.Response:
-        html = self.env.get_template(template).render(t=t, lang=t.lang, **values)
+        visit = values.get("visit")
+        nav = [
+            (path, t(key))
+            for path, capability, key in NAV
+            if isinstance(visit, Visit) and (capability is None or visit.grant.may(capability))
+        ]
+        html = self.env.get_template(template).render(t=t, lang=t.lang, nav=nav, **values)
         return web.Response(
             text=html,
             status=status,
@@ -164,7 +180,7 @@ class Pages:
                     return self.message(t, "web_organisers_only", status=403)
                 visit = Visit(db, opened, grant, t)
                 if capability is not None and not grant.may(capability):
-                    await self._audit_refusal(visit, f"capability:{capability.value}", capability)
+                    await self.audit_refusal(visit, f"capability:{capability.value}", capability)
                     return self._refused_role(visit, capability)
                 try:
                     return await handler(request, visit)
@@ -191,7 +207,7 @@ class Pages:
             visit=visit,
         )
 
-    async def _audit_refusal(self, visit: Visit, target: str, capability: Capability) -> None:
+    async def audit_refusal(self, visit: Visit, target: str, capability: Capability) -> None:
         now = self.app.clock.now()
         actor = visit.opened.actor
         if await audit.recorded_since(
@@ -330,7 +346,7 @@ class Pages:
         if found is rosters.Refusal.UNKNOWN:
             raise Refused(404, "web_roster_unknown")
         if isinstance(found, rosters.Refusal):
-            await self._audit_refusal(visit, f"drive_day:{number}", Capability.ROSTER)
+            await self.audit_refusal(visit, f"drive_day:{number}", Capability.ROSTER)
             raise Refused(403, "web_roster_out_of_scope", id=number)
         sheet = roster_sheets.table(found, t, tz)
         await roster_sheets.record(visit.db, found, actor=visit.opened.actor, output="web", now=now)
@@ -361,13 +377,15 @@ class Pages:
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        kind = STATIC_FILES.get(name)
-        if kind is None:
+        path = STATIC / name
+        kind = STATIC_TYPES.get(path.suffix)
+        # only a file lying in static/ itself: the route's {name} holds no "/", and no dot-file
+        if kind is None or name.startswith(".") or not path.is_file():
             raise web.HTTPNotFound()
         return web.Response(
-            body=(STATIC / name).read_bytes(),
+            body=path.read_bytes(),
             content_type=kind,
-            charset="utf-8",
+            charset="utf-8" if kind.startswith("text/") else None,
             headers={"Cache-Control": "public, max-age=3600"},
         )
 
@@ -407,9 +425,8 @@ async def organisers_of_account(db: AsyncSession, account_id: int) -> tuple[str,
     return f"{account.platform}:{account.user_id}", lang or "vi"
 
 
-def mount(server: WebServer, app: App) -> None:
-    """Adds the web page's routes (before the server starts)."""
-    pages = Pages(app)
+def mount_core(server: WebServer, pages: Pages) -> None:
+    """The login, home, campaign and roster routes and the static files (`bot.web.site` adds the rest)."""
     server.add_route("GET", "/login/{token}", pages.login_page, name="web_login_page")
     server.add_route("POST", "/login/{token}", pages.login, name="web_login")
     server.add_route("GET", "/", pages.page(None, pages.home), name="web_home")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from bot.bootstrap import build_app
 from bot.cli.serve import build_channels
 from bot.web import pages
+from bot.web import site as web_site
 from bot.web.server import WebServer
 from core.i18n import Catalogs
 from domain.figures import Scope
@@ -89,7 +90,7 @@ async def site(tmp_path: Path, database_url: str | None = None) -> AsyncIterator
         await bot.start()
         assert bot.app is not None
         server = WebServer(bot.settings, clock=bot.clock)
-        pages.mount(server, bot.app)
+        web_site.mount(server, bot.app)
         await server.start()
         try:
             text = plan(
@@ -351,7 +352,7 @@ async def test_over_https_the_cookie_is_secure_and_host_only(tmp_path: Path) -> 
         await bot.start()
         assert bot.app is not None
         server = WebServer(bot.settings, clock=bot.clock)
-        pages.mount(server, bot.app)
+        web_site.mount(server, bot.app)
         await server.start()
         try:
             staff = bot.user(8990, name="Cán bộ")

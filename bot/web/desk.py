@@ -1,0 +1,10 @@
+"""The web page's desk pages (to come)."""
+
+from __future__ import annotations
+
+from bot.web.pages import Pages
+from bot.web.server import WebServer
+
+
+def mount(server: WebServer, pages: Pages) -> None:
+    """Adds this area's routes."""
