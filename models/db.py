@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from models import sqlite_driver
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # asyncpg waits 60 s by default: a start against a server that accepts but never answers would hang.
 CONNECT_TIMEOUT_SECONDS = 10.0
@@ -206,6 +208,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     if is_sqlite(url):
         _open_sqlite_file(url)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        if make_url(url).get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", sqlite_driver.dbapi())  # one thread hop per statement, not four
     else:
         kwargs.setdefault("pool_pre_ping", True)
         kwargs.setdefault("connect_args", {}).setdefault("timeout", CONNECT_TIMEOUT_SECONDS)
