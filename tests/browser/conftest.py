@@ -15,13 +15,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ViewportSize, async_playwright
 
 from tests.browser.pages import Tab
 from tests.integration.test_web_pages import Site, site
 
 DEBIAN_CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1100, "height": 760}
+VIEWPORT: ViewportSize = {"width": 1100, "height": 760}
 
 
 def chromium_path() -> str:

@@ -129,9 +129,9 @@ class Tab:
         await expect(self.page.locator("h1")).to_have_text(VI("web_campaigns_heading"))
         return path
 
-    async def shows(self, text: str, *, within: str = "main", timeout: int = WAIT_MS) -> None:
-        """Waits until `within` (a CSS selector) contains `text`; fails after `timeout` ms."""
-        await expect(self.page.locator(within)).to_contain_text(text, timeout=timeout)
+    async def shows(self, text: str, *, within: str = "main", wait_ms: int = WAIT_MS) -> None:
+        """Waits until `within` (a CSS selector) contains `text`; fails after `wait_ms`."""
+        await expect(self.page.locator(within)).to_contain_text(text, timeout=wait_ms)
 
     async def appears_live(
         self,
@@ -139,14 +139,14 @@ class Tab:
         action: Callable[[], Awaitable[object]],
         *,
         within: str = "main",
-        timeout: int = WAIT_MS,
+        wait_ms: int = WAIT_MS,
     ) -> None:
-        """`text` is not shown; after `action` it is, within `timeout` ms, on the same document: a
+        """`text` is not shown; after `action` it is, within `wait_ms`, on the same document: a
         reload or a navigation would have dropped the mark this sets on the window."""
         assert text not in await self.page.locator(within).inner_text(), f"{text!r} shown already"
         await self.page.evaluate("window.donorbotSamePage = true")
         await action()
-        await self.shows(text, within=within, timeout=timeout)
+        await self.shows(text, within=within, wait_ms=wait_ms)
         assert await self.page.evaluate("window.donorbotSamePage === true"), "the page was reloaded"
 
     async def print_pages(self, *, shot: str | None = None) -> int:

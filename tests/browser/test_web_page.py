@@ -170,20 +170,30 @@ async def test_no_page_opens_without_a_session(tab: Tab) -> None:
     tab.no_problems()
 
 
-async def test_the_csp_blocks_an_inline_script_and_the_watch_sees_it(tab: Tab) -> None:
-    """The no-console-error checks are worth something: on a page, an inline script is refused by the
-    CSP and the refusal reaches `problems`."""
+async def test_the_csp_blocks_an_inline_script_and_the_helpers_see_what_they_claim(tab: Tab) -> None:
+    """The checks are worth something: an inline script is refused by the CSP and the refusal reaches
+    `problems`; `appears_live` passes on a change made in the page and fails when a navigation brought the
+    text."""
     s = tab.site
     staff = s.bot.user(8990, name="Cán bộ")
     await s.bot.make_organiser(staff)
     await tab.log_in(staff)
     tab.no_problems()
-    injected = "document.body.dataset.ran = 'yes'"
+    page = tab.page
     with pytest.raises(Exception):  # noqa: B017, PT011 — Playwright's error for a refused script
-        await tab.page.add_script_tag(content=injected)
-    assert await tab.page.evaluate("document.body.dataset.ran") is None
+        await page.add_script_tag(content="document.body.dataset.ran = 'yes'")
+    assert await page.evaluate("document.body.dataset.ran") is None
     assert any("Content Security Policy" in p for p in tab.problems), tab.problems
     tab.forget_problems()
+
+    async def later() -> None:  # what a live page's script will do: change the document in place
+        await page.evaluate("setTimeout(() => document.querySelector('main').append('Minh 07:30'), 300)")
+
+    await tab.appears_live("Minh 07:30", later)
+    heading = "Kết quả chiến dịch «Ngày hội thử»"
+    with pytest.raises(AssertionError, match="reloaded"):
+        await tab.appears_live(heading, lambda: tab.goto(f"/campaign/{s.campaign_id}"))
+    tab.no_problems()
 
 
 def test_a_pdf_counts_its_page_objects_not_the_tree() -> None:
