@@ -43,7 +43,11 @@ class Problem:
 def shown(t: Translator, problem: Problem) -> dict[str, object]:
     """The problem's parameters as its message shows them (dates and maxima in the reader's language)."""
     return {
-        name: t.date(value) if isinstance(value, date) else t.number(value) if name == "max" else value
+        name: t.date(value)
+        if isinstance(value, date)
+        else t.number(value)
+        if name == "max" and isinstance(value, int)
+        else value
         for name, value in problem.params.items()
     }
 
@@ -207,7 +211,8 @@ async def edit(
 ) -> bool:
     """Makes the campaign's targets and ward quotas `wanted` (None: no target; a ward left out: its quota
     removed; organisation quotas and the emergency-ready target are kept). Audits `campaign.edit` with
-    each changed figure as [old, new]; whether anything changed."""
+    each changed target as [old, new] and each changed ward quota as [ward, old, new]; whether anything
+    changed."""
     before = await figures(session, campaign)
     targets = Targets(
         units=wanted.units,
@@ -230,12 +235,12 @@ async def edit(
             changes[name] = [old, new]
     await quotas.set_targets(session, values=targets, replace=True, actor=actor, now=now, campaign=campaign)
     old_quotas, new_quotas = dict(before.quotas), dict(wanted.quotas)
-    quota_changes: dict[str, list[int | None]] = {}
+    quota_changes: list[list[object]] = []
     for ward in sorted(set(old_quotas) | set(new_quotas)):
         old, new = old_quotas.get(ward), new_quotas.get(ward)
         if old == new:
             continue
-        quota_changes[ward] = [old, new]
+        quota_changes.append([ward, old, new])
         if new is None:
             await quotas.remove_quota(
                 session, kind="ward", name=ward, actor=actor, now=now, campaign_id=campaign.id
