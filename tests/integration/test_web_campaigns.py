@@ -15,6 +15,7 @@ import aiohttp
 from sqlalchemy import select
 
 from core.i18n import Catalogs
+from domain import plan_file
 from domain.figures import Scope
 from models.tables import AuditEntry, Campaign, DriveDay, Quota
 from services.campaigns import Problem, shown
@@ -124,7 +125,11 @@ async def test_a_campaign_is_created_and_its_targets_and_quotas_edited(
             location = response.headers["Location"]
         (row,) = await s.bot.rows(select(Campaign).where(Campaign.name == "Hành trình đỏ 2027"))
         assert location.startswith(f"/campaign/{row.id}")
-        assert (row.key, row.year, row.organising_unit) == ("hanh-trinh-do-2027-2027", 2027, "Hội Chữ thập đỏ")
+        assert (row.key, row.year, row.organising_unit) == (
+            "hanh-trinh-do-2027-2027",
+            2027,
+            "Hội Chữ thập đỏ",
+        )
         assert (row.target_units, row.target_repeat_share, row.target_350_share) == (1200, 0.6, None)
         quotas = {
             (q.name, q.units) for q in await s.bot.rows(select(Quota).where(Quota.campaign_id == row.id))
@@ -172,10 +177,8 @@ async def test_a_plan_file_is_reported_line_by_line_then_previewed_and_imported(
             assert response.status == 400
             page = await response.text()
         assert VI("wcamp_import_problems_title") in page
-        assert (
-            f"<strong>{VI('wcamp_import_line', line=9)}</strong>: <code>sessions[1].start: must be HH:MM</code>"
-            in page
-        )
+        first = "<code>sessions[1].start: must be HH:MM</code>"
+        assert f"<strong>{VI('wcamp_import_line', line=9)}</strong>: {first}" in page
         assert "sessions[2].capacity: must be between 1 and 100000" in page
         assert VI("wcamp_import_line", line=20) in page
         assert len(await s.bot.rows(select(Campaign))) == 1
@@ -206,7 +209,10 @@ async def test_a_plan_file_is_reported_line_by_line_then_previewed_and_imported(
         (quota,) = await s.bot.rows(select(Quota).where(Quota.campaign_id == campaign.id))
         assert (quota.name, quota.units) == ("Nhị Chiểu", 120)
         imports = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "drive.import"))
-        assert sorted(e.actor for e in imports) == ["telegram:8990", "test"]  # the fixture's plan, then this one
+        assert sorted(e.actor for e in imports) == [
+            "telegram:8990",
+            "test",
+        ]  # the fixture's plan, then this one
 
 
 async def test_a_drive_day_is_created_and_a_chat_booking_shows_in_its_fill(
@@ -329,8 +335,13 @@ async def test_a_ward_organiser_sees_and_creates_only_in_their_ward(tmp_path: Pa
         async with browser.get("/sessions/new") as response:
             page = await response.text()
         assert '<option value="Tam Lưu"' in page and "Nhị Chiểu" not in page
-        async with browser.post("/campaigns/new", data={"csrf": csrf, "name": "Chiến dịch phường", "first_day":
-                                "01/03/2027", "last_day": "02/03/2027"}) as response:  # fmt: skip
+        wanted = {
+            "csrf": csrf,
+            "name": "Chiến dịch phường",
+            "first_day": "01/03/2027",
+            "last_day": "02/03/2027",
+        }
+        async with browser.post("/campaigns/new", data=wanted) as response:
             assert response.status == 403
         assert len(await s.bot.rows(select(Campaign))) == 1
         forged = {
@@ -385,3 +396,18 @@ async def test_every_page_needs_a_session(tmp_path: Path) -> None:
 def test_a_problem_reads_in_the_readers_language() -> None:
     en = Catalogs().get("en")
     assert shown(en, Problem("cmp_error_units", {"max": 1_000_000})) == {"max": en.number(1_000_000)}
+
+
+def test_a_plan_files_text_is_checked_entry_by_entry_with_lines() -> None:
+    report = plan_file.check_plan_text(
+        BAD_PLAN + '\n[[quotas]]\nward = "Hà Nội"\nunits = 5\n', wards=["Tam Lưu"]
+    )
+    assert report.plan is None
+    assert [(p.line, p.text.split(":")[0]) for p in report.problems] == [
+        (9, "sessions[1].start"),
+        (20, "sessions[2].capacity"),
+        (23, "quotas[1].ward"),
+    ]
+    assert plan_file.check_plan_text("[campaign\n").problems[0].line == 1
+    good = plan_file.check_plan_text(GOOD_PLAN, wards=["Tam Lưu", "Nhị Chiểu"])
+    assert good.problems == () and good.plan is not None and good.plan.quotas[0].name == "Nhị Chiểu"
