@@ -8,6 +8,7 @@ drive day in Tam Lưu on 30/11/2026 (Lan booked it) and one in Nhị Chiểu on 
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -197,7 +198,9 @@ async def test_a_plan_file_is_reported_line_by_line_then_previewed_and_imported(
         async with browser.post("/campaigns/import", data={"text": GOOD_PLAN, "confirm": "yes"}) as response:
             assert response.status == 403  # no CSRF token
         assert len(await s.bot.rows(select(Campaign))) == 1
-        confirm = {"csrf": csrf, "text": GOOD_PLAN, "confirm": "yes"}
+        kept = html.unescape(found.group(1))  # the file as the preview's form sends it back
+        assert kept == padded
+        confirm = {"csrf": csrf, "text": kept, "confirm": "yes"}
         async with browser.post("/campaigns/import", data=confirm) as response:
             assert response.status == 200
             page = await response.text()
