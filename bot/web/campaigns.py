@@ -256,10 +256,10 @@ class CampaignPages:
         else:
             return self._import_page(visit, error=t("wcamp_import_no_file"), status=400)
         try:
-            text = raw.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig") if len(raw) <= PLAN_MAX_CHARS * 4 else None
         except UnicodeDecodeError:
             return self._import_page(visit, error=t("wcamp_import_not_utf8"), status=400)
-        if len(text) > PLAN_MAX_CHARS:
+        if text is None or len(text) > PLAN_MAX_CHARS:
             return self._import_page(
                 visit, error=t("wcamp_import_too_big", limit=t.number(PLAN_MAX_CHARS // 1024)), status=400
             )

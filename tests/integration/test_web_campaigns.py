@@ -184,6 +184,14 @@ async def test_a_plan_file_is_reported_line_by_line_then_previewed_and_imported(
         assert VI("wcamp_import_line", line=20) in page
         assert len(await s.bot.rows(select(Campaign))) == 1
 
+        async with browser.post("/campaigns/import", data={"csrf": csrf}) as response:
+            assert response.status == 400 and VI("wcamp_import_no_file") in await response.text()
+        form = aiohttp.FormData()
+        form.add_field("csrf", csrf)
+        form.add_field("plan", b"\xff\xfe[campaign]", filename="plan.toml")
+        async with browser.post("/campaigns/import", data=form) as response:
+            assert response.status == 400 and VI("wcamp_import_not_utf8") in await response.text()
+
         padded = GOOD_PLAN + "# " + "x" * 100_000 + "\n"  # above the other pages' 64 KB: this route takes it
         form = aiohttp.FormData()
         form.add_field("csrf", csrf)
