@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -410,39 +410,52 @@ def ward_in(text: str, wards: Sequence[str]) -> str | None:
     return next((ward for ward in wards if fold(ward) == wanted), None)
 
 
-def _read_quotas(raw: object, wards: Sequence[str] | None) -> tuple[QuotaEntry, ...]:
-    """`[[quotas]]` entries, each with exactly one of `ward` (one of `wards`) and `organisation`."""
+def _read_quotas(
+    raw: object, wards: Sequence[str] | None, problems: list[PlanError]
+) -> tuple[QuotaEntry, ...]:
+    """`[[quotas]]` entries, each with exactly one of `ward` (one of `wards`) and `organisation`; each bad
+    entry's first problem goes to `problems` (the entry left out)."""
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        raise PlanError("quotas: must be [[quotas]] entries")
+        problems.append(PlanError("quotas: must be [[quotas]] entries"))
+        return ()
     entries: list[QuotaEntry] = []
     seen: set[tuple[str, str]] = set()
     for number, item in enumerate(raw, start=1):
-        table = _Table(item, f"quotas[{number}]", _QUOTA_KEYS)
-        ward = table.text("ward", max_len=limits.WARD)
-        organisation = table.text("organisation", max_len=limits.ORGANISATION)
-        if (ward is None) == (organisation is None):
-            raise table.fail("ward", "give either ward or organisation (one of them)")
-        if ward is not None and wards is not None:
-            known = ward_in(ward, wards)
-            if known is None:
-                raise table.fail("ward", f"{ward!r} is not in config.toml [area] wards ({', '.join(wards)})")
-            ward = known
-        kind, name = ("ward", ward) if ward is not None else ("organisation", organisation or "")
-        if (kind, fold(name)) in seen:
-            raise table.fail(kind, f"{name!r} has a quota in an earlier entry")
-        seen.add((kind, fold(name)))
-        entry = QuotaEntry(
-            kind=kind,
-            name=name,
-            units=table.integer("units", minimum=0, maximum=MAX_UNITS),
-            headcount=table.integer("headcount", minimum=1, maximum=MAX_HEADCOUNT),
-        )
-        if entry.units is None and entry.headcount is None:
-            raise table.fail("units", "missing (a quota needs units, headcount or both)")
-        entries.append(entry)
+        try:
+            entries.append(_read_quota(item, number, wards, seen))
+        except PlanError as exc:
+            problems.append(exc)
     return tuple(entries)
+
+
+def _read_quota(
+    item: object, number: int, wards: Sequence[str] | None, seen: set[tuple[str, str]]
+) -> QuotaEntry:
+    table = _Table(item, f"quotas[{number}]", _QUOTA_KEYS)
+    ward = table.text("ward", max_len=limits.WARD)
+    organisation = table.text("organisation", max_len=limits.ORGANISATION)
+    if (ward is None) == (organisation is None):
+        raise table.fail("ward", "give either ward or organisation (one of them)")
+    if ward is not None and wards is not None:
+        known = ward_in(ward, wards)
+        if known is None:
+            raise table.fail("ward", f"{ward!r} is not in config.toml [area] wards ({', '.join(wards)})")
+        ward = known
+    kind, name = ("ward", ward) if ward is not None else ("organisation", organisation or "")
+    if (kind, fold(name)) in seen:
+        raise table.fail(kind, f"{name!r} has a quota in an earlier entry")
+    seen.add((kind, fold(name)))
+    entry = QuotaEntry(
+        kind=kind,
+        name=name,
+        units=table.integer("units", minimum=0, maximum=MAX_UNITS),
+        headcount=table.integer("headcount", minimum=1, maximum=MAX_HEADCOUNT),
+    )
+    if entry.units is None and entry.headcount is None:
+        raise table.fail("units", "missing (a quota needs units, headcount or both)")
+    return entry
 
 
 def load_year_plan(path: Path, *, wards: Sequence[str] | None = None) -> YearPlan:
@@ -455,11 +468,13 @@ def load_year_plan(path: Path, *, wards: Sequence[str] | None = None) -> YearPla
     if "year" not in raw:
         raise PlanError("year: missing ([year] table)")
     table = _Table(raw["year"], "year", _YEAR_KEYS)
-    return YearPlan(
-        year=table.integer("year", minimum=2000, maximum=2100, required=True) or 0,
-        targets=table.targets(),
-        quotas=_read_quotas(raw.get("quotas"), wards),
-    )
+    year = table.integer("year", minimum=2000, maximum=2100, required=True) or 0
+    targets = table.targets()
+    problems: list[PlanError] = []
+    quotas = _read_quotas(raw.get("quotas"), wards, problems)
+    if problems:
+        raise problems[0]
+    return YearPlan(year=year, targets=targets, quotas=quotas)
 
 
 def load_plan(path: Path, *, wards: Sequence[str] | None = None) -> CampaignPlan:
@@ -467,26 +482,120 @@ def load_plan(path: Path, *, wards: Sequence[str] | None = None) -> CampaignPlan
 
     Every problem names its key path, sessions and quotas numbered from 1 in file order, so an organiser
     can find the line: `sessions[2].start: must be HH:MM`. Ward quotas must name one of `wards` when given.
+    The first problem is raised (`check_plan_text` gives them all).
     """
-    raw = _read_toml(path)
+    plan, problems = _read_plan(_read_toml(path), wards)
+    if problems:
+        raise problems[0]
+    assert plan is not None
+    return plan
+
+
+@dataclass(frozen=True)
+class PlanProblem:
+    """One thing wrong in a plan file: its line (of the entry or the key, when found) and the problem as
+    `load_plan` words it."""
+
+    line: int | None
+    text: str
+
+
+@dataclass(frozen=True)
+class PlanReport:
+    """A plan file's text checked: the plan when it has no problem, else every problem found (each bad
+    session, quota or table once, in file order)."""
+
+    plan: CampaignPlan | None
+    problems: tuple[PlanProblem, ...]
+
+
+_WHERE = re.compile(r"^(campaign|sessions|quotas)(?:\[(\d+)\])?(?:\.([a-z_0-9]+))?:")
+_TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _line_of(lines: Sequence[str], problem: str) -> int | None:
+    """The line (from 1) where the problem's key path is: the key's own line within its entry, else the
+    entry's header; None when the path names no entry."""
+    found = _WHERE.match(problem)
+    if found is None:
+        return None
+    table, number, key = found.group(1), int(found.group(2) or 1), found.group(3)
+    header = re.compile(rf"^\s*\[\[?\s*{table}\s*\]\]?\s*(#.*)?$")
+    starts = [i for i, line in enumerate(lines) if header.match(line)]
+    if len(starts) < number:
+        return None
+    start = starts[number - 1]
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[")), len(lines))
+    if key is not None:
+        named = re.compile(rf"^\s*{key}\s*=")
+        at = next((i for i in range(start + 1, end) if named.match(lines[i])), None)
+        if at is not None:
+            return at + 1
+    return start + 1
+
+
+def check_plan_text(text: str, *, wards: Sequence[str] | None = None) -> PlanReport:
+    """A plan file's text read and checked as `load_plan` does, every problem reported with its line."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        at = _TOML_LINE.search(str(exc))
+        return PlanReport(None, (PlanProblem(int(at.group(1)) if at else None, f"not valid TOML: {exc}"),))
+    plan, problems = _read_plan(raw, wards)
+    lines = text.splitlines()
+    return PlanReport(
+        None if problems else plan, tuple(PlanProblem(_line_of(lines, str(p)), str(p)) for p in problems)
+    )
+
+
+def _read_plan(
+    raw: dict[str, object], wards: Sequence[str] | None
+) -> tuple[CampaignPlan | None, list[PlanError]]:
+    """The plan and every problem found (the first as `load_plan` always raised it)."""
+    problems: list[PlanError] = []
     for name in raw:
         if name not in ("campaign", "sessions", "quotas"):
-            raise PlanError(f"{name}: unknown key (expected [campaign], [[sessions]] and [[quotas]])")
+            problems.append(
+                PlanError(f"{name}: unknown key (expected [campaign], [[sessions]] and [[quotas]])")
+            )
+    table: _Table | None = None
     if "campaign" not in raw:
-        raise PlanError("campaign: missing ([campaign] table)")
-    table = _Table(raw["campaign"], "campaign", _CAMPAIGN_KEYS)
+        problems.append(PlanError("campaign: missing ([campaign] table)"))
+    else:
+        try:
+            table = _Table(raw["campaign"], "campaign", _CAMPAIGN_KEYS)
+        except PlanError as exc:
+            problems.append(exc)
     raw_drive_days = raw.get("sessions")
-    if not isinstance(raw_drive_days, list) or not raw_drive_days:
-        raise PlanError("sessions: needs at least one [[sessions]] entry")
     sessions: list[DriveDayPlan] = []
-    seen: set[str] = set()
-    for number, entry in enumerate(raw_drive_days, start=1):
-        where = f"sessions[{number}]"
-        plan = _read_drive_day(entry, where)
-        if plan.key in seen:
-            raise PlanError(f"{where}.key: {plan.key!r} is used by an earlier session")
-        seen.add(plan.key)
-        sessions.append(plan)
+    if not isinstance(raw_drive_days, list) or not raw_drive_days:
+        problems.append(PlanError("sessions: needs at least one [[sessions]] entry"))
+    else:
+        seen: set[str] = set()
+        for number, entry in enumerate(raw_drive_days, start=1):
+            where = f"sessions[{number}]"
+            try:
+                plan = _read_drive_day(entry, where)
+                if plan.key in seen:
+                    raise PlanError(f"{where}.key: {plan.key!r} is used by an earlier session")
+            except PlanError as exc:
+                problems.append(exc)
+                continue
+            seen.add(plan.key)
+            sessions.append(plan)
+    campaign: CampaignPlan | None = None
+    if table is not None:
+        try:
+            campaign = _read_campaign(table, tuple(sessions))
+        except PlanError as exc:
+            problems.append(exc)
+    quotas = _read_quotas(raw.get("quotas"), wards, problems)
+    if campaign is None or problems:
+        return None, problems
+    return replace(campaign, quotas=quotas), problems
+
+
+def _read_campaign(table: _Table, sessions: tuple[DriveDayPlan, ...]) -> CampaignPlan:
     try:
         tags = parse_tags(table.strings("tags"))
     except ValueError as exc:
@@ -505,7 +614,22 @@ def load_plan(path: Path, *, wards: Sequence[str] | None = None) -> CampaignPlan
         target_reserve_donors=targets.reserve_donors,
         target_emergency_ready=targets.emergency_ready,
         poster_path=table.text("poster", max_len=limits.PATH),
-        sessions=tuple(sessions),
+        sessions=sessions,
         tags=tags,
-        quotas=_read_quotas(raw.get("quotas"), wards),
     )
+
+
+def unknown_session_wards(plan: CampaignPlan, wards: Sequence[str]) -> tuple[CampaignPlan, tuple[int, ...]]:
+    """The plan with its sessions' wards spelled as `wards` does (typed with or without diacritics), and
+    the numbers (from 1) of the sessions whose ward is not one of them (kept as typed: no donor's own
+    ward, so nobody sees that session first)."""
+    entries: list[DriveDayPlan] = []
+    unknown: list[int] = []
+    for number, entry in enumerate(plan.sessions, start=1):
+        if entry.ward:
+            known = ward_in(entry.ward, wards)
+            if known is None:
+                unknown.append(number)
+            entry = replace(entry, ward=known or entry.ward)
+        entries.append(entry)
+    return replace(plan, sessions=tuple(entries)), tuple(unknown)

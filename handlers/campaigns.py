@@ -11,26 +11,19 @@ step. The new campaign is the first one /taodot offers.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from core import buttons
 from domain import limits, plan_file
-from domain.dates import parse_date
-from domain.figures import Targets
-from domain.ids import parse_int
-from domain.plan_file import CampaignPlan, QuotaEntry, check_quota, check_targets, one_line, ward_in
 from domain.text import fold
 from handlers.context import Context
 from handlers.flow import END, Ask, Dialogue, Edge, Parsed, Read, Step, save_as
-from models import campaigns
+from services import campaigns as service
 
 NAME = "campaign_create"
 _BUTTONS_PLEASE = "error_use_buttons_current"
-_PERCENT = re.compile(r"^(\d{1,3}(?:[.,]\d{1,2})?)\s*%?$")
-_QUOTA_LINE = re.compile(r"^(.+?)\s*(?:[:=\-–]|\s)\s*([\d][\d.,\s]*)$")  # "Tam Lưu: 120", "Tam Lưu 120"
 _SKIP_WORDS = frozenset({"bo qua", "skip", "khong", "no", "-"})
-MAX_QUOTA_LINES = 100
+MAX_QUOTA_LINES = service.MAX_QUOTA_LINES
 
 
 def _skip(ctx: Context) -> bool:
@@ -49,54 +42,31 @@ def _ask(key: str, *, optional: bool = False) -> Ask:
     return ask
 
 
-def _number(text: str | None, maximum: int) -> int | None:
-    """ "1200", "1.200", "1 200" → 1200 (thousands separators of either language), or None."""
-    if text is None:
-        return None
-    return parse_int(re.sub(r"[.,\s]", "", text), minimum=0, maximum=maximum * 10)
+def _parsed(ctx: Context, key: str, value: object) -> Parsed:
+    """A service's reading as the dialogue's answer."""
+    if isinstance(value, service.Problem):
+        return Parsed(error=value.key, params=service.shown(ctx.t, value))
+    return Parsed({key: value.isoformat() if isinstance(value, date) else value})
 
 
 def read_name(ctx: Context) -> Parsed:
-    text = ctx.typed()
-    name = one_line(text) if text else ""
-    if not 3 <= len(name) <= limits.CAMPAIGN_NAME or name.startswith("/"):
-        return Parsed(error="cmp_error_name", params={"limit": limits.CAMPAIGN_NAME})
-    return Parsed({"name": name})
-
-
-def _read_day(ctx: Context) -> date | Parsed:
-    text = ctx.typed()
-    day = parse_date(text, today=ctx.today()) if text else None
-    if day is None or not plan_file.MIN_YEAR <= day.year <= plan_file.MAX_YEAR:
-        return Parsed(error="cmp_error_date")
-    return day
+    return _parsed(ctx, "name", service.read_name(ctx.typed()))
 
 
 def read_first_day(ctx: Context) -> Parsed:
-    day = _read_day(ctx)
-    return day if isinstance(day, Parsed) else Parsed({"first_day": day.isoformat()})
+    return _parsed(ctx, "first_day", service.read_day(ctx.typed(), today=ctx.today()))
 
 
 def read_last_day(ctx: Context) -> Parsed:
-    day = _read_day(ctx)
-    if isinstance(day, Parsed):
-        return day
     first = date.fromisoformat(ctx.state.data["first_day"])
-    if day < first:
-        return Parsed(error="cmp_error_end_before_start", params={"first": ctx.t.date(first)})
-    if day < ctx.today():
-        return Parsed(error="cmp_error_over")
-    return Parsed({"last_day": day.isoformat()})
+    return _parsed(ctx, "last_day", service.read_last_day(ctx.typed(), first=first, today=ctx.today()))
 
 
 def _read_text(key: str, limit: int, error: str) -> Read:
     def read(ctx: Context) -> Parsed:
         if _skip(ctx):
             return Parsed({key: None})
-        text = one_line(ctx.typed() or "")
-        if not 2 <= len(text) <= limit or text.startswith("/"):
-            return Parsed(error=error, params={"limit": limit})
-        return Parsed({key: text})
+        return _parsed(ctx, key, service.read_text(ctx.typed(), limit=limit, error=error))
 
     return read
 
@@ -107,10 +77,7 @@ def _read_count(key: str, target: str, error: str, maximum: int) -> Read:
     def read(ctx: Context) -> Parsed:
         if _skip(ctx):
             return Parsed({key: None})
-        value = _number(ctx.typed(), maximum)
-        if value is None or check_targets(Targets(**{target: value})) is not None:
-            return Parsed(error=error, params={"max": ctx.t.number(maximum)})
-        return Parsed({key: value})
+        return _parsed(ctx, key, service.read_count(ctx.typed(), target=target, error=error, maximum=maximum))
 
     return read
 
@@ -121,14 +88,7 @@ def _read_share(key: str, target: str) -> Read:
     def read(ctx: Context) -> Parsed:
         if _skip(ctx):
             return Parsed({key: None})
-        found = _PERCENT.match(ctx.typed() or "")
-        if found is None:
-            return Parsed(error="cmp_error_share")
-        share = float(found.group(1).replace(",", ".")) / 100
-        targets = Targets(repeat_share=share) if target == "repeat_share" else Targets(share_350=share)
-        if check_targets(targets) is not None:
-            return Parsed(error="cmp_error_share_over")
-        return Parsed({key: round(share, 4)})
+        return _parsed(ctx, key, service.read_share(ctx.typed(), target=target))
 
     return read
 
@@ -137,35 +97,8 @@ def read_quotas(ctx: Context) -> Parsed:
     """Lines "Tam Lưu: 120", one ward of `[area] wards` each (with or without diacritics)."""
     if _skip(ctx):
         return Parsed({"quotas": []})
-    wards = ctx.settings.area.wards
-    lines = [line.strip() for line in (ctx.typed() or "").splitlines() if line.strip()]
-    if not lines or len(lines) > MAX_QUOTA_LINES:
-        return Parsed(error="cmp_error_quota_line", params={"line": "", "example": _example(wards)})
-    found: list[list[object]] = []
-    for line in lines:
-        match = _QUOTA_LINE.match(line)
-        units = _number(match.group(2), plan_file.MAX_UNITS) if match else None
-        if match is None or units is None:
-            return Parsed(
-                error="cmp_error_quota_line", params={"line": line[:60], "example": _example(wards)}
-            )
-        ward = ward_in(one_line(match.group(1)), wards)
-        if ward is None:
-            return Parsed(
-                error="cmp_error_quota_ward", params={"ward": match.group(1)[:40], "wards": ", ".join(wards)}
-            )
-        if any(ward == w for w, _ in found):
-            return Parsed(error="cmp_error_quota_twice", params={"ward": ward})
-        if check_quota(QuotaEntry("ward", ward, units=units)) is not None:
-            return Parsed(
-                error="cmp_error_quota_line", params={"line": line[:60], "example": _example(wards)}
-            )
-        found.append([ward, units])
-    return Parsed({"quotas": found})
-
-
-def _example(wards: tuple[str, ...] | list[str]) -> str:
-    return f"{wards[0]}: 120" if wards else "Tam Lưu: 120"
+    found = service.read_quotas(ctx.typed(), ctx.settings.area.wards)
+    return _parsed(ctx, "quotas", found if isinstance(found, service.Problem) else [list(q) for q in found])
 
 
 def _percent(ctx: Context, share: float | None) -> str:
@@ -205,29 +138,21 @@ def read_confirm(ctx: Context) -> Parsed:
     return Parsed(pressed.answer == "yes") if pressed is not None else Parsed(error=_BUTTONS_PLEASE)
 
 
-def plan_of(data: dict[str, object]) -> CampaignPlan:
-    """The dialogue's answers as the plan file's campaign (no sessions; the key filled in by `create`)."""
-    first = date.fromisoformat(str(data["first_day"]))
+def values_of(data: dict[str, object]) -> service.CampaignValues:
+    """The dialogue's answers as the service's values."""
     quotas = data.get("quotas") or []
     assert isinstance(quotas, list)
-
-    def optional(name: str) -> object:
-        return data.get(name)
-
-    return CampaignPlan(
-        key=str(data.get("key") or "x"),
+    return service.CampaignValues(
         name=str(data["name"]),
-        year=first.year,
-        sessions=(),
-        organising_unit=optional("unit"),  # type: ignore[arg-type]
-        slogan=optional("slogan"),  # type: ignore[arg-type]
-        target_units=optional("units"),  # type: ignore[arg-type]
-        target_repeat_share=optional("repeat"),  # type: ignore[arg-type]
-        target_350_share=optional("share_350"),  # type: ignore[arg-type]
-        target_reserve_donors=optional("reserve"),  # type: ignore[arg-type]
-        quotas=tuple(QuotaEntry("ward", str(ward), units=int(units)) for ward, units in quotas),
-        first_day=first,
+        first_day=date.fromisoformat(str(data["first_day"])),
         last_day=date.fromisoformat(str(data["last_day"])),
+        unit=data.get("unit"),  # type: ignore[arg-type]
+        slogan=data.get("slogan"),  # type: ignore[arg-type]
+        units=data.get("units"),  # type: ignore[arg-type]
+        repeat=data.get("repeat"),  # type: ignore[arg-type]
+        share_350=data.get("share_350"),  # type: ignore[arg-type]
+        reserve=data.get("reserve"),  # type: ignore[arg-type]
+        quotas=tuple((str(ward), int(units)) for ward, units in quotas),
     )
 
 
@@ -236,10 +161,7 @@ async def on_confirm(ctx: Context, answer: Parsed) -> None:
         ctx.state.clear()
         ctx.say("cancelled")
         return
-    plan = plan_of(ctx.state.data)
-    key = await campaigns.free_campaign_key(ctx.session, plan.name, plan.year)
-    plan = plan_of({**ctx.state.data, "key": key})
-    row = await campaigns.create_campaign(ctx.session, plan, actor=ctx.actor, now=ctx.now())
+    row = await service.create(ctx.session, values_of(ctx.state.data), actor=ctx.actor, now=ctx.now())
     ctx.state.clear()
     ctx.say("cmp_done", name=row.name, id=row.id, key=row.key)
 

@@ -14,41 +14,28 @@ asked) and moves or cancels only days held there; an area organiser or admin any
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from datetime import date, time
-from typing import Final
+from typing import Any, Final
 
 from core import buttons
-from domain import limits, plan_file
-from domain.choices import match_option
 from domain.dates import parse_date
-from domain.figures import ScopeKind
-from domain.ids import parse_index, parse_int
+from domain.figures import Scope, ScopeKind
+from domain.ids import parse_index
 from domain.roles import Capability
 from domain.slots import has_ended
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, refuse, save_as, scope_of, within_scope
 from handlers.messages import Choice
-from models import campaigns, drive_day_changes, drive_days
+from models import campaigns, drive_days
 from models.drive_days import DriveDayView
 from services import drive_days as drive_day_service
+from services.campaigns import Problem
 
 CREATE = "drive_create"
 MOVE = "drive_move"
-MAX_CAPACITY = 5000
-_HOURS = re.compile(r"^\s*(\d{1,2})\s*[:h.]?\s*(\d{2})?\s*[-–—đến to]+\s*(\d{1,2})\s*[:h.]?\s*(\d{2})?\s*$")
-
-
-def parse_hours(text: str) -> tuple[time, time] | None:
-    """ "07:00-11:30", "7h-11h30", "7.00 – 11.30" → opening and closing time (closing after opening)."""
-    m = _HOURS.match(text.casefold())
-    if not m:
-        return None
-    h1, m1, h2, m2 = (int(g) if g else 0 for g in m.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        return None
-    start, end = time(h1, m1), time(h2, m2)
-    return (start, end) if end > start else None
+MAX_CAPACITY = drive_day_service.MAX_CAPACITY
+parse_hours = drive_day_service.parse_hours
 
 
 async def start_create(ctx: Context, _args: str = "") -> None:
@@ -77,33 +64,26 @@ async def read_campaign(ctx: Context) -> Parsed:
     return Parsed({"campaign_key": campaign.key, "campaign": campaign.name})
 
 
+def _parsed(ctx: Context, value: object, wrap: Callable[[Any], dict[str, object]]) -> Parsed:
+    if isinstance(value, Problem):
+        return Parsed(error=value.key, params=dict(value.params))
+    return Parsed(wrap(value))
+
+
 def read_date(ctx: Context) -> Parsed:
-    text = ctx.typed()
-    day = parse_date(text, today=ctx.today()) if text else None
-    if day is None:
-        return Parsed(error="error_date_format")
-    if day < ctx.today():
-        return Parsed(error="create_error_past")
-    return Parsed({"day": day.isoformat()})
+    day = drive_day_service.read_day(ctx.typed(), today=ctx.today())
+    return _parsed(ctx, day, lambda d: {"day": d.isoformat()})
 
 
 def read_hours(ctx: Context) -> Parsed:
-    text, data = ctx.typed(), ctx.state.data
-    hours = parse_hours(text) if text else None
-    if hours is None:
-        return Parsed(error="create_error_hours")
+    data = ctx.state.data
     day = date.fromisoformat(data["day"]) if data.get("day") else ctx.today()
-    if has_ended(day, hours[1], now=ctx.now(), tz=ctx.settings.tz):
-        return Parsed(error="create_error_hours_past")  # today, and the closing time has passed
-    start, end = (h.strftime("%H:%M") for h in hours)
-    return Parsed({"start": start, "end": end})
+    hours = drive_day_service.read_hours(ctx.typed(), day=day, now=ctx.now(), tz=ctx.settings.tz)
+    return _parsed(ctx, hours, lambda h: {"start": h[0].strftime("%H:%M"), "end": h[1].strftime("%H:%M")})
 
 
 def read_place(ctx: Context) -> Parsed:
-    text = ctx.typed()
-    if not text or not 3 <= len(text) <= limits.PLACE or text.startswith("/"):
-        return Parsed(error="create_error_place", params={"limit": limits.PLACE})
-    return Parsed({"place": " ".join(text.split())})
+    return _parsed(ctx, drive_day_service.read_place(ctx.typed()), lambda p: {"place": p})
 
 
 async def after_place(ctx: Context, place: Parsed) -> str:
@@ -132,29 +112,23 @@ def read_ward(ctx: Context) -> Parsed:
         return Parsed({"ward": None})
     if pressed is not None and (index := parse_index(pressed.pick, len(wards))) is not None:
         return Parsed({"ward": wards[index]})
-    if text and (match := match_option(text, {w: [w] for w in wards})):
-        return Parsed({"ward": match})
-    return Parsed(error="error_ward")
+    return _parsed(ctx, drive_day_service.read_ward(text, wards), lambda w: {"ward": w})
 
 
 def read_capacity(ctx: Context) -> Parsed:
-    capacity = parse_int(ctx.typed(), minimum=1, maximum=MAX_CAPACITY)
-    return Parsed({"capacity": capacity}) if capacity is not None else Parsed(error="create_error_capacity")
+    return _parsed(ctx, drive_day_service.read_capacity(ctx.typed()), lambda c: {"capacity": c})
 
 
 SLOT_MINUTES: Final = ("15", "20", "30", "60")
 AUDIENCES: Final = ("open", "school", "company", "agency")
-DEFAULT_SLOT_MINUTES = plan_file.DriveDayPlan.slot_minutes
-DEFAULT_AUDIENCE = plan_file.DriveDayPlan.audience
+DEFAULT_SLOT_MINUTES = drive_day_service.DEFAULT_SLOT_MINUTES
+DEFAULT_AUDIENCE = drive_day_service.DEFAULT_AUDIENCE
 
 
 def read_address(ctx: Context) -> Parsed:
     if ctx.pressed(buttons.FormSkip) is not None:
         return Parsed({"address": None})
-    text = plan_file.one_line(ctx.typed() or "")
-    if not 3 <= len(text) <= limits.ADDRESS or text.startswith("/"):
-        return Parsed(error="create_error_address", params={"limit": limits.ADDRESS})
-    return Parsed({"address": text})
+    return _parsed(ctx, drive_day_service.read_address(ctx.typed()), lambda a: {"address": a})
 
 
 def ask_address(ctx: Context, _page: int = 0) -> None:
@@ -330,15 +304,10 @@ CREATE_FLOW = Dialogue(
 async def create(ctx: Context) -> None:
     d = ctx.state.data
     scope = await scope_of(ctx)
-    if scope is not None and scope.kind is ScopeKind.WARD and d.get("ward") != scope.name:
-        ctx.state.clear()  # a dialogue begun under another scope: nothing is created outside the ward
-        await refuse(ctx, Capability.DRIVE_CREATE, target=f"ward:{d.get('ward') or '-'}")
-        return
-    day = date.fromisoformat(d["day"])
-    key = await drive_day_changes.free_drive_day_key(ctx.session, campaign_key=d["campaign_key"], day=day)
-    plan = plan_file.DriveDayPlan(
-        key=key,
-        day=day,
+    campaign = await drive_days.campaign_by_key(ctx.session, d["campaign_key"])
+    wanted = drive_day_service.NewDriveDay(
+        campaign_id=campaign.id if campaign is not None else 0,
+        day=date.fromisoformat(d["day"]),
         start_time=time.fromisoformat(d["start"]),
         end_time=time.fromisoformat(d["end"]),
         place_name=d["place"],
@@ -348,9 +317,14 @@ async def create(ctx: Context) -> None:
         slot_minutes=d.get("slot_minutes") or DEFAULT_SLOT_MINUTES,
         audience=d.get("audience") or DEFAULT_AUDIENCE,
     )
-    row = await drive_day_changes.add_drive_day(
-        ctx.session, campaign_key=d["campaign_key"], plan=plan, actor=ctx.actor, now=ctx.now()
-    )
+    try:
+        row = await drive_day_service.create(
+            ctx.session, wanted, scope=scope or Scope.area(), actor=ctx.actor, now=ctx.now()
+        )
+    except drive_day_service.OutOfScope:
+        ctx.state.clear()  # a dialogue begun under another scope: nothing is created outside the ward
+        await refuse(ctx, Capability.DRIVE_CREATE, target=f"ward:{d.get('ward') or '-'}")
+        return
     ctx.state.clear()
     ctx.say("create_done", id=row.id, link=ctx.start_links(f"drive_{row.id}"))
     ctx.say("create_poster_hint", id=row.id)

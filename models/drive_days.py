@@ -125,6 +125,25 @@ async def upcoming_drive_days(
     return [view_of(row, name, taken) for row, name, taken in rows]
 
 
+async def around(
+    session: AsyncSession, *, now: datetime, tz: tzinfo, since: date, upcoming: int, recent: int
+) -> tuple[list[DriveDayView], list[DriveDayView]]:
+    """Every campaign's sessions, cancelled ones too, for organisers: those not ended at `now` (soonest
+    first, at most `upcoming`), and those ended on or after `since` (latest first, at most `recent`)."""
+    ahead = not_ended(now, tz)
+    soon = views_query().where(ahead).order_by(DriveDay.day, DriveDay.start_time, DriveDay.id)
+    past = (
+        views_query()
+        .where(~ahead, DriveDay.day >= since)
+        .order_by(DriveDay.day.desc(), DriveDay.start_time.desc(), DriveDay.id.desc())
+    )
+    found = []
+    for query, limit in ((soon, upcoming), (past, recent)):
+        rows = (await session.execute(query.limit(limit))).all()
+        found.append([view_of(row, name, taken) for row, name, taken in rows])
+    return found[0], found[1]
+
+
 async def drive_day_view(session: AsyncSession, drive_day_id: int) -> DriveDayView | None:
     """One session as shown to people, whatever its status or date (the caller checks both)."""
     row = (await session.execute(views_query().where(DriveDay.id == drive_day_id))).first()

@@ -105,6 +105,29 @@ def _first_time(day: date) -> ColumnElement[bool]:
     return and_(~earlier, or_(Donor.earlier_donations.is_(None), Donor.earlier_donations == 0))
 
 
+def _listed(drive_day_id: int, scope: Scope) -> list[ColumnElement[bool]]:
+    """The sign-ups of the day that the roster lists for `scope`."""
+    listed: list[ColumnElement[bool]] = [
+        Signup.drive_day_id == drive_day_id,
+        Signup.status.in_(LISTED_STATUSES),
+    ]
+    scoped = _in_scope(scope)
+    if scoped is not None:
+        listed.append(scoped)
+    return listed
+
+
+async def in_scope(session: AsyncSession, *, drive_day_id: int, ward: str | None, scope: Scope) -> bool:
+    """Whether `scope` may see the roster of the drive day (held in `ward`): the area any, a ward a day
+    held there, else a day one of the scope's donors booked."""
+    if _in_scope(scope) is None:
+        return True
+    if scope.kind is ScopeKind.WARD and ward == scope.name:
+        return True
+    listed = _listed(drive_day_id, scope)
+    return bool(await session.scalar(select(exists().where(Signup.donor_id == Donor.id, *listed))))
+
+
 async def load(
     session: AsyncSession,
     drive_day_id: int,
@@ -125,18 +148,9 @@ async def load(
     if found is None:
         return Refusal.UNKNOWN
     drive_day, campaign = found
-    scoped = _in_scope(scope)
-    listed: list[ColumnElement[bool]] = [
-        Signup.drive_day_id == drive_day.id,
-        Signup.status.in_(LISTED_STATUSES),
-    ]
-    if scoped is not None:
-        listed.append(scoped)
-        held_here = scope.kind is ScopeKind.WARD and drive_day.ward == scope.name
-        if not held_here:
-            booked = await session.scalar(select(exists().where(Signup.donor_id == Donor.id, *listed)))
-            if not booked:
-                return Refusal.OUT_OF_SCOPE
+    if not await in_scope(session, drive_day_id=drive_day.id, ward=drive_day.ward, scope=scope):
+        return Refusal.OUT_OF_SCOPE
+    listed = _listed(drive_day.id, scope)
     over = has_ended(drive_day.day, drive_day.end_time, now=now, tz=tz)
     if no_shows:
         if not over:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from datetime import UTC, date, datetime, time, tzinfo
 from pathlib import Path
 from typing import TextIO
@@ -25,10 +24,9 @@ from core.i18n import Catalogs
 from domain import plan_file
 from domain.organisations import SECTORS
 from domain.slots import has_ended
-from models import drive_day_changes, drive_days, plan_import, signups
+from models import drive_day_changes, drive_days, signups
 from models.tables import Signup
 from services import drive_days as drive_day_service
-from services import notices
 
 
 def add_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -222,35 +220,29 @@ async def _import(
         plan = plan_file.load_plan(path, wards=settings.area.wards)  # ward quotas must name a known ward
     except plan_file.PlanError as exc:
         raise UsageError(f"{path}: {exc}") from None
-    entries = tuple(
-        replace(entry, ward=_ward(entry.ward, settings, err, where=f"{path}: sessions[{number}].ward"))
-        for number, entry in enumerate(plan.sessions, start=1)
-    )
-    plan = replace(plan, sessions=entries)
+    plan, unknown = plan_file.unknown_session_wards(plan, settings.area.wards)
+    for number in unknown:
+        err.write(
+            f"warning: {path}: sessions[{number}].ward: {plan.sessions[number - 1].ward!r} is not in "
+            f"config.toml [area] wards ({', '.join(settings.area.wards)}), so no donor will see this "
+            "session first\n"
+        )
     today = now.astimezone(settings.tz).date()
     if plan.sessions and all(entry.day < today for entry in plan.sessions):
         err.write(
             f"warning: {path}: every session is before today ({_dmy(today)}), so none of them is offered "
             "to donors; check the dates (a plan of a past year?)\n"
         )
-    result = await plan_import.import_plan(session, plan, actor=cli_actor(), now=now)
+    imported = await drive_day_service.import_plan(
+        session, plan, catalogs=Catalogs(), actor=cli_actor(), tz=settings.tz, now=now
+    )
+    result = imported.result
     out.write(
         f"Imported {plan.key} ({plan.name}): {result.created} created, {result.updated} updated, "
         f"{result.unchanged} unchanged (the campaign and {len(plan.sessions)} sessions).\n"
     )
     if result.affected_drive_days:
-        queued = 0
-        for drive_day_id, donor_ids in result.affected_drive_days:
-            queued += await notices.drive_day_changed(
-                session,
-                catalogs=Catalogs(),
-                drive_day_id=drive_day_id,
-                donor_ids=donor_ids,
-                tz=settings.tz,
-                now=now,
-            )
-        changed = _told(drive_day_service.Told(queued=queued, donors=len(result.affected_donor_ids)))
-        out.write(f"Dates, hours or places changed: {changed}\n")
+        out.write(f"Dates, hours or places changed: {_told(imported.told)}\n")
 
 
 async def _add(

@@ -92,10 +92,24 @@ class WebServer:
         self._app.router.add_get("/healthz", _healthz, name="healthz")
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._route_limits: dict[str, int] = {}  # route name → its own body limit (a file upload's)
 
-    def add_route(self, method: str, path: str, handler: Handler, *, name: str | None = None) -> None:
+    def add_route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        name: str | None = None,
+        max_body: int | None = None,
+    ) -> None:
         """Adds an aiohttp handler; `name` is what the access log shows (else the path template).
+        `max_body`: this route's body limit instead of `web.max_body_bytes` (needs a `name`).
         Only before `start`."""
+        if max_body is not None:
+            if name is None:
+                raise ValueError("a route with its own body limit needs a name")
+            self._route_limits[name] = max_body
         self._app.router.add_route(method, path, handler, name=name)
 
     @property
@@ -156,7 +170,11 @@ class WebServer:
 
     @web.middleware
     async def _limit_body(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        route = getattr(request.match_info, "route", None)
+        limit = self._route_limits.get(str(getattr(route, "name", None) or ""), self._max_body)
         length = request.content_length
-        if length is not None and length > self._max_body:
-            raise web.HTTPRequestEntityTooLarge(max_size=self._max_body, actual_size=length)
+        if length is not None and length > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=length)
+        if limit != self._max_body:
+            request = request.clone(client_max_size=limit)
         return await handler(request)
