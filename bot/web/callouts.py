@@ -12,7 +12,8 @@
 * `GET /callouts/{id}`: the tally and who accepted (name and masked phone: the chat shows them to the
   organisers who may follow the call-out); `static/tally.js` polls `GET /callouts/{id}/tally.json` and
   rewrites the figures in place. Without script the page shows them as of its loading, with a reload link.
-* `POST /callouts/{id}/close`: the tally's Close (`closing.close_callout`, audited `callout.close`).
+* `POST /callouts/{id}/close`: the tally's Close (`closing.close_callout`, audited `callout.close`);
+  `POST /callouts/{id}/extend` its "Extend by 2 hours" (`closing.extend`, audited `callout.extend`).
 
 A call-out outside the scope is refused 403 and audited (`organiser.refused`), as the chat refuses it.
 Pushes queued by a request wake the delivery loop once its transaction is committed.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from aiohttp import web
 from multidict import MultiDictProxy
@@ -54,6 +56,7 @@ from services.callouts.need import (
 Posted = MultiDictProxy[str | bytes | bytearray | web.FileField]  # a form, as aiohttp reads it
 PUSHED = web.RequestKey("donorbot_pushed", bool)  # set when the request queued outbox rows
 POLL_SECONDS = 5  # how often tally.js asks for the figures
+RESUBMITTED = timedelta(minutes=10)  # the same need confirmed again this soon is the same call-out
 RUNNING = ("open", "filled")  # a call-out that can still be closed (the tally's Close button)
 TEXTS = (("place", limits.PLACE), ("address", limits.ADDRESS), ("contact", limits.CONTACT))
 FIELDS = ("units", "place", "address", "contact", "deadline")
@@ -139,6 +142,8 @@ class CalloutPages:
         if action != "send":
             shown = await waves.preview(visit.db, need, settings=settings, rules=rules, now=now)
             return self._preview(visit, form, need, shown)
+        if (twice := await self._sent_just_now(visit, need, now)) is not None:
+            return _see_other(f"/callouts/{twice.id}")  # the Confirm sent twice: one call-out, not two
         launched = await waves.launch(
             visit.db,
             need,
@@ -155,6 +160,22 @@ class CalloutPages:
             return await self._form(visit, form, status=409)
         request[PUSHED] = launched.sent > 0
         return _see_other(f"/callouts/{launched.callout.id}")
+
+    async def _sent_just_now(self, visit: Visit, need: Need, now: datetime) -> Callout | None:
+        """The same call-out this chat account confirmed within `RESUBMITTED` (a double click, the
+        browser sending the form again): donors must not be asked twice for one need."""
+        for callout in await callouts.running(visit.db, since=now):
+            if (
+                callout.created_by_account_id == visit.opened.account_id
+                and callout.created_at >= now - RESUBMITTED
+                and list(callout.groups) == list(need.groups)
+                and callout.component == need.component
+                and callout.units_needed == need.units
+                and callout.place == need.place
+                and callout.deadline == need.deadline
+            ):
+                return callout
+        return None
 
     async def _read(self, visit: Visit, posted: Posted) -> tuple[Form, Need | None]:
         """The need as the chat reads it (`services.callouts.need`), or the form's mistakes."""
@@ -306,6 +327,13 @@ class CalloutPages:
             request[PUSHED] = True  # the donors who accepted or were asked hear it
         return _see_other(f"/callouts/{callout.id}")
 
+    async def extend(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """The tally's "Extend by 2 hours" (`closing.extend`, audited `callout.extend`)."""
+        callout = await self._callout(request, visit)
+        if callout.status in RUNNING:
+            await closing.extend(visit.db, callout, actor=visit.opened.actor, now=self.app.clock.now())
+        return _see_other(f"/callouts/{callout.id}")
+
     # --- the figures --------------------------------------------------------------------------------
 
     def _figures(self, visit: Visit, callout: Callout, counts: Mapping[str, int]) -> dict[str, object]:
@@ -330,11 +358,22 @@ class CalloutPages:
         }
 
     async def _tally(self, visit: Visit, callout: Callout) -> dict[str, object]:
-        """The figures, who accepted (name and masked phone) and how many erased themselves since."""
+        """The figures (in all and by the blood group of the donors asked), who accepted (name and masked
+        phone) and how many erased themselves since."""
         t, now = visit.t, self.app.clock.now()
         data = self._figures(visit, callout, await callouts.tally(visit.db, callout.id))
         people = await callouts.accepted_donors(visit.db, callout.id)
         erased = await callouts.accepted_erased(visit.db, callout.id)
+        by_group = await callouts.tally_by_group(visit.db, callout.id)
+        order = [*buttons.BLOOD_GROUPS, callouts.UNKNOWN_GROUP]
+        data["by_group"] = [
+            {
+                "group": code,
+                "label": t("wcall_group_erased") if code == callouts.UNKNOWN_GROUP else label(code),
+                **{k: counts.get(k, 0) for k in ("messaged", "accepted", "declined", "no_answer")},
+            }
+            for code, counts in sorted(by_group.items(), key=lambda kv: order.index(kv[0]))
+        ]
         data["people"] = [{"name": p.full_name, "phone": masked_phone(p.phone)} for p in people]
         data["erased"] = t("callout_accepted_erased", count=erased) if erased else ""
         data["as_of"] = now.astimezone(self.app.settings.tz).strftime("%H:%M:%S")
@@ -357,3 +396,6 @@ def mount(server: WebServer, pages: Pages) -> None:
         "GET", "/callouts/{callout_id}/tally.json", area.page(area.tally_json), name="web_callout_tally"
     )
     server.add_route("POST", "/callouts/{callout_id}/close", area.page(area.close), name="web_callout_close")
+    server.add_route(
+        "POST", "/callouts/{callout_id}/extend", area.page(area.extend), name="web_callout_extend"
+    )

@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from domain.figures import Scope
 from emulators.telegram import SimUser
-from models.tables import AuditEntry, Callout, CalloutRecipient, Outbox
+from models import clubs
+from models.tables import AuditEntry, Callout, CalloutRecipient, Donor, Outbox
 from services.callouts.need import label
 from tests.e2e.test_callout_close import CALL, arrives, of, press_on
 from tests.e2e.test_callouts import reserve
@@ -63,7 +64,12 @@ async def post(
 
 
 def need(
-    csrf: str, *, action: str = "preview", wards: tuple[str, ...] = ("tam luu",), **changes: str
+    csrf: str,
+    *,
+    action: str = "preview",
+    wards: tuple[str, ...] = ("tam luu",),
+    groups: tuple[str, ...] = ("O+",),
+    **changes: str,
 ) -> list[tuple[str, str]]:
     """The form as an organiser fills it in: O+, whole blood, 2 units, before 18:00 today."""
     values = {
@@ -77,7 +83,7 @@ def need(
         "action": action,
     }
     values.update(changes)
-    fields: list[tuple[str, str]] = [("group", "O+")]
+    fields = [("group", group) for group in groups]
     fields += list(values.items())
     fields += [("ward", w) for w in wards]
     return fields
@@ -125,39 +131,40 @@ async def test_a_call_out_made_on_the_web_reaches_the_donors_and_its_tally_follo
             assert not await s.bot.rows(select(Callout))
 
             # The preview: counts by group, in wave 1 and in all, with no name; nothing sent yet.
-            shown = await post(browser, "/callouts/new", need(csrf), 200)
+            both = ("O+", "A+")
+            shown = await post(browser, "/callouts/new", need(csrf, groups=both), 200)
             page = shown.page
-            assert re.search(r'id="match-total">3<', page) and re.search(r'id="match-wave1">3<', page)
+            assert re.search(r'id="match-total">4<', page) and re.search(r'id="match-wave1">4<', page)
             assert f'<td>{label("O+")}</td><td class="num">3</td><td class="num">3</td>' in page
-            assert VI("wcall_confirm_question", wave=3) in page
+            assert f'<td>{label("A+")}</td><td class="num">1</td><td class="num">1</td>' in page
+            assert VI("wcall_confirm_question", wave=4) in page
             for user in people.values():
                 assert user.first_name not in page
             assert "0912 391" not in page
             assert not await s.bot.rows(select(Callout)) and not await s.bot.rows(select(Outbox))
 
             # "Change" brings the form back as filled in.
-            back = await post(browser, "/callouts/new", need(csrf, action="edit"), 200)
+            back = await post(browser, "/callouts/new", need(csrf, action="edit", groups=both), 200)
             assert 'value="Bệnh viện Đa khoa Kinh Môn"' in back.page
-            assert 'value="Tam Lưu" checked' in back.page
+            assert 'value="Tam Lưu" checked' in back.page and 'value="A+" checked' in back.page
 
             # Confirm: sent as /khancap sends it; the pushes arrive in the donors' chats.
-            sent = await post(browser, "/callouts/new", need(csrf, action="send"), 303)
-            (callout,) = await s.bot.rows(select(Callout))
+            sent = await post(browser, "/callouts/new", need(csrf, action="send", groups=both), 303)
+            again = await post(browser, "/callouts/new", need(csrf, action="send", groups=both), 303)
+            (callout,) = await s.bot.rows(select(Callout))  # Confirm sent twice: one call-out
+            assert again.headers["Location"] == sent.headers["Location"]
+            assert callout.groups == ["A+", "O+"]
             assert sent.headers["Location"] == f"/callouts/{callout.id}"
             assert callout.wards == ["Tam Lưu"] and callout.units_needed == 2 and not callout.wards_only
-            calls = {
-                key: await arrives(s.bot, people[key], CALL)
-                for key in ("tam_luu_1", "tam_luu_2", "nhi_chieu")
-            }
+            calls = {key: await arrives(s.bot, user, CALL) for key, user in people.items()}
             assert "Bệnh viện Đa khoa Kinh Môn" in (calls["tam_luu_1"].text or "")
-            assert of(s.bot, people["a_positive"], CALL) == []
             (created,) = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "callout.create"))
             assert created.actor == f"telegram:{staff.id}" and created.target == f"callout:{callout.id}"
 
             page = await get(browser, f"/callouts/{callout.id}")
             shown_figures = figures(page)
             assert shown_figures["tally-accepted"] == "0" and shown_figures["tally-units"] == "2"
-            assert shown_figures["tally-messaged"] == "3" and shown_figures["tally-no-answer"] == "3"
+            assert shown_figures["tally-messaged"] == "4" and shown_figures["tally-no-answer"] == "4"
             assert shown_figures["tally-status"] == VI("callout_status_open")
             assert '<script src="/static/tally.js" defer></script>' in page
             assert f'data-src="/callouts/{callout.id}/tally.json"' in page
@@ -171,16 +178,31 @@ async def test_a_call_out_made_on_the_web_reaches_the_donors_and_its_tally_follo
                 assert response.status == 200 and response.content_type == "application/json"
                 assert response.headers["Cache-Control"] == "no-store"
                 data = json.loads(await response.text())
-            assert (data["accepted"], data["declined"], data["no_answer"], data["messaged"]) == (1, 1, 1, 3)
+            assert (data["accepted"], data["declined"], data["no_answer"], data["messaged"]) == (1, 1, 2, 4)
+            counts = ("messaged", "accepted", "declined", "no_answer")
+            assert [(g["label"], *(g[k] for k in counts)) for g in data["by_group"]] == [
+                ("A+", 1, 0, 0, 1),
+                ("O+", 3, 1, 1, 1),
+            ]
             assert data["status"] == "open" and data["running"] is True
             assert data["people"] == [{"name": people["tam_luu_1"].first_name, "phone": "09•••••001"}]
             page = await get(browser, f"/callouts/{callout.id}")
             assert figures(page)["tally-accepted"] == "1" and figures(page)["tally-declined"] == "1"
+            assert (
+                '<tr data-group="O+"><td>O+</td><td class="num">3</td><td class="num">1</td>'
+                '<td class="num">1</td><td class="num">1</td></tr>'
+            ) in page
             assert f"{people['tam_luu_1'].first_name} · 09•••••001" in page
             assert "0912 391 001" not in page and "+84912391001" not in page
             listed = await get(browser, "/callouts")
-            assert f'<a href="/callouts/{callout.id}">#{callout.id} · O+</a>' in listed
+            assert f'<a href="/callouts/{callout.id}">#{callout.id} · A+, O+</a>' in listed
             assert '<td class="num">1/2</td>' in listed
+
+            # Extend by 2 hours, as the tally's button does.
+            assert figures(page)["tally-deadline"] == "18:00 02/12"
+            await post(browser, f"/callouts/{callout.id}/extend", {}, 403)
+            await post(browser, f"/callouts/{callout.id}/extend", {"csrf": csrf}, 303)
+            assert figures(await get(browser, f"/callouts/{callout.id}"))["tally-deadline"] == "20:00 02/12"
 
             # Closing: a POST without the token is refused; with it, the donors still counted on hear it.
             await post(browser, f"/callouts/{callout.id}/close", {}, 403)
@@ -190,14 +212,18 @@ async def test_a_call_out_made_on_the_web_reaches_the_donors_and_its_tally_follo
             assert (await s.bot.scalar(select(Callout.status))) == "closed"
             await arrives(s.bot, people["tam_luu_1"], "không cần đến nữa")
             await arrives(s.bot, people["tam_luu_2"], "không cần trả lời nữa")
+            await arrives(s.bot, people["a_positive"], "không cần trả lời nữa")
             assert of(s.bot, people["nhi_chieu"], "đã kết thúc") == []
             async with browser.get(f"/callouts/{callout.id}/tally.json") as response:
                 data = json.loads(await response.text())
             assert data["status"] == "closed" and data["running"] is False
             page = await get(browser, f"/callouts/{callout.id}")
             assert 'id="callout-close"' not in page and VI("callout_status_closed") in page
-            (closed,) = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "callout.close"))
-            assert closed.actor == f"telegram:{staff.id}" and closed.target == f"callout:{callout.id}"
+            await post(browser, f"/callouts/{callout.id}/extend", {"csrf": csrf}, 303)  # closed: nothing
+            assert figures(await get(browser, f"/callouts/{callout.id}"))["tally-deadline"] == "20:00 02/12"
+            for action in ("callout.extend", "callout.close"):
+                (entry,) = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == action))
+                assert entry.actor == f"telegram:{staff.id}" and entry.target == f"callout:{callout.id}"
 
             async with browser.get("/static/tally.js") as response:
                 assert response.status == 200 and response.content_type == "text/javascript"
@@ -267,6 +293,41 @@ async def test_a_ward_organiser_calls_their_ward_only_and_may_not_follow_another
         assert all(r.details["via"] == "web" for r in refusals)
 
 
+async def test_clubs_first_asks_the_members_in_wave_one(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        people = await donors(s)
+        assert s.bot.app is not None
+        member = await s.bot.scalar(select(Donor.id).where(Donor.phone == "+84912391003"))  # Nhị Chiểu
+        async with s.bot.app.sessions() as db, db.begin():
+            club = await clubs.create(
+                db,
+                name="CLB Máu Kinh Môn",
+                kind="club",
+                ward=None,
+                key=None,
+                actor="test",
+                now=s.bot.clock.now(),
+            )
+            await clubs.add_members(db, club.id, [member], "organiser", s.bot.clock.now())
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        async with await s.logged_in(staff) as browser:
+            form = await get(browser, "/callouts/new")
+            csrf = token(form)
+            assert VI("wcall_club_line", name="CLB Máu Kinh Môn", members=1) in form
+            picked = [*need(csrf, units="1"), ("club", str(club.id))]
+            page = (await post(browser, "/callouts/new", picked, 200)).page
+            assert VI("callout_preview_clubs", members=1) in page
+            assert re.search(r'id="match-wave1">1<', page) and re.search(r'id="match-total">3<', page)
+            picked = [(k, "send" if k == "action" else v) for k, v in picked]
+            await post(browser, "/callouts/new", picked, 303)
+        await arrives(s.bot, people["nhi_chieu"], CALL)
+        (asked,) = await s.bot.rows(select(CalloutRecipient))
+        assert asked.donor_id == member  # wave 1: the club's member only, though Tam Lưu is called first
+        (entry,) = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "callout.create"))
+        assert entry.details["clubs_first"] == [club.id]
+
+
 async def test_every_call_out_route_is_refused_without_a_session_a_role_or_the_token(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         await donors(s)
@@ -277,6 +338,7 @@ async def test_every_call_out_route_is_refused_without_a_session_a_role_or_the_t
                 assert VI("web_login_needed_title") in page
             await post(anonymous, "/callouts/new", need("x", action="send"), 403)
             await post(anonymous, "/callouts/1/close", {"csrf": "x"}, 403)
+            await post(anonymous, "/callouts/1/extend", {"csrf": "x"}, 403)
 
         desk = s.bot.user(8992, name="Bàn")
         await s.bot.make_organiser(desk, scope=Scope.parse(f"drive_day:{s.ids['day']}"), role="desk")

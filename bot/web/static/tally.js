@@ -55,6 +55,32 @@
     });
   }
 
+  function groups(list) {
+    var body = document.getElementById("tally-by-group");
+    if (!body) {
+      return;
+    }
+    var rows = list.map(function (group) {
+      var row = document.createElement("tr");
+      row.setAttribute("data-group", group.group);
+      [group.label, group.messaged, group.accepted, group.declined, group.no_answer].forEach(function (value, i) {
+        var cell = document.createElement("td");
+        if (i > 0) {
+          cell.className = "num";
+        }
+        cell.textContent = String(value);
+        row.appendChild(cell);
+      });
+      return row;
+    });
+    while (body.firstChild) {
+      body.removeChild(body.firstChild);
+    }
+    rows.forEach(function (row) {
+      body.appendChild(row);
+    });
+  }
+
   function show(data) {
     Object.keys(figures).forEach(function (id) {
       set(id, data[figures[id]]);
@@ -64,10 +90,11 @@
       status.textContent = data.status_label;
       status.setAttribute("data-status", data.status);
     }
+    groups(data.by_group || []);
     people(data.people || []);
-    var close = document.getElementById("callout-close");
-    if (close && !data.running) {
-      close.parentNode.removeChild(close);
+    var actions = document.getElementById("callout-actions"); // extend and close: a running one's only
+    if (actions && !data.running) {
+      actions.parentNode.removeChild(actions);
     }
     tally.setAttribute("data-live", "1");
   }
