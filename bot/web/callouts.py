@@ -38,6 +38,7 @@ from domain.figures import ScopeKind
 from domain.ids import parse_id, parse_int
 from domain.roles import Capability
 from handlers.callout_answers import RECENT
+from handlers.callouts import DEADLINE_HOURS
 from handlers.desk import masked_phone
 from models import callouts
 from models.tables import Callout
@@ -179,7 +180,7 @@ class CalloutPages:
 
     async def _read(self, visit: Visit, posted: Posted) -> tuple[Form, Need | None]:
         """The need as the chat reads it (`services.callouts.need`), or the form's mistakes."""
-        t, settings, now = visit.t, self.app.settings, self.app.clock.now()
+        t, settings = visit.t, self.app.settings
         form = Form(values={name: _string(posted, name) for name in FIELDS})
         groups = []
         for typed in _strings(posted, "group"):
@@ -206,7 +207,7 @@ class CalloutPages:
                 form.errors[name] = t(f"callout_error_{name}", limit=limit)
             else:
                 texts[name] = cleaned
-        deadline = parse_deadline(form.value("deadline"), now=now, settings=settings)
+        deadline = self._deadline(form, _string(posted, "deadline_in"))
         if deadline is None:
             form.errors["deadline"] = t("callout_error_deadline")
         for typed in _strings(posted, "ward"):
@@ -246,6 +247,19 @@ class CalloutPages:
             wards_only=wards_only,
         )
 
+    def _deadline(self, form: Form, hours_in: str) -> datetime | None:
+        """A time typed as the chat reads it, or else one of the chat's "in 2 / 6 / 24 hours" — then
+        written into the form as a time, so the preview's Confirm sends the deadline it showed."""
+        settings, now = self.app.settings, self.app.clock.now()
+        if form.value("deadline"):
+            return parse_deadline(form.value("deadline"), now=now, settings=settings)
+        hours = parse_int(hours_in, minimum=1, maximum=max(DEADLINE_HOURS))
+        if hours not in DEADLINE_HOURS:
+            return None
+        deadline = (now + timedelta(hours=hours)).astimezone(settings.tz).replace(second=0, microsecond=0)
+        form.values["deadline"] = deadline.strftime("%H:%M %d/%m/%Y")
+        return deadline
+
     async def _form(self, visit: Visit, form: Form, *, status: int) -> web.Response:
         offered = await clubs_offered(visit.db, scope=visit.scope, actor=visit.opened.actor)
         ward = visit.scope.name if visit.scope.kind is ScopeKind.WARD else None
@@ -261,6 +275,7 @@ class CalloutPages:
             own_ward=ward,
             clubs=[(c.club.id, c.club.name, c.members) for c in offered],
             max_units=MAX_UNITS,
+            hours=DEADLINE_HOURS,
         )
 
     def _preview(self, visit: Visit, form: Form, need: Need, shown: waves.Preview) -> web.Response:

@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -268,14 +269,19 @@ async def test_a_ward_organiser_calls_their_ward_only_and_may_not_follow_another
             assert (await s.bot.scalar(select(Callout.status))) == "open"
 
             # Their own: their ward only, whatever the form says.
-            shown = await post(browser, "/callouts/new", need(csrf, wards=("Nhị Chiểu",)), 200)
+            in_six_hours = need(csrf, wards=("Nhị Chiểu",), deadline="", deadline_in="6")
+            shown = await post(browser, "/callouts/new", in_six_hours, 200)
             page = shown.page
+            assert VI("wcall_deadline_line", deadline="15:00 02/12/2026") in page  # 09:00 + 6 hours
+            assert 'name="deadline" value="15:00 02/12/2026"' in page  # Confirm sends what was shown
             assert re.search(r'id="match-total">2<', page)
             assert VI("callout_preview_ward_only", ward="Tam Lưu") in page
-            sent = await post(browser, "/callouts/new", need(csrf, action="send", wards=("Nhị Chiểu",)), 303)
+            confirmed = need(csrf, action="send", wards=("Nhị Chiểu",), deadline="15:00 02/12/2026")
+            sent = await post(browser, "/callouts/new", confirmed, 303)
             own = await s.bot.scalar(select(Callout).where(Callout.id != area_callout.id))
             assert own is not None and sent.headers["Location"] == f"/callouts/{own.id}"
             assert own.wards == ["Tam Lưu"] and own.wards_only
+            assert own.deadline == datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
             recipients = await s.bot.rows(
                 select(CalloutRecipient).where(CalloutRecipient.callout_id == own.id)
             )

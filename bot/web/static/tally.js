@@ -109,12 +109,16 @@
       })
       .then(function (data) {
         show(data);
-        window.setTimeout(poll, every);
+        if (data.running) {
+          window.setTimeout(poll, every); // closed or expired: the figures are final
+        }
       })
       .catch(function () {
         tally.setAttribute("data-live", "0");
       });
   }
 
-  window.setTimeout(poll, every);
+  if (document.getElementById("callout-actions")) {
+    window.setTimeout(poll, every); // a running call-out's page (a closed one's figures are final)
+  }
 })();
