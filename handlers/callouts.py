@@ -20,18 +20,27 @@ from core import buttons
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
-from domain.figures import Scope, ScopeKind
+from domain.figures import Scope
 from domain.ids import parse_id, parse_index, parse_int
 from handlers import common
 from handlers.callout_answers import show_tally
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, ask_key, save_as, scope_of
 from handlers.messages import Choice
-from models import callout_matching, clubs, organisers
+from models import clubs, organisers
 from models.callout_criteria import Criteria
 from services.callouts import waves
-from services.callouts.matching import criteria_of, wider_groups
-from services.callouts.need import MAX_UNITS, MIN_TEXT, Need, group_list, label, parse_deadline
+from services.callouts.matching import clubs_offered, criteria_of, every_club, wider_groups
+from services.callouts.need import (
+    MAX_UNITS,
+    MIN_TEXT,
+    Need,
+    clean_text,
+    group_list,
+    label,
+    parse_deadline,
+    scoped_wards,
+)
 
 NAME = "callout_create"
 GROUP_CODES = buttons.BLOOD_GROUPS
@@ -103,10 +112,10 @@ def _typed(key: str, limit: int, following: str) -> Step:
     """The step asking a text for the column `key` (callouts.place, .address, .contact: at most `limit`)."""
 
     def read(ctx: Context) -> Parsed:
-        text = ctx.typed()
-        if not text or not MIN_TEXT <= len(text) <= limit or text.startswith("/"):
+        text = clean_text(ctx.typed(), limit)
+        if text is None:
             return Parsed(error=f"callout_error_{key}", params={"limit": limit})
-        return Parsed(" ".join(text.split()))
+        return Parsed(text)
 
     label = f"a text of {MIN_TEXT}..{limit} characters"
     return Step(
@@ -132,12 +141,11 @@ def read_deadline(ctx: Context) -> Parsed:
 
 async def _scoped(ctx: Context) -> bool:
     """Keeps a ward organiser's call-out inside their ward, as the role is now (True when it is)."""
-    scope = await scope_of(ctx)
-    ward = scope.name if scope is not None and scope.kind is ScopeKind.WARD else None
-    if ward is not None:
-        ctx.state.data["wards"] = [ward]
-    ctx.state.data["wards_only"] = ward is not None
-    return ward is not None
+    wards, only = scoped_wards(await scope_of(ctx), ctx.state.data.get("wards", ()))
+    if only:
+        ctx.state.data["wards"] = wards
+    ctx.state.data["wards_only"] = only
+    return only
 
 
 async def after_deadline(ctx: Context, deadline: Parsed) -> str:
@@ -195,9 +203,7 @@ async def _clubs_in_scope(ctx: Context) -> list[clubs.Listed]:
     scope = await organisers.scope_of(
         ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
     )
-    return [
-        c for c in await clubs.listed(ctx.session, scope=scope or Scope.area(), actor=ctx.actor) if c.members
-    ]
+    return await clubs_offered(ctx.session, scope=scope or Scope.area(), actor=ctx.actor)
 
 
 async def ask_clubs(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
@@ -238,9 +244,7 @@ async def read_clubs(ctx: Context) -> Parsed:
         scope = await organisers.scope_of(
             ctx.session, platform=ctx.incoming.platform, user_id=ctx.incoming.user_id
         )
-        if scope is None or scope.kind is ScopeKind.AREA:
-            return Parsed({"clubs": []})
-        return Parsed({"clubs": [c.club.id for c in await _clubs_in_scope(ctx)]})
+        return Parsed({"clubs": await every_club(ctx.session, scope=scope or Scope.area(), actor=ctx.actor)})
     if pressed.pick == "none":
         return Parsed({"clubs": None})
     if pressed.pick == "done":
@@ -321,7 +325,10 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
     """
     await _scoped(ctx)
     found = _criteria_for(ctx)
-    counts = await callout_matching.preview(ctx.session, found)
+    shown = await waves.preview(
+        ctx.session, _need(ctx), settings=ctx.settings, rules=ctx.knowledge.rules, now=ctx.now()
+    )
+    counts = shown.counts
     d = ctx.state.data
     lines = "\n".join(
         f"• {label(code)} · {ward or ctx.t('ward_other')}: {n}"
@@ -346,16 +353,9 @@ async def preview(ctx: Context, _page: int = 0, *, edit: bool = False) -> None:
     if d.get("donor_groups"):
         added = [g for g in d["donor_groups"] if g not in d["groups"]]
         parts[0] += "\n" + ctx.t("callout_preview_widened", groups=group_list(added))
-    wave = min(total, d["units"] * ctx.settings.callouts.wave_factor)
-    if d.get("clubs") is not None:
-        counted = await callout_matching.preview(
-            ctx.session,
-            criteria_of(_need(ctx), ctx.settings, ctx.knowledge.rules, now=ctx.now(), club_members=True),
-        )
-        members = sum(counted.values())
-        parts[0] += "\n" + ctx.t("callout_preview_clubs", members=members)
-        wave = min(members, wave) or wave
-    parts.append(ctx.t("callout_preview_send", wave=wave) if total else ctx.t("callout_preview_nobody"))
+    if shown.members is not None:
+        parts[0] += "\n" + ctx.t("callout_preview_clubs", members=shown.members)
+    parts.append(ctx.t("callout_preview_send", wave=shown.wave) if total else ctx.t("callout_preview_nobody"))
     extra = wider_groups(ctx.settings, d["groups"], d["component"], found.groups)
     rows: list[list[Choice]] = []
     if extra:

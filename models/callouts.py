@@ -262,14 +262,17 @@ async def pending_for(session: AsyncSession, *, donor_id: int) -> int | None:
 
 async def tally(session: AsyncSession, callout_id: int) -> dict[str, int]:
     """messaged (everyone asked), accepted, declined and no_answer (asked, no answer yet or ever)."""
-    counts = dict.fromkeys(RECIPIENT_STATUSES, 0)
     rows = await session.execute(
         select(CalloutRecipient.status, func.count())
         .where(CalloutRecipient.callout_id == callout_id)
         .group_by(CalloutRecipient.status)
     )
-    for status, n in rows.tuples():
-        counts[status] = int(n)
+    return _tallied({status: int(n) for status, n in rows.tuples()})
+
+
+def _tallied(statuses: dict[str, int]) -> dict[str, int]:
+    """Recipients by status → the tally's counts (every one asked is messaged; no answer is the rest)."""
+    counts = dict.fromkeys(RECIPIENT_STATUSES, 0) | statuses
     messaged = sum(counts.values())
     return {
         "messaged": messaged,
@@ -277,6 +280,27 @@ async def tally(session: AsyncSession, callout_id: int) -> dict[str, int]:
         "declined": counts["declined"],
         "no_answer": messaged - counts["accepted"] - counts["declined"],
     }
+
+
+UNKNOWN_GROUP: Final = "?"  # the group of a donor who erased their data since (`tally_by_group`)
+
+
+async def tally_by_group(session: AsyncSession, callout_id: int) -> dict[str, dict[str, int]]:
+    """`tally`'s counts by the blood group of the donors asked (their group now; a donor of a compatible
+    group asked for a widened call-out counts under their own), "?" for those who erased themselves."""
+    rows = await session.execute(
+        select(Donor.blood_abo, Donor.blood_rh, CalloutRecipient.status, func.count())
+        .select_from(CalloutRecipient)
+        .outerjoin(Donor, Donor.id == CalloutRecipient.donor_id)
+        .where(CalloutRecipient.callout_id == callout_id)
+        .group_by(Donor.blood_abo, Donor.blood_rh, CalloutRecipient.status)
+    )
+    statuses: dict[str, dict[str, int]] = {}
+    for abo, rh, status, n in rows.tuples():
+        group = f"{abo}{rh}" if abo is not None and rh is not None else UNKNOWN_GROUP
+        by_status = statuses.setdefault(group, {})
+        by_status[status] = by_status.get(status, 0) + int(n)
+    return {group: _tallied(counted) for group, counted in statuses.items()}
 
 
 async def accepted_donors(session: AsyncSession, callout_id: int) -> list[Donor]:

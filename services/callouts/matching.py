@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from domain.compatibility import donors_for, widest_table
 from domain.decision import decide, may_call
+from domain.figures import Scope, ScopeKind
 from domain.rules import DonationKind, Rules
-from models import callout_matching, donor_facts
+from models import callout_matching, clubs, donor_facts
 from models.callout_criteria import Candidate, Criteria, criteria_for
 from services.callouts.need import Need
 
@@ -82,6 +83,19 @@ def criteria_of(
         clubs=need.clubs if club_members else None,
         wards_only=need.wards_only,
     )
+
+
+async def clubs_offered(session: AsyncSession, *, scope: Scope, actor: str) -> list[clubs.Listed]:
+    """The clubs a call-out of this scope may ask first: those the scope covers that have members."""
+    return [c for c in await clubs.listed(session, scope=scope, actor=actor) if c.members]
+
+
+async def every_club(session: AsyncSession, *, scope: Scope, actor: str) -> list[int]:
+    """ "All clubs first": `[]` (every club) across the area; for a ward organiser, the clubs they look
+    after (`clubs_offered`)."""
+    if scope.kind is ScopeKind.AREA:
+        return []
+    return [c.club.id for c in await clubs_offered(session, scope=scope, actor=actor)]
 
 
 def wider_groups(

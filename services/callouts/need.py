@@ -15,6 +15,7 @@ from typing import Final
 from core.config import Settings
 from domain.blood import BloodGroup
 from domain.dates import parse_date
+from domain.figures import Scope, ScopeKind
 
 MAX_UNITS: Final = 50
 MIN_TEXT: Final = 3  # the shortest place, address or contact accepted
@@ -48,6 +49,14 @@ def group_list(codes: Iterable[str]) -> str:
     return ", ".join(label(code) for code in codes)
 
 
+def clean_text(text: str | None, limit: int) -> str | None:
+    """A place, address or contact as typed: its spaces tidied, or None unless it has `MIN_TEXT` to
+    `limit` characters and is not a command."""
+    if not text or not MIN_TEXT <= len(text) <= limit or text.startswith("/"):
+        return None
+    return " ".join(text.split())
+
+
 def parse_deadline(text: str, *, now: datetime, settings: Settings) -> datetime | None:
     """ "18:00" (today, or tomorrow if already past), "24/11 18:00", "24/11/2026 18h"; local time."""
     tz = settings.tz
@@ -71,3 +80,12 @@ def parse_deadline(text: str, *, now: datetime, settings: Settings) -> datetime 
     if day is None and when <= local_now:
         when += timedelta(days=1)
     return when if when > local_now else None
+
+
+def scoped_wards(scope: Scope | None, wards: Sequence[str]) -> tuple[list[str], bool]:
+    """The wards a call-out asks and whether only their donors (`Need.wards_only`), as the role is now:
+    a ward organiser's call-out asks the donors of their ward only (`domain.roles`); anyone else's the
+    wards chosen first, then the others."""
+    if scope is not None and scope.kind is ScopeKind.WARD and scope.name is not None:
+        return [scope.name], True
+    return list(wards), False

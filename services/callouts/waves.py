@@ -9,6 +9,7 @@ deadline. A wave is sent once: the recipients are rows, and the keys name the ca
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -96,40 +97,24 @@ async def send_wave(
     rules: Rules,
     now: datetime,
 ) -> int:
-    """Messages the next wave of matching donors who were not asked yet; schedules the one after.
-
-    Clubs first (`callout.first_clubs`): the first wave asks only the clubs' matching members — everyone,
-    when none of them matches, rather than lose a wave's interval in an emergency; later waves ask the
-    members not asked yet first, then everyone else."""
+    """Messages the next wave of matching donors who were not asked yet (`wave_candidates`: clubs first
+    too); schedules the one after."""
     wave = callout.waves_sent + 1
-    limit = callout.units_needed * settings.callouts.wave_factor
-
-    def crit(clubs: list[int] | None) -> Criteria:
-        return criteria(
-            settings,
-            rules,
-            groups=list(callout.groups),
-            component=callout.component,
-            wards=list(callout.wards or []),
-            now=now,
-            exclude=callout.id,
-            donor_groups=callout.donor_groups,
-            wave=wave,
-            clubs=clubs,
-            wards_only=callout.wards_only,
-        )
-
-    found: list[Candidate] = []
-    if callout.first_clubs is not None:
-        found = await candidates(
-            session, crit(list(callout.first_clubs)), rules=rules, wave=wave, limit=limit
-        )
-    if wave > 1 or not found:
-        taken = {c.donor_id for c in found}
-        others = await candidates(
-            session, crit(None), rules=rules, wave=wave, limit=limit - len(found) + len(taken)
-        )
-        found += [c for c in others if c.donor_id not in taken][: limit - len(found)]
+    found = await wave_candidates(
+        session,
+        groups=list(callout.groups),
+        component=callout.component,
+        units=callout.units_needed,
+        wards=list(callout.wards or []),
+        donor_groups=callout.donor_groups,
+        first_clubs=callout.first_clubs,
+        wards_only=callout.wards_only,
+        exclude=callout.id,
+        wave=wave,
+        settings=settings,
+        rules=rules,
+        now=now,
+    )
     await callouts.add_recipients(session, callout.id, found, wave=wave, now=now)
     due = now if settings.reminders.callouts_ignore_quiet_hours else quiet_shift(now, settings)
     for candidate in found:
@@ -164,6 +149,114 @@ async def send_wave(
     interval = timedelta(minutes=settings.callouts.wave_interval_minutes)
     callout.next_wave_at = now + interval if found and now + interval < callout.deadline else None
     return len(found)
+
+
+async def wave_candidates(
+    session: AsyncSession,
+    *,
+    groups: Sequence[str],
+    component: str,
+    units: int,
+    wards: Sequence[str],
+    donor_groups: Sequence[str] | None,
+    first_clubs: Sequence[int] | None,
+    wards_only: bool,
+    exclude: int | None,
+    wave: int,
+    settings: Settings,
+    rules: Rules,
+    now: datetime,
+) -> list[Candidate]:
+    """The donors wave `wave` asks: `units` × `wave_factor` of the matching donors not asked yet.
+
+    Clubs first (`first_clubs`): the first wave asks only the clubs' matching members — everyone, when
+    none of them matches, rather than lose a wave's interval in an emergency; later waves ask the members
+    not asked yet first, then everyone else. The same choice for a wave sent and for the preview's dry run
+    of wave 1 (`preview`)."""
+    limit = units * settings.callouts.wave_factor
+
+    def crit(clubs: list[int] | None) -> Criteria:
+        return criteria(
+            settings,
+            rules,
+            groups=list(groups),
+            component=component,
+            wards=list(wards),
+            now=now,
+            exclude=exclude,
+            donor_groups=donor_groups,
+            wave=wave,
+            clubs=clubs,
+            wards_only=wards_only,
+        )
+
+    found: list[Candidate] = []
+    if first_clubs is not None:
+        found = await candidates(session, crit(list(first_clubs)), rules=rules, wave=wave, limit=limit)
+    if wave > 1 or not found:
+        taken = {c.donor_id for c in found}
+        others = await candidates(
+            session, crit(None), rules=rules, wave=wave, limit=limit - len(found) + len(taken)
+        )
+        found += [c for c in others if c.donor_id not in taken][: limit - len(found)]
+    return found
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a call-out not sent yet would do, with no one named: for /khancap's preview and the web's."""
+
+    counts: dict[tuple[str, str | None], int]  # every matching reserve donor, by (group code, ward)
+    members: int | None  # clubs first: the matching club members (None: not clubs first)
+    first_wave: dict[str, int]  # whom wave 1 would ask, by group code (a dry run of `send_wave`'s choice)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def wave(self) -> int:
+        return sum(self.first_wave.values())
+
+    def by_group(self) -> dict[str, int]:
+        """Every matching donor by group code, the most first."""
+        groups: dict[str, int] = {}
+        for (code, _), n in self.counts.items():
+            groups[code] = groups.get(code, 0) + n
+        return dict(sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+async def preview(
+    session: AsyncSession, need: Need, *, settings: Settings, rules: Rules, now: datetime
+) -> Preview:
+    """How many reserve donors match `need` (by group and ward), and whom its first wave would ask —
+    counts only. `launch` sends nothing when `total` is 0."""
+    counts = await callout_matching.preview(session, criteria_of(need, settings, rules, now=now))
+    members = None
+    if need.clubs is not None:
+        counted = await callout_matching.preview(
+            session, criteria_of(need, settings, rules, now=now, club_members=True)
+        )
+        members = sum(counted.values())
+    first: dict[str, int] = {}
+    if counts:
+        for candidate in await wave_candidates(
+            session,
+            groups=need.groups,
+            component=need.component,
+            units=need.units,
+            wards=need.wards,
+            donor_groups=need.donor_groups,
+            first_clubs=need.clubs,
+            wards_only=need.wards_only,
+            exclude=None,
+            wave=1,
+            settings=settings,
+            rules=rules,
+            now=now,
+        ):
+            first[candidate.blood] = first.get(candidate.blood, 0) + 1
+    return Preview(counts, members, first)
 
 
 async def advance(
