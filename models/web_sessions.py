@@ -107,8 +107,9 @@ async def open_session(
     return row, sid
 
 
-async def current(session: AsyncSession, *, sid: str, now: datetime) -> Opened | None:
-    """The live session of this cookie (its idle end moved on), or None: unknown, idle too long or over."""
+async def current(session: AsyncSession, *, sid: str, now: datetime, touch: bool = True) -> Opened | None:
+    """The live session of this cookie, or None: unknown, idle too long or over. `touch` moves its idle end
+    on (a person's page or action; not a page's own polling of live figures)."""
     found = (
         await session.execute(
             select(WebSession, ChannelAccount.platform, ChannelAccount.user_id)
@@ -122,7 +123,8 @@ async def current(session: AsyncSession, *, sid: str, now: datetime) -> Opened |
     if row.expires_at <= now or row.last_seen_at + IDLE <= now:
         await session.delete(row)
         return None
-    row.last_seen_at = now
+    if touch:
+        row.last_seen_at = now
     return Opened(row.id, row.account_id, platform, user_id, row.csrf_token, row.lang)
 
 

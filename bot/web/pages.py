@@ -163,7 +163,10 @@ class Pages:
             sid = request.cookies.get(self.cookie)
             now = self.app.clock.now()
             async with self.app.sessions() as db, db.begin():
-                opened = await web_sessions.current(db, sid=sid, now=now) if sid else None
+                # a page's own poll of live figures (…/tally.json, …/fill.json) is not someone at the
+                # desk: an open tab left on a shared computer still ends after the idle time
+                touch = not request.path.endswith(".json")
+                opened = await web_sessions.current(db, sid=sid, now=now, touch=touch) if sid else None
                 if opened is None:
                     return self.message(t, "web_login_needed", status=403)
                 if asked is not None and asked != opened.lang:

@@ -224,6 +224,24 @@ async def test_an_expired_or_unknown_link_and_a_stale_session_are_refused(
                 assert VI("web_login_needed_title") in await response.text()
 
 
+async def test_a_pages_own_polling_does_not_keep_an_idle_session_open(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        fill = f"/sessions/{s.ids['day']}/fill.json"
+        async with await s.logged_in(staff) as browser:
+            for _ in range(3):  # a tab left open on the drive day's figures: polled, nobody there
+                s.bot.clock.advance(minutes=9)
+                async with browser.get(fill) as response:
+                    assert response.status == 200, await response.text()
+            s.bot.clock.advance(minutes=3, seconds=1)  # 30 min 1 s after the last page a person opened
+            async with browser.get(fill) as response:
+                assert response.status == 403
+            async with browser.get("/") as response:
+                assert response.status == 403
+                assert VI("web_login_needed_title") in await response.text()
+
+
 async def test_a_session_ends_after_twelve_hours_however_busy(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         staff = s.bot.user(8990, name="Cán bộ")
