@@ -132,32 +132,16 @@ async def _donors(args: argparse.Namespace, settings: Settings, out: TextIO, out
             )
     except FileUnreadable as exc:
         raise UsageError(str(exc)) from None
-    _say_header(t, out, path, report.ignored)
-    if report.missing:
-        _say_missing(t, out, report.missing)
-        outcome.append(EXIT_ROWS_REFUSED)
-        return
-    for problem in report.problems:
-        _say(t, out, problem)
-    if report.refused:
-        out.write(t("imp_refused", bad=report.bad, rows=report.rows) + "\n")
-        outcome.append(EXIT_ROWS_REFUSED)
-        return
-    tally = report.tally
-    assert tally is not None
-    out.write(
-        t(
-            "imp_donors_summary",
-            new=tally.new,
-            known=tally.known,
-            updated=tally.updated,
-            skipped=tally.skipped,
-        )
-        + "\n"
+    text = donor_import.report_text(
+        report, t, file=path.name, club=args.club.strip() if args.club is not None else None
     )
-    if club_id is not None:
-        out.write(t("imp_club_joined", joined=tally.joined, club=args.club.strip()) + "\n")
-    if args.dry_run:
+    for line in (*text.head, *text.problems, *text.summary):
+        out.write(line + "\n")
+    if report.refused:
+        if not report.missing:
+            out.write(t("imp_refused", bad=report.bad, rows=report.rows) + "\n")
+        outcome.append(EXIT_ROWS_REFUSED)
+    elif args.dry_run:
         out.write(t("imp_dry_run") + "\n")
 
 

@@ -92,11 +92,25 @@ class WebServer:
         self._app.router.add_get("/healthz", _healthz, name="healthz")
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
+        self._larger: dict[str, int] = {}  # route name -> its own body limit (uploads)
 
-    def add_route(self, method: str, path: str, handler: Handler, *, name: str | None = None) -> None:
+    def add_route(
+        self,
+        method: str,
+        path: str,
+        handler: Handler,
+        *,
+        name: str | None = None,
+        max_body: int | None = None,
+    ) -> None:
         """Adds an aiohttp handler; `name` is what the access log shows (else the path template).
-        Only before `start`."""
+        `max_body`: this route's own body limit instead of `web.max_body_bytes` (an upload; needs a
+        `name`). Only before `start`."""
         self._app.router.add_route(method, path, handler, name=name)
+        if max_body is not None:
+            if name is None:
+                raise ValueError("a route with its own body limit needs a name")
+            self._larger[name] = max_body
 
     @property
     def port(self) -> int:
@@ -156,7 +170,13 @@ class WebServer:
 
     @web.middleware
     async def _limit_body(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        limit = self._max_body
+        route = getattr(request.match_info, "route", None)
+        larger = self._larger.get(route.name or "") if route is not None else None
+        if larger is not None:
+            limit = larger
+            request = request.clone(client_max_size=larger)  # request.post() reads up to it
         length = request.content_length
-        if length is not None and length > self._max_body:
-            raise web.HTTPRequestEntityTooLarge(max_size=self._max_body, actual_size=length)
+        if length is not None and length > limit:
+            raise web.HTTPRequestEntityTooLarge(max_size=limit, actual_size=length)
         return await handler(request)

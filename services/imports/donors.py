@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import Translator
 from domain.import_columns import DONOR_HEADERS, DONOR_REQUIRED, DonorField, map_headers
 from models import audit, callouts, clubs, imports
 from services.imports.reader import Cell, open_table
@@ -289,3 +290,38 @@ async def import_file(
         else:
             report.written = True
     return report
+
+
+@dataclass(frozen=True)
+class ReportText:
+    """A `FileReport` in words: the header's lines, one line per bad row, the counts. What comes after
+    (refused, a dry run) is said by the CLI and the web page each in its own terms (an option, a box)."""
+
+    head: list[str]
+    problems: list[str]
+    summary: list[str]
+
+
+def report_text(report: FileReport, t: Translator, *, file: str, club: str | None) -> ReportText:
+    head = [t("imp_reading", file=file)]
+    if report.ignored:
+        head.append(t("imp_ignored", columns=", ".join(f"«{name}»" for name in report.ignored)))
+    if report.missing:
+        names = [" / ".join(t(f"imp_field_{f.value}") for f in group) for group in report.missing]
+        head.append(t("imp_missing_columns", columns=", ".join(names)))
+    problems = [t("imp_row", row=p.row, problem=t(p.key, **p.params)) for p in report.problems]
+    summary: list[str] = []
+    tally = report.tally
+    if tally is not None and not report.refused:
+        summary.append(
+            t(
+                "imp_donors_summary",
+                new=tally.new,
+                known=tally.known,
+                updated=tally.updated,
+                skipped=tally.skipped,
+            )
+        )
+        if club is not None:
+            summary.append(t("imp_club_joined", joined=tally.joined, club=club))
+    return ReportText(head, problems, summary)
