@@ -1,7 +1,7 @@
 """What an organiser sees of a donor on the web page's donor list and card: found as the desk finds them
 (`models.desk.search`, the organiser's scope applied by `models.desk.scope_filter`), counted as /hoso
-counts (`models.honours`), the next possible day as /hoso says it (`domain.decision.decide(...).earliest`
-on the donor's facts, `models.donor_facts`). Read only; never commits.
+counts (`models.honours`), the last donation and the next possible day as /hoso says them (the donor's
+facts, `models.donor_facts`, and `domain.decision.decide(...).earliest`). Read only; never commits.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ async def cards(
         donor = donors.get(donor_id)
         if donor is None:
             continue
-        decision = decide(facts.get(donor_id), on=today, rules=rules)
+        known = facts.get(donor_id)
+        decision = decide(known, on=today, rules=rules)
         memberships = await clubs.clubs_of(session, donor_id)
         shown.append(
             Card(
@@ -80,7 +81,7 @@ async def cards(
                 blood=_blood(donor),
                 blood_confirmed_on=donor.blood_confirmed_on,
                 donations=counts.get(donor_id, 0),
-                last_donation_on=donor.last_donation_on,
+                last_donation_on=known.person.last_donation_on if known else donor.last_donation_on,
                 earliest=decision.earliest,
                 reserve=donor.is_reserve,
                 clubs=tuple(club.name for club, _ in memberships),
