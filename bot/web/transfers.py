@@ -12,8 +12,9 @@
   first — a dry run, nothing written — and its report shown on `GET /transfers/import/results`; its
   "Import" button (`POST /transfers/import/confirm`) runs it for real, with the options given. With bad
   rows nothing is written unless "skip bad rows" was ticked; a missing column refuses the whole file.
-  The upload waits in `{data_dir}/web_imports/` (mode 0600, named by the web session's id, one per
-  session) until it is imported, replaced, or an hour old; the report stays until the next upload.
+  The upload waits in `{data_dir}/web_imports/` (mode 0600, named by a hash of the web session's CSRF
+  token, one per session) until it is imported or replaced, its report until the next upload; both
+  an hour at most.
   Only the upload may carry more than `web.max_body_bytes`: up to `web.max_upload_bytes`.
 """
 
@@ -23,6 +24,7 @@ import asyncio
 import json
 import os
 import shutil
+import time
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
@@ -39,7 +41,7 @@ from domain.figures import Scope, ScopeKind
 from domain.import_columns import DonorField
 from domain.limits import CLUB_KEY
 from domain.roles import Capability
-from models import clubs
+from models import clubs, web_sessions
 from models.tables import Callout
 from services.imports import donors as donor_import
 from services.imports import exports
@@ -67,19 +69,29 @@ def may_import(scope: Scope) -> bool:
 # --- the pending upload and its report -----------------------------------------------------------------
 
 
+def pending_key(visit: Visit) -> str:
+    """The files' name for this web session: from its CSRF token (random, one per session; a session
+    id may be given again once its row is gone), hashed, so the name gives nothing away."""
+    return web_sessions.digest(visit.opened.csrf_token)[:32]
+
+
 class Pending:
     """One web session's upload and report, as files in `{data_dir}/web_imports/`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def _state(self, session_id: int) -> Path:
-        return self.folder / f"{session_id}.json"
+    def _state(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
 
-    def upload(self, session_id: int, suffix: str) -> Path:
-        return self.folder / f"{session_id}{suffix}"
+    def upload(self, key: str, suffix: str) -> Path:
+        return self.folder / f"{key}{suffix}"
 
-    def _sweep(self, now: float) -> None:
+    def _sweep(self) -> None:
+        """Deletes what is older than `KEPT` (by the files' own times: this is the disk's hygiene)."""
+        if not self.folder.is_dir():
+            return
+        now = time.time()
         for path in self.folder.iterdir():
             try:
                 if now - path.stat().st_mtime > KEPT.total_seconds():
@@ -87,35 +99,36 @@ class Pending:
             except OSError:
                 continue
 
-    def save(self, session_id: int, suffix: str, source: Any, now: float) -> Path:
+    def save(self, key: str, suffix: str, source: Any) -> Path:
         """Keeps the uploaded file (readable by this process only), dropping an earlier one."""
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._sweep(now)
-        self.drop(session_id)
-        path = self.upload(session_id, suffix)
+        self._sweep()
+        self.drop(key)
+        path = self.upload(key, suffix)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
             source.seek(0)
             shutil.copyfileobj(source, out)
         return path
 
-    def drop(self, session_id: int) -> None:
+    def drop(self, key: str) -> None:
         for suffix in (*EXTENSIONS, ".json"):
-            self.upload(session_id, suffix).unlink(missing_ok=True)
+            self.upload(key, suffix).unlink(missing_ok=True)
 
-    def drop_upload(self, session_id: int) -> None:
+    def drop_upload(self, key: str) -> None:
         for suffix in EXTENSIONS:
-            self.upload(session_id, suffix).unlink(missing_ok=True)
+            self.upload(key, suffix).unlink(missing_ok=True)
 
-    def write(self, session_id: int, state: dict[str, Any]) -> None:
+    def write(self, key: str, state: dict[str, Any]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self._state(session_id), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(self._state(key), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             json.dump(state, out, ensure_ascii=False)
 
-    def read(self, session_id: int) -> dict[str, Any] | None:
+    def read(self, key: str) -> dict[str, Any] | None:
+        self._sweep()
         try:
-            loaded = json.loads(self._state(session_id).read_text(encoding="utf-8"))
+            loaded = json.loads(self._state(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
         return loaded if isinstance(loaded, dict) else None
@@ -309,9 +322,8 @@ class TransferPages:
             return self._page(visit, status=400, errors=errors, typed=typed)
         assert isinstance(upload, web.FileField)
         assert consent is not None
-        session_id = visit.opened.id
-        now = self.app.clock.now()
-        path = await asyncio.to_thread(self.pending.save, session_id, suffix, upload.file, now.timestamp())
+        key = pending_key(visit)
+        path = await asyncio.to_thread(self.pending.save, key, suffix, upload.file)
         state: dict[str, Any] = {
             "file": Path(filename).name,
             "suffix": suffix,
@@ -322,32 +334,32 @@ class TransferPages:
         }
         report = await self._run(visit, path, state, dry_run=True)
         if report is None:
-            self.pending.drop(session_id)
+            self.pending.drop(key)
             errors["file"] = t("wrec_err_unreadable", file=state["file"])
             return self._page(visit, status=400, errors=errors, typed=typed)
         if report.refused:
-            self.pending.drop_upload(session_id)  # nothing to import from it
-        self.pending.write(session_id, {**state, "stage": "checked", "report": report_to_json(report)})
+            self.pending.drop_upload(key)  # nothing to import from it
+        self.pending.write(key, {**state, "stage": "checked", "report": report_to_json(report)})
         return _see_results()
 
     async def confirm(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         await self._may_import(visit)
-        session_id = visit.opened.id
-        state = self.pending.read(session_id)
-        path = self.pending.upload(session_id, state["suffix"]) if state else None
+        key = pending_key(visit)
+        state = self.pending.read(key)
+        path = self.pending.upload(key, state["suffix"]) if state else None
         if state is None or path is None or state.get("stage") != "checked" or not path.is_file():
             raise Refused(409, "wrec_results_none")
         report = await self._run(visit, path, state, dry_run=False)
-        self.pending.drop_upload(session_id)
+        self.pending.drop_upload(key)
         if report is None:
             raise Refused(409, "wrec_results_none")
-        self.pending.write(session_id, {**state, "stage": "done", "report": report_to_json(report)})
+        self.pending.write(key, {**state, "stage": "done", "report": report_to_json(report)})
         return _see_results()
 
     async def results(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         await self._may_import(visit)
         t = visit.t
-        state = self.pending.read(visit.opened.id)
+        state = self.pending.read(pending_key(visit))
         if state is None:
             raise Refused(404, "wrec_results_none")
         report = report_from_json(state["report"])

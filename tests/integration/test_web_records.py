@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -19,8 +19,8 @@ import openpyxl
 from sqlalchemy import select
 
 from domain.figures import Scope
-from models import audit, clubs
-from models.tables import AuditEntry, Donor
+from models import audit, callouts, clubs
+from models.tables import AuditEntry, CalloutRecipient, Donor
 from tests.integration.test_web_pages import CSRF, VI, Site, site
 
 HUNG_PHONE = "+84912890002"
@@ -308,6 +308,14 @@ async def test_an_import_is_checked_first_shows_every_bad_row_and_writes_only_wh
             report = await post(browser, "/transfers/import/donors", upload_form(csrf, mixed, skip=True))
             assert VI("imp_row", row=3, problem=VI("imp_err_phone", value="0912 34")) in report
             await post(browser, "/transfers/import/confirm", {"csrf": csrf})
+        other = s.bot.user(8994, name="Cán bộ khác")
+        await s.bot.make_organiser(other)
+        async with await s.logged_in(other) as browser:  # another session sees no one else's report
+            text = await page(browser, "/transfers/import/results", 404)
+            assert VI("wrec_results_none") in text and "Hoa" not in text
+            await post(
+                browser, "/transfers/import/confirm", {"csrf": await token(browser, "/transfers")}, 409
+            )
         hoa = await s.bot.donor_by_phone("+84912345601")
         assert hoa is not None and hoa.full_name == "Nguyễn Thị Hoa" and hoa.ward == "Tam Lưu"
         assert (hoa.consent_source, hoa.consent_taken_by) == ("import_paper", f"telegram:{staff.id}")
@@ -414,3 +422,57 @@ async def test_the_audit_log_lists_what_was_just_done_without_personal_data(
             assert second.count("<td>drive_day:") == 10 and "<td>drive_day:0</td>" in second
             assert "<td>drive_day:10</td>" not in second and VI("wrec_audit_newest") in second
         assert await s.bot.count(Donor) >= 1
+
+
+async def test_a_callouts_responders_download_only_for_a_role_that_holds_the_callout(
+    tmp_path: Path, database_url: str
+) -> None:
+    async with site(tmp_path, database_url) as s:
+        lan = await s.bot.donor_by_phone("+84912890001")
+        assert lan is not None and s.bot.app is not None
+        now = s.bot.clock.now()
+        made = []
+        async with s.bot.app.sessions() as db, db.begin():
+            for wards in (None, ["Tam Lưu"]):  # the area's call-out, then the ward's own
+                callout = await callouts.create(
+                    db,
+                    created_by_account_id=None,
+                    groups=["O+"],
+                    component="whole_blood",
+                    units_needed=2,
+                    place="Bệnh viện",
+                    address=None,
+                    contact=None,
+                    deadline=now + timedelta(hours=6),
+                    wards=wards,
+                    wards_only=wards is not None,
+                    now=now,
+                )
+                db.add(
+                    CalloutRecipient(
+                        callout_id=callout.id,
+                        donor_id=lan.id,
+                        wave=1,
+                        status="accepted",
+                        messaged_at=now,
+                        answered_at=now,
+                    )
+                )
+                made.append(callout.id)
+        area_callout, ward_callout = made
+        ward = s.bot.user(8991, name="Phường")
+        await s.bot.make_organiser(ward, scope=Scope.parse("ward:Tam Lưu"))
+        async with await s.logged_in(ward) as browser:
+            refused = await page(browser, f"/transfers/export/callout?id={area_callout}", 403)
+            assert VI("wrec_callout_out_of_scope", id=area_callout) in refused and "Lan" not in refused
+            async with browser.get(f"/transfers/export/callout?id=%23{ward_callout}") as response:
+                assert response.status == 200 and response.content_type == XLSX
+                assert f'filename="khan-cap-{ward_callout}.xlsx"' in response.headers["Content-Disposition"]
+                book = openpyxl.load_workbook(io.BytesIO(await response.read()), read_only=True)
+        rows = [list(r) for r in book[VI("exp_callout_sheet")].iter_rows(values_only=True)]
+        book.close()
+        assert [1, "Lan", "0912 890 001", "O+", "Tam Lưu"] in rows
+        (exported,) = await actions(s, "export.callout")
+        assert exported.target == f"callout:{ward_callout}" and exported.details["rows"] == 1
+        refusals = await actions(s, "organiser.refused")
+        assert [r.target for r in refusals] == [f"callout:{area_callout}"]
