@@ -365,12 +365,10 @@ class TransferPages:
         report = report_from_json(state["report"])
         text = donor_import.report_text(report, t, file=state["file"], club=state["club"])
         stage = state["stage"]
-        if report.refused:
-            outcome = (
-                t("wrec_results_missing")
-                if report.missing
-                else t("wrec_results_refused", bad=report.bad, rows=report.rows)
-            )
+        if report.missing:
+            outcome = ""  # the report's own line says nothing was imported
+        elif report.refused:
+            outcome = t("wrec_results_refused", bad=report.bad, rows=report.rows)
         elif stage == "done":
             outcome = t("wrec_results_written")
         else:

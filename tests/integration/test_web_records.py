@@ -278,6 +278,11 @@ async def test_an_import_is_checked_first_shows_every_bad_row_and_writes_only_wh
             await post(browser, "/transfers/import/confirm", {"csrf": csrf}, 409)  # nothing to import
             assert await s.bot.count_donors() == before
 
+            # a missing column refuses the whole file
+            report = await post(browser, "/transfers/import/donors", upload_form(csrf, "Họ tên,SĐT\nA,B\n"))
+            missing = " / ".join(VI(f"imp_field_{f}") for f in ("birth", "birth_year"))
+            assert VI("imp_missing_columns", columns=f"{missing}, {VI('imp_field_sex')}") in report
+            assert 'action="/transfers/import/confirm"' not in report
             # a wrong date is said on the form, what was typed kept
             wrong = await post(
                 browser, "/transfers/import/donors", upload_form(csrf, HEADER + GOOD, consent="31/02"), 400
