@@ -207,6 +207,8 @@ class WebSettings(_Section):
     public_url: str | None = None
     media_ttl_hours: float = Field(default=24.0, gt=0, le=24 * 30)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # A spreadsheet uploaded on the web page's import (the only routes allowed more than max_body_bytes).
+    max_upload_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024, le=64 * 1024 * 1024)
     # Start it even when no channel needs it, for /healthz, /readyz and /metrics (bot/web/health).
     enabled: bool = False
     # /readyz answers 503 when more outbox rows than this are due and not sent.

@@ -13,17 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
 from domain import limits
 from domain.figures import Scope, ScopeKind
-from models import callouts, honours
-from models.tables import Callout
 from services.imports import exports
-from services.reports.rosters import scope_name
-from services.reports.workbook import Summary
 
 
 def add_parser(subparsers: Any) -> None:
@@ -75,50 +73,22 @@ async def _write(path: Path, content: bytes) -> None:
 async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> None:
     t = Catalogs().get(args.lang)
     now = datetime.now(UTC)
-    actor = cli_actor()
     fmt = args.format
+    export: exports.Export | None
     if args.what == "donors":
         scope = _scope(args.scope, settings)
-        path = Path(args.output or f"nguoi-hien-mau.{fmt}")
         async with unit_of_work(settings) as session:
-            table = await exports.donors_table(session, scope, t)
-            content = exports.to_bytes([table], exports.donors_summary(table, scope, t), fmt, t.lang)
-            await _write(path, content)
-            await exports.record(
-                session,
-                action="export.donors",
-                actor=actor,
-                scope=scope,
-                output=fmt,
-                rows=len(table.rows),
-                now=now,
-            )
+            export = await exports.donors_export(session, scope, t, fmt)
+            path = await _give_out(session, args, export, now)
     elif args.what == "callout":
         callout_id = values.record_id(args.id)
         if callout_id is None:
             raise UsageError(f"CALLOUT_ID: {args.id!r} is not a call-out id")
-        path = Path(args.output or f"khan-cap-{callout_id}.{fmt}")
         async with unit_of_work(settings) as session:
-            if await session.get(Callout, callout_id) is None:
+            export = await exports.callout_export(session, callout_id, t, fmt)
+            if export is None:
                 raise UsageError(f"no call-out {callout_id}")
-            accepted = await callouts.accepted_donors(session, callout_id)
-            table = exports.responders_table(callout_id, accepted, t)
-            summary = Summary(
-                title=t("exp_summary_sheet"),
-                heading=t("exp_callout_heading", id=callout_id),
-                paragraph=t("exp_callout_paragraph", rows=len(table.rows)),
-            )
-            await _write(path, exports.to_bytes([table], summary, fmt, t.lang))
-            await exports.record(
-                session,
-                action="export.callout",
-                actor=actor,
-                scope=Scope.area(),
-                output=fmt,
-                rows=len(table.rows),
-                now=now,
-                target=f"callout:{callout_id}",
-            )
+            path = await _give_out(session, args, export, now)
     else:
         year = (
             values.whole_number("--year", args.year, minimum=2000, maximum=2100)
@@ -129,38 +99,19 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
         if args.ward is not None:
             (ward,) = values.known_wards([args.ward], settings)
             scope = Scope.ward(ward)
-        path = Path(args.output or f"vinh-danh-{year}.{fmt}")
-        recognition = settings.recognition
         async with unit_of_work(settings) as session:
-            honoured = await honours.honour_list(
-                session, more_than=recognition.honour_more_than, ward=scope.name
+            export = await exports.honours_export(
+                session, scope=scope, year=year, recognition=settings.recognition, t=t, fmt=fmt
             )
-            reached = await honours.milestones_in_year(
-                session, year=year, milestones=recognition.milestones, ward=scope.name
-            )
-            tables = exports.honours_tables(honoured, reached, year, t)
-            summary = Summary(
-                title=t("exp_summary_sheet"),
-                heading=t(
-                    "exp_honours_heading", scope=scope_name(scope, t), more_than=recognition.honour_more_than
-                ),
-                paragraph=t(
-                    "exp_honours_paragraph",
-                    rows=len(honoured),
-                    more_than=recognition.honour_more_than,
-                    milestones=len(reached),
-                    year=year,
-                ),
-            )
-            await _write(path, exports.to_bytes(list(tables), summary, fmt, t.lang))
-            await exports.record(
-                session,
-                action="export.honours",
-                actor=actor,
-                scope=scope,
-                output=fmt,
-                rows=len(honoured) + len(reached),
-                now=now,
-                target=f"year:{year}",
-            )
+            path = await _give_out(session, args, export, now)
     out.write(f"Wrote {path}.\n")
+
+
+async def _give_out(
+    session: AsyncSession, args: argparse.Namespace, export: exports.Export, now: datetime
+) -> Path:
+    """Writes the file (`--output`, else the list's own name) and audits the export as `cli:<user>`."""
+    path = Path(args.output or export.filename)
+    await _write(path, export.content)
+    await exports.record_export(session, export, actor=cli_actor(), now=now)
+    return path

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -24,19 +24,13 @@ from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs, Translator
 from core.knowledge import load_knowledge
-from domain.import_columns import (
-    DONOR_HEADERS,
-    DONOR_REQUIRED,
-    RESULT_HEADERS,
-    RESULT_REQUIRED,
-    map_headers,
-)
+from domain.import_columns import RESULT_HEADERS, RESULT_REQUIRED, map_headers
 from models import audit, clubs
 from models import imports as import_queries
 from services.imports import donors as donor_import
 from services.imports import results as result_import
-from services.imports.reader import Cell, FileUnreadable, open_table
-from services.imports.rows import DonorRow, Limits, Problem, ResultRow, read_donor, read_result
+from services.imports.reader import FileUnreadable, open_table
+from services.imports.rows import Limits, Problem, ResultRow, read_result
 
 EXIT_ROWS_REFUSED = 1  # the file has bad rows and nothing was imported
 
@@ -84,13 +78,6 @@ async def run(
     return code or (outcome[0] if outcome else 0)
 
 
-def _headers_found(vocabulary: Mapping[Any, tuple[str, ...]], required: Sequence[tuple[Any, ...]]) -> Any:
-    def found(cells: Sequence[Cell]) -> bool:
-        return not map_headers(cells, vocabulary, required).missing
-
-    return found
-
-
 def _say_header(t: Translator, out: TextIO, path: Path, ignored: Sequence[str]) -> None:
     out.write(t("imp_reading", file=path.name) + "\n")
     if ignored:
@@ -124,65 +111,38 @@ async def _donors(args: argparse.Namespace, settings: Settings, out: TextIO, out
         max_age=settings.registration.max_age,
         today=today,
     )
-    bad_rows = 0
     try:
         async with unit_of_work(settings) as session:
-            with open_table(path, _headers_found(DONOR_HEADERS, DONOR_REQUIRED)) as table:
-                header = map_headers(table.header, DONOR_HEADERS, DONOR_REQUIRED)
-                _say_header(t, out, path, header.ignored)
-                if header.missing:
-                    _say_missing(t, out, header.missing)
-                    outcome.append(EXIT_ROWS_REFUSED)
-                    raise _Discard
-                club_id = None
-                if args.club is not None:
-                    club = await clubs.by_key(session, args.club.strip())
-                    if club is None:
-                        raise UsageError(f"--club: no club {args.club!r} (see `donorbot club list`)")
-                    club_id = club.id
-                job = donor_import.DonorImport(
-                    session, consent_date=consent_date, actor=cli_actor(), now=now, club_id=club_id
-                )
-                seen: dict[str, int] = {}
-                rows = 0
-                for number, cells in table.rows:
-                    rows += 1
-                    read = read_donor(number, cells, header.columns, limits)
-                    if isinstance(read, DonorRow):
-                        first = seen.setdefault(read.phone, number)
-                        if first != number:
-                            read = [Problem(number, "imp_err_duplicate", {"first": first})]
-                    if isinstance(read, list):
-                        bad_rows += 1
-                        for problem in read:
-                            _say(t, out, problem)
-                        continue
-                    await job.add(read)
-                job.tally.skipped = bad_rows
-                tally = await job.finish(file_rows=rows)
-            if bad_rows and not args.skip_bad_rows:
-                out.write(t("imp_refused", bad=bad_rows, rows=rows) + "\n")
-                outcome.append(EXIT_ROWS_REFUSED)
-                raise _Discard
-            out.write(
-                t(
-                    "imp_donors_summary",
-                    new=tally.new,
-                    known=tally.known,
-                    updated=tally.updated,
-                    skipped=tally.skipped,
-                )
-                + "\n"
+            club_id = None
+            if args.club is not None:
+                club = await clubs.by_key(session, args.club.strip())
+                if club is None:
+                    raise UsageError(f"--club: no club {args.club!r} (see `donorbot club list`)")
+                club_id = club.id
+            report = await donor_import.import_file(
+                session,
+                path,
+                limits=limits,
+                consent_date=consent_date,
+                actor=cli_actor(),
+                now=now,
+                club_id=club_id,
+                skip_bad_rows=args.skip_bad_rows,
+                dry_run=args.dry_run,
             )
-            if job.club_id is not None:
-                out.write(t("imp_club_joined", joined=tally.joined, club=args.club.strip()) + "\n")
-            if args.dry_run:
-                out.write(t("imp_dry_run") + "\n")
-                raise _Discard
-    except _Discard:
-        pass
     except FileUnreadable as exc:
         raise UsageError(str(exc)) from None
+    text = donor_import.report_text(
+        report, t, file=path.name, club=args.club.strip() if args.club is not None else None
+    )
+    for line in (*text.head, *text.problems, *text.summary):
+        out.write(line + "\n")
+    if report.refused:
+        if not report.missing:
+            out.write(t("imp_refused", bad=report.bad, rows=report.rows) + "\n")
+        outcome.append(EXIT_ROWS_REFUSED)
+    elif args.dry_run:
+        out.write(t("imp_dry_run") + "\n")
 
 
 async def _results(args: argparse.Namespace, settings: Settings, out: TextIO, outcome: list[int]) -> None:
@@ -207,7 +167,7 @@ async def _results(args: argparse.Namespace, settings: Settings, out: TextIO, ou
             if day.day > today:
                 raise UsageError(f"--session: drive day {day.id} is on {day.day.isoformat()}, not over yet")
             tally = result_import.ResultTally()
-            with open_table(path, _headers_found(RESULT_HEADERS, RESULT_REQUIRED)) as table:
+            with open_table(path, donor_import.headers_found(RESULT_HEADERS, RESULT_REQUIRED)) as table:
                 header = map_headers(table.header, RESULT_HEADERS, RESULT_REQUIRED)
                 _say_header(t, out, path, header.ignored)
                 if header.missing:

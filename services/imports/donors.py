@@ -1,5 +1,7 @@
 """Donors from a past campaign's list: checked rows in, written a batch (1,000 rows) per statement.
 
+`import_file` reads a list (.xlsx/.csv), checks every row and imports it all or nothing, for the CLI
+(`donorbot import donors`) and the web page alike: its `FileReport` is the one report both show.
 `import_rows` takes rows already read (`services.imports.rows.DonorRow`), so a club's member list can go
 through it too (a `--club` option adds its membership after it). Keyed by the phone (E.164):
 
@@ -17,15 +19,19 @@ through it too (a `--club` option adds its membership after it). Keyed by the ph
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.i18n import Translator
+from domain.import_columns import DONOR_HEADERS, DONOR_REQUIRED, DonorField, map_headers
 from models import audit, callouts, clubs, imports
-from services.imports.rows import DonorRow
+from services.imports.reader import Cell, open_table
+from services.imports.rows import DonorRow, Limits, Problem, read_donor
 
 BATCH = 1000
 
@@ -208,3 +214,114 @@ async def import_rows(
             await job.add(row)
             count += 1
     return await job.finish(file_rows=count)
+
+
+@dataclass
+class FileReport:
+    """What importing one file found: the report the CLI prints and the web page shows.
+
+    `refused`: a required column is missing, or rows are bad and `skip_bad_rows` was not given — then
+    nothing was written. `written`: the rows went in (neither refused nor a dry run)."""
+
+    ignored: tuple[str, ...] = ()
+    missing: tuple[tuple[DonorField, ...], ...] = ()
+    problems: list[Problem] = field(default_factory=list)
+    rows: int = 0
+    bad: int = 0
+    tally: Tally | None = None  # None when the header was refused
+    refused: bool = False
+    written: bool = False
+
+
+def headers_found(
+    vocabulary: Mapping[Any, tuple[str, ...]], required: Sequence[tuple[Any, ...]]
+) -> Callable[[Sequence[Cell]], bool]:
+    """The test `open_table` finds a header row by: every required column is there."""
+
+    def found(cells: Sequence[Cell]) -> bool:
+        return not map_headers(cells, vocabulary, required).missing
+
+    return found
+
+
+async def import_file(
+    session: AsyncSession,
+    path: Path,
+    *,
+    limits: Limits,
+    consent_date: date,
+    actor: str,
+    now: datetime,
+    club_id: int | None = None,
+    skip_bad_rows: bool = False,
+    dry_run: bool = False,
+) -> FileReport:
+    """Reads a donor list (.xlsx/.csv), checks every row and imports the good ones — all or nothing:
+    with any bad row nothing is written unless `skip_bad_rows`; `dry_run` checks and counts, then writes
+    nothing (a savepoint rolled back, so the counts are the real ones). Raises `FileUnreadable`."""
+    report = FileReport()
+    async with session.begin_nested() as savepoint:
+        with open_table(path, headers_found(DONOR_HEADERS, DONOR_REQUIRED)) as table:
+            header = map_headers(table.header, DONOR_HEADERS, DONOR_REQUIRED)
+            report.ignored, report.missing = tuple(header.ignored), tuple(header.missing)
+            if header.missing:
+                report.refused = True
+                await savepoint.rollback()
+                return report
+            job = DonorImport(session, consent_date=consent_date, actor=actor, now=now, club_id=club_id)
+            seen: dict[str, int] = {}
+            for number, cells in table.rows:
+                report.rows += 1
+                read = read_donor(number, cells, header.columns, limits)
+                if isinstance(read, DonorRow):
+                    first = seen.setdefault(read.phone, number)
+                    if first != number:
+                        read = [Problem(number, "imp_err_duplicate", {"first": first})]
+                if isinstance(read, list):
+                    report.bad += 1
+                    report.problems.extend(read)
+                    continue
+                await job.add(read)
+            job.tally.skipped = report.bad
+            report.tally = await job.finish(file_rows=report.rows)
+        report.refused = bool(report.bad) and not skip_bad_rows
+        if report.refused or dry_run:
+            await savepoint.rollback()
+        else:
+            report.written = True
+    return report
+
+
+@dataclass(frozen=True)
+class ReportText:
+    """A `FileReport` in words: the header's lines, one line per bad row, the counts. What comes after
+    (refused, a dry run) is said by the CLI and the web page each in its own terms (an option, a box)."""
+
+    head: list[str]
+    problems: list[str]
+    summary: list[str]
+
+
+def report_text(report: FileReport, t: Translator, *, file: str, club: str | None) -> ReportText:
+    head = [t("imp_reading", file=file)]
+    if report.ignored:
+        head.append(t("imp_ignored", columns=", ".join(f"«{name}»" for name in report.ignored)))
+    if report.missing:
+        names = [" / ".join(t(f"imp_field_{f.value}") for f in group) for group in report.missing]
+        head.append(t("imp_missing_columns", columns=", ".join(names)))
+    problems = [t("imp_row", row=p.row, problem=t(p.key, **p.params)) for p in report.problems]
+    summary: list[str] = []
+    tally = report.tally
+    if tally is not None and not report.refused:
+        summary.append(
+            t(
+                "imp_donors_summary",
+                new=tally.new,
+                known=tally.known,
+                updated=tally.updated,
+                skipped=tally.skipped,
+            )
+        )
+        if club is not None:
+            summary.append(t("imp_club_joined", joined=tally.joined, club=club))
+    return ReportText(head, problems, summary)

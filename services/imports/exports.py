@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.config import RecognitionSettings
 from core.i18n import Translator
 from domain.blood import BloodGroup
-from domain.figures import Scope
+from domain.figures import Scope, ScopeKind
 from domain.phone import display_phone
-from models import audit, imports
+from models import audit, callouts, honours, imports
 from models.honours import HonourRow, MilestoneRow
-from models.tables import Donor
+from models.tables import Callout, Donor
 from services.reports.rosters import scope_name
 from services.reports.workbook import (
     CellValue,
@@ -159,4 +161,101 @@ async def record(
         target=target,
         details={"scope": scope.text, "format": output, "rows": rows},
         now=now,
+    )
+
+
+@dataclass(frozen=True)
+class Export:
+    """One list ready to give out, and what its audit entry says (`record_export`)."""
+
+    content: bytes
+    filename: str  # the CLI's default file name, the web page's attachment name
+    action: str  # export.donors | export.callout | export.honours
+    scope: Scope
+    output: str  # the format
+    rows: int
+    target: str | None = None
+
+
+async def donors_export(session: AsyncSession, scope: Scope, t: Translator, fmt: str) -> Export:
+    """The donors of `scope` (the import's own columns: it imports back unchanged)."""
+    table = await donors_table(session, scope, t)
+    content = to_bytes([table], donors_summary(table, scope, t), fmt, t.lang)
+    return Export(content, f"nguoi-hien-mau.{fmt}", "export.donors", scope, fmt, len(table.rows))
+
+
+async def callout_export(session: AsyncSession, callout_id: int, t: Translator, fmt: str) -> Export | None:
+    """Who accepted call-out `callout_id`; None when there is no such call-out."""
+    if await session.get(Callout, callout_id) is None:
+        return None
+    accepted = await callouts.accepted_donors(session, callout_id)
+    table = responders_table(callout_id, accepted, t)
+    summary = Summary(
+        title=t("exp_summary_sheet"),
+        heading=t("exp_callout_heading", id=callout_id),
+        paragraph=t("exp_callout_paragraph", rows=len(table.rows)),
+    )
+    return Export(
+        to_bytes([table], summary, fmt, t.lang),
+        f"khan-cap-{callout_id}.{fmt}",
+        "export.callout",
+        Scope.area(),
+        fmt,
+        len(table.rows),
+        target=f"callout:{callout_id}",
+    )
+
+
+async def honours_export(
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    year: int,
+    recognition: RecognitionSettings,
+    t: Translator,
+    fmt: str,
+) -> Export:
+    """The honour list and the year's milestones, of the area, a ward or an organisation."""
+    ward = scope.name if scope.kind is ScopeKind.WARD else None
+    organisation = scope.name if scope.kind is ScopeKind.ORGANISATION else None
+    honoured = await honours.honour_list(
+        session, more_than=recognition.honour_more_than, ward=ward, organisation=organisation
+    )
+    reached = await honours.milestones_in_year(
+        session, year=year, milestones=recognition.milestones, ward=ward, organisation=organisation
+    )
+    tables = honours_tables(honoured, reached, year, t)
+    summary = Summary(
+        title=t("exp_summary_sheet"),
+        heading=t("exp_honours_heading", scope=scope_name(scope, t), more_than=recognition.honour_more_than),
+        paragraph=t(
+            "exp_honours_paragraph",
+            rows=len(honoured),
+            more_than=recognition.honour_more_than,
+            milestones=len(reached),
+            year=year,
+        ),
+    )
+    return Export(
+        to_bytes(list(tables), summary, fmt, t.lang),
+        f"vinh-danh-{year}.{fmt}",
+        "export.honours",
+        scope,
+        fmt,
+        len(honoured) + len(reached),
+        target=f"year:{year}",
+    )
+
+
+async def record_export(session: AsyncSession, export: Export, *, actor: str, now: datetime) -> None:
+    """The export's audit entry (`record`)."""
+    await record(
+        session,
+        action=export.action,
+        actor=actor,
+        scope=export.scope,
+        output=export.output,
+        rows=export.rows,
+        now=now,
+        target=export.target,
     )
