@@ -164,6 +164,23 @@ class Scope:
             return ward is not None and self.name is not None and fold(ward) == fold(self.name)
         return self.kind is ScopeKind.DRIVE_DAY and self.drive_day_id == drive_day_id
 
+    def holds_signup(
+        self,
+        *,
+        drive_day_id: int,
+        ward: str | None,
+        donor_ward: str | None,
+        donor_organisation: str | None,
+    ) -> bool:
+        """Whether the desk work of a sign-up (its check-in, weight, result) is this scope's: its drive
+        day held (`holds_drive_day`, `ward` being the day's), or its donor for an organisation's
+        organiser (whose people go to days run by others)."""
+        if self.holds_drive_day(drive_day_id=drive_day_id, ward=ward):
+            return True
+        return self.kind is ScopeKind.ORGANISATION and self.covers(
+            ward=donor_ward, organisation=donor_organisation
+        )
+
 
 # ------------------------------------------------------------------------------------------- named days
 

@@ -28,29 +28,37 @@ from typing import Final
 from babel.numbers import format_decimal
 
 from core import buttons
+from core.i18n import Translator
 from domain.blood import ABO, BloodGroup, Rh
-from domain.eligibility import Sex
 from domain.ids import parse_id, parse_int
 from domain.measures import parse_weight_kg
 from domain.roles import Capability
-from domain.volumes import VolumeLimit, Volumes, whole_blood_volumes
+from domain.rules import Rules
+from domain.volumes import VolumeLimit, Volumes
 from handlers.context import Context
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only, signup_in_scope
 from handlers.messages import Choice
-from models import accounts, checkin, drive_days, honours
+from models import checkin, drive_days, honours
 from models.checkin import CheckInRefusal
 from models.tables import Donor, Signup
-from services.checkin import THANKS_DELAY, record_result, record_weight
+from services import checkin as desk_service
+from services.checkin import (
+    DEFERRALS,
+    RESULTS,
+    THANKS_DELAY,
+    DeskResultKind,
+    allowed_volumes,
+    record_desk_result,
+    record_weight,
+)
 
 VOLUMES = checkin.VOLUMES
-DEFERRALS = ("haemoglobin", "blood_pressure", "other")
-RESULTS: Final = ("donated", "deferred")
 WEIGHT: Final = "desk_weight"
 
 
-def kg(ctx: Context, value: float) -> str:
-    """A weight as people of the chat's language write it: 52,5 in Vietnamese, 52.5 in English."""
-    return str(format_decimal(value, format="#,##0.#", locale=ctx.t.lang))
+def kg(t: Translator, value: float) -> str:
+    """A weight as people of the language write it: 52,5 in Vietnamese, 52.5 in English."""
+    return str(format_decimal(value, format="#,##0.#", locale=t.lang))
 
 
 async def check_in(ctx: Context, args: str) -> None:
@@ -93,58 +101,52 @@ async def ask_other_day(ctx: Context, signup: Signup) -> None:
     )
 
 
-def describe_result(ctx: Context, signup: Signup) -> str:
+def describe_result(t: Translator, signup: Signup) -> str:
     """The recorded result as the buttons name it ("Đã hiến 350 ml", "Hoãn: huyết áp")."""
     if signup.status == "donated":
-        return ctx.t("result_donated", ml=signup.result_volume_ml or "?")
+        return t("result_donated", ml=signup.result_volume_ml or "?")
     reason = signup.deferral_reason if signup.deferral_reason in DEFERRALS else "other"
-    return ctx.t(f"result_defer_{reason}")
+    return t(f"result_defer_{reason}")
 
 
-def blood_text(ctx: Context, donor: Donor) -> str:
+def blood_text(t: Translator, donor: Donor) -> str:
     """The donor's blood group and where it comes from: the lab (and when) or the donor's own word."""
     group = BloodGroup(
         ABO(donor.blood_abo) if donor.blood_abo else None, Rh(donor.blood_rh) if donor.blood_rh else None
     )
     if not group.label:
-        return ctx.t("blood_unknown")
+        return t("blood_unknown")
     if donor.blood_confirmed_on is not None:
-        return ctx.t("desk_blood_confirmed", group=group.label, date=ctx.t.date(donor.blood_confirmed_on))
-    return ctx.t("desk_blood_self_reported", group=group.label)
+        return t("desk_blood_confirmed", group=group.label, date=t.date(donor.blood_confirmed_on))
+    return t("desk_blood_self_reported", group=group.label)
 
 
 def volumes_for(ctx: Context, donor: Donor) -> Volumes:
-    return whole_blood_volumes(
-        ctx.knowledge.rules,
-        weight_kg=donor.weight_kg,
-        sex=Sex(donor.sex) if donor.sex in (Sex.MALE, Sex.FEMALE) else None,
-        offered=VOLUMES,
-    )
+    return allowed_volumes(ctx.knowledge.rules, donor)
 
 
-def weight_line(ctx: Context, donor: Donor, volumes: Volumes) -> str:
-    """What the weight allows, and why a volume button is missing."""
-    rule = ctx.knowledge.rules.weight
+def weight_line(t: Translator, rules: Rules, donor: Donor, volumes: Volumes, *, button: str = "") -> str:
+    """What the weight allows, and why a volume button is missing (`button`: how the screen names the
+    way to enter the weight, the chat's button by default)."""
+    rule = rules.weight
     left_out = ", ".join(f"{ml} ml" for ml in volumes.left_out)
     if volumes.limit is VolumeLimit.NO_WEIGHT or donor.weight_kg is None:
-        return ctx.t("desk_weight_unknown", button=ctx.t("desk_button_weight"))
-    weight = kg(ctx, donor.weight_kg)
+        return t("desk_weight_unknown", button=button or t("desk_button_weight"))
+    weight = kg(t, donor.weight_kg)
     if volumes.limit is VolumeLimit.BELOW_MIN:
-        return ctx.t("desk_weight_below_min", kg=weight, min_kg=kg(ctx, volumes.min_kg or 0))
+        return t("desk_weight_below_min", kg=weight, min_kg=kg(t, volumes.min_kg or 0))
     largest = max(volumes.allowed)
     if not volumes.left_out:
-        return ctx.t("desk_weight_ok", kg=weight, max_ml=largest)
+        return t("desk_weight_ok", kg=weight, max_ml=largest)
     if volumes.limit is VolumeLimit.SMALL:
-        return ctx.t(
+        return t(
             "desk_weight_small",
             kg=weight,
-            full_kg=kg(ctx, rule.full_volume_from_kg),
+            full_kg=kg(t, rule.full_volume_from_kg),
             max_ml=largest,
             left_out=left_out,
         )
-    return ctx.t(
-        "desk_weight_per_kg", kg=weight, per_kg=kg(ctx, rule.ml_per_kg), max_ml=largest, left_out=left_out
-    )
+    return t("desk_weight_per_kg", kg=weight, per_kg=kg(t, rule.ml_per_kg), max_ml=largest, left_out=left_out)
 
 
 async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -> None:
@@ -169,7 +171,7 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
     recorded = signup.status in RESULTS
     if recorded and not correcting:
         text = ctx.t(
-            "desk_result_recorded", result=describe_result(ctx, signup), button=ctx.t("desk_button_fix")
+            "desk_result_recorded", result=describe_result(ctx.t, signup), button=ctx.t("desk_button_fix")
         )
         ctx.say_text(
             header + "\n\n" + text, choices=[[ctx.choice("desk_button_fix", buttons.DeskFix(signup.id))]]
@@ -191,20 +193,19 @@ async def show_desk(ctx: Context, signup: Signup, *, correcting: bool = False) -
     rows.append([ctx.choice("desk_button_weight", buttons.DeskWeight(signup.id, mark))])
     rows.append([ctx.choice("desk_button_lab_group", buttons.DeskBlood(signup.id))])
     ask = (
-        ctx.t("desk_correcting", result=describe_result(ctx, signup))
+        ctx.t("desk_correcting", result=describe_result(ctx.t, signup))
         if recorded
         else ctx.t("desk_pick_result")
     )
-    blood = ctx.t("desk_blood_line", group=blood_text(ctx, donor))
-    ctx.say_text("\n".join((header, weight_line(ctx, donor, volumes), blood, "", ask)), choices=rows)
+    blood = ctx.t("desk_blood_line", group=blood_text(ctx.t, donor))
+    weight = weight_line(ctx.t, ctx.knowledge.rules, donor, volumes)
+    ctx.say_text("\n".join((header, weight, blood, "", ask)), choices=rows)
 
 
 async def _desk_signup(ctx: Context, signup_id: int | None) -> Signup | None:
     """The sign-up a desk button names, if it is checked in (or has a result) and its donor still exists."""
-    signup = await ctx.session.get(Signup, signup_id) if signup_id is not None else None
-    if signup is None or signup.donor_id is None or signup.status not in ("checked_in", *RESULTS):
-        return None
-    return signup
+    found = await desk_service.desk_signup(ctx.session, signup_id)
+    return found[0] if found is not None else None
 
 
 DeskButton = buttons.DeskCheckIn | buttons.DeskFix | buttons.DeskWeight
@@ -273,7 +274,7 @@ async def save_weight(ctx: Context, weight: Parsed) -> None:
     )
     correcting = bool(ctx.state.data.get("fix"))
     ctx.state.clear()
-    ctx.say("desk_weight_saved", kg=kg(ctx, weight.value), name=donor.full_name)
+    ctx.say("desk_weight_saved", kg=kg(ctx.t, weight.value), name=donor.full_name)
     await show_desk(ctx, signup, correcting=correcting)
 
 
@@ -296,15 +297,10 @@ WEIGHT_FLOW = Dialogue(
 another screen ends it (`on_desk`, `on_result`)."""
 
 
-def _same_result(signup: Signup, *, donated: bool, volume: int | None, reason: str | None) -> bool:
-    if donated:
-        return signup.status == "donated" and signup.result_volume_ml == volume
-    return signup.status == "deferred" and signup.deferral_reason == reason
-
-
 async def on_result(ctx: Context, pressed: buttons.Result) -> None:
     """A result button: donated with a volume, or deferred with a reason (`:fix` from the correction
-    screen, the only one that changes a result already recorded; organisers only, checked by `on_press`)."""
+    screen, the only one that changes a result already recorded; organisers only, checked by `on_press`).
+    The desk's rules are `services.checkin.record_desk_result`'s."""
     if ctx.state.flow == WEIGHT:
         ctx.state.clear()
     signup_id, outcome, mark = pressed.signup_id, pressed.outcome, pressed.fix
@@ -315,31 +311,12 @@ async def on_result(ctx: Context, pressed: buttons.Result) -> None:
         ctx.say("error_button_expired")
         return
     signup = await _desk_signup(ctx, signup_id)
-    donor = await ctx.session.get(Donor, signup.donor_id) if signup and signup.donor_id else None
-    if signup is None or donor is None:
+    if signup is None:
         ctx.say("error_button_expired")
         return
     if not await signup_in_scope(ctx, Capability.RESULT, signup):
         return
-    if donated:
-        volumes = volumes_for(ctx, donor)
-        if volume not in volumes.allowed:
-            ctx.press_refused = True  # the other buttons of the screen are still good
-            ctx.say_text(ctx.t("desk_volume_refused", ml=volume) + "\n" + weight_line(ctx, donor, volumes))
-            return
-    if signup.status in RESULTS and mark != "fix":
-        if _same_result(signup, donated=donated, volume=volume, reason=reason):
-            ctx.say("desk_result_same", result=describe_result(ctx, signup))
-        else:
-            ctx.say(
-                "desk_result_differs",
-                result=describe_result(ctx, signup),
-                button=ctx.t("desk_button_fix"),
-                choices=[[ctx.choice("desk_button_fix", buttons.DeskFix(signup.id))]],
-            )
-        return
-    checked_in = signup.checked_in_at
-    donation = await record_result(
+    done = await record_desk_result(
         ctx.session,
         settings=ctx.settings,
         catalogs=ctx.catalogs,
@@ -348,22 +325,40 @@ async def on_result(ctx: Context, pressed: buttons.Result) -> None:
         donated=donated,
         volume_ml=volume if donated else None,
         deferral_reason=reason,
-        donated_on=checked_in.astimezone(ctx.settings.tz).date() if checked_in else ctx.today(),
+        correcting=mark == "fix",
         actor=ctx.actor,
         now=ctx.now(),
+        today=ctx.today(),
     )
-    if donated and donation is None:
+    if done.kind is DeskResultKind.GONE or done.signup is None or done.donor is None:
         ctx.say("error_button_expired")
+        return
+    donor = done.donor
+    if done.kind is DeskResultKind.VOLUME_REFUSED:
+        assert done.volumes is not None
+        ctx.press_refused = True  # the other buttons of the screen are still good
+        weight = weight_line(ctx.t, ctx.knowledge.rules, donor, done.volumes)
+        ctx.say_text(ctx.t("desk_volume_refused", ml=volume) + "\n" + weight)
+        return
+    if done.kind is DeskResultKind.SAME:
+        ctx.say("desk_result_same", result=describe_result(ctx.t, done.signup))
+        return
+    if done.kind is DeskResultKind.DIFFERS:
+        ctx.say(
+            "desk_result_differs",
+            result=describe_result(ctx.t, done.signup),
+            button=ctx.t("desk_button_fix"),
+            choices=[[ctx.choice("desk_button_fix", buttons.DeskFix(signup.id))]],
+        )
         return
     lab: list[list[Choice]] = []
     if donated and donor.blood_confirmed_on is None:  # the first donation's result: the lab's group too
         lab = [[ctx.choice("desk_button_lab_group", buttons.DeskBlood(signup.id))]]
-    has_chat = bool(await accounts.accounts_of(ctx.session, donor.id))
-    if donated and has_chat:
+    if donated and done.has_chat:
         ctx.say("result_recorded_donated", minutes=int(THANKS_DELAY.total_seconds() // 60), choices=lab)
     elif donated:  # a walk-in without a chat: nobody to thank in the chat
         ctx.say("desk_result_recorded_no_chat", choices=lab)
     else:
         ctx.say("result_recorded_deferred")
-    if donation is not None and has_chat:
+    if done.donation is not None and done.has_chat:
         ctx.pushed = True  # its thank-you (services.checkin.thank)

@@ -23,23 +23,25 @@ from typing import Final
 
 from core import buttons
 from core.buttons import BLOOD_GROUPS
+from core.config import RegistrationSettings
+from core.i18n import Translator
 from domain.blood import BloodGroup
 from domain.calendar import age_on
 from domain.choices import match_option, parse_yes_no
-from domain.figures import Scope, ScopeKind
+from domain.figures import Scope
 from domain.ids import parse_id
 from domain.phone import display_phone
 from domain.roles import Capability
 from handlers import checkin
 from handlers.context import Context
-from handlers.fields import FIELDS, tell_converted
+from handlers.fields import FIELDS, read_date_of_birth, tell_converted
 from handlers.flow import END, Dialogue, Edge, Parsed, Step, organiser_only, save_as
 from handlers.messages import Choice, InputKind
 from models import audit, desk, donors, organisers
 from models.checkin import CheckInRefusal
 from models.checkin import check_in as check_in_signup
 from models.tables import Donor, DriveDay, Signup
-from services.checkin import record_lab_group, register_walk_in
+from services.checkin import RESULTS, desk_signup, record_lab_group, register_walk_in
 
 WALK_IN: Final = "desk_walk_in"
 
@@ -62,8 +64,13 @@ async def _scope(ctx: Context) -> Scope | None:
 # --- /timnguoi ---------------------------------------------------------------------------------------
 
 
+def status_text(t: Translator, status: str) -> str:
+    """A sign-up's state as the desk names it (not checked in, checked in, donated, deferred)."""
+    return t(f"desk_status_{status}") if status in (*RESULTS, "active", "checked_in") else status
+
+
 def _status(ctx: Context, status: str) -> str:
-    return ctx.t(f"desk_status_{status}") if status in (*checkin.RESULTS, "active", "checked_in") else status
+    return status_text(ctx.t, status)
 
 
 def _card(ctx: Context, n: int, found: desk.Found) -> str:
@@ -96,7 +103,7 @@ def _card_button(ctx: Context, n: int, found: desk.Found, has_session: bool) -> 
 
 async def show_found(ctx: Context, result: desk.SearchResult, *, heading: str | None = None) -> None:
     """The search's answer: one card per donor, one button each, and whether more matched."""
-    has_session = bool(await desk.sessions_today(ctx.session, ctx.today()))
+    has_session = bool(await _walk_in_sessions(ctx))
     cards = [_card(ctx, n, found) for n, found in enumerate(result.found, 1)]
     text = "\n\n".join([heading or ctx.t("desk_found_heading", count=len(result.found)), *cards])
     if result.more:
@@ -231,9 +238,12 @@ async def _walk_in_known(ctx: Context, donor_id: int, drive_id: int | None) -> N
     if donor is None or not await _in_scope(ctx, donor):
         ctx.say("error_button_expired")
         return
-    sessions = await desk.sessions_today(ctx.session, ctx.today())
+    sessions = await _walk_in_sessions(ctx)
     if not sessions:
         ctx.say("desk_no_session_today")
+        return
+    if drive_id is not None and drive_id not in {drive.id for drive in sessions}:
+        ctx.say("error_button_expired")
         return
     if drive_id is None and len(sessions) > 1:
         rows = [
@@ -262,11 +272,7 @@ async def _walk_in_known(ctx: Context, donor_id: int, drive_id: int | None) -> N
 
 
 async def _desk_donor(ctx: Context, signup_id: int) -> tuple[Signup, Donor] | None:
-    signup = await ctx.session.get(Signup, signup_id)
-    if signup is None or signup.donor_id is None or signup.status not in ("checked_in", *checkin.RESULTS):
-        return None
-    donor = await ctx.session.get(Donor, signup.donor_id)
-    return (signup, donor) if donor is not None else None
+    return await desk_signup(ctx.session, signup_id)
 
 
 async def _ask_lab_group(ctx: Context, signup_id: int) -> None:
@@ -282,7 +288,7 @@ async def _ask_lab_group(ctx: Context, signup_id: int) -> None:
         ]
         for i in range(0, len(BLOOD_GROUPS), 2)
     ]
-    ctx.say("desk_lab_ask", name=donor.full_name, group=checkin.blood_text(ctx, donor), choices=rows)
+    ctx.say("desk_lab_ask", name=donor.full_name, group=checkin.blood_text(ctx.t, donor), choices=rows)
 
 
 async def _lab_group(ctx: Context, signup_id: int, code: str) -> None:
@@ -320,9 +326,8 @@ async def start_walk_in(ctx: Context, _args: str = "") -> None:
     grant = await ctx.grant()
     if grant is None or not await organiser_only(ctx):
         return
-    sessions = await desk.sessions_today(ctx.session, ctx.today())
-    if grant.effective_scope.kind is ScopeKind.DRIVE_DAY:  # desk staff: their drive day only
-        sessions = [s for s in sessions if str(s.id) == grant.effective_scope.name]
+    # desk staff: their drive day only; a ward's organiser: the sessions held in the ward
+    sessions = await desk.sessions_for(ctx.session, ctx.today(), grant.effective_scope)
     if not sessions:
         ctx.state.clear()
         ctx.say("desk_no_session_today")
@@ -336,14 +341,18 @@ async def start_walk_in(ctx: Context, _args: str = "") -> None:
     await WALK_IN_FLOW.begin(ctx)
 
 
+async def _walk_in_sessions(ctx: Context) -> list[DriveDay]:
+    return await desk.sessions_for(ctx.session, ctx.today(), await _scope(ctx) or Scope.drive_day(0))
+
+
 async def _ask_session(ctx: Context, _page: int = 0) -> None:
-    sessions = await desk.sessions_today(ctx.session, ctx.today())
+    sessions = await _walk_in_sessions(ctx)
     rows = [[Choice(_session_label(ctx, d), buttons.WalkInSession(d.id).pack())] for d in sessions]
     ctx.say("desk_walkin_ask_session", choices=rows)
 
 
 async def _read_session(ctx: Context) -> Parsed:
-    sessions = {d.id: d for d in await desk.sessions_today(ctx.session, ctx.today())}
+    sessions = {d.id: d for d in await _walk_in_sessions(ctx)}
     if (pressed := ctx.pressed(buttons.WalkInSession)) is not None:
         return (
             Parsed(pressed.drive_id) if pressed.drive_id in sessions else Parsed(error="error_button_expired")
@@ -391,14 +400,18 @@ def _ask_birth(ctx: Context, _page: int = 0) -> None:
 
 
 def _read_birth(ctx: Context) -> Parsed:
-    parsed = FIELDS["date_of_birth"].parse(ctx)
+    return walk_in_birth(ctx.typed(), today=ctx.today(), rules=ctx.settings.registration, t=ctx.t)
+
+
+def walk_in_birth(text: str | None, *, today: date, rules: RegistrationSettings, t: Translator) -> Parsed:
+    """A walk-in's birth date as typed (`fields.read_date_of_birth`), inside the donor age range."""
+    parsed = read_date_of_birth(text, today=today)
     if not parsed.ok:
         return parsed
-    born, today = date.fromisoformat(parsed.value), ctx.today()
-    rules = ctx.settings.registration
+    born = date.fromisoformat(parsed.value)
     age = age_on(born, on=today)
     if not rules.min_age <= age <= rules.max_age:
-        params = {"age": age, "min_age": rules.min_age, "max_age": rules.max_age, "date": ctx.t.date(born)}
+        params = {"age": age, "min_age": rules.min_age, "max_age": rules.max_age, "date": t.date(born)}
         return Parsed(error="desk_walkin_error_age", params=params)
     return parsed
 

@@ -69,7 +69,11 @@ _NAME_ERRORS = {
 
 
 def _parse_full_name(ctx: Context) -> Parsed:
-    text = ctx.typed()
+    return read_full_name(ctx.typed())
+
+
+def read_full_name(text: str | None) -> Parsed:
+    """A full name as typed (the chat's answer or a web form's field)."""
     name = normalise_name(text) if text else None
     if name:
         return Parsed(name)
@@ -95,8 +99,11 @@ def unreadable_date(text: str | None, *, today: date, error: str) -> Parsed:
 
 
 def _parse_date_of_birth(ctx: Context) -> Parsed:
-    text = ctx.typed()
-    today = ctx.today()
+    return read_date_of_birth(ctx.typed(), today=ctx.today())
+
+
+def read_date_of_birth(text: str | None, *, today: date) -> Parsed:
+    """A birth date as typed (03/08/1995, 3.8.95, …): its ISO form, or what is wrong with it."""
     born = parse_date(text, today=today) if text else None
     if born is None:
         return unreadable_date(text, today=today, error="error_date_format")
@@ -129,7 +136,11 @@ def _ask_sex(ctx: Context, _page: int) -> None:
 def _parse_sex(ctx: Context) -> Parsed:
     if (pressed := ctx.pressed(buttons.Sex)) is not None:
         return Parsed(pressed.sex)
-    text = ctx.typed()
+    return read_sex(ctx.typed())
+
+
+def read_sex(text: str | None) -> Parsed:
+    """ "male" or "female" from the words people use (nam, nữ, …)."""
     value = match_option(text, _SEX_WORDS) if text else None
     return Parsed(value) if value else Parsed(error="error_sex")
 
@@ -152,7 +163,12 @@ def _parse_phone(ctx: Context) -> Parsed:
             return Parsed(error="error_contact_not_own")
         phone = parse_phone(inc.contact_phone or "")
         return Parsed(phone) if phone else Parsed(error="error_phone")
-    text = ctx.typed()
+    return read_phone(ctx.typed())
+
+
+def read_phone(text: str | None) -> Parsed:
+    """A phone in any common form (0912 345 678, +84…, 84…) as E.164; an old 11-digit mobile number
+    is read as the number it became (`params["old"]`, for `tell_converted`)."""
     phone = parse_phone(text) if text else None
     if phone is None:
         return Parsed(error="error_phone")
@@ -182,7 +198,11 @@ def _parse_blood_group(ctx: Context) -> Parsed:
     if (pressed := ctx.pressed(buttons.Blood)) is not None:
         unknown = pressed.group == "unknown"
         return Parsed(BloodGroup(None, None).code if unknown else BloodGroup.from_code(pressed.group).code)
-    text = ctx.typed()
+    return read_blood_group(ctx.typed())
+
+
+def read_blood_group(text: str | None) -> Parsed:
+    """A blood group as typed (O+, "o duong", AB Rh-, …) as its code."""
     group = parse_blood_group(text) if text else None
     return Parsed(group.code) if group is not None else Parsed(error="error_blood_group")
 
@@ -202,7 +222,11 @@ def _ask_weight(ctx: Context, _page: int) -> None:
 def _parse_weight(ctx: Context) -> Parsed:
     if ctx.pressed(buttons.WeightSkip) is not None:
         return Parsed(None)
-    text = ctx.typed()
+    return read_weight(ctx.typed())
+
+
+def read_weight(text: str | None) -> Parsed:
+    """A weight in kg as typed (52, 52,5, 52.5 kg)."""
     weight = parse_weight_kg(text) if text else None
     return Parsed(weight) if weight is not None else Parsed(error="error_weight")
 

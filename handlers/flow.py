@@ -237,10 +237,8 @@ async def within_scope(
     if not grant.may(capability):
         await refuse(ctx, capability, grant=grant)
         return False
-    if scope.holds_drive_day(drive_day_id=drive_day_id, ward=ward):
-        return True
-    if scope.kind is ScopeKind.ORGANISATION and scope.covers(
-        ward=donor_ward, organisation=donor_organisation
+    if scope.holds_signup(
+        drive_day_id=drive_day_id, ward=ward, donor_ward=donor_ward, donor_organisation=donor_organisation
     ):
         return True
     await refuse(ctx, capability, grant=grant, target=f"drive_day:{drive_day_id}")

@@ -214,6 +214,25 @@ async def sessions_today(session: AsyncSession, today: date) -> list[DriveDay]:
     )
 
 
+async def sessions_for(session: AsyncSession, today: date, scope: Scope) -> list[DriveDay]:
+    """Today's sessions where `scope` may serve a walk-in: those it holds (`Scope.holds_drive_day`: the
+    area's, the ward's, the desk's own day); an organisation's organiser, whose people go to days run by
+    others, any of today's."""
+    everywhere = scope.kind is ScopeKind.ORGANISATION
+    return [
+        drive
+        for drive in await sessions_today(session, today)
+        if everywhere or scope.holds_drive_day(drive_day_id=drive.id, ward=drive.ward)
+    ]
+
+
+async def can_see(session: AsyncSession, donor_id: int, scope: Scope) -> bool:
+    """Whether the search within `scope` may show this donor (`scope_filter`)."""
+    scoped = scope_filter(scope)
+    query = select(Donor.id).where(Donor.id == donor_id)
+    return await session.scalar(query.where(scoped) if scoped is not None else query) is not None
+
+
 class PhoneTaken(Exception):
     """Another donor already has this phone number."""
 

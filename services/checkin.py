@@ -9,7 +9,9 @@ before the donor sees it. The check-in itself is one model call (`models.checkin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
+from enum import StrEnum
 from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,14 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.config import Settings
 from core.i18n import Catalogs
 from domain.blood import ABO, BloodGroup, Rh
-from domain.eligibility import next_eligible_date
+from domain.eligibility import Sex, next_eligible_date
 from domain.rules import DonationKind, Rules
-from models import audit, checkin, desk, honours, outbox
+from domain.volumes import Volumes, whole_blood_volumes
+from models import accounts, audit, checkin, desk, honours, outbox
 from models.tables import Donation, Donor, DriveDay, Signup
 from services import recognition
 
 __all__ = [
+    "DEFERRALS",
+    "RESULTS",
     "THANKS_DELAY",
+    "DeskResult",
+    "DeskResultKind",
+    "allowed_volumes",
+    "desk_signup",
+    "record_desk_result",
     "record_lab_group",
     "record_result",
     "record_weight",
@@ -34,6 +44,104 @@ __all__ = [
 
 THANKS_DELAY: Final = timedelta(minutes=10)
 """The thank-you waits this long after the result: a mis-tap corrected at the desk never reaches the donor."""
+
+DEFERRALS: Final = ("haemoglobin", "blood_pressure", "other")
+"""The deferral reasons the desk offers (the chat's buttons, the web page's)."""
+RESULTS: Final = ("donated", "deferred")
+
+
+def allowed_volumes(rules: Rules, donor: Donor) -> Volumes:
+    """The whole-blood volumes the desk may record for this donor: those the rules allow for their
+    weight (and sex), of the ones offered (`models.checkin.VOLUMES`)."""
+    return whole_blood_volumes(
+        rules,
+        weight_kg=donor.weight_kg,
+        sex=Sex(donor.sex) if donor.sex in (Sex.MALE, Sex.FEMALE) else None,
+        offered=checkin.VOLUMES,
+    )
+
+
+async def desk_signup(session: AsyncSession, signup_id: int | None) -> tuple[Signup, Donor] | None:
+    """The sign-up a desk screen names and its donor, if it is checked in (or has a result) and its donor
+    still exists: the only sign-ups whose weight, result or lab group the desk records."""
+    signup = await session.get(Signup, signup_id) if signup_id is not None else None
+    if signup is None or signup.donor_id is None or signup.status not in ("checked_in", *RESULTS):
+        return None
+    donor = await session.get(Donor, signup.donor_id)
+    return (signup, donor) if donor is not None else None
+
+
+class DeskResultKind(StrEnum):
+    """What became of a result the desk chose."""
+
+    RECORDED = "recorded"
+    SAME = "same"  # that result was recorded already: nothing changed
+    DIFFERS = "differs"  # another result is recorded: only a correction changes it
+    VOLUME_REFUSED = "volume_refused"  # the donor's weight does not allow that volume
+    GONE = "gone"  # the sign-up is not checked in, or it or its donor no longer exists
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    kind: DeskResultKind
+    signup: Signup | None = None
+    donor: Donor | None = None
+    donation: Donation | None = None
+    volumes: Volumes | None = None
+    has_chat: bool = False  # the donor has a chat, so the thank-you reaches them
+
+
+async def record_desk_result(
+    session: AsyncSession,
+    *,
+    settings: Settings,
+    catalogs: Catalogs,
+    rules: Rules,
+    signup_id: int,
+    donated: bool,
+    volume_ml: int | None,
+    deferral_reason: str | None,
+    correcting: bool,
+    actor: str,
+    now: datetime,
+    today: date,
+) -> DeskResult:
+    """The result chosen at the desk (the chat's buttons and the web page's), by the desk's rules: only
+    for a checked-in sign-up; a volume the donor's weight allows; a result already recorded changed only
+    by a correction (`correcting`); dated on the day of the check-in (`record_result`). The caller has
+    checked the role and its scope."""
+    found = await desk_signup(session, signup_id)
+    if found is None:
+        return DeskResult(DeskResultKind.GONE)
+    signup, donor = found
+    if donated:
+        volumes = allowed_volumes(rules, donor)
+        if volume_ml not in volumes.allowed:
+            return DeskResult(DeskResultKind.VOLUME_REFUSED, signup, donor, volumes=volumes)
+    if signup.status in RESULTS and not correcting:
+        if donated:
+            same = signup.status == "donated" and signup.result_volume_ml == volume_ml
+        else:
+            same = signup.status == "deferred" and signup.deferral_reason == deferral_reason
+        return DeskResult(DeskResultKind.SAME if same else DeskResultKind.DIFFERS, signup, donor)
+    checked_in = signup.checked_in_at
+    donation = await record_result(
+        session,
+        settings=settings,
+        catalogs=catalogs,
+        rules=rules,
+        signup_id=signup.id,
+        donated=donated,
+        volume_ml=volume_ml if donated else None,
+        deferral_reason=deferral_reason,
+        donated_on=checked_in.astimezone(settings.tz).date() if checked_in else today,
+        actor=actor,
+        now=now,
+    )
+    if donated and donation is None:
+        return DeskResult(DeskResultKind.GONE)
+    has_chat = bool(await accounts.accounts_of(session, donor.id))
+    return DeskResult(DeskResultKind.RECORDED, signup, donor, donation, has_chat=has_chat)
 
 
 async def record_result(

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from core import buttons
 from core.i18n import Catalogs
 from domain.commands import COMMANDS
-from domain.figures import Scope
+from domain.figures import Scope, ScopeKind
 from domain.roles import Capability, Grant
 from handlers.flow import Dialogue
 from handlers.registry import (
@@ -154,13 +154,15 @@ CASES: tuple[Case, ...] = (
     ),
     # The desk's search: Lan (booked on D) is inside every scope that has the desk's work.
     Case("timnguoi", lambda _: "/timnguoi lan", lambda t, _: "Tìm thấy 1 người" in t and "Lan" in t, "D"),
-    # A walk-in: two sessions today for the area's and a ward's organiser, only D for D's desk.
+    # A walk-in: two sessions today for the area's and an organisation's organiser; only D, the session
+    # held in its ward, for Tam Lưu's (`models.desk.sessions_for`), and for D's desk.
     Case(
         "vanglai",
         lambda _: "/vanglai",
         lambda t, role: (
             VI("desk_walkin_ask_name") in t
-            if role.grant is not None and role.grant.role == "desk"
+            if role.grant is not None
+            and role.grant.effective_scope.kind in (ScopeKind.DRIVE_DAY, ScopeKind.WARD)
             else VI("desk_walkin_ask_session") in t
         ),
     ),
