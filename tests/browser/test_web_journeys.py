@@ -9,14 +9,20 @@ campaign "Ngày hội thử"; Lan (0912 890 001) booked on drive day "day" (30/1
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
 import pytest
+from playwright.async_api import Browser
 from sqlalchemy import select
 
-from models.tables import Callout, DriveDay
+from models.tables import Callout, Donation, DriveDay
+from tests.browser.conftest import VIEWPORT
 from tests.browser.pages import VI, Tab
 from tests.e2e.test_booking import book
 from tests.e2e.test_callout_close import CALL, arrives, press_on
 from tests.e2e.test_callouts import reserve
+from tests.integration.test_web_desk import LAN, desk_site, signup_of, staff
 
 pytestmark = pytest.mark.browser
 
@@ -97,3 +103,41 @@ async def test_a_call_out_made_in_the_browser_shows_who_accepts_in_the_chat_with
     assert "0912 391 001" not in await page.content(), "a masked phone only"
     await tab.shot("callout")
     tab.no_problems()
+
+
+async def test_the_check_in_desk_finds_a_donor_and_records_the_donation_in_clicks(
+    browser: Browser, tmp_path: Path
+) -> None:
+    """On the drive day (30/11/2026, `test_web_desk.desk_site`): Lan booked 07:00 in Tam Lưu."""
+    async with desk_site(tmp_path) as s:
+        context = await browser.new_context(viewport=VIEWPORT, locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh")
+        try:
+            tab = Tab(await context.new_page(), s)
+            page = tab.page
+            await tab.log_in(await staff(s))
+            await tab.goto("/desk")
+            await page.fill("#desk-q", "0912 890 001")
+            async with page.expect_navigation():
+                await page.click("#desk-search")
+            lan = await signup_of(s, LAN)
+            await tab.shows("Nguyễn Thị Lan", within="#desk-results")
+            assert "0912 890 001" not in await page.inner_text("#desk-results"), "a masked phone only"
+            await tab.shot("desk")
+            async with page.expect_navigation():
+                await page.click(f"#desk-open-{lan.id}")
+            await tab.shows(VI("desk_status_checked_in"), within="#desk-state")
+            await tab.shows("Nhà văn hóa Tam Lưu", within="#desk-session")
+            async with page.expect_navigation():
+                await page.click("#desk-result-350")
+            await tab.shows("Đã hiến 350 ml", within="#desk-result")
+            await tab.shot("desk-result")
+            (donation,) = await s.bot.rows(select(Donation))
+            assert (donation.volume_ml, donation.donated_on) == (350, date(2026, 11, 30))
+            s.bot.clock.advance(minutes=10)  # the thank-you leaves time to correct a mis-tap
+            await s.bot.emu.wait_until(
+                lambda: any("Cảm ơn Nguyễn Thị Lan" in (m.text or "") for m in s.bot.emu.messages(9101)),
+                what="the thank-you",
+            )
+            tab.no_problems()
+        finally:
+            await context.close()
