@@ -1,7 +1,7 @@
 # Sourced by scripts/test (after _postgres.sh): makes sure Debian's Chromium is at /usr/bin/chromium for the
 # browser tests (tests/browser: Playwright drives that executable; never `playwright install`) and exports
-# DONORBOT_CHROMIUM. Installs the `chromium` package when it can (as root, or with sudo that asks no
-# password); without it the browser tests skip with a printed reason, except under CI=true where they fail.
+# DONORBOT_CHROMIUM. Installs the `chromium` package, with an emoji font for the screenshots, when it can
+# (as root, or with sudo that asks no password); without it the browser tests skip with a printed reason, except under CI=true where they fail.
 CHROMIUM=/usr/bin/chromium
 chromium_install() {
   local as=""
@@ -10,7 +10,7 @@ chromium_install() {
     as="sudo -n"
   fi
   command -v apt-get >/dev/null 2>&1 || return 1
-  local install="env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium"
+  local install="env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji"
   echo "Installing Chromium for the browser tests ..." >&2
   # the package lists are refreshed only when the install fails without them (a fresh image has none)
   $as $install >/dev/null 2>&1 || { $as apt-get update -qq >/dev/null && $as $install >/dev/null; } >&2
