@@ -21,6 +21,7 @@ The figures and the roster are the chat's (`services.reports.gather|summary|rost
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -65,6 +66,14 @@ NAV: tuple[tuple[str, Capability | None, str], ...] = (
     ("/transfers", Capability.EXPORT, "web_nav_transfers"),
     ("/audit", Capability.ORGANISER_ADMIN, "web_nav_audit"),
 )
+# The charts of a campaign's page, by name (`services.reports.summary.CHARTS`), with their titles' keys.
+CHART_TITLES = {
+    "progress": "rep_chart_progress",
+    "wards": "rep_chart_quota_wards",
+    "organisations": "rep_chart_quota_organisations",
+    "reserve": "rep_chart_reserve",
+    "repeat": "rep_chart_repeat",
+}
 REFUSAL_QUIET = timedelta(minutes=10)  # as handlers.flow.REFUSAL_QUIET: a burst of reloads is one row
 
 
@@ -330,15 +339,37 @@ class Pages:
         )
         blocks = [block.splitlines() for block in report.split("\n\n")][1:]  # the heading is the <h1>
         await gather.record(visit.db, data, actor=visit.opened.actor, output="text", now=self.app.clock.now())
+        figures = data.figures
+        shown = {
+            "progress": True,
+            "wards": bool(figures.wards),
+            "organisations": bool(figures.organisations),
+            "reserve": True,
+            "repeat": True,
+        }
         return self.render(
             t,
             "campaign.html",
             visit=visit,
+            charts=[(name, t(key)) for name, key in CHART_TITLES.items() if shown[name]],
             heading=heading,
             as_of=t("rep_as_of", date=t.date(data.figures.today)),
             blocks=[lines for lines in blocks if lines],
             line=campaign_line(found, data, t),
         )
+
+    async def campaign_chart(self, request: web.Request, visit: Visit) -> web.StreamResponse:
+        """One chart of a campaign's page as PNG, for the viewer's scope (the chat's /thongke charts), drawn
+        in a worker thread; never cached (another role's figures differ)."""
+        number = ids.parse_id(request.match_info["campaign_id"])
+        name = request.match_info["chart"]
+        found = await visit.db.get(Campaign, number) if number is not None else None
+        draw = summary.CHARTS.get(name)
+        if found is None or draw is None:
+            raise Refused(404, "web_campaign_unknown")
+        data = await self._figures(visit, found)
+        png = await asyncio.to_thread(draw, data.figures, visit.t)
+        return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})
 
     async def roster(self, request: web.Request, visit: Visit) -> web.StreamResponse:
         t, now, tz = visit.t, self.app.clock.now(), self.app.settings.tz
@@ -435,6 +466,12 @@ def mount_core(server: WebServer, pages: Pages) -> None:
     server.add_route("GET", "/", pages.page(None, pages.home), name="web_home")
     server.add_route(
         "GET", "/campaign/{campaign_id}", pages.page(Capability.STATS, pages.campaign), name="web_campaign"
+    )
+    server.add_route(
+        "GET",
+        r"/campaign/{campaign_id}/chart/{chart:[a-z]+}.png",
+        pages.page(Capability.STATS, pages.campaign_chart),
+        name="web_campaign_chart",
     )
     server.add_route(
         "GET", "/roster/{drive_day_id}", pages.page(Capability.ROSTER, pages.roster), name="web_roster"

@@ -9,7 +9,7 @@ organiser whose scope covers them receives (the caller picks the rows by scope).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -395,18 +395,28 @@ def repeat_chart(figures: Figures, t: Translator) -> bytes:
     )
 
 
+def _ward_chart(figures: Figures, t: Translator) -> bytes:
+    return quota_chart(figures.wards, t, title_key="rep_chart_quota_wards")
+
+
+def _organisation_chart(figures: Figures, t: Translator) -> bytes:
+    return quota_chart(figures.organisations, t, title_key="rep_chart_quota_organisations")
+
+
+# Every chart by name, in the report's order: the CLI writes `{name}.png`, the workbook embeds them, the web
+# page shows them (`/campaign/{id}/chart/{name}.png`).
+CHARTS: dict[str, Callable[[Figures, Translator], bytes]] = {
+    "progress": progress_chart,
+    "wards": _ward_chart,
+    "organisations": _organisation_chart,
+    "reserve": reserve_chart,
+    "repeat": repeat_chart,
+}
+
+
 def all_charts(figures: Figures, t: Translator) -> list[tuple[str, bytes]]:
     """(file name, PNG) of every chart in order: the CLI writes them, the workbook embeds them."""
-    return [
-        ("progress.png", progress_chart(figures, t)),
-        ("wards.png", quota_chart(figures.wards, t, title_key="rep_chart_quota_wards")),
-        (
-            "organisations.png",
-            quota_chart(figures.organisations, t, title_key="rep_chart_quota_organisations"),
-        ),
-        ("reserve.png", reserve_chart(figures, t)),
-        ("repeat.png", repeat_chart(figures, t)),
-    ]
+    return [(f"{name}.png", draw(figures, t)) for name, draw in CHARTS.items()]
 
 
 def _quota_table(lines: Sequence[QuotaLine], t: Translator, *, title_key: str, staff: bool) -> Table:

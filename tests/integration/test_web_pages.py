@@ -270,6 +270,39 @@ async def test_every_page_is_refused_without_a_session(tmp_path: Path) -> None:
             assert response.status == 403
 
 
+async def test_a_campaigns_charts_are_drawn_for_the_viewers_scope(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        area, ward, desk = s.bot.user(8990), s.bot.user(8991), s.bot.user(8992)
+        await s.bot.make_organiser(area)
+        await s.bot.make_organiser(ward, scope=Scope.parse("ward:Nhị Chiểu"))
+        await s.bot.make_organiser(desk, scope=Scope.parse(f"drive_day:{s.ids['day']}"), role="desk")
+        charts = {}
+        for user in (area, ward):
+            async with await s.logged_in(user) as browser:
+                async with browser.get(f"/campaign/{s.campaign_id}") as response:
+                    page = await response.text()
+                alt = VI("rep_chart_progress")
+                assert f'<img src="/campaign/{s.campaign_id}/chart/progress.png" alt="{alt}"' in page
+                for name in ("progress", "reserve", "repeat"):
+                    async with browser.get(f"/campaign/{s.campaign_id}/chart/{name}.png") as response:
+                        assert response.status == 200 and response.content_type == "image/png"
+                        assert response.headers["Cache-Control"] == "no-store"
+                        body = await response.read()
+                    assert body.startswith(b"\x89PNG\r\n\x1a\n"), name
+                    charts[user.id, name] = body
+                async with browser.get(f"/campaign/{s.campaign_id}/chart/nothing.png") as response:
+                    assert response.status == 404
+                async with browser.get("/campaign/999/chart/progress.png") as response:
+                    assert response.status == 404
+        # Lan's unit was given in Tam Lưu: Nhị Chiểu's organiser sees a progress chart without it
+        assert charts[area.id, "progress"] != charts[ward.id, "progress"]
+        chart = f"/campaign/{s.campaign_id}/chart/progress.png"
+        async with await s.logged_in(desk) as browser, browser.get(chart) as response:
+            assert response.status == 403 and response.content_type == "text/html"
+        async with s.client() as stranger, stranger.get(chart) as response:
+            assert response.status == 403
+
+
 async def test_a_ward_organiser_sees_their_wards_roster_and_not_anothers(
     tmp_path: Path, database_url: str
 ) -> None:
