@@ -85,6 +85,9 @@ async def test_an_organiser_logs_in_by_the_bots_link_and_sees_the_figures_and_th
     async with page.expect_navigation():
         await page.get_by_role("link", name="Ngày hội thử").click()
     assert page.url == f"{tab.base_url}/campaign/{s.campaign_id}"
+    # the charts load under the CSP (same origin), each a drawn PNG
+    assert await page.locator(".charts img").count() == 4
+    await page.wait_for_function("[...document.images].every(i => i.complete && i.naturalWidth === 1200)")
     await tab.shot("campaign")
     await tab.shows("Kết quả chiến dịch «Ngày hội thử»", within="h1")
     units = VI("web_units_line", units="1", target="4", percent=fmt_percent(0.25, "vi"))
