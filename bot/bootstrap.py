@@ -39,6 +39,7 @@ class Running:
     # this process knows
     delivery: Role = Role.STOPPED
     scheduler: Role = Role.STOPPED
+    web_only: bool = False  # `donorbot web`: neither runs here by design (another process runs the bot)
 
     def set(self, *, delivery: Role | None = None, scheduler: Role | None = None) -> None:
         if delivery is not None:

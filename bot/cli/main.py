@@ -25,7 +25,7 @@ from bot.cli import (
 )
 from bot.cli.harness import EXIT_OK, EXIT_USAGE, guarded
 from bot.cli.logs import secrets_of, setup_logging
-from bot.cli.serve import console_user, run_bot
+from bot.cli.serve import console_user, run_bot, run_web
 from core.config import ConfigError, Settings, load_settings
 
 
@@ -38,6 +38,7 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the bot (Telegram with a token, else the console)")
     run.add_argument("--console", action="store_true", help="use the console even with a token")
     run.add_argument("--user", help="the console's user (default: your login), to be someone else")
+    sub.add_parser("web", help="serve the organiser's web page alone (no chat; `run` sends what it queues)")
     db.add_parser(sub)
     config = sub.add_parser("config", help="check the configuration file and connect to the database")
     config.add_argument("action", choices=["check"])
@@ -80,6 +81,8 @@ def _command(args: argparse.Namespace, settings: Settings) -> int:
     if command == "run":
         user = console_user(getattr(args, "user", None))
         asyncio.run(run_bot(settings, console=getattr(args, "console", False) or user is not None, user=user))
+    elif command == "web":
+        asyncio.run(run_web(settings))
     elif command == "db":
         if args.action == "backup":
             return db.backup(args, settings)

@@ -1,4 +1,5 @@
-"""`donorbot run [--console] [--user NAME]`: serve the chat on every channel with a token, or the console."""
+"""`donorbot run [--console] [--user NAME]`: serve the chat on every channel with a token, or the console.
+`donorbot web`: serve the organiser's web page alone."""
 
 from __future__ import annotations
 
@@ -95,4 +96,32 @@ async def run_bot(settings: Settings, *, console: bool, user: str | None = None)
                 loop.add_signal_handler(sig, stop.set)
         await serve(app, channels, stop=stop, web=web)
     finally:
+        await app.close()
+
+
+async def run_web(settings: Settings) -> None:
+    """`donorbot web`: the organiser's web page with /healthz, /readyz and /metrics, and nothing else — no
+    chat channel, no delivery loop, no scheduler. What its pages queue (a call-out's pushes) is sent by the
+    process that runs the bot (`donorbot run`, which also sends the /web login links): a web process of its
+    own behind the same reverse proxy, restarted or scaled without touching the chat. Until SIGINT/SIGTERM.
+    """
+    from bot.web import health, site
+    from bot.web.server import WebServer
+
+    app = build_app(settings)
+    await app.prepare()
+    app.running.web_only = True
+    web = WebServer(settings, clock=app.clock)
+    health.mount(web, app)
+    site.mount(web, app)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await web.start()
+        log.info("web page only, on %s (%s)", web.base_url, describe(settings.database.url))
+        await stop.wait()
+    finally:
+        await web.stop()
         await app.close()

@@ -53,10 +53,14 @@ async def checks(app: App) -> list[Check]:
     except Exception as exc:  # unreachable, refused, timed out: not ready, and say which kind of error
         log.warning("readyz: database check failed: %s", loggable(exc))
         found.append(Check("database", False, type(exc).__name__))
-    delivery = app.running.delivery  # a standby is ready: another process sends
-    found.append(Check("delivery", delivery is not Role.STOPPED, str(delivery)))
-    role = app.running.scheduler  # a standby is ready: another process runs the scheduler
-    found.append(Check("scheduler", role is not Role.STOPPED, str(role)))
+    if app.running.web_only:  # `donorbot web`: the bot's own process sends and plans
+        found.append(Check("delivery", True, "not in this process (donorbot web)"))
+        found.append(Check("scheduler", True, "not in this process (donorbot web)"))
+    else:
+        delivery = app.running.delivery  # a standby is ready: another process sends
+        found.append(Check("delivery", delivery is not Role.STOPPED, str(delivery)))
+        role = app.running.scheduler  # a standby is ready: another process runs the scheduler
+        found.append(Check("scheduler", role is not Role.STOPPED, str(role)))
     limit = app.settings.web.ready_max_backlog
     if backlog is not None:
         found.append(Check("outbox_backlog", backlog <= limit, f"{backlog} due (limit {limit})"))
