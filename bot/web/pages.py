@@ -124,7 +124,7 @@ class Pages:
         # SQLite has one writer at a time, and every page is a write transaction (the session's idle end,
         # the audit entry): pages wait for it here, in the order they came, rather than in SQLite's busy
         # handler, which lets in whoever retries first and gives up after `busy_timeout` (bench/web.py: a
-        # roster's p95 was 25 times its p50, and campaign pages failed with "database is locked").
+        # roster's p95 was 13–23 times its p50, and campaign pages failed with "database is locked").
         self.turn: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if is_sqlite(app.settings.database.url) else contextlib.nullcontext()
         )
