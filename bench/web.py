@@ -33,7 +33,7 @@ database is made on it and dropped after. `--keep PATH` writes the SQLite file t
 its ids, in PATH.json) on the next run.
 
 Figures: p50/p95 of each page in ms (goal p95 < 200 ms), requests/s of each page and of both phases,
-errors, the build time. The last line holds them as key=value.
+errors, the build time, the server's peak RSS. The last line holds them as key=value.
 """
 
 from __future__ import annotations
@@ -419,6 +419,9 @@ async def serve(url: str) -> None:
     finally:
         await server.stop()
         await app.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    sys.stdout.write(json.dumps({"server_rss_mb": peak}) + "\n")
+    sys.stdout.flush()
 
 
 # --- the browsers -----------------------------------------------------------------------------------------
@@ -527,7 +530,10 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
         out["req_per_s"] = total_requests / total_seconds
     finally:
         child.stdin.close()
+        last = await child.stdout.readline()
         await child.wait()
+    if last:
+        out.update(json.loads(last))
     return out
 
 
@@ -575,7 +581,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         started = time.perf_counter()
         if reuse:
             log(f"reusing {args.keep}")
-            campaign_id, roster_id = json.loads(await asyncio.to_thread(ids_file.read_text))
+            campaign_id, roster_id, args.donors = json.loads(await asyncio.to_thread(ids_file.read_text))
         else:
             log(f"building {args.donors:,} donors on {backend} ...")
             campaign_id, roster_id, rows = await build(url, args.donors, settings)
@@ -583,16 +589,16 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             result["rows"] = rows
             log(f"  {rows:,} rows in {result['build_s']:.0f} s")
             if args.keep is not None and not args.database_url:
-                await asyncio.to_thread(ids_file.write_text, json.dumps([campaign_id, roster_id]))
+                kept = json.dumps([campaign_id, roster_id, args.donors])
+                await asyncio.to_thread(ids_file.write_text, kept)
         result.update(await measure(url, campaign_id, roster_id, args))
     finally:
         if dsn is not None:
             await drop_database(dsn, url)
     errors = int(result.get("campaign_errors", 0) + result.get("roster_errors", 0))
-    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     line = " ".join(
         f"{key}={value:.0f}"
-        if key in ("rows", "build_s", "rss_mb") or key.endswith("errors")
+        if key in ("rows", "build_s", "server_rss_mb") or key.endswith("errors")
         else f"{key}={value:.1f}"
         for key, value in result.items()
     )
