@@ -22,6 +22,7 @@ The figures and the roster are the chat's (`services.reports.gather|summary|rost
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -41,6 +42,7 @@ from domain import ids
 from domain.figures import Scope
 from domain.roles import CAPABILITIES, Capability, Grant
 from models import audit, organisers, rosters, web_sessions
+from models.db import is_sqlite
 from models.tables import Campaign, ChannelAccount
 from services.reports import gather, summary
 from services.reports import rosters as roster_sheets
@@ -127,6 +129,13 @@ class Pages:
         self.secure = public.startswith("https://")
         self.cookie = cookie_name(self.secure)
         self.login_cookie = cookie_name(self.secure) + "-login"
+        # SQLite has one writer at a time, and every page is a write transaction (the session's idle end,
+        # the audit entry): pages wait for it here, in the order they came, rather than in SQLite's busy
+        # handler, which lets in whoever retries first and gives up after `busy_timeout` (bench/web.py: a
+        # roster's p95 was 13–23 times its p50, and campaign pages failed with "database is locked").
+        self.turn: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Lock() if is_sqlite(app.settings.database.url) else contextlib.nullcontext()
+        )
 
     # --- answers ---------------------------------------------------------------------------------------
 
@@ -170,8 +179,8 @@ class Pages:
             asked = self._lang_asked(request)
             t = self.app.catalogs.get(asked or "vi")
             sid = request.cookies.get(self.cookie)
-            now = self.app.clock.now()
-            async with self.app.sessions() as db, db.begin():
+            async with self.turn, self.app.sessions() as db, db.begin():
+                now = self.app.clock.now()  # once its turn came
                 # a page's own poll of live figures (…/tally.json, …/fill.json) is not someone at the
                 # desk: an open tab left on a shared computer still ends after the idle time
                 touch = not request.path.endswith(".json")

@@ -153,7 +153,7 @@ async def test_the_honour_list_counts_corrections_and_is_scoped_by_ward(sessions
 
 
 async def test_milestones_in_a_year_are_the_crossings_by_donations_of_that_year(sessions: Factory) -> None:
-    a, b, c, d = await make_donors(sessions, 4)
+    a, b, c, d, e, f = await make_donors(sessions, 6)
     async with sessions() as session, session.begin():
 
         def give(donor_id: int, *days: date, reported: bool = False) -> None:
@@ -168,6 +168,10 @@ async def test_milestones_in_a_year_are_the_crossings_by_donations_of_that_year(
         give(b, date(2020, 4, 1), date(2020, 8, 1))  # 3 earlier → 5 in 2020
         give(c, date(2020, 5, 1))  # 20 earlier, the correction: 21, no milestone
         give(d, date(2020, 6, 1), reported=True)  # 5 earlier "counting the last one": still 5
+        # no earlier count: the rows alone, 4 by 2019 and the fifth in 2020 (self-reported one included)
+        give(e, date(2018, 1, 1), reported=True)
+        give(e, date(2018, 6, 1), date(2019, 1, 1), date(2019, 6, 1), date(2020, 1, 1))
+        give(f, date(2019, 6, 1), date(2020, 7, 1))  # 2 in all: below every milestone
         for donor_id, earlier in ((a, 8), (b, 3), (c, 20), (d, 5)):
             row = await session.get(Donor, donor_id)
             assert row is not None
@@ -183,9 +187,9 @@ async def test_milestones_in_a_year_are_the_crossings_by_donations_of_that_year(
         other_ward = await honours.milestones_in_year(
             session, year=2020, milestones=(5, 10), ward="Nhị Chiểu"
         )
-    assert [(r.donor_id, r.milestone, r.count) for r in in_2020] == [(b, 5, 5)]
+    assert [(r.donor_id, r.milestone, r.count) for r in in_2020] == [(b, 5, 5), (e, 5, 5)]
     assert [(r.donor_id, r.milestone, r.count) for r in in_2019] == [(a, 10, 10)]
-    assert [r.donor_id for r in only_5] == [b]
+    assert [r.donor_id for r in only_5] == [b, e]
     assert other_ward == []
 
 

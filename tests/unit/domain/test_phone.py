@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import PhoneNumberFormat
 
 from domain.phone import OLD_MOBILE_PREFIXES, display_phone, mask_phone, old_mobile_number, parse_phone
 
@@ -164,6 +168,25 @@ def test_mask_never_raises_and_never_leaks_much(junk: str) -> None:
 )
 def test_display_phone(e164: str, shown: str) -> None:
     assert display_phone(e164) == shown
+
+
+def test_display_of_every_vn_prefix_and_length_is_phonenumbers_own() -> None:
+    """The short cut (one shape per length and first three digits) shows what phonenumbers shows, for
+    every three-digit prefix and national length 7-11, from several numbers of each: the first fills
+    the shape, the others use it."""
+    rng = random.Random(5)
+    for length in range(7, 12):
+        for prefix in range(100, 1000):
+            for _ in range(4):
+                rest = "".join(rng.choice("0123456789") for _ in range(length - 3))
+                e164 = f"+84{prefix}{rest}"
+                number = phonenumbers.parse(e164, None)
+                style = (
+                    PhoneNumberFormat.NATIONAL
+                    if phonenumbers.region_code_for_number(number) == "VN"
+                    else PhoneNumberFormat.INTERNATIONAL
+                )
+                assert display_phone(e164) == phonenumbers.format_number(number, style), e164
 
 
 def test_display_round_trips_through_parse() -> None:
