@@ -213,6 +213,8 @@ class WebSettings(_Section):
     enabled: bool = False
     # /readyz answers 503 when more outbox rows than this are due and not sent.
     ready_max_backlog: int = Field(default=10_000, ge=1)
+    # A campaign's figures on the web page are kept this long for the same scope (0: read every time).
+    figures_kept_seconds: float = Field(default=60.0, ge=0, le=3600)
 
     @field_validator("public_url")
     @classmethod

@@ -25,9 +25,10 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,7 @@ CHART_TITLES = {
     "reserve": "rep_chart_reserve",
     "repeat": "rep_chart_repeat",
 }
+KEPT_MAX = 512  # campaign × scope × day entries of figures kept at most (then all are dropped)
 REFUSAL_QUIET = timedelta(minutes=10)  # as handlers.flow.REFUSAL_QUIET: a burst of reloads is one row
 
 
@@ -133,6 +135,8 @@ class Pages:
         # the audit entry): pages wait for it here, in the order they came, rather than in SQLite's busy
         # handler, which lets in whoever retries first and gives up after `busy_timeout` (bench/web.py: a
         # roster's p95 was 13–23 times its p50, and campaign pages failed with "database is locked").
+        self._kept: dict[tuple[object, ...], tuple[float, datetime, gather.ReportData]] = {}
+        self._computing: dict[tuple[object, ...], asyncio.Lock] = {}
         self.turn: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Lock() if is_sqlite(app.settings.database.url) else contextlib.nullcontext()
         )
@@ -196,6 +200,7 @@ class Pages:
                     sent = form.get("csrf")
                     if not isinstance(sent, str) or not secrets.compare_digest(sent, opened.csrf_token):
                         return self.message(t, "web_csrf", status=403)
+                    self.forget_figures()  # a change on the web shows at once on the figures' pages
                 grant = await organisers.grant_of(db, platform=opened.platform, user_id=opened.user_id)
                 if grant is None or not grant.may(Capability.WEB):
                     return self.message(t, "web_organisers_only", status=403)
@@ -342,6 +347,7 @@ class Pages:
         if found is None:
             raise Refused(404, "web_campaign_unknown")
         data = await self._figures(visit, found, with_milestones=True)
+        read_at = self.figures_read_at(found.id, visit) or self.app.clock.now()
         heading = data.heading(t)
         report = summary.text(
             data.figures, t, heading=heading, recognition=data.recognition, clubs=data.clubs
@@ -363,6 +369,7 @@ class Pages:
             charts=[(name, t(key)) for name, key in CHART_TITLES.items() if shown[name]],
             heading=heading,
             as_of=t("rep_as_of", date=t.date(data.figures.today)),
+            read_at=t("web_figures_read_at", time=f"{read_at.astimezone(self.app.settings.tz):%H:%M:%S}"),
             blocks=[lines for lines in blocks if lines],
             line=campaign_line(found, data, t),
         )
@@ -376,7 +383,7 @@ class Pages:
         draw = summary.CHARTS.get(name)
         if found is None or draw is None:
             raise Refused(404, "web_campaign_unknown")
-        data = await self._figures(visit, found)
+        data = await self._figures(visit, found, with_milestones=True)  # the page's own, kept
         png = await asyncio.to_thread(draw, data.figures, visit.t)
         return web.Response(body=png, content_type="image/png", headers={"Cache-Control": "no-store"})
 
@@ -407,16 +414,51 @@ class Pages:
     async def _figures(
         self, visit: Visit, campaign: Campaign, *, with_milestones: bool = False
     ) -> gather.ReportData:
-        return await gather.gather(
-            visit.db,
-            scope=visit.scope,
-            settings=self.app.settings,
-            rules=self.app.knowledge.rules,
-            today=self.app.clock.now().astimezone(self.app.settings.tz).date(),
-            now=self.app.clock.now(),
-            campaigns=[campaign],
-            with_milestones=with_milestones,
-        )
+        """The campaign's figures for the viewer's scope, kept `FIGURES_KEPT_SECONDS` for the same campaign,
+        scope and day (the page and its charts, the next viewer of that scope), computed once at a time.
+
+        At a province's size they are passes over every donor and a year's donations (bench/web.py: 1.5–1.8 s
+        at 1,000,000 donors, holding SQLite's one writer meanwhile); the page says when they were read. A
+        change made on the web (any POST) drops what is kept.
+        """
+        now = self.app.clock.now()
+        today = now.astimezone(self.app.settings.tz).date()
+        key = (campaign.id, visit.scope.kind.value, visit.scope.name, today, with_milestones)
+        if (found := self._fresh(key)) is not None:
+            return found
+        async with self._computing.setdefault(key, asyncio.Lock()):
+            if (found := self._fresh(key)) is not None:  # another request read them meanwhile
+                return found
+            data = await gather.gather(
+                visit.db,
+                scope=visit.scope,
+                settings=self.app.settings,
+                rules=self.app.knowledge.rules,
+                today=today,
+                now=now,
+                campaigns=[campaign],
+                with_milestones=with_milestones,
+            )
+            if len(self._kept) >= KEPT_MAX:
+                self._kept.clear()
+            self._kept[key] = (time.monotonic(), now, data)
+            return data
+
+    def _fresh(self, key: tuple[object, ...]) -> gather.ReportData | None:
+        kept = self._kept.get(key)
+        if kept is None or time.monotonic() - kept[0] >= self.app.settings.web.figures_kept_seconds:
+            return None
+        return kept[2]
+
+    def figures_read_at(self, campaign_id: int, visit: Visit) -> datetime | None:
+        """When the figures of the campaign shown to this scope were read (the page says so)."""
+        for key, (_, at, _data) in self._kept.items():
+            if key[:3] == (campaign_id, visit.scope.kind.value, visit.scope.name):
+                return at
+        return None
+
+    def forget_figures(self) -> None:
+        self._kept.clear()
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]

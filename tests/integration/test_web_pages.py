@@ -270,6 +270,36 @@ async def test_every_page_is_refused_without_a_session(tmp_path: Path) -> None:
             assert response.status == 403
 
 
+async def test_a_campaigns_figures_are_kept_a_minute_and_a_change_on_the_web_drops_them(
+    tmp_path: Path,
+) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        one = VI("web_units_line", units="1", target="4", percent=fmt_percent(0.25, "vi"))
+        two = VI("web_units_line", units="2", target="4", percent=fmt_percent(0.5, "vi"))
+        async with await s.logged_in(staff) as browser:
+            async with browser.get(f"/campaign/{s.campaign_id}") as response:
+                page = await response.text()
+            assert one in page and VI("web_figures_read_at", time="09:00:00") in page
+            hoa = s.bot.user(8902, name="Hoa")
+            hoa_id = await s.bot.add_donor(hoa, phone="+84912890002")
+            async with s.bot.app.sessions() as db, db.begin():  # type: ignore[union-attr]
+                db.add(Donation(donor_id=hoa_id, donated_on=DAY, volume_ml=350, drive_day_id=s.ids["day"]))
+            s.bot.clock.advance(minutes=5)  # the app's clock; the figures are kept by the process's own
+            async with browser.get(f"/campaign/{s.campaign_id}") as response:
+                page = await response.text()
+            assert one in page and two not in page, "kept: the same figures, saying when they were read"
+            assert VI("web_figures_read_at", time="09:00:00") in page
+            csrf = CSRF.search(page)
+            assert csrf is not None
+            async with browser.post("/logout", data={"csrf": csrf.group(1)}) as response:
+                assert response.status == 200  # any change made on the web drops them
+        async with await s.logged_in(staff) as browser, browser.get(f"/campaign/{s.campaign_id}") as response:
+            page = await response.text()
+        assert two in page and VI("web_figures_read_at", time="09:05:00") in page
+
+
 async def test_a_campaigns_charts_are_drawn_for_the_viewers_scope(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         area, ward, desk = s.bot.user(8990), s.bot.user(8991), s.bot.user(8992)
