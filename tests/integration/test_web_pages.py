@@ -300,6 +300,20 @@ async def test_a_campaigns_figures_are_kept_a_minute_and_a_change_on_the_web_dro
         assert two in page and VI("web_figures_read_at", time="09:05:00") in page
 
 
+async def test_a_rosters_cells_are_escaped(tmp_path: Path) -> None:
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        async with s.bot.app.sessions() as db, db.begin():  # type: ignore[union-attr]
+            lan = await db.scalar(select(Donor).where(Donor.phone == "+84912890001"))
+            assert lan is not None
+            lan.full_name = 'Lan <img src=x onerror="alert(1)"> & Co'
+        async with await s.logged_in(staff) as browser, browser.get(f"/roster/{s.ids['day']}") as response:
+            page = await response.text()
+        assert "<img" not in page
+        assert "<td>Lan &lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; Co</td>" in page
+
+
 async def test_a_campaigns_charts_are_drawn_for_the_viewers_scope(tmp_path: Path) -> None:
     async with site(tmp_path) as s:
         area, ward, desk = s.bot.user(8990), s.bot.user(8991), s.bot.user(8992)
