@@ -33,7 +33,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
@@ -43,6 +42,7 @@ from typing import Any, ClassVar
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import throwaway  # noqa: E402
 from core.config import Settings, load_settings  # noqa: E402
 from core.i18n import Catalogs  # noqa: E402
 from domain.figures import Figures, Scope  # noqa: E402
@@ -386,32 +386,6 @@ async def measure(label: str, url: str, settings: Settings, runs: int) -> dict[s
     return out
 
 
-async def _postgres_database(admin: str) -> tuple[str, str]:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    base = make_url(admin)
-    name = f"donorbot_bench_{uuid.uuid4().hex[:8]}"
-    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.set(database=name).render_as_string(hide_password=False), dsn
-
-
-async def _drop(dsn: str, url: str) -> None:
-    import asyncpg
-    from sqlalchemy.engine import make_url
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -442,7 +416,7 @@ def main(argv: list[str] | None = None) -> int:
             result[f"sqlite_{name}_s"] = value
         admin = None if args.no_postgres else (args.postgres or os.environ.get("DONORBOT_TEST_POSTGRES_URL"))
         if admin:
-            pg_url, dsn = asyncio.run(_postgres_database(admin))
+            pg_url, dsn = asyncio.run(throwaway.create(admin, "donorbot_bench"))
             try:
                 print(f"\ngenerating {donors:,} donors into PostgreSQL ...", flush=True)
                 result["pg_load_s"] = asyncio.run(load_postgres(pg_url, Rows(donors, wards)))
@@ -453,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
                 for name, value in asyncio.run(measure("PostgreSQL", pg_url, pg_settings, args.runs)).items():
                     result[f"pg_{name}_s"] = value
             finally:
-                asyncio.run(_drop(dsn, pg_url))
+                asyncio.run(throwaway.drop(dsn, pg_url))
     result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures_line = " ".join(f"{key}={value:.2f}" for key, value in result.items())
     print(f"\nreport donors={donors} donations={donations} {figures_line}")

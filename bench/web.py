@@ -49,7 +49,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
@@ -64,6 +63,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import insert, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import throwaway  # noqa: E402
 from core.config import Settings, load_settings  # noqa: E402
 from domain.figures import Scope  # noqa: E402
 from models import organisers, web_sessions  # noqa: E402
@@ -540,35 +540,10 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
 # --- the run ----------------------------------------------------------------------------------------------
 
 
-async def postgres_database(server: str) -> tuple[str, str]:
-    """A throwaway database on that server: (its URL, the server's asyncpg DSN to drop it by)."""
-    import asyncpg
-
-    base = make_url(server)
-    name = f"donorbot_webbench_{uuid.uuid4().hex[:8]}"
-    dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return base.set(database=name).render_as_string(hide_password=False), dsn
-
-
-async def drop_database(dsn: str, url: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
 async def run(args: argparse.Namespace, folder: Path) -> int:
     dsn = None
     if args.database_url:
-        url, dsn = await postgres_database(args.database_url)
+        url, dsn = await throwaway.create(args.database_url, "donorbot_webbench")
         backend = "postgresql"
     else:
         path = args.keep or folder / "web-bench.sqlite3"
@@ -594,7 +569,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
         result.update(await measure(url, campaign_id, roster_id, args))
     finally:
         if dsn is not None:
-            await drop_database(dsn, url)
+            await throwaway.drop(dsn, url)
     errors = int(result.get("campaign_errors", 0) + result.get("roster_errors", 0))
     line = " ".join(
         f"{key}={value:.0f}"
