@@ -86,3 +86,18 @@ async def recorded_since(
         .limit(1)
     )
     return found is not None
+
+
+async def newest(
+    session: AsyncSession, *, limit: int, before: int | None = None, action: str = "", actor: str = ""
+) -> list[AuditEntry]:
+    """At most `limit` entries, newest first: older than id `before`, of exactly `action` and `actor`
+    when given (the web page's audit log)."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(AuditEntry.id < before)
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if actor:
+        query = query.where(AuditEntry.actor == actor)
+    return list((await session.scalars(query)).all())

@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import tzinfo
 
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.web.pages import Pages, Visit
 from bot.web.server import WebServer
 from core.i18n import Translator
 from domain import ids, limits
 from domain.roles import Capability
+from models import audit
 from models.tables import AuditEntry
 
 PAGE = 50
@@ -69,14 +69,7 @@ class AuditPages:
         before_text = request.query.get("before", "").strip()
         before = ids.parse_int(before_text, minimum=1, maximum=ids.MAX_BIG_ID) if before_text else None
         error = t("wrec_err_before", value=before_text) if before_text and before is None else ""
-        query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(PAGE + 1)
-        if before is not None:
-            query = query.where(AuditEntry.id < before)
-        if action:
-            query = query.where(AuditEntry.action == action)
-        if actor:
-            query = query.where(AuditEntry.actor == actor)
-        rows = list((await visit.db.scalars(query)).all())
+        rows = await audit.newest(visit.db, limit=PAGE + 1, before=before, action=action, actor=actor)
         older = rows[PAGE - 1].id if len(rows) > PAGE else None
         tz = self.app.settings.tz
         return self.pages.render(
