@@ -456,8 +456,9 @@ class Pages:
                 campaigns=[campaign],
                 with_milestones=with_milestones,
             )
-            if len(self._kept) >= KEPT_MAX:
+            if len(self._kept) >= KEPT_MAX:  # and the locks of keys nobody is reading now
                 self._kept.clear()
+                self._computing = {k: lock for k, lock in self._computing.items() if lock.locked()}
             kept = self._kept[key] = Kept(time.monotonic(), now, data)
             return kept
 
