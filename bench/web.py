@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import resource
@@ -486,6 +487,13 @@ async def hammer(
     return latencies, errors, time.perf_counter() - started
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used (user + system, all its threads), from /proc: the server's cost of
+    a page, whatever else the machine is doing meanwhile."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
@@ -515,9 +523,11 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
         ):
             # one warm-up request per browser: the caches a running server has
             await hammer(base, cookies, path, requests=args.clients, needle=needle, seconds=args.seconds)
+            cpu = cpu_seconds(child.pid)
             times, errors, wall = await hammer(
                 base, cookies, path, requests=args.requests, needle=needle, seconds=args.seconds
             )
+            out[f"{name}_server_cpu_ms"] = (cpu_seconds(child.pid) - cpu) * 1000 / max(len(times), 1)
             ms = [t * 1000 for t in times]
             out[f"{name}_p50_ms"] = statistics.median(ms)
             out[f"{name}_p95_ms"] = percentile(ms, 0.95)

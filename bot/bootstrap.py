@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +22,7 @@ from core.i18n import Catalogs
 from core.knowledge import Knowledge, load_knowledge
 from handlers.registry import build_routes
 from handlers.router import Dispatcher
-from models.db import create_engine, is_sqlite, session_factory, upgrade_database_async
+from models.db import create_engine, is_sqlite, read_session_factory, session_factory, upgrade_database_async
 from scheduler.delivery import DeliveryLoop
 from scheduler.jobs import build_scheduler
 from scheduler.leader import DELIVERY_LOCK, SCHEDULER_LOCK, Leadership, Role
@@ -60,6 +61,11 @@ class App:
     knowledge: Knowledge
     dispatcher: Dispatcher
     running: Running = field(default_factory=Running)
+
+    @functools.cached_property
+    def reads(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions that only read, beside SQLite's one writer (`models.db.read_session_factory`)."""
+        return read_session_factory(self.engine)
 
     async def prepare(self) -> None:
         """Upgrades the schema before the first update is handled."""
@@ -129,7 +135,7 @@ def build_app(
     quiet_leaky_loggers()
     knowledge = knowledge or load_knowledge(settings)
     # hide_parameters: an SQL error must not print a phone number into the log.
-    engine = create_engine(settings.database.url)
+    engine = create_engine(settings.database.url, sqlite_cache_mb=settings.database.sqlite_cache_mb)
     sessions = session_factory(engine)
     catalogs = catalogs or Catalogs()
     clock = clock or SystemClock()

@@ -115,18 +115,32 @@ class Kept:
     texts: dict[str, str] = field(default_factory=dict)  # the report's text by language
 
 
+Change = Callable[[AsyncSession], Awaitable[None]]
+
+
 @dataclass
 class Visit:
-    """One request's view of who is asking: the session, the role and scope, the language."""
+    """One request's view of who is asking: the session, the role and scope, the language.
+
+    On a page that reads first (`Pages.page(..., reads=True)`) `db` only reads, and what the page writes
+    (its audit entry) goes through `write`: it is made after the page, in one short write transaction,
+    before the answer leaves."""
 
     db: AsyncSession
     opened: web_sessions.Opened
     grant: Grant
     t: Translator
+    changes: list[Change] | None = None  # a reading page's writes, in order; None: `db` writes itself
 
     @property
     def scope(self) -> Scope:
         return self.grant.effective_scope
+
+    async def write(self, change: Change) -> None:
+        if self.changes is None:
+            await change(self.db)
+        else:
+            self.changes.append(change)
 
 
 Page = Callable[[web.Request, Visit], Awaitable[web.StreamResponse]]
@@ -186,11 +200,20 @@ class Pages:
     # --- the session around every page -----------------------------------------------------------------
 
     def page(
-        self, capability: Capability | None, handler: Page
+        self, capability: Capability | None, handler: Page, *, reads: bool = False
     ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-        """`handler` behind the session, the role (with `capability`, when given) and, for POST, CSRF."""
+        """`handler` behind the session, the role (with `capability`, when given) and, for POST, CSRF.
+
+        With `reads` (a GET that shows a campaign's figures), the page runs in a reading session outside
+        the turn, and only its writes (`Visit.write`, the session's idle end) take it, after: on SQLite a
+        1.5 s read of a province's figures then no longer holds the one writer that the chat's turns and
+        the other pages wait for (bench/web.py at 1,000,000 donors)."""
 
         async def run(request: web.Request) -> web.StreamResponse:
+            if reads and request.method == "GET":
+                answer = await self._read_first(request, capability, handler)
+                if answer is not None:
+                    return answer
             asked = self._lang_asked(request)
             t = self.app.catalogs.get(asked or "vi")
             sid = request.cookies.get(self.cookie)
@@ -215,23 +238,55 @@ class Pages:
                 grant = await organisers.grant_of(db, platform=opened.platform, user_id=opened.user_id)
                 if grant is None or not grant.may(Capability.WEB):
                     return self.message(t, "web_organisers_only", status=403)
-                visit = Visit(db, opened, grant, t)
-                if capability is not None and not grant.may(capability):
-                    await self.audit_refusal(visit, f"capability:{capability.value}", capability)
-                    return self._refused_role(visit, capability)
-                try:
-                    return await handler(request, visit)
-                except Refused as refusal:
-                    return self.render(
-                        t,
-                        "message.html",
-                        status=refusal.status,
-                        heading=t(f"{refusal.key}_title"),
-                        text=t(refusal.key, **refusal.params),
-                        visit=visit,
-                    )
+                return await self._visit(request, Visit(db, opened, grant, t), capability, handler)
 
         return run
+
+    async def _read_first(
+        self, request: web.Request, capability: Capability | None, handler: Page
+    ) -> web.StreamResponse | None:
+        """A reading page's GET: the session, the role and the page read outside the turn, then its writes
+        in the turn, and the answer once they are committed. None without a live session or when the language
+        changes: the ordinary path answers then, with the write that takes (a stale session deleted, the
+        language stored)."""
+        asked = self._lang_asked(request)
+        sid = request.cookies.get(self.cookie)
+        if not sid:
+            return None
+        async with self.app.reads() as db:  # closed, never committed: it only reads
+            now = self.app.clock.now()
+            opened = await web_sessions.current(db, sid=sid, now=now, touch=False)
+            if opened is None or (asked is not None and asked != opened.lang):
+                return None
+            t = self.app.catalogs.get(opened.lang)
+            grant = await organisers.grant_of(db, platform=opened.platform, user_id=opened.user_id)
+            if grant is None or not grant.may(Capability.WEB):
+                return self.message(t, "web_organisers_only", status=403)
+            visit = Visit(db, opened, grant, t, changes=[])
+            answer = await self._visit(request, visit, capability, handler)
+        async with self.turn, self.app.sessions() as db, db.begin():
+            await web_sessions.touch(db, opened.id, now=self.app.clock.now())
+            for change in visit.changes or ():
+                await change(db)
+        return answer
+
+    async def _visit(
+        self, request: web.Request, visit: Visit, capability: Capability | None, handler: Page
+    ) -> web.StreamResponse:
+        if capability is not None and not visit.grant.may(capability):
+            await self.audit_refusal(visit, f"capability:{capability.value}", capability)
+            return self._refused_role(visit, capability)
+        try:
+            return await handler(request, visit)
+        except Refused as refusal:
+            return self.render(
+                visit.t,
+                "message.html",
+                status=refusal.status,
+                heading=visit.t(f"{refusal.key}_title"),
+                text=visit.t(refusal.key, **refusal.params),
+                visit=visit,
+            )
 
     def _refused_role(self, visit: Visit, capability: Capability) -> web.Response:
         t = visit.t
@@ -247,23 +302,24 @@ class Pages:
     async def audit_refusal(self, visit: Visit, target: str, capability: Capability) -> None:
         now = self.app.clock.now()
         actor = visit.opened.actor
-        if await audit.recorded_since(
-            visit.db, actor=actor, action="organiser.refused", target=target, since=now - REFUSAL_QUIET
-        ):
-            return
-        await audit.record(
-            visit.db,
-            actor=actor,
-            action="organiser.refused",
-            target=target,
-            details={
-                "capability": capability.value,
-                "role": visit.grant.role,
-                "scope_kind": visit.scope.kind.value,
-                "via": "web",
-            },
-            now=now,
-        )
+        details = {
+            "capability": capability.value,
+            "role": visit.grant.role,
+            "scope_kind": visit.scope.kind.value,
+            "via": "web",
+        }
+
+        async def refused(db: AsyncSession) -> None:
+            since = now - REFUSAL_QUIET
+            if await audit.recorded_since(
+                db, actor=actor, action="organiser.refused", target=target, since=since
+            ):
+                return
+            await audit.record(
+                db, actor=actor, action="organiser.refused", target=target, details=details, now=now
+            )
+
+        await visit.write(refused)
 
     # --- login and logout ------------------------------------------------------------------------------
 
@@ -366,7 +422,8 @@ class Pages:
                 data.figures, t, heading=heading, recognition=data.recognition, clubs=data.clubs
             )
         blocks = [block.splitlines() for block in report.split("\n\n")][1:]  # the heading is the <h1>
-        await gather.record(visit.db, data, actor=visit.opened.actor, output="text", now=self.app.clock.now())
+        actor, now = visit.opened.actor, self.app.clock.now()
+        await visit.write(lambda db: gather.record(db, data, actor=actor, output="text", now=now))
         figures = data.figures
         shown = {
             "progress": True,
@@ -412,7 +469,8 @@ class Pages:
             await self.audit_refusal(visit, f"drive_day:{number}", Capability.ROSTER)
             raise Refused(403, "web_roster_out_of_scope", id=number)
         sheet = roster_sheets.table(found, t, tz)
-        await roster_sheets.record(visit.db, found, actor=visit.opened.actor, output="web", now=now)
+        actor = visit.opened.actor
+        await visit.write(lambda db: roster_sheets.record(db, found, actor=actor, output="web", now=now))
         return self.render(
             t,
             "roster.html",
@@ -488,11 +546,26 @@ class Pages:
 
 def table_rows(rows: Sequence[Sequence[object]]) -> Markup:
     """A table's body rows as HTML, every cell escaped: the same markup the template's two loops wrote, at
-    a tenth of the time (a 500-person roster's cells took Jinja 19 ms a page; bench/web.py)."""
-    cells = "</td><td>"
-    return Markup(
-        "\n".join("<tr><td>" + cells.join(escape(cell) for cell in row) + "</td></tr>" for row in rows)
-    )
+    a fraction of the time (a 500-person roster's cells took Jinja 19 ms a page, escaping each of its 4,000
+    cells on its own 4 ms; bench/web.py).
+
+    The cells are joined with the ASCII unit and record separators and escaped in one pass, then the
+    separators become the tags. A cell holding a separator itself (a name typed with control characters)
+    would move the cells after it, so the counts are checked and such a table is escaped cell by cell.
+    """
+    plain = _RECORD.join(_UNIT.join(map(str, row)) for row in rows)
+    if plain.count(_UNIT) != sum(len(row) - 1 for row in rows) or plain.count(_RECORD) != max(
+        len(rows) - 1, 0
+    ):
+        cells = "</td><td>"
+        return Markup(
+            "\n".join("<tr><td>" + cells.join(escape(cell) for cell in row) + "</td></tr>" for row in rows)
+        )
+    body = str(escape(plain)).replace(_UNIT, "</td><td>").replace(_RECORD, "</td></tr>\n<tr><td>")
+    return Markup(f"<tr><td>{body}</td></tr>") if rows else Markup("")
+
+
+_UNIT, _RECORD = "\x1f", "\x1e"
 
 
 def may_list(grant: Grant, t: Translator) -> str:
@@ -534,18 +607,26 @@ def mount_core(server: WebServer, pages: Pages) -> None:
     """The login, home, campaign and roster routes and the static files (`bot.web.site` adds the rest)."""
     server.add_route("GET", "/login/{token}", pages.login_page, name="web_login_page")
     server.add_route("POST", "/login/{token}", pages.login, name="web_login")
-    server.add_route("GET", "/", pages.page(None, pages.home), name="web_home")
+    server.add_route("GET", "/", pages.page(None, pages.home, reads=True), name="web_home")
     server.add_route(
-        "GET", "/campaign/{campaign_id}", pages.page(Capability.STATS, pages.campaign), name="web_campaign"
+        "GET",
+        "/campaign/{campaign_id}",
+        pages.page(Capability.STATS, pages.campaign, reads=True),
+        name="web_campaign",
     )
     server.add_route(
         "GET",
         r"/campaign/{campaign_id}/chart/{chart:[a-z]+}.png",
-        pages.page(Capability.STATS, pages.campaign_chart),
+        pages.page(Capability.STATS, pages.campaign_chart, reads=True),
         name="web_campaign_chart",
     )
     server.add_route(
-        "GET", "/roster/{drive_day_id}", pages.page(Capability.ROSTER, pages.roster), name="web_roster"
+        "GET",
+        "/roster/{drive_day_id}",
+        # in one turn: its read is a few ms, and a second transaction cost more than it freed
+        # (bench/web.py, one core free: 57–59 rosters/s against 68–74)
+        pages.page(Capability.ROSTER, pages.roster),
+        name="web_roster",
     )
     server.add_route("POST", "/logout", pages.page(None, pages.logout), name="web_logout")
     server.add_route("GET", "/static/{name}", pages.static, name="web_static")

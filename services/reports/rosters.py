@@ -11,7 +11,7 @@ The audit entry names who, which day, what form and how many rows: never a name 
 from __future__ import annotations
 
 import io
-from datetime import datetime, tzinfo
+from datetime import datetime, time, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,19 +123,31 @@ def table(roster: Roster, t: Translator, tz: tzinfo) -> Table:
         Column(t("ros_col_sign"), width=14),
     ]
     yes = t("ros_yes")
-    rows: list[list[CellValue]] = [
-        [
-            n,
-            row.name,
-            row.phone,
-            f"{row.slot:%H:%M}",
-            yes if row.reserve else "",
-            yes if row.first_time else "",
-            status_text(row, t, tz),
-            "",
-        ]
-        for n, row in enumerate(roster.rows, start=1)
-    ]
+    # A roster has a few slots, statuses and check-in minutes: each worded once, not once per row (a
+    # 500-person sheet's catalog look-ups were a fifth of its page's time; bench/web.py).
+    slots: dict[time, str] = {}
+    statuses: dict[tuple[str, datetime | None], str] = {}
+    rows: list[list[CellValue]] = []
+    for n, row in enumerate(roster.rows, start=1):
+        slot = slots.get(row.slot)
+        if slot is None:
+            slot = slots[row.slot] = f"{row.slot:%H:%M}"
+        at = row.checked_in_at.replace(second=0, microsecond=0) if row.checked_in_at is not None else None
+        status = statuses.get((row.status, at))
+        if status is None:
+            status = statuses[row.status, at] = status_text(row, t, tz)
+        rows.append(
+            [
+                n,
+                row.name,
+                row.phone,
+                slot,
+                yes if row.reserve else "",
+                yes if row.first_time else "",
+                status,
+                "",
+            ]
+        )
     return Table(t("ros_sheet"), columns, rows, heading=heading(roster, t))
 
 
