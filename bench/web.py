@@ -2,7 +2,7 @@
 hit by 20 concurrent browsers over HTTP (issue 17).
 
 Run: .venv/bin/python bench/web.py [--full | --donors N] [--requests 200] [--clients 20] [--seconds 60]
-                                   [--database-url URL] [--keep PATH]
+                                   [--database-url URL] [--keep PATH] [--servers N]
 
 The database: the migrations, then the `models/tables` tables' rows in batches of 20,000 — sqlite3's own
 executemany on SQLite (SQLAlchemy's bind processing of each value held it to 15,000 rows/s), SQLAlchemy
@@ -32,8 +32,12 @@ default run may take. `--database-url postgresql+asyncpg://…` names a PostgreS
 database is made on it and dropped after. `--keep PATH` writes the SQLite file there and reuses it (and
 its ids, in PATH.json) on the next run.
 
+`--servers N` starts N page servers (processes, as N `donorbot web` behind nginx; PostgreSQL: on SQLite
+they would queue for its one writer in its busy handler), the browsers spread over them in turn.
+
 Figures: p50/p95 of each page in ms (goal p95 < 200 ms), requests/s of each page and of both phases,
-errors, the build time, the server's peak RSS. The last line holds them as key=value.
+errors, the servers' CPU time per page (user + system, from /proc: what a page costs whatever else the
+machine runs), the build time, the largest server's peak RSS. The last line holds them as key=value.
 """
 
 from __future__ import annotations
@@ -461,16 +465,16 @@ async def log_in(url: str, base: str) -> str:
 
 
 async def hammer(
-    base: str, cookies: list[str], path: str, *, requests: int, needle: str, seconds: float
+    browsers: list[tuple[str, str]], path: str, *, requests: int, needle: str, seconds: float
 ) -> tuple[list[float], int, float]:
-    """`requests` GETs of `path` by one browser per cookie, at once (each waits for its answer before the
-    next); no new one after `seconds`. (latencies in s, errors, wall time)."""
+    """`requests` GETs of `path` by the browsers (server, session cookie), at once (each waits for its
+    answer before the next); no new one after `seconds`. (latencies in s, errors, wall time)."""
     latencies: list[float] = []
     errors = 0
     left = requests
     deadline = time.monotonic() + seconds
 
-    async def browser(cookie: str) -> None:
+    async def browser(base: str, cookie: str) -> None:
         nonlocal left, errors
         async with aiohttp.ClientSession(base, cookies={"donorbot_session": cookie}) as http:
             while left > 0 and time.monotonic() < deadline:
@@ -483,7 +487,7 @@ async def hammer(
                     errors += 1
 
     started = time.perf_counter()
-    await asyncio.gather(*(browser(cookie) for cookie in cookies))
+    await asyncio.gather(*(browser(base, cookie) for base, cookie in browsers))
     return latencies, errors, time.perf_counter() - started
 
 
@@ -500,34 +504,43 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Namespace) -> dict[str, float]:
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--serve",
-        url,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert child.stdin is not None
-    assert child.stdout is not None
+    children = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            __file__,
+            "--serve",
+            url,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        for _ in range(args.servers)
+    ]
     out: dict[str, float] = {}
     try:
-        port = json.loads(await child.stdout.readline())["port"]
-        base = f"http://127.0.0.1:{port}"
-        cookies = [await log_in(url, base) for _ in range(args.clients)]
-        log(f"logged in; {args.clients} browsers, {args.requests} requests per page")
+        bases = []
+        for child in children:
+            assert child.stdout is not None
+            bases.append(f"http://127.0.0.1:{json.loads(await child.stdout.readline())['port']}")
+        # browser i talks to server i mod N, as nginx's round robin spreads its clients
+        browsers = [
+            (bases[i % len(bases)], await log_in(url, bases[i % len(bases)])) for i in range(args.clients)
+        ]
+        log(
+            f"logged in; {args.clients} browsers, {args.requests} requests per page, {args.servers} server(s)"
+        )
         total_requests, total_seconds = 0, 0.0
         for name, path, needle in (
             ("campaign", f"/campaign/{campaign_id}", CAMPAIGN_NAME),
             ("roster", f"/roster/{roster_id}", "Nhà văn hoá 1"),
         ):
             # one warm-up request per browser: the caches a running server has
-            await hammer(base, cookies, path, requests=args.clients, needle=needle, seconds=args.seconds)
-            cpu = cpu_seconds(child.pid)
+            await hammer(browsers, path, requests=args.clients, needle=needle, seconds=args.seconds)
+            cpu = sum(cpu_seconds(child.pid) for child in children)
             times, errors, wall = await hammer(
-                base, cookies, path, requests=args.requests, needle=needle, seconds=args.seconds
+                browsers, path, requests=args.requests, needle=needle, seconds=args.seconds
             )
-            out[f"{name}_server_cpu_ms"] = (cpu_seconds(child.pid) - cpu) * 1000 / max(len(times), 1)
+            used = sum(cpu_seconds(child.pid) for child in children) - cpu
+            out[f"{name}_server_cpu_ms"] = used * 1000 / max(len(times), 1)
             ms = [t * 1000 for t in times]
             out[f"{name}_p50_ms"] = statistics.median(ms)
             out[f"{name}_p95_ms"] = percentile(ms, 0.95)
@@ -536,14 +549,21 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
             total_requests += len(times)
             total_seconds += wall
             log(f"  {path}: {len(times)} requests in {wall:.1f} s, p50 {out[f'{name}_p50_ms']:.0f} ms,"
-                f" p95 {out[f'{name}_p95_ms']:.0f} ms, max {max(ms):.0f} ms, {errors} errors")  # fmt: skip
+                f" p95 {out[f'{name}_p95_ms']:.0f} ms, max {max(ms):.0f} ms, {errors} errors,"
+                f" {out[f'{name}_server_cpu_ms']:.1f} ms of server CPU each")  # fmt: skip
         out["req_per_s"] = total_requests / total_seconds
     finally:
-        child.stdin.close()
-        last = await child.stdout.readline()
-        await child.wait()
-    if last:
-        out.update(json.loads(last))
+        peaks = []
+        for child in children:
+            assert child.stdin is not None
+            assert child.stdout is not None
+            child.stdin.close()
+            last = await child.stdout.readline()
+            await child.wait()
+            if last:
+                peaks.append(json.loads(last)["server_rss_mb"])
+    if peaks:
+        out["server_rss_mb"] = max(peaks)
     return out
 
 
@@ -601,6 +621,12 @@ def main(argv: list[str] | None = None) -> int:
         "--requests", type=int, default=200, help="GETs per page (after 1 warm-up per client)"
     )
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="page servers (processes; PostgreSQL), the browsers spread over them",
+    )
     parser.add_argument("--seconds", type=float, default=60.0, help="stop a page's phase after this long")
     parser.add_argument("--database-url", help="a PostgreSQL server (a throwaway database is made on it)")
     parser.add_argument("--keep", type=Path, help="SQLite file to write and keep (reused if present)")
