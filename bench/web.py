@@ -33,7 +33,8 @@ database is made on it and dropped after. `--keep PATH` writes the SQLite file t
 its ids, in PATH.json) on the next run.
 
 `--servers N` starts N page servers (processes, as N `donorbot web` behind nginx; PostgreSQL: on SQLite
-they would queue for its one writer in its busy handler), the browsers spread over them in turn.
+they would queue for its one writer in its busy handler), the browsers spread over them in turn; a list
+("1,2") measures each count in turn on the one database.
 
 Figures: p50/p95 of each page in ms (goal p95 < 200 ms), requests/s of each page and of both phases,
 errors, the servers' CPU time per page (user + system, from /proc: what a page costs whatever else the
@@ -503,7 +504,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Namespace) -> dict[str, float]:
+async def measure(
+    url: str, campaign_id: int, roster_id: int, args: argparse.Namespace, servers: int
+) -> dict[str, float]:
     children = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -513,7 +516,7 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
-        for _ in range(args.servers)
+        for _ in range(servers)
     ]
     out: dict[str, float] = {}
     try:
@@ -525,9 +528,7 @@ async def measure(url: str, campaign_id: int, roster_id: int, args: argparse.Nam
         browsers = [
             (bases[i % len(bases)], await log_in(url, bases[i % len(bases)])) for i in range(args.clients)
         ]
-        log(
-            f"logged in; {args.clients} browsers, {args.requests} requests per page, {args.servers} server(s)"
-        )
+        log(f"logged in; {args.clients} browsers, {args.requests} requests per page, {servers} server(s)")
         total_requests, total_seconds = 0, 0.0
         for name, path, needle in (
             ("campaign", f"/campaign/{campaign_id}", CAMPAIGN_NAME),
@@ -596,14 +597,17 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             if args.keep is not None and not args.database_url:
                 kept = json.dumps([campaign_id, roster_id, args.donors])
                 await asyncio.to_thread(ids_file.write_text, kept)
-        result.update(await measure(url, campaign_id, roster_id, args))
+        for servers in args.servers:  # on the same database: one build for each count of servers
+            figures = await measure(url, campaign_id, roster_id, args, servers)
+            prefix = f"servers{servers}_" if len(args.servers) > 1 else ""
+            result.update({prefix + key: value for key, value in figures.items()})
     finally:
         if dsn is not None:
             await throwaway.drop(dsn, url)
-    errors = int(result.get("campaign_errors", 0) + result.get("roster_errors", 0))
+    errors = int(sum(value for key, value in result.items() if key.endswith("errors")))
     line = " ".join(
         f"{key}={value:.0f}"
-        if key in ("rows", "build_s", "server_rss_mb") or key.endswith("errors")
+        if key in ("rows", "build_s") or key.endswith(("server_rss_mb", "errors"))
         else f"{key}={value:.1f}"
         for key, value in result.items()
     )
@@ -623,9 +627,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument(
         "--servers",
-        type=int,
-        default=1,
-        help="page servers (processes; PostgreSQL), the browsers spread over them",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1],
+        help="page servers (processes; PostgreSQL), the browsers spread over them; 1,2 measures both",
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="stop a page's phase after this long")
     parser.add_argument("--database-url", help="a PostgreSQL server (a throwaway database is made on it)")
