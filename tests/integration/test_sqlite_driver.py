@@ -3,6 +3,7 @@ same rows, ids, counts and errors as SQLAlchemy's own aiosqlite adapter."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,42 @@ async def test_a_large_result_and_a_stream_still_work(engine: AsyncEngine) -> No
         assert len((await connection.execute(text("SELECT v FROM t"))).all()) == 5000
         streamed = await connection.stream(text("SELECT v FROM t ORDER BY id"))
         assert [row.v async for row in streamed][:2] == ["v0", "v1"]  # the stock server-side cursor
+
+
+async def test_begin_goes_with_the_first_statement_and_an_unused_transaction_costs_no_hop(
+    engine: AsyncEngine, hops: list[str]
+) -> None:
+    async with engine.connect() as warm:  # the pool's connection is open before counting
+        await warm.execute(text("SELECT 1"))
+    hops.clear()
+    async with engine.begin() as connection:  # BEGIN IMMEDIATE (models.db), then one statement
+        await connection.execute(text("INSERT INTO t (v) VALUES ('a')"))
+    assert hops == ["_run", "commit"], "BEGIN rides in the INSERT's hop"
+    hops.clear()
+    async with engine.begin():
+        pass
+    assert hops == [], "a transaction that ran nothing begins, commits and is reset without a hop"
+    hops.clear()
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT count(*) FROM t"))
+    assert hops == ["_run", "rollback"]  # the pool's reset of a connection in a transaction (its read)
+
+
+async def test_the_deferred_begin_still_makes_one_transaction(engine: AsyncEngine, tmp_path: Path) -> None:
+    async def half() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("INSERT INTO t (v) VALUES ('a')"))
+            await connection.execute(text("INSERT INTO t (v) VALUES (:v)"), [{"v": "b"}, {"v": "a"}])
+
+    with pytest.raises(IntegrityError):
+        await half()
+    async with engine.begin() as connection:  # the write lock is taken at the first statement
+        await connection.execute(text("SELECT count(*) FROM t"))
+        rival = sqlite3.connect(tmp_path / "one.db", timeout=0.05, isolation_level=None)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                rival.execute("BEGIN IMMEDIATE")
+        finally:
+            rival.close()
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM t"))).scalar() == 0, "all rolled back"
