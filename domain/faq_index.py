@@ -97,6 +97,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
 from domain.faq_file import FaqEntry
+from domain.faq_model import FaqClassifier, model_features
 from domain.lexicon import (
     DOMAIN_WORDS,
     QUESTION_WORDS,
@@ -156,6 +157,9 @@ FALSE_FRIEND = 0.3
 UNKNOWN_WEIGHT = 0.75
 QUESTION_WORD_WEIGHT = 1.0
 GATE_IDF = 1.0
+RERANK = 0.2
+"""Weight of the classifier's posterior (:mod:`domain.faq_model`) added to the BM25 scores of a
+message that names donation; 0 turns the classifier off."""
 BONUS = {"_": 1.0, "~": 0.5}
 
 
@@ -182,8 +186,12 @@ class FaqIndex:
         *,
         threshold: float | None = None,
         margin: float | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+        rerank: float | None = None,
     ) -> None:
-        """An index of ``entries``, each found by the phrasings ``questions[entry.id]``."""
+        """An index of ``entries``, each found by the phrasings ``questions[entry.id]``; the
+        classifier learns from those and from ``examples[entry.id]`` (lines as people type them,
+        which BM25 does not index)."""
         self._entries = {e.id: e for e in entries}
         self._order = [e.id for e in entries]
         self._position = {eid: i for i, eid in enumerate(self._order)}
@@ -208,6 +216,13 @@ class FaqIndex:
         self._max_idf = math.log(1 + (n + 0.5) / 0.5)
         self._avg_len = sum(d.length for d in docs) / max(n, 1)
         self._vocab = sorted(t for t in df if "_" not in t and t[0] != "~" and len(t) >= 4)
+        self.rerank = RERANK if rerank is None else rerank
+        self._model = FaqClassifier(
+            {
+                e.id: [model_features(q, features(q)) for q in [*questions[e.id], *(examples or {}).get(e.id, ())]]
+                for e in entries
+            }
+        )
 
     @classmethod
     def build(
@@ -217,6 +232,8 @@ class FaqIndex:
         also: Iterable[FaqEntry] = (),
         threshold: float | None = None,
         margin: float | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+        rerank: float | None = None,
     ) -> Self:
         """An index of ``entries``; ``also`` adds the questions of the same ids in another
         language (so an English message finds the Vietnamese entry, and vice versa)."""
@@ -225,7 +242,7 @@ class FaqIndex:
         for extra in also:
             if extra.id in known:
                 questions[extra.id].extend(extra.questions)
-        return cls(entries, questions, threshold=threshold, margin=margin)
+        return cls(entries, questions, threshold=threshold, margin=margin, examples=examples, rerank=rerank)
 
     @property
     def entries(self) -> list[FaqEntry]:
@@ -280,8 +297,20 @@ class FaqIndex:
 
     # -- public
 
-    def _ranked(self, text: str) -> list[tuple[str, float]]:
+    def _reranked(self, text: str) -> tuple[dict[str, float], dict[str, float]]:
+        """The BM25 scores, and the same plus :attr:`rerank` × the classifier's posterior when the
+        message names donation by a domain word (not only an anchor such as "kim"): there the
+        classifier only reorders entries BM25 found; elsewhere the scores are BM25's alone."""
         scores = self._scores(text)
+        if not scores or not self.rerank or not mentions_domain(text) or anchor_words(text) is not None:
+            return scores, scores
+        probs = self._model.probabilities(model_features(text, features(text)))
+        return scores, {e: s + self.rerank * probs.get(e, 0.0) for e, s in scores.items()}
+
+    def _ranked(self, text: str) -> list[tuple[str, float]]:
+        return self._order_scores(self._reranked(text)[1])
+
+    def _order_scores(self, scores: Mapping[str, float]) -> list[tuple[str, float]]:
         return sorted(scores.items(), key=lambda kv: (-kv[1], self._position[kv[0]]))
 
     def match(self, text: str, *, limit: int = 3) -> list[Match]:
@@ -294,10 +323,12 @@ class FaqIndex:
         score must reach :attr:`threshold` and beat the runner-up by :attr:`margin` (compared
         before scores are capped at 1), and a message that does not name blood donation must
         share at least two topics with the entry."""
-        top = self._ranked(text)[:2]
-        if not top or top[0][1] < self.threshold:
+        bm25, mixed = self._reranked(text)
+        top = self._order_scores(mixed)[:2]
+        if not top or bm25[top[0][0]] < self.threshold:
             return None
-        if len(top) > 1 and top[0][1] - top[1][1] < self.margin:
+        lead = self.margin * (1 + self.rerank) if mixed is not bm25 else self.margin
+        if len(top) > 1 and top[0][1] - top[1][1] < lead:
             return None
         gated = not mentions_domain(text) or self._anchor_missed(text, top[0][0])
         if gated and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
