@@ -43,7 +43,9 @@ class ScorerIndex(FaqIndex):
         examples: Mapping[str, Sequence[str]] | None = None,
         rerank: float | None = None,
     ) -> None:
-        super().__init__(entries, questions, threshold=threshold, margin=margin, examples=examples, rerank=rerank)
+        super().__init__(
+            entries, questions, threshold=threshold, margin=margin, examples=examples, rerank=rerank
+        )
         # (entry id, topic words of one question), in the order of the entries
         self._phrasings = [(e.id, " ".join(topic_words(q))) for e in entries for q in questions[e.id]]
         self._grams = [(eid, _grams(phrase)) for eid, phrase in self._phrasings]
@@ -60,7 +62,9 @@ class ScorerIndex(FaqIndex):
         examples: Mapping[str, Sequence[str]] | None = None,
         rerank: float | None = None,
     ) -> ScorerIndex:
-        index = cls.build(entries, also=also, threshold=threshold, margin=margin, examples=examples, rerank=rerank)
+        index = cls.build(
+            entries, also=also, threshold=threshold, margin=margin, examples=examples, rerank=rerank
+        )
         index.method = method
         return index
 

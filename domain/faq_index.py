@@ -219,7 +219,10 @@ class FaqIndex:
         self.rerank = RERANK if rerank is None else rerank
         self._model = FaqClassifier(
             {
-                e.id: [model_features(q, features(q)) for q in [*questions[e.id], *(examples or {}).get(e.id, ())]]
+                e.id: [
+                    model_features(q, features(q))
+                    for q in [*questions[e.id], *(examples or {}).get(e.id, ())]
+                ]
                 for e in entries
             }
         )
