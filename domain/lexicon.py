@@ -193,7 +193,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
         (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),
-        (r"unsubscribe|opt out|stop sending me messages|stop messaging me|stop texting me", "stop getting messages"),
+        (
+            r"unsubscribe|opt out|stop sending me messages|stop messaging me|stop texting me",
+            "stop getting messages",
+        ),
         (r"backup donors?|standby donors?|on call donors?", "reserve donor"),
         (r"single use|disposable|used only once|dung mot lan|dung 1 lan", "dungmotlan"),
         (r"recovery|recovering|recovered|recovers", "recover"),
