@@ -31,12 +31,14 @@ from bench.faq_scorers import PRODUCTION, Method, ScorerIndex  # noqa: E402
 from domain.eligibility import Person  # noqa: E402
 from domain.facts import extract_facts  # noqa: E402
 from domain.faq_file import load_faq  # noqa: E402
+from domain.faq_model import load_examples  # noqa: E402
 from domain.intents import Intent  # noqa: E402
 from domain.questions import Kind, Understanding, understand  # noqa: E402
 from domain.rules_file import load_rules  # noqa: E402
 
 EVAL = ROOT / "tests" / "data" / "faq_eval.tsv"
 HELDOUT = ROOT / "tests" / "data" / "faq_heldout.tsv"
+EXAMPLES = ROOT / "data" / "faq_examples.tsv"
 TODAY = date(2025, 6, 1)
 SMALL_TALK = {Intent.GREETING, Intent.THANKS}
 REPEATS = 3
@@ -80,7 +82,7 @@ def real_extractor() -> Callable[[str, date], Person | None]:
 def build(method: Method, threshold: float | None = None, margin: float | None = None) -> dict:
     vi = load_faq(ROOT / "data" / "faq.vi.toml")
     en = load_faq(ROOT / "data" / "faq.en.toml")
-    kw = {"method": method, "threshold": threshold, "margin": margin}
+    kw = {"method": method, "threshold": threshold, "margin": margin, "examples": load_examples(EXAMPLES)}
     return {
         "vi": ScorerIndex.with_method(vi, also=en, **kw),
         "en": ScorerIndex.with_method(en, also=vi, **kw),

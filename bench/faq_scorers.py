@@ -40,8 +40,12 @@ class ScorerIndex(FaqIndex):
         *,
         threshold: float | None = None,
         margin: float | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+        rerank: float | None = None,
     ) -> None:
-        super().__init__(entries, questions, threshold=threshold, margin=margin)
+        super().__init__(
+            entries, questions, threshold=threshold, margin=margin, examples=examples, rerank=rerank
+        )
         # (entry id, topic words of one question), in the order of the entries
         self._phrasings = [(e.id, " ".join(topic_words(q))) for e in entries for q in questions[e.id]]
         self._grams = [(eid, _grams(phrase)) for eid, phrase in self._phrasings]
@@ -55,8 +59,12 @@ class ScorerIndex(FaqIndex):
         method: Method,
         threshold: float | None = None,
         margin: float | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+        rerank: float | None = None,
     ) -> ScorerIndex:
-        index = cls.build(entries, also=also, threshold=threshold, margin=margin)
+        index = cls.build(
+            entries, also=also, threshold=threshold, margin=margin, examples=examples, rerank=rerank
+        )
         index.method = method
         return index
 

@@ -423,6 +423,8 @@ class KnowledgeSettings(_Section):
     rules: Path = Path("data/eligibility.toml")
     faq_vi: Path = Path("data/faq.vi.toml")
     faq_en: Path = Path("data/faq.en.toml")
+    # Lines as people type them, by FAQ entry: the classifier that re-ranks the matcher learns from them.
+    faq_examples: Path = Path("data/faq_examples.tsv")
 
 
 class Settings(_Section):

@@ -16,6 +16,7 @@ from domain.eligibility import Person
 from domain.facts import extract_facts
 from domain.faq_file import FaqEntry, FaqError, check_faq_files, load_faq
 from domain.faq_index import FaqIndex
+from domain.faq_model import load_examples
 from domain.rules import Rules
 from domain.rules_file import RulesError, load_rules
 from domain.screening import check_groups
@@ -71,8 +72,19 @@ def load_knowledge(config: Settings) -> Knowledge:
         loaded = {lang: load_faq(path) for lang, path in files.items()}
     except FaqError as exc:
         raise KnowledgeError(str(exc)) from exc
+    examples = load_examples(settings.faq_examples)
+    # Each language's index also finds the other's questions (an English message in a Vietnamese
+    # chat), as bench/faq.py measures it.
+    faq = {
+        lang: FaqIndex.build(
+            entries,
+            also=[e for other, es in loaded.items() if other != lang for e in es],
+            examples=examples,
+        )
+        for lang, entries in loaded.items()
+    }
     return Knowledge(
         rules=rules,
-        faq={lang: FaqIndex.build(entries) for lang, entries in loaded.items()},
+        faq=faq,
         entries={lang: {e.id: e for e in entries} for lang, entries in loaded.items()},
     )
