@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -127,6 +128,7 @@ _VN_NATIONAL = re.compile(r"\+84([1-9][0-9]{6,10})")
 _VN_SHAPES: dict[tuple[int, str], str] = {}
 
 
+@functools.lru_cache(maxsize=65_536)
 def display_phone(e164: str) -> str:
     """How a stored number is shown: national format for VN, international otherwise.
 
@@ -135,7 +137,8 @@ def display_phone(e164: str) -> str:
     A Vietnamese number is shown in the shape phonenumbers gave the first number of its length and first
     three digits: VN's formats (its metadata's `number_format`) are chosen by at most three leading digits
     and the length alone, and formatting one took 90 µs, a third of a 500-row roster's page
-    (bench/web.py). `tests/unit/domain/test_phone.py` compares both over every three-digit prefix.
+    (bench/web.py). `tests/unit/domain/test_phone.py` compares both over every three-digit prefix. The
+    same people's numbers come back on every page (a roster, the desk, a card): the last 65,536 are kept.
     """
     vn = _VN_NATIONAL.fullmatch(e164)
     if vn is None:

@@ -203,7 +203,9 @@ async def load(
             signup_id, name, display_phone(phone), slot, bool(reserve), bool(first), status, checked_in_at
         )
         for signup_id, name, phone, slot, reserve, first, status, checked_in_at in (
-            await session.execute(statement, params)
+            await (await session.connection()).execute(
+                statement, params
+            )  # Core: no ORM row loading (15 % of it)
         ).tuples()
     )
     return Roster(day=info, scope=scope, rows=rows, over=over, no_shows_only=no_shows)
