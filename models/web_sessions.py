@@ -110,25 +110,39 @@ async def open_session(
     return row, sid
 
 
-async def current(session: AsyncSession, *, sid: str, now: datetime, touch: bool = True) -> Opened | None:
-    """The live session of this cookie, or None: unknown, idle too long or over. `touch` moves its idle end
-    on (a person's page or action; not a page's own polling of live figures), at most every `TOUCH_EVERY`."""
+async def current(
+    session: AsyncSession, *, sid: str, now: datetime, touch: bool = True, reading: bool = False
+) -> Opened | None:
+    """The live session of this cookie, or None: unknown, idle too long or over (then deleted, unless the
+    caller is `reading`: a reading session writes nothing). `touch` moves its idle end on (a person's page
+    or action; not a page's own polling of live figures), at most every `TOUCH_EVERY`. One read of
+    columns, not of the row as an object: it is the first query of every page."""
     found = (
         await session.execute(
-            select(WebSession, ChannelAccount.platform, ChannelAccount.user_id)
+            select(
+                WebSession.id,
+                WebSession.account_id,
+                ChannelAccount.platform,
+                ChannelAccount.user_id,
+                WebSession.csrf_token,
+                WebSession.lang,
+                WebSession.expires_at,
+                WebSession.last_seen_at,
+            )
             .join(ChannelAccount, ChannelAccount.id == WebSession.account_id)
             .where(WebSession.session_hash == digest(sid))
         )
     ).first()
     if found is None:
         return None
-    row, platform, user_id = found
-    if row.expires_at <= now or row.last_seen_at + IDLE <= now:
-        await session.delete(row)
+    *opened, expires_at, last_seen_at = found
+    if expires_at <= now or last_seen_at + IDLE <= now:
+        if not reading:
+            await session.execute(delete(WebSession).where(WebSession.id == opened[0]))
         return None
-    if touch and now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-    return Opened(row.id, row.account_id, platform, user_id, row.csrf_token, row.lang)
+    if touch and now - last_seen_at >= TOUCH_EVERY:
+        await session.execute(update(WebSession).where(WebSession.id == opened[0]).values(last_seen_at=now))
+    return Opened(*opened)
 
 
 async def touch(session: AsyncSession, session_id: int, *, now: datetime) -> None:

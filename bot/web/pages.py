@@ -255,7 +255,7 @@ class Pages:
             return None
         async with self.app.reads() as db:  # closed, never committed: it only reads
             now = self.app.clock.now()
-            opened = await web_sessions.current(db, sid=sid, now=now, touch=False)
+            opened = await web_sessions.current(db, sid=sid, now=now, touch=False, reading=True)
             if opened is None or (asked is not None and asked != opened.lang):
                 return None
             t = self.app.catalogs.get(opened.lang)

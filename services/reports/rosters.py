@@ -129,25 +129,15 @@ def table(roster: Roster, t: Translator, tz: tzinfo) -> Table:
     statuses: dict[tuple[str, datetime | None], str] = {}
     rows: list[list[CellValue]] = []
     for n, row in enumerate(roster.rows, start=1):
-        slot = slots.get(row.slot)
+        _, name, phone, slot_at, reserve, first, status_of, checked_in = row
+        slot = slots.get(slot_at)
         if slot is None:
-            slot = slots[row.slot] = f"{row.slot:%H:%M}"
-        at = row.checked_in_at.replace(second=0, microsecond=0) if row.checked_in_at is not None else None
-        status = statuses.get((row.status, at))
+            slot = slots[slot_at] = f"{slot_at:%H:%M}"
+        at = checked_in.replace(second=0, microsecond=0) if checked_in is not None else None
+        status = statuses.get((status_of, at))
         if status is None:
-            status = statuses[row.status, at] = status_text(row, t, tz)
-        rows.append(
-            [
-                n,
-                row.name,
-                row.phone,
-                slot,
-                yes if row.reserve else "",
-                yes if row.first_time else "",
-                status,
-                "",
-            ]
-        )
+            status = statuses[status_of, at] = status_text(row, t, tz)
+        rows.append([n, name, phone, slot, yes if reserve else "", yes if first else "", status, ""])
     return Table(t("ros_sheet"), columns, rows, heading=heading(roster, t))
 
 
