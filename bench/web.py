@@ -37,7 +37,8 @@ they would queue for its one writer in its busy handler), the browsers spread ov
 ("1,2") measures each count in turn on the one database.
 
 Figures: p50/p95 of each page in ms (goal p95 < 200 ms), requests/s of each page and of both phases,
-errors, the servers' CPU time per page (user + system, from /proc: what a page costs whatever else the
+errors, `machine_ms` (a fixed Python loop's time: this machine's speed at the time of the run), the
+servers' CPU time per page (user + system, from /proc: what a page costs whatever else the
 machine runs), the build time, the largest server's peak RSS. The last line holds them as key=value.
 """
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -571,6 +573,19 @@ async def measure(
 # --- the run ----------------------------------------------------------------------------------------------
 
 
+def machine_ms() -> float:
+    """The best of three runs of a fixed pure-Python loop, in ms: how fast this machine is right now. A
+    shared virtual machine's speed moves by half from one hour to the next (0.68 to 1.17 s on the day of
+    these figures), so a page's figures are comparable only beside it."""
+    best = math.inf
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for n in range(2_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    return best * 1000
+
+
 async def run(args: argparse.Namespace, folder: Path) -> int:
     dsn = None
     if args.database_url:
@@ -597,6 +612,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
             if args.keep is not None and not args.database_url:
                 kept = json.dumps([campaign_id, roster_id, args.donors])
                 await asyncio.to_thread(ids_file.write_text, kept)
+        result["machine_ms"] = machine_ms()
         for servers in args.servers:  # on the same database: one build for each count of servers
             figures = await measure(url, campaign_id, roster_id, args, servers)
             prefix = f"servers{servers}_" if len(args.servers) > 1 else ""
