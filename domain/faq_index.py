@@ -176,9 +176,12 @@ def features(text: str) -> list[str]:
     for a, b in itertools.pairwise(words):
         if not (a in DOMAIN_WORDS and b in DOMAIN_WORDS):
             feats.append(f"{a}_{b}")
-    # Words typed with their marks also match exactly: "đau" (pain) is not "đâu" (where).
+    # Words typed with their marks also match exactly: "đau" (pain) is not "đâu" (where) — the words
+    # that are features, not those a phrase took ("về" in "hỏi về" is "about", not "back from").
+    kept = set(words)
     for word in _ACCENTED.findall(unicodedata.normalize("NFC", text).lower()):
-        if not word.isascii() and fold(word) not in STOPWORDS and fold(word) not in DOMAIN_WORDS:
+        folded = fold(word)
+        if not word.isascii() and folded in kept and folded not in STOPWORDS and folded not in DOMAIN_WORDS:
             feats.append(_accent_key(word))
     return feats
 

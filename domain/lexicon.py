@@ -162,6 +162,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"lao (?=phoi|hach|xuong)", "benhlao "),
         (r"\b(bi|mac|benh|nhiem|chua|khoi) lao", r"\1 benhlao"),
         (r"\b(di|sang|o|tu|ve|qua|nuoc) lao", r"\1 nuoclao"),
+        # "về" after "hỏi" is "about", not "back from" (the travel entry's "đi Lào về")
+        (r"\b(hoi|tim hieu|thac mac|noi chuyen) ve\b", r"\1"),
+        (r"\bve (?=(?:viec |chuyen )?(?:hien|mau|donat|blood)\b)", ""),  # "thông tin về máu": about
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
@@ -270,7 +273,7 @@ STOPWORDS = word_set(
     "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
     "be been being do does did doing can could should would will shall might must to of for "
     "in on at by with the a and or if that this these those there what how which whom whose "
-    "whats have has had having get got just really very much please hi ok while o"
+    "whats have has had having get got just really very much please hi ok while o muon want wanna"
 )
 # Words of the domain: present in nearly every question, never unigram features.
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")

@@ -216,7 +216,7 @@ async def test_every_button_fits_in_64_bytes(tmp_path: Path) -> None:
         await bot.send(lan, "/hoso")
         await tap(bot, lan, "hoso:ward")
         await bot.send(lan, "/huy")
-        await bot.send(lan, "tôi muốn hỏi về máu")  # not sure: the closest questions as buttons
+        await bot.send(lan, "chuẩn bị gì và sau đó làm gì")  # not sure: the closest questions as buttons
         await tap(bot, lan, "faq:")
 
         # an organiser: the session's buttons, a chat-made session, a call-out, an announcement
