@@ -224,8 +224,9 @@ async def mark_retry(
     error: str,
     count_attempt: bool = True,
 ) -> None:
-    """Back to `pending` until `due_at`. `count_attempt=False` (a 429, or a chat that must wait) gives
-    back the attempt the claim counted, so flood control never uses up the row's attempts."""
+    """Back to `pending` until `due_at`, and for a reply the chat's replies queued after it too.
+    `count_attempt=False` (a 429, or a chat that must wait) gives back the attempt the claim counted, so
+    flood control never uses up the row's attempts."""
     values: dict[str, Any] = {
         "status": "pending",
         "due_at": due_at,
@@ -238,6 +239,22 @@ async def mark_retry(
         update(Outbox)
         .where(Outbox.id == outbox_id, Outbox.status == "sending")  # never revive a cancelled row
         .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    # A reply's chat keeps its order: the replies queued behind it while it was being sent (the next
+    # turn's, due no sooner than it was) wait as long, so they cannot overtake it.
+    tried = aliased(Outbox)
+    chat = select(tried.account_id).where(tried.id == outbox_id, tried.kind == "reply").scalar_subquery()
+    await session.execute(
+        update(Outbox)
+        .where(
+            Outbox.account_id == chat,
+            Outbox.kind == "reply",
+            Outbox.status == "pending",
+            Outbox.id > outbox_id,
+            Outbox.due_at < due_at,
+        )
+        .values(due_at=due_at)
         .execution_options(synchronize_session=False)
     )
 

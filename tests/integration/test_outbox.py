@@ -447,3 +447,21 @@ async def test_erasing_a_donor_removes_their_pushes(sessions: Sessions) -> None:
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Outbox)) == 1
         assert await session.scalar(select(Outbox.key)) == "reminder:1:2:24h"
+
+
+async def test_a_reply_tried_again_takes_the_chats_later_replies_with_it(sessions: Sessions) -> None:
+    """A turn's .ics is being sent when the chat's next turn queues its answer behind it (due no sooner
+    than the .ics was); the .ics then fails and is due later: the answer must not go first."""
+    _, (account, other) = await add_donor(sessions, accounts=2)
+    await put(sessions, account, "reply:ics", kind="reply")
+    (ics,) = await claim(sessions)  # sending
+    await put(sessions, account, "reply:next-turn", kind="reply")  # due NOW, like the .ics was
+    await put(sessions, account, "reminder:1", kind="reminder")  # not a reply: keeps its time
+    await put(sessions, other, "reply:other-chat", kind="reply")  # another chat: keeps its time
+    later = NOW + timedelta(seconds=30)
+    async with sessions() as session, session.begin():
+        await outbox_claims.mark_retry(
+            session, ics.id, due_at=later, error="transient: Internal Server Error"
+        )
+    assert sorted(r.key for r in await claim(sessions)) == ["reminder:1", "reply:other-chat"]
+    assert [r.key for r in await claim(sessions, now=later)] == ["reply:ics", "reply:next-turn"]
