@@ -62,7 +62,8 @@ async def unit_of_work(settings: Settings) -> AsyncIterator[AsyncSession]:
     """
     url = settings.database.url
     await upgrade_database_async(url)
-    engine = create_engine(url)  # hides bound values, as every engine of models/db.py
+    # hides bound values, as every engine of models/db.py; the page cache the app's engine has
+    engine = create_engine(url, sqlite_cache_mb=settings.database.sqlite_cache_mb)
     try:
         async with session_factory(engine)() as session, session.begin():
             yield session

@@ -1,5 +1,6 @@
 """Reading sessions (`models.db.read_session_factory`): on SQLite they take no write lock, so a long read
-(a web page's figures) does not keep the chat's turns waiting; and they refuse to write."""
+(a web page's figures) does not keep the chat's turns waiting; and they refuse to write. And each
+connection's page cache is the configured one."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from models import audit
@@ -56,3 +57,12 @@ async def test_a_reading_session_refuses_to_write_and_nothing_is_written(engine:
         with pytest.raises(RuntimeError, match="reading session"):
             await reading.flush()
     assert await _count(engine) == 0
+
+
+async def test_each_connection_has_the_configured_page_cache(tmp_path: Path) -> None:
+    made = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'cache.db'}", sqlite_cache_mb=32)
+    try:
+        async with made.connect() as connection:
+            assert await connection.scalar(text("PRAGMA cache_size")) == -32 * 1024  # KiB, as SQLite counts
+    finally:
+        await made.dispose()
