@@ -96,11 +96,16 @@ class Roster:
         return [(slot, n, came) for slot, (n, came) in sorted(counts.items())]
 
 
-def _in_scope(scope: Scope) -> ColumnElement[bool] | None:
-    if scope.kind is ScopeKind.AREA:
+def _scope_column(kind: ScopeKind) -> Any:
+    """The donor's column a scope of this kind names (None: the area, every donor)."""
+    if kind is ScopeKind.AREA:
         return None
-    column = Donor.ward if scope.kind is ScopeKind.WARD else Donor.organisation
-    return column == scope.name
+    return Donor.ward if kind is ScopeKind.WARD else Donor.organisation
+
+
+def _in_scope(scope: Scope) -> ColumnElement[bool] | None:
+    column = _scope_column(scope.kind)
+    return None if column is None else column == scope.name
 
 
 def _first_time(day: date | ColumnElement[date]) -> ColumnElement[bool]:
@@ -139,8 +144,7 @@ def _rows_statement(kind: ScopeKind, *, no_shows: bool) -> Select[Any]:
         Signup.drive_day_id == bindparam("drive_day_id"),
         Signup.status.in_(LISTED_STATUSES),
     ]
-    if kind is not ScopeKind.AREA:
-        column = Donor.ward if kind is ScopeKind.WARD else Donor.organisation
+    if (column := _scope_column(kind)) is not None:
         listed.append(column == bindparam("scope_name"))
     if no_shows:
         listed += [Signup.status == "active", Signup.checked_in_at.is_(None)]
@@ -198,14 +202,11 @@ async def load(
         return Refusal.NOT_OVER
     params = {"drive_day_id": info.id, "day": info.day, "scope_name": scope.name}
     statement = _rows_statement(scope.kind, no_shows=no_shows)
+    found_rows = await (await session.connection()).execute(statement, params)  # Core: no ORM row loading
     rows = tuple(
         RosterRow(
             signup_id, name, display_phone(phone), slot, bool(reserve), bool(first), status, checked_in_at
         )
-        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in (
-            await (await session.connection()).execute(
-                statement, params
-            )  # Core: no ORM row loading (15 % of it)
-        ).tuples()
+        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in found_rows.tuples()
     )
     return Roster(day=info, scope=scope, rows=rows, over=over, no_shows_only=no_shows)
