@@ -575,8 +575,8 @@ async def measure(
 
 def machine_ms() -> float:
     """The best of three runs of a fixed pure-Python loop, in ms: how fast this machine is right now. A
-    shared virtual machine's speed moves by half from one hour to the next (0.68 to 1.17 s on the day of
-    these figures), so a page's figures are comparable only beside it."""
+    shared virtual machine's speed moves by half from one hour to the next (on the day of these figures a
+    ten-million-step loop took 0.68 to 1.17 s), so a page's figures are comparable only beside it."""
     best = math.inf
     for _ in range(3):
         started, total = time.perf_counter(), 0

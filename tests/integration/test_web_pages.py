@@ -343,6 +343,9 @@ async def test_a_campaigns_charts_are_drawn_for_the_viewers_scope(tmp_path: Path
         chart = f"/campaign/{s.campaign_id}/chart/progress.png"
         async with await s.logged_in(desk) as browser, browser.get(chart) as response:
             assert response.status == 403 and response.content_type == "text/html"
+        # a reading page writes its refusal after the read, in the turn: it is on record all the same
+        refused = await s.bot.rows(select(AuditEntry).where(AuditEntry.action == "organiser.refused"))
+        assert [(r.actor, r.target) for r in refused] == [(f"telegram:{desk.id}", "capability:stats")]
         async with s.client() as stranger, stranger.get(chart) as response:
             assert response.status == 403
 
