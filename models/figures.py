@@ -107,7 +107,7 @@ def _drive_days(*, year: int | None, campaign_ids: Sequence[int] | None) -> Sele
 async def _funnel(
     session: AsyncSession, scope: Scope, *, year: int | None, campaign_ids: Sequence[int] | None
 ) -> tuple[Funnel, dict[str, int]]:
-    """Sign-ups by status (read from `ix_signups_session_slot` alone), then the deferred ones by reason.
+    """Sign-ups by status (read from `ix_signups_roster` alone), then the deferred ones by reason.
 
     Under a scope the donor is compared as an expression: on the bare column SQLite walked
     `ix_signups_donor_id` once per donor of the ward instead of reading the drive days' sign-ups (17 s

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import Scope
@@ -110,15 +110,16 @@ async def is_organiser(session: AsyncSession, *, platform: str, user_id: str) ->
     return bool(found)
 
 
+_GRANT = (  # built once, its values bound at each call: every organiser command and web page asks
+    select(Organiser.role, Organiser.scope)
+    .join(ChannelAccount, ChannelAccount.id == Organiser.account_id)
+    .where(ChannelAccount.platform == bindparam("platform"), ChannelAccount.user_id == bindparam("user_id"))
+)
+
+
 async def grant_of(session: AsyncSession, *, platform: str, user_id: str) -> Grant | None:
     """This chat account's role and scope (`domain.roles.Grant`), or None if it holds no role."""
-    row = (
-        await session.execute(
-            select(Organiser.role, Organiser.scope)
-            .join(ChannelAccount, ChannelAccount.id == Organiser.account_id)
-            .where(ChannelAccount.platform == platform, ChannelAccount.user_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_GRANT, {"platform": platform, "user_id": user_id})).first()
     if row is None:
         return None
     role, scope = row

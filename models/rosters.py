@@ -137,6 +137,26 @@ async def in_scope(session: AsyncSession, *, drive_day_id: int, ward: str | None
 
 
 @functools.cache
+def _day_statement() -> Select[Any]:
+    """The drive day's columns, not the entity (a tenth of a roster's page went on loading it), in a
+    statement built once with its id bound at each call, as `_rows_statement`."""
+    return (
+        select(
+            DriveDay.id,
+            DriveDay.day,
+            DriveDay.start_time,
+            DriveDay.end_time,
+            DriveDay.place_name,
+            DriveDay.ward,
+            Campaign.name,
+            DriveDay.status,
+        )
+        .join(Campaign, Campaign.id == DriveDay.campaign_id)
+        .where(DriveDay.id == bindparam("drive_day_id"))
+    )
+
+
+@functools.cache
 def _rows_statement(kind: ScopeKind, *, no_shows: bool) -> Select[Any]:
     """The roster's query for a kind of scope, built once with its values bound at each call (a province
     builds it for every page: its construction and cache key were a fifth of a roster's load)."""
@@ -176,22 +196,7 @@ async def load(
     no_shows: bool = False,
 ) -> Roster | Refusal:
     """The roster (or, with `no_shows`, the no-shows) of a drive day as `scope` may see it."""
-    found = (
-        await session.execute(
-            select(
-                DriveDay.id,
-                DriveDay.day,
-                DriveDay.start_time,
-                DriveDay.end_time,
-                DriveDay.place_name,
-                DriveDay.ward,
-                Campaign.name,
-                DriveDay.status,
-            )  # the columns, not the entity: a tenth of a roster's page went on loading it
-            .join(Campaign, Campaign.id == DriveDay.campaign_id)
-            .where(DriveDay.id == drive_day_id)
-        )
-    ).first()
+    found = (await session.execute(_day_statement(), {"drive_day_id": drive_day_id})).first()
     if found is None:
         return Refusal.UNKNOWN
     info = DayInfo(*found)
@@ -203,10 +208,10 @@ async def load(
     params = {"drive_day_id": info.id, "day": info.day, "scope_name": scope.name}
     statement = _rows_statement(scope.kind, no_shows=no_shows)
     found_rows = await (await session.connection()).execute(statement, params)  # Core: no ORM row loading
-    rows = tuple(
+    rows = tuple(  # all() at once: iterating the result goes through its row-by-row fetch
         RosterRow(
             signup_id, name, display_phone(phone), slot, bool(reserve), bool(first), status, checked_in_at
         )
-        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in found_rows.tuples()
+        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in found_rows.all()
     )
     return Roster(day=info, scope=scope, rows=rows, over=over, no_shows_only=no_shows)

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import ChannelAccount, WebLogin, WebSession
@@ -110,6 +110,22 @@ async def open_session(
     return row, sid
 
 
+_CURRENT = (  # built once, the cookie's hash bound at each call: the first query of every page
+    select(
+        WebSession.id,
+        WebSession.account_id,
+        ChannelAccount.platform,
+        ChannelAccount.user_id,
+        WebSession.csrf_token,
+        WebSession.lang,
+        WebSession.expires_at,
+        WebSession.last_seen_at,
+    )
+    .join(ChannelAccount, ChannelAccount.id == WebSession.account_id)
+    .where(WebSession.session_hash == bindparam("session_hash"))
+)
+
+
 async def current(
     session: AsyncSession, *, sid: str, now: datetime, touch: bool = True, reading: bool = False
 ) -> Opened | None:
@@ -117,22 +133,7 @@ async def current(
     caller is `reading`: a reading session writes nothing). `touch` moves its idle end on (a person's page
     or action; not a page's own polling of live figures), at most every `TOUCH_EVERY`. One read of
     columns, not of the row as an object: it is the first query of every page."""
-    found = (
-        await session.execute(
-            select(
-                WebSession.id,
-                WebSession.account_id,
-                ChannelAccount.platform,
-                ChannelAccount.user_id,
-                WebSession.csrf_token,
-                WebSession.lang,
-                WebSession.expires_at,
-                WebSession.last_seen_at,
-            )
-            .join(ChannelAccount, ChannelAccount.id == WebSession.account_id)
-            .where(WebSession.session_hash == digest(sid))
-        )
-    ).first()
+    found = (await session.execute(_CURRENT, {"session_hash": digest(sid)})).first()
     if found is None:
         return None
     *opened, expires_at, last_seen_at = found
