@@ -136,24 +136,20 @@ async def in_scope(session: AsyncSession, *, drive_day_id: int, ward: str | None
     return bool(await session.scalar(select(exists().where(Signup.donor_id == Donor.id, *listed))))
 
 
-@functools.cache
-def _day_statement() -> Select[Any]:
-    """The drive day's columns, not the entity (a tenth of a roster's page went on loading it), in a
-    statement built once with its id bound at each call, as `_rows_statement`."""
-    return (
-        select(
-            DriveDay.id,
-            DriveDay.day,
-            DriveDay.start_time,
-            DriveDay.end_time,
-            DriveDay.place_name,
-            DriveDay.ward,
-            Campaign.name,
-            DriveDay.status,
-        )
-        .join(Campaign, Campaign.id == DriveDay.campaign_id)
-        .where(DriveDay.id == bindparam("drive_day_id"))
+_DAY = (  # the drive day's columns, not the entity (a tenth of a roster's page went on loading it)
+    select(
+        DriveDay.id,
+        DriveDay.day,
+        DriveDay.start_time,
+        DriveDay.end_time,
+        DriveDay.place_name,
+        DriveDay.ward,
+        Campaign.name,
+        DriveDay.status,
     )
+    .join(Campaign, Campaign.id == DriveDay.campaign_id)
+    .where(DriveDay.id == bindparam("drive_day_id"))
+)
 
 
 @functools.cache
@@ -196,7 +192,7 @@ async def load(
     no_shows: bool = False,
 ) -> Roster | Refusal:
     """The roster (or, with `no_shows`, the no-shows) of a drive day as `scope` may see it."""
-    found = (await session.execute(_day_statement(), {"drive_day_id": drive_day_id})).first()
+    found = (await session.execute(_DAY, {"drive_day_id": drive_day_id})).first()
     if found is None:
         return Refusal.UNKNOWN
     info = DayInfo(*found)
