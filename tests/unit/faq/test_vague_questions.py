@@ -41,3 +41,15 @@ def test_want_and_about_still_find_the_questions_that_have_them(
 ) -> None:
     understood = understand(text, index=knowledge.faq["vi"], today=TODAY)
     assert understood.entry is not None and understood.entry.id == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("is it safe to donate blood", "harmful"), ("how often is it safe to donate blood", "interval")],
+)
+def test_is_it_safe_asks_whether_it_harms_not_how_often(knowledge: Knowledge, text: str, entry: str) -> None:
+    """ "How often is it safe to donate?" (the interval) shares "safe" with "is it safe to donate
+    blood", which asks whether giving blood harms you (found by hand, 2026-12-03)."""
+    understood = understand(text, index=knowledge.faq["en"], today=TODAY)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
