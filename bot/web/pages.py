@@ -624,7 +624,11 @@ def mount_core(server: WebServer, pages: Pages) -> None:
         "GET",
         "/roster/{drive_day_id}",
         # in one turn: its read is a few ms, and a second transaction cost more than it freed
-        # (bench/web.py, one core free: 57–59 rosters/s against 68–74)
+        # (bench/web.py, one core free: 57–59 rosters/s against 68–74). Measured again 2026-12-03 at
+        # 1,000,000 donors: read outside the turn, a roster took 21–32 ms of server CPU against 14–16
+        # (reads of one page overlapping another's writes in one process cost more than they free),
+        # 18 ms when reads too went one at a time; two page processes then gave 1.2 × the rosters/s of
+        # one, the two cores being shared with the browsers; SQLite's mmap changed nothing
         pages.page(Capability.ROSTER, pages.roster),
         name="web_roster",
     )
