@@ -22,9 +22,14 @@ admin in through the real path (a login row made by `models.web_sessions.create_
 then the link's page and its POST) once per browser — each its own session, as 20 desks would have —,
 then the `--clients` aiohttp sessions, each with its cookie, send `--requests`
 GETs of `/campaign/{id}` (each client waits for its answer before the next; no new one after `--seconds`),
-then as many of `/roster/{id}`, each phase after one warm-up request per client. Every request runs the
-page's handler: the session, the role, the figures or the roster, the audit entry, the commit. A page
-that is not 200 or lacks what it must show counts as an error (the server logs why).
+then as many of `/roster/{id}`, each phase after one warm-up request per client. While the roster is
+read, a desk (this process, through its own engine, as the chat's desk would write) checks one of its
+sign-ups in every `--checkin-every` seconds (1; 0: none), and afterwards the roster a browser gets must
+count the sign-ups and check-ins the database holds, else it is an error: the page keeps a roster's
+laid-out rows while they are unchanged, and this shows what that costs and that nothing shown is stale.
+Every request runs the page's handler: the session, the role, the figures or the roster, the audit
+entry, the commit. A page that is not 200 or lacks what it must show counts as an error (the server logs
+why).
 
 The default is 100,000 donors (about 400,000 rows: 12 s to build). `--full` is the issue's 1,000,000
 (3,900,000 rows): the build alone took 6.5 minutes on the shared 2-core machine, over the five minutes a
@@ -46,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import math
 import os
@@ -68,11 +74,12 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import insert, text  # noqa: E402
+from sqlalchemy import func, insert, or_, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import throwaway  # noqa: E402
 from core.config import Settings, load_settings  # noqa: E402
+from core.i18n import Catalogs  # noqa: E402
 from domain.figures import Scope  # noqa: E402
 from models import organisers, web_sessions  # noqa: E402
 from models.db import create_engine, is_sqlite, session_factory, upgrade_database_async  # noqa: E402
@@ -506,6 +513,74 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
+async def desk(url: str, roster_id: int, every: float, stop: asyncio.Event) -> int:
+    """A check-in desk at the roster's drive day while it is read: one sign-up still "active" checked in
+    every `every` seconds, by a process of its own as the chat's desk would be, so the roster the browsers
+    read changes under them. Those sign-ups are put back as they were afterwards (the kept file stays the
+    same for the next run). How many were checked in."""
+    engine = create_engine(url)
+    done: list[int] = []
+    try:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            if stop.is_set():
+                break
+            async with engine.begin() as db:
+                found = await db.scalar(
+                    select(Signup.id)
+                    .where(
+                        Signup.drive_day_id == roster_id,
+                        Signup.status == "active",
+                        Signup.checked_in_at.is_(None),
+                        Signup.id.not_in(done or [0]),
+                    )
+                    .limit(1)
+                )
+                if found is None:
+                    break
+                await db.execute(
+                    update(Signup)
+                    .where(Signup.id == found)
+                    .values(status="checked_in", checked_in_at=datetime.now(UTC))
+                )
+            done.append(found)
+    finally:
+        if done:
+            async with engine.begin() as db:
+                await db.execute(
+                    update(Signup).where(Signup.id.in_(done)).values(status="active", checked_in_at=None)
+                )
+        await engine.dispose()
+    return len(done)
+
+
+async def roster_is_current(url: str, base: str, cookie: str, roster_id: int) -> bool:
+    """Whether the roster a browser gets now counts the sign-ups and check-ins the database holds."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as db:
+            listed = (
+                Signup.drive_day_id == roster_id,
+                Signup.donor_id.is_not(None),
+                Signup.status.in_(("active", "checked_in", "donated", "deferred")),
+            )
+            booked = await db.scalar(select(func.count()).where(*listed))
+            came = await db.scalar(
+                select(func.count()).where(
+                    *listed, or_(Signup.status != "active", Signup.checked_in_at.is_not(None))
+                )
+            )
+    finally:
+        await engine.dispose()
+    async with (
+        aiohttp.ClientSession(base, cookies={"donorbot_session": cookie}) as http,
+        http.get(f"/roster/{roster_id}") as answer,
+    ):
+        page = await answer.text()
+    return Catalogs().get("vi")("ros_totals", booked=booked, came=came) in page
+
+
 async def measure(
     url: str, campaign_id: int, roster_id: int, args: argparse.Namespace, servers: int
 ) -> dict[str, float]:
@@ -538,11 +613,22 @@ async def measure(
         ):
             # one warm-up request per browser: the caches a running server has
             await hammer(browsers, path, requests=args.clients, needle=needle, seconds=args.seconds)
+            stop = asyncio.Event()
+            checking_in = (
+                asyncio.create_task(desk(url, roster_id, args.checkin_every, stop))
+                if name == "roster" and args.checkin_every > 0
+                else None
+            )
             cpu = sum(cpu_seconds(child.pid) for child in children)
             times, errors, wall = await hammer(
                 browsers, path, requests=args.requests, needle=needle, seconds=args.seconds
             )
             used = sum(cpu_seconds(child.pid) for child in children) - cpu
+            if checking_in is not None:
+                stop.set()
+                out["roster_checkins"] = await checking_in
+                if not await roster_is_current(url, *browsers[0], roster_id):
+                    errors += 1  # a roster older than the database: what the desk did is not shown
             out[f"{name}_server_cpu_ms"] = used * 1000 / max(len(times), 1)
             ms = [t * 1000 for t in times]
             out[f"{name}_p50_ms"] = statistics.median(ms)
@@ -623,7 +709,7 @@ async def run(args: argparse.Namespace, folder: Path) -> int:
     errors = int(sum(value for key, value in result.items() if key.endswith("errors")))
     line = " ".join(
         f"{key}={value:.0f}"
-        if key in ("rows", "build_s") or key.endswith(("server_rss_mb", "errors"))
+        if key in ("rows", "build_s") or key.endswith(("server_rss_mb", "errors", "checkins"))
         else f"{key}={value:.1f}"
         for key, value in result.items()
     )
@@ -648,6 +734,12 @@ def main(argv: list[str] | None = None) -> int:
         help="page servers (processes; PostgreSQL), the browsers spread over them; 1,2 measures both",
     )
     parser.add_argument("--seconds", type=float, default=60.0, help="stop a page's phase after this long")
+    parser.add_argument(
+        "--checkin-every",
+        type=float,
+        default=1.0,
+        help="while the roster is read, a desk checks one of its sign-ups in this often (s; 0: none)",
+    )
     parser.add_argument("--database-url", help="a PostgreSQL server (a throwaway database is made on it)")
     parser.add_argument("--keep", type=Path, help="SQLite file to write and keep (reused if present)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)

@@ -22,14 +22,17 @@ Sign-ups of donors who erased their data keep no donor (`donor_id` NULL) and are
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, Select, and_, bindparam, exists, or_, select
+from sqlalchemy import Date, Dialect, Select, and_, bindparam, exists, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
 from domain.figures import Scope, ScopeKind
 from domain.phone import display_phone
@@ -152,10 +155,28 @@ _DAY = (  # the drive day's columns, not the entity (a tenth of a roster's page 
 )
 
 
+_RAW = NullType()  # a column read as the driver gives it: converted only when the rows changed (`_rows`)
+
+
+_TYPED: list[
+    ColumnElement[Any] | InstrumentedAttribute[Any]
+] = [  # a roster row's columns, as `RosterRow` holds them
+    Signup.id,
+    Donor.full_name,
+    Donor.phone,
+    Signup.slot_start,
+    Donor.is_reserve,
+    _first_time(bindparam("day", type_=Date)).label("first_time"),
+    Signup.status,
+    Signup.checked_in_at,
+]
+
+
 @functools.cache
 def _rows_statement(kind: ScopeKind, *, no_shows: bool) -> Select[Any]:
     """The roster's query for a kind of scope, built once with its values bound at each call (a province
-    builds it for every page: its construction and cache key were a fifth of a roster's load)."""
+    builds it for every page: its construction and cache key were a fifth of a roster's load). Its
+    columns come back as the driver gives them (`_rows` converts them)."""
     listed: list[ColumnElement[bool]] = [
         Signup.drive_day_id == bindparam("drive_day_id"),
         Signup.status.in_(LISTED_STATUSES),
@@ -164,22 +185,50 @@ def _rows_statement(kind: ScopeKind, *, no_shows: bool) -> Select[Any]:
         listed.append(column == bindparam("scope_name"))
     if no_shows:
         listed += [Signup.status == "active", Signup.checked_in_at.is_(None)]
-    day = bindparam("day", type_=Date)
     return (
-        select(
-            Signup.id,
-            Donor.full_name,
-            Donor.phone,
-            Signup.slot_start,
-            Donor.is_reserve,
-            _first_time(day).label("first_time"),
-            Signup.status,
-            Signup.checked_in_at,
-        )
+        select(*(type_coerce(column, _RAW) for column in _TYPED))
         .join(Donor, Donor.id == Signup.donor_id)
         .where(*listed)
         .order_by(Signup.slot_start, Donor.full_name, Signup.id)
     )
+
+
+class _Read(NamedTuple):
+    raw: Sequence[Any]  # the driver's rows
+    rows: tuple[RosterRow, ...]  # as converted from them
+
+
+# The last rosters read and what they became, by drive day, scope and kind: a roster read again unchanged
+# (the same rows from the driver, compared in full) is the same tuple of rows, and its page the same
+# (`bot.web.pages.Pages.roster` keeps its HTML by that tuple). Converting 500 rows — the column types'
+# processors, the phones' display form, the tuples — was a third of a roster's load (bench/web.py at
+# 1,000,000 donors). Bounded: at most `_READ_MAX` rosters, each replaced when its day is read again.
+_READ: dict[tuple[Any, ...], _Read] = {}
+_READ_MAX = 16
+
+
+def _rows(key: tuple[Any, ...], raw: Sequence[Any], dialect: Dialect) -> tuple[RosterRow, ...]:
+    """The roster rows of the driver's `raw` rows: those of the last read of `key` if they are the same."""
+    kept = _READ.get(key)
+    if kept is not None and kept.raw == raw:
+        return kept.rows
+    convert = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in _TYPED]
+    rows = []
+    for values in raw:
+        converted: list[Any] = [
+            value if conv is None or value is None else conv(value)
+            for conv, value in zip(convert, values, strict=True)
+        ]
+        signup_id, name, phone, slot, reserve, first, status, checked_in_at = converted
+        rows.append(
+            RosterRow(
+                signup_id, name, display_phone(phone), slot, bool(reserve), bool(first), status, checked_in_at
+            )
+        )
+    if kept is None and len(_READ) >= _READ_MAX:
+        del _READ[next(iter(_READ))]  # the oldest read
+    read = _READ[key] = _Read(raw, tuple(rows))
+    return read.rows
 
 
 async def load(
@@ -203,11 +252,8 @@ async def load(
         return Refusal.NOT_OVER
     params = {"drive_day_id": info.id, "day": info.day, "scope_name": scope.name}
     statement = _rows_statement(scope.kind, no_shows=no_shows)
-    found_rows = await (await session.connection()).execute(statement, params)  # Core: no ORM row loading
-    rows = tuple(  # all() at once: iterating the result goes through its row-by-row fetch
-        RosterRow(
-            signup_id, name, display_phone(phone), slot, bool(reserve), bool(first), status, checked_in_at
-        )
-        for signup_id, name, phone, slot, reserve, first, status, checked_in_at in found_rows.all()
-    )
+    connection = await session.connection()  # Core: no ORM row loading
+    found_rows = (await connection.execute(statement, params)).all()
+    key = (connection.dialect.name, info.id, scope, no_shows)
+    rows = _rows(key, found_rows, connection.dialect)
     return Roster(day=info, scope=scope, rows=rows, over=over, no_shows_only=no_shows)

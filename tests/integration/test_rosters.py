@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.figures import Scope
@@ -137,3 +138,29 @@ async def test_scopes(seeded: tuple[AsyncSession, int]) -> None:
     assert await names(Scope.organisation("Công ty May 10")) is rosters.Refusal.OUT_OF_SCOPE
     unknown = await rosters.load(session, day + 100, scope=Scope.area(), now=AFTER, tz=TZ)
     assert unknown is rosters.Refusal.UNKNOWN
+
+
+async def test_a_roster_read_again_shows_every_change_since_and_the_same_rows_when_none(
+    seeded: tuple[AsyncSession, int],
+) -> None:
+    """The roster's rows are converted again only when the database's differ (`models.rosters._rows`): a
+    check-in, a renamed donor or an erased one shows at the next read, on either backend."""
+    session, day = seeded
+    first = await rosters.load(session, day, scope=Scope.area(), now=AFTER, tz=TZ)
+    again = await rosters.load(session, day, scope=Scope.area(), now=AFTER, tz=TZ)
+    assert isinstance(first, rosters.Roster) and isinstance(again, rosters.Roster)
+    assert again.rows is first.rows  # nothing changed: the rows of the first read
+    assert first.rows[2].checked_in_at == datetime(2026, 3, 1, 0, 40, tzinfo=UTC)  # aware, UTC
+
+    listed = select(Signup, Donor).join(Donor, Donor.id == Signup.donor_id).where(Signup.drive_day_id == day)
+    by_name = {donor.full_name: (signup, donor) for signup, donor in (await session.execute(listed)).all()}
+    by_name["B"][0].checked_in_at = datetime(2026, 3, 1, 0, 5, tzinfo=UTC)
+    by_name["A"][1].full_name = "An"
+    by_name["C"][0].donor_id = None  # as erasure leaves a sign-up
+    await session.flush()
+    changed = await rosters.load(session, day, scope=Scope.area(), now=AFTER, tz=TZ)
+    assert isinstance(changed, rosters.Roster)
+    assert [(r.name, r.checked_in_at) for r in changed.rows] == [
+        ("An", None),
+        ("B", datetime(2026, 3, 1, 0, 5, tzinfo=UTC)),
+    ]

@@ -29,7 +29,7 @@ from core.i18n import Catalogs
 from domain.figures import Scope
 from emulators.telegram import SimUser, TelegramEmulator
 from models import donor_export, erasure, organisers
-from models.tables import AuditEntry, Campaign, Donation, Donor, WebLogin, WebSession
+from models.tables import AuditEntry, Campaign, Donation, Donor, Signup, WebLogin, WebSession
 from services.reports.numbers import fmt_percent
 from tests.e2e.test_booking import book, load, plan, session
 from tests.helpers import BotHarness, FixedClock, make_settings, with_public_url
@@ -312,6 +312,36 @@ async def test_a_rosters_cells_are_escaped(tmp_path: Path) -> None:
             page = await response.text()
         assert "<img" not in page
         assert "<td>Lan &lt;img src=x onerror=&#34;alert(1)&#34;&gt; &amp; Co</td>" in page
+
+
+async def test_a_roster_seen_again_shows_what_changed_meanwhile_in_the_language_asked(tmp_path: Path) -> None:
+    """The page keeps a roster's laid-out rows only while the roster is the same (`Pages._sheet`)."""
+    async with site(tmp_path) as s:
+        staff = s.bot.user(8990, name="Cán bộ")
+        await s.bot.make_organiser(staff)
+        roster = f"/roster/{s.ids['day']}"
+        async with await s.logged_in(staff) as browser:
+            for _ in range(2):
+                async with browser.get(roster) as response:
+                    page = await response.text()
+                assert "<td>Lan</td><td>0912 890 001</td>" in page and VI("ros_status_active") in page
+            async with s.bot.app.sessions() as db, db.begin():  # type: ignore[union-attr]
+                signup = await db.scalar(
+                    select(Signup)
+                    .join(Donor, Donor.id == Signup.donor_id)
+                    .where(Donor.phone == "+84912890001")
+                )
+                assert signup is not None
+                signup.status, signup.checked_in_at = "checked_in", datetime(2026, 3, 1, 0, 10, tzinfo=UTC)
+                (await db.get_one(Donor, signup.donor_id)).full_name = "Lan Anh"
+            async with browser.get(roster) as response:
+                page = await response.text()
+            checked_in = VI("ros_status_at", status=VI("ros_status_checked_in"), time="07:10")
+            assert "<td>Lan Anh</td>" in page and f"<td>{checked_in}</td>" in page
+            async with browser.get(f"{roster}?lang=en") as response:
+                page = await response.text()
+            checked_in = EN("ros_status_at", status=EN("ros_status_checked_in"), time="07:10")
+            assert f"<th>{EN('ros_col_sign')}</th>" in page and f"<td>{checked_in}</td>" in page
 
 
 async def test_a_campaigns_charts_are_drawn_for_the_viewers_scope(tmp_path: Path) -> None:
