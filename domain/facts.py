@@ -56,7 +56,10 @@ _ILL = ("bị", "mắc", "đang", "ốm", "had", "have")
 _MODALS = ("được", "đc", "thể", "nên", "muốn", "sẽ", "cần", "định", "phải", "want", "to")
 _STATE = ("bị", "mắc", "nhiễm", "đang", "đã", "từng", "có", "have", "has", "had", "got", "with")
 _STATE_OR_RECENT = (*_STATE, *_RECENT)
-_RULE_CUES = ("bao lâu", "bao nhiêu", "bao giờ", "khi nào", "how long", "how many", "how soon")
+_RULE_CUES = (
+    "bao lâu", "bao nhiêu", "bao giờ", "khi nào", "mấy ngày", "mấy tuần", "mấy tháng", "mấy năm",
+    "chờ", "đợi", "how long", "how many", "how soon", "wait",
+)  # fmt: skip
 _FUTURE = (
     "định", "dự định", "sắp", "sẽ", "chuẩn bị", "tuần sau", "tháng sau", "ngày mai", "mai",
     "going to", "gonna", "will", "plan to", "planning to", "tomorrow", "next week",

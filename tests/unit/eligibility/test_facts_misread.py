@@ -34,11 +34,27 @@ def facts(text: str) -> Person | None:
         "I'm going to donate blood next week",
         "cần nặng bao nhiêu kg mới hiến được",
         "bao lâu mới hiến lại được",
+        "bi covid xong phai cho may tuan moi hien mau",  # "only then donate", after COVID
+        "sau khi nhổ răng phải đợi mới hiến được đúng không",
     ],
 )
 def test_a_planned_donation_or_a_rule_question_is_no_donation(text: str) -> None:
     found = facts(text)
     assert found is None or found.last_donation_on is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mới ở vùng có sốt rét về thì phải chờ bao lâu",
+        "em vừa đi vùng dịch sốt rét về",
+        "I just came back from a malaria area, can I donate?",
+    ],
+)
+def test_a_stay_in_a_malaria_area_is_travel_not_malaria(text: str) -> None:
+    found = facts(text)
+    assert found is not None
+    assert (found.events, found.advice) == ({}, frozenset({"travel"}))
 
 
 def test_a_donation_that_happened_still_counts() -> None:
