@@ -72,7 +72,8 @@ _PERMANENT_SUPPRESS = (
 # "Thiếu máu" is also a hospital short of blood: "bệnh viện đang thiếu máu", "dịp Tết hay thiếu máu".
 _SHORTAGE = (
     "bệnh viện", "bv", "kho máu", "ngân hàng máu", "nguồn máu", "viện", "trung tâm", "tỉnh", "cả nước",
-    "việt nam", "tết", "mùa hè", "khan hiếm", "trầm trọng", "bệnh nhân", "cấp cứu", "dự trữ",
+    "việt nam", "nước mình", "nước ta", "nc mình", "nc ta", "tết", "mùa hè", "khan hiếm", "trầm trọng",
+    "bệnh nhân", "cấp cứu", "dự trữ",
     "hospital", "shortage", "blood bank",
 )  # fmt: skip
 _NEGATIVE_RESULT = ("âm tính", "negative")

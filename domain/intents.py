@@ -82,6 +82,11 @@ _DRIVES = [
     r"(?<!du )\blich\b",  # "du lịch" is travel
     r"\bdot (?:hien|nay|toi|sau|tiep|moi|nao|gan)\b|\b(?:cac|nhung|may) dot\b",  # "đợt", not "đột quỵ"
     r"ngay hoi",
+    r"\b(?:buoi|dot|cho|noi) (?:hien|lay)(?: mau)? nao\b",  # "có buổi hiến máu nào không"
+    r"\bco (?:buoi|dot|chuong trinh) (?:hien|lay)\b",  # "mai có buổi hiến máu không"
+    # "tuần này có hiến máu không" (is there one), not "mai có hiến máu được không" (may I)
+    r"\b(?:hom nay|ngay mai|mai|tuan nay|tuan sau|thang nay|cuoi tuan) co (?:hien|lay) mau\b(?! duoc)",
+    r"\bis there (?:a|any) (?:blood )?(?:drive|donation)\b|\bany (?:blood )?drives?\b",
     r"\bo dau\b",
     r"\btai dau\b",
     r"cho nao",

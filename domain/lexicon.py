@@ -180,6 +180,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\1 gio",
         ),
         (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        # going to bed late, as the sleep entry's "thức khuya" ("2h sáng mới ngủ": only went to bed at 2)
+        (r"ngu muon|ngu tre|\d+ (?:h|gio) (?:sang |dem |khuya )?(?:moi|ms) (?:di )?ngu", "thuc khuya"),
+        # "bị thiếu máu" is the person's anaemia; "bệnh viện thiếu máu" a shortage (`domain.facts`)
+        (r"\b(bi|mac|dang bi|hay bi|chung|benh) thieu mau\b", r"\1 thieu mau thieumau"),
         (r"do chien ran|chien ran|do chien|dau mo|do beo|nhieu mo", "daumo"),
         (r"giay cn|giay chung nhan", "giay chung nhan"),
         (r"khang sinh|antibiotics?", "khangsinh"),
@@ -257,6 +261,7 @@ _QUANTITY = {
 }
 # A blood group's letter after "nhóm"/"group": one word each ("a" alone is "anh" or English "a").
 _GROUP_LETTERS = {"a": "nhoma", "b": "nhomb", "ab": "nhomab", "o": "nhomo"}
+_GIVES = {"cho", "nhan", "truyen", "sang", "to", "from", "tu", "give", "receive"}  # between two groups
 _NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
 
 
@@ -334,11 +339,14 @@ def canonical_tokens(text: str) -> list[str]:
             out.extend(["bao"] if nxt == "lau" else ["bao", "nhieu"] if nxt in _QUANTITY else ["ban"])
             continue
         before = raw[i - 2] if i > 1 else ""
+        after = raw[i + 2] if i + 2 < len(raw) else ""
         if word in _GROUP_LETTERS and (
             word == "ab"
             or prev in {"nhom", "group", "type"}
             or (prev, before) == ("mau", "nhom")
             or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+            or (prev in _GIVES and before in _GROUP_LETTERS)  # "AB cho A", "O truyền B"
+            or (nxt in _GIVES and after in _GROUP_LETTERS)
         ):
             out.append(_GROUP_LETTERS[word])  # "nhóm (máu) A" is a group ("hiến máu ạ/ở" are not)
             continue

@@ -1,0 +1,70 @@
+"""Questions a newcomer would type that the bot answered wrongly, found by hand on 2026-12-03 (none from
+the evaluation sets): each checks what the person is told — the request, the FAQ entry or the rule the
+verdict states."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from core.config import load_settings
+from core.knowledge import Knowledge, load_knowledge
+from domain.eligibility import Person
+from domain.intents import Intent, detect_intent
+from domain.questions import Kind, understand
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(scope="module")
+def knowledge() -> Knowledge:
+    return load_knowledge(load_settings(environ={}))  # as the app builds it, examples included
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "có buổi hiến máu nào không",
+        "12h trưa mai có buổi hiến máu nào không",  # a clock time, not a date of the person's
+        "co dot hien mau nao gan nha khong",
+        "tuần này có hiến máu không",
+        "is there a blood drive this week",
+    ],
+)
+def test_asking_whether_there_is_a_drive_shows_the_drives(text: str) -> None:
+    assert detect_intent(text) is Intent.DRIVES
+
+
+@pytest.mark.parametrize("text", ["mai có hiến máu được không", "hom nay co hien mau duoc khong"])
+def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str) -> None:
+    assert detect_intent(text) is not Intent.DRIVES
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("AB cho A được không", "compatibility"),  # "A" alone is "anh" in chat, but not after "cho"
+        ("a cho ab dc ko", "compatibility"),
+        ("B nhận A được không", "compatibility"),
+        ("toi bi thieu mau nhe", "low_hemoglobin"),  # the person's anaemia, not a hospital's shortage
+        ("2h sáng mới ngủ thì sáng mai đi hiến được không", "sleep_before"),  # to bed at 2, not a date
+        ("xăm hình phải chờ mấy tháng mới hiến được", "tattoo"),  # not the interval's "mấy tháng"
+    ],
+)
+def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
+    understood = understand(text, index=knowledge.faq["vi"], today=TODAY, facts_extractor=knowledge.facts)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["vua nho rang hom qua co hien duoc ko", "toi vua nho rang tuan truoc", "I had a tooth pulled yesterday"],
+)
+def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
+    knowledge: Knowledge, text: str
+) -> None:
+    facts = knowledge.facts(text, TODAY)
+    assert isinstance(facts, Person)
+    assert facts.advice == frozenset({"dental"}) and facts.events == {}
