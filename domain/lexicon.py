@@ -180,6 +180,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\1 gio",
         ),
         (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        # "lái xe" (drive) and "lại" (again) fold alike: "khi nào được hiến lại" is not about driving
+        (r"\blai (xe|o to|oto|may|tau)\b", r"laixe \1"),
+        # "được gì" (what one gets): "gì" alone is a stop word
+        (r"(?<!lam )\bduoc (?:nhan )?(?:nhung )?gi\b", "duocgi"),  # not "bạn làm được gì" (help)
         # going to bed late, as the sleep entry's "thức khuya" ("2h sáng mới ngủ": only went to bed at 2)
         (r"ngu muon|ngu tre|\d+ (?:h|gio) (?:sang |dem |khuya )?(?:moi|ms) (?:di )?ngu", "thuc khuya"),
         # "bị thiếu máu" is the person's anaemia; "bệnh viện thiếu máu" a shortage (`domain.facts`)

@@ -50,9 +50,14 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("toi bi thieu mau nhe", "low_hemoglobin"),  # the person's anaemia, not a hospital's shortage
         ("2h sáng mới ngủ thì sáng mai đi hiến được không", "sleep_before"),  # to bed at 2, not a date
         ("xăm hình phải chờ mấy tháng mới hiến được", "tattoo"),  # not the interval's "mấy tháng"
+        ("khi nao toi duoc hien lai", "interval"),  # "lại" (again), not "lái" (drive)
+        ("sau khi hien mau bao lau thi lai oto duoc", "driving_after"),
+        ("hien mau xong co duoc gi", "support"),  # what one gets, not whether one may drive
+        ("sang uong ca phe roi co hien duoc khong", "eat_before"),
     ],
 )
 def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
+    """(Vietnamese index; the English one is checked below.)"""
     understood = understand(text, index=knowledge.faq["vi"], today=TODAY, facts_extractor=knowledge.facts)
     assert understood.kind is Kind.FAQ and understood.entry is not None, understood
     assert understood.entry.id == entry
@@ -68,3 +73,10 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
     facts = knowledge.facts(text, TODAY)
     assert isinstance(facts, Person)
     assert facts.advice == frozenset({"dental"}) and facts.events == {}
+
+
+@pytest.mark.parametrize(("text", "entry"), [("is coffee ok before giving blood", "eat_before")])
+def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
+    understood = understand(text, index=knowledge.faq["en"], today=TODAY, facts_extractor=knowledge.facts)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
