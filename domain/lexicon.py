@@ -184,6 +184,15 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\blai (xe|o to|oto|may|tau)\b", r"laixe \1"),
         # "được gì" (what one gets): "gì" alone is a stop word
         (r"(?<!lam )\bduoc (?:nhan )?(?:nhung )?gi\b", "duocgi"),  # not "bạn làm được gì" (help)
+        # paying to donate (it is free; the support entry says so), not being paid ("được trả tiền")
+        (
+            r"\b(?:phai tra (?:tien|phi)|tra phi|mat tien|mat phi|ton phi|ton tien|thu phi|lay tien|"
+            r"co phi|mien phi)\b",
+            "matphi",
+        ),
+        # stopping the bot: "nghỉ/ngừng/thôi dùng bot", "không muốn nhận tin nhắn nữa" (the quit entry)
+        (r"\b(?:nghi|ngung|thoi|bo) (?:dung|su dung|xai)\b", "thoi su dung"),
+        (r"\bnhan (?:tin nhan|tin|thong bao)\b", "nhan thong bao"),
         # going to bed late, as the sleep entry's "thức khuya" ("2h sáng mới ngủ": only went to bed at 2)
         (r"ngu muon|ngu tre|\d+ (?:h|gio) (?:sang |dem |khuya )?(?:moi|ms) (?:di )?ngu", "thuc khuya"),
         # "bị thiếu máu" is the person's anaemia; "bệnh viện thiếu máu" a shortage (`domain.facts`)
@@ -203,6 +212,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
+        # what to take along (to a drive: this is a donation bot) is the papers, the documents entry
+        (
+            r"what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
+            r"what to bring|anything to bring|bring anything",
+            "bring the documents to donate",
+        ),
         (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),
         (
             r"unsubscribe|opt out|stop sending me messages|stop messaging me|stop texting me",

@@ -54,6 +54,10 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("sau khi hien mau bao lau thi lai oto duoc", "driving_after"),
         ("hien mau xong co duoc gi", "support"),  # what one gets, not whether one may drive
         ("sang uong ca phe roi co hien duoc khong", "eat_before"),
+        ("hien mau co lay tien khong", "support"),  # whether it costs anything, not how much is taken
+        ("hiến máu có tốn tiền không", "support"),
+        ("toi muon nghi dung bot", "quit"),  # "nghỉ" is not the rest after donating
+        ("toi khong muon nhan tin nhan nua", "quit"),
     ],
 )
 def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
@@ -75,7 +79,14 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
     assert facts.advice == frozenset({"dental"}) and facts.events == {}
 
 
-@pytest.mark.parametrize(("text", "entry"), [("is coffee ok before giving blood", "eat_before")])
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("is coffee ok before giving blood", "eat_before"),
+        ("what do i need to bring", "documents"),  # to a drive: this is a donation bot
+        ("what should i bring to the drive", "documents"),
+    ],
+)
 def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
     understood = understand(text, index=knowledge.faq["en"], today=TODAY, facts_extractor=knowledge.facts)
     assert understood.kind is Kind.FAQ and understood.entry is not None, understood
