@@ -212,10 +212,11 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
-        # what to take along (to a drive: this is a donation bot) is the papers, the documents entry
+        # what to take along (alone, or to a drive: this is a donation bot) is the papers, the documents entry
         (
-            r"what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
-            r"what to bring|anything to bring|bring anything",
+            r"(?:what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
+            r"what to bring|anything to bring|bring anything)"
+            r"(?= *$| (?:to|for) (?:the |a |my )?(?:blood )?(?:drive|donat\w*|centre|center|site|hospital))",
             "bring the documents to donate",
         ),
         (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),

@@ -91,3 +91,8 @@ def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entr
     understood = understand(text, index=knowledge.faq["en"], today=TODAY, facts_extractor=knowledge.facts)
     assert understood.kind is Kind.FAQ and understood.entry is not None, understood
     assert understood.entry.id == entry
+
+
+@pytest.mark.parametrize("text", ["what should i bring to the party", "where can i buy a phone"])
+def test_bringing_things_elsewhere_is_still_not_sure(knowledge: Knowledge, text: str) -> None:
+    assert understand(text, index=knowledge.faq["en"], today=TODAY).kind is Kind.UNSURE
