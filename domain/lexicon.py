@@ -184,6 +184,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\blai (xe|o to|oto|may|tau)\b", r"laixe \1"),
         # "được gì" (what one gets): "gì" alone is a stop word
         (r"(?<!lam )\bduoc (?:nhan )?(?:nhung )?gi\b", "duocgi"),  # not "bạn làm được gì" (help)
+        # travel money, one concept ("xăng hôm nay bao nhiêu tiền" is the price of petrol, not it)
+        (r"\btien (?:xang xe|xang|di lai|tau xe|xe)\b", "tiendilai"),
         # paying to donate (it is free; the support entry says so), not being paid ("được trả tiền")
         (
             r"\b(?:phai tra (?:tien|phi)|tra phi|mat tien|mat phi|ton phi|ton tien|thu phi|lay tien|"

@@ -96,3 +96,8 @@ def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entr
 @pytest.mark.parametrize("text", ["what should i bring to the party", "where can i buy a phone"])
 def test_bringing_things_elsewhere_is_still_not_sure(knowledge: Knowledge, text: str) -> None:
     assert understand(text, index=knowledge.faq["en"], today=TODAY).kind is Kind.UNSURE
+
+
+@pytest.mark.parametrize("text", ["xăng hôm nay bao nhiêu tiền", "có phải trả tiền gửi xe không"])
+def test_prices_of_other_things_are_not_the_donors_support(knowledge: Knowledge, text: str) -> None:
+    assert understand(text, index=knowledge.faq["vi"], today=TODAY).kind is Kind.UNSURE
