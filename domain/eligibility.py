@@ -133,6 +133,7 @@ ENGINE_MESSAGES: Mapping[str, frozenset[str]] = {
     # domain.rule_statements: the rule of a fact the question gave, beside a yes
     "elig_rule_age": frozenset({"min_years", "max_years"}),
     "elig_rule_interval": frozenset({"whole_weeks", "component_weeks"}),
+    "elig_deferral_over": frozenset(),
 }
 
 

@@ -2,14 +2,15 @@
 
 A verdict that lets the person donate (or leaves it to the site) used to say "you can register" and
 list what the bot does not know — while the person asked about one fact and wanted its rule. For each
-fact the question gave (age, weight, last donation) :func:`stated_rules` adds the rule it was checked
-against: the age range, the minimum weights, the intervals (whole blood and apheresis). A "no" or
-"not yet" already states its deciding rule and gets nothing more.
+fact the question gave (age, weight, last donation, an event such as a tattoo) :func:`stated_rules` adds
+the rule it was checked against: the age range, the minimum weights, the intervals (whole blood and
+apheresis), the wait after the event and that it is over. A "no" or "not yet" already states its
+deciding rule and gets nothing more.
 """
 
 from __future__ import annotations
 
-from domain.eligibility import Assessment, Person, Reason, Verdict
+from domain.eligibility import Assessment, ParamValue, Person, Reason, Verdict
 from domain.rules import DonationKind, Rules
 
 __all__ = ["stated_rules"]
@@ -34,4 +35,18 @@ def stated_rules(asked: Person, assessment: Assessment, rules: Rules) -> tuple[R
             "component_weeks": rules.intervals[DonationKind.PLATELETS].weeks,
         }
         out.append(Reason("elig_rule_interval", weeks))
+    # "i have a tattoo from 2 years ago": the wait after it, which is over (one that is not is already said)
+    over = False
+    for cid, when in sorted(asked.events.items()):
+        cond = rules.deferrals.get(cid)
+        if cond is None or cond.period is None or cond.message in said:
+            continue
+        params: dict[str, ParamValue] = {
+            "date": cond.period.after(when),
+            str(cond.period.unit): cond.period.amount,
+        }
+        out.append(Reason(cond.message, params))
+        over = True
+    if over:
+        out.append(Reason("elig_deferral_over"))
     return tuple(out)

@@ -36,3 +36,16 @@ def test_a_past_platelet_donation_gets_the_intervals() -> None:
 def test_a_no_or_not_yet_already_states_its_rule() -> None:
     assert stated(Person(age_years=17)) == ()
     assert stated(Person(last_donation_on=date(2025, 6, 1))) == ()
+
+
+def test_an_event_whose_wait_is_over_gets_that_wait_and_that_it_is_over() -> None:
+    """ "i have a tattoo from 2 years ago" was "you can register" and what the bot does not know."""
+    person = Person(events={"tattoo": date(2023, 6, 1)})
+    assert stated(person) == (
+        Reason("elig_deferral_tattoo", {"date": date(2023, 12, 1), "months": 6}),
+        Reason("elig_deferral_over"),
+    )
+
+
+def test_an_event_still_waited_for_is_said_once() -> None:
+    assert stated(Person(events={"tattoo": date(2025, 5, 1)})) == ()  # "not yet" states it already
