@@ -139,6 +139,10 @@ _SHORTHAND: dict[str, str] = {
     "ur": "your",
     "im": "i am",
 }
+# An English phrase said alone or of giving blood ("what's the age limit", "… for donating"), not of
+# something else ("the age limit for a driving licence").
+_ALONE = r"(?= *$| (?:for|to|from|after|by|when) (?:\w+ )?(?:donat|giv|blood|be a donor))"
+
 # Synonyms and spelling variants of whole phrases (folded text, before shorthand): one name
 # per concept, so that "nhậu" finds "rượu bia" and "blood type" finds "blood group".
 _PHRASES: list[tuple[re.Pattern[str], str]] = [
@@ -214,6 +218,21 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
         (r"how long", "howlong"),
+        # the limits of age and weight asked alone ("what's the age limit") are the donors' limits
+        (
+            r"\b(?:(?:upper |lower )?age (?:limits?|requirements?|range)|(?:minimum|maximum) age)" + _ALONE,
+            "age limit for donating",
+        ),
+        (
+            r"\b(?:how much (?:do|should|must) i (?:need to |have to )?weigh|"
+            r"weight (?:limits?|requirements?)|minimum (?:body )?weight)" + _ALONE,
+            "minimum weight for donating",
+        ),
+        # what one gets ("do donors get anything") is the support, as "paid" is
+        (
+            r"\b(?:what do (?:i|we|you|donors) get|do (?:i|we|you|donors) get anything)" + _ALONE,
+            "pay for donating",
+        ),
         # what to take along (alone, or to a drive: this is a donation bot) is the papers, the documents entry
         (
             r"(?:what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
