@@ -196,6 +196,15 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"co phi|mien phi)\b",
             "matphi",
         ),
+        # "làm thế nào" (how to) is not the "làm" of "có làm béo không" (does it make one fat)
+        (r"\blam (?:the|cach) nao\b", "lamthenao"),
+        # "lực lượng dự bị" is this bot's reserve donors ("dự bị" alone may be a substitute player)
+        (r"\bluc luong (?:hien mau )?du bi\b", "luc luong hien mau du bi"),
+        # turning the bot's messages off (the quit entry lists the ways)
+        (
+            r"\btat (?:het |tat ca )?(?:cac )?thong bao\b(?! (?:cua )?(?:dien thoai|facebook|zalo|app))",
+            "tat thong bao bot",
+        ),
         # stopping the bot: "nghỉ/ngừng/thôi dùng bot", "không muốn nhận tin nhắn nữa" (the quit entry)
         (r"\b(?:nghi|ngung|thoi|bo) (?:dung|su dung|xai)\b", "thoi su dung"),
         (r"\bnhan (?:tin nhan|tin|thong bao)\b", "nhan thong bao"),

@@ -58,16 +58,18 @@ def test_it_is_deterministic_and_ties_break_by_the_entries_order() -> None:
 
 
 def test_the_matcher_reranks_a_paraphrase_right_with_the_examples() -> None:
-    """BM25 alone reads "… bao lâu thì máu được tái tạo" as when to play sport again; the
-    classifier, having learned how people ask about recovery, puts the recovery entry first."""
+    """BM25 alone reads "hm xong có nên ăn nhiều thịt không" (after donating) as what to eat before;
+    the classifier, having learned how people ask about eating afterwards, puts that entry first.
+    (Its first example, "… bao lâu thì máu được tái tạo", BM25 got right once the recovery entry had
+    "hết mệt", 2026-12-03.)"""
     vi = load_faq(ROOT / "data" / "faq.vi.toml")
     en = load_faq(ROOT / "data" / "faq.en.toml")
-    text = "hien mau xong bao lau thi mau duoc tai tao"
+    text = "hm xong co nen an nhieu thit ko"
     examples = {k: [t for t in v if t != text] for k, v in load_examples(EXAMPLES).items()}
     alone = FaqIndex.build(vi, also=en, rerank=0).confident(text)
-    assert alone is not None and alone.id == "sport_after"
+    assert alone is not None and alone.id == "eat_before"
     reranked = FaqIndex.build(vi, also=en, examples=examples).confident(text)
-    assert reranked is not None and reranked.id == "recovery"
+    assert reranked is not None and reranked.id == "eat_after"
 
 
 def test_only_messages_that_name_donation_are_reranked() -> None:

@@ -58,6 +58,10 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("hiến máu có tốn tiền không", "support"),
         ("toi muon nghi dung bot", "quit"),  # "nghỉ" is not the rest after donating
         ("toi khong muon nhan tin nhan nua", "quit"),
+        ("tat thong bao di", "quit"),
+        ("luc luong du bi la gi", "reserve_donors"),  # the bot's own concept, named without "hiến"
+        ("e muon di hien mau thi lam the nao a", "how_to_register"),  # "làm thế nào", not "làm béo"
+        ("hien mau xong bao lau thi het met", "recovery"),
     ],
 )
 def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
