@@ -110,7 +110,8 @@ _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
-    r"institute|centre|center|hematology|clb|cau lac bo|club)\b"
+    r"institute|centre|center|hematology|clb|cau lac bo|club|"
+    r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo))\b"  # donating again, not "đợt hiến tiếp (theo)"
 )
 
 # "Xem hồ sơ của tôi" is the profile (/hoso: each field with its edit button), not everything stored.

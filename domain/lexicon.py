@@ -198,6 +198,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # "làm thế nào" (how to) is not the "làm" of "có làm béo không" (does it make one fat)
         (r"\blam (?:the|cach) nao\b", "lamthenao"),
+        # a bruise ("bầm tím") is not the heart ("tim"): the two fold alike
+        (r"\b(?:bam tim|tim bam)\b", "bamtim"),
         # "lực lượng dự bị" is this bot's reserve donors ("dự bị" alone may be a substitute player)
         (r"\bluc luong (?:hien mau )?du bi\b", "luc luong hien mau du bi"),
         # turning the bot's messages off (the quit entry lists the ways)

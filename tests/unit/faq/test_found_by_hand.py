@@ -62,6 +62,8 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("luc luong du bi la gi", "reserve_donors"),  # the bot's own concept, named without "hiến"
         ("e muon di hien mau thi lam the nao a", "how_to_register"),  # "làm thế nào", not "làm béo"
         ("hien mau xong bao lau thi het met", "recovery"),
+        ("người bị bệnh tim có hiến máu được không", "heart_disease"),  # a rule without an entry before
+        ("bao gio toi duoc hien tiep", "interval"),  # donating again, not the next drive
     ],
 )
 def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
@@ -93,6 +95,7 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("is there an upper age limit", "age"),
         ("how much do i need to weigh", "weight"),
         ("what do i get for donating blood", "support"),
+        ("can i donate if i have a heart problem", "heart_disease"),
     ],
 )
 def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
