@@ -99,8 +99,8 @@ _AGE_UNIT = re.compile(
 )
 _AGE_LEAD = re.compile(
     r"(?<!\w)(i'?m|i am|im|age|aged|tuoi|nam nay)\s*[:=]?\s*(\d{1,3})(?![\d.,]*\d)(?!\w)"
-    r"(?!(?:[.,]\d+)?\s*(?:kg|kilos?|lbs?|pounds?|ky|ki|can|cm|m|ml|ngay|tuan|thang|nam|days?|"
-    r"weeks?|months?|years? ago|%)(?!\w))"
+    r"(?!(?:[.,]\d+)?\s*(?:kg|kilos?|lbs?|pounds?|ky|ki|can(?!\s+(?:i|you|he|she|we|they)\b)|cm|m|ml|"
+    r"ngay|tuan|thang|nam|days?|weeks?|months?|years? ago|%)(?!\w))"  # "i'm 17 can i…": English "can"
 )
 
 

@@ -239,6 +239,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"weight (?:limits?|requirements?)|minimum (?:body )?weight)" + _ALONE,
             "minimum weight for donating",
         ),
+        # "my son is 17, can he donate": a number of years is an age (the FAQ's age entry)
+        (r"\b(?:is|am|aged|turns?|turned) (1\d|[2-9]\d)(?: years? old| yo)?\b", r"\1 age"),
         # what one gets ("do donors get anything") is the support, as "paid" is
         (
             r"\b(?:what do (?:i|we|you|donors) get|do (?:i|we|you|donors) get anything)" + _ALONE,

@@ -180,3 +180,10 @@ def test_asking_whether_one_can_donate_after_last_night_is_no_donation_last_nigh
     found = facts("dem qua ngu it co di hien dc ko")
     assert found is None or found.last_donation_on is None
     assert facts("toi hien mau hom qua").last_donation_on == date(2025, 6, 17)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("text", ["i am 17 can i donate", "i'm 17 can i give blood"])
+def test_english_can_after_an_age_is_not_the_vietnamese_weight_unit(text: str) -> None:
+    """ "17 can" is "17 cân" (17 kg) in Vietnamese; "I'm 17 can I donate" was no age at all."""
+    found = facts(text)
+    assert found is not None and (found.age_years, found.weight_kg) == (17, None)

@@ -96,6 +96,7 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("how much do i need to weigh", "weight"),
         ("what do i get for donating blood", "support"),
         ("can i donate if i have a heart problem", "heart_disease"),
+        ("my son is 17, can he donate", "age"),  # the son's age: the rule, not a verdict for the asker
     ],
 )
 def test_the_english_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
