@@ -198,6 +198,11 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # "làm thế nào" (how to) is not the "làm" of "có làm béo không" (does it make one fat)
         (r"\blam (?:the|cach) nao\b", "lamthenao"),
+        # eating no meat ("ăn chay") is not bleeding ("chảy máu") nor running ("chạy")
+        (r"\ban chay\b", "anchay"),
+        (r"\b(?:vegetarians?|vegans?|plant based|dont eat meat|do not eat meat|no meat)\b", "vegetarian"),
+        # soft drinks before donating are the eating entry's drinks, not alcohol ("uống")
+        (r"\b(?:nuoc ngot|nuoc co ga|tra sua|nuoc tang luc)\b", "nuocngot"),
         # a bruise ("bầm tím") is not the heart ("tim"): the two fold alike
         (r"\b(?:bam tim|tim bam)\b", "bamtim"),
         # "lực lượng dự bị" is this bot's reserve donors ("dự bị" alone may be a substitute player)

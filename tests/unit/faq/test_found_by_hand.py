@@ -64,6 +64,9 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("hien mau xong bao lau thi het met", "recovery"),
         ("người bị bệnh tim có hiến máu được không", "heart_disease"),  # a rule without an entry before
         ("bao gio toi duoc hien tiep", "interval"),  # donating again, not the next drive
+        ("nguoi an chay hien mau duoc khong", "vegetarian"),  # "chay" is not "chảy máu" (bleeding)
+        ("hien xong bi chay mau o tay", "arm_care"),
+        ("co duoc uong nuoc ngot truoc khi hien ko", "eat_before"),  # a soft drink, not alcohol
     ],
 )
 def test_the_entry_that_answers_it(knowledge: Knowledge, text: str, entry: str) -> None:
@@ -96,6 +99,7 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("how much do i need to weigh", "weight"),
         ("what do i get for donating blood", "support"),
         ("can i donate if i have a heart problem", "heart_disease"),
+        ("im vegan can i donate", "vegetarian"),
         ("my son is 17, can he donate", "age"),  # the son's age: the rule, not a verdict for the asker
     ],
 )
