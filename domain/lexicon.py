@@ -245,13 +245,17 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             "minimum weight for donating",
         ),
         # "my son is 17, can he donate": a number of years is an age (the FAQ's age entry)
-        (r"\b(?:is|am|aged|turns?|turned) (1\d|[2-9]\d)(?: years? old| yo)?\b", r"\1 age"),
+        (
+            r"\b(?:is|am|aged|turns?|turned) (1\d|[2-9]\d)(?: years? old| yo)?\b"
+            r"(?! ?(?:kg|kgs|kilos?|lbs?|pounds?|cm|ml|percent))",  # "my weight is 50 kg" is no age
+            r"\1 age",
+        ),
         # what one gets ("do donors get anything") is the support, as "paid" is
         (
             r"\b(?:what do (?:i|we|you|donors) get|do (?:i|we|you|donors) get anything)" + _ALONE,
             "pay for donating",
         ),
-        # what to take along (alone, or to a drive: this is a donation bot) is the papers, the documents entry
+        # what to take along (alone, or to a drive: this is a donation bot) is the papers (documents)
         (
             r"(?:what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
             r"what to bring|anything to bring|bring anything)"
