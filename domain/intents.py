@@ -53,7 +53,7 @@ _HARMLESS = (
 )
 
 _QUESTION = re.compile(
-    r"\b(nhu the nao|the nao|lam sao|lam the nao|ra sao|cach|thu tuc|o dau|o cho nao|"
+    r"\b(nhu the nao|the nao|lam sao|lam the nao|lamthenao|ra sao|cach|thu tuc|o dau|o cho nao|"
     r"can gi|can nhung gi|bao lau|co phuc tap|how|where|what|which|why|taisao|when|"
     r"co duoc khong|duoc khong|phai lam gi)\b"
 )
@@ -176,6 +176,8 @@ _MY_BOOKINGS_EXTRA = word_set(
     "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
     "appointment all tat ca nhung cac sap toi upcoming"
 )
+# "Where do I see my bookings": a request to see them, asked as a question
+_WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
 _PROFILE = re.compile(
     r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
     r"dia chi|profile|phone|weight|address)\b"
@@ -256,7 +258,11 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.LANGUAGE
     if _PROFILE.search(s) and not asks and not _residual(s, [], _PROFILE_EXTRA):
         return Intent.PROFILE
-    if _MY_BOOKINGS.search(s) and not asks and not _residual(s, [], _MY_BOOKINGS_EXTRA):
+    if (
+        _MY_BOOKINGS.search(s)
+        and (not asks or _WHERE_TO_SEE.search(s))
+        and not _residual(s, [_WHERE_TO_SEE.pattern], _MY_BOOKINGS_EXTRA)
+    ):
         return Intent.MY_BOOKINGS
     if _CANCEL_SIGNUP.search(s) and (polite or not asks) and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
         return Intent.CANCEL_SIGNUP

@@ -255,6 +255,13 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:what do (?:i|we|you|donors) get|do (?:i|we|you|donors) get anything)" + _ALONE,
             "pay for donating",
         ),
+        # a club, asked of alone in a donation bot, is a blood donor club ("a football club" is not)
+        (
+            r"\b(?:join|joining|become a member of) (?:a |the |your )?clubs?(?= *$| near| in )",
+            "join a blood donor club",
+        ),
+        # "… after" ending a question is after donating ("can I go to the gym after")
+        (r"\bafter(?= *$)", "after donating"),
         # what to take along (alone, or to a drive: this is a donation bot) is the papers (documents)
         (
             r"(?:what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"

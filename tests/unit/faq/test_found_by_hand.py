@@ -36,6 +36,11 @@ def test_asking_whether_there_is_a_drive_shows_the_drives(text: str) -> None:
     assert detect_intent(text) is Intent.DRIVES
 
 
+@pytest.mark.parametrize("text", ["where do i see my bookings", "how can i see my appointments"])
+def test_asking_where_to_see_ones_bookings_shows_them(text: str) -> None:
+    assert detect_intent(text) is Intent.MY_BOOKINGS
+
+
 @pytest.mark.parametrize("text", ["mai có hiến máu được không", "hom nay co hien mau duoc khong"])
 def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str) -> None:
     assert detect_intent(text) is not Intent.DRIVES
@@ -76,6 +81,8 @@ EN_ENTRIES = [
     ("what do i get for donating blood", "support"),
     ("can i donate if i have a heart problem", "heart_disease"),
     ("im vegan can i donate", "vegetarian"),
+    ("how do i join a club", "clubs"),  # a club, in a donation bot, is a blood donor club
+    ("can i go to the gym after", "sport_after"),  # "after" ending the question: after donating
     ("my son is 17, can he donate", "age"),  # the son's age: the rule, not a verdict for the asker
 ]
 
