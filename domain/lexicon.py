@@ -198,6 +198,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # "làm thế nào" (how to) is not the "làm" of "có làm béo không" (does it make one fat)
         (r"\blam (?:the|cach) nao\b", "lamthenao"),
+        # going to work or school (after donating: the aftercare entry)
+        (r"\b(?:di lam|di hoc)\b", "dilam"),
         # eating no meat ("ăn chay") is not bleeding ("chảy máu") nor running ("chạy")
         (r"\ban chay\b", "anchay"),
         (r"\b(?:vegetarians?|vegans?|plant based|dont eat meat|do not eat meat|no meat)\b", "vegetarian"),

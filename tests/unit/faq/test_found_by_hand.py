@@ -70,6 +70,7 @@ VI_ENTRIES = [
     ("nguoi an chay hien mau duoc khong", "vegetarian"),  # "chay" is not "chảy máu" (bleeding)
     ("hien xong bi chay mau o tay", "arm_care"),
     ("co duoc uong nuoc ngot truoc khi hien ko", "eat_before"),  # a soft drink, not alcohol
+    ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
     ("is coffee ok before giving blood", "eat_before"),
