@@ -257,6 +257,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:what do (?:i|we|you|donors) get|do (?:i|we|you|donors) get anything)" + _ALONE,
             "pay for donating",
         ),
+        # clubs of other things, and a footballer ("cầu thủ dự bị" is a substitute, not a reserve donor)
+        (r"\b(football|soccer|tennis|golf|book|fan|night|sports?|chess|swimming) clubs?\b", r"\1club"),
+        (r"\bcau thu\b", "cauthu"),
         # a club, asked of alone in a donation bot, is a blood donor club ("a football club" is not)
         (
             r"\b(?:join|joining|become a member of) (?:a |the |your )?clubs?(?= *$| near| in )",

@@ -117,6 +117,8 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("en", "what is the age limit for a driving licence"),
         ("en", "how much do i need to weigh to ride a horse"),
         ("en", "what do i get if i buy two"),
+        ("en", "how do i join a football club"),
+        ("vi", "cau thu du bi la gi"),  # a substitute player (cầu thủ dự bị), not a reserve donor
         ("vi", "xăng hôm nay bao nhiêu tiền"),  # the price of petrol, not the donors' travel money
         ("vi", "có phải trả tiền gửi xe không"),
     ],
