@@ -74,14 +74,14 @@ import aiohttp
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, insert, or_, select, text, update  # noqa: E402
+from sqlalchemy import insert, select, text, update  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench import throwaway  # noqa: E402
 from core.config import Settings, load_settings  # noqa: E402
 from core.i18n import Catalogs  # noqa: E402
 from domain.figures import Scope  # noqa: E402
-from models import organisers, web_sessions  # noqa: E402
+from models import organisers, rosters, web_sessions  # noqa: E402
 from models.db import create_engine, is_sqlite, session_factory, upgrade_database_async  # noqa: E402
 from models.tables import (  # noqa: E402
     Campaign,
@@ -513,13 +513,12 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
 
 
-async def desk(url: str, roster_id: int, every: float, stop: asyncio.Event) -> int:
+async def desk(url: str, roster_id: int, every: float, stop: asyncio.Event, done: list[int]) -> None:
     """A check-in desk at the roster's drive day while it is read: one sign-up still "active" checked in
     every `every` seconds, by a process of its own as the chat's desk would be, so the roster the browsers
-    read changes under them. Those sign-ups are put back as they were afterwards (the kept file stays the
-    same for the next run). How many were checked in."""
+    read changes under them. The sign-ups it checked in go into `done` (`put_back` undoes them, once the
+    roster has been compared with the database)."""
     engine = create_engine(url)
-    done: list[int] = []
     try:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
@@ -546,39 +545,41 @@ async def desk(url: str, roster_id: int, every: float, stop: asyncio.Event) -> i
                 )
             done.append(found)
     finally:
-        if done:
-            async with engine.begin() as db:
-                await db.execute(
-                    update(Signup).where(Signup.id.in_(done)).values(status="active", checked_in_at=None)
-                )
         await engine.dispose()
-    return len(done)
 
 
-async def roster_is_current(url: str, base: str, cookie: str, roster_id: int) -> bool:
-    """Whether the roster a browser gets now counts the sign-ups and check-ins the database holds."""
+async def put_back(url: str, done: list[int]) -> None:
+    """The desk's check-ins undone, so that a kept file is the same for the next run."""
+    if not done:
+        return
     engine = create_engine(url)
     try:
-        async with engine.connect() as db:
-            listed = (
-                Signup.drive_day_id == roster_id,
-                Signup.donor_id.is_not(None),
-                Signup.status.in_(("active", "checked_in", "donated", "deferred")),
-            )
-            booked = await db.scalar(select(func.count()).where(*listed))
-            came = await db.scalar(
-                select(func.count()).where(
-                    *listed, or_(Signup.status != "active", Signup.checked_in_at.is_not(None))
-                )
+        async with engine.begin() as db:
+            await db.execute(
+                update(Signup).where(Signup.id.in_(done)).values(status="active", checked_in_at=None)
             )
     finally:
         await engine.dispose()
+
+
+async def roster_is_current(url: str, base: str, cookie: str, roster_id: int) -> bool:
+    """Whether the roster a browser gets now counts the sign-ups and check-ins the database holds (as
+    `models.rosters` reads them, for the admin's scope: the whole area)."""
+    settings = settings_for(url)
+    engine = create_engine(url)
+    try:
+        async with session_factory(engine)() as db:
+            now = datetime.now(UTC)
+            found = await rosters.load(db, roster_id, scope=Scope.area(), now=now, tz=settings.tz)
+    finally:
+        await engine.dispose()
+    assert isinstance(found, rosters.Roster), found
     async with (
         aiohttp.ClientSession(base, cookies={"donorbot_session": cookie}) as http,
         http.get(f"/roster/{roster_id}") as answer,
     ):
         page = await answer.text()
-    return Catalogs().get("vi")("ros_totals", booked=booked, came=came) in page
+    return Catalogs().get("vi")("ros_totals", booked=len(found.rows), came=found.checked_in) in page
 
 
 async def measure(
@@ -613,9 +614,9 @@ async def measure(
         ):
             # one warm-up request per browser: the caches a running server has
             await hammer(browsers, path, requests=args.clients, needle=needle, seconds=args.seconds)
-            stop = asyncio.Event()
+            stop, checked_in = asyncio.Event(), list[int]()
             checking_in = (
-                asyncio.create_task(desk(url, roster_id, args.checkin_every, stop))
+                asyncio.create_task(desk(url, roster_id, args.checkin_every, stop, checked_in))
                 if name == "roster" and args.checkin_every > 0
                 else None
             )
@@ -626,9 +627,13 @@ async def measure(
             used = sum(cpu_seconds(child.pid) for child in children) - cpu
             if checking_in is not None:
                 stop.set()
-                out["roster_checkins"] = await checking_in
-                if not await roster_is_current(url, *browsers[0], roster_id):
-                    errors += 1  # a roster older than the database: what the desk did is not shown
+                await checking_in
+                out["roster_checkins"] = len(checked_in)
+                try:  # before the check-ins are undone: the page must show them
+                    if not await roster_is_current(url, *browsers[0], roster_id):
+                        errors += 1  # a roster older than the database: what the desk did is not shown
+                finally:
+                    await put_back(url, checked_in)
             out[f"{name}_server_cpu_ms"] = used * 1000 / max(len(times), 1)
             ms = [t * 1000 for t in times]
             out[f"{name}_p50_ms"] = statistics.median(ms)
