@@ -111,6 +111,9 @@ _DRIVES_NOT = re.compile(
     r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
     r"institute|centre|center|hematology|clb|cau lac bo|club|"
+    # what to bring, the check-in code, how long it takes, sites open outside the drives
+    r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"
+    r"outside|ngoai|hang ngay|moi ngay|ngay thuong|weekdays?|any day|every day|"
     r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo))\b"  # donating again, not "đợt hiến tiếp (theo)"
 )
 

@@ -30,6 +30,8 @@ def knowledge() -> Knowledge:
         "co dot hien mau nao gan nha khong",
         "tuần này có hiến máu không",
         "is there a blood drive this week",
+        "where can i donate",
+        "can i take part in a blood drive near me",
     ],
 )
 def test_asking_whether_there_is_a_drive_shows_the_drives(text: str) -> None:
@@ -58,6 +60,9 @@ VI_ENTRIES = [
     ("hien mau xong co duoc gi", "support"),  # what one gets, not whether one may drive
     ("sang uong ca phe roi co hien duoc khong", "eat_before"),
     ("hien mau co lay tien khong", "support"),  # whether it costs anything, not how much is taken
+    # something at a drive, not the drives list
+    ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
+    ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
     ("hiến máu có tốn tiền không", "support"),
     ("toi muon nghi dung bot", "quit"),  # "nghỉ" is not the rest after donating
     ("toi khong muon nhan tin nhan nua", "quit"),
@@ -73,6 +78,12 @@ VI_ENTRIES = [
     ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
+    # something at a drive, not the drives list
+    ("where is my check-in code for the blood drive", "checkin_code"),
+    ("do i need my passport at the blood drive", "documents"),
+    ("what documents do i take to the drive", "documents"),
+    ("how long does a blood drive take", "duration"),
+    ("where can i give blood on weekdays", "donation_sites"),
     ("is coffee ok before giving blood", "eat_before"),
     ("what do i need to bring", "documents"),  # to a drive: this is a donation bot
     ("what should i bring to the drive", "documents"),
