@@ -54,7 +54,7 @@ _HARMLESS = (
 
 _QUESTION = re.compile(
     r"\b(nhu the nao|the nao|lam sao|lam the nao|lamthenao|ra sao|cach|thu tuc|o dau|o cho nao|"
-    r"can gi|can nhung gi|bao lau|co phuc tap|how|where|what|which|why|taisao|when|"
+    r"can gi|can nhung gi|bao lau|baolau|co phuc tap|how|where|what|which|why|taisao|when|"
     r"co duoc khong|duoc khong|phai lam gi)\b"
 )
 
@@ -108,7 +108,7 @@ _DRIVES = [
 # Questions about a fixed site, registration or results are FAQ topics, not the schedule.
 _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
-    r"bao lau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
+    r"bao lau|baolau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
     r"institute|centre|center|hematology|clb|cau lac bo|club|"
     # what to bring, the check-in code, how long it takes, sites open outside the drives

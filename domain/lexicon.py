@@ -155,6 +155,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"di nhau|nhau nhet|nhau xong|an nhau|say xin|say ruou", "uong ruou bia"),
         (r"co bau|mang bau|dang bau|ba bau|me bau|bau bi|co thai|mang thai", "mang thai"),
         (r"chich ngua|chich", "tiem"),
+        # giving birth, one concept ("sinh em bé xong" is the pregnancy entry's "sinh con xong")
+        (r"sinh (?:em be|be|em)|de (?:con|em be|be)|sinh mo|sinh thuong|mo lay thai", "sinh con"),
         (r"da bong|bong da|da banh|cau long|bong chuyen|bong ro|tap ta|tap gym|chay bo", "the thao"),
         (r"hanh kinh|den thang|toi thang|nguyet san|den do|co kinh", "kinh nguyet"),
         (r"thuoc la dien tu|vape|thuoc la|hut thuoc", "hut thuocla"),
@@ -184,6 +186,13 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\1 gio",
         ),
         (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        # "phải đợi bao lâu", "cần chờ mấy tháng": the wait is the question's "how long", not a topic
+        # of its own (else every entry with "phải đợi bao lâu" outweighs the topic word, "xăm")
+        (
+            r"\b(?:(?:phai |can |nen )?(?:doi|cho|cho doi|doi cho)(?: (?:trong|khoang|mat))? )?"
+            r"(?:bao lau|(?:may|bao nhieu|bao nhiu|bnhieu|bn) (?:ngay|tuan|thang|nam))\b",
+            "baolau",
+        ),
         # "lái xe" (drive) and "lại" (again) fold alike: "khi nào được hiến lại" is not about driving
         (r"\blai (xe|o to|oto|may|tau)\b", r"laixe \1"),
         # "được gì" (what one gets): "gì" alone is a stop word
@@ -373,7 +382,7 @@ _ANCHORS = re.compile(
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(
     "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
-    "can lam bi hom nay mai qua sang toi taisao howlong"
+    "can lam bi hom nay mai qua sang toi taisao howlong baolau"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SPLIT_NUM = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")

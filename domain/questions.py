@@ -98,9 +98,21 @@ def is_about_me(text: str) -> bool:
     return bool(_FIRST_PERSON.search(" ".join(canonical_tokens(text))))
 
 
+# "Phải chờ bao lâu mới hiến được": after a wait, "mới" is "only then", not "just" ("mới hiến" = just
+# donated).
+_ONLY_THEN = re.compile(
+    r"\b(?:baolau|cho|doi|sau)\b.*?\b(moi) "
+    r"(?=(?:duoc )?(?:hien|di hien|lay|cho mau)\b)"
+)
+
+
 def is_specific(text: str) -> bool:
     """Whether the message tells something specific about the person (a number or a time)."""
-    return bool(_SPECIFIC.search(" ".join(canonical_tokens(text))))
+    folded = " ".join(canonical_tokens(text))
+    only_then = _ONLY_THEN.search(folded)
+    if only_then is not None:
+        folded = folded[: only_then.start(1)] + folded[only_then.end(1) :]
+    return bool(_SPECIFIC.search(folded))
 
 
 def understand(

@@ -60,6 +60,11 @@ VI_ENTRIES = [
     ("hien mau xong co duoc gi", "support"),  # what one gets, not whether one may drive
     ("sang uong ca phe roi co hien duoc khong", "eat_before"),
     ("hien mau co lay tien khong", "support"),  # whether it costs anything, not how much is taken
+    # "phải đợi bao lâu" is the question's "how long", not a topic (the topic is what one waits after)
+    ("xăm hình thì phải đợi bao lâu mới được hiến", "tattoo"),
+    ("có hình xăm thì phải đợi bao lâu mới hiến được", "tattoo"),  # "mới": only then, not "just"
+    ("sinh em bé xong cần đợi mấy tháng mới hiến được", "pregnancy"),  # not the interval's "mấy tháng"
+    ("bị sốt phải đợi bao lâu mới được hiến máu", "flu_cold"),  # not travel's "phải đợi bao lâu"
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
