@@ -193,6 +193,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"(?:bao lau|(?:may|bao nhieu|bao nhiu|bnhieu|bn) (?:ngay|tuan|thang|nam))\b",
             "baolau",
         ),
+        (r"\bhet (?=baolau|bao nhieu (?:phut|gio|thoi gian))", "mat "),  # "hết bao lâu" = "mất bao lâu"
         # "lái xe" (drive) and "lại" (again) fold alike: "khi nào được hiến lại" is not about driving
         (r"\blai (xe|o to|oto|may|tau)\b", r"laixe \1"),
         # "được gì" (what one gets): "gì" alone is a stop word
@@ -225,6 +226,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # stopping the bot: "nghỉ/ngừng/thôi dùng bot", "không muốn nhận tin nhắn nữa" (the quit entry)
         (r"\b(?:nghi|ngung|thoi|bo) (?:dung|su dung|xai)\b", "thoi su dung"),
+        # "bot ngừng gửi tin" (the bot stops sending) is "thôi nhận tin" (one stops getting them)
+        (r"\b(?:ngung|dung|thoi|het|khong|dung co) gui (?:tin nhan|tin|thong bao)\b", "thoi nhan tin"),
         (r"\bnhan (?:tin nhan|tin|thong bao)\b", "nhan thong bao"),
         # going to bed late, as the sleep entry's "thức khuya" ("2h sáng mới ngủ": only went to bed at 2)
         (r"ngu muon|ngu tre|\d+ (?:h|gio) (?:sang |dem |khuya )?(?:moi|ms) (?:di )?ngu", "thuc khuya"),
@@ -240,7 +243,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # one concept each, so that their syllables match nothing else ("học" in "huyết học")
         (r"huyet hoc", "huyethoc"),
         # "máu" in idioms is a temper, not blood; "hiến" in "hiến pháp" is a constitution
-        (r"mau lua|mau chien|mau mat|nong mau|mau nong", "tinhkhi"),
+        # ("máu mặt", standing, is left out: it folds as "máu mất" of "lấy máu mất bao lâu")
+        (r"mau lua|mau chien|nong mau|mau nong", "tinhkhi"),
         (r"hien phap", "hienphap"),
         (r"hien ke", "hienke"),
         # English: one word per concept. "long" alone is a stop word (Vietnamese "vui lòng").
@@ -286,7 +290,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"what (?:should i |do i |to |can i |shall i )do|what do i need to do", "whattodo"),
         (
             r"unsubscribe|opt out|stop sending me messages|stop messaging me|stop texting me",
-            "stop getting messages",
+            "stop getting messages from the bot",  # said to this bot: of its messages
+        ),
+        (
+            r"\b(?:(?:dont|do not|no longer) want to use|(?:stop|quit) using) (?:this|the|your) "
+            r"(?:bot|service|app)(?: any ?more)?",
+            "stop using the bot",
         ),
         (r"backup donors?|standby donors?|on call donors?", "reserve donor"),
         (r"single use|disposable|used only once|dung mot lan|dung 1 lan", "dungmotlan"),
@@ -316,7 +325,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"alcohol|beer|drinking|drunk|hangover", "alcohol"),
         (r"a cold|colds|common cold|influenza|the flu|flu", "flu"),
         (r"takes|taken|took|taking", "take"),
-        (r"tired|exhausted|weakness|fatigue|weak", "weak"),
+        (r"tired|exhausted|weakness|fatigue|weak(?:en|ens|ened)?", "weak"),
         (r"reused?|reusing|shared?|sharing", "reuse"),
     ]
 ]

@@ -65,6 +65,8 @@ VI_ENTRIES = [
     ("có hình xăm thì phải đợi bao lâu mới hiến được", "tattoo"),  # "mới": only then, not "just"
     ("sinh em bé xong cần đợi mấy tháng mới hiến được", "pregnancy"),  # not the interval's "mấy tháng"
     ("bị sốt phải đợi bao lâu mới được hiến máu", "flu_cold"),  # not travel's "phải đợi bao lâu"
+    ("lấy máu mất bao lâu thế", "duration"),  # "máu mất" (it takes), not the idiom "máu mặt"
+    ("sao để bot ngừng gửi tin nhắn cho mình", "quit"),
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
@@ -83,6 +85,9 @@ VI_ENTRIES = [
     ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
+    ("please stop sending me messages", "quit"),  # said to this bot: its messages
+    ("i do not want to use this bot anymore", "quit"),
+    ("will donating blood weaken me", "harmful"),
     # something at a drive, not the drives list
     ("where is my check-in code for the blood drive", "checkin_code"),
     ("do i need my passport at the blood drive", "documents"),
