@@ -171,6 +171,13 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # "về" after "hỏi" is "about", not "back from" (the travel entry's "đi Lào về")
         (r"\b(hoi|tim hieu|thac mac|noi chuyen) ve\b", r"\1"),
         (r"\bve (?=(?:viec |chuyen )?(?:hien|mau|donat|blood)\b)", ""),  # "thông tin về máu": about
+        # catching an infection by donating ("có bị lây viêm gan không", "nguy cơ nhiễm HIV") is the
+        # infection-risk entry; being infected ("nhiễm HIV có hiến được không") is the infectious-disease one
+        (
+            r"\b(?:(?:co )?nguy co (?:bi )?(?:lay )?(?:nhiem )?|(?:so |de )?(?:bi )?lay (?:nhiem )?)"
+            r"(?:benh|hiv|viem gan(?: [abc]\b)?|giang mai|virus)",
+            "laynhiem benh",  # whichever disease: the answer is the same
+        ),
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),

@@ -67,6 +67,9 @@ VI_ENTRIES = [
     ("bị sốt phải đợi bao lâu mới được hiến máu", "flu_cold"),  # not travel's "phải đợi bao lâu"
     ("lấy máu mất bao lâu thế", "duration"),  # "máu mất" (it takes), not the idiom "máu mặt"
     ("sao để bot ngừng gửi tin nhắn cho mình", "quit"),
+    # being infected is the infectious-disease rule; catching something by donating is the infection risk
+    ("nhiễm HIV thì có đi hiến máu được không", "infectious_disease"),
+    ("hiến máu có bị lây viêm gan B không", "infection_risk"),
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
