@@ -107,7 +107,7 @@ _DRIVES = [
 ]
 # Questions about a fixed site, registration or results are FAQ topics, not the schedule.
 _DRIVES_NOT = re.compile(
-    r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|du bi|"
+    r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|dubi|"
     r"bao lau|baolau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
     r"institute|centre|center|hematology|clb|cau lac bo|club|"

@@ -192,7 +192,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"(?! (?:anh|viet|trung|nhat|han|phap))",
             r"\1 gio",
         ),
-        (r"nhin an|nhin doi|bung doi|de bung", "nhinan"),
+        # hungry ("lúc đói", "đói bụng"; "đang đợi" is waiting, and folds alike)
+        (r"nhin an|nhin doi|bung doi|de bung|doi bung|\b(?:luc|khi|hoi|con) doi\b", "nhinan"),
         # "phải đợi bao lâu", "cần chờ mấy tháng": the wait is the question's "how long", not a topic
         # of its own (else every entry with "phải đợi bao lâu" outweighs the topic word, "xăm")
         (
@@ -225,7 +226,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # a bruise ("bầm tím") is not the heart ("tim"): the two fold alike
         (r"\b(?:bam tim|tim bam)\b", "bamtim"),
         # "lực lượng dự bị" is this bot's reserve donors ("dự bị" alone may be a substitute player)
-        (r"\bluc luong (?:hien mau )?du bi\b", "luc luong hien mau du bi"),
+        (r"\bluc luong (?:hien mau )?du bi\b", "luc luong hien mau dubi"),
+        # "dự bị" (reserve) is one word: its "bị" is not the "bị" of "bị cận thị" (have a condition)
+        (r"\bdu bi\b", "dubi"),
         # turning the bot's messages off (the quit entry lists the ways)
         (
             r"\btat (?:het |tat ca )?(?:cac )?thong bao\b(?! (?:cua )?(?:dien thoai|facebook|zalo|app))",

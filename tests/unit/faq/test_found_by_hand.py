@@ -70,6 +70,7 @@ VI_ENTRIES = [
     # being infected is the infectious-disease rule; catching something by donating is the infection risk
     ("nhiễm HIV thì có đi hiến máu được không", "infectious_disease"),
     ("hiến máu có bị lây viêm gan B không", "infection_risk"),
+    ("hiến máu lúc đói có sao không", "eat_before"),  # hungry ("đói"), not "đợi" (wait)
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
@@ -143,6 +144,7 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("en", "what do i get if i buy two"),
         ("en", "how do i join a football club"),
         ("vi", "cau thu du bi la gi"),  # a substitute player (cầu thủ dự bị), not a reserve donor
+        ("vi", "mình bị cận thị có hiến máu được không"),  # the "bị" of a condition, not "dự bị" (reserve)
         ("vi", "xăng hôm nay bao nhiêu tiền"),  # the price of petrol, not the donors' travel money
         ("vi", "có phải trả tiền gửi xe không"),
     ],
