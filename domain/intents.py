@@ -89,6 +89,7 @@ _DRIVES = [
     r"\bis there (?:a|any) (?:blood )?(?:drive|donation)\b|\bany (?:blood )?drives?\b",
     r"\bo dau\b",
     r"\btai dau\b",
+    r"\b(?:di|den) dau\b",  # "đi đâu để hiến máu" (not "máu hiến đi đâu": `_DRIVES_NOT`)
     r"cho nao",
     r"diem hien mau nao",
     r"dia diem",
@@ -114,6 +115,8 @@ _DRIVES_NOT = re.compile(
     # what to bring, the check-in code, how long it takes, sites open outside the drives
     r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"
     r"outside|ngoai|hang ngay|moi ngay|ngay thuong|weekdays?|any day|every day|"
+    # where the donated blood goes ("máu hiến đi đâu"), not where to go ("đi đâu hiến máu")
+    r"blood (?:go|goes|end up|ends up)|mau(?: (?!thi\b|de\b|nen\b|phai\b|can\b)[a-z]+){0,5} di dau|"
     r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo))\b"  # donating again, not "đợt hiến tiếp (theo)"
 )
 
@@ -143,6 +146,11 @@ _CANCEL_SIGNUP = re.compile(
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
     "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could"
+)
+# "How do I…", "làm sao để…" before a request to act: asking how to do what the bot does at once.
+_HOW_TO = re.compile(
+    r"^(?:(?:vay |cho (?:minh|toi|em) hoi )?(?:lam sao|lam the nao|lamthenao|bang cach nao|cach nao) (?:de )?"
+    r"|how (?:do|can|should) (?:i|we) |how to )"
 )
 _BOOKING = re.compile(r"\b(lich|hen|buoi|hien|mau|book|booking|appointment|signup|slot|donation)\b")
 # "Tôi muốn đổi lịch", "đổi giờ hẹn", "reschedule my booking": the sign-ups with change-time buttons.
@@ -245,11 +253,11 @@ def detect_intent(text: str) -> Intent | None:
         return None
     s = " ".join(tokens)
     asks = bool(_QUESTION.search(s))
-    # "Đổi giờ hiến máu được không?", "hủy lịch được không": a polite request to act, not a question
-    # (when it names the booking: "đổi giờ làm được không" is about work).
-    polite = (
-        asks and not _QUESTION.search(re.sub(r"\b(co )?duoc khong\b", " ", s)) and bool(_BOOKING.search(s))
-    )
+    # "Đổi giờ hiến máu được không?", "hủy lịch được không", "làm sao để hủy lịch", "how do I cancel my
+    # booking": a polite request to act, answered by acting (when it names the booking: "đổi giờ làm được
+    # không" is about work).
+    bare = _HOW_TO.sub("", re.sub(r"\b(co )?duoc khong\b", " ", s)).strip()
+    polite = asks and not _QUESTION.search(bare) and bool(_BOOKING.search(s))
 
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
@@ -267,9 +275,10 @@ def detect_intent(text: str) -> Intent | None:
         and not _residual(s, [_WHERE_TO_SEE.pattern], _MY_BOOKINGS_EXTRA)
     ):
         return Intent.MY_BOOKINGS
-    if _CANCEL_SIGNUP.search(s) and (polite or not asks) and not _residual(s, [], _CANCEL_SIGNUP_EXTRA):
+    acted = bare if polite else s
+    if _CANCEL_SIGNUP.search(s) and (polite or not asks) and not _residual(acted, [], _CANCEL_SIGNUP_EXTRA):
         return Intent.CANCEL_SIGNUP
-    if _CHANGE_SIGNUP.search(s) and (polite or not asks) and not _residual(s, [], _CHANGE_SIGNUP_EXTRA):
+    if _CHANGE_SIGNUP.search(s) and (polite or not asks) and not _residual(acted, [], _CHANGE_SIGNUP_EXTRA):
         return Intent.CHANGE_SIGNUP
     registers = any(re.search(rf"\b{p}\b", s) for p in _REGISTER)
     if registers and not asks and not _residual(s, _REGISTER, _REGISTER_EXTRA):

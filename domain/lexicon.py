@@ -271,7 +271,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # "my son is 17, can he donate": a number of years is an age (the FAQ's age entry)
         (
-            r"\b(?:is|am|aged|turns?|turned) (1\d|[2-9]\d)(?: years? old| yo)?\b"
+            r"\b(?:is|am|aged|turns?|turned|at) (1\d|[2-9]\d)(?: years? old| yo)?\b"
             r"(?! ?(?:kg|kgs|kilos?|lbs?|pounds?|cm|ml|percent))",  # "my weight is 50 kg" is no age
             r"\1 age",
         ),
@@ -290,9 +290,14 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         ),
         # "… after" ending a question is after donating ("can I go to the gym after")
         (r"\bafter(?= *$)", "after donating"),
+        # going (back) to work or school after donating: the aftercare entry, as "đi làm" is
+        (r"\b(?:go|going|get) (?:back )?to (?:work|school|class)\b|\breturn to work\b", "dilam"),
+        # English "gay" is not the Vietnamese "gầy" (thin) it folds to
+        (r"\bgay (?:men|man|guys?|people|person|couples?)\b|\bhomosexual\w*|\blgbt\w*", "msm"),
         # what to take along (alone, or to a drive: this is a donation bot) is the papers (documents)
         (
-            r"(?:what (?:do|should|shall|must) i (?:need to |have to )?bring(?: with me| along)?|"
+            r"(?:what (?:papers |documents |things |stuff |id )?(?:do|should|shall|must) i "
+            r"(?:need to |have to )?bring(?: with me| along)?|"
             r"what to bring|anything to bring|bring anything)"
             r"(?= *$| (?:to|for) (?:the |a |my )?(?:blood )?(?:drive|donat\w*|centre|center|site|hospital))",
             "bring the documents to donate",

@@ -32,6 +32,7 @@ def knowledge() -> Knowledge:
         "is there a blood drive this week",
         "where can i donate",
         "can i take part in a blood drive near me",
+        "đi đâu để hiến máu",  # where to go (and not "máu hiến đi đâu", where the blood goes)
     ],
 )
 def test_asking_whether_there_is_a_drive_shows_the_drives(text: str) -> None:
@@ -46,6 +47,26 @@ def test_asking_where_to_see_ones_bookings_shows_them(text: str) -> None:
 @pytest.mark.parametrize("text", ["mai có hiến máu được không", "hom nay co hien mau duoc khong"])
 def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str) -> None:
     assert detect_intent(text) is not Intent.DRIVES
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("how do i cancel my booking", Intent.CANCEL_SIGNUP),  # asking how is asking for it
+        ("làm sao để hủy lịch hẹn", Intent.CANCEL_SIGNUP),
+        ("how can i reschedule my appointment", Intent.CHANGE_SIGNUP),
+        ("lam sao de doi lich hien mau", Intent.CHANGE_SIGNUP),
+    ],
+)
+def test_asking_how_to_cancel_or_move_a_booking_does_it(text: str, intent: Intent) -> None:
+    assert detect_intent(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text", ["how do i change my appointment with the dentist", "làm sao để hủy lịch hẹn với bác sĩ nha khoa"]
+)
+def test_asking_how_to_move_another_appointment_is_not_a_request(text: str) -> None:
+    assert detect_intent(text) is None
 
 
 VI_ENTRIES = [
@@ -89,6 +110,10 @@ VI_ENTRIES = [
     ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
+    ("can i donate at 65", "age"),
+    ("can i go to work after giving blood", "aftercare"),  # work, not exercise
+    ("where does my blood go", "blood_use"),  # not the drives list
+    ("what papers do i need to bring", "documents"),
     ("please stop sending me messages", "quit"),  # said to this bot: its messages
     ("i do not want to use this bot anymore", "quit"),
     ("will donating blood weaken me", "harmful"),
@@ -143,6 +168,7 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
         ("en", "how much do i need to weigh to ride a horse"),
         ("en", "what do i get if i buy two"),
         ("en", "how do i join a football club"),
+        ("en", "can gay men donate blood"),  # English "gay" is not the Vietnamese "gầy" (thin) it folds to
         ("vi", "cau thu du bi la gi"),  # a substitute player (cầu thủ dự bị), not a reserve donor
         ("vi", "mình bị cận thị có hiến máu được không"),  # the "bị" of a condition, not "dự bị" (reserve)
         ("vi", "xăng hôm nay bao nhiêu tiền"),  # the price of petrol, not the donors' travel money
