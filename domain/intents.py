@@ -115,6 +115,8 @@ _DRIVES_NOT = re.compile(
     # what to bring, the check-in code, how long it takes, sites open outside the drives
     r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"
     r"outside|ngoai|hang ngay|moi ngay|ngay thuong|weekdays?|any day|every day|"
+    # whether one must book ("có cần đặt lịch không"), a question about booking, not the list
+    r"co can (?:phai )?(?:dat|hen)|can phai (?:dat|hen)|(?:need|have) to book|"
     # where the donated blood goes ("máu hiến đi đâu"), not where to go ("đi đâu hiến máu")
     r"blood (?:go|goes|end up|ends up)|mau(?: (?!thi\b|de\b|nen\b|phai\b|can\b)[a-z]+){0,5} di dau|"
     r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo))\b"  # donating again, not "đợt hiến tiếp (theo)"
@@ -191,14 +193,14 @@ _MY_BOOKINGS_EXTRA = word_set(
 _WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
 _PROFILE = re.compile(
     r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
-    r"dia chi|profile|phone|weight|address)\b"
+    r"dia chi|ho ten|ten|phuong|xa|profile|phone|weight|address|name|ward)\b"
     r"|\b(xem|coi|show|view|see|check|mo)\b.*\b(ho so|profile)\b"
     r"|^\W*(ho so|profile) (cua (toi|minh|em)|ca nhan)\W*$|^\W*my profile\W*$"
 )
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
     "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
-    "mo ca nhan"
+    "mo ca nhan ten ho phuong xa name full my ward"
 )
 _SELF_CHECK = [
     r"kiem tra( xem)?",

@@ -56,9 +56,12 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("làm sao để hủy lịch hẹn", Intent.CANCEL_SIGNUP),
         ("how can i reschedule my appointment", Intent.CHANGE_SIGNUP),
         ("lam sao de doi lich hien mau", Intent.CHANGE_SIGNUP),
+        ("doi ten trong ho so", Intent.PROFILE),  # a field of the profile: the name, the ward
+        ("sửa phường xã", Intent.PROFILE),
+        ("change my name", Intent.PROFILE),
     ],
 )
-def test_asking_how_to_cancel_or_move_a_booking_does_it(text: str, intent: Intent) -> None:
+def test_asking_to_change_a_booking_or_the_profile_does_it(text: str, intent: Intent) -> None:
     assert detect_intent(text) is intent
 
 
@@ -92,6 +95,7 @@ VI_ENTRIES = [
     ("nhiễm HIV thì có đi hiến máu được không", "infectious_disease"),
     ("hiến máu có bị lây viêm gan B không", "infection_risk"),
     ("hiến máu lúc đói có sao không", "eat_before"),  # hungry ("đói"), not "đợi" (wait)
+    ("phải hẹn trước mới được hiến máu à", "how_to_register"),  # whether one must book: one may walk in
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
