@@ -4,9 +4,9 @@ A confident blood-donation answer to "thuốc nào chữa đau đầu", "đăng 
 Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. Five
 classes are recognised, each by what the message is about, not by its words one at a time:
 
-* **other donations** — organs, corneas, marrow, sperm, a body to science, money or land: "hiến"
-  followed by something other than blood, or the English nouns, in a message that does not name
-  blood;
+* **other donations** — organs, corneas, marrow, sperm, a body to science, money, land, clothes or
+  books: "hiến" followed by something other than blood, or the English nouns, in a message that does
+  not name blood;
 * **horoscopes** — a zodiac animal after "tuổi" ("tuổi Thân" is not an age), "tử vi", "xem bói",
   "hợp màu/mệnh", star signs. These are off-topic even next to "hiến máu";
 * **treatment advice** — which medicine to take, how to cure something, what to do about an
@@ -33,7 +33,11 @@ _OTHER_DONATION = re.compile(
     r"\b(?:hien|dang ky hien|hien tang)\s+(?:tang|noi tang|bo phan|than|gan|giac mac|tinh trung|"
     r"trung|xac|tuy|tuy xuong|te bao goc|dat|tien|sach|quan ao)\b"
     r"|\b(?:donat\w*|donor|give|giv) (?:my |an |a |your )?(?:organs?|kidney|liver|cornea|sperm|eggs?|"
-    r"bone marrow|stem cells?|body)\b|\b(?:organ|kidney|liver|sperm|egg|marrow|cornea) (?:donor|donat\w*)\b"
+    r"bone marrow|stem cells?|body)\b"
+    # things, money and hair: "can I donate my old clothes", "where can I donate books"
+    r"|\bdonat\w* (?:(?:my|our|your|some|the|a|an|old|used|unwanted|spare|long|this|these) )*(?:clothes|"
+    r"clothing|clothe|books?|toys?|money|cash|food|furniture|shoes|hair|car|laptop|computer|phone|items|stuff|"
+    r"things|goods|land)\b|\b(?:organ|kidney|liver|sperm|egg|marrow|cornea) (?:donor|donat\w*)\b"
     r"|\bhien tang\b"
 )
 _BLOOD = re.compile(r"\b(?:mau|blood|tieu cau|huyet tuong|platelet|plasma)\b")

@@ -2,17 +2,18 @@
 
 Order of the checks (the first that applies wins):
 
-1. a request to act (:func:`domain.intents.detect_intent`: register, drives, my data…);
-2. personal facts ("tôi 17 tuổi", "nặng 43kg", "mới xăm 2 tháng"): the injected
+1. a message about something else than giving blood (below);
+2. a request to act (:func:`domain.intents.detect_intent`: register, drives, my data…);
+3. personal facts ("tôi 17 tuổi", "nặng 43kg", "mới xăm 2 tháng"): the injected
    ``facts_extractor`` returns something → a personal eligibility verdict is due;
-3. a confident FAQ answer (:meth:`domain.faq_index.FaqIndex.confident`);
-4. otherwise "not sure", with the three closest FAQ entries as suggestions.
+4. a confident FAQ answer (:meth:`domain.faq_index.FaqIndex.confident`);
+5. otherwise "not sure", with the three closest FAQ entries as suggestions.
 
-Before 2, a message about something else than giving blood (:mod:`domain.offtopic`: medicine
+A message about something else than giving blood (:mod:`domain.offtopic`: medicine
 for a headache, organ donation, horoscopes) is "not sure", marked ``off_topic`` so that the
 answer says it is not about giving blood and gives the hotline — never a blood-donation answer.
 
-One refinement of 2: the extractor also finds a condition in a general question ("có hình xăm
+One refinement of 3: the extractor also finds a condition in a general question ("có hình xăm
 có hiến được không", "uống thuốc kháng sinh có hiến được không", "tại sao lại thiếu máu").
 When the message gives nothing specific about the person — no number, no date or time
 ("tuần trước", "hôm qua", "mới xăm", "2 months ago") — and the FAQ answers it confidently, the
@@ -124,11 +125,11 @@ def understand(
 ) -> Understanding:
     """Decides how to answer one free-text message (its first `MAX_CHARS` characters)."""
     text = text[:MAX_CHARS]
+    if is_off_topic(text):  # before the requests: "where can I donate books" is not the drives list
+        return Understanding(Kind.UNSURE, off_topic=True)
     intent = detect_intent(text)
     if intent is not None:
         return Understanding(Kind.INTENT, intent=intent)
-    if is_off_topic(text):
-        return Understanding(Kind.UNSURE, off_topic=True)
     entry = index.confident(text)
     if facts_extractor is not None:
         facts = facts_extractor(text, today)

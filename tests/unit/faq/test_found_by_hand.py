@@ -164,6 +164,16 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
 
 
 @pytest.mark.parametrize(
+    "text", ["where can i donate books", "can i donate my old clothes", "can i donate my hair"]
+)
+def test_donating_other_things_is_said_to_be_off_topic_not_the_drives_list(
+    knowledge: Knowledge, text: str
+) -> None:
+    understood = understand(text, index=knowledge.faq["en"], today=TODAY, facts_extractor=knowledge.facts)
+    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+
+
+@pytest.mark.parametrize(
     ("lang", "text"),
     [
         ("en", "what should i bring to the party"),
