@@ -178,6 +178,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"(?:benh|hiv|viem gan(?: [abc]\b)?|giang mai|virus)",
             "laynhiem benh",  # whichever disease: the answer is the same
         ),
+        # Rh negative, one word ("âm" folds to "am", an English stop word, and was lost)
+        (r"\brh (?:am|negative|neg|tinh)\b|\bam tinh rh\b", "rham"),
+        (r"\bdac biet\b", "dacbiet"),  # "có gì đặc biệt": what is special about the topic, a question word
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
@@ -235,7 +238,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             "tat thong bao bot",
         ),
         # stopping the bot: "nghỉ/ngừng/thôi dùng bot", "không muốn nhận tin nhắn nữa" (the quit entry)
-        (r"\b(?:nghi|ngung|thoi|bo) (?:dung|su dung|xai)\b", "thoi su dung"),
+        (r"\b(?:nghi|ngung|thoi|bo)(?: khong)? (?:dung|su dung|xai)\b", "thoi su dung"),
         # "bot ngừng gửi tin" (the bot stops sending) is "thôi nhận tin" (one stops getting them)
         (r"\b(?:ngung|dung|thoi|het|khong|dung co) gui (?:tin nhan|tin|thong bao)\b", "thoi nhan tin"),
         (r"\bnhan (?:tin nhan|tin|thong bao)\b", "nhan thong bao"),
@@ -292,6 +295,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bafter(?= *$)", "after donating"),
         # going (back) to work or school after donating: the aftercare entry, as "đi làm" is
         (r"\b(?:go|going|get) (?:back )?to (?:work|school|class)\b|\breturn to work\b", "dilam"),
+        (r"\blasik\b|\bmo (?:can thi|mat)\b", "phau thuat mat"),  # eye surgery is surgery
         # English "gay" is not the Vietnamese "gầy" (thin) it folds to
         (r"\bgay (?:men|man|guys?|people|person|couples?)\b|\bhomosexual\w*|\blgbt\w*", "msm"),
         # what to take along (alone, or to a drive: this is a donation bot) is the papers (documents)
@@ -369,6 +373,7 @@ _QUANTITY = {
 }
 # A blood group's letter after "nhóm"/"group": one word each ("a" alone is "anh" or English "a").
 _GROUP_LETTERS = {"a": "nhoma", "b": "nhomb", "ab": "nhomab", "o": "nhomo"}
+_GROUP_TOKENS = frozenset(_GROUP_LETTERS.values())
 _GIVES = {"cho", "nhan", "truyen", "sang", "to", "from", "tu", "give", "receive"}  # between two groups
 _NUMBER_UNITS = {"kg": "kg", "ky": "kg", "ki": "kg", "kilo": "kg", "t": "tuoi", "ml": "ml"}
 
@@ -392,7 +397,7 @@ STOPWORDS = word_set(
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
 
 _ANCHORS = re.compile(
-    r"\b(kim|needle|huyet|hong cau|tieu cau|rh|plaster|bandage|ml|dang ky|register|sign up|"
+    r"\b(kim|needle|huyet|hong cau|tieu cau|rh|rham|plaster|bandage|ml|dang ky|register|sign up|"
     r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
     r"xet nghiem|chung nhan|certificate|"
     r"platelet|plasma|apheresi|transfusion|truyen|"
@@ -406,7 +411,7 @@ _ANCHORS = re.compile(
 # Words that ask rather than tell what about: never enough to match a message on their own.
 QUESTION_WORDS = word_set(
     "bao nhieu lau may gi nao sao khi dau ai long much many often when where why who what nen "
-    "can lam bi hom nay mai qua sang toi taisao howlong baolau"
+    "can lam bi hom nay mai qua sang toi taisao howlong baolau dacbiet"
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
 _SPLIT_NUM = re.compile(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)")
@@ -448,13 +453,18 @@ def canonical_tokens(text: str) -> list[str]:
             continue
         before = raw[i - 2] if i > 1 else ""
         after = raw[i + 2] if i + 2 < len(raw) else ""
-        if word in _GROUP_LETTERS and (
-            word == "ab"
-            or prev in {"nhom", "group", "type"}
-            or (prev, before) == ("mau", "nhom")
-            or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
-            or (prev in _GIVES and before in _GROUP_LETTERS)  # "AB cho A", "O truyền B"
-            or (nxt in _GIVES and after in _GROUP_LETTERS)
+        if (
+            word in _GROUP_LETTERS
+            and (
+                word == "ab"
+                or prev in {"nhom", "group", "type"}
+                or (prev, before) == ("mau", "nhom")
+                or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+                or (prev in _GIVES and before in _GROUP_LETTERS)  # "AB cho A", "O truyền B"
+                # "nhóm máu A có cho B được không": a group just before the giving word
+                or (prev in _GIVES and any(t in _GROUP_TOKENS for t in out[-3:]))
+                or (nxt in _GIVES and after in _GROUP_LETTERS)
+            )
         ):
             out.append(_GROUP_LETTERS[word])  # "nhóm (máu) A" is a group ("hiến máu ạ/ở" are not)
             continue
