@@ -181,6 +181,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # Rh negative, one word ("âm" folds to "am", an English stop word, and was lost)
         (r"\brh (?:am|negative|neg|tinh)\b|\bam tinh rh\b", "rham"),
         (r"\bdac biet\b", "dacbiet"),  # "có gì đặc biệt": what is special about the topic, a question word
+        # Vietnamese words that fold to English stop words and were lost: "ít nhất" (at least: the
+        # minimum), "ngủ ít" (slept little), "bao nhiêu cân" (kilos), "âm tính" (a negative result)
+        (r"\bit nhat\b", "toi thieu"),
+        (r"\bngu (?:it|khong du(?: giac)?|khong ngon|chap chon)\b", "thuc khuya"),
+        (r"\b(bao nhieu|may|bn|\d+) can\b", r"\1 kg"),
+        (r"\bam tinh\b", "amtinh"),
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),

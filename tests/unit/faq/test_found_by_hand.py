@@ -97,6 +97,7 @@ VI_ENTRIES = [
     ("hiến máu lúc đói có sao không", "eat_before"),  # hungry ("đói"), not "đợi" (wait)
     ("phải hẹn trước mới được hiến máu à", "how_to_register"),  # whether one must book: one may walk in
     ("mới làm mắt lasik có hiến được không", "surgery"),
+    ("phải nặng ít nhất mấy cân", "weight"),  # "ít", "cân" folded to the English stop words "it", "can"
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
