@@ -185,7 +185,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # minimum), "ngủ ít" (slept little), "bao nhiêu cân" (kilos), "âm tính" (a negative result)
         (r"\bit nhat\b", "toi thieu"),
         (r"\bngu (?:it|khong du(?: giac)?|khong ngon|chap chon)\b", "thuc khuya"),
-        (r"\b(bao nhieu|may|bn|\d+) can\b", r"\1 kg"),
+        (r"\b(bao nhieu|may|bn|\d+) can\b(?! (?:i|he|she|we|you|they|my|someone|people|a|an)\b)", r"\1 kg"),
         (r"\bam tinh\b", "amtinh"),
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
