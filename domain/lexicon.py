@@ -109,6 +109,8 @@ _SHORTHAND: dict[str, str] = {
     "bv": "benh vien",
     "sk": "suc khoe",
     "xn": "xet nghiem",
+    "xog": "xong",
+    "xg": "xong",
     "hs": "hoc sinh",
     "sv": "sinh vien",
     "sdt": "so dien thoai",
@@ -187,6 +189,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bngu (?:it|khong du(?: giac)?|khong ngon|chap chon)\b", "thuc khuya"),
         (r"\b(bao nhieu|may|bn|\d+) can\b(?! (?:i|he|she|we|you|they|my|someone|people|a|an)\b)", r"\1 kg"),
         (r"\bam tinh\b", "amtinh"),
+        (r"\bmat suc\b|\bsuy nhuoc\b", "yeu nguoi"),  # losing strength (not "mất" of how long it takes)
+        (r"\b(?:dau|sau|nhuc|e|buot) rang\b", "rang"),  # toothache is the dentist's, not the needle's pain
         (r"check in|checkin", "checkin"),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
@@ -436,9 +440,18 @@ def _stem(word: str) -> str:
     return word
 
 
+# "O+", "AB-": a group and its Rh sign, before the signs are dropped with the punctuation.
+_SIGNED_GROUP = re.compile(r"(?<![a-z0-9])(ab|a|b|o)([+\-−])(?![a-z0-9+])")
+
+
+def _signed_group(found: re.Match[str]) -> str:
+    return f" nhom {found.group(1)} rh {'duong' if found.group(2) == '+' else 'am'} "
+
+
 def canonical_tokens(text: str) -> list[str]:
     """The folded words of a message with chat shorthand expanded (stop words kept)."""
     folded = fold(text).replace("rh-", "rh am ").replace("rh−", "rh am ").replace("'", "")
+    folded = _SIGNED_GROUP.sub(_signed_group, folded)
     folded = " ".join(_TOKEN.findall(_SPLIT_NUM.sub(" ", folded)))
     for pattern, replacement in _PHRASES:
         folded = pattern.sub(replacement, folded)

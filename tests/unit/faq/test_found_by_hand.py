@@ -98,6 +98,10 @@ VI_ENTRIES = [
     ("phải hẹn trước mới được hiến máu à", "how_to_register"),  # whether one must book: one may walk in
     ("mới làm mắt lasik có hiến được không", "surgery"),
     ("phải nặng ít nhất mấy cân", "weight"),  # "ít", "cân" folded to the English stop words "it", "can"
+    ("máu O+ cho được những ai", "compatibility"),  # the group and its sign, not the stop word "o" (ở)
+    ("hiến máu xog có được tắm không", "aftercare"),  # "xog": "xong" mistyped
+    ("hien mau co bi mat suc ko", "harmful"),  # losing strength, not "mất" (it takes)
+    ("bi dau rang co hien dc k", "dental"),  # toothache: the dentist's, not the needle's pain
     # something at a drive, not the drives list
     ("mã QR để vào buổi hiến máu xem ở đâu", "checkin_code"),
     ("có nơi nào hiến máu hằng ngày không", "donation_sites"),
