@@ -260,16 +260,21 @@ def detect_intent(text: str) -> Intent | None:
     # không" is about work).
     bare = _HOW_TO.sub("", re.sub(r"\b(co )?duoc khong\b", " ", s)).strip()
     polite = asks and not _QUESTION.search(bare) and bool(_BOOKING.search(s))
+    # "How do I turn off the reminders", "làm sao để đổi ngôn ngữ": asking how to set something is
+    # asking for it (erasing and showing one's data stay questions: the privacy entry explains them).
+    how_to_bare = _HOW_TO.sub("", s).strip()
+    how_to = how_to_bare != s and not _QUESTION.search(how_to_bare)
+    setting = how_to_bare if how_to else s
 
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
     if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
         return Intent.MY_DATA
-    if _REMINDERS.search(s) and not asks and not _residual(s, [], _REMINDERS_EXTRA):
+    if _REMINDERS.search(s) and (how_to or not asks) and not _residual(setting, [], _REMINDERS_EXTRA):
         return Intent.REMINDERS
-    if _LANGUAGE.search(s) and not _residual(s, [], _LANGUAGE_EXTRA):
+    if _LANGUAGE.search(s) and not _residual(setting, [], _LANGUAGE_EXTRA):
         return Intent.LANGUAGE
-    if _PROFILE.search(s) and not asks and not _residual(s, [], _PROFILE_EXTRA):
+    if _PROFILE.search(s) and (how_to or not asks) and not _residual(setting, [], _PROFILE_EXTRA):
         return Intent.PROFILE
     if (
         _MY_BOOKINGS.search(s)

@@ -301,6 +301,23 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             r"\b(?:join|joining|become a member of) (?:a |the |your )?clubs?(?= *$| near| in )",
             "join a blood donor club",
         ),
+        # asked alone in a donation bot: side effects, whether one must book, a bruise on the arm, why the
+        # bot wants a detail (of donating, of booking a drive, of the needle, of this bot's data)
+        (r"\b(?:any |the )?side effects?" + _ALONE, "side effects of donating"),
+        (
+            r"\b(?:do|must|should) (?:i|we) (?:need |have )?(?:to (?:make |book |have )?)?(?:an? )?"
+            r"(?:appointment|booking|book)(?: first| beforehand| in advance)?(?= *$)"
+            r"|\bcan (?:i|we) (?:just )?walk in(?= *$)",
+            "do i need to register to donate",
+        ),
+        (r"\bbruis\w* (?:on|in) (?:my |the )?arm\b|\barm (?:is )?bruis\w*", "arm bruise from the needle"),
+        (
+            r"\b(?:why|taisao) (?:do|does) (?:you|the bot|this bot) "
+            r"(?:need|want|ask for|ask|collect|keep|store)\b",
+            "why does the bot keep",
+        ),
+        (r"\blift(?:ing)? weights\b|\bweight training\b", "exercise"),
+        (r"\bdrink(?:ing)? (?:plenty of |lots of |more |enough |some )?water\b", "water"),
         # "… after" ending a question is after donating ("can I go to the gym after")
         (r"\bafter(?= *$)", "after donating"),
         # going (back) to work or school after donating: the aftercare entry, as "đi làm" is

@@ -59,6 +59,9 @@ def test_asking_whether_one_may_donate_on_a_day_is_not_the_drives_list(text: str
         ("doi ten trong ho so", Intent.PROFILE),  # a field of the profile: the name, the ward
         ("sửa phường xã", Intent.PROFILE),
         ("change my name", Intent.PROFILE),
+        ("how do i stop the reminders", Intent.REMINDERS),  # asking how to set something sets it
+        ("how do i change the language", Intent.LANGUAGE),
+        ("làm thế nào để đổi số điện thoại", Intent.PROFILE),
     ],
 )
 def test_asking_to_change_a_booking_or_the_profile_does_it(text: str, intent: Intent) -> None:
@@ -120,6 +123,14 @@ VI_ENTRIES = [
     ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
+    # asked alone, in a donation bot
+    ("r there any side effects", "harmful"),
+    ("do i need an appointment", "how_to_register"),  # one may book, or walk in
+    ("can i just walk in", "how_to_register"),
+    ("i have a bruise on my arm", "arm_care"),
+    ("why do you need my phone number", "privacy"),
+    ("should i drink water before donating", "eat_before"),  # water, not alcohol's "drink"
+    ("can i lift weights after donating", "sport_after"),  # not the weight entry
     ("can i donate at 65", "age"),
     ("can i go to work after giving blood", "aftercare"),  # work, not exercise
     ("where does my blood go", "blood_use"),  # not the drives list
