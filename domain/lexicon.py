@@ -313,7 +313,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bbruis\w* (?:on|in) (?:my |the )?arm\b|\barm (?:is )?bruis\w*", "arm bruise from the needle"),
         (
             r"\b(?:why|taisao) (?:do|does) (?:you|the bot|this bot) "
-            r"(?:need|want|ask for|ask|collect|keep|store)\b",
+            r"(?:need|want|ask for|ask|collect|keep|store)\b(?= (?:my|our|me)\b)",  # of the asker's details
             "why does the bot keep",
         ),
         (r"\blift(?:ing)? weights\b|\bweight training\b", "exercise"),

@@ -199,7 +199,13 @@ def test_donating_other_things_is_said_to_be_off_topic_not_the_drives_list(
         ("en", "how much do i need to weigh to ride a horse"),
         ("en", "what do i get if i buy two"),
         ("en", "how do i join a football club"),
-        ("en", "can gay men donate blood"),  # English "gay" is not the Vietnamese "gầy" (thin) it folds to
+        ("en", "can gay men donate blood"),
+        ("en", "why do you need to sleep"),  # not why the bot needs the asker's details
+        ("en", "i have a bruise on my leg from football"),
+        (
+            "en",
+            "do i need an appointment for a haircut",
+        ),  # English "gay" is not the Vietnamese "gầy" (thin) it folds to
         ("vi", "cau thu du bi la gi"),  # a substitute player (cầu thủ dự bị), not a reserve donor
         ("vi", "mình bị cận thị có hiến máu được không"),  # the "bị" of a condition, not "dự bị" (reserve)
         ("vi", "xăng hôm nay bao nhiêu tiền"),  # the price of petrol, not the donors' travel money
