@@ -48,7 +48,7 @@ _NEGATIONS = (
 _HYPOTHETICAL = ("nếu", "giả sử", "lỡ", "if", "suppose", "in case")
 _GENERIC_SUBJECT = ("người", "ai", "những ai", "people", "someone", "anyone", "those", "person")
 _RECENT = ("mới", "vừa", "vừa mới", "just", "recently")
-_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
+_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước", "hồi")
 _PAST_DONATION = (*_RECENT, *_PAST_MARKERS)
 # Said after the donation: "tôi hiến máu lần cuối vào 15/3".
 _PAST_AFTER = ("lần cuối", "lần trước", "lần gần nhất", "gần nhất", "đợt trước")
@@ -237,8 +237,20 @@ def _assign_dates(anchors: list[_Anchor], whens: list[When], tx: TypedText) -> d
     for w in whens:
         clause = tx.clause(w.start)
         same = [i for i, a in enumerate(anchors) if tx.clause(a.start) == clause]
-        if not w.relative:  # a calendar date dates a donation only if it is said to be past
-            same = [i for i in same if anchors[i].condition is not None or anchors[i].past]
+        if not w.relative:
+            # A calendar date dates a donation only if it is said to be past, or if the asker tells of
+            # donating on a day before today, as said ("tôi hiến máu ngày 1/10"; not "mai hiến ngày 5/12").
+            same = [
+                i
+                for i in same
+                if anchors[i].condition is not None
+                or anchors[i].past
+                or (
+                    w.as_said
+                    and anchors[i].end <= w.start
+                    and tx.has_before(anchors[i].start, _PRONOUNS, words=3)
+                )
+            ]
         if w.present:  # "sáng nay hiến máu được không" asks about today; "sáng nay vừa hiến" tells
             same = [
                 i for i in same if anchors[i].condition is not None or anchors[i].past or anchors[i].recent

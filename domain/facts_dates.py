@@ -71,6 +71,9 @@ class When:
     bare: bool = False  # a bare duration ("2 tháng") only counts right after what it dates
     relative: bool = True  # "… trước", "cách đây …", "ago": in the past by its wording
     present: bool = False  # "hôm nay", "sáng nay": dates a donation only if it is said to be done
+    as_said: bool = False
+    """A calendar date before today as the person said it ("1/10", "tháng 8", "3 October"), not one moved
+    back a year because it is still to come this year ("hiến ngày 5/12 được không" on 23/11)."""
 
 
 _RELATIVE = [
@@ -100,6 +103,24 @@ _VI_DATE = re.compile(r"(?<!\w)ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(
 # "năm 2015", "in 2015", "từ 2019" (not "sinh năm 2008", "born in 2008": a birth year, read elsewhere).
 _YEAR = re.compile(r"(?<!sinh )(?<!born )(?<!\w)(?:nam|in|vao nam|tu|tu nam|since)\s+((?:19|20)\d{2})(?!\w)")
 _VI_MONTH = re.compile(r"(?<!\w)thang\s+(\d{1,2})(?:\s*(?:nam|/)\s*(\d{4}))?(?![\w/])")
+_EN_MONTHS = {
+    name: n
+    for n, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_EN_MONTH_NAME = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
+# "3 October", "October 3rd", "the 3rd of October", "in September (2025)" ("may" alone is a modal:
+# only after "in" or beside a day).
+_EN_DATE = re.compile(
+    rf"(?<!\w)(?:(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m1>{_EN_MONTH_NAME})"
+    rf"|(?P<m2>{_EN_MONTH_NAME})\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?"
+    rf"|(?:in|since|during|last)\s+(?P<m3>{_EN_MONTH_NAME}))(?:,?\s+(?P<y>(?:19|20)\d{{2}}))?(?!\w)"
+)
 
 
 def _amount(tx: TypedText, start: int, end: int, token: str) -> float | None:
@@ -155,33 +176,47 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
     for m in _DMY.finditer(f):
         d = date_or_none(expand_year(m.group(4), today), int(m.group(3)), int(m.group(1)))
         if (d := _in_past(d, today)) is not None:
-            found.append(When(m.start(), m.end(), d, relative=False))
+            found.append(When(m.start(), m.end(), d, relative=False, as_said=True))
     for m in _ISO.finditer(f):
         d = _in_past(date_or_none(int(m.group(1)), int(m.group(2)), int(m.group(3))), today)
         if d is not None:
-            found.append(When(m.start(), m.end(), d, relative=False))
+            found.append(When(m.start(), m.end(), d, relative=False, as_said=True))
     for m in _VI_DATE.finditer(f):
         year = int(m.group(3)) if m.group(3) else today.year
         d = date_or_none(year, int(m.group(2)), int(m.group(1)))
+        as_said = d is not None and d <= today
         if d is not None and d > today and not m.group(3):
             d = date_or_none(year - 1, int(m.group(2)), int(m.group(1)))
         if (d := _in_past(d, today)) is not None:
-            found.append(When(m.start(), m.end(), d, relative=False))
+            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
     for m in _DM.finditer(f):
         d = date_or_none(today.year, int(m.group(2)), int(m.group(1)))
+        as_said = d is not None and d <= today
         if d is not None and d > today:
             d = date_or_none(today.year - 1, int(m.group(2)), int(m.group(1)))
         if d is not None:
-            found.append(When(m.start(), m.end(), d, relative=False))
+            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
+    for m in _EN_DATE.finditer(f):
+        month = _EN_MONTHS[m.group("m1") or m.group("m2") or m.group("m3")]
+        given = m.group("d1") or m.group("d2")
+        year = int(m.group("y")) if m.group("y") else today.year
+        d = date_or_none(year, month, int(given)) if given else min(last_day_of_month(year, month), today)
+        as_said = bool(m.group("y")) or (d is not None and d <= today)
+        if d is not None and d > today and not m.group("y"):
+            year -= 1
+            d = date_or_none(year, month, int(given)) if given else last_day_of_month(year, month)
+        if d is not None and d <= today:
+            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
     for m in _VI_MONTH.finditer(f):
         month = int(m.group(1))
         if not 1 <= month <= 12:
             continue
         year = int(m.group(2)) if m.group(2) else today.year
+        as_said = bool(m.group(2)) or month <= today.month
         if not m.group(2) and month > today.month:
             year -= 1
         day = min(last_day_of_month(year, month), today)
-        found.append(When(m.start(), m.end(), day, relative=False))
+        found.append(When(m.start(), m.end(), day, relative=False, as_said=as_said))
     for m in _YEAR.finditer(f):
         year = int(m.group(1))
         if year <= today.year:  # the year's last day at the latest (see the module doc)

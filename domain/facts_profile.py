@@ -191,6 +191,12 @@ _SEX_THEN_NUMBER = re.compile(
     r"years?|y/?o)(?!\w)"
 )
 
+# "18 tuổi nặng 44kg nữ", "20t nam": the sex after a figure ("20 tuổi năm nay" is this year)
+_NUMBER_THEN_SEX = re.compile(
+    r"\d{1,3}(?:[.,]\d{1,2})?\s*(?:tuoi|t|kg|kgs|ky|ki|can|years?(?: old)?|y/?o)\s*,?\s*"
+    r"(nu|nam|female|male)(?!\w)(?! (?:nay|ngoai|truoc|sau|roi|toi|nua|kia|do|ay)\b)"
+)
+
 
 def find_sex(tx: TypedText) -> Sex | None:
     """The sex stated ("là nữ", "nam, 20 tuổi"), or ``None`` when none or both."""
@@ -205,7 +211,7 @@ def find_sex(tx: TypedText) -> Sex | None:
         for word, sex in _SEX_WORDS.items():
             if segment == fold(word) and compatible(tx.typed(offset, offset + len(segment)), word):
                 found.add(sex)
-    for m in _SEX_THEN_NUMBER.finditer(tx.folded):
+    for m in [*_SEX_THEN_NUMBER.finditer(tx.folded), *_NUMBER_THEN_SEX.finditer(tx.folded)]:
         word = {"nu": "nữ", "nam": "nam", "female": "female", "male": "male"}[m.group(1)]
         if compatible(tx.typed(m.start(1), m.end(1)), word):
             found.add(_SEX_WORDS[word])

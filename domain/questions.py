@@ -77,7 +77,9 @@ _SPECIFIC = re.compile(
     r"\d|\b(hom qua|hom kia|tuan truoc|tuan roi|thang truoc|thang roi|nam ngoai|nam truoc|"
     r"toi qua|dem qua|sang nay|cach day|lan cuoi|vua|moi (xam|tiem|sinh|khoi|uong|bi|hien|mo|"
     r"nho|xo|bam|phau|om|mac|di|o|tu|sang|ve)|yesterday|"
-    r"last (week|month|year|night|time)|ago|recently|"
+    r"last (week|month|year|night|time|donation|donated)|ago|recently|hoi thang|"
+    r"(?:in|on|since|during) (?:january|february|march|april|may|june|july|august|september|october|"
+    r"november|december)|"
     r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
 )
 

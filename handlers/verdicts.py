@@ -61,7 +61,7 @@ def render(
             lines.append(text)
     if assessment.unknown:
         items = [t(f"elig_unknown_{name}") for name in assessment.unknown]
-        lines.append(t("elig_unknown", items=t.join(items)))
+        lines.append(t("elig_unknown" if len(items) > 1 else "elig_unknown_one", items=t.join(items)))
     if final:
         lines.append(final)
     return "\n\n".join(lines)

@@ -125,6 +125,13 @@ async def test_free_text_with_personal_facts_gets_a_verdict(bot: BotHarness) -> 
     assert "Bạn có thể hiến từ ngày" in recent
 
 
+async def test_a_verdict_missing_one_fact_names_it_in_the_singular(bot: BotHarness) -> None:
+    user = bot.user(6012)
+    verdict = texts(await bot.send(user, "em 18 tuổi nặng 44kg nữ"))  # the sex after the weight is read
+    assert "Bot chưa biết lần hiến máu gần nhất của bạn nên chưa kiểm tra được điều này." in verdict
+    assert "giới tính" not in verdict
+
+
 async def test_free_text_questions_get_faq_answers_without_diacritics(bot: BotHarness) -> None:
     user = bot.user(6011)
     harmful = texts(await bot.send(user, "hien mau co hai khong"))

@@ -216,3 +216,43 @@ def test_the_same_words_about_something_else_are_still_not_sure(
     knowledge: Knowledge, lang: str, text: str
 ) -> None:
     assert understand(text, index=knowledge.faq[lang], today=TODAY).kind is Kind.UNSURE
+
+
+@pytest.mark.parametrize(
+    ("text", "last"),
+    [
+        ("tôi hiến máu ngày 1/10 năm nay, bao giờ hiến tiếp được", date(2026, 10, 1)),  # a day before today
+        ("tôi hiến máu hồi tháng 8", date(2026, 8, 31)),  # "hồi": back then
+        ("my last donation was in september", date(2026, 9, 30)),  # English months
+        ("i gave blood on 3 october", date(2026, 10, 3)),
+        ("i donated in may", date(2026, 5, 31)),
+    ],
+)
+def test_a_past_donation_told_with_its_day_or_month_dates_the_verdict(
+    knowledge: Knowledge, text: str, last: date
+) -> None:
+    lang = "en" if text.isascii() else "vi"
+    understood = understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and understood.facts.last_donation_on == last
+
+
+@pytest.mark.parametrize(
+    "text", ["tôi hiến máu ngày 5/12 được không", "mai tôi hiến máu ngày 5/12 được không", "may i donate"]
+)
+def test_a_day_still_to_come_is_no_past_donation(knowledge: Knowledge, text: str) -> None:
+    facts = knowledge.facts(text, TODAY)
+    assert facts is None or (isinstance(facts, Person) and facts.last_donation_on is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "sex"), [("em 18 tuổi nặng 44kg nữ", "female"), ("20 tuổi 60kg nam", "male")]
+)
+def test_the_sex_said_after_a_figure_is_read(knowledge: Knowledge, text: str, sex: str) -> None:
+    facts = knowledge.facts(text, TODAY)
+    assert isinstance(facts, Person) and facts.sex is not None and facts.sex.value == sex
+
+
+def test_twenty_this_year_is_no_sex(knowledge: Knowledge) -> None:
+    facts = knowledge.facts("toi 20 tuoi nam nay di hien dc ko", TODAY)
+    assert isinstance(facts, Person) and facts.age_years == 20 and facts.sex is None
