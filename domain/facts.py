@@ -120,8 +120,14 @@ def _find_conditions(tx: TypedText, rules: Rules) -> list[tuple[int, int, Condit
     matches.sort(key=lambda m: (-(m[1] - m[0] - _lead(tx.folded[m[0] : m[1]])), m[0]))
     kept: list[tuple[int, int, Condition]] = []
     for s, e, cond in matches:
-        if all(e <= ks or s >= ke for ks, ke, _ in kept):
+        overlapping = [n for n, (ks, ke, _) in enumerate(kept) if not (e <= ks or s >= ke)]
+        if not overlapping:
             kept.append((s, e, cond))
+        elif len(overlapping) == 1 and kept[overlapping[0]][2].id == cond.id:
+            # Two keywords of one condition overlapping ("mới sinh" and "sinh con" in "mới sinh con được
+            # 6 tháng") are one mention: its end is where a duration after it starts.
+            ks, ke, _ = kept[overlapping[0]]
+            kept[overlapping[0]] = (min(s, ks), max(e, ke), cond)
     return sorted(kept, key=lambda m: m[0])
 
 

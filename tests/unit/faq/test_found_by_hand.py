@@ -256,3 +256,9 @@ def test_the_sex_said_after_a_figure_is_read(knowledge: Knowledge, text: str, se
 def test_twenty_this_year_is_no_sex(knowledge: Knowledge) -> None:
     facts = knowledge.facts("toi 20 tuoi nam nay di hien dc ko", TODAY)
     assert isinstance(facts, Person) and facts.age_years == 20 and facts.sex is None
+
+
+def test_a_birth_six_months_ago_is_dated_six_months_ago(knowledge: Knowledge) -> None:
+    # "mới sinh" and "sinh con" are one mention: the duration after it dates it, not today
+    facts = knowledge.facts("tôi mới sinh con được 6 tháng", TODAY)
+    assert isinstance(facts, Person) and facts.events == {"childbirth": date(2026, 5, 23)}
