@@ -222,7 +222,7 @@ def test_the_same_words_about_something_else_are_still_not_sure(
     ("text", "last"),
     [
         ("tôi hiến máu ngày 1/10 năm nay, bao giờ hiến tiếp được", date(2026, 10, 1)),  # a day before today
-        ("tôi hiến máu hồi tháng 8", date(2026, 8, 31)),  # "hồi": back then
+        ("tôi hiến máu hồi tháng 8", date(2026, 8, 31)),  # a month of this year, before today
         ("my last donation was in september", date(2026, 9, 30)),  # English months
         ("i gave blood on 3 october", date(2026, 10, 3)),
         ("i donated in may", date(2026, 5, 31)),
