@@ -115,6 +115,8 @@ _DRIVES_NOT = re.compile(
     # what to bring, the check-in code, how long it takes, sites open outside the drives
     r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"
     r"outside|ngoai|hang ngay|moi ngay|ngay thuong|weekdays?|any day|every day|"
+    # call-outs for an emergency ("khi nào bot gọi đi hiến khẩn cấp"): the call-outs entry
+    r"khan cap|call outs?|callouts?|emergency|"
     # whether one must book ("có cần đặt lịch không"), a question about booking, not the list
     r"co can (?:phai )?(?:dat|hen)|can phai (?:dat|hen)|(?:need|have) to book|"
     # where the donated blood goes ("máu hiến đi đâu"), not where to go ("đi đâu hiến máu")

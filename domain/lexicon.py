@@ -162,7 +162,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"da bong|bong da|da banh|cau long|bong chuyen|bong ro|tap ta|tap gym|chay bo", "the thao"),
         (r"hanh kinh|den thang|toi thang|nguyet san|den do|co kinh", "kinh nguyet"),
         (r"thuoc la dien tu|vape|thuoc la|hut thuoc", "hut thuocla"),
-        (r"tieu duong|dai thao duong|duong huyet cao", "dai thao duong"),
+        # one word: its "đái" folds as "dại" (rabies), which is a vaccine ("tiêm dại")
+        (r"tieu duong|dai thao duong|duong huyet cao", "daithaoduong"),
+        # a vaccine named by its disease ("tiêm dại", "tiêm HPV", "tiêm cúm"): the vaccine entry
+        (r"\btiem (?=(?:phong )?(?:hpv|dai|cum|uon van|soi|thuy dau|covid|viem gan|zona)\b)", "vac xin "),
+        # the zodiac year Tý ("tuổi Tý"), not the chat's "ty" (thank you)
+        (r"\btuoi ty\b", "tuoi ti"),
         (r"cao huyet ap|tang huyet ap|huyet ap cao", "huyet ap cao"),
         (r"can cuoc cong dan|can cuoc|chung minh nhan dan|chung minh thu|cmnd", "cccd"),
         (r"hinh xam|xam hinh|xam minh|phun xam|phun may|phun moi|dieu khac (?:long|chan) may", "xam"),

@@ -103,6 +103,8 @@ VI_ENTRIES = [
     ("phải nặng ít nhất mấy cân", "weight"),  # "ít", "cân" folded to the English stop words "it", "can"
     ("máu O+ cho được những ai", "compatibility"),  # the group and its sign, not the stop word "o" (ở)
     ("hiến máu xog có được tắm không", "aftercare"),  # "xog": "xong" mistyped
+    ("bị chó cắn tiêm dại rồi hiến được không", "vaccine"),  # "dại" (rabies), not the "đái" of diabetes
+    ("khi nào bot gọi mình đi hiến khẩn cấp", "callouts"),  # not the drives list
     ("hien mau co bi mat suc ko", "harmful"),  # losing strength, not "mất" (it takes)
     ("bi dau rang co hien dc k", "dental"),  # toothache: the dentist's, not the needle's pain
     # something at a drive, not the drives list
@@ -181,12 +183,19 @@ def test_a_tooth_pulled_gets_the_dental_advice_not_the_one_for_a_cold(
 
 
 @pytest.mark.parametrize(
-    "text", ["where can i donate books", "can i donate my old clothes", "can i donate my hair"]
+    "text",
+    [
+        "where can i donate books",
+        "can i donate my old clothes",
+        "can i donate my hair",
+        "tuổi tý hiến máu có tốt không",
+    ],
 )
-def test_donating_other_things_is_said_to_be_off_topic_not_the_drives_list(
+def test_donating_other_things_or_a_horoscope_is_said_to_be_off_topic(
     knowledge: Knowledge, text: str
 ) -> None:
-    understood = understand(text, index=knowledge.faq["en"], today=TODAY, facts_extractor=knowledge.facts)
+    lang = "en" if text.isascii() else "vi"
+    understood = understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
     assert understood.kind is Kind.UNSURE and understood.off_topic, understood
 
 
