@@ -353,7 +353,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"recovery|recovering|recovered|recovers", "recover"),
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
-        (r"pregnancy|pregnant|expecting", "pregnant"),
+        (r"pregnancy|pregnant|expecting|miscarriage|miscarried|abortion", "pregnant"),
         (r"skinny|underweight|too thin", "thin"),
         (r"breastfeeding|breast feeding|nursing", "breastfeeding"),
         (r"vaccinations?|vaccinated|vaccines?|jabs?|shots?|booster", "vaccine"),

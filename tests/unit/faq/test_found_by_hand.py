@@ -105,6 +105,8 @@ VI_ENTRIES = [
     ("hiến máu xog có được tắm không", "aftercare"),  # "xog": "xong" mistyped
     ("bị chó cắn tiêm dại rồi hiến được không", "vaccine"),  # "dại" (rabies), not the "đái" of diabetes
     ("khi nào bot gọi mình đi hiến khẩn cấp", "callouts"),  # not the drives list
+    ("mẹ em cần máu gấp ở bệnh viện thì làm sao", "relative_needs_blood"),  # a relative in hospital
+    ("muốn hiến máu cho người quen đang nằm viện được không", "relative_needs_blood"),
     ("hien mau co bi mat suc ko", "harmful"),  # losing strength, not "mất" (it takes)
     ("bi dau rang co hien dc k", "dental"),  # toothache: the dentist's, not the needle's pain
     # something at a drive, not the drives list
@@ -125,6 +127,8 @@ VI_ENTRIES = [
     ("hien xong di lam duoc luon khong", "aftercare"),  # going back to work, not driving
 ]
 EN_ENTRIES = [
+    ("can i donate for my mom who is in hospital", "relative_needs_blood"),
+    ("can i donate after a miscarriage", "pregnancy"),
     # asked alone, in a donation bot
     ("r there any side effects", "harmful"),
     ("do i need an appointment", "how_to_register"),  # one may book, or walk in
