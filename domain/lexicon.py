@@ -145,6 +145,10 @@ _SHORTHAND: dict[str, str] = {
 # something else ("the age limit for a driving licence").
 _ALONE = r"(?= *$| (?:for|to|from|after|by|when) (?:\w+ )?(?:donat|giv|blood|be a donor))"
 
+_KIN = (
+    r"(?:mom|mum|mother|dad|father|parents?|wife|husband|son|daughter|brother|sister|grand(?:ma|pa|mother|"
+    r"father)|relatives?|family members?|cousin|friend)"
+)
 # Synonyms and spelling variants of whole phrases (folded text, before shorthand): one name
 # per concept, so that "nhậu" finds "rượu bia" and "blood type" finds "blood group".
 _PHRASES: list[tuple[re.Pattern[str], str]] = [
@@ -354,6 +358,13 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"blood types?|blood groups?", "blood group"),
         (r"periods?|menstruation|menstruating|menstrual", "menstruation"),
         (r"pregnancy|pregnant|expecting|miscarriage|miscarried|abortion", "pregnant"),
+        # giving for a relative, or one who needs blood ("can I donate for my mom", "my dad needs a
+        # transfusion"): the entry on a relative who needs blood (a relative's age or pregnancy is not it)
+        (
+            rf"\b(?:(?:for|to) (?:my|our|a)"
+            rf"|(?:my|our)(?= {_KIN} (?:needs?|is in (?:the )?hospital|in hospital)\b)) {_KIN}\b",
+            "for a relative",
+        ),
         (r"skinny|underweight|too thin", "thin"),
         (r"breastfeeding|breast feeding|nursing", "breastfeeding"),
         (r"vaccinations?|vaccinated|vaccines?|jabs?|shots?|booster", "vaccine"),
