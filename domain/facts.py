@@ -48,7 +48,7 @@ _NEGATIONS = (
 _HYPOTHETICAL = ("nếu", "giả sử", "lỡ", "if", "suppose", "in case")
 _GENERIC_SUBJECT = ("người", "ai", "những ai", "people", "someone", "anyone", "those", "person")
 _RECENT = ("mới", "vừa", "vừa mới", "just", "recently")
-_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước", "hồi")
+_PAST_MARKERS = ("lần trước", "lần cuối", "gần nhất", "đã", "last", "đợt trước")
 _PAST_DONATION = (*_RECENT, *_PAST_MARKERS)
 # Said after the donation: "tôi hiến máu lần cuối vào 15/3".
 _PAST_AFTER = ("lần cuối", "lần trước", "lần gần nhất", "gần nhất", "đợt trước")
