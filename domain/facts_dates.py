@@ -152,6 +152,25 @@ def _in_past(d: date | None, today: date) -> date | None:
     return d if d is not None and d <= today else None
 
 
+def _said_date(year: int | None, month: int, day: int | None, today: date) -> tuple[date | None, bool]:
+    """The day a calendar date means ("1/10", "tháng 8", "3 October"; with no day, the month's last day,
+    today at the latest) and whether it is as said: with no year, this year's unless it is still to
+    come, then last year's ("hiến ngày 5/12 được không" on 23/11 is moved back, not as said)."""
+    start = date_or_none(year or today.year, month, day or 1)
+    if start is None:
+        return None, False
+    moved = year is None and start > today
+    y = start.year - 1 if moved else start.year
+    d = date_or_none(y, month, day) if day else min(last_day_of_month(y, month), today)
+    return d, not moved
+
+
+def _said(found: list[When], m: re.Match[str], said: tuple[date | None, bool], today: date) -> None:
+    day, as_said = said
+    if day is not None and day <= today:
+        found.append(When(m.start(), m.end(), day, relative=False, as_said=as_said))
+
+
 def find_dates(tx: TypedText, today: date) -> list[When]:
     """Every date not after ``today`` the message states; of overlapping ones the longest."""
     found: list[When] = []
@@ -182,41 +201,18 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
         if d is not None:
             found.append(When(m.start(), m.end(), d, relative=False, as_said=True))
     for m in _VI_DATE.finditer(f):
-        year = int(m.group(3)) if m.group(3) else today.year
-        d = date_or_none(year, int(m.group(2)), int(m.group(1)))
-        as_said = d is not None and d <= today
-        if d is not None and d > today and not m.group(3):
-            d = date_or_none(year - 1, int(m.group(2)), int(m.group(1)))
-        if (d := _in_past(d, today)) is not None:
-            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
+        year = int(m.group(3)) if m.group(3) else None
+        _said(found, m, _said_date(year, int(m.group(2)), int(m.group(1)), today), today)
     for m in _DM.finditer(f):
-        d = date_or_none(today.year, int(m.group(2)), int(m.group(1)))
-        as_said = d is not None and d <= today
-        if d is not None and d > today:
-            d = date_or_none(today.year - 1, int(m.group(2)), int(m.group(1)))
-        if d is not None:
-            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
+        _said(found, m, _said_date(None, int(m.group(2)), int(m.group(1)), today), today)
     for m in _EN_DATE.finditer(f):
         month = _EN_MONTHS[m.group("m1") or m.group("m2") or m.group("m3")]
         given = m.group("d1") or m.group("d2")
-        year = int(m.group("y")) if m.group("y") else today.year
-        d = date_or_none(year, month, int(given)) if given else min(last_day_of_month(year, month), today)
-        as_said = bool(m.group("y")) or (d is not None and d <= today)
-        if d is not None and d > today and not m.group("y"):
-            year -= 1
-            d = date_or_none(year, month, int(given)) if given else last_day_of_month(year, month)
-        if d is not None and d <= today:
-            found.append(When(m.start(), m.end(), d, relative=False, as_said=as_said))
+        year = int(m.group("y")) if m.group("y") else None
+        _said(found, m, _said_date(year, month, int(given) if given else None, today), today)
     for m in _VI_MONTH.finditer(f):
-        month = int(m.group(1))
-        if not 1 <= month <= 12:
-            continue
-        year = int(m.group(2)) if m.group(2) else today.year
-        as_said = bool(m.group(2)) or month <= today.month
-        if not m.group(2) and month > today.month:
-            year -= 1
-        day = min(last_day_of_month(year, month), today)
-        found.append(When(m.start(), m.end(), day, relative=False, as_said=as_said))
+        year = int(m.group(2)) if m.group(2) else None
+        _said(found, m, _said_date(year, int(m.group(1)), None, today), today)
     for m in _YEAR.finditer(f):
         year = int(m.group(1))
         if year <= today.year:  # the year's last day at the latest (see the module doc)

@@ -260,11 +260,11 @@ def detect_intent(text: str) -> Intent | None:
     # "Đổi giờ hiến máu được không?", "hủy lịch được không", "làm sao để hủy lịch", "how do I cancel my
     # booking": a polite request to act, answered by acting (when it names the booking: "đổi giờ làm được
     # không" is about work).
-    bare = _HOW_TO.sub("", re.sub(r"\b(co )?duoc khong\b", " ", s)).strip()
+    how_to_bare = _HOW_TO.sub("", s).strip()
+    bare = re.sub(r"\b(co )?duoc khong\b", " ", how_to_bare).strip()
     polite = asks and not _QUESTION.search(bare) and bool(_BOOKING.search(s))
     # "How do I turn off the reminders", "làm sao để đổi ngôn ngữ": asking how to set something is
     # asking for it (erasing and showing one's data stay questions: the privacy entry explains them).
-    how_to_bare = _HOW_TO.sub("", s).strip()
     how_to = how_to_bare != s and not _QUESTION.search(how_to_bare)
     setting = how_to_bare if how_to else s
 

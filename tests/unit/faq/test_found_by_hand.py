@@ -239,6 +239,7 @@ def test_the_same_words_about_something_else_are_still_not_sure(
         ("my last donation was in september", date(2026, 9, 30)),  # English months
         ("i gave blood on 3 october", date(2026, 10, 3)),
         ("i donated in may", date(2026, 5, 31)),
+        ("i donated in december", date(2025, 12, 31)),  # a month still to come this year: last year's
     ],
 )
 def test_a_past_donation_told_with_its_day_or_month_dates_the_verdict(
