@@ -105,6 +105,7 @@ VI_ENTRIES = [
     ("hiến máu xog có được tắm không", "aftercare"),  # "xog": "xong" mistyped
     ("bị chó cắn tiêm dại rồi hiến được không", "vaccine"),  # "dại" (rabies), not the "đái" of diabetes
     ("khi nào bot gọi mình đi hiến khẩn cấp", "callouts"),  # not the drives list
+    ("khi có người cần máu gấp bot có báo không", "callouts"),  # not the entry on a relative in need
     ("mẹ em cần máu gấp ở bệnh viện thì làm sao", "relative_needs_blood"),  # a relative in hospital
     ("muốn hiến máu cho người quen đang nằm viện được không", "relative_needs_blood"),
     ("hien mau co bi mat suc ko", "harmful"),  # losing strength, not "mất" (it takes)
