@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import dialect
@@ -30,7 +30,20 @@ async def lock_chat(session: AsyncSession, *, platform: str, chat_id: str) -> No
 
 
 async def load(session: AsyncSession, *, platform: str, chat_id: str) -> Conversation | None:
-    return await session.get(Conversation, (platform, chat_id))
+    """The chat's row, read by one statement built once (`_LOAD`).
+
+    Every turn reads it: `session.get` builds its statement and that statement's cache key anew on
+    each call, about a tenth of a turn's Python calls with `accounts.account_for` (models/accounts.py).
+    The row lands in the session's identity map, so `save` finds it there without a second query.
+    """
+    row: Conversation | None = await session.scalar(_LOAD, {"platform": platform, "chat_id": chat_id})
+    return row
+
+
+# A statement's cache key is memoised on the statement object: built once here, it is computed once.
+_LOAD = select(Conversation).where(
+    Conversation.platform == bindparam("platform"), Conversation.chat_id == bindparam("chat_id")
+)
 
 
 async def save(
