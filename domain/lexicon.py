@@ -426,6 +426,11 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# English "a blood test" is an article before a noun, not the group A ("is A blood rare").
+_NOUNS = word_set(
+    "test tests drive donor donors donation donations bank sample count pressure sugar clot transfusion "
+    "centre center cell cells"
+)
 # Words that never carry the topic of a question ("o" is "ở"; the group O is "nhomo").
 STOPWORDS = word_set(
     "toi minh em anh chi ban to tui tao ta chung bot ad admin nguoi_ta moi a ha oi nhe nha "
@@ -511,7 +516,10 @@ def canonical_tokens(text: str) -> list[str]:
                 word == "ab"
                 or prev in {"nhom", "group", "type"}
                 or (prev, before) == ("mau", "nhom")
-                or nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+                or (
+                    nxt in {"blood", "negative", "positive", "neg", "pos", "am", "duong", "rh"}
+                    and after not in _NOUNS
+                )
                 or (prev in _GIVES and before in _GROUP_LETTERS)  # "AB cho A", "O truyền B"
                 # "nhóm máu A có cho B được không": a group just before the giving word
                 or (prev in _GIVES and any(t in _GROUP_TOKENS for t in out[-3:]))

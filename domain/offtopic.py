@@ -15,7 +15,13 @@ classes are recognised, each by what the message is about, not by its words one 
 * **other paperwork and health services** — "đăng ký kết hôn", "register a motorbike", "tiêm phòng
   cho bé ở đâu", "xét nghiệm covid ở đâu", in a message that does not name donating or blood;
 * **diet and lifestyle advice** — what to eat for something, whether a habit is good for you, how
-  much a day, in a message that does not name giving blood.
+  much a day, in a message that does not name giving blood;
+* **blood as medicine** — a condition, a test, a measurement, first aid, a drug or a dish named with
+  "máu", "huyết" or "blood" ("chảy máu cam là bệnh gì", "thuốc chống đông máu có tác dụng phụ gì",
+  "best blood pressure monitor", "cách làm dồi huyết"), asked as a question for a doctor, a shop or a
+  cook and not whether one can donate: "huyết áp cao có được không" is still the blood-pressure entry.
+  Those words do not make a message donation talk in the two classes above either ("thiếu máu não nên
+  uống thuốc gì").
 
 The answer to all of them is "this is not about giving blood" and the hotline
 (:mod:`domain.questions`).
@@ -46,6 +52,8 @@ _HOROSCOPE = re.compile(
     rf"\btuoi (?:{_ZODIAC})\b|\btu vi\b|\bxem boi\b|\bxem tuoi\b|\bhop (?:mau|menh|tuoi|huong)\b"
     r"|\bhop voi tuoi\b|\bmenh (?:kim|moc|thuy|hoa|tho)\b|\bcung hoang dao\b|\btinh duyen\b"
     r"|\bphong thuy\b|\b(?:horoscope|zodiac|astrology|star sign)\b"
+    # blood type and personality, the horoscope of East Asia
+    r"|\btinh cach\b|\bpersonality\b"
     r"|\b(?:bach duong|kim nguu|song tu|cu giai|su tu|xu nu|thien binh|bo cap|nhan ma|ma ket|"
     r"bao binh|song ngu)\b"
 )
@@ -54,6 +62,35 @@ _TREATMENT = re.compile(
     r"|\b(?:phai|nen) lam (?:sao|gi)\b|\blam sao (?:cho|de) (?:het|khoi|giam)\b|\bcach chua\b"
     r"|\b(?:what|which) (?:medicine|should i take)\b|\b(?:take|medicine|cure|remedy|treatment) "
     r"for\b|\bhow (?:do|can) i (?:cure|treat)\b"
+)
+# A hangover: "uống gì cho mau tỉnh rượu", where "mau" (quickly) folds like "máu".
+_HANGOVER = re.compile(r"\b(?:say|tinh|giai) ruou\b|\blam sao cho tinh\b|\bhangover\b|\bsober up\b")
+_DONATING = re.compile(r"\b(?:hien|donat\w*|donor)\b")
+# "Máu", "huyết" and "blood" in medicine, tests and food rather than in giving blood.
+_MEDICAL_BLOOD = re.compile(
+    r"\bchay mau(?: cam| mui| chan rang| nuou)?\b|\bmau cam\b|\bcam mau\b|\bmo mau\b|\bmau nhiem mo\b"
+    r"|\bthieu mau(?: nao| thieu sat)?\b|\b(?:cuc )?mau dong\b|\bdong mau\b|\bchong dong(?: mau)?\b"
+    r"|\bxet nghiem mau\b|\bung thu mau\b|\bbenh mau\b|\bhuyet ap\b|\btut ap\b|\bduong huyet\b"
+    r"|\bduong trong mau\b|\b(?:sot )?xuat huyet\b|\bdoi huyet\b|\btiet canh\b|\bmau kinh\b"
+    r"|\b(?:ho|tieu|di ngoai|non|oi) ra mau\b|\bnhiem trung mau\b|\bcong thuc mau\b"
+    r"|\bchi so (?:hong cau|bach cau|tieu cau|mau)\b|\btieu cau (?:thap|giam)\b"
+    r"|\bblood (?:pressure|sugar|glucose|tests?|count|clots?|thinners?|work|cancer|sausage|pudding)\b"
+    r"|\bnose ?bleeds?\b|\ban(?:a)?emi\w*\b|\bleuk(?:a)?emia\b|\bblack pudding\b|\bdengue\b"
+)
+# …asked of a doctor, a pharmacy, a shop or a cook.
+_DOCTOR_QUESTION = re.compile(
+    r"\bthuoc\b|\bchua\b|\bdieu tri\b|\bso cuu\b|\bcam mau\b|\bbenh gi\b|\bla sao\b"
+    r"|\bco sao khong\b|\bnguy hiem\b|\btac dung phu\b|\ban gi\b|\bkieng\b|\bthieu chat\b|\bgia\b"
+    r"|\bbao nhieu tien\b|\bre\b|\buy tin\b|\bloai nao\b|\bmua o dau\b|\bmay do\b|\bbinh thuong\b"
+    r"|\bcach lam\b|\bngon\b|\bphong kham\b"
+    r"|\b(?:stop|normal|cost|price|cheap|buy|best|monitor|tablets?|pills?|medicine|cure|treat|symptoms?|"
+    r"causes?|recipe)\b"
+)
+# Whether one can donate with it, said without naming donation: "huyết áp cao có được không".
+_ASKS_TO_DONATE = re.compile(
+    r"\b(?:co|thi|van) (?:duoc|dc) (?:khong|chua)\b"
+    r"|\b(?:can|could|may) (?:i|you|someone|people|a person)\b(?! (?:stop|cure|treat|buy|get rid|lower))"
+    r"|\b(?:allowed|eligible|rule \w+ out|disqualif\w*)\b"
 )
 
 
@@ -86,4 +123,10 @@ def is_off_topic(text: str) -> bool:
         return True
     if (_OTHER_REGISTRATION.search(s) or _HEALTH_SERVICE.search(s)) and not _NAMES_DONATION.search(s):
         return True
-    return bool(_TREATMENT.search(s) or _LIFESTYLE.search(s)) and not mentions_domain(text)
+    if _HANGOVER.search(s) and not _DONATING.search(s) and not _ASKS_TO_DONATE.search(s):
+        return True
+    medical = _MEDICAL_BLOOD.search(s)
+    donation = mentions_domain(_MEDICAL_BLOOD.sub(" ", s)) if medical else mentions_domain(text)
+    if medical and not donation and _DOCTOR_QUESTION.search(s) and not _ASKS_TO_DONATE.search(s):
+        return True
+    return bool(_TREATMENT.search(s) or _LIFESTYLE.search(s)) and not donation

@@ -93,6 +93,25 @@ _FIRST_PERSON = re.compile(
 """("tối qua", "tối nay" fold to "toi" too: evenings, not the asker.)"""
 
 
+# Someone in general as the subject: "người vừa phẫu thuật thì bao lâu sau mới hiến được", "mẹ mới sinh
+# em bé…", "people who had covid…" — the rule is asked, not the asker's own case.
+_SOMEONE = re.compile(
+    r"^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi|xin hoi|hello|hi)\s+)*"
+    r"(?:nhung |cac |mot )?(?:nguoi|phu nu|me|ba bau|ai|nguoi ta)\b"
+    r"|\b(?:people|someone|somebody|anyone|a person|donors|women|mothers|those)\b"
+)
+# The asker by a pronoun (not "em bé", a baby; not the polite "cho em hỏi"; "me" first is "mẹ").
+_ME = re.compile(r"\b(?:toi(?! (?:qua|nay|hom|truoc))|minh|em(?! be)|tui|tao|i|im|ive|my)\b|(?<=\s)me\b")
+_ASKING = re.compile(r"\bcho (?:em|minh|toi|tui|chau) hoi\b")
+
+
+def is_general(text: str) -> bool:
+    """Whether the message asks about someone in general ("người vừa mổ…", "people who…") and not the
+    asker: its "vừa", "mới", "had" tell that person's case, not facts for a verdict."""
+    folded = " ".join(canonical_tokens(text))
+    return bool(_SOMEONE.search(folded)) and not _ME.search(_ASKING.sub(" ", folded).strip())
+
+
 def is_about_me(text: str) -> bool:
     """Whether a message speaks of the asker ("tôi", "mình", "em", "I", or a state: "đang bị",
     "từng", "mới"…): a condition named with none of this, no donation word and nothing specific is
@@ -138,7 +157,8 @@ def understand(
         if not (mentions_domain(text) or is_specific(text) or is_about_me(text)):
             facts = None  # a health question that is not about giving blood nor about the asker
         permanent = isinstance(facts, Person) and bool(facts.permanent)
-        if facts is not None and (entry is None or permanent or is_specific(text)):
+        specific = is_specific(text) and not is_general(text)
+        if facts is not None and (entry is None or permanent or specific):
             return Understanding(Kind.VERDICT, facts=facts)
     if entry is not None:
         return Understanding(Kind.FAQ, entry=entry)

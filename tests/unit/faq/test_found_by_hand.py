@@ -277,3 +277,72 @@ def test_a_birth_six_months_ago_is_dated_six_months_ago(knowledge: Knowledge) ->
     # "mới sinh" and "sinh con" are one mention: the duration after it dates it, not today
     facts = knowledge.facts("tôi mới sinh con được 6 tháng", TODAY)
     assert isinstance(facts, Person) and facts.events == {"childbirth": date(2026, 5, 23)}
+
+
+def _understood(knowledge: Knowledge, text: str) -> object:
+    lang = "en" if text.isascii() else "vi"
+    return understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
+
+
+# Found on 2026-12-06 (round 6 of issue 19), none from the evaluation sets.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "máu nhiễm mỡ nên kiêng món gì",
+        "thuốc chống đông máu uống lâu dài có hại gan không",
+        "đo huyết áp ở nhà nên mua máy loại nào",
+        "ung thư máu có chữa được không",
+        "bị chảy máu cam phải làm sao",
+        "đường huyết bao nhiêu là bình thường",
+        "what does a blood test cost at a clinic",  # "a blood" was the group A
+        "nhóm máu A có tính cách ra sao",
+        "is a blood type personality real",
+        "uống gì cho mau tỉnh rượu",  # "mau" (quickly) folds like "máu"
+    ],
+)
+def test_blood_as_medicine_personality_or_a_hangover_is_said_to_be_off_topic(
+    knowledge: Knowledge, text: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("huyết áp cao có được không", "blood_pressure"),  # whether one can donate, said without "hiến"
+        ("huyết áp thấp có hiến máu được không", "blood_pressure"),
+        ("sau khi hiến máu bị chảy máu chỗ kim phải làm sao", "arm_care"),
+        ("uống thuốc chống đông máu có hiến được không", "medicines"),
+        ("hiến máu xong uống rượu có mau say không", "alcohol"),
+        ("vì sao dịp hè bệnh viện hay thiếu máu", "national_need"),  # a shortage, not anaemia
+    ],
+)
+def test_the_same_words_about_giving_blood_get_the_entry(knowledge: Knowledge, text: str, entry: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("người vừa nhổ răng bao lâu thì hiến được", "dental"),
+        ("cho em hỏi người vừa mổ ruột thừa bao lâu mới hiến máu được", "surgery"),
+        ("phụ nữ mới sinh con bao lâu thì được hiến máu", "pregnancy"),
+        ("mẹ mới sinh em bé bao lâu thì đi hiến được", "pregnancy"),
+        ("can people who had covid give blood", "covid"),
+    ],
+)
+def test_someone_in_general_who_just_did_something_gets_the_entry(
+    knowledge: Knowledge, text: str, entry: str
+) -> None:
+    """ "Người vừa…" asks the rule for anyone; it tells nothing about the asker to give a verdict on."""
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+
+
+def test_the_asker_who_just_did_it_still_gets_a_verdict(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "em vừa nhổ răng hôm qua có hiến được không")
+    assert understood.kind is Kind.VERDICT, understood
