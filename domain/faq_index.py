@@ -231,6 +231,9 @@ GATE_IDF = 1.0
 RERANK = 0.2
 """Weight of the classifier's posterior (:mod:`domain.faq_model`) added to the BM25 scores of a
 message that names donation; 0 turns the classifier off."""
+ALONE = (0.5, 0.2)
+"""The posterior, and its lead over the runner-up, with which the classifier answers a message
+that names donation on its own when BM25 is not sure (sixth round of issue 19)."""
 BONUS = {"_": 1.0, "~": 0.5}
 
 
@@ -400,14 +403,30 @@ class FaqIndex:
         bm25, mixed = self._reranked(text)
         top = self._order_scores(mixed)[:2]
         if not top or bm25[top[0][0]] < self.threshold:
-            return None
+            return self._alone(text)
         lead = self.margin * (1 + self.rerank) if mixed is not bm25 else self.margin
         if len(top) > 1 and top[0][1] - top[1][1] < lead:
-            return None
+            return self._alone(text)
         gated = not mentions_domain(text) or self._anchor_missed(text, top[0][0])
         if gated and (self._shared(text, top[0][0]) < 2 or self._unknown(text)):
             return None
         return self._entries[top[0][0]]
+
+    def _alone(self, text: str) -> FaqEntry | None:
+        """The classifier's entry for a message that names donation (by a domain word, not only an
+        anchor) when BM25 is unsure, if its posterior is clear (:data:`ALONE`): with the sixth
+        round's lines it has learned paraphrases that share no word with an entry's questions
+        ("những ai bị cấm hiến máu" is the eligibility entry)."""
+        if not self.rerank or not mentions_domain(text) or anchor_words(text) is not None:
+            return None
+        guesses = self._model.guess(model_features(text, features(text)))
+        if not guesses:
+            return None
+        runner_up = guesses[1].probability if len(guesses) > 1 else 0.0
+        best = guesses[0]
+        if best.probability >= ALONE[0] and best.probability - runner_up >= ALONE[1]:
+            return self._entries[best.entry_id]
+        return None
 
     def _anchor_missed(self, text: str, entry_id: str) -> bool:
         """Whether the message is donation talk only by a word like "kim" (needle) that the

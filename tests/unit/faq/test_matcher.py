@@ -133,9 +133,18 @@ def _tiny(**kwargs: float) -> FaqIndex:
 
 
 def test_threshold_rejects_weak_matches() -> None:
+    """BM25's own threshold, with the classifier off (``rerank=0``): see the next test."""
     text = "hiến máu mất bao lâu vậy, mình ở xa lắm, đi xe khách"
-    assert _tiny(threshold=0.1).confident(text) is not None
-    assert _tiny(threshold=0.95).confident(text) is None
+    assert _tiny(threshold=0.1, rerank=0).confident(text) is not None
+    assert _tiny(threshold=0.95, rerank=0).confident(text) is None
+
+
+def test_a_clear_classifier_answers_a_donation_message_bm25_is_unsure_of() -> None:
+    text = "hiến máu mất bao lâu vậy, mình ở xa lắm, đi xe khách"
+    found = _tiny(threshold=0.95).confident(text)
+    assert found is not None and found.id == "c"
+    # a message without a donation word is never the classifier's alone
+    assert _tiny(threshold=0.95).confident("mất bao lâu vậy, mình ở xa lắm, đi xe khách") is None
 
 
 def test_margin_rejects_close_runner_up() -> None:
@@ -143,8 +152,8 @@ def test_margin_rejects_close_runner_up() -> None:
     close = _tiny(threshold=0.1).match(text, limit=2)
     assert close[0].entry_id == "a" and close[1].entry_id == "b"
     gap = close[0].score - close[1].score
-    assert _tiny(threshold=0.1, margin=0.0).confident(text) is not None
-    assert _tiny(threshold=0.1, margin=gap + 0.5).confident(text) is None
+    assert _tiny(threshold=0.1, margin=0.0, rerank=0).confident(text) is not None
+    assert _tiny(threshold=0.1, margin=gap + 0.5, rerank=0).confident(text) is None
 
 
 def test_answer_time(index: FaqIndex) -> None:
