@@ -121,7 +121,12 @@ _DRIVES_NOT = re.compile(
     r"co can (?:phai )?(?:dat|hen)|can phai (?:dat|hen)|(?:need|have) to book|"
     # where the donated blood goes ("máu hiến đi đâu"), not where to go ("đi đâu hiến máu")
     r"blood (?:go|goes|end up|ends up)|mau(?: (?!thi\b|de\b|nen\b|phai\b|can\b)[a-z]+){0,5} di dau|"
-    r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo))\b"  # donating again, not "đợt hiến tiếp (theo)"
+    r"(?<!dot )(?<!buoi )hien (?:mau )?tiep(?! theo)|"  # donating again, not "đợt hiến tiếp (theo)"
+    # a wait ("bao giờ mới cho máu được"), "ever" ("có khi nào bị lấy nửa lít"), getting ready, platelets
+    # (the apheresis entry says where), and a drive as the place or time of another question ("are smokers
+    # turned away at blood drives", "what should I eat before a blood drive")
+    r"(?:bao gio|khi nao) moi|co khi nao|sua soan|tieu cau|platelets?|apheresis|huyet tuong|plasma|"
+    r"(?:at|before|after) (?:anh |the )?blood drives?)\b"  # "a" reads as "anh"
 )
 
 # "Xem hồ sơ của tôi" is the profile (/hoso: each field with its edit button), not everything stored.

@@ -346,3 +346,22 @@ def test_someone_in_general_who_just_did_something_gets_the_entry(
 def test_the_asker_who_just_did_it_still_gets_a_verdict(knowledge: Knowledge) -> None:
     understood = _understood(knowledge, "em vừa nhổ răng hôm qua có hiến được không")
     assert understood.kind is Kind.VERDICT, understood
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("hiến tiểu cầu ở đâu vậy ad", "apheresis"),  # the drives list has no platelets
+        ("tuần sau lớp có đợt hiến máu thì cần sửa soạn gì", "preparation"),
+        ("what should i eat before a blood drive", "eat_before"),
+        ("cho con bú thì bao giờ mới cho máu được", "breastfeeding"),  # a wait, not a date
+    ],
+)
+def test_a_question_that_names_a_drive_or_a_time_is_no_request_for_the_drives(
+    knowledge: Knowledge, text: str, entry: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+    assert detect_intent("bao giờ có đợt hiến máu tiếp theo") is Intent.DRIVES
+    assert detect_intent("how do i get to the blood drive") is Intent.DRIVES
