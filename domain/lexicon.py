@@ -156,6 +156,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
     for pattern, replacement in [
         # Vietnamese: colloquial and regional words
         (r"map|beo len|tang can|beo phi", "beo"),
+        # "hiện" (to appear, now) folds like "hiến": "phát hiện ung thư" names no donation
+        (r"(phat|thuc|xuat) hien", r"\1hien"),
+        (r"hien (nay|dai)", r"hien\1"),
         (r"giam can|sut can|gay di|om di", "gay"),
         (r"xiu|bat tinh|ngat xiu", "ngat"),
         (r"di nhau|nhau nhet|nhau xong|an nhau|say xin|say ruou", "uong ruou bia"),
@@ -448,7 +451,7 @@ _ANCHORS = re.compile(
     r"\b(kim|needle|huyet|hong cau|tieu cau|rh|rham|plaster|bandage|ml|dang ky|register|sign up|"
     r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
     r"xet nghiem|chung nhan|certificate|"
-    r"platelet|plasma|apheresi|transfusion|truyen|"
+    r"platelet|plasma|apheresi|transfusion|(?<!di )truyen|"  # "di truyền" is hereditary
     # this bot's own concepts, and the blood centres
     r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
     r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo|luongmau)\b"

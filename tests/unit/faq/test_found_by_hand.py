@@ -365,3 +365,38 @@ def test_a_question_that_names_a_drive_or_a_time_is_no_request_for_the_drives(
     assert understood.entry.id == entry
     assert detect_intent("bao giờ có đợt hiến máu tiếp theo") is Intent.DRIVES
     assert detect_intent("how do i get to the blood drive") is Intent.DRIVES
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bị sốt xuất huyết nên ăn gì cho mau khỏi",  # "mau" typed without marks among marked words: quickly
+        "xét nghiệm máu có phát hiện ung thư không",  # "phát hiện" is no "hiến"
+        "hiến tủy xương cho người bị ung thư máu ở đâu",  # marrow, though "máu" is in the disease
+        "bố nhóm O mẹ nhóm AB thì con nhóm máu gì",
+        "bệnh máu khó đông có di truyền không",  # "di truyền" is no transfusion
+        "mèo bị bọ chét hút máu nên dùng thuốc gì",
+        "truyền nước biển có tốt không",
+        "bạn có người yêu chưa",
+    ],
+)
+def test_genetics_animals_drips_and_small_talk_are_said_to_be_off_topic(
+    knowledge: Knowledge, text: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("người yêu em cần truyền máu gấp thì làm sao", "relative_needs_blood"),
+        ("bố mẹ nhóm máu O có hiến cho con được không", "compatibility"),
+        ("máu hiến có được xét nghiệm phát hiện HIV không", "test_results"),
+    ],
+)
+def test_the_same_words_in_donation_talk_get_the_entry(knowledge: Knowledge, text: str, entry: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+    assert detect_intent("hiện nay có đợt hiến máu nào không") is Intent.DRIVES
