@@ -85,6 +85,7 @@ _MEDICAL_BLOOD = re.compile(
     r"|\bduong trong mau\b|\b(?:sot )?xuat huyet\b|\bdoi huyet\b|\btiet canh\b|\bmau kinh\b"
     r"|\b(?:ho|tieu|di ngoai|non|oi) ra mau\b|\bnhiem trung mau\b|\bcong thuc mau\b"
     r"|\bchi so (?:hong cau|bach cau|tieu cau|mau)\b|\btieu cau (?:thap|giam)\b|\bhut mau\b|\bma ca rong\b"
+    r"|\bbo mau\b"
     r"|\bblood (?:pressure|sugar|glucose|tests?|count|clots?|thinners?|work|cancer|sausage|pudding)\b"
     r"|\bnose ?bleeds?\b|\ban(?:a)?emi\w*\b|\bleuk(?:a)?emia\b|\bblack pudding\b|\bdengue\b)"
 )

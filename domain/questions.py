@@ -98,6 +98,8 @@ _FIRST_PERSON = re.compile(
 _SOMEONE = re.compile(
     r"^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi|xin hoi|hello|hi)\s+)*"
     r"(?:nhung |cac |mot )?(?:nguoi|phu nu|me|ba bau|ai|nguoi ta)\b"
+    # "vì sao…", "why…": a reason for the rule is asked
+    r"|^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi)\s+)*taisao\b"
     r"|\b(?:people|someone|somebody|anyone|a person|donors|women|mothers|those)\b"
 )
 # The asker by a pronoun (not "em bé", a baby; not the polite "cho em hỏi"; "me" first is "mẹ").

@@ -400,3 +400,21 @@ def test_the_same_words_in_donation_talk_get_the_entry(knowledge: Knowledge, tex
     assert understood.kind is Kind.FAQ and understood.entry is not None, understood
     assert understood.entry.id == entry
     assert detect_intent("hiện nay có đợt hiến máu nào không") is Intent.DRIVES
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [("tại sao phải đủ 42 cân mới được hiến máu", "weight"), ("vì sao phải 18 tuổi mới được cho máu", "age")],
+)
+def test_why_a_rule_is_asked_gets_the_entry_not_a_verdict(
+    knowledge: Knowledge, text: str, entry: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+    assert _understood(knowledge, "tại sao tôi 17 tuổi không được hiến").kind is Kind.VERDICT  # the asker's
+
+
+def test_a_blood_tonic_is_said_to_be_off_topic(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "thuốc bổ máu loại nào tốt cho bà bầu")
+    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
