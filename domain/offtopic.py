@@ -1,14 +1,16 @@
 """Messages that are not about giving blood, recognised before any answer is chosen.
 
 A confident blood-donation answer to "thuốc nào chữa đau đầu", "đăng ký hiến tạng ở đâu" or "tuổi
-Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. Five
+Dần hợp màu gì" is worse than none: the person learns nothing and stops trusting the bot. These
 classes are recognised, each by what the message is about, not by its words one at a time:
 
 * **other donations** — organs, corneas, marrow, sperm, a body to science, money, land, clothes or
   books: "hiến" followed by something other than blood, or the English nouns, in a message that does
   not name blood;
 * **horoscopes** — a zodiac animal after "tuổi" ("tuổi Thân" is not an age), "tử vi", "xem bói",
-  "hợp màu/mệnh", star signs. These are off-topic even next to "hiến máu";
+  "hợp màu/mệnh", star signs, a blood group's "tính cách". These are off-topic even next to "hiến máu";
+* **hangovers** — "tỉnh rượu", "giải rượu" in a message that does not name donating ("uống gì cho mau
+  tỉnh rượu": "mau", quickly, folds like "máu");
 * **treatment advice** — which medicine to take, how to cure something, what to do about an
   illness, in a message that does not name giving blood ("hiến máu xong chóng mặt phải làm sao" is
   aftercare; "con tôi bị sốt phải làm sao" is a question for a doctor);
@@ -21,7 +23,12 @@ classes are recognised, each by what the message is about, not by its words one 
   "best blood pressure monitor", "cách làm dồi huyết"), asked as a question for a doctor, a shop or a
   cook and not whether one can donate: "huyết áp cao có được không" is still the blood-pressure entry.
   Those words do not make a message donation talk in the two classes above either ("thiếu máu não nên
-  uống thuốc gì").
+  uống thuốc gì"), nor in other donations ("hiến tủy cho bệnh nhân ung thư máu");
+* **elsewhere whatever the words around** — a drip ("truyền dịch" is no transfusion), a child's blood
+  group from its parents' (genetics), the bot's love life — unless the message names donating.
+
+In a message typed with diacritics, a "mau" typed without them is "quickly" here ("nên ăn gì cho mau
+khỏi").
 
 The answer to all of them is "this is not about giving blood" and the hotline
 (:mod:`domain.questions`).
