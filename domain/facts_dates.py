@@ -99,6 +99,7 @@ _FIXED: list[tuple[re.Pattern[str], str]] = [
 _DMY = re.compile(r"(?<![\d/.\-])(\d{1,2})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\d/.\-])")
 _ISO = re.compile(r"(?<![\d/.\-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.\-])")
 _DM = re.compile(r"(?<![\d/.\-,])(\d{1,2})/(\d{1,2})(?![\d/.\-])")
+_GONE_DAY = re.compile(r"\b(?:vao )?hom\s*$")
 _VI_DATE = re.compile(r"(?<!\w)ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})(?:\s+nam\s+(\d{4}))?(?!\w)")
 # "năm 2015", "in 2015", "từ 2019" (not "sinh năm 2008", "born in 2008": a birth year, read elsewhere).
 _YEAR = re.compile(r"(?<!sinh )(?<!born )(?<!\w)(?:nam|in|vao nam|tu|tu nam|since)\s+((?:19|20)\d{2})(?!\w)")
@@ -204,7 +205,9 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
         year = int(m.group(3)) if m.group(3) else None
         _said(found, m, _said_date(year, int(m.group(2)), int(m.group(1)), today), today)
     for m in _DM.finditer(f):
-        _said(found, m, _said_date(None, int(m.group(2)), int(m.group(1)), today), today)
+        day, as_said = _said_date(None, int(m.group(2)), int(m.group(1)), today)
+        # "hôm 3/9" is a day gone by: last year's when this year's is still to come, as said
+        _said(found, m, (day, as_said or _GONE_DAY.search(f, 0, m.start()) is not None), today)
     for m in _EN_DATE.finditer(f):
         month = _EN_MONTHS[m.group("m1") or m.group("m2") or m.group("m3")]
         given = m.group("d1") or m.group("d2")

@@ -158,6 +158,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"map|beo len|tang can|beo phi", "beo"),
         # "hiện" (to appear, now) folds like "hiến": "phát hiện ung thư" names no donation
         (r"(phat|thuc|xuat) hien", r"\1hien"),
+        (r"hien (chuong|phap|ke|binh)", r"hien\1"),  # a charter, the constitution, an idea, a gendarme
+        # "kim" is the needle, not metal, a diamond, kimchi, a pyramid, a clock's hands or a rank
+        (r"kim (loai|cuong|chi|tu thap|gio|phut|ngach)", r"kim\1"),
         (r"hien (nay|dai)", r"hien\1"),
         (r"giam can|sut can|gay di|om di", "gay"),
         (r"xiu|bat tinh|ngat xiu", "ngat"),
@@ -448,7 +451,8 @@ STOPWORDS = word_set(
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")
 
 _ANCHORS = re.compile(
-    r"\b(kim|needle|huyet|hong cau|tieu cau|rh|rham|plaster|bandage|ml|dang ky|register|sign up|"
+    r"\b(kim|needle|huyet|hong cau|tieu cau|rh|rham|"
+    r"plaster|bandage|ml|dang ky|register|sign up|"
     r"du lieu|data|privacy|thong tin ca nhan|luu( nhung)? thong tin|personal|cccd|id|"
     r"xet nghiem|chung nhan|certificate|"
     r"platelet|plasma|apheresi|transfusion|(?<!di )truyen|"  # "di truyền" is hereditary

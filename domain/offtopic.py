@@ -78,7 +78,7 @@ _DONATING = re.compile(r"\b(?:hien|donat\w*|donor)\b")
 # Not about giving blood whatever the words around them: a drip ("truyền dịch" is no transfusion), a
 # child's blood group from its parents' (genetics), the bot's love life.
 _ELSEWHERE = re.compile(
-    r"\btruyen (?:dich|nuoc|dam|dat|vitamin)\b"
+    r"\btruyen (?:dich|nuoc|dam|dat|vitamin)\b|\bphim\b|\b(?:movies?|films?)\b|\bblood moon\b|\btrang mau\b"
     r"|\b(?:bo|cha|ba) (?:me )?(?:nhom )?(?:mau )?nhom(?:a|b|ab|o)\b.*\bcon\b"
     r"|\bco (?:nguoi yeu|ban gai|ban trai|ny) chua\b"
     r"|\b(?:do you have a|are you) (?:girlfriend|boyfriend|single)\b"
@@ -116,8 +116,10 @@ _ASKS_TO_DONATE = re.compile(
 
 # "Đăng ký" is all paperwork in Vietnam: marriage, residence, a motorbike… (not a donor).
 _OTHER_REGISTRATION = re.compile(
-    r"\b(?:dang ky|register|registration)\s+(?:(?:a|an|anh|my|the|cho)\s+)?(?:ket hon|khai sinh|thuong tru|"
+    r"\b(?:dang ky|register|registration|sign up for)\s+(?:(?:a|an|anh|my|the|cho)\s+)?"
+    r"(?:ket hon|khai sinh|thuong tru|"
     r"tam tru|ho khau|xe|bien so|kinh doanh|doanh nghiep|cong ty|sim|thue|bao hiem|hoc|nguyen vong|"
+    r"thi (?:ielt|toeic|dai hoc|tot nghiep|bang lai|lai xe|cong chuc)|ielt|toeic|driv\w*|"
     r"tai khoan|motorbike|car|vehicle|marriage|birth|business|company|tax|course|exam|class)\b"
 )
 # Health services for someone or something else: "tiêm phòng cho bé ở đâu", "xét nghiệm covid ở đâu".

@@ -418,3 +418,26 @@ def test_why_a_rule_is_asked_gets_the_entry_not_a_verdict(
 def test_a_blood_tonic_is_said_to_be_off_topic(knowledge: Knowledge) -> None:
     understood = _understood(knowledge, "thuốc bổ máu loại nào tốt cho bà bầu")
     assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "kim cương loại nào đắt nhất",  # "kim" is the needle only alone
+        "ngày Hiến pháp là ngày nào",  # "hiến pháp", the constitution
+        "đăng ký thi IELTS ở đâu",
+        "how do i sign up for a driving test",
+        "phim nào nhiều máu me mà hay",
+        "what is a blood moon",
+    ],
+)
+def test_words_that_only_look_like_donation_are_not_answered(knowledge: Knowledge, text: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.UNSURE, understood
+
+
+def test_a_day_gone_by_that_is_still_to_come_this_year_was_last_year(knowledge: Knowledge) -> None:
+    # on 23/11, "hôm 5/12" is a day gone by: last year's 5 December, not a day to come
+    understood = _understood(knowledge, "tôi hiến máu hôm 5/12, giờ hiến lại được chưa")
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and understood.facts.last_donation_on == date(2025, 12, 5)
