@@ -205,9 +205,9 @@ def find_dates(tx: TypedText, today: date) -> list[When]:
         year = int(m.group(3)) if m.group(3) else None
         _said(found, m, _said_date(year, int(m.group(2)), int(m.group(1)), today), today)
     for m in _DM.finditer(f):
-        day, as_said = _said_date(None, int(m.group(2)), int(m.group(1)), today)
+        said_day, as_said = _said_date(None, int(m.group(2)), int(m.group(1)), today)
         # "hôm 3/9" is a day gone by: last year's when this year's is still to come, as said
-        _said(found, m, (day, as_said or _GONE_DAY.search(f, 0, m.start()) is not None), today)
+        _said(found, m, (said_day, as_said or _GONE_DAY.search(f, 0, m.start()) is not None), today)
     for m in _EN_DATE.finditer(f):
         month = _EN_MONTHS[m.group("m1") or m.group("m2") or m.group("m3")]
         given = m.group("d1") or m.group("d2")
