@@ -87,7 +87,9 @@ _ELSEWHERE = re.compile(
 _MEDICAL_BLOOD = re.compile(
     r"(?:\bxet nghiem |\bdo )?(?:"  # the test or the measurement of it goes with it
     r"\bchay mau(?: cam| mui| chan rang| nuou)?\b|\bmau cam\b|\bcam mau\b|\bmo mau\b|\bmau nhiem mo\b"
-    r"|\bthieu mau(?: nao| thieu sat)?\b|\b(?:cuc )?mau dong\b|\bdong mau\b|\bchong dong(?: mau)?\b"
+    # anaemia ("bị thiếu máu" reads "thieumau"), not a shortage ("bệnh viện thiếu máu quanh năm")
+    r"|\bthieumau\b|\bnguoi thieu mau\b|\bthieu mau (?:nao|thieu sat)\b"
+    r"|\b(?:cuc )?mau dong\b|\bdong mau\b|\bchong dong(?: mau)?\b"
     r"|\bxet nghiem mau\b|\bung thu mau\b|\bbenh mau\b|\bhuyet ap\b|\btut ap\b|\bduong huyet\b"
     r"|\bduong trong mau\b|\b(?:sot )?xuat huyet\b|\bdoi huyet\b|\btiet canh\b|\bmau kinh\b"
     r"|\b(?:ho|tieu|di ngoai|non|oi) ra mau\b|\bnhiem trung mau\b|\bcong thuc mau\b"
@@ -116,7 +118,7 @@ _ASKS_TO_DONATE = re.compile(
 
 # "Đăng ký" is all paperwork in Vietnam: marriage, residence, a motorbike… (not a donor).
 _OTHER_REGISTRATION = re.compile(
-    r"\b(?:dang ky|register|registration|sign up for)\s+(?:(?:a|an|anh|my|the|cho)\s+)?"
+    r"\b(?:dang ky|register(?: for)?|registration(?: for)?|sign up for)\s+(?:(?:a|an|anh|my|the|cho)\s+)?"
     r"(?:ket hon|khai sinh|thuong tru|"
     r"tam tru|ho khau|xe|bien so|kinh doanh|doanh nghiep|cong ty|sim|thue|bao hiem|hoc|nguyen vong|"
     r"thi (?:ielt|toeic|dai hoc|tot nghiep|bang lai|lai xe|cong chuc)|ielt|toeic|driv\w*|"

@@ -425,10 +425,10 @@ def test_a_blood_tonic_is_said_to_be_off_topic(knowledge: Knowledge) -> None:
     [
         "kim cương loại nào đắt nhất",  # "kim" is the needle only alone
         "ngày Hiến pháp là ngày nào",  # "hiến pháp", the constitution
-        "đăng ký thi IELTS ở đâu",
-        "how do i sign up for a driving test",
+        "đăng ký thi TOEIC ở đâu",
+        "where do i register for a driving test",
         "phim nào nhiều máu me mà hay",
-        "what is a blood moon",
+        "why is it called a blood moon",
     ],
 )
 def test_words_that_only_look_like_donation_are_not_answered(knowledge: Knowledge, text: str) -> None:
@@ -441,3 +441,10 @@ def test_a_day_gone_by_that_is_still_to_come_this_year_was_last_year(knowledge: 
     understood = _understood(knowledge, "tôi hiến máu hôm 5/12, giờ hiến lại được chưa")
     assert understood.kind is Kind.VERDICT, understood
     assert isinstance(understood.facts, Person) and understood.facts.last_donation_on == date(2025, 12, 5)
+
+
+def test_hospitals_short_of_blood_is_no_anaemia(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "vì sao các bệnh viện cứ thiếu máu là sao")
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == "national_need"
+    assert _understood(knowledge, "người thiếu máu nên uống thuốc gì").off_topic  # a person's anaemia
