@@ -12,7 +12,7 @@ from core.config import load_settings
 from core.knowledge import Knowledge, load_knowledge
 from domain.eligibility import Person
 from domain.intents import Intent, detect_intent
-from domain.questions import Kind, understand
+from domain.questions import Kind, Understanding, understand
 
 TODAY = date(2026, 11, 23)
 
@@ -279,9 +279,20 @@ def test_a_birth_six_months_ago_is_dated_six_months_ago(knowledge: Knowledge) ->
     assert isinstance(facts, Person) and facts.events == {"childbirth": date(2026, 5, 23)}
 
 
-def _understood(knowledge: Knowledge, text: str) -> object:
+def _understood(knowledge: Knowledge, text: str) -> Understanding:
     lang = "en" if text.isascii() else "vi"
     return understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
+
+
+def _assert_entry(knowledge: Knowledge, text: str, entry: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == entry
+
+
+def _assert_off_topic(knowledge: Knowledge, text: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
 
 
 # Found on 2026-12-06 (round 6 of issue 19), none from the evaluation sets.
@@ -303,8 +314,7 @@ def _understood(knowledge: Knowledge, text: str) -> object:
 def test_blood_as_medicine_personality_or_a_hangover_is_said_to_be_off_topic(
     knowledge: Knowledge, text: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+    _assert_off_topic(knowledge, text)
 
 
 @pytest.mark.parametrize(
@@ -319,9 +329,7 @@ def test_blood_as_medicine_personality_or_a_hangover_is_said_to_be_off_topic(
     ],
 )
 def test_the_same_words_about_giving_blood_get_the_entry(knowledge: Knowledge, text: str, entry: str) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == entry
+    _assert_entry(knowledge, text, entry)
 
 
 @pytest.mark.parametrize(
@@ -338,9 +346,7 @@ def test_someone_in_general_who_just_did_something_gets_the_entry(
     knowledge: Knowledge, text: str, entry: str
 ) -> None:
     """ "Người vừa…" asks the rule for anyone; it tells nothing about the asker to give a verdict on."""
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == entry
+    _assert_entry(knowledge, text, entry)
 
 
 def test_the_asker_who_just_did_it_still_gets_a_verdict(knowledge: Knowledge) -> None:
@@ -360,9 +366,7 @@ def test_the_asker_who_just_did_it_still_gets_a_verdict(knowledge: Knowledge) ->
 def test_a_question_that_names_a_drive_or_a_time_is_no_request_for_the_drives(
     knowledge: Knowledge, text: str, entry: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == entry
+    _assert_entry(knowledge, text, entry)
     assert detect_intent("bao giờ có đợt hiến máu tiếp theo") is Intent.DRIVES
     assert detect_intent("how do i get to the blood drive") is Intent.DRIVES
 
@@ -383,8 +387,7 @@ def test_a_question_that_names_a_drive_or_a_time_is_no_request_for_the_drives(
 def test_genetics_animals_drips_and_small_talk_are_said_to_be_off_topic(
     knowledge: Knowledge, text: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+    _assert_off_topic(knowledge, text)
 
 
 @pytest.mark.parametrize(
@@ -396,9 +399,7 @@ def test_genetics_animals_drips_and_small_talk_are_said_to_be_off_topic(
     ],
 )
 def test_the_same_words_in_donation_talk_get_the_entry(knowledge: Knowledge, text: str, entry: str) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == entry
+    _assert_entry(knowledge, text, entry)
     assert detect_intent("hiện nay có đợt hiến máu nào không") is Intent.DRIVES
 
 
@@ -409,15 +410,12 @@ def test_the_same_words_in_donation_talk_get_the_entry(knowledge: Knowledge, tex
 def test_why_a_rule_is_asked_gets_the_entry_not_a_verdict(
     knowledge: Knowledge, text: str, entry: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == entry
+    _assert_entry(knowledge, text, entry)
     assert _understood(knowledge, "tại sao tôi 17 tuổi không được hiến").kind is Kind.VERDICT  # the asker's
 
 
 def test_a_blood_tonic_is_said_to_be_off_topic(knowledge: Knowledge) -> None:
-    understood = _understood(knowledge, "thuốc bổ máu loại nào tốt cho bà bầu")
-    assert understood.kind is Kind.UNSURE and understood.off_topic, understood
+    _assert_off_topic(knowledge, "thuốc bổ máu loại nào tốt cho bà bầu")
 
 
 @pytest.mark.parametrize(
@@ -444,7 +442,5 @@ def test_a_day_gone_by_that_is_still_to_come_this_year_was_last_year(knowledge: 
 
 
 def test_hospitals_short_of_blood_is_no_anaemia(knowledge: Knowledge) -> None:
-    understood = _understood(knowledge, "vì sao các bệnh viện cứ thiếu máu là sao")
-    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
-    assert understood.entry.id == "national_need"
+    _assert_entry(knowledge, "vì sao các bệnh viện cứ thiếu máu là sao", "national_need")
     assert _understood(knowledge, "người thiếu máu nên uống thuốc gì").off_topic  # a person's anaemia
