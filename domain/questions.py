@@ -95,11 +95,10 @@ _FIRST_PERSON = re.compile(
 
 # Someone in general as the subject: "người vừa phẫu thuật thì bao lâu sau mới hiến được", "mẹ mới sinh
 # em bé…", "people who had covid…" — the rule is asked, not the asker's own case.
+_LEAD = r"^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi|xin hoi|hello|hi)\s+)*"
 _SOMEONE = re.compile(
-    r"^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi|xin hoi|hello|hi)\s+)*"
-    r"(?:nhung |cac |mot )?(?:nguoi|phu nu|me|ba bau|ai|nguoi ta)\b"
-    # "vì sao…", "why…": a reason for the rule is asked
-    r"|^(?:(?:cho (?:em|minh|toi|tui|chau) hoi|ad oi|admin oi|bot oi)\s+)*taisao\b"
+    rf"{_LEAD}(?:nhung |cac |mot )?(?:nguoi|phu nu|me|ba bau|ai|nguoi ta)\b"
+    rf"|{_LEAD}taisao\b"  # "vì sao…", "why…": a reason for the rule is asked
     r"|\b(?:people|someone|somebody|anyone|a person|donors|women|mothers|those)\b"
 )
 # The asker by a pronoun (not "em bé", a baby; not the polite "cho em hỏi"; "me" first is "mẹ").
