@@ -80,7 +80,11 @@ _SPECIFIC = re.compile(
     r"last (week|month|year|night|time|donation|donated)|ago|recently|hoi thang|"
     r"(?:in|on|since|during) (?:january|february|march|april|may|june|july|august|september|october|"
     r"november|december)|"
-    r"just (got|had|gave|donated|finished)|duong tinh|positive)\b"
+    r"just (got|had|gave|donated|finished)|duong tinh|positive|"
+    # a time in words ("được nửa năm", "hai tháng", "on Monday"; not "sau", "năm", "tám": after, year,
+    # about; not "bà nằm viện")
+    r"nua (?:nam|thang)|(?:mot|hai|ba|bon|bay|chin|muoi|vai) (?:ngay|tuan|thang|nam(?! vien))|"
+    r"(?:on|last) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|tomorrow)\b"
 )
 
 

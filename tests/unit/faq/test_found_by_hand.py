@@ -444,3 +444,19 @@ def test_a_day_gone_by_that_is_still_to_come_this_year_was_last_year(knowledge: 
 def test_hospitals_short_of_blood_is_no_anaemia(knowledge: Knowledge) -> None:
     _assert_entry(knowledge, "vì sao các bệnh viện cứ thiếu máu là sao", "national_need")
     assert _understood(knowledge, "người thiếu máu nên uống thuốc gì").off_topic  # a person's anaemia
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "em bị viêm phổi, khỏi được hai tuần rồi, hiến máu được chưa",  # a time in words
+        "i'm taking antibiotics, can i donate tomorrow",
+    ],
+)
+def test_the_askers_facts_with_a_time_in_words_get_a_verdict(knowledge: Knowledge, text: str) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.VERDICT, understood
+    # "bà nằm viện" is a grandmother in hospital, not "ba năm" (three years)
+    _assert_entry(
+        knowledge, "ông bà nằm viện cần truyền máu thì con cháu giúp gì được", "relative_needs_blood"
+    )
