@@ -46,7 +46,7 @@ class Intent(StrEnum):
 _HARMLESS = (
     word_set(
         "toi minh em anh chi ban to tui tao ta chung ad admin bot i me my you we us a oi nhe nha "
-        "nhi ne vay day di voi luon nao ha nhen hen xin vui long lam on giup dum ho please now "
+        "nhi ne vay day di voi luon nao ha nhen hen xin vui long lam on giup dum gium ho please now "
         "ngay bay gio thi la ok vang da u uhm yes cho the co"
     )
     | DOMAIN_WORDS
@@ -76,7 +76,8 @@ _REGISTER = [
     r"(want|would like|wd like|d like|like) to (donate|give blood|register|sign up)( blood)?",
     r"i am in",
 ]
-_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am")
+# "đăng ký cho mình làm người hiến máu", "sign me up as a donor"
+_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am lam nguoi as donor")
 
 _DRIVES = [
     r"(?<!du )\blich\b",  # "du lịch" is travel
@@ -109,7 +110,9 @@ _DRIVES = [
 # Questions about a fixed site, registration or results are FAQ topics, not the schedule.
 _DRIVES_NOT = re.compile(
     r"\b(co dinh|benh vien|hospital|dang ky|register|sign up|ket qua|result|dubi|"
-    r"bao lau|baolau|lau|interval|again|lai|giay|chung nhan|xet nghiem|permanent|fixed|step|process|"
+    # papers ("giấy tờ"), not the district of Cầu Giấy
+    r"bao lau|baolau|lau|interval|again|lai|(?<!cau )giay|chung nhan|xet nghiem|permanent|fixed|step|"
+    r"process|"
     r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
     r"institute|centre|center|hematology|clb|cau lac bo|club|"
     # what to bring, the check-in code, how long it takes, sites open outside the drives
@@ -131,12 +134,14 @@ _DRIVES_NOT = re.compile(
 
 # "Xem hồ sơ của tôi" is the profile (/hoso: each field with its edit button), not everything stored.
 _MY_DATA = re.compile(
-    r"\b(xem|kiem tra|coi|show|view|see|check)\b.*\b(thong tin|du lieu|data|info|"
-    r"information)\b|^\W*(my data|mydata)\W*$"
+    r"\b(xem|kiem tra|coi|show|view|see|check|xuat|export|download|tai(?! sao| khoan))\b.*"
+    r"\b(thong tin|du lieu|data|info|information)\b|^\W*(my data|mydata)\W*$"
 )
+# "…toàn bộ dữ liệu bạn đang lưu về mình", "export the data you have on me", "… ra file"
 _MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
-    "profile cua ca nhan personal tat ca all minh hien tai ve"
+    "profile cua ca nhan personal tat ca all minh hien tai ve xuat export download tai ra file "
+    "toan bo het everything dang luu giu store stored keep kept hold have has on about the"
 )
 _DELETE = re.compile(
     r"\b(xoa|delete|remove|erase|forget|huy)\b.*\b(du lieu|thong tin|tai khoan|ho so|data|"
@@ -145,16 +150,17 @@ _DELETE = re.compile(
 _DELETE_EXTRA = word_set(
     "xoa delete remove erase forget huy du lieu thong tin tai khoan ho so data account "
     "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky khoi "
-    "personal mine di bo"
+    "personal mine di bo and va everything toan bo"
 )
 # "Tôi muốn hủy lịch hẹn", "cancel my booking": the sign-ups, each with its cancel button. Not "/huy"
 # (that stops a dialogue), and not erasure ("hủy đăng ký, xóa hết thông tin" names the data).
 _CANCEL_SIGNUP = re.compile(
     r"\b(huy|cancel|bo)\b.*\b(lich|hen|buoi|dang ky|book|appointment|signup|sign up|slot)\b"
 )
+# "hủy lịch mình đã đặt", "mai bận rồi, hủy giúp mình slot đã đăng ký"
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
-    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could"
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec"
 )
 # "How do I…", "làm sao để…" before a request to act: asking how to do what the bot does at once.
 _HOW_TO = re.compile(
@@ -167,10 +173,13 @@ _CHANGE_SIGNUP = re.compile(
     r"\b(doi|change|move|chuyen)\b.*\b(lich|hen|gio|buoi|book|appointment|signup|slot|time)\b"
     r"|\breschedule\b"
 )
+# The new time may be said: "sang chiều thứ 7", "to a later time", "sang ngày khác".
 _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
-    "could"
+    "could da dat roi later earlier different new sang trua chieu thu chu nhat cn morning afternoon "
+    "evening day week monday tuesday wednesday thursday friday saturday sunday hai ba tu nam sau bay "
+    "t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
 )
 # The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
 _REMINDERS = re.compile(
@@ -179,7 +188,7 @@ _REMINDERS = re.compile(
 )
 _REMINDERS_EXTRA = word_set(
     "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
-    "lich thong bao cua giup the all reminder nua het"
+    "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan"
 )
 _LANGUAGE = re.compile(
     r"\b(doi|chuyen|change|switch|dung|noi|speak|use|talk)\b.*\b(ngon ngu|tieng anh|tieng viet|english|"
@@ -190,11 +199,15 @@ _LANGUAGE_EXTRA = word_set(
     "english vietnamese language sang qua to in can khong"
 )
 _MY_BOOKINGS = re.compile(
-    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|(my|show) (booking|signup|appointment))\b"
+    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|(my|show) (booking|signup|appointment)|"
+    r"(?:my|show) (?:booked |book )?(?:bookings?|slots?|signups?|appointments?)|"
+    # "mình đã đặt những lịch hiến nào rồi", "xem lại khung giờ mình đã đặt"
+    r"da dat (?:nhung |cac )?(?:lich|khung gio|slot|buoi)|(?:lich|khung gio|slot|buoi)(?: hien(?: mau)?)?"
+    r"(?: (?:toi|minh|em))? da dat)\b"
 )
 _MY_BOOKINGS_EXTRA = word_set(
     "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
-    "appointment all tat ca nhung cac sap toi upcoming"
+    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked"
 )
 # "Where do I see my bookings": a request to see them, asked as a question
 _WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
@@ -207,7 +220,10 @@ _PROFILE = re.compile(
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
     "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
-    "mo ca nhan ten ho phuong xa name full my ward"
+    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to"
+) | word_set(
+    # the new blood group: "cập nhật nhóm máu của mình thành O+"
+    "nhoma nhomb nhomab nhomo rh duong am"
 )
 _SELF_CHECK = [
     r"kiem tra( xem)?",
@@ -220,7 +236,7 @@ _SELF_CHECK = [
 # A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
 _SELF_CHECK_EXTRA = word_set(
     "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
-    "going plan planning next week tomorrow"
+    "going plan planning next week tomorrow am right whether"
 )
 _HELP = re.compile(
     r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
@@ -228,10 +244,11 @@ _HELP = re.compile(
     r"|\b(ban|bot|chatbot|app|ung dung)( nay)?( co the)? lam (duoc )?(gi|nhung gi)\b"
     r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
     r"|\bsu dung (bot|chatbot|ung dung)\b"
+    r"|\bwhat can (?:you|the bot|this bot) do\b|\bhow (?:do|can) i use (?:this|it|you|the bot)\b"
 )
 _HELP_EXTRA = word_set(
     "help tro giup giup do huong dan su dung menu command start what can do how work use the "
-    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung"
+    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you"
 )
 _GREETING = [
     r"xin chao",
@@ -252,7 +269,11 @@ _THANKS = [
     r"thank you",
     r"many thanks",
 ]
-_THANKS_EXTRA = word_set("nhieu lam rat so much a lot very ok great good tot qua hay")
+_THANKS_EXTRA = word_set(
+    "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was"
+)
+# "hello there", "chào cả nhà"
+_GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi")
 
 
 def detect_intent(text: str) -> Intent | None:
@@ -275,7 +296,13 @@ def detect_intent(text: str) -> Intent | None:
 
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
-    if _MY_DATA.search(s) and not asks and not _residual(s, [], _MY_DATA_EXTRA):
+    # "Xuất dữ liệu của tôi ra file được không" asks for it; "làm sao để xem dữ liệu" is for the FAQ.
+    asked_for = re.sub(r"\b(co )?duoc khong\b", " ", s).strip()
+    if (
+        _MY_DATA.search(s)
+        and not _QUESTION.search(asked_for)
+        and not _residual(asked_for, [], _MY_DATA_EXTRA)
+    ):
         return Intent.MY_DATA
     if _REMINDERS.search(s) and (how_to or not asks) and not _residual(setting, [], _REMINDERS_EXTRA):
         return Intent.REMINDERS
@@ -308,6 +335,6 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.SELF_CHECK
     if any(re.search(rf"\b{p}\b", s) for p in _THANKS) and not _residual(s, _THANKS, _THANKS_EXTRA):
         return Intent.THANKS
-    if any(re.search(rf"\b{p}\b", s) for p in _GREETING) and not _residual(s, _GREETING):
+    if any(re.search(rf"\b{p}\b", s) for p in _GREETING) and not _residual(s, _GREETING, _GREETING_EXTRA):
         return Intent.GREETING
     return None

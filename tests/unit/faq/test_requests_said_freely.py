@@ -1,0 +1,60 @@
+"""Requests said the way people say them, found in fresh messages on 2026-12-06 (the seventh round of
+issue 19): a word around the request ("hello there", "thank you, that helped", "and all my info", a day
+and time for the new slot, "đã đặt", "giùm") had left it unrecognised, so the person got "not sure" or
+the drives list instead of what they asked for. Each checks the request the bot acts on."""
+
+from __future__ import annotations
+
+import pytest
+
+from domain.intents import Intent, detect_intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("đăng ký cho em làm người hiến máu nhé", Intent.REGISTER),
+        ("please sign me up as a donor", Intent.REGISTER),
+        ("tuần sau quanh Cầu Giấy có đợt hiến máu nào không", Intent.DRIVES),  # a district, no papers
+        ("could you check if I'm eligible right now", Intent.SELF_CHECK),
+        ("hướng dẫn sử dụng bot, có những lệnh gì", Intent.HELP),
+        ("what can you do and how do I use it", Intent.HELP),
+        ("hello there", Intent.GREETING),
+        ("chào cả nhà", Intent.GREETING),
+        ("thanks a lot, that helped", Intent.THANKS),
+        ("delete my account and all my data", Intent.DELETE_DATA),
+        ("tắt nhắc lịch giùm em", Intent.REMINDERS),
+        ("stop sending me reminders", Intent.REMINDERS),
+        ("cập nhật nhóm máu của tôi thành B+", Intent.PROFILE),
+        ("I want to see and change my profile", Intent.PROFILE),
+        ("cho tôi xem toàn bộ dữ liệu bot đang lưu về tôi", Intent.MY_DATA),
+        ("xuất dữ liệu cá nhân của mình ra file", Intent.MY_DATA),
+        ("export the data you have on me", Intent.MY_DATA),
+        ("tải dữ liệu của tôi về được không", Intent.MY_DATA),  # asked politely, still asked for
+        ("em đã đặt những lịch hiến nào rồi", Intent.MY_BOOKINGS),
+        ("xem lại khung giờ em đã đặt", Intent.MY_BOOKINGS),
+        ("show my booked slots", Intent.MY_BOOKINGS),
+        ("đổi lịch hẹn của em sang sáng chủ nhật được không", Intent.CHANGE_SIGNUP),
+        ("đổi giờ đã đặt sang ngày khác giúp em", Intent.CHANGE_SIGNUP),
+        ("can I move my booking to a later time", Intent.CHANGE_SIGNUP),
+        ("hủy lịch em đã đặt giùm với", Intent.CANCEL_SIGNUP),
+        ("mai bận rồi, hủy giúp mình slot đã đăng ký", Intent.CANCEL_SIGNUP),
+    ],
+)
+def test_the_request_is_acted_on(text: str, intent: Intent) -> None:
+    assert detect_intent(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "đi hiến máu cần mang giấy tờ gì",  # papers to bring: a question for the FAQ
+        "đăng ký làm người hiến máu như thế nào",  # how to register: the FAQ explains
+        "bot lưu dữ liệu của tôi ở đâu",  # where the data is kept: the privacy entry
+        "làm sao để xem dữ liệu của tôi",  # how to see it: the privacy entry explains /mydata
+        "thanks, but how long does it take",  # a question after the thanks
+        "hello, is giving blood painful",
+    ],
+)
+def test_a_question_around_the_same_words_stays_a_question(text: str) -> None:
+    assert detect_intent(text) is None
