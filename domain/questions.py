@@ -84,7 +84,10 @@ _SPECIFIC = re.compile(
     # a time in words ("được nửa năm", "hai tháng", "on Monday"; not "sau", "năm", "tám": after, year,
     # about; not "bà nằm viện")
     r"nua (?:nam|thang)|(?:mot|hai|ba|bon|bay|chin|muoi|vai) (?:ngay|tuan|thang|nam(?! vien))|"
-    r"(?:on|last) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|tomorrow)\b"
+    r"(?:on|last|since) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)|tomorrow|"
+    # the day of the donation asked about ("ngày mai", "mai có hiến được không", "chiều nay")
+    r"ngay mai|sang mai|chieu mai|mai (?:co |di )?hien|hom nay|trua nay|chieu nay|toi nay|"
+    r"today|tonight|this morning)\b"
 )
 
 

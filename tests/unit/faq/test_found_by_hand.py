@@ -460,3 +460,29 @@ def test_the_askers_facts_with_a_time_in_words_get_a_verdict(knowledge: Knowledg
     _assert_entry(
         knowledge, "ông bà nằm viện cần truyền máu thì con cháu giúp gì được", "relative_needs_blood"
     )
+
+
+# Found on 2026-12-06 (round 7 of issue 19) in fresh messages; written in other words here.
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("tối qua em uống 3 lon bia, sáng nay hiến được không", "alcohol"),
+        ("i had two beers last night, can i donate today", "alcohol"),
+        ("huyết áp của tôi sáng nay đo được 145/90, có hiến được không", "blood_pressure"),
+        ("đêm qua em trực ca chỉ ngủ được 4 tiếng, sáng nay hiến được không", "sleep_food"),
+        ("i came back from nigeria three weeks ago, can i give blood", "travel"),
+        ("i've been on antibiotics since tuesday, can i donate", "antibiotics"),
+        ("em đang uống kháng sinh, ngày mai đi hiến được không", "antibiotics"),
+    ],
+)
+def test_the_askers_drink_reading_sleep_or_trip_gets_a_verdict(
+    knowledge: Knowledge, text: str, topic: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+
+
+def test_general_questions_on_the_same_topics_still_get_the_entry(knowledge: Knowledge) -> None:
+    _assert_entry(knowledge, "uống bia rồi có được hiến máu không", "alcohol")
+    _assert_entry(knowledge, "huyết áp bao nhiêu thì được hiến máu", "blood_pressure")
