@@ -113,7 +113,7 @@ _DRIVES_NOT = re.compile(
     # papers ("giấy tờ"), not the district of Cầu Giấy
     r"bao lau|baolau|lau|interval|again|lai|(?<!cau )giay|chung nhan|xet nghiem|permanent|fixed|step|"
     r"process|"
-    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung tam|"
+    r"happen|expect|quy trinh|cac buoc|chuan bi|prepare|bring|mang|huyethoc|truyen mau|trung ?tam|"
     r"institute|centre|center|hematology|clb|cau lac bo|club|"
     # what to bring, the check-in code, how long it takes, sites open outside the drives
     r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"

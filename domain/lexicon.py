@@ -157,7 +157,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # Vietnamese: colloquial and regional words
         (r"map|beo len|tang can|beo phi", "beo"),
         # "hiện" (to appear, now) folds like "hiến": "phát hiện ung thư" names no donation
-        (r"(phat|thuc|xuat) hien", r"\1hien"),
+        (r"(phat|thuc|xuat|cong) hien", r"\1hien"),  # … and "cống hiến", devotion
         (r"hien (chuong|phap|ke|binh)", r"hien\1"),  # a charter, the constitution, an idea, a gendarme
         # "kim" is the needle, not metal, a diamond, kimchi, a pyramid, a clock's hands or a rank
         (r"kim (loai|cuong|chi|tu thap|gio|phut|ngach)", r"kim\1"),
@@ -198,6 +198,9 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # Rh negative, one word ("âm" folds to "am", an English stop word, and was lost)
         (r"\brh (?:am|negative|neg|tinh)\b|\bam tinh rh\b", "rham"),
         (r"\bdac biet\b", "dacbiet"),  # "có gì đặc biệt": what is special about the topic, a question word
+        # "tắm" (to bathe) folds like "tâm" and "tầm": a centre is one word, "mất tầm bao lâu" is "about"
+        (r"\btrung tam\b", "trungtam"),
+        (r"\b(?:mat )?tam (?=bao lau|baolau|may|khoang|\d)", "khoang "),
         # Vietnamese words that fold to English stop words and were lost: "ít nhất" (at least: the
         # minimum), "ngủ ít" (slept little), "bao nhiêu cân" (kilos), "âm tính" (a negative result)
         (r"\bit nhat\b", "toi thieu"),

@@ -60,7 +60,7 @@ _HOROSCOPE = re.compile(
     r"|\bhop voi tuoi\b|\bmenh (?:kim|moc|thuy|hoa|tho)\b|\bcung hoang dao\b|\btinh duyen\b"
     r"|\bphong thuy\b|\b(?:horoscope|zodiac|astrology|star sign)\b"
     # blood type and personality, the horoscope of East Asia
-    r"|\btinh cach\b|\bpersonality\b"
+    r"|\btinh cach\b|\bpersonality\b|\bthong minh\b|\bthien tai\b|\bgenius\b"
     r"|\b(?:bach duong|kim nguu|song tu|cu giai|su tu|xu nu|thien binh|bo cap|nhan ma|ma ket|"
     r"bao binh|song ngu)\b"
 )
@@ -104,7 +104,7 @@ _DOCTOR_QUESTION = re.compile(
     r"|\bco sao khong\b|\bnguy hiem\b|\btac dung phu\b|\ban gi\b|\bkieng\b|\bthieu chat\b|\bgia\b"
     r"|\bbao nhieu tien\b|\bre\b|\buy tin\b|\bloai nao\b|\bmua o dau\b|\bmay do\b|\bbinh thuong\b"
     r"|\bcach lam\b|\bngon\b|\bphong kham\b|\bnhap vien\b|\bdi truyen\b|\b(?:co|mang) thai\b|\bnhinan\b"
-    r"|\bphathien\b"
+    r"|\bphathien\b|\bbi gi\b|\bvitamin\b|\bcap cuu\b"  # "chảy máu cam là bị gì", an emergency
     r"|\b(?:stop|normal|cost|price|cheap|buy|best|monitor|tablets?|pills?|medicine|cure|treat|symptoms?|"
     r"causes?|recipe|detect|pregnan\w*|fasting|inherit\w*|hospital\w*)\b"
 )

@@ -486,3 +486,24 @@ def test_the_askers_drink_reading_sleep_or_trip_gets_a_verdict(
 def test_general_questions_on_the_same_topics_still_get_the_entry(knowledge: Knowledge) -> None:
     _assert_entry(knowledge, "uống bia rồi có được hiến máu không", "alcohol")
     _assert_entry(knowledge, "huyết áp bao nhiêu thì được hiến máu", "blood_pressure")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mẹ em huyết áp 170/100 có cần đưa đi cấp cứu không",
+        "nhóm máu B có phải toàn người thông minh không",
+        "hay chảy máu cam vào mùa hanh khô là bị gì",
+        "chảy máu chân răng có phải do thiếu vitamin không",
+    ],
+)
+def test_emergencies_cleverness_and_nosebleeds_are_said_to_be_off_topic(
+    knowledge: Knowledge, text: str
+) -> None:
+    _assert_off_topic(knowledge, text)
+
+
+def test_devotion_to_work_is_no_donation(knowledge: Knowledge) -> None:
+    text = "cống hiến cho cơ quan 10 năm mà không được thăng chức có nên nghỉ không"  # "cống hiến"
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.UNSURE, understood  # it had the aftercare entry
