@@ -162,6 +162,8 @@ _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
     "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec"
 )
+# "… được không" after a request: asking politely, not a question about it
+_MAY_I = re.compile(r"\b(co )?duoc khong\b")
 # "How do I…", "làm sao để…" before a request to act: asking how to do what the bot does at once.
 _HOW_TO = re.compile(
     r"^(?:(?:vay |cho (?:minh|toi|em) hoi )?(?:lam sao|lam the nao|lamthenao|bang cach nao|cach nao) (?:de )?"
@@ -199,7 +201,7 @@ _LANGUAGE_EXTRA = word_set(
     "english vietnamese language sang qua to in can khong"
 )
 _MY_BOOKINGS = re.compile(
-    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|(my|show) (booking|signup|appointment)|"
+    r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|"
     r"(?:my|show) (?:booked |book )?(?:bookings?|slots?|signups?|appointments?)|"
     # "mình đã đặt những lịch hiến nào rồi", "xem lại khung giờ mình đã đặt"
     r"da dat (?:nhung |cac )?(?:lich|khung gio|slot|buoi)|(?:lich|khung gio|slot|buoi)(?: hien(?: mau)?)?"
@@ -287,7 +289,7 @@ def detect_intent(text: str) -> Intent | None:
     # booking": a polite request to act, answered by acting (when it names the booking: "đổi giờ làm được
     # không" is about work).
     how_to_bare = _HOW_TO.sub("", s).strip()
-    bare = re.sub(r"\b(co )?duoc khong\b", " ", how_to_bare).strip()
+    bare = _MAY_I.sub(" ", how_to_bare).strip()
     polite = asks and not _QUESTION.search(bare) and bool(_BOOKING.search(s))
     # "How do I turn off the reminders", "làm sao để đổi ngôn ngữ": asking how to set something is
     # asking for it (erasing and showing one's data stay questions: the privacy entry explains them).
@@ -297,7 +299,7 @@ def detect_intent(text: str) -> Intent | None:
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
     # "Xuất dữ liệu của tôi ra file được không" asks for it; "làm sao để xem dữ liệu" is for the FAQ.
-    asked_for = re.sub(r"\b(co )?duoc khong\b", " ", s).strip()
+    asked_for = _MAY_I.sub(" ", s).strip()
     if (
         _MY_DATA.search(s)
         and not _QUESTION.search(asked_for)
