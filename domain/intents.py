@@ -129,20 +129,24 @@ _DRIVES_NOT = re.compile(
     # (the apheresis entry says where), and a drive as the place or time of another question ("are smokers
     # turned away at blood drives", "what should I eat before a blood drive")
     r"(?:bao gio|khi nao) moi|co khi nao|sua soan|tieu cau|platelets?|apheresis|huyet tuong|plasma|"
+    # a difference ("khác nhau chỗ nào"), never ("chưa bao giờ"), a vaccine ("tiêm ngừa cúm… dời lịch")
+    r"khac nhau|chua (?:tung |bao gio)|tiem|vac xin|"
     r"(?:at|before|after) (?:anh |the )?blood drives?)\b"  # "a" reads as "anh"
 )
 
 # "Xem hồ sơ của tôi" is the profile (/hoso: each field with its edit button), not everything stored.
 _MY_DATA = re.compile(
-    r"\b(xem|kiem tra|coi|show|view|see|check|xuat|export|download|tai(?! sao| khoan))\b.*"
+    r"\b(xem|kiem tra|coi|hien thi|show|view|see|check|xuat|export|download|tai(?! sao| khoan))\b.*"
     r"\b(thong tin|du lieu|data|info|information)\b|^\W*(my data|mydata)\W*$"
 )
 # "…toàn bộ dữ liệu bạn đang lưu về mình", "export the data you have on me", "… ra file"
 _MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
     "profile cua ca nhan personal tat ca all minh hien tai ve xuat export download tai ra file "
-    "toan bo het everything dang luu giu store stored keep kept hold have has on about the"
+    "toan bo het everything dang luu giu store stored keep kept hold have has on about the hien thi ma"
 )
+# "Show me what data you have on me" asks to be shown, not what is kept in general (the privacy entry).
+_SHOW_ME_WHAT = re.compile(r"\b(show|tell|give) me what\b")
 _DELETE = re.compile(
     r"\b(xoa|delete|remove|erase|forget|huy)\b.*\b(du lieu|thong tin|tai khoan|ho so|data|"
     r"account|me|profile|information|info|so dien thoai)\b"
@@ -155,12 +159,15 @@ _DELETE_EXTRA = word_set(
 # "Tôi muốn hủy lịch hẹn", "cancel my booking": the sign-ups, each with its cancel button. Not "/huy"
 # (that stops a dialogue), and not erasure ("hủy đăng ký, xóa hết thông tin" names the data).
 _CANCEL_SIGNUP = re.compile(
-    r"\b(huy|cancel|bo)\b.*\b(lich|hen|buoi|dang ky|book|appointment|signup|sign up|slot)\b"
+    r"\b(huy|cancel|bo)\b.*\b(lich|hen|buoi|suat|dang ky|book|appointment|signup|sign up|slot)\b"
 )
 # "hủy lịch mình đã đặt", "mai bận rồi, hủy giúp mình slot đã đăng ký"
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
-    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec"
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec suat"
+) | word_set(
+    # the day of the slot: "hủy lịch hiến máu thứ 7 của mình"
+    "thu chu nhat cn sang trua chieu t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
 )
 # "… được không" after a request: asking politely, not a question about it
 _MAY_I = re.compile(r"\b(co )?duoc khong\b")
@@ -169,7 +176,7 @@ _HOW_TO = re.compile(
     r"^(?:(?:vay |cho (?:minh|toi|em) hoi )?(?:lam sao|lam the nao|lamthenao|bang cach nao|cach nao) (?:de )?"
     r"|how (?:do|can|should) (?:i|we) |how to )"
 )
-_BOOKING = re.compile(r"\b(lich|hen|buoi|hien|mau|book|booking|appointment|signup|slot|donation)\b")
+_BOOKING = re.compile(r"\b(lich|hen|buoi|suat|hien|mau|book|booking|appointment|signup|slot|donation)\b")
 # "Tôi muốn đổi lịch", "đổi giờ hẹn", "reschedule my booking": the sign-ups with change-time buttons.
 _CHANGE_SIGNUP = re.compile(
     r"\b(doi|change|move|chuyen)\b.*\b(lich|hen|gio|buoi|book|appointment|signup|slot|time)\b"
@@ -190,7 +197,8 @@ _REMINDERS = re.compile(
 )
 _REMINDERS_EXTRA = word_set(
     "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
-    "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan"
+    "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan loi "
+    "khi den han"
 )
 _LANGUAGE = re.compile(
     r"\b(doi|chuyen|change|switch|dung|noi|speak|use|talk)\b.*\b(ngon ngu|tieng anh|tieng viet|english|"
@@ -198,31 +206,31 @@ _LANGUAGE = re.compile(
 )
 _LANGUAGE_EXTRA = word_set(
     "muon want would like doi chuyen change switch dung noi speak use talk ngon ngu tieng anh viet "
-    "english vietnamese language sang qua to in can khong"
+    "english vietnamese language sang qua ve to in can khong"
 )
 _MY_BOOKINGS = re.compile(
     r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|"
     r"(?:my|show) (?:booked |book )?(?:bookings?|slots?|signups?|appointments?)|"
     # "mình đã đặt những lịch hiến nào rồi", "xem lại khung giờ mình đã đặt"
-    r"da dat (?:nhung |cac )?(?:lich|khung gio|slot|buoi)|(?:lich|khung gio|slot|buoi)(?: hien(?: mau)?)?"
-    r"(?: (?:toi|minh|em))? da dat)\b"
+    r"da dat (?:nhung |cac )?(?:lich|khung gio|slot|buoi|suat)"
+    r"|(?:lich|khung gio|slot|buoi|suat)(?: hien(?: mau)?)?(?: (?:toi|minh|em))? da dat)\b"
 )
 _MY_BOOKINGS_EXTRA = word_set(
     "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
-    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked"
+    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked suat"
 )
 # "Where do I see my bookings": a request to see them, asked as a question
 _WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
 _PROFILE = re.compile(
     r"\b(sua|doi|cap nhat|thay doi|edit|update|change)\b.*\b(ho so|so dien thoai|can nang|nhom mau|"
-    r"dia chi|ho ten|ten|phuong|xa|profile|phone|weight|address|name|ward)\b"
+    r"dia chi|ho ten|ten|phuong|xa|profile|phone|weight|address|name|ward|details?)\b"
     r"|\b(xem|coi|show|view|see|check|mo)\b.*\b(ho so|profile)\b"
     r"|^\W*(ho so|profile) (cua (toi|minh|em)|ca nhan)\W*$|^\W*my profile\W*$"
 )
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
     "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
-    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to"
+    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to detail details"
 ) | word_set(
     # the new blood group: "cập nhật nhóm máu của mình thành O+"
     "nhoma nhomb nhomab nhomo rh duong am"
@@ -238,8 +246,9 @@ _SELF_CHECK = [
 # A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
 _SELF_CHECK_EXTRA = word_set(
     "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
-    "going plan planning next week tomorrow am right whether"
+    "going plan planning next week tomorrow am right whether tu gio muon want"
 )
+_SELF_WORDS = word_set("toi minh em tui i me my")
 _HELP = re.compile(
     r"^\W*(help|tro giup|giup do|huong dan|huong dan su dung|menu|commands?|start|"
     r"what can you do|how do(es)? (this|the) bot work|how to use( this| the)?( bot)?)\W*$"
@@ -247,10 +256,11 @@ _HELP = re.compile(
     r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
     r"|\bsu dung (bot|chatbot|ung dung)\b"
     r"|\bwhat can (?:you|the bot|this bot) do\b|\bhow (?:do|can) i use (?:this|it|you|the bot)\b"
+    r"|\b(?:nhung|cac) lenh\b|\blist (?:(?:the|all|your|of) )*commands?\b|^\W*huong dan (?:minh|toi|em)\b"
 )
 _HELP_EXTRA = word_set(
     "help tro giup giup do huong dan su dung menu command start what can do how work use the "
-    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you"
+    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you list all your"
 )
 _GREETING = [
     r"xin chao",
@@ -272,7 +282,8 @@ _THANKS = [
     r"many thanks",
 ]
 _THANKS_EXTRA = word_set(
-    "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was"
+    "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was "
+    "ho tro support"
 )
 # "hello there", "chào cả nhà"
 _GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi")
@@ -280,7 +291,8 @@ _GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi")
 
 def detect_intent(text: str) -> Intent | None:
     """The request in a free-text message, or ``None`` when it is a question or off-topic."""
-    tokens = canonical_tokens(without_relatives(text).replace("cám ơn", "cảm ơn"))
+    rest = without_relatives(text)
+    tokens = canonical_tokens(rest.replace("cám ơn", "cảm ơn"))
     if not tokens:
         return None
     s = " ".join(tokens)
@@ -299,7 +311,7 @@ def detect_intent(text: str) -> Intent | None:
     if _DELETE.search(s) and not asks and not _residual(s, [], _DELETE_EXTRA):
         return Intent.DELETE_DATA
     # "Xuất dữ liệu của tôi ra file được không" asks for it; "làm sao để xem dữ liệu" is for the FAQ.
-    asked_for = _MAY_I.sub(" ", s).strip()
+    asked_for = _SHOW_ME_WHAT.sub(r"\1 me", _MAY_I.sub(" ", s)).strip()
     if (
         _MY_DATA.search(s)
         and not _QUESTION.search(asked_for)
@@ -333,7 +345,10 @@ def detect_intent(text: str) -> Intent | None:
         return Intent.HELP
     checks = any(re.search(rf"\b{p}\b", s) for p in _SELF_CHECK)
     about_me = names_domain or "kiem tra" in s or "dieu kien" in s or "eligible" in s
-    if checks and about_me and not _residual(s, _SELF_CHECK, _SELF_CHECK_EXTRA):
+    # "bạn mình là người Hàn, có đi hiến được không": the friend is asked about, unless the asker speaks
+    # of themselves after ("vợ tôi đang mang thai, tôi có hiến được không")
+    of_relative = rest != text and not _SELF_WORDS & set(tokens)
+    if checks and about_me and not of_relative and not _residual(s, _SELF_CHECK, _SELF_CHECK_EXTRA):
         return Intent.SELF_CHECK
     if any(re.search(rf"\b{p}\b", s) for p in _THANKS) and not _residual(s, _THANKS, _THANKS_EXTRA):
         return Intent.THANKS

@@ -58,3 +58,39 @@ def test_the_request_is_acted_on(text: str, intent: Intent) -> None:
 )
 def test_a_question_around_the_same_words_stays_a_question(text: str) -> None:
     assert detect_intent(text) is None
+
+
+# Found on 2026-12-06 in the eighth round's fresh messages; written in other words here.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("mình muốn hủy suất hiến máu đã đăng ký", Intent.CANCEL_SIGNUP),  # "suất", a place in a drive
+        ("hủy lịch hiến máu chiều thứ 6 của em giùm", Intent.CANCEL_SIGNUP),  # the slot's day, no drives list
+        ("em đã đặt những suất nào, cho xem với", Intent.MY_BOOKINGS),
+        ("hiển thị thông tin của tôi mà bot đang giữ", Intent.MY_DATA),
+        ("show me what info you have on me", Intent.MY_DATA),
+        ("please update my details", Intent.PROFILE),
+        ("bật lại lời nhắc khi đến hạn giúp em", Intent.REMINDERS),
+        ("chuyển ngôn ngữ về tiếng Anh", Intent.LANGUAGE),
+        ("bot có những lệnh nào", Intent.HELP),
+        ("list all your commands", Intent.HELP),
+        ("cảm ơn ad đã hỗ trợ", Intent.THANKS),
+        ("em muốn tự kiểm tra xem giờ đủ điều kiện hiến chưa", Intent.SELF_CHECK),
+    ],
+)
+def test_the_request_said_with_the_eighth_rounds_words_is_acted_on(text: str, intent: Intent) -> None:
+    assert detect_intent(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "bạn tôi là người Nhật đang sống ở Đà Nẵng, có hiến máu được không",  # the friend: the FAQ
+        "nhóm máu O và nhóm máu B khác nhau chỗ nào",  # a difference, not where the drives are
+        "chưa bao giờ biết nhóm máu của mình thì đi hiến được không",  # never, not when
+        "mới tiêm phòng cúm thì có phải dời lịch hiến không",  # the vaccine rule, not the drives list
+        "what data do you store about donors",  # what is kept: the privacy entry
+    ],
+)
+def test_a_question_with_the_eighth_rounds_words_stays_a_question(text: str) -> None:
+    assert detect_intent(text) is None
