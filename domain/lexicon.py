@@ -165,15 +165,20 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"giam can|sut can|gay di|om di", "gay"),
         (r"xiu|bat tinh|ngat xiu", "ngat"),
         (r"di nhau|nhau nhet|nhau xong|an nhau|say xin|say ruou", "uong ruou bia"),
-        (r"co bau|mang bau|dang bau|ba bau|me bau|bau bi|co thai|mang thai", "mang thai"),
+        (r"co bau|mang bau|dang bau|ba bau|me bau|bau bi|co thai|mang thai|co em be trong bung", "mang thai"),
+        (r"\bhu thai\b", "say thai"),  # a miscarriage, said colloquially
         (r"chich ngua|chich", "tiem"),
         # giving birth, one concept ("sinh em bé xong" is the pregnancy entry's "sinh con xong")
-        (r"sinh (?:em be|be|em)|de (?:con|em be|be)|sinh mo|sinh thuong|mo lay thai", "sinh con"),
+        (
+            r"sinh (?:em be|be|em)|de (?:con|em be|be|xong)|(?:moi|vua) de|sinh mo|sinh thuong|mo lay thai",
+            "sinh con",
+        ),
         (r"da bong|bong da|da banh|cau long|bong chuyen|bong ro|tap ta|tap gym|chay bo", "the thao"),
         (r"hanh kinh|den thang|toi thang|nguyet san|den do|co kinh", "kinh nguyet"),
-        (r"thuoc la dien tu|vape|thuoc la|hut thuoc", "hut thuocla"),
+        (r"thuoc la dien tu|vape|thuoc la|hut thuoc|dieu thuoc", "hut thuocla"),
         # one word: its "đái" folds as "dại" (rabies), which is a vaccine ("tiêm dại")
-        (r"tieu duong|dai thao duong|duong huyet cao", "daithaoduong"),
+        # blood sugar ("đường trong máu cao"), not what passes through the blood ("lây qua đường máu")
+        (r"tieu duong|dai thao duong|duong huyet cao|duong trong mau cao|duong mau cao", "daithaoduong"),
         # a vaccine named by its disease ("tiêm dại", "tiêm HPV", "tiêm cúm"): the vaccine entry
         (r"\btiem (?=(?:phong )?(?:hpv|dai|cum|uon van|soi|thuy dau|covid|viem gan|zona)\b)", "vac xin "),
         # the zodiac year Tý ("tuổi Tý"), not the chat's "ty" (thank you)
@@ -200,6 +205,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bdac biet\b", "dacbiet"),  # "có gì đặc biệt": what is special about the topic, a question word
         # "tắm" (to bathe) folds like "tâm" and "tầm": a centre is one word, "mất tầm bao lâu" is "about"
         (r"\btrung tam\b", "trungtam"),
+        (r"\btam (dung|ngung|nghi|hoan|thoi|bo)\b", r"tam\1"),  # "tạm dừng": for a while; "tẩm bổ": nourish
         (r"\b(?:mat )?tam (?=bao lau|baolau|may|khoang|\d)", "khoang "),
         # Vietnamese words that fold to English stop words and were lost: "ít nhất" (at least: the
         # minimum), "ngủ ít" (slept little), "bao nhiêu cân" (kilos), "âm tính" (a negative result)
@@ -210,6 +216,11 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bmat suc\b|\bsuy nhuoc\b", "yeu nguoi"),  # losing strength (not "mất" of how long it takes)
         (r"\b(?:dau|sau|nhuc|e|buot) rang\b", "rang"),  # toothache is the dentist's, not the needle's pain
         (r"check in|checkin", "checkin"),
+        (r"\bsan sang\b", "chuan bi"),  # getting ready ("tối nay cần làm gì để sẵn sàng")
+        # "máu hiến xong được đem đi đâu" (carried; not "đêm", night) is "được đưa đi đâu"
+        (r"\b(?:duoc )?(?:dem|mang|chuyen) di dau\b", "duoc dua di dau"),
+        # "có bị cấm hiến máu không" (forbidden): "cấm" folds as "cảm" (a cold)
+        (r"\bco bi cam (?=hien|cho mau)", "co bi tu choi "),
         (r"bam lo tai|xo khuyen|bam khuyen|xo lo", "xo khuyen"),
         (r"huyet sac to|hemoglobin|haemoglobin|hb", "huyet sac to"),
         (r"covid 19|covid19|corona|coronavirus|f0", "covid"),
@@ -259,6 +270,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # "lực lượng dự bị" is this bot's reserve donors ("dự bị" alone may be a substitute player)
         (r"\bluc luong (?:hien mau )?du bi\b", "luc luong hien mau dubi"),
         # "dự bị" (reserve) is one word: its "bị" is not the "bị" of "bị cận thị" (have a condition)
+        (r"\bhien mau du bi\b", "luc luong hien mau dubi"),  # "tôi hiến máu dự bị": the reserve donors
         (r"\bdu bi\b", "dubi"),
         # turning the bot's messages off (the quit entry lists the ways)
         (
@@ -341,6 +353,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         # going (back) to work or school after donating: the aftercare entry, as "đi làm" is
         (r"\b(?:go|going|get) (?:back )?to (?:work|school|class)\b|\breturn to work\b", "dilam"),
         (r"\blasik\b|\bmo (?:can thi|mat)\b", "phau thuat mat"),  # eye surgery is surgery
+        (r"\blen ban mo\b", "phau thuat"),  # "lên bàn mổ": on the operating table
         # English "gay" is not the Vietnamese "gầy" (thin) it folds to
         (r"\bgay (?:men|man|guys?|people|person|couples?)\b|\bhomosexual\w*|\blgbt\w*", "msm"),
         # what to take along (alone, or to a drive: this is a donation bot) is the papers (documents)
@@ -448,7 +461,8 @@ STOPWORDS = word_set(
     "hmm haha hihi hehe lol thi_sao nhu nao i me my you your we our it its is are am was were "
     "be been being do does did doing can could should would will shall might must to of for "
     "in on at by with the a and or if that this these those there what how which whom whose "
-    "whats have has had having get got just really very much please hi ok while o muon want wanna"
+    "whats have has had having get got just really very much please hi ok while o muon want wanna "
+    "chut"  # "hỏi chút", "cho hỏi chút": a little, a filler
 )
 # Words of the domain: present in nearly every question, never unigram features.
 DOMAIN_WORDS = word_set("hien mau donate donat donation donor blood give giv gave given")

@@ -26,6 +26,11 @@ the asker — neither a pronoun nor a state word such as "bị", "đang", "từn
 drops the subject ("đang bị cảm sốt") — is a general health question ("uống bia rượu có hại
 không", "is fasting good for you"): no verdict.
 
+A third: someone who has just donated ("vừa hiến xong có được uống bia không", "I gave blood this
+morning, can I go to the gym") asks what to do after, which the FAQ answers; the verdict would only
+tell them when they may donate again. When the only fact is a donation of the last days and the
+message names donating once, with no "again", a confident FAQ answer wins.
+
 The facts extractor is injected (``domain.facts.extract_facts`` with the rules bound, in the
 application) so that this module does not depend on it.
 """
@@ -89,6 +94,9 @@ _SPECIFIC = re.compile(
     r"ngay mai|sang mai|chieu mai|mai (?:co |di )?hien|hom nay|trua nay|chieu nay|toi nay|"
     r"today|tonight|this morning)\b"
 )
+# A habit, of the asker when a pronoun comes before it ("tôi uống amlodipin mỗi ngày"; "uống thuốc tránh
+# thai hằng ngày có ảnh hưởng tới…" asks the rule, and its "tới" folds as "tôi")
+_HABIT = re.compile(r"\b(?:moi ngay|hang ngay|daily|every day|a day)\b")
 
 
 # Who a message is about when it names a condition: "tôi/mình/em bị…", "I have…" — or, as
@@ -137,12 +145,34 @@ _ONLY_THEN = re.compile(
 
 
 def is_specific(text: str) -> bool:
-    """Whether the message tells something specific about the person (a number or a time)."""
+    """Whether the message tells something specific about the person (a number, a time, a habit)."""
     folded = " ".join(canonical_tokens(text))
     only_then = _ONLY_THEN.search(folded)
     if only_then is not None:
         folded = folded[: only_then.start(1)] + folded[only_then.end(1) :]
-    return bool(_SPECIFIC.search(folded))
+    habit = _HABIT.search(folded)
+    return bool(_SPECIFIC.search(folded)) or bool(habit and _ME.search(folded[: habit.start()]))
+
+
+# Donating named: twice, or with "again", the message asks about the next donation
+_DONATING = frozenset({"hien", "donat", "donate", "donation", "give", "giv", "gave", "given", "cho"})
+_AGAIN = re.compile(r"\b(?:lai|tiep|nua|lan (?:toi|sau|tiep|ke)|again|next)\b")
+JUST_DONATED_DAYS = 3
+
+
+def asks_after_donating(text: str, facts: object, today: date) -> bool:
+    """Whether the message is from someone who has just donated, asking what to do after: the only
+    fact is a donation of the last `JUST_DONATED_DAYS` days, and donating is named once, not again."""
+    if not isinstance(facts, Person) or facts.last_donation_on is None:
+        return False
+    if (today - facts.last_donation_on).days > JUST_DONATED_DAYS:
+        return False
+    only = Person(last_donation_on=facts.last_donation_on, last_donation_kind=facts.last_donation_kind)
+    if Person(**{**facts.__dict__, "advice": frozenset()}) != only:
+        return False
+    tokens = canonical_tokens(text)
+    named = sum(t in _DONATING for t in tokens)
+    return named <= 1 and not _AGAIN.search(" ".join(tokens))
 
 
 def understand(
@@ -166,6 +196,8 @@ def understand(
             facts = None  # a health question that is not about giving blood nor about the asker
         permanent = isinstance(facts, Person) and bool(facts.permanent)
         specific = is_specific(text) and not is_general(text)
+        if entry is not None and asks_after_donating(text, facts, today):
+            facts = None
         if facts is not None and (entry is None or permanent or specific):
             return Understanding(Kind.VERDICT, facts=facts)
     if entry is not None:

@@ -507,3 +507,60 @@ def test_devotion_to_work_is_no_donation(knowledge: Knowledge) -> None:
     text = "cống hiến cho cơ quan 10 năm mà không được thăng chức có nên nghỉ không"  # "cống hiến"
     understood = _understood(knowledge, text)
     assert understood.kind is Kind.UNSURE, understood  # it had the aftercare entry
+
+
+# Found on 2026-12-06 (round 8 of issue 19) in fresh messages; written in other words here.
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("vừa hiến máu xong thì có được uống rượu không", "alcohol"),  # after donating: not "wait 12 weeks"
+        ("mới hiến xong bao lâu thì được hút thuốc", "smoking"),
+        ("i just gave blood, can i go to the gym tonight", "sport_after"),
+        ("hiến xong ra ngoài làm điếu thuốc được không", "smoking"),  # a cigarette, not a medicine
+        ("đường trong máu cao có được đi hiến máu không", "diabetes"),  # blood sugar
+        ("bệnh lây qua đường máu có hiến máu được không", "infectious_disease"),  # not blood sugar
+        ("người từng lên bàn mổ thì có hiến máu được không", "surgery"),
+        ("bị hư thai thì bao lâu sau mới hiến máu được", "pregnancy"),
+        ("đẻ xong bao lâu thì được đi hiến máu lại", "pregnancy"),
+        ("đang có em bé trong bụng thì hiến máu được không", "pregnancy"),
+        ("người có hình xăm có bị cấm hiến máu không", "tattoo"),  # forbidden, not a cold
+        ("mai hiến máu lần đầu, tối nay cần làm gì để sẵn sàng", "preparation"),
+        ("máu hiến xong được mang đi đâu vậy", "blood_use"),
+        ("bạn tôi là người Nhật đang sống ở Đà Nẵng, có hiến máu được không", "foreigners"),
+        ("nghe nói có hiến máu dự bị, là sao vậy", "reserve_donors"),
+        ("các nhóm máu A, B, AB và O khác nhau chỗ nào", "blood_groups"),  # not where the drives are
+    ],
+)
+def test_the_eighth_rounds_phrasings_find_their_entry(knowledge: Knowledge, text: str, topic: str) -> None:
+    _assert_entry(knowledge, text, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("tôi uống thuốc huyết áp mỗi ngày, có hiến máu được không", "medication"),  # the asker's habit
+        ("tôi vừa đi công tác Campuchia về, có hiến máu được không", "travel"),
+        ("em mới đi Thái Lan về hôm qua, hiến máu được không", "travel"),
+        ("back from a trip to ghana last month, can i donate", "travel"),
+        ("tôi đang niềng răng, tuần trước mới siết, hiến máu được không", "dental"),
+        ("em làm ca đêm vừa về sáng nay, đi hiến máu được không", "sleep_food"),
+    ],
+)
+def test_the_askers_habit_trip_braces_or_night_shift_gets_a_verdict(
+    knowledge: Knowledge, text: str, topic: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+
+
+def test_a_donation_asked_about_again_still_gets_the_verdict(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "tôi vừa hiến máu hôm qua, khi nào được hiến lại")
+    assert understood.kind is Kind.VERDICT, understood
+    understood = _understood(knowledge, "uống thuốc tránh thai hằng ngày có ảnh hưởng tới hiến máu không")
+    assert understood.kind is Kind.FAQ, understood  # a habit said of no one: the rule
+
+
+def test_a_football_match_with_thailand_is_no_trip(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "tối qua Việt Nam đá với Thái Lan tỉ số bao nhiêu")
+    assert understood.kind is Kind.UNSURE, understood
