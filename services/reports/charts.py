@@ -22,16 +22,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from babel.dates import format_date
-from matplotlib.axes import Axes
-from matplotlib.axis import Axis
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from services.reports.numbers import fmt_int, fmt_percent
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn: it costs every process ~0.6 s at start
+    from matplotlib.axes import Axes
+    from matplotlib.axis import Axis
 
 FONT = "DejaVu Sans"
 WIDTH_PX = 1200
@@ -124,6 +123,8 @@ def progress_chart(spec: Progress, lang: str) -> bytes:
             fontweight="bold",
             color=_BAR,
         )
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
         ax.xaxis.set_major_locator(MaxNLocator(nbins=10, integer=True, min_n_ticks=1))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _short_date(x, lang)))
         _counts(ax.yaxis, lang)
@@ -215,6 +216,8 @@ def repeat_share_chart(spec: RepeatShare, lang: str) -> bytes:
         if spec.target is not None:
             ax.axhline(spec.target, color=_TARGET, linestyle="--", linewidth=2, label=spec.target_label)
         ax.set_xticks(xs, [str(year) for year, _ in rows], fontfamily=FONT, fontsize=13)
+        from matplotlib.ticker import FuncFormatter
+
         ax.yaxis.set_major_formatter(
             FuncFormatter(lambda y, _pos: fmt_percent(y, lang, 0, rounding="half_up"))
         )
@@ -228,6 +231,9 @@ def repeat_share_chart(spec: RepeatShare, lang: str) -> bytes:
 def _render(
     text: ChartText, has_data: bool, draw: Callable[[Axes], None], grid_axis: Literal["x", "y"] = "y"
 ) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     with _render_lock:
         figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, layout="constrained")
         FigureCanvasAgg(figure)  # the figure's own canvas: Agg, whatever the process's backend
@@ -270,6 +276,8 @@ def _legend(ax: Axes) -> None:
 
 def _counts(axis: Axis, lang: str) -> None:
     """A count axis: whole numbers only (no "0,5 người"), with the language's thousands separator."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
     axis.set_major_locator(MaxNLocator(integer=True))
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: fmt_int(round(value), lang)))
 

@@ -24,10 +24,6 @@ from zoneinfo import ZoneInfo
 
 import qrcode
 import qrcode.constants
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import FigureCanvasPdf
-from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.i18n import Translator
@@ -122,6 +118,12 @@ def render(poster: Poster, fmt: Format) -> bytes:
     """The poster as PNG or PDF bytes (one A4 page)."""
     if fmt not in FORMATS:
         raise ValueError(f"format: {fmt!r} is not one of {FORMATS}")
+    # imported here, as in the charts: matplotlib would cost every process ~0.6 s at start
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.backends.backend_pdf import FigureCanvasPdf
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
     t = poster.text
     with _render_lock:
         figure = Figure(figsize=A4_INCHES, dpi=PNG_DPI)
