@@ -203,6 +203,7 @@ answers alone when BM25 is unsure and its posterior is clear (:data:`ALONE`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -218,18 +219,20 @@ from rapidfuzz.distance import DamerauLevenshtein
 from domain.faq_file import FaqEntry
 from domain.faq_model import FaqClassifier, model_features
 from domain.lexicon import (
+    CACHED_TEXTS,
     DOMAIN_WORDS,
     QUESTION_WORDS,
     STOPWORDS,
     anchor_words,
     canonical_tokens,
     content_words,
+    forget_tokens,
     mentions_domain,
     topic_words,
 )
 from domain.text import fold
 
-__all__ = ["FaqIndex", "Match", "features"]
+__all__ = ["FaqIndex", "Match", "features", "forget_read_texts"]
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,19 @@ _ACCENTED = re.compile(r"[^\W\d_]+")
 
 def features(text: str) -> list[str]:
     """Unigram and bigram features of a message (domain words only inside bigrams)."""
+    return list(_features(text))
+
+
+def forget_read_texts() -> None:
+    """Empties the memory of features and tokens, so that a benchmark times a message read anew."""
+    _features.cache_clear()
+    forget_tokens()
+
+
+@functools.lru_cache(maxsize=CACHED_TEXTS)
+def _features(text: str) -> tuple[str, ...]:
+    """Remembered as the tokens are (:data:`domain.lexicon.CACHED_TEXTS`): the two indexes and the
+    classifier read the same questions and examples, and a message is scored several times."""
     words = content_words(canonical_tokens(text))
     feats = [w for w in words if w not in DOMAIN_WORDS and not w.isdigit()]
     for a, b in itertools.pairwise(words):
@@ -255,7 +271,7 @@ def features(text: str) -> list[str]:
         folded = fold(word)
         if not word.isascii() and folded in kept and folded not in STOPWORDS and folded not in DOMAIN_WORDS:
             feats.append(_accent_key(word))
-    return feats
+    return tuple(feats)
 
 
 def _accent_key(word: str) -> str:
