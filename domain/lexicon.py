@@ -285,7 +285,14 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             "tat thong bao bot",
         ),
         # stopping the bot: "nghỉ/ngừng/thôi dùng bot", "không muốn nhận tin nhắn nữa" (the quit entry)
-        (r"\b(?:nghi|ngung|thoi|bo)(?: khong)? (?:dung|su dung|xai)\b", "thoi su dung"),
+        (r"\b(?:nghi|ngung|thoi|bo|dung)(?: han| khong)? (?:dung|su dung|xai)\b", "thoi su dung"),
+        (r"\b(?:huy|bo|ngung|dung|thoi) theo doi\b", "thoi su dung"),  # unfollowing the bot
+        # "ngừng nhận mọi tin từ bot", "không muốn nhận bất kỳ tin nào nữa": one stops getting them
+        (
+            r"\b(?:ngung|dung|thoi|khong muon) nhan (?:moi |tat ca |bat ky |bat cu |het )?"
+            r"(?:cac )?(?:tin nhan|tin|thong bao)\b",
+            "thoi nhan tin",
+        ),
         # "bot ngừng gửi tin" (the bot stops sending) is "thôi nhận tin" (one stops getting them)
         (r"\b(?:ngung|dung|thoi|het|khong|dung co) gui (?:tin nhan|tin|thong bao)\b", "thoi nhan tin"),
         (r"\bnhan (?:tin nhan|tin|thong bao)\b", "nhan thong bao"),
@@ -377,8 +384,8 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
             "stop getting messages from the bot",  # said to this bot: of its messages
         ),
         (
-            r"\b(?:(?:dont|do not|no longer) want to use|(?:stop|quit) using) (?:this|the|your) "
-            r"(?:bot|service|app)(?: any ?more)?",
+            r"\b(?:(?:dont|do not|no longer) want to use|(?:stop|quit) using|quit|leave) (?:this|the|your) "
+            r"(?:bot|service|app)(?: any ?more| completely| for good)?",
             "stop using the bot",
         ),
         (r"backup donors?|standby donors?|on call donors?", "reserve donor"),

@@ -564,3 +564,25 @@ def test_a_donation_asked_about_again_still_gets_the_verdict(knowledge: Knowledg
 def test_a_football_match_with_thailand_is_no_trip(knowledge: Knowledge) -> None:
     understood = _understood(knowledge, "tối qua Việt Nam đá với Thái Lan tỉ số bao nhiêu")
     assert understood.kind is Kind.UNSURE, understood
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("vi", "làm sao để hủy theo dõi bot"),  # unfollowing
+        ("vi", "em muốn ngừng nhận tất cả tin nhắn từ bot"),
+        ("vi", "mình muốn dừng hẳn dùng bot này"),
+        ("en", "how do i leave this bot for good"),
+    ],
+)
+def test_quitting_the_bot_said_in_other_words_gets_the_ways_to_stop(
+    knowledge: Knowledge, lang: str, text: str
+) -> None:
+    found = knowledge.faq[lang].confident(text)
+    assert found is not None and found.id == "quit", found
+
+
+def test_not_getting_messages_and_unfollowing_a_page_are_not_quitting(knowledge: Knowledge) -> None:
+    for text in ("tôi không nhận được tin nhắn nhắc lịch", "hủy theo dõi trang facebook thế nào"):
+        found = knowledge.faq["vi"].confident(text)
+        assert found is None or found.id != "quit", (text, found)
