@@ -118,6 +118,8 @@ _DRIVES_NOT = re.compile(
     # what to bring, the check-in code, how long it takes, sites open outside the drives
     r"papers?|documents?|passport|take(?! part)|ma so|ma qr|qr|code|ma nhan dien|how long|wait|"
     r"outside|ngoai|hang ngay|moi ngay|ngay thuong|weekdays?|any day|every day|"
+    # a site open all week, or donating only at a drive ("chỉ hiến được khi có ngày hội")
+    r"ca tuan|chi (?:\w+ ){0,3}khi co|"
     # call-outs for an emergency ("khi nào bot gọi đi hiến khẩn cấp"): the call-outs entry
     r"khan cap|call outs?|callouts?|emergency|"
     # whether one must book ("có cần đặt lịch không"), a question about booking, not the list

@@ -223,6 +223,10 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bmat suc\b|\bsuy nhuoc\b", "yeu nguoi"),  # losing strength (not "mất" of how long it takes)
         (r"\b(?:dau|sau|nhuc|e|buot) rang\b", "rang"),  # toothache is the dentist's, not the needle's pain
         (r"check in|checkin", "checkin"),
+        # the call-outs: "tin khẩn", "lời gọi khẩn", their button ("bấm nút Tôi đến được", "I can come")
+        (r"\b(tin|tin nhan|loi goi|cuoc goi|loi keu goi) khan\b(?! cap)", r"\1 khan cap"),
+        (r"\b(?:the )?i can come button\b|\bpress(?:ing|ed)? i can come\b", "callout button"),
+        (r"\bnut toi den duoc\b", "nut callout toi den duoc"),
         (r"\bsan sang\b", "chuan bi"),  # getting ready ("tối nay cần làm gì để sẵn sàng")
         # "máu hiến xong được đem đi đâu" (carried; not "đêm", night) is "được đưa đi đâu"
         (r"\b(?:duoc )?(?:dem|mang|chuyen) di dau\b", "duoc dua di dau"),
@@ -488,7 +492,7 @@ _ANCHORS = re.compile(
     r"xet nghiem|chung nhan|certificate|"
     r"platelet|plasma|apheresi|transfusion|(?<!di )truyen|"  # "di truyền" is hereditary
     # this bot's own concepts, and the blood centres
-    r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|"
+    r"checkin|ma qr|qr code|call out|callout|khan cap|reserve donor|bot|chatbot|vangmat|"
     r"huyethoc|hematology|haematology|test result|nhoma|nhomb|nhomab|nhomo|luongmau)\b"
     # English "it" in a short question to this bot is the donation: "how long does it take", "does it
     # hurt"; with more after it, "it" is what those words say ("…does it take to boil an egg").

@@ -586,3 +586,28 @@ def test_not_getting_messages_and_unfollowing_a_page_are_not_quitting(knowledge:
     for text in ("tôi không nhận được tin nhắn nhắc lịch", "hủy theo dõi trang facebook thế nào"):
         found = knowledge.faq["vi"].confident(text)
         assert found is None or found.id != "quit", (text, found)
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "topic"),
+    [
+        ("vi", "mã check-in có bao nhiêu ký tự", "checkin_code"),  # the bot's own things, asked plainly
+        ("vi", "lỡ mất tin có mã check-in, tìm lại thế nào", "checkin_code"),
+        ("vi", "/vangmat để làm gì", "callouts"),
+        ("vi", "bấm nút tôi đến được trong lời gọi khẩn thì sao", "callouts"),
+        ("vi", "có chỗ nào hiến máu mở cửa cả tuần không", "donation_sites"),  # a site, not the drives list
+        ("vi", "có phải chỉ hiến được khi có ngày hội ở trường không", "donation_sites"),
+        ("en", "what does the i can come button do", "callouts"),
+    ],
+)
+def test_the_bots_own_things_and_sites_open_all_week_find_their_entry(
+    knowledge: Knowledge, lang: str, text: str, topic: str
+) -> None:
+    understood = understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
+    assert understood.kind is Kind.FAQ and understood.entry is not None, understood
+    assert understood.entry.id == topic, understood.entry.id
+
+
+def test_the_opening_time_of_a_drive_near_home_is_still_the_drives_list(knowledge: Knowledge) -> None:
+    understood = _understood(knowledge, "điểm hiến máu gần nhà mở cửa mấy giờ")
+    assert understood.kind is Kind.INTENT and understood.intent is Intent.DRIVES, understood
