@@ -77,7 +77,7 @@ _REGISTER = [
     r"i am in",
 ]
 # "đăng ký cho mình làm người hiến máu", "sign me up as a donor"
-_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am lam nguoi as donor")
+_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am lam nguoi as donor tinh nguyen")
 
 _DRIVES = [
     r"(?<!du )\blich\b",  # "du lịch" is travel
@@ -132,7 +132,9 @@ _DRIVES_NOT = re.compile(
     # turned away at blood drives", "what should I eat before a blood drive")
     r"(?:bao gio|khi nao) moi|co khi nao|sua soan|tieu cau|platelets?|apheresis|huyet tuong|plasma|"
     # a difference ("khác nhau chỗ nào"), never ("chưa bao giờ"), a vaccine ("tiêm ngừa cúm… dời lịch")
-    r"khac nhau|chua (?:tung |bao gio)|tiem|vac xin|"
+    r"khac nhau|\bchua\b(?: \w+){0,5} (?:tung|bao gio)|tiem|vac xin|duoc dua di dau|trinh tu|dien ra|"
+    # the asker's own case: a period, "đi được không" (may I go)
+    r"kinh nguyet|di duoc khong|"
     r"(?:at|before|after) (?:anh |the )?blood drives?)\b"  # "a" reads as "anh"
 )
 
@@ -145,7 +147,8 @@ _MY_DATA = re.compile(
 _MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
     "profile cua ca nhan personal tat ca all minh hien tai ve xuat export download tai ra file "
-    "toan bo het everything dang luu giu store stored keep kept hold have has on about the hien thi ma"
+    "toan bo het everything dang luu giu store stored keep kept hold have has on about the hien thi ma "
+    "ve gi nhung trong"
 )
 # "Show me what data you have on me" asks to be shown, not what is kept in general (the privacy entry).
 _SHOW_ME_WHAT = re.compile(r"\b(show|tell|give) me what\b")
@@ -156,7 +159,8 @@ _DELETE = re.compile(
 _DELETE_EXTRA = word_set(
     "xoa delete remove erase forget huy du lieu thong tin tai khoan ho so data account "
     "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky khoi "
-    "personal mine di bo and va everything toan bo"
+    "personal mine di bo and va everything toan bo he thong system you stored store stor everyth about "
+    "keep kept have"
 )
 # "Tôi muốn hủy lịch hẹn", "cancel my booking": the sign-ups, each with its cancel button. Not "/huy"
 # (that stops a dialogue), and not erasure ("hủy đăng ký, xóa hết thông tin" names the data).
@@ -166,7 +170,8 @@ _CANCEL_SIGNUP = re.compile(
 # "hủy lịch mình đã đặt", "mai bận rồi, hủy giúp mình slot đã đăng ký"
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
-    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec suat"
+    "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec suat "
+    "dot xuat cant make it"
 ) | word_set(
     # the day of the slot: "hủy lịch hiến máu thứ 7 của mình"
     "thu chu nhat cn sang trua chieu t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
@@ -188,7 +193,7 @@ _CHANGE_SIGNUP = re.compile(
 _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
-    "could da dat roi later earlier different new sang trua chieu thu chu nhat cn morning afternoon "
+    "could da dat roi later earlier different new sang trua chieu thu chu nhat cn morning afternoon need "
     "evening day week monday tuesday wednesday thursday friday saturday sunday hai ba tu nam sau bay "
     "t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
 )
@@ -214,12 +219,12 @@ _MY_BOOKINGS = re.compile(
     r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|"
     r"(?:my|show) (?:booked |book )?(?:bookings?|slots?|signups?|appointments?)|"
     # "mình đã đặt những lịch hiến nào rồi", "xem lại khung giờ mình đã đặt"
-    r"da dat (?:nhung |cac )?(?:lich|khung gio|slot|buoi|suat)"
-    r"|(?:lich|khung gio|slot|buoi|suat)(?: hien(?: mau)?)?(?: (?:toi|minh|em))? da dat)\b"
+    r"da (?:dat|book) (?:nhung |cac )?(?:lich|khung gio|slot|buoi|suat)"
+    r"|(?:lich|khung gio|slot|buoi|suat)(?: hien(?: mau)?)?(?: (?:toi|minh|em))? da (?:dat|book))\b"
 )
 _MY_BOOKINGS_EXTRA = word_set(
     "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
-    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked suat"
+    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked suat may"
 )
 # "Where do I see my bookings": a request to see them, asked as a question
 _WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
@@ -232,7 +237,7 @@ _PROFILE = re.compile(
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
     "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
-    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to detail details"
+    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to detail details chuyen nha"
 ) | word_set(
     # the new blood group: "cập nhật nhóm máu của mình thành O+"
     "nhoma nhomb nhomab nhomo rh duong am"
@@ -248,7 +253,7 @@ _SELF_CHECK = [
 # A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
 _SELF_CHECK_EXTRA = word_set(
     "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
-    "going plan planning next week tomorrow am right whether tu gio muon want"
+    "going plan planning next week tomorrow am right whether tu gio muon want check thu lai"
 )
 _SELF_WORDS = word_set("toi minh em tui i me my")
 _HELP = re.compile(
@@ -258,11 +263,13 @@ _HELP = re.compile(
     r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
     r"|\bsu dung (bot|chatbot|ung dung)\b"
     r"|\bwhat can (?:you|the bot|this bot) do\b|\bhow (?:do|can) i use (?:this|it|you|the bot)\b"
-    r"|\b(?:nhung|cac) lenh\b|\blist (?:(?:the|all|your|of) )*commands?\b|^\W*huong dan (?:minh|toi|em)\b"
+    r"|\b(?:nhung|cac) lenh\b|\bdanh sach (?:cac )?lenh\b|\blist (?:(?:the|all|your|of) )*commands?\b"
+    r"|^\W*huong dan (?:minh|toi|em)\b"
 )
 _HELP_EXTRA = word_set(
     "help tro giup giup do huong dan su dung menu command start what can do how work use the "
-    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you list all your"
+    "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you list all your "
+    "danh sach xem cua"
 )
 _GREETING = [
     r"xin chao",
@@ -285,7 +292,7 @@ _THANKS = [
 ]
 _THANKS_EXTRA = word_set(
     "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was "
-    "ho tro support"
+    "ho tro support giup duoc"
 )
 # "hello there", "chào cả nhà"
 _GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi")

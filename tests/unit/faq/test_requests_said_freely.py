@@ -94,3 +94,41 @@ def test_the_request_said_with_the_eighth_rounds_words_is_acted_on(text: str, in
 )
 def test_a_question_with_the_eighth_rounds_words_stays_a_question(text: str) -> None:
     assert detect_intent(text) is None
+
+
+# Found on 2026-12-06 in the ninth round's fresh messages; written in other words here.
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("có việc đột xuất, hủy giúp em lịch đã đặt", Intent.CANCEL_SIGNUP),  # not the drives list
+        ("cancel my booking please, i cant make it", Intent.CANCEL_SIGNUP),
+        ("i need to change my booking to another day", Intent.CHANGE_SIGNUP),
+        ("xóa hết dữ liệu của em khỏi hệ thống nhé", Intent.DELETE_DATA),
+        ("delete everything you stored about me", Intent.DELETE_DATA),
+        ("cho mình xem danh sách lệnh", Intent.HELP),
+        ("xem giúp mình mấy lịch đã book", Intent.MY_BOOKINGS),
+        ("cho em xem bot lưu những dữ liệu gì về em", Intent.MY_DATA),
+        ("xem dữ liệu của tôi trong bot", Intent.MY_DATA),
+        ("đổi địa chỉ giúp em, em mới chuyển nhà", Intent.PROFILE),
+        ("đăng ký cho em làm người hiến máu tình nguyện nhé", Intent.REGISTER),
+        ("cho mình dk làm người hiến máu", Intent.REGISTER),  # "dk" is đăng ký here, not "được"
+        ("check thử xem em đủ dk hiến chưa", Intent.SELF_CHECK),  # and "điều kiện" after "đủ"
+        ("kiểm tra xem giờ em hiến lại được chưa", Intent.SELF_CHECK),
+        ("thanks, giúp được nhiều lắm", Intent.THANKS),
+    ],
+)
+def test_the_request_said_with_the_ninth_rounds_words_is_acted_on(text: str, intent: Intent) -> None:
+    assert detect_intent(text) is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "máu hiến xong được đưa đi đâu, dùng làm gì",  # where the blood goes: not where the drives are
+        "một buổi hiến máu diễn ra theo trình tự thế nào",
+        "từ bé tới giờ chưa thử nhóm máu bao giờ thì đi hiến được không",
+        "em đang tới tháng, chiều nay trường có đợt hiến, đi được không",  # the asker's case
+    ],
+)
+def test_a_question_with_the_ninth_rounds_words_stays_a_question(text: str) -> None:
+    assert detect_intent(text) is None
