@@ -171,7 +171,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"hien (nay|dai)", r"hien\1"),
         (r"giam can|sut can|gay di|om di", "gay"),
         (r"xiu|bat tinh|ngat xiu", "ngat"),
-        (r"di nhau|nhau nhet|nhau xong|an nhau|say xin|say ruou", "uong ruou bia"),
+        (r"di nhau|nhau nhet|nhau xong|an nhau|dan nhau|say xin|say ruou", "uong ruou bia"),
         (r"co bau|mang bau|dang bau|ba bau|me bau|bau bi|co thai|mang thai|co em be trong bung", "mang thai"),
         (r"\bhu thai\b", "say thai"),  # a miscarriage, said colloquially
         (r"chich ngua|chich", "tiem"),
@@ -223,6 +223,12 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"\bmat suc\b|\bsuy nhuoc\b", "yeu nguoi"),  # losing strength (not "mất" of how long it takes)
         (r"\b(?:dau|sau|nhuc|e|buot) rang\b", "rang"),  # toothache is the dentist's, not the needle's pain
         (r"check in|checkin", "checkin"),
+        # "dk" is "được" in chat, but "đủ đk" is "đủ điều kiện" and "cho em dk làm người hiến" "đăng ký"
+        (r"\bdu dk\b", "du dieu kien"),
+        (r"\bdk (?=lam nguoi|lam tnv|hien mau|tham gia)", "dang ky "),
+        (r"\bcam lai\b", "laixe"),  # "cầm lái": at the wheel ("cam" folds as "cảm", a cold)
+        (r"\b(ton|mat|het) nhieu (?=thoi gian|phut|gio)", r"\1 bao nhieu "),  # "tốn nhiêu thời gian"
+        (r"\bha ap\b", "huyet ap"),  # "thuốc hạ áp": for blood pressure
         # the call-outs: "tin khẩn", "lời gọi khẩn", their button ("bấm nút Tôi đến được", "I can come")
         (r"\b(tin|tin nhan|loi goi|cuoc goi|loi keu goi) khan\b(?! cap)", r"\1 khan cap"),
         (r"\b(?:the )?i can come button\b|\bpress(?:ing|ed)? i can come\b", "callout button"),
@@ -309,7 +315,7 @@ _PHRASES: list[tuple[re.Pattern[str], str]] = [
         (r"khang sinh|antibiotics?", "khangsinh"),
         (r"vi sao|tai sao|why|whats the point of|what is the point of", "taisao"),
         # "bán" (sell) folds to "ban", which is "bạn" (you), a stop word
-        (r"mua ban|duoc ban|bi ban|ban mau|ban lai|sold|sell|selling", "muaban"),
+        (r"mua ban|duoc ban|bi ban|ban mau|ban lai|dem (?:di )?ban|di ban|sold|sell|selling", "muaban"),
         (r"vo trung|sterile|sterilised|sterilized|clean", "votrung"),
         # one concept each, so that their syllables match nothing else ("học" in "huyết học")
         (r"huyet hoc", "huyethoc"),

@@ -44,7 +44,7 @@ __all__ = ["is_off_topic"]
 
 _OTHER_DONATION = re.compile(
     r"\b(?:hien|dang ky hien|hien tang)\s+(?:tang|noi tang|bo phan|than|gan|giac mac|tinh trung|"
-    r"trung|xac|tuy|tuy xuong|te bao goc|dat|tien|sach|quan ao)\b"
+    r"trung|xac|tuy|tuy xuong|te bao goc|dat|tien|sach|quan ao|toc)\b"
     r"|\b(?:donat\w*|donor|give|giv) (?:my |an |a |your )?(?:organs?|kidney|liver|cornea|sperm|eggs?|"
     r"bone marrow|stem cells?|body)\b"
     # things, money and hair: "can I donate my old clothes", "where can I donate books"
@@ -61,6 +61,8 @@ _HOROSCOPE = re.compile(
     r"|\bphong thuy\b|\b(?:horoscope|zodiac|astrology|star sign)\b"
     # blood type and personality, the horoscope of East Asia
     r"|\btinh cach\b|\bpersonality\b|\bthong minh\b|\bthien tai\b|\bgenius\b"
+    r"|\bstress\w*|\btraits?\b|\btemperament\b"
+    r"|\bche do (?:an|kieng)\b|\ban kieng theo\b|\bblood group diet\b"
     r"|\b(?:bach duong|kim nguu|song tu|cu giai|su tu|xu nu|thien binh|bo cap|nhan ma|ma ket|"
     r"bao binh|song ngu)\b"
 )
@@ -88,12 +90,14 @@ _MEDICAL_BLOOD = re.compile(
     r"(?:\bxet nghiem |\bdo )?(?:"  # the test or the measurement of it goes with it
     r"\bchay mau(?: cam| mui| chan rang| nuou)?\b|\bmau cam\b|\bcam mau\b|\bmo mau\b|\bmau nhiem mo\b"
     # anaemia ("bị thiếu máu" reads "thieumau"), not a shortage ("bệnh viện thiếu máu quanh năm")
-    r"|\bthieumau\b|\bnguoi thieu mau\b|\bthieu mau (?:nao|thieu sat)\b"
+    r"|\b(?:thieu mau )?thieumau\b|\bnguoi thieu mau\b|\bthieu mau (?:nao|thieu sat)\b|\blow hemoglobin\b"
+    r"|\biron deficiency\b|\bcholesterol\b"
     r"|\b(?:cuc )?mau dong\b|\bdong mau\b|\bchong dong(?: mau)?\b"
     r"|\bxet nghiem mau\b|\bung thu mau\b|\bbenh mau\b|\bhuyet ap\b|\btut ap\b|\bduong huyet\b"
     r"|\bduong trong mau\b|\b(?:sot )?xuat huyet\b|\bdoi huyet\b|\btiet canh\b|\bmau kinh\b"
     r"|\b(?:ho|tieu|di ngoai|non|oi) ra mau\b|\bnhiem trung mau\b|\bcong thuc mau\b"
-    r"|\bchi so (?:hong cau|bach cau|tieu cau|mau)\b|\btieu cau (?:thap|giam)\b|\bhut mau\b|\bma ca rong\b"
+    r"|\bchi so (?:hong cau|bach cau|tieu cau|mau)\b|\btieu cau (?:thap|giam|con|chi con|xuong|duoi)\b"
+    r"|\bhut mau\b|\bma ca rong\b"
     r"|\bbo mau\b"
     r"|\bblood (?:pressure|sugar|glucose|tests?|count|clots?|thinners?|work|cancer|sausage|pudding)\b"
     r"|\bnose ?bleeds?\b|\ban(?:a)?emi\w*\b|\bleuk(?:a)?emia\b|\bblack pudding\b|\bdengue\b)"
@@ -105,8 +109,9 @@ _DOCTOR_QUESTION = re.compile(
     r"|\bbao nhieu tien\b|\bre\b|\buy tin\b|\bloai nao\b|\bmua o dau\b|\bmay do\b|\bbinh thuong\b"
     r"|\bcach lam\b|\bngon\b|\bphong kham\b|\bnhap vien\b|\bdi truyen\b|\b(?:co|mang) thai\b|\bnhinan\b"
     r"|\bphathien\b|\bbi gi\b|\bvitamin\b|\bcap cuu\b"  # "chảy máu cam là bị gì", an emergency
+    r"|\bco (?:cao|thap) khong\b"  # "đường huyết 9.5 có cao không"
     r"|\b(?:stop|normal|cost|price|cheap|buy|best|monitor|tablets?|pills?|medicine|cure|treat|symptoms?|"
-    r"causes?|recipe|detect|pregnan\w*|fasting|inherit\w*|hospital\w*)\b"
+    r"causes?|recipe|detect|pregnan\w*|fasting|inherit\w*|hospital\w*|foods?|diet|mean|means)\b"
 )
 # Whether one can donate with it, said without naming donation: "huyết áp cao có được không".
 _ASKS_TO_DONATE = re.compile(

@@ -611,3 +611,51 @@ def test_the_bots_own_things_and_sites_open_all_week_find_their_entry(
 def test_the_opening_time_of_a_drive_near_home_is_still_the_drives_list(knowledge: Knowledge) -> None:
     understood = _understood(knowledge, "điểm hiến máu gần nhà mở cửa mấy giờ")
     assert understood.kind is Kind.INTENT and understood.intent is Intent.DRIVES, understood
+
+
+# Found on 2026-12-06 (round 9 of issue 19) in fresh messages; written in other words here.
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("hiến máu xong bao lâu thì cầm lái được", "driving_after"),  # at the wheel, not a cold
+        ("đang uống thuốc hạ áp có đi hiến máu được không", "blood_pressure"),
+        ("dân nhậu như em có đi hiến máu được không", "alcohol"),
+        ("máu hiến có bị đem bán không", "blood_use"),
+    ],
+)
+def test_the_ninth_rounds_phrasings_find_their_entry(knowledge: Knowledge, text: str, topic: str) -> None:
+    _assert_entry(knowledge, text, topic)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("sáng nay em đo huyết áp được 150/95, hiến máu được không", "blood_pressure"),
+        ("my bp was 95/60 today, can i donate", "blood_pressure"),
+        ("i take sertraline every day, can i donate", "medication"),
+    ],
+)
+def test_the_askers_reading_or_antidepressant_gets_a_verdict(
+    knowledge: Knowledge, text: str, topic: str
+) -> None:
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "muốn hiến tóc cho bệnh nhân ung thư thì gửi ở đâu",  # hair, not blood
+        "người nhóm máu A có hay bị stress hơn không",
+        "nhóm máu B nên ăn kiêng theo chế độ nào",
+        "bị thiếu máu thì nên ăn gì cho mau khỏi",
+        "which foods are good for iron deficiency",
+        "bà em bị tiểu đường, đường huyết sáng nay 8.9 có cao không",  # a relative's reading
+        "con em sốt xuất huyết, tiểu cầu còn 60 nghìn có nguy hiểm không",
+    ],
+)
+def test_hair_blood_type_folklore_and_a_relatives_readings_are_off_topic(
+    knowledge: Knowledge, text: str
+) -> None:
+    _assert_off_topic(knowledge, text)
