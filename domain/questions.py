@@ -37,6 +37,7 @@ application) so that this module does not depend on it.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -154,9 +155,9 @@ def is_specific(text: str) -> bool:
     return bool(_SPECIFIC.search(folded)) or bool(habit and _ME.search(folded[: habit.start()]))
 
 
-# Donating named: twice, or with "again", the message asks about the next donation
-_DONATING = frozenset({"hien", "donat", "donate", "donation", "give", "giv", "gave", "given", "cho"})
-_AGAIN = re.compile(r"\b(?:lai|tiep|nua|lan (?:toi|sau|tiep|ke)|again|next)\b")
+# Donating named twice, or with "again", asks about the next donation ("cho" is left out: "cho mình hỏi")
+_DONATING = frozenset({"hien", "donat", "donate", "donation", "give", "giv", "gave", "given"})
+_AGAIN = re.compile(r"\b(?:lan (?:toi|sau|tiep|ke)|again|next)\b")
 JUST_DONATED_DAYS = 3
 
 
@@ -168,7 +169,7 @@ def asks_after_donating(text: str, facts: object, today: date) -> bool:
     if (today - facts.last_donation_on).days > JUST_DONATED_DAYS:
         return False
     only = Person(last_donation_on=facts.last_donation_on, last_donation_kind=facts.last_donation_kind)
-    if Person(**{**facts.__dict__, "advice": frozenset()}) != only:
+    if dataclasses.replace(facts, advice=frozenset()) != only:
         return False
     tokens = canonical_tokens(text)
     named = sum(t in _DONATING for t in tokens)

@@ -514,6 +514,7 @@ def test_devotion_to_work_is_no_donation(knowledge: Knowledge) -> None:
     ("text", "topic"),
     [
         ("vừa hiến máu xong thì có được uống rượu không", "alcohol"),  # after donating: not "wait 12 weeks"
+        ("vừa hiến xong, cho mình hỏi có được uống bia không", "alcohol"),  # "cho" here is no donating
         ("mới hiến xong bao lâu thì được hút thuốc", "smoking"),
         ("i just gave blood, can i go to the gym tonight", "sport_after"),
         ("hiến xong ra ngoài làm điếu thuốc được không", "smoking"),  # a cigarette, not a medicine
