@@ -54,7 +54,10 @@ def age_limit_problems(registration: RegistrationSettings, rules: Rules, rules_f
     ]
 
 
-def load_knowledge(config: Settings) -> Knowledge:
+def load_checked_rules(config: Settings) -> Rules:
+    """The eligibility rules alone, checked as :func:`load_knowledge` checks them: for the commands that
+    decide eligibility without answering questions (a call-out, a report, an import), which need not
+    build the FAQ indexes (about a second)."""
     settings = config.knowledge
     try:
         rules = load_rules(settings.rules)
@@ -64,6 +67,12 @@ def load_knowledge(config: Settings) -> Knowledge:
         raise KnowledgeError(f"{settings.rules}: " + "; ".join(problems))
     if problems := age_limit_problems(config.registration, rules, settings.rules):
         raise KnowledgeError("; ".join(problems))
+    return rules
+
+
+def load_knowledge(config: Settings) -> Knowledge:
+    settings = config.knowledge
+    rules = load_checked_rules(config)
     files = {"vi": settings.faq_vi, "en": settings.faq_en}
     problems = check_faq_files(list(files.values()))
     if problems:

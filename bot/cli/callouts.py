@@ -16,7 +16,7 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
-from core.knowledge import load_knowledge
+from core.knowledge import load_checked_rules
 from domain import limits
 from domain.blood import parse_blood_group
 from domain.compatibility import COMPONENTS
@@ -140,7 +140,7 @@ async def _create(
         if club is None:
             raise UsageError(f"--club: no club with key {key!r} (donorbot club list)")
         first = [*(first or []), club.id]
-    rules = load_knowledge(settings).rules
+    rules = load_checked_rules(settings)
     need = Need(
         groups=groups,
         component=args.component,

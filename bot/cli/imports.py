@@ -23,7 +23,7 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs, Translator
-from core.knowledge import load_knowledge
+from core.knowledge import load_checked_rules
 from domain.import_columns import RESULT_HEADERS, RESULT_REQUIRED, map_headers
 from models import audit, clubs
 from models import imports as import_queries
@@ -152,7 +152,7 @@ async def _results(args: argparse.Namespace, settings: Settings, out: TextIO, ou
     path = _path(args.file)
     key = values.one_line(args.session)
     catalogs = Catalogs()
-    rules = load_knowledge(settings).rules
+    rules = load_checked_rules(settings)
     actor = cli_actor()
     bad_rows = 0
     try:

@@ -20,7 +20,7 @@ from bot.cli import values
 from bot.cli.harness import UsageError, cli_actor, run_command, unit_of_work
 from core.config import Settings
 from core.i18n import Catalogs
-from core.knowledge import load_knowledge
+from core.knowledge import load_checked_rules
 from domain.figures import Scope
 from models import figures
 from services.reports import gather, summary
@@ -95,7 +95,7 @@ async def _run(args: argparse.Namespace, settings: Settings, out: TextIO) -> Non
     today = now.astimezone(settings.tz).date()
     year = values.whole_number("--year", args.year, minimum=2000, maximum=2100) if args.year else None
     t = Catalogs().get(args.lang)
-    rules = load_knowledge(settings).rules
+    rules = load_checked_rules(settings)
     async with unit_of_work(settings) as session:
         campaigns = []
         if args.campaign is not None:
