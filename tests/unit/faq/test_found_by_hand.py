@@ -279,6 +279,13 @@ def test_a_birth_six_months_ago_is_dated_six_months_ago(knowledge: Knowledge) ->
     assert isinstance(facts, Person) and facts.events == {"childbirth": date(2026, 5, 23)}
 
 
+def _assert_verdict_with_advice(knowledge: Knowledge, text: str, topic: str) -> None:
+    """The asker's facts are read: a verdict, with the advice of `topic` in it."""
+    understood = _understood(knowledge, text)
+    assert understood.kind is Kind.VERDICT, understood
+    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+
+
 def _understood(knowledge: Knowledge, text: str) -> Understanding:
     lang = "en" if text.isascii() else "vi"
     return understand(text, index=knowledge.faq[lang], today=TODAY, facts_extractor=knowledge.facts)
@@ -478,9 +485,7 @@ def test_the_askers_facts_with_a_time_in_words_get_a_verdict(knowledge: Knowledg
 def test_the_askers_drink_reading_sleep_or_trip_gets_a_verdict(
     knowledge: Knowledge, text: str, topic: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.VERDICT, understood
-    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+    _assert_verdict_with_advice(knowledge, text, topic)
 
 
 def test_general_questions_on_the_same_topics_still_get_the_entry(knowledge: Knowledge) -> None:
@@ -550,9 +555,7 @@ def test_the_eighth_rounds_phrasings_find_their_entry(knowledge: Knowledge, text
 def test_the_askers_habit_trip_braces_or_night_shift_gets_a_verdict(
     knowledge: Knowledge, text: str, topic: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.VERDICT, understood
-    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+    _assert_verdict_with_advice(knowledge, text, topic)
 
 
 def test_a_donation_asked_about_again_still_gets_the_verdict(knowledge: Knowledge) -> None:
@@ -639,9 +642,7 @@ def test_the_ninth_rounds_phrasings_find_their_entry(knowledge: Knowledge, text:
 def test_the_askers_reading_or_antidepressant_gets_a_verdict(
     knowledge: Knowledge, text: str, topic: str
 ) -> None:
-    understood = _understood(knowledge, text)
-    assert understood.kind is Kind.VERDICT, understood
-    assert isinstance(understood.facts, Person) and topic in understood.facts.advice, understood.facts
+    _assert_verdict_with_advice(knowledge, text, topic)
 
 
 @pytest.mark.parametrize(
