@@ -47,7 +47,7 @@ _HARMLESS = (
     word_set(
         "toi minh em anh chi ban to tui tao ta chung ad admin bot i me my you we us a oi nhe nha "
         "nhi ne vay day di voi luon nao ha nhen hen xin vui long lam on giup dum gium ho please now "
-        "ngay bay gio thi la ok vang da u uhm yes cho the co"
+        "ngay bay gio thi la ok vang da u uhm yes cho the co id ive ill hi hello chao"
     )
     | DOMAIN_WORDS
 )
@@ -77,7 +77,9 @@ _REGISTER = [
     r"i am in",
 ]
 # "đăng ký cho mình làm người hiến máu", "sign me up as a donor"
-_REGISTER_EXTRA = word_set("dot nay tuan thang sap toi lan nua muon want am lam nguoi as donor tinh nguyen")
+_REGISTER_EXTRA = word_set(
+    "dot nay tuan thang sap toi lan nua muon want am lam nguoi as donor tinh nguyen like lan dau tham gia"
+)
 
 _DRIVES = [
     r"(?<!du )\blich\b",  # "du lịch" is travel
@@ -148,7 +150,7 @@ _MY_DATA_EXTRA = word_set(
     "xem kiem tra coi show view see check thong tin du lieu ho so data info information "
     "profile cua ca nhan personal tat ca all minh hien tai ve xuat export download tai ra file "
     "toan bo het everything dang luu giu store stored keep kept hold have has on about the hien thi ma "
-    "ve gi nhung trong"
+    "ve gi nhung trong stor"
 )
 # "Show me what data you have on me" asks to be shown, not what is kept in general (the privacy entry).
 _SHOW_ME_WHAT = re.compile(r"\b(show|tell|give) me what\b")
@@ -160,7 +162,7 @@ _DELETE_EXTRA = word_set(
     "xoa delete remove erase forget huy du lieu thong tin tai khoan ho so data account "
     "profile information info so dien thoai cua ca nhan het tat ca all muon want dang ky khoi "
     "personal mine di bo and va everything toan bo he thong system you stored store stor everyth about "
-    "keep kept have"
+    "keep kept have from your record records dung nua khong"
 )
 # "Tôi muốn hủy lịch hẹn", "cancel my booking": the sign-ups, each with its cancel button. Not "/huy"
 # (that stops a dialogue), and not erasure ("hủy đăng ký, xóa hết thông tin" names the data).
@@ -171,7 +173,7 @@ _CANCEL_SIGNUP = re.compile(
 _CANCEL_SIGNUP_EXTRA = word_set(
     "huy bo cancel lich hen buoi dang ky book appointment signup sign up slot cua muon want would like "
     "to nay toi mai hom tuan sau kia ngay gio khong di duoc nua minh em can could da dat roi ban viec suat "
-    "dot xuat cant make it"
+    "dot xuat cant make it someth came up for next monday tuesday wednesday thursday friday saturday sunday"
 ) | word_set(
     # the day of the slot: "hủy lịch hiến máu thứ 7 của mình"
     "thu chu nhat cn sang trua chieu t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
@@ -194,7 +196,8 @@ _CHANGE_SIGNUP_EXTRA = word_set(
     "doi chuyen change move reschedule lich hen gio buoi book appointment signup slot time cua muon "
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
     "could da dat roi later earlier different new sang trua chieu thu chu nhat cn morning afternoon need "
-    "evening day week monday tuesday wednesday thursday friday saturday sunday hai ba tu nam sau bay "
+    "next ban do evening day week monday tuesday wednesday thursday friday saturday sunday hai ba tu nam "
+    "sau bay "
     "t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
 )
 # The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
@@ -204,7 +207,8 @@ _REMINDERS = re.compile(
 )
 _REMINDERS_EXTRA = word_set(
     "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
-    "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan loi "
+    "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan loi for "
+    "dao hoi ban nay thank thanks cam on "
     "khi den han"
 )
 _LANGUAGE = re.compile(
@@ -213,18 +217,20 @@ _LANGUAGE = re.compile(
 )
 _LANGUAGE_EXTRA = word_set(
     "muon want would like doi chuyen change switch dung noi speak use talk ngon ngu tieng anh viet "
-    "english vietnamese language sang qua ve to in can khong"
+    "english vietnamese language sang qua ve to in can khong could"
 )
 _MY_BOOKINGS = re.compile(
     r"\b(lich hen|lich (hien mau )?(cua (toi|minh|em)|da dat)|"
     r"(?:my|show) (?:booked |book )?(?:bookings?|slots?|signups?|appointments?)|"
+    r"show me (?:the |my )?(?:slots?|bookings?|book|appointments?)|"
     # "mình đã đặt những lịch hiến nào rồi", "xem lại khung giờ mình đã đặt"
     r"da (?:dat|book) (?:nhung |cac )?(?:lich|khung gio|slot|buoi|suat)"
     r"|(?:lich|khung gio|slot|buoi|suat)(?: hien(?: mau)?)?(?: (?:toi|minh|em))? da (?:dat|book))\b"
 )
 _MY_BOOKINGS_EXTRA = word_set(
     "muon want would like xem coi show view see check lich hen hien mau da dat cua booking signup "
-    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked suat may"
+    "appointment all tat ca nhung cac sap toi upcoming nao roi lai khung gio slot slots book booked suat may "
+    "so far can you me the"
 )
 # "Where do I see my bookings": a request to see them, asked as a question
 _WHERE_TO_SEE = re.compile(r"\b(?:where|how) (?:do|can) i (?:see|find|view|check|look at)\b")
@@ -237,7 +243,7 @@ _PROFILE = re.compile(
 _PROFILE_EXTRA = word_set(
     "muon want would like sua doi cap nhat thay edit update change ho so so dien thoai can nang nhom "
     "mau dia chi profile phone number weight address cua trong in lai moi xem coi show view see check "
-    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to detail details chuyen nha"
+    "mo ca nhan ten ho phuong xa name full my ward and va thanh sang to detail details chuyen nha need roi"
 ) | word_set(
     # the new blood group: "cập nhật nhóm máu của mình thành O+"
     "nhoma nhomb nhomab nhomo rh duong am"
@@ -247,12 +253,15 @@ _SELF_CHECK = [
     r"du dieu kien",
     r"(am i|is it ok for me|check if i|can i|could i|may i)( still)?( be)?( eligible)?",
     r"\beligible\b",
+    r"eligibility check(?: for me)?",
+    r"(?:know|see|tell me) (?:if|whether) i can",
     r"duoc( khong| chua| nua khong)",
     r"co the",
 ]
 # A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
 _SELF_CHECK_EXTRA = word_set(
-    "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay "
+    "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay run "
+    "eligibility know "
     "going plan planning next week tomorrow am right whether tu gio muon want check thu lai"
 )
 _SELF_WORDS = word_set("toi minh em tui i me my")
@@ -262,6 +271,7 @@ _HELP = re.compile(
     r"|\b(ban|bot|chatbot|app|ung dung)( nay)?( co the)? lam (duoc )?(gi|nhung gi)\b"
     r"|\b(bot|chatbot|app|ung dung)( nay)? (dung|su dung)\b"
     r"|\bsu dung (bot|chatbot|ung dung)\b"
+    r"|\b(?:ban|bot|chatbot)(?: nay)? (?:giup|ho tro) (?:duoc )?(?:gi|nhung gi|duocgi)\b"
     r"|\bwhat can (?:you|the bot|this bot) do\b|\bhow (?:do|can) i use (?:this|it|you|the bot)\b"
     r"|\b(?:nhung|cac) lenh\b|\bdanh sach (?:cac )?lenh\b|\blist (?:(?:the|all|your|of) )*commands?\b"
     r"|^\W*huong dan (?:minh|toi|em)\b"
@@ -269,7 +279,7 @@ _HELP = re.compile(
 _HELP_EXTRA = word_set(
     "help tro giup giup do huong dan su dung menu command start what can do how work use the "
     "this nay lam duoc gi nhung co the nhu nao sao ra dung chatbot app ung lenh cac and it you list all your "
-    "danh sach xem cua"
+    "danh sach xem cua giup ho tro vay show me the duocgi"
 )
 _GREETING = [
     r"xin chao",
@@ -281,7 +291,7 @@ _GREETING = [
     r"\bhey\b",
     r"\balo\b",
     r"\balo+\b",
-    r"good (morning|afternoon|evening)",
+    r"good (morning|morn|afternoon|evening)",
     r"\byo\b",
 ]
 _THANKS = [
@@ -292,10 +302,11 @@ _THANKS = [
 ]
 _THANKS_EXTRA = word_set(
     "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was "
+    "really hieu roi thong tin "
     "ho tro support giup duoc"
 )
 # "hello there", "chào cả nhà"
-_GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi")
+_GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi good morn chuc buoi sang vui ve vao lan dau")
 
 
 def detect_intent(text: str) -> Intent | None:
@@ -353,7 +364,7 @@ def detect_intent(text: str) -> Intent | None:
     if _HELP.search(s) and not _residual(s, [], _HELP_EXTRA):
         return Intent.HELP
     checks = any(re.search(rf"\b{p}\b", s) for p in _SELF_CHECK)
-    about_me = names_domain or "kiem tra" in s or "dieu kien" in s or "eligible" in s
+    about_me = names_domain or "kiem tra" in s or "dieu kien" in s or "eligib" in s
     # "bạn mình là người Hàn, có đi hiến được không": the friend is asked about, unless the asker speaks
     # of themselves after ("vợ tôi đang mang thai, tôi có hiến được không")
     of_relative = rest != text and not _SELF_WORDS & set(tokens)

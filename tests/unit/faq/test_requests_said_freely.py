@@ -66,6 +66,26 @@ REQUESTS = [
     ("check thử xem em đủ dk hiến chưa", Intent.SELF_CHECK),  # and "điều kiện" after "đủ"
     ("kiểm tra xem giờ em hiến lại được chưa", Intent.SELF_CHECK),
     ("thanks, giúp được nhiều lắm", Intent.THANKS),
+    # … and in the tenth round's (requests with a greeting, a reason or thanks around them)
+    ("hi, i'd like to register as a donor", Intent.REGISTER),
+    ("chào ad, cho em đăng ký làm người hiến máu, lần đầu em tham gia", Intent.REGISTER),
+    ("something came up, cancel my booking for saturday please", Intent.CANCEL_SIGNUP),
+    ("hôm đó em bận rồi, đổi lịch sang ngày khác giúp em", Intent.CHANGE_SIGNUP),
+    ("xóa hết thông tin của em đi, em không dùng nữa", Intent.DELETE_DATA),
+    ("please delete my data from your records", Intent.DELETE_DATA),
+    ("show me what data you have stored about me", Intent.MY_DATA),
+    ("can you show me the slots i booked", Intent.MY_BOOKINGS),
+    ("i need to update my address in my profile", Intent.PROFILE),
+    ("em đổi số điện thoại rồi, sửa giúp em trong hồ sơ", Intent.PROFILE),
+    ("tắt nhắc lịch giúp mình, dạo này mình hơi bận", Intent.REMINDERS),  # not the drives list
+    ("please turn off the reminders for now, thanks", Intent.REMINDERS),
+    ("could you change the language to english please", Intent.LANGUAGE),
+    ("bot này giúp được những gì", Intent.HELP),
+    ("could you run the eligibility check for me", Intent.SELF_CHECK),
+    ("good morning!", Intent.GREETING),
+    ("chào ad, chúc ad buổi sáng vui vẻ", Intent.GREETING),
+    ("cảm ơn ad, em hiểu rồi", Intent.THANKS),
+    ("thanks a lot, that was really helpful", Intent.THANKS),
 ]
 QUESTIONS = [
     "đi hiến máu cần mang giấy tờ gì",  # papers to bring: a question for the FAQ
