@@ -61,7 +61,7 @@ _HOROSCOPE = re.compile(
     r"|\bphong thuy\b|\b(?:horoscope|zodiac|astrology|star sign)\b"
     # blood type and personality, the horoscope of East Asia
     r"|\btinh cach\b|\bpersonality\b|\bthong minh\b|\bthien tai\b|\bgenius\b"
-    r"|\bstress\w*|\btraits?\b|\btemperament\b"
+    r"|\bstress\w*|\btraits?\b|\btemperament\b|\bcreative\b|\bintrovert\w*|\bextrovert\w*"
     r"|\bche do (?:an|kieng)\b|\ban kieng theo\b|\bblood group diet\b"
     r"|\b(?:bach duong|kim nguu|song tu|cu giai|su tu|xu nu|thien binh|bo cap|nhan ma|ma ket|"
     r"bao binh|song ngu)\b"
@@ -80,6 +80,7 @@ _DONATING = re.compile(r"\b(?:hien|donat\w*|donor)\b")
 # Not about giving blood whatever the words around them: a drip ("truyền dịch" is no transfusion), a
 # child's blood group from its parents' (genetics), the bot's love life.
 _ELSEWHERE = re.compile(
+    r"\bmau mat (?:nghia|la gi|la sao|co nghia)|\b(?:tiem|quan) xam\b|"
     r"\btruyen (?:dich|nuoc|dam|dat|vitamin)\b|\bphim\b|\b(?:movies?|films?)\b|\bblood moon\b|\btrang mau\b"
     r"|\b(?:bo|cha|ba) (?:me )?(?:nhom )?(?:mau )?nhom(?:a|b|ab|o)\b.*\bcon\b"
     r"|\bco (?:nguoi yeu|ban gai|ban trai|ny) chua\b"
@@ -91,7 +92,7 @@ _MEDICAL_BLOOD = re.compile(
     r"\bchay mau(?: cam| mui| chan rang| nuou)?\b|\bmau cam\b|\bcam mau\b|\bmo mau\b|\bmau nhiem mo\b"
     # anaemia ("bị thiếu máu" reads "thieumau"), not a shortage ("bệnh viện thiếu máu quanh năm")
     r"|\b(?:thieu mau )?thieumau\b|\bnguoi thieu mau\b|\bthieu mau (?:nao|thieu sat)\b|\blow hemoglobin\b"
-    r"|\biron deficiency\b|\bcholesterol\b"
+    r"|\biron deficiency\b|\bcholesterol\b|\bthieu mau (?:nen|thi nen|phai|can) (?:an|uong|bo sung)\b"
     r"|\b(?:cuc )?mau dong\b|\bdong mau\b|\bchong dong(?: mau)?\b"
     r"|\bxet nghiem mau\b|\bung thu mau\b|\bbenh mau\b|\bhuyet ap\b|\btut ap\b|\bduong huyet\b"
     r"|\bduong trong mau\b|\b(?:sot )?xuat huyet\b|\bdoi huyet\b|\btiet canh\b|\bmau kinh\b"
@@ -110,8 +111,9 @@ _DOCTOR_QUESTION = re.compile(
     r"|\bcach lam\b|\bngon\b|\bphong kham\b|\bnhap vien\b|\bdi truyen\b|\b(?:co|mang) thai\b|\bnhinan\b"
     r"|\bphathien\b|\bbi gi\b|\bvitamin\b|\bcap cuu\b"  # "chảy máu cam là bị gì", an emergency
     r"|\bco (?:cao|thap) khong\b"  # "đường huyết 9.5 có cao không"
+    r"|\b(?:dua |vao |di )vien\b|\bbac si\b|\bsiro\b"
     r"|\b(?:stop|normal|cost|price|cheap|buy|best|monitor|tablets?|pills?|medicine|cure|treat|symptoms?|"
-    r"causes?|recipe|detect|pregnan\w*|fasting|inherit\w*|hospital\w*|foods?|diet|mean|means)\b"
+    r"causes?|recipe|detect|pregnan\w*|fasting|inherit\w*|hospital\w*|foods?|diet|mean|means|eat|worr\w*|syrup)\b"
 )
 # Whether one can donate with it, said without naming donation: "huyết áp cao có được không".
 _ASKS_TO_DONATE = re.compile(
@@ -136,7 +138,7 @@ _HEALTH_SERVICE = re.compile(
 # Diet and lifestyle advice for its own sake: "người gầy nên ăn gì để tăng cân", "uống nước nhiều có
 # tốt không", "ngủ mấy tiếng một ngày là đủ" (after "hiến máu xong" it is aftercare).
 _LIFESTYLE = re.compile(
-    r"\b(?:nen|kieng) an (?:uong )?gi\b|\ban gi (?:de|cho)\b|\bco tot (?:khong|cho suc khoe)\b"
+    r"\b(?:nen|kieng) an (?:uong )?gi\b|\b(?:an|uong) gi (?:de|cho)\b|\bco tot (?:khong|cho suc khoe)\b"
     r"|\bmot ngay\b.*\b(?:du|bao nhieu)\b|\b(?:good|bad) for (?:you|me|your health|health)\b"
     r"|\b(?:a|per|each) day\b"
 )

@@ -661,3 +661,36 @@ def test_hair_blood_type_folklore_and_a_relatives_readings_are_off_topic(
     knowledge: Knowledge, text: str
 ) -> None:
     _assert_off_topic(knowledge, text)
+
+
+# Found on 2026-12-06 (round 10 of issue 19: off-topic and verdicts) in fresh messages; in other words here.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "máu mặt là gì vậy",  # standing, not blood
+        "huyết áp ông nội em 170/100 có cần đưa đi viện không",  # a relative's reading
+        "are people with blood type o more creative",
+        "bà bầu thiếu máu nên ăn gì",
+        "mất ngủ mấy hôm nay uống gì để dễ ngủ",
+        "my mum's blood test shows high cholesterol, should i be worried",
+        "bé nhà em thiếu máu thiếu sắt thì uống siro gì",
+        "tiệm xăm ở quận 3 xăm một hình nhỏ bao nhiêu tiền",  # a tattoo's price, not a deferral
+    ],
+)
+def test_idioms_relatives_diets_sleep_and_a_tattoo_shop_are_off_topic(
+    knowledge: Knowledge, text: str
+) -> None:
+    _assert_off_topic(knowledge, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("i'm on amoxicillin until thursday, can i donate on saturday", "antibiotics"),
+        ("em bị huyết áp 150/95, hôm nay đi hiến được không", "blood_pressure"),
+    ],
+)
+def test_the_askers_antibiotic_by_name_or_own_reading_gets_a_verdict(
+    knowledge: Knowledge, text: str, topic: str
+) -> None:
+    _assert_verdict_with_advice(knowledge, text, topic)
