@@ -197,8 +197,7 @@ _CHANGE_SIGNUP_EXTRA = word_set(
     "want would like to sang khac another other nay toi mai hom tuan sau kia ngay minh em duoc khong can "
     "could da dat roi later earlier different new sang trua chieu thu chu nhat cn morning afternoon need "
     "next ban do evening day week monday tuesday wednesday thursday friday saturday sunday hai ba tu nam "
-    "sau bay "
-    "t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
+    "sau bay t2 t3 t4 t5 t6 t7 2 3 4 5 6 7 8"
 )
 # The requests of the commands /nhacnho, /ngonngu, /lichcuatoi and /hoso said as a sentence.
 _REMINDERS = re.compile(
@@ -208,8 +207,7 @@ _REMINDERS = re.compile(
 _REMINDERS_EXTRA = word_set(
     "muon want would like tat bat mo lai ngung dung huy turn off on stop disable enable nhac nho "
     "lich thong bao cua giup the all reminder nua het send sending gui get getting receive tin nhan loi for "
-    "dao hoi ban nay thank thanks cam on "
-    "khi den han"
+    "khi den han dao hoi ban nay thank thanks cam on"
 )
 _LANGUAGE = re.compile(
     r"\b(doi|chuyen|change|switch|dung|noi|speak|use|talk)\b.*\b(ngon ngu|tieng anh|tieng viet|english|"
@@ -261,8 +259,7 @@ _SELF_CHECK = [
 # A donation planned ("tôi định đi hiến máu tuần sau có được không") is still "can I donate?".
 _SELF_CHECK_EXTRA = word_set(
     "khong chua duoc nua con xem if to check can could dinh du sap se tuan thang sau mai toi nay run "
-    "eligibility know "
-    "going plan planning next week tomorrow am right whether tu gio muon want check thu lai"
+    "eligibility know going plan planning next week tomorrow am right whether tu gio muon want check thu lai"
 )
 _SELF_WORDS = word_set("toi minh em tui i me my")
 _HELP = re.compile(
@@ -302,8 +299,7 @@ _THANKS = [
 ]
 _THANKS_EXTRA = word_set(
     "nhieu lam rat so much a lot very ok great good tot qua hay that this it help helpful useful huu ich was "
-    "really hieu roi thong tin "
-    "ho tro support giup duoc"
+    "really hieu roi thong tin ho tro support giup duoc"
 )
 # "hello there", "chào cả nhà"
 _GREETING_EXTRA = word_set("there everyone all ca nha moi nguoi good morn chuc buoi sang vui ve vao lan dau")
