@@ -150,6 +150,16 @@ def build_app(
     return App(settings, engine, sessions, catalogs, clock, knowledge, dispatcher)
 
 
+async def open_app(settings: Settings) -> App:
+    """The app of `donorbot run` and `donorbot web`: the schema upgraded first, then the app built.
+
+    In this order an unreachable database, a wrong URL or a role the server does not know is told at
+    once, not after the FAQ indexes are built (about a second and a half).
+    """
+    await upgrade_database_async(settings.database.url)
+    return build_app(settings)
+
+
 class Channel(Protocol):
     """One platform's adapter, as the composition root drives it (bot/channels/telegram, console).
 

@@ -8,7 +8,7 @@ import logging
 import signal
 from typing import TYPE_CHECKING
 
-from bot.bootstrap import App, Channel, build_app, freeze_startup_objects, serve
+from bot.bootstrap import App, Channel, freeze_startup_objects, open_app, serve
 from bot.channels.console import ConsoleChannel
 from core.config import Settings, StartupError, hotline_problems
 from domain import limits
@@ -84,8 +84,7 @@ async def run_bot(settings: Settings, *, console: bool, user: str | None = None)
     scheduler (`bot.bootstrap.serve`), whichever channels they are."""
     for problem in hotline_problems(settings):
         log.warning("%s", problem)
-    app = build_app(settings)
-    await app.prepare()
+    app = await open_app(settings)
     freeze_startup_objects()
     stop = asyncio.Event()
     try:
@@ -108,8 +107,7 @@ async def run_web(settings: Settings) -> None:
     from bot.web import health, site
     from bot.web.server import WebServer
 
-    app = build_app(settings)
-    await app.prepare()
+    app = await open_app(settings)
     app.running.web_only = True
     web = WebServer(settings, clock=app.clock)
     health.mount(web, app)
